@@ -1,0 +1,38 @@
+import { exportProviders } from '../io/export.js';
+import { importProviders } from '../io/import.js';
+import { ToolwireError } from '../errors.js';
+import { isObject, quote, type AdminContext } from './context.js';
+import type { Route } from './routing.js';
+import { refuseStdioOverHttp } from './stdio-guard.js';
+
+/** `GET /admin/export?provider=CODE&provider=CODE2` (commas also separate); none = every exportable provider. */
+function exportRoute(ctx: AdminContext) {
+  const codes = ctx.query.getAll('provider').flatMap((v) => v.split(',')).map((c) => c.trim()).filter(Boolean);
+  for (const code of codes) {
+    if (!ctx.app.store.providers.findByCode(code)) throw new ToolwireError('NOT_FOUND', `No provider with code ${quote(code)} to export. GET /admin/providers lists the codes.`);
+  }
+  return { status: 200, body: exportProviders(ctx.app.catalog, codes) };
+}
+
+/** `POST /admin/import[?dryRun=true][&prune=true]`: an export file, all-or-nothing; answers the report. */
+async function importRoute(ctx: AdminContext) {
+  const dryRun = ctx.flag('dryRun');
+  const prune = ctx.flag('prune');
+  const body = await ctx.body();
+  if (Array.isArray(body)) {
+    body.forEach((entry, i) => {
+      if (!isObject(entry) || typeof entry.code !== 'string') {
+        if (isObject(entry)) refuseStdioOverHttp(ctx.app, entry, null, `Import entry ${i}`);
+        return;
+      }
+      refuseStdioOverHttp(ctx.app, entry, ctx.app.store.providers.findByCode(entry.code.trim()) ?? null, `Import entry ${i} (provider "${entry.code}")`);
+    });
+  }
+  const report = importProviders(ctx.app.catalog, body, { dryRun, prune });
+  return { status: 200, body: { dryRun, prune, ...report } };
+}
+
+export const ioRoutes: Route[] = [
+  { pattern: '/export', methods: { GET: exportRoute } },
+  { pattern: '/import', methods: { POST: importRoute } },
+];

@@ -1,0 +1,85 @@
+import type { CallToolResult, Tool as McpTool } from '@modelcontextprotocol/sdk/types.js';
+import { injectCredential } from '../auth/strategies.js';
+import { describeError } from '../errors.js';
+import { chainRedactors, createRedactor, isCredentialHeaderName, type Redactor } from '../redact.js';
+import type { ArgumentValidator } from '../registry/validate-args.js';
+import type { ToolEntry } from '../registry/types.js';
+import type { Provider, Tool } from '../store/types.js';
+import { planRequest, type RequestPlan } from './request.js';
+import { errorResult, mapResponse } from './result.js';
+import type { HttpSender } from './send.js';
+
+/** Dynamic-auth tokens, as the call path needs them (implemented in auth/dynamic). */
+export interface TokenSource {
+  getToken(provider: Provider): Promise<string>;
+  invalidate(providerId: number, staleToken: string): void;
+  isInvalidation(status: number, body: string, keywords: string | null): boolean;
+}
+
+export interface HttpToolDeps {
+  sender: HttpSender;
+  tokens: TokenSource;
+}
+
+/** A provider's secrets and the redactor built from them, shared by its tools. */
+export interface ProviderRuntime {
+  provider: Provider;
+  redact: Redactor;
+}
+
+export function providerRuntime(provider: Provider): ProviderRuntime {
+  const secrets = [provider.apiKeyValue, ...credentialHeaderValues(provider.customHeaders), ...payloadValues(provider.dynamicAuthPayload)];
+  return { provider, redact: createRedactor(secrets) };
+}
+
+function credentialHeaderValues(headers: Record<string, string>): string[] {
+  return Object.entries(headers).filter(([name]) => isCredentialHeaderName(name)).map(([, value]) => value);
+}
+
+function payloadValues(payload: string | null): string[] {
+  if (!payload) return [];
+  try {
+    const parsed: unknown = JSON.parse(payload);
+    if (parsed && typeof parsed === 'object') return Object.values(parsed).filter((v): v is string => typeof v === 'string');
+  } catch {
+    return [...new URLSearchParams(payload).values()];
+  }
+  return [];
+}
+
+/** An HTTP tool: validate → build → inject → send → map; retried once after a dynamic token is refused. */
+export function httpToolEntry(tool: Tool, runtime: ProviderRuntime, definition: McpTool, validate: ArgumentValidator, deps: HttpToolDeps): ToolEntry {
+  const { provider } = runtime;
+  let plan: RequestPlan | null = null;
+  const label = `${tool.httpMethod} ${tool.endpointPath}`;
+
+  async function attempt(args: Record<string, unknown>, credential: string | null) {
+    plan ??= planRequest(tool, provider.baseUrl ?? '', provider.customHeaders);
+    const request = plan.build(args);
+    injectCredential(request, provider, credential);
+    return deps.sender.send(request);
+  }
+
+  return {
+    definition,
+    async invoke(args): Promise<CallToolResult> {
+      const problem = validate(args);
+      if (problem) return errorResult(`Invalid arguments for tool "${tool.code}": ${problem}. Nothing was sent.`);
+      let token: string | null = null;
+      try {
+        token = provider.isDynamicAuth ? await deps.tokens.getToken(provider) : null;
+        let response = await attempt(args, token ?? provider.apiKeyValue);
+        if (token !== null && deps.tokens.isInvalidation(response.status, response.body.toString('utf8'), provider.dynamicAuthInvalidationKeywords)) {
+          deps.tokens.invalidate(provider.id, token);
+          token = await deps.tokens.getToken(provider);
+          response = await attempt(args, token);
+        }
+        const redact = token === null ? runtime.redact : chainRedactors(createRedactor([token]), runtime.redact);
+        return mapResponse(response, redact, label);
+      } catch (err) {
+        const redact = token === null ? runtime.redact : chainRedactors(createRedactor([token]), runtime.redact);
+        return errorResult(redact(`Tool "${tool.code}" failed: ${describeError(err)}`));
+      }
+    },
+  };
+}

@@ -1,0 +1,134 @@
+import { ToolwireError } from '../errors.js';
+import type { Store } from '../store/index.js';
+import type { Provider, Tool } from '../store/types.js';
+import { generateCode } from './codes.js';
+import { invalid, parseOrThrow } from './issues.js';
+import { resolveProvider } from './resolve-provider.js';
+import { resolveTool } from './resolve-tool.js';
+import { providerInputSchema, toolInputSchema, type ToolInput } from './schemas.js';
+
+export type Ref = number | string;
+
+/**
+ * Every admin operation on providers and tools, for the CLI, the admin API and import alike:
+ * input checked at the boundary, one transaction per change, and `onChange` told afterwards so the
+ * registry is rebuilt at once.
+ */
+export class Catalog {
+  constructor(
+    readonly store: Store,
+    private readonly onChange: () => void = () => {},
+  ) {}
+
+  /** Runs a write in one transaction, then tells the registry. */
+  write<T>(fn: () => T): T {
+    const result = this.store.transaction(fn);
+    this.onChange();
+    return result;
+  }
+
+  listProviders(): Provider[] {
+    return this.store.providers.list();
+  }
+
+  getProvider(ref: Ref): Provider {
+    const found = typeof ref === 'number' ? this.store.providers.findById(ref) : this.store.providers.findByCode(ref);
+    if (!found) throw new ToolwireError('NOT_FOUND', `No provider ${describeRef(ref)}. \`toolwire provider list\` shows the providers there are.`);
+    return found;
+  }
+
+  createProvider(raw: unknown): Provider {
+    const input = parseOrThrow(providerInputSchema, raw, 'The provider');
+    return this.write(() => {
+      const code = input.code?.trim() || generateCode(input.name ?? '', (c) => !!this.store.providers.findByCode(c), 'provider');
+      if (this.store.providers.findByCode(code)) throw duplicate('provider', code);
+      return this.store.providers.insert(resolveProvider({ ...input, code }, null, `The provider "${code}"`));
+    });
+  }
+
+  updateProvider(ref: Ref, raw: unknown): Provider {
+    const input = parseOrThrow(providerInputSchema, raw, 'The provider update');
+    return this.write(() => {
+      const existing = this.getProvider(ref);
+      const code = input.code?.trim() || existing.code;
+      if (code !== existing.code && this.store.providers.findByCode(code)) throw duplicate('provider', code);
+      return this.store.providers.update(existing.id, resolveProvider({ ...input, code }, existing, `The provider "${existing.code}"`));
+    });
+  }
+
+  removeProvider(ref: Ref): Provider {
+    return this.write(() => {
+      const existing = this.getProvider(ref);
+      this.store.providers.remove(existing.id);
+      return existing;
+    });
+  }
+
+  listTools(providerRef?: Ref): Tool[] {
+    if (providerRef === undefined) return this.store.tools.list();
+    return this.store.tools.listByProvider(this.getProvider(providerRef).id);
+  }
+
+  getTool(ref: Ref): Tool {
+    const found = typeof ref === 'number' ? this.store.tools.findById(ref) : this.store.tools.findByCode(ref);
+    if (!found) throw new ToolwireError('NOT_FOUND', `No tool ${describeRef(ref)}. \`toolwire tool list\` shows the tools there are.`);
+    return found;
+  }
+
+  createTool(raw: unknown): Tool {
+    const input = parseOrThrow(toolInputSchema, raw, 'The tool');
+    return this.write(() => this.insertTool(input, this.toolProvider(input, null)));
+  }
+
+  /** Inserts a tool of a known provider; the caller holds the transaction. */
+  insertTool(input: ToolInput, provider: Provider, subject = 'The tool'): Tool {
+    const code = input.code?.trim() || generateCode(input.name ?? '', (c) => !!this.store.tools.findByCode(c), 'tool');
+    if (this.store.tools.findByCode(code)) throw duplicate('tool', code);
+    return this.store.tools.insert(resolveTool(input, null, provider.id, code, subject === 'The tool' ? `The tool "${code}"` : subject));
+  }
+
+  updateTool(ref: Ref, raw: unknown): Tool {
+    const input = parseOrThrow(toolInputSchema, raw, 'The tool update');
+    return this.write(() => {
+      const existing = this.getTool(ref);
+      const provider = this.toolProvider(input, existing);
+      const code = input.code?.trim() || existing.code;
+      if (code !== existing.code && this.store.tools.findByCode(code)) throw duplicate('tool', code);
+      return this.store.tools.update(existing.id, resolveTool(input, existing, provider.id, code, `The tool "${existing.code}"`));
+    });
+  }
+
+  removeTool(ref: Ref): Tool {
+    return this.write(() => {
+      const existing = this.getTool(ref);
+      this.store.tools.remove(existing.id);
+      return existing;
+    });
+  }
+
+  /** The provider a tool input names (providerId or providerCode), else the existing tool's. */
+  private toolProvider(input: ToolInput, existing: Tool | null): Provider {
+    const byId = input.providerId ?? null;
+    const byCode = input.providerCode?.trim() || null;
+    if (byId === null && byCode === null) {
+      if (existing) return this.getProvider(existing.providerId);
+      throw invalid('The tool', [{ field: 'providerCode', message: 'is required: the code of the provider this tool belongs to (or give providerId)' }]);
+    }
+    const found = byId !== null ? this.store.providers.findById(byId) : this.store.providers.findByCode(byCode as string);
+    if (!found) {
+      const field = byId !== null ? 'providerId' : 'providerCode';
+      throw invalid('The tool', [{ field, message: `names provider ${describeRef(byId ?? (byCode as string))}, which does not exist; create it first or fix the reference` }]);
+    }
+    return found;
+  }
+}
+
+function describeRef(ref: Ref): string {
+  return typeof ref === 'number' ? `with id ${ref}` : `with code "${ref}"`;
+}
+
+export function duplicate(what: 'provider' | 'tool', code: string): ToolwireError {
+  return new ToolwireError('CONFLICT', `A ${what} with code "${code}" already exists. Choose another code, or update the existing ${what}.`, [
+    { field: 'code', message: `"${code}" is already taken` },
+  ]);
+}

@@ -1,0 +1,107 @@
+import { z } from 'zod';
+import {
+  API_KEY_LOCATIONS,
+  AUTHENTICATION_TYPES,
+  DYNAMIC_AUTH_METHODS,
+  DYNAMIC_AUTH_PAYLOAD_LOCATIONS,
+  DYNAMIC_AUTH_PAYLOAD_TYPES,
+  HTTP_METHODS,
+  MCP_PROTOCOLS,
+  PARAMETER_LOCATIONS,
+  PARAMETER_TYPES,
+  PROVIDER_KINDS,
+  TOOL_MODES,
+} from '../store/types.js';
+
+/**
+ * The shapes admins send (CLI, admin API, import), checked once at the boundary. Every field is
+ * optional here: creation and partial updates share the shape, and the rules that depend on other
+ * fields (baseUrl for http providers, a key name for query keys…) are checked on the merged result.
+ */
+
+const oneOf = <const T extends readonly [string, ...string[]]>(values: T) =>
+  z.enum(values, { error: () => `must be one of ${values.join(', ')}` });
+
+/** HandsAI clients send lowercase enum values now and then; accept them as the uppercase value. */
+const upperEnum = <const T extends readonly [string, ...string[]]>(values: T) =>
+  z.preprocess((v) => (typeof v === 'string' ? v.trim().toUpperCase() : v), oneOf(values));
+
+const text = z.string({ error: () => 'must be a string' });
+const optionalText = text.nullish();
+const flag = z.boolean({ error: () => 'must be true or false' }).nullish();
+const stringMap = z.record(z.string(), z.string({ error: () => 'must be a string' }), {
+  error: () => 'must be an object of string values',
+});
+
+export const CODE_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
+const code = text.refine((v) => v.trim() === '' || CODE_PATTERN.test(v.trim()), {
+  message: 'must be 1–64 characters of letters, digits, "_", "." or "-"',
+});
+
+export const providerInputSchema = z.object({
+  name: optionalText,
+  code: code.nullish(),
+  baseUrl: optionalText,
+  authenticationType: upperEnum(AUTHENTICATION_TYPES).nullish(),
+  apiKeyLocation: upperEnum(API_KEY_LOCATIONS).nullish(),
+  apiKeyName: optionalText,
+  apiKeyValue: optionalText,
+  isExportable: flag,
+  customHeaders: stringMap.nullish(),
+  isDynamicAuth: flag,
+  dynamicAuthUrl: optionalText,
+  dynamicAuthMethod: upperEnum(DYNAMIC_AUTH_METHODS).nullish(),
+  dynamicAuthPayload: optionalText,
+  dynamicAuthPayloadType: upperEnum(DYNAMIC_AUTH_PAYLOAD_TYPES).nullish(),
+  dynamicAuthPayloadLocation: upperEnum(DYNAMIC_AUTH_PAYLOAD_LOCATIONS).nullish(),
+  dynamicAuthTokenExtractionPath: optionalText,
+  dynamicAuthInvalidationKeywords: optionalText,
+  enabled: flag,
+  kind: oneOf(PROVIDER_KINDS).nullish(),
+  toolMode: oneOf(TOOL_MODES).nullish(),
+  userId: optionalText,
+  url: optionalText,
+  protocol: oneOf(MCP_PROTOCOLS).nullish(),
+  command: optionalText,
+  args: z.array(text, { error: () => 'must be a list of strings' }).nullish(),
+  env: stringMap.nullish(),
+});
+export type ProviderInput = z.infer<typeof providerInputSchema>;
+
+const scalar = z.union([z.string(), z.number(), z.boolean()]);
+
+export const parameterInputSchema = z.object({
+  name: text.refine((v) => v.trim() !== '', { message: 'must not be empty' }),
+  type: upperEnum(PARAMETER_TYPES).nullish(),
+  description: optionalText,
+  required: flag,
+  defaultValue: z.union([scalar, z.array(z.unknown()), z.record(z.string(), z.unknown())]).nullish(),
+  location: upperEnum(PARAMETER_LOCATIONS).nullish(),
+  enum: z.array(scalar, { error: () => 'must be a list of strings, numbers or booleans' }).nullish(),
+  schema: z.record(z.string(), z.unknown(), { error: () => 'must be a JSON Schema object' }).nullish(),
+});
+export type ParameterInput = z.infer<typeof parameterInputSchema>;
+
+export const toolInputSchema = z.object({
+  name: optionalText,
+  code: code.nullish(),
+  description: optionalText,
+  providerId: z.number({ error: () => 'must be a number' }).int().nullish(),
+  providerCode: optionalText,
+  endpointPath: optionalText,
+  httpMethod: upperEnum(HTTP_METHODS).nullish(),
+  bodyPayloadTemplate: optionalText,
+  enabled: flag,
+  isExportable: flag,
+  parameters: z.array(parameterInputSchema, { error: () => 'must be a list of parameters' }).nullish(),
+  outputSchema: z.record(z.string(), z.unknown(), { error: () => 'must be a JSON Schema object' }).nullish(),
+});
+export type ToolInput = z.infer<typeof toolInputSchema>;
+
+/** One entry of an import/export file: provider fields plus its tools. */
+export const importEntrySchema = providerInputSchema.extend({
+  tools: z.array(toolInputSchema.omit({ providerId: true, providerCode: true }), {
+    error: () => 'must be a list of tools',
+  }).nullish(),
+});
+export type ImportEntry = z.infer<typeof importEntrySchema>;

@@ -1,0 +1,128 @@
+import { isCredentialHeaderName } from '../redact.js';
+import type { Parameter, Provider, Tool } from '../store/types.js';
+import { MASKED_VALUE, SECRET_PLACEHOLDER } from '../store/types.js';
+import { maskPayload } from './secret-merge.js';
+
+/**
+ * What leaves toolwire about providers and tools. Two views: the admin/CLI view (HandsAI's
+ * response: no apiKeyValue, header and payload values masked as `generic_text`) and the export
+ * view (SPEC §4: secrets replaced by `<YOUR_API_KEY>`, non-credential headers kept).
+ */
+
+const maskAll = (map: Record<string, string>, mask: string) => Object.fromEntries(Object.keys(map).map((k) => [k, mask]));
+
+function mcpFields(p: Provider, envMask: string) {
+  if (p.kind !== 'mcp') return {};
+  return { url: p.url, protocol: p.protocol, command: p.command, args: p.args, env: maskAll(p.env, envMask) };
+}
+
+export function presentProvider(p: Provider) {
+  return {
+    id: p.id,
+    name: p.name,
+    code: p.code,
+    baseUrl: p.baseUrl,
+    authenticationType: p.authenticationType,
+    apiKeyLocation: p.apiKeyLocation,
+    apiKeyName: p.apiKeyName,
+    hasApiKeyValue: p.apiKeyValue !== null,
+    isExportable: p.isExportable,
+    customHeaders: maskAll(p.customHeaders, MASKED_VALUE),
+    isDynamicAuth: p.isDynamicAuth,
+    dynamicAuthUrl: p.dynamicAuthUrl,
+    dynamicAuthMethod: p.dynamicAuthMethod,
+    dynamicAuthPayload: maskPayload(p.dynamicAuthPayload, MASKED_VALUE),
+    dynamicAuthPayloadType: p.dynamicAuthPayloadType,
+    dynamicAuthPayloadLocation: p.dynamicAuthPayloadLocation,
+    dynamicAuthTokenExtractionPath: p.dynamicAuthTokenExtractionPath,
+    dynamicAuthInvalidationKeywords: p.dynamicAuthInvalidationKeywords,
+    enabled: p.enabled,
+    kind: p.kind,
+    toolMode: p.toolMode,
+    userId: p.userId,
+    ...mcpFields(p, MASKED_VALUE),
+    createdAt: p.createdAt,
+    updatedAt: p.updatedAt,
+  };
+}
+
+export function presentTool(t: Tool) {
+  return {
+    id: t.id,
+    name: t.name,
+    code: t.code,
+    description: t.description,
+    providerId: t.providerId,
+    providerCode: t.providerCode,
+    endpointPath: t.endpointPath,
+    httpMethod: t.httpMethod,
+    bodyPayloadTemplate: t.bodyPayloadTemplate,
+    enabled: t.enabled,
+    isExportable: t.isExportable,
+    parameters: t.parameters.map(presentParameter),
+    ...(t.outputSchema ? { outputSchema: t.outputSchema } : {}),
+    createdAt: t.createdAt,
+    updatedAt: t.updatedAt,
+  };
+}
+
+function presentParameter(p: Parameter) {
+  const out: Record<string, unknown> = {
+    name: p.name,
+    type: p.type,
+    description: p.description,
+    required: p.required,
+    defaultValue: p.defaultValue,
+  };
+  if (p.location) out.location = p.location;
+  if (p.enum) out.enum = p.enum;
+  if (p.schema) out.schema = p.schema;
+  return out;
+}
+
+function exportHeaders(headers: Record<string, string>): Record<string, string> | null {
+  if (Object.keys(headers).length === 0) return null;
+  return Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, isCredentialHeaderName(k) ? SECRET_PLACEHOLDER : v]));
+}
+
+export function exportProvider(p: Provider, tools: Tool[]) {
+  return {
+    name: p.name,
+    code: p.code,
+    baseUrl: p.baseUrl,
+    authenticationType: p.authenticationType,
+    apiKeyLocation: p.apiKeyLocation,
+    apiKeyName: p.apiKeyName,
+    apiKeyValue: p.apiKeyValue === null ? null : SECRET_PLACEHOLDER,
+    isExportable: p.isExportable,
+    customHeaders: exportHeaders(p.customHeaders),
+    isDynamicAuth: p.isDynamicAuth,
+    dynamicAuthUrl: p.dynamicAuthUrl,
+    dynamicAuthMethod: p.dynamicAuthMethod,
+    dynamicAuthPayloadType: p.dynamicAuthPayloadType,
+    dynamicAuthPayloadLocation: p.dynamicAuthPayloadLocation,
+    dynamicAuthPayload: maskPayload(p.dynamicAuthPayload, SECRET_PLACEHOLDER),
+    dynamicAuthTokenExtractionPath: p.dynamicAuthTokenExtractionPath,
+    dynamicAuthInvalidationKeywords: p.dynamicAuthInvalidationKeywords,
+    enabled: p.enabled,
+    kind: p.kind,
+    toolMode: p.toolMode,
+    ...mcpFields(p, SECRET_PLACEHOLDER),
+    tools: tools.filter((t) => t.isExportable).map(exportTool),
+  };
+}
+
+function exportTool(t: Tool) {
+  return {
+    name: t.name,
+    code: t.code,
+    description: t.description,
+    endpointPath: t.endpointPath,
+    bodyPayloadTemplate: t.bodyPayloadTemplate,
+    httpMethod: t.httpMethod,
+    enabled: t.enabled,
+    isExportable: t.isExportable,
+    parameters: t.parameters.map(presentParameter),
+    ...(t.outputSchema ? { outputSchema: t.outputSchema } : {}),
+  };
+}

@@ -1,0 +1,121 @@
+#!/usr/bin/env node
+import { loadConfig } from './config.js';
+import { isToolwireError } from './errors.js';
+import type { Command, CommandContext } from './commands/context.js';
+import { UsageError } from './commands/context.js';
+
+/**
+ * The only file that reads argv and the environment and ends the process. Every failure becomes a
+ * one-paragraph message on stderr and a non-zero exit code; stdout carries only command output
+ * (and, for `serve`, only MCP messages).
+ */
+
+const USAGE = `Usage: toolwire [--db PATH] COMMAND
+
+  serve [--http [--host H] [--port P] [--stateless] [--no-auth]]   run the MCP server (stdio by default)
+  start                                                            HTTP on 127.0.0.1:8808 with the examples loaded
+  import FILE [--dry-run] [--prune]                                import providers and tools (export or OpenAPI)
+  export [--out FILE] [--provider CODE ...]                        export providers, secrets as placeholders
+  provider add|list|show|update|remove|test ...                    manage providers
+  tool add|list|show|update|remove|call ...                        manage tools; call one as an agent would
+  config [claude|vscode|cursor|http]                               print a client-config snippet
+`;
+
+async function loadCommand(name: string): Promise<Command | null> {
+  switch (name) {
+    case 'serve':
+      return (await import('./commands/serve.js')).serveCommand;
+    case 'start':
+      return (await import('./commands/start.js')).startCommand;
+    case 'import':
+      return (await import('./commands/io-commands.js')).importCommand;
+    case 'export':
+      return (await import('./commands/io-commands.js')).exportCommand;
+    case 'provider':
+      return (await import('./commands/provider-command.js')).providerCommandWithTest;
+    case 'tool':
+      return (await import('./commands/registry-commands.js')).toolCommand;
+    case 'config':
+      return (await import('./commands/config-command.js')).configCommand;
+    default:
+      return null;
+  }
+}
+
+/** Pulls the global `--db PATH` (anywhere on the line) out of the arguments. */
+function splitGlobal(argv: string[]): { db: string | undefined; rest: string[] } {
+  const rest: string[] = [];
+  let db: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (arg === '--db') db = argv[++i];
+    else if (arg.startsWith('--db=')) db = arg.slice(5);
+    else rest.push(arg);
+  }
+  return { db, rest };
+}
+
+function readStdin(): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    process.stdin.on('data', (c: Buffer) => chunks.push(c));
+    process.stdin.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    process.stdin.on('error', reject);
+  });
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { db, rest } = splitGlobal(argv);
+  const [name, ...args] = rest;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stderr.write(USAGE);
+    return name ? 0 : 2;
+  }
+  const command = await loadCommand(name);
+  if (!command) {
+    process.stderr.write(`toolwire: unknown command "${name}".\n${USAGE}`);
+    return 2;
+  }
+  const stopSignal = new Promise<string>((resolve) => {
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve(signal));
+  });
+  const ctx: CommandContext = {
+    args,
+    config: loadConfig(process.env, { db }),
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+    readStdin,
+    stopSignal,
+  };
+  return command(ctx);
+}
+
+function report(err: unknown): number {
+  if (err instanceof UsageError) {
+    process.stderr.write(`toolwire: ${err.message} Run \`toolwire --help\` for usage.\n`);
+    return 2;
+  }
+  if (isToolwireError(err)) {
+    process.stderr.write(`toolwire: ${err.message}\n`);
+    return 1;
+  }
+  const code = (err as { code?: string } | null)?.code;
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' || code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {
+    process.stderr.write(`toolwire: ${(err as Error).message}. Run \`toolwire --help\` for usage.\n`);
+    return 2;
+  }
+  process.stderr.write(`toolwire: unexpected failure: ${(err as Error)?.message ?? String(err)}\n`);
+  return 1;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+    // Open keep-alive sockets or watchers must not keep a finished command alive.
+    setTimeout(() => process.exit(code), 200).unref();
+  },
+  (err) => {
+    process.exitCode = report(err);
+    setTimeout(() => process.exit(process.exitCode as number), 200).unref();
+  },
+);

@@ -1,0 +1,17 @@
+import type { Config } from '../config.js';
+
+/** What a command may touch: its arguments, the config and three streams. Only cli.ts knows the process. */
+export interface CommandContext {
+  args: string[];
+  config: Config;
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  readStdin: () => Promise<string>;
+  /** Resolves when the process is asked to stop (SIGINT/SIGTERM). */
+  stopSignal: Promise<string>;
+}
+
+/** A command's outcome: the exit code. Failures are thrown as ToolwireError and printed by cli.ts. */
+export type Command = (ctx: CommandContext) => Promise<number>;
+
+export class UsageError extends Error {}

@@ -1,0 +1,32 @@
+import { probeToken } from '../auth/dynamic/index.js';
+import { createApp } from '../app.js';
+import { ToolwireError } from '../errors.js';
+import type { Command } from './context.js';
+import { UsageError } from './context.js';
+import { providerCommand } from './registry-commands.js';
+
+/** `provider test CODE`: fetch a dynamic-auth token now and say what happened, secrets masked. */
+const providerTest: Command = async (ctx) => {
+  const code = ctx.args[1];
+  if (!code) throw new UsageError('Missing provider code.');
+  const app = createApp(ctx.config);
+  try {
+    const provider = app.catalog.getProvider(code);
+    if (!provider.isDynamicAuth) {
+      ctx.stdout(`Provider "${code}" uses static credentials (${provider.authenticationType}); there is no token to fetch. Use \`toolwire tool call\` to try one of its tools.\n`);
+      return 0;
+    }
+    const result = await probeToken(provider, { timeoutMs: ctx.config.timeoutMs, defaultTtlMs: ctx.config.tokenTtlSeconds * 1000 });
+    if (!result.ok) throw new ToolwireError('AUTH_FETCH', `Token test failed at step "${result.step}": ${result.message}`);
+    ctx.stdout(
+      `Token obtained for provider "${code}": ${result.preview}\n` +
+        `Lifetime: ${result.lifetimeSeconds} s (from ${result.lifetimeSource})\n` +
+        `Injected as: ${result.injection}\n`,
+    );
+    return 0;
+  } finally {
+    await app.close();
+  }
+};
+
+export const providerCommandWithTest: Command = (ctx) => (ctx.args[0] === 'test' ? providerTest(ctx) : providerCommand(ctx));

@@ -1,0 +1,58 @@
+import { parseArgs } from 'node:util';
+import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { createApp, type App } from '../app.js';
+import { loadExamplesIfEmpty } from '../io/examples.js';
+import { createMcpServer } from '../mcp/server.js';
+import type { Command, CommandContext } from './context.js';
+
+/** `serve` (stdio by default) and `start` (the embedded default of `npm start`). */
+export const serveCommand: Command = async (ctx) => {
+  const { values } = parseArgs({
+    args: ctx.args,
+    options: {
+      http: { type: 'boolean' },
+      host: { type: 'string' },
+      port: { type: 'string' },
+      stateless: { type: 'boolean' },
+      'no-auth': { type: 'boolean' },
+      examples: { type: 'boolean' },
+    },
+    allowPositionals: false,
+  });
+  const app = createApp(ctx.config);
+  try {
+    if (values.examples) reportExamples(ctx, app);
+    if (values.http) {
+      const { serveHttp } = await import('../http/serve-http.js');
+      return await serveHttp(ctx, app, {
+        host: values.host ?? '127.0.0.1',
+        port: values.port ?? '8808',
+        stateless: values.stateless ?? false,
+        noAuth: values['no-auth'] ?? false,
+      });
+    }
+    return await serveStdio(ctx, app);
+  } finally {
+    await app.close();
+  }
+};
+
+function reportExamples(ctx: CommandContext, app: App): void {
+  const loaded = loadExamplesIfEmpty(app.catalog);
+  if (loaded > 0) ctx.stderr(`The database was empty: loaded ${loaded} example provider(s) from examples/.\n`);
+}
+
+async function serveStdio(ctx: CommandContext, app: App): Promise<number> {
+  const server = createMcpServer(app.registry, { pageSize: app.config.pageSize });
+  const transport = new StdioServerTransport();
+  const closed = new Promise<string>((resolve) => {
+    transport.onclose = () => resolve('closed');
+    process.stdin.once('end', () => resolve('end'));
+  });
+  await server.connect(transport);
+  app.registry.watch();
+  app.log.info(`serving ${app.registry.current().definitions.length} tool(s) over stdio from ${app.config.dbPath}`);
+  await Promise.race([closed, ctx.stopSignal]);
+  await server.close();
+  return 0;
+}

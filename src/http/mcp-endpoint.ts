@@ -1,0 +1,113 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import type { Log } from '../log.js';
+import { readJsonBody, sendJson } from './body.js';
+
+/** A JSON-RPC error answer for requests the transport never sees. */
+function rpcError(res: ServerResponse, status: number, code: number, message: string): void {
+  sendJson(res, status, { jsonrpc: '2.0', error: { code, message }, id: null });
+}
+
+interface Session {
+  transport: StreamableHTTPServerTransport;
+  server: Server;
+  lastSeen: number;
+}
+
+export interface McpEndpoint {
+  handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
+  sessionCount(): number;
+  close(): Promise<void>;
+}
+
+/**
+ * `/mcp` over Streamable HTTP with sessions: one SDK transport and server per session, an unknown
+ * session id answered 404, DELETE ending a session, idle sessions reaped.
+ */
+export function createSessionEndpoint(newServer: () => Server, log: Log, idleMs = 30 * 60_000): McpEndpoint {
+  const sessions = new Map<string, Session>();
+  const reaper = setInterval(() => {
+    const cutoff = Date.now() - idleMs;
+    for (const [id, session] of sessions) {
+      if (session.lastSeen < cutoff) {
+        log.debug(`reaping idle session ${id}`);
+        void session.transport.close();
+      }
+    }
+  }, Math.min(idleMs, 60_000));
+  reaper.unref();
+
+  return {
+    async handle(req, res) {
+      const sessionId = req.headers['mcp-session-id'];
+      let body: unknown;
+      if (req.method === 'POST') {
+        const parsed = await readJsonBody(req);
+        if (!parsed.ok) return rpcError(res, parsed.status, -32700, `Parse error: ${parsed.message}`);
+        body = parsed.value;
+      }
+      if (typeof sessionId === 'string') {
+        const session = sessions.get(sessionId);
+        if (!session) return rpcError(res, 404, -32001, 'Session not found: it ended or never existed. Initialize a new session.');
+        session.lastSeen = Date.now();
+        return session.transport.handleRequest(req, res, body);
+      }
+      if (req.method !== 'POST' || !isInitializeMessage(body)) {
+        return rpcError(res, 400, -32000, 'Bad Request: no valid Mcp-Session-Id header; start with an initialize request.');
+      }
+      const server = newServer();
+      const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
+        sessionIdGenerator: () => randomUUID(),
+        onsessioninitialized: (id) => {
+          sessions.set(id, { transport, server, lastSeen: Date.now() });
+        },
+      });
+      transport.onclose = () => {
+        if (transport.sessionId) sessions.delete(transport.sessionId);
+        void server.close().catch(() => {});
+      };
+      await server.connect(transport);
+      await transport.handleRequest(req, res, body);
+    },
+    sessionCount: () => sessions.size,
+    async close() {
+      clearInterval(reaper);
+      await Promise.all([...sessions.values()].map((s) => s.transport.close().catch(() => {})));
+      sessions.clear();
+    },
+  };
+}
+
+function isInitializeMessage(body: unknown): boolean {
+  return Array.isArray(body) ? body.some((m) => isInitializeRequest(m)) : isInitializeRequest(body);
+}
+
+/**
+ * Stateless `/mcp`: no session ids and JSON answers, so any instance behind a load balancer can serve
+ * any request. Each request gets a fresh transport; servers are cheap (the registry is shared).
+ */
+export function createStatelessEndpoint(newServer: () => Server): McpEndpoint {
+  return {
+    async handle(req, res) {
+      if (req.method !== 'POST') {
+        res.writeHead(405, { allow: 'POST' }).end();
+        return;
+      }
+      const parsed = await readJsonBody(req);
+      if (!parsed.ok) return rpcError(res, parsed.status, -32700, `Parse error: ${parsed.message}`);
+      const server = newServer();
+      const transport = new StreamableHTTPServerTransport({ enableJsonResponse: true });
+      res.on('close', () => {
+        void transport.close();
+        void server.close();
+      });
+      await server.connect(transport);
+      await transport.handleRequest(req, res, parsed.value);
+    },
+    sessionCount: () => 0,
+    close: async () => {},
+  };
+}

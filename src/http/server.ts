@@ -1,0 +1,97 @@
+import { createServer, type IncomingMessage, type Server as NodeHttpServer, type ServerResponse } from 'node:http';
+import { handleAdmin } from '../admin/router.js';
+import type { App } from '../app.js';
+import { createMcpServer } from '../mcp/server.js';
+import { sendJson } from './body.js';
+import { bearerMatches, hostProblem, originProblem, type GuardOptions } from './guards.js';
+import { createSessionEndpoint, createStatelessEndpoint, type McpEndpoint } from './mcp-endpoint.js';
+
+export interface HttpOptions {
+  host: string;
+  port: number;
+  stateless: boolean;
+  /** Client auth off for /mcp only (loopback only; checked by the caller). */
+  noAuth: boolean;
+  token: string;
+}
+
+/** Extra route families (provider tokens, vaults) mounted beside /mcp and /admin. */
+export interface ExtraRoute {
+  prefix: string;
+  /** Header accepted in place of `Authorization: Bearer` (OpenHands' X-Session-API-Key). */
+  altTokenHeader?: string;
+  unauthorized(res: ServerResponse): void;
+  handle(req: IncomingMessage, res: ServerResponse, path: string, app: App): Promise<void>;
+}
+
+export interface RunningHttp {
+  server: NodeHttpServer;
+  endpoint: McpEndpoint;
+  url: string;
+  close(graceMs?: number): Promise<void>;
+}
+
+function unauthorized(res: ServerResponse): void {
+  sendJson(res, 401, { error: 'unauthorized', message: 'Send Authorization: Bearer <token> (the token toolwire printed at start, or TOOLWIRE_TOKEN).' }, {
+    'www-authenticate': 'Bearer realm="toolwire"',
+  });
+}
+
+export async function startHttpServer(app: App, options: HttpOptions, extraRoutes: ExtraRoute[] = []): Promise<RunningHttp> {
+  const newServer = () => createMcpServer(app.registry, { pageSize: app.config.pageSize });
+  const endpoint = options.stateless ? createStatelessEndpoint(newServer) : createSessionEndpoint(newServer, app.log);
+  const guard: GuardOptions = { bindHost: options.host, port: options.port, allowedOrigins: app.config.allowedOrigins };
+
+  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = (req.url ?? '/').split('?')[0] as string;
+    if (path === '/health') return sendJson(res, 200, { status: 'ok', tools: app.registry.current().definitions.length });
+    const problem = hostProblem(req, guard) ?? originProblem(req, guard);
+    const isMcp = path === '/mcp';
+    const isAdmin = path === '/admin' || path.startsWith('/admin/');
+    const extra = extraRoutes.find((r) => path === r.prefix || path.startsWith(`${r.prefix}/`));
+    if (!isMcp && !isAdmin && !extra) return sendJson(res, 404, { error: 'not_found', message: `No route ${path}. The MCP endpoint is /mcp.` });
+    if (problem) return sendJson(res, 403, { error: 'forbidden', message: `Forbidden: ${problem}.` });
+    if (isMcp) {
+      if (!options.noAuth && !bearerMatches(req, options.token)) return unauthorized(res);
+      return endpoint.handle(req, res);
+    }
+    if (isAdmin) {
+      if (!bearerMatches(req, options.token)) return unauthorized(res);
+      return handleAdmin(req, res, path.slice('/admin'.length), app);
+    }
+    if (extra) {
+      if (!bearerMatches(req, options.token, extra.altTokenHeader)) return extra.unauthorized(res);
+      return extra.handle(req, res, path.slice(extra.prefix.length), app);
+    }
+  }
+
+  const server = createServer((req, res) => {
+    route(req, res).catch((err: unknown) => {
+      app.log.error(`request ${req.method} ${req.url?.split('?')[0]} failed: ${(err as Error).message}`);
+      if (!res.headersSent) sendJson(res, 500, { error: 'internal', message: 'toolwire failed to handle this request; the server log says why.' });
+      else res.end();
+    });
+  });
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => resolve());
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : options.port;
+  guard.port = port;
+  const shownHost = options.host.includes(':') ? `[${options.host}]` : options.host;
+  return {
+    server,
+    endpoint,
+    url: `http://${shownHost}:${port}/mcp`,
+    async close(graceMs = 10_000) {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      await endpoint.close();
+      const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+      await closed;
+      clearTimeout(timer);
+    },
+  };
+}

@@ -1,0 +1,143 @@
+/**
+ * Rebuilds an (already dereferenced) OpenAPI schema as plain JSON Schema that the MCP SDK's ajv
+ * compiles: a whitelist of keywords, so OpenAPI-only ones (`nullable`, `discriminator`, `xml`,
+ * `example`, `x-*`) never reach a client. Cycles left by dereferencing are cut into a stub.
+ *
+ * Two modes. `input` (parameters) keeps every validation keyword: the arguments are checked against
+ * it before a call. `output` (results) keeps the structure only — types, properties, items,
+ * composition, titles and descriptions — and drops `required`, `additionalProperties: false`,
+ * formats, patterns, enums and bounds, and reads `oneOf` as `anyOf`: API descriptions are often
+ * stricter than the answers their APIs really send, and an MCP client rejects a result that does
+ * not match the tool's output schema.
+ */
+import type { JsonSchema } from '../store/types.js';
+import {
+  cleanEnum, cleanRequired, cleanType, copyAnnotations, copyConstraints, copyValueHints, isNullable, isValidRegex,
+} from './schema-keywords.js';
+import { isRecord, type Dict } from './util.js';
+
+export type SchemaMode = 'input' | 'output';
+
+interface Context {
+  mode: SchemaMode;
+  /** The schemas on the path from the root: meeting one again is a cycle. */
+  path: Set<object>;
+}
+
+/** Deeper than this, a schema is cut into a stub: agents gain nothing from it and sizes explode. */
+const MAX_DEPTH = 40;
+
+const INPUT_ONLY_SUBSCHEMAS = ['not', 'if', 'then', 'else', 'contains', 'propertyNames'];
+
+export function cleanSchema(schema: unknown, mode: SchemaMode): JsonSchema {
+  const out = walk(schema, { mode, path: new Set() }, 0);
+  if (out === true) return {};
+  if (out === false) return { not: {} };
+  return out;
+}
+
+function walk(node: unknown, ctx: Context, depth: number): Dict | boolean {
+  if (typeof node === 'boolean') return node;
+  if (!isRecord(node)) return {};
+  if (ctx.path.has(node)) return stub(node, 'Recursive structure, not expanded.');
+  if (depth > MAX_DEPTH) return stub(node, 'Nested too deeply, not expanded.');
+  ctx.path.add(node);
+  try {
+    return cleanNode(node, ctx, depth);
+  } finally {
+    ctx.path.delete(node);
+  }
+}
+
+/** What stands in for a cycle or a too-deep schema: its type only (an object, usually). */
+function stub(node: Dict, note: string): Dict {
+  const type = cleanType(node) ?? (isRecord(node.properties) ? 'object' : node.items !== undefined ? 'array' : 'object');
+  const title = typeof node.title === 'string' ? `${node.title}. ` : '';
+  return { type, description: `${title}${note}` };
+}
+
+function cleanNode(node: Dict, ctx: Context, depth: number): Dict {
+  const out: Dict = {};
+  const type = cleanType(node);
+  if (type !== undefined) out.type = type;
+  copyAnnotations(node, out);
+  if (ctx.mode === 'input') {
+    copyConstraints(node, out);
+    copyValueHints(node, out);
+    const values = cleanEnum(node, type);
+    if (values !== undefined) out.enum = values;
+    const required = cleanRequired(node.required);
+    if (required !== undefined) out.required = required;
+  }
+  copyObjectKeywords(node, out, ctx, depth);
+  copyArrayKeywords(node, out, ctx, depth);
+  copyComposition(node, out, ctx, depth);
+  // 3.0 `nullable` beside `allOf`/`$ref` and no `type`: null must still be accepted.
+  if (isNullable(node) && type === undefined && (out.allOf ?? out.anyOf ?? out.oneOf) !== undefined) {
+    const { description, ...rest } = out;
+    return { ...(description === undefined ? {} : { description }), anyOf: [rest, { type: 'null' }] };
+  }
+  return out;
+}
+
+function walkMap(value: unknown, ctx: Context, depth: number, keep: (key: string) => boolean = () => true): Dict | undefined {
+  if (!isRecord(value)) return undefined;
+  const entries = Object.entries(value).filter(([key]) => keep(key));
+  return entries.length > 0 ? Object.fromEntries(entries.map(([k, v]) => [k, walk(v, ctx, depth + 1)])) : undefined;
+}
+
+function copyObjectKeywords(node: Dict, out: Dict, ctx: Context, depth: number): void {
+  const properties = walkMap(node.properties, ctx, depth);
+  if (properties !== undefined) out.properties = properties;
+  const patterns = walkMap(node.patternProperties, ctx, depth, isValidRegex);
+  if (patterns !== undefined) out.patternProperties = patterns;
+  const extra = node.additionalProperties;
+  if (isRecord(extra)) out.additionalProperties = walk(extra, ctx, depth + 1);
+  else if (typeof extra === 'boolean' && ctx.mode === 'input') out.additionalProperties = extra;
+  if (ctx.mode !== 'input') return;
+  const dependencies: Dict = {};
+  for (const source of [node.dependencies, node.dependentRequired, node.dependentSchemas]) {
+    for (const [key, value] of Object.entries(isRecord(source) ? source : {})) {
+      const names = cleanRequired(value);
+      if (Array.isArray(value)) {
+        if (names !== undefined) dependencies[key] = names;
+      } else if (isRecord(value) || typeof value === 'boolean') dependencies[key] = walk(value, ctx, depth + 1);
+    }
+  }
+  if (Object.keys(dependencies).length > 0) out.dependencies = dependencies;
+}
+
+/** 2020-12 `prefixItems` becomes draft-07's tuple `items`, its `items` then `additionalItems`. */
+function copyArrayKeywords(node: Dict, out: Dict, ctx: Context, depth: number): void {
+  const tuple = Array.isArray(node.prefixItems) ? node.prefixItems : Array.isArray(node.items) ? node.items : undefined;
+  const rest = Array.isArray(node.prefixItems) ? node.items : node.additionalItems;
+  if (tuple !== undefined && tuple.length > 0) {
+    out.items = tuple.map((item) => walk(item, ctx, depth + 1));
+    if ((isRecord(rest) || typeof rest === 'boolean') && ctx.mode === 'input') out.additionalItems = walk(rest, ctx, depth + 1);
+  } else if (isRecord(node.items) || typeof node.items === 'boolean') {
+    out.items = walk(node.items, ctx, depth + 1);
+  }
+}
+
+function walkList(value: unknown, ctx: Context, depth: number): Array<Dict | boolean> | undefined {
+  if (!Array.isArray(value) || value.length === 0) return undefined;
+  return value.map((item) => walk(item, ctx, depth + 1));
+}
+
+function copyComposition(node: Dict, out: Dict, ctx: Context, depth: number): void {
+  const allOf = walkList(node.allOf, ctx, depth);
+  const anyOf = walkList(node.anyOf, ctx, depth);
+  const oneOf = walkList(node.oneOf, ctx, depth);
+  if (allOf !== undefined) out.allOf = allOf;
+  if (anyOf !== undefined) out.anyOf = anyOf;
+  if (oneOf !== undefined) {
+    if (ctx.mode === 'input') out.oneOf = oneOf;
+    else if (anyOf === undefined) out.anyOf = oneOf;
+    else out.allOf = [...(allOf ?? []), { anyOf: oneOf }];
+  }
+  if (ctx.mode !== 'input') return;
+  for (const key of INPUT_ONLY_SUBSCHEMAS) {
+    const value = node[key];
+    if (isRecord(value) || typeof value === 'boolean') out[key] = walk(value, ctx, depth + 1);
+  }
+}

@@ -1,0 +1,49 @@
+import type { Tool as McpTool } from '@modelcontextprotocol/sdk/types.js';
+import { httpToolEntry, providerRuntime, type HttpToolDeps, type ProviderRuntime } from '../call/http-tool.js';
+import type { Store } from '../store/index.js';
+import type { Provider, Tool } from '../store/types.js';
+import { annotationsFor, buildInputSchema } from './input-schema.js';
+import type { RegistrySnapshot, ToolEntry } from './types.js';
+import { createValidatorFactory } from './validate-args.js';
+
+/** Contributes tools that are not plain HTTP tools (meta mode, upstream MCP servers). */
+export interface ToolSource {
+  entries(providers: readonly Provider[], tools: readonly Tool[]): ToolEntry[];
+}
+
+export function toolDefinition(tool: Tool): McpTool {
+  const definition: McpTool = {
+    name: tool.code,
+    title: tool.name,
+    description: tool.description ?? tool.name,
+    inputSchema: buildInputSchema(tool.parameters) as McpTool['inputSchema'],
+    annotations: annotationsFor(tool.httpMethod, tool.name),
+  };
+  if (tool.outputSchema) definition.outputSchema = tool.outputSchema as McpTool['outputSchema'];
+  return definition;
+}
+
+/** Reads the store once and compiles every enabled tool of every enabled provider. */
+export function buildSnapshot(store: Store, deps: HttpToolDeps, sources: readonly ToolSource[]): RegistrySnapshot {
+  const { version, providers, tools } = store.transaction(() => ({
+    version: store.registryVersion(),
+    providers: store.providers.list(),
+    tools: store.tools.list(),
+  }));
+  const validatorFor = createValidatorFactory();
+  const runtimes = new Map<number, ProviderRuntime>();
+  for (const provider of providers) {
+    if (provider.enabled && provider.kind === 'http' && provider.toolMode === 'direct') runtimes.set(provider.id, providerRuntime(provider));
+  }
+  const entries = new Map<string, ToolEntry>();
+  for (const tool of tools) {
+    const runtime = runtimes.get(tool.providerId);
+    if (!runtime || !tool.enabled) continue;
+    const definition = toolDefinition(tool);
+    entries.set(tool.code, httpToolEntry(tool, runtime, definition, validatorFor(definition.inputSchema), deps));
+  }
+  for (const source of sources) {
+    for (const entry of source.entries(providers, tools)) entries.set(entry.definition.name, entry);
+  }
+  return { version, entries, definitions: [...entries.values()].map((e) => e.definition) };
+}

@@ -1,0 +1,78 @@
+import type { HttpToolDeps } from '../call/http-tool.js';
+import type { Store } from '../store/index.js';
+import { buildSnapshot, type ToolSource } from './build.js';
+import type { RegistrySnapshot } from './types.js';
+
+export type Logger = { warn(message: string): void; debug(message: string): void };
+
+/**
+ * Holds the current snapshot and swaps it when the store changes. In-process writes call
+ * `refresh()`; writes from other processes are noticed by polling SQLite's cheap `data_version`
+ * and then the registry version row, so nothing is rebuilt when nothing changed.
+ */
+export class Registry {
+  private snapshot: RegistrySnapshot;
+  private readonly listeners = new Set<() => void>();
+  private timer: NodeJS.Timeout | null = null;
+  private lastDataVersion: number;
+
+  constructor(
+    private readonly store: Store,
+    private readonly deps: HttpToolDeps,
+    private readonly sources: ToolSource[] = [],
+    private readonly logger?: Logger,
+  ) {
+    this.snapshot = buildSnapshot(store, deps, sources);
+    this.lastDataVersion = store.dataVersion();
+  }
+
+  current(): RegistrySnapshot {
+    return this.snapshot;
+  }
+
+  /** Called on every change (for `notifications/tools/list_changed`). Returns an unsubscribe function. */
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  addSource(source: ToolSource): void {
+    this.sources.push(source);
+  }
+
+  /** Rebuilds if the store's registry version moved (or when forced, e.g. an upstream's tools changed). */
+  refresh(force = false): boolean {
+    const version = this.store.registryVersion();
+    if (!force && version === this.snapshot.version) return false;
+    this.snapshot = buildSnapshot(this.store, this.deps, this.sources);
+    for (const listener of this.listeners) {
+      try {
+        listener();
+      } catch (err) {
+        this.logger?.warn(`A registry listener failed: ${(err as Error).message}`);
+      }
+    }
+    return true;
+  }
+
+  /** Polls for other processes' writes. */
+  watch(intervalMs = 250): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => {
+      try {
+        const dataVersion = this.store.dataVersion();
+        if (dataVersion === this.lastDataVersion) return;
+        this.lastDataVersion = dataVersion;
+        this.refresh();
+      } catch (err) {
+        this.logger?.warn(`Could not check the database for changes: ${(err as Error).message}`);
+      }
+    }, intervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+}

@@ -1,0 +1,23 @@
+import type { CallToolResult, Tool as McpTool } from '@modelcontextprotocol/sdk/types.js';
+
+/** What `tools/call` needs besides the arguments. */
+export interface CallContext {
+  signal?: AbortSignal | undefined;
+}
+
+/**
+ * One tool as agents see it: its MCP definition and how to run it. HTTP tools, meta tools and
+ * tools of upstream MCP servers all take this shape, so the MCP server knows none of them.
+ */
+export interface ToolEntry {
+  readonly definition: McpTool;
+  invoke(args: Record<string, unknown>, context: CallContext): Promise<CallToolResult>;
+}
+
+/** An immutable view of every tool at one registry version; swapped whole on change. */
+export interface RegistrySnapshot {
+  readonly version: number;
+  readonly entries: ReadonlyMap<string, ToolEntry>;
+  /** Definitions in listing order. */
+  readonly definitions: readonly McpTool[];
+}

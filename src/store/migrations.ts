@@ -1,0 +1,64 @@
+/**
+ * Numbered schema migrations, applied in order and tracked with `PRAGMA user_version`.
+ * Append only: a released migration is never edited.
+ */
+const bump = (table: string, event: string) =>
+  `CREATE TRIGGER ${table}_${event.toLowerCase()}_bump AFTER ${event} ON ${table}
+   BEGIN UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'registry_version'; END;`;
+
+export const MIGRATIONS: readonly string[] = [
+  // 1: providers, tools (parameters as a JSON column), meta with the registry version counter.
+  `
+  CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+  INSERT INTO meta (key, value) VALUES ('registry_version', '0');
+  CREATE TABLE providers (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    code TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    base_url TEXT,
+    authentication_type TEXT NOT NULL DEFAULT 'NONE',
+    api_key_location TEXT NOT NULL DEFAULT 'NONE',
+    api_key_name TEXT,
+    api_key_value_enc TEXT,
+    is_exportable INTEGER NOT NULL DEFAULT 1,
+    custom_headers_enc TEXT,
+    is_dynamic_auth INTEGER NOT NULL DEFAULT 0,
+    dynamic_auth_url TEXT,
+    dynamic_auth_method TEXT,
+    dynamic_auth_payload_enc TEXT,
+    dynamic_auth_payload_type TEXT,
+    dynamic_auth_payload_location TEXT,
+    dynamic_auth_token_extraction_path TEXT,
+    dynamic_auth_invalidation_keywords TEXT,
+    enabled INTEGER NOT NULL DEFAULT 1,
+    kind TEXT NOT NULL DEFAULT 'http',
+    tool_mode TEXT NOT NULL DEFAULT 'direct',
+    user_id TEXT,
+    mcp_url TEXT,
+    mcp_protocol TEXT,
+    mcp_command TEXT,
+    mcp_args TEXT NOT NULL DEFAULT '[]',
+    mcp_env_enc TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  CREATE TABLE tools (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    provider_id INTEGER NOT NULL REFERENCES providers(id) ON DELETE CASCADE,
+    code TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    description TEXT,
+    endpoint_path TEXT NOT NULL,
+    http_method TEXT NOT NULL,
+    body_payload_template TEXT,
+    enabled INTEGER NOT NULL DEFAULT 1,
+    is_exportable INTEGER NOT NULL DEFAULT 1,
+    parameters TEXT NOT NULL DEFAULT '[]',
+    output_schema TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  CREATE INDEX tools_provider_id ON tools(provider_id);
+  ${['providers', 'tools'].flatMap((t) => ['INSERT', 'UPDATE', 'DELETE'].map((e) => bump(t, e))).join('\n')}
+  `,
+];

@@ -1,0 +1,175 @@
+import type { OpenDatabase } from './db.js';
+import type { Provider } from './types.js';
+
+/** A provider as written: everything but the assigned id and timestamps. */
+export type ProviderRecord = Omit<Provider, 'id' | 'createdAt' | 'updatedAt'>;
+
+interface ProviderRow {
+  id: number;
+  code: string;
+  name: string;
+  base_url: string | null;
+  authentication_type: string;
+  api_key_location: string;
+  api_key_name: string | null;
+  api_key_value_enc: string | null;
+  is_exportable: number;
+  custom_headers_enc: string | null;
+  is_dynamic_auth: number;
+  dynamic_auth_url: string | null;
+  dynamic_auth_method: string | null;
+  dynamic_auth_payload_enc: string | null;
+  dynamic_auth_payload_type: string | null;
+  dynamic_auth_payload_location: string | null;
+  dynamic_auth_token_extraction_path: string | null;
+  dynamic_auth_invalidation_keywords: string | null;
+  enabled: number;
+  kind: string;
+  tool_mode: string;
+  user_id: string | null;
+  mcp_url: string | null;
+  mcp_protocol: string | null;
+  mcp_command: string | null;
+  mcp_args: string;
+  mcp_env_enc: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+const COLUMNS = `code, name, base_url, authentication_type, api_key_location, api_key_name, api_key_value_enc,
+  is_exportable, custom_headers_enc, is_dynamic_auth, dynamic_auth_url, dynamic_auth_method, dynamic_auth_payload_enc,
+  dynamic_auth_payload_type, dynamic_auth_payload_location, dynamic_auth_token_extraction_path,
+  dynamic_auth_invalidation_keywords, enabled, kind, tool_mode, user_id, mcp_url, mcp_protocol, mcp_command, mcp_args,
+  mcp_env_enc`;
+const PARAMS = `@code, @name, @base_url, @authentication_type, @api_key_location, @api_key_name, @api_key_value_enc,
+  @is_exportable, @custom_headers_enc, @is_dynamic_auth, @dynamic_auth_url, @dynamic_auth_method, @dynamic_auth_payload_enc,
+  @dynamic_auth_payload_type, @dynamic_auth_payload_location, @dynamic_auth_token_extraction_path,
+  @dynamic_auth_invalidation_keywords, @enabled, @kind, @tool_mode, @user_id, @mcp_url, @mcp_protocol, @mcp_command, @mcp_args,
+  @mcp_env_enc`;
+
+/** Provider rows, with secrets sealed on write and opened on read. */
+export class ProviderRepository {
+  private readonly statements;
+
+  constructor(private readonly database: OpenDatabase) {
+    const db = database.sqlite;
+    const assignments = COLUMNS.split(',').map((c) => `${c.trim()} = @${c.trim()}`).join(', ');
+    this.statements = {
+      all: db.prepare('SELECT * FROM providers ORDER BY id'),
+      byId: db.prepare('SELECT * FROM providers WHERE id = ?'),
+      byCode: db.prepare('SELECT * FROM providers WHERE code = ?'),
+      insert: db.prepare(`INSERT INTO providers (${COLUMNS}, created_at, updated_at) VALUES (${PARAMS}, @now, @now)`),
+      update: db.prepare(`UPDATE providers SET ${assignments}, updated_at = @now WHERE id = @id`),
+      remove: db.prepare('DELETE FROM providers WHERE id = ?'),
+    };
+  }
+
+  list(): Provider[] {
+    return (this.statements.all.all() as ProviderRow[]).map((row) => this.fromRow(row));
+  }
+
+  findById(id: number): Provider | undefined {
+    const row = this.statements.byId.get(id) as ProviderRow | undefined;
+    return row && this.fromRow(row);
+  }
+
+  findByCode(code: string): Provider | undefined {
+    const row = this.statements.byCode.get(code) as ProviderRow | undefined;
+    return row && this.fromRow(row);
+  }
+
+  insert(record: ProviderRecord): Provider {
+    const info = this.statements.insert.run({ ...this.toRow(record), now: new Date().toISOString() });
+    return this.findById(Number(info.lastInsertRowid)) as Provider;
+  }
+
+  update(id: number, record: ProviderRecord): Provider {
+    this.statements.update.run({ ...this.toRow(record), id, now: new Date().toISOString() });
+    return this.findById(id) as Provider;
+  }
+
+  remove(id: number): boolean {
+    return this.statements.remove.run(id).changes > 0;
+  }
+
+  private seal(value: string | null): string | null {
+    return value === null || value === '' ? null : this.database.box.encrypt(value);
+  }
+
+  private sealMap(map: Record<string, string>): string | null {
+    return Object.keys(map).length === 0 ? null : this.database.box.encrypt(JSON.stringify(map));
+  }
+
+  private open(value: string | null): string | null {
+    return value === null ? null : this.database.box.decrypt(value);
+  }
+
+  private openMap(value: string | null): Record<string, string> {
+    return value === null ? {} : (JSON.parse(this.database.box.decrypt(value)) as Record<string, string>);
+  }
+
+  private toRow(p: ProviderRecord): Omit<ProviderRow, 'id' | 'created_at' | 'updated_at'> {
+    return {
+      code: p.code,
+      name: p.name,
+      base_url: p.baseUrl,
+      authentication_type: p.authenticationType,
+      api_key_location: p.apiKeyLocation,
+      api_key_name: p.apiKeyName,
+      api_key_value_enc: this.seal(p.apiKeyValue),
+      is_exportable: p.isExportable ? 1 : 0,
+      custom_headers_enc: this.sealMap(p.customHeaders),
+      is_dynamic_auth: p.isDynamicAuth ? 1 : 0,
+      dynamic_auth_url: p.dynamicAuthUrl,
+      dynamic_auth_method: p.dynamicAuthMethod,
+      dynamic_auth_payload_enc: this.seal(p.dynamicAuthPayload),
+      dynamic_auth_payload_type: p.dynamicAuthPayloadType,
+      dynamic_auth_payload_location: p.dynamicAuthPayloadLocation,
+      dynamic_auth_token_extraction_path: p.dynamicAuthTokenExtractionPath,
+      dynamic_auth_invalidation_keywords: p.dynamicAuthInvalidationKeywords,
+      enabled: p.enabled ? 1 : 0,
+      kind: p.kind,
+      tool_mode: p.toolMode,
+      user_id: p.userId,
+      mcp_url: p.url,
+      mcp_protocol: p.protocol,
+      mcp_command: p.command,
+      mcp_args: JSON.stringify(p.args),
+      mcp_env_enc: this.sealMap(p.env),
+    };
+  }
+
+  private fromRow(r: ProviderRow): Provider {
+    return {
+      id: r.id,
+      name: r.name,
+      code: r.code,
+      baseUrl: r.base_url,
+      authenticationType: r.authentication_type as Provider['authenticationType'],
+      apiKeyLocation: r.api_key_location as Provider['apiKeyLocation'],
+      apiKeyName: r.api_key_name,
+      apiKeyValue: this.open(r.api_key_value_enc),
+      isExportable: r.is_exportable === 1,
+      customHeaders: this.openMap(r.custom_headers_enc),
+      isDynamicAuth: r.is_dynamic_auth === 1,
+      dynamicAuthUrl: r.dynamic_auth_url,
+      dynamicAuthMethod: r.dynamic_auth_method as Provider['dynamicAuthMethod'],
+      dynamicAuthPayload: this.open(r.dynamic_auth_payload_enc),
+      dynamicAuthPayloadType: r.dynamic_auth_payload_type as Provider['dynamicAuthPayloadType'],
+      dynamicAuthPayloadLocation: r.dynamic_auth_payload_location as Provider['dynamicAuthPayloadLocation'],
+      dynamicAuthTokenExtractionPath: r.dynamic_auth_token_extraction_path,
+      dynamicAuthInvalidationKeywords: r.dynamic_auth_invalidation_keywords,
+      enabled: r.enabled === 1,
+      kind: r.kind as Provider['kind'],
+      toolMode: r.tool_mode as Provider['toolMode'],
+      userId: r.user_id,
+      url: r.mcp_url,
+      protocol: r.mcp_protocol as Provider['protocol'],
+      command: r.mcp_command,
+      args: JSON.parse(r.mcp_args) as string[],
+      env: this.openMap(r.mcp_env_enc),
+      createdAt: r.created_at,
+      updatedAt: r.updated_at,
+    };
+  }
+}

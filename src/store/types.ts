@@ -1,0 +1,107 @@
+/**
+ * Domain types of the registry, with the HandsAI field names and enum values (SPEC §3).
+ * Secrets (`apiKeyValue`, `customHeaders` values, `dynamicAuthPayload`, `env`) are plaintext here:
+ * these objects live in memory only; the store encrypts them on the way to disk.
+ */
+
+export const AUTHENTICATION_TYPES = ['NONE', 'API_KEY', 'BEARER_TOKEN', 'BASIC_AUTH'] as const;
+export const API_KEY_LOCATIONS = ['NONE', 'HEADER', 'QUERY_PARAMETER', 'IN_BODY'] as const;
+export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+export const PARAMETER_TYPES = ['STRING', 'NUMBER', 'INTEGER', 'BOOLEAN', 'OBJECT', 'ARRAY'] as const;
+export const PARAMETER_LOCATIONS = ['PATH', 'QUERY', 'BODY', 'HEADER'] as const;
+export const DYNAMIC_AUTH_METHODS = ['GET', 'POST'] as const;
+export const DYNAMIC_AUTH_PAYLOAD_TYPES = ['JSON', 'FORM_DATA'] as const;
+export const DYNAMIC_AUTH_PAYLOAD_LOCATIONS = ['BODY', 'QUERY_PARAMETERS', 'HEADERS'] as const;
+export const PROVIDER_KINDS = ['http', 'mcp'] as const;
+export const TOOL_MODES = ['direct', 'meta'] as const;
+export const MCP_PROTOCOLS = ['streamable_http', 'sse', 'stdio'] as const;
+
+export type AuthenticationType = (typeof AUTHENTICATION_TYPES)[number];
+export type ApiKeyLocation = (typeof API_KEY_LOCATIONS)[number];
+export type HttpMethod = (typeof HTTP_METHODS)[number];
+export type ParameterType = (typeof PARAMETER_TYPES)[number];
+export type ParameterLocation = (typeof PARAMETER_LOCATIONS)[number];
+export type DynamicAuthMethod = (typeof DYNAMIC_AUTH_METHODS)[number];
+export type DynamicAuthPayloadType = (typeof DYNAMIC_AUTH_PAYLOAD_TYPES)[number];
+export type DynamicAuthPayloadLocation = (typeof DYNAMIC_AUTH_PAYLOAD_LOCATIONS)[number];
+export type ProviderKind = (typeof PROVIDER_KINDS)[number];
+export type ToolMode = (typeof TOOL_MODES)[number];
+export type McpProtocol = (typeof MCP_PROTOCOLS)[number];
+
+/** A JSON Schema object, kept as given (OpenAPI imports carry nested schemas whole). */
+export type JsonSchema = Record<string, unknown>;
+
+export interface Provider {
+  id: number;
+  name: string;
+  code: string;
+  baseUrl: string | null;
+  authenticationType: AuthenticationType;
+  apiKeyLocation: ApiKeyLocation;
+  apiKeyName: string | null;
+  /** Secret. */
+  apiKeyValue: string | null;
+  isExportable: boolean;
+  /** Values are secrets at rest. */
+  customHeaders: Record<string, string>;
+  isDynamicAuth: boolean;
+  dynamicAuthUrl: string | null;
+  dynamicAuthMethod: DynamicAuthMethod | null;
+  /** Secret: a JSON object as a string, or `a=b&c=d`. */
+  dynamicAuthPayload: string | null;
+  dynamicAuthPayloadType: DynamicAuthPayloadType | null;
+  dynamicAuthPayloadLocation: DynamicAuthPayloadLocation | null;
+  dynamicAuthTokenExtractionPath: string | null;
+  dynamicAuthInvalidationKeywords: string | null;
+  enabled: boolean;
+  kind: ProviderKind;
+  toolMode: ToolMode;
+  userId: string | null;
+  /** kind `mcp`: the upstream MCP server's URL (streamable_http or sse). */
+  url: string | null;
+  protocol: McpProtocol | null;
+  /** kind `mcp` over stdio. */
+  command: string | null;
+  args: string[];
+  /** Secret values: passed only to the stdio upstream's process. */
+  env: Record<string, string>;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface Parameter {
+  name: string;
+  type: ParameterType;
+  description: string | null;
+  required: boolean;
+  /** As HandsAI stores it: a string, converted to the parameter's type when applied. */
+  defaultValue: string | null;
+  location: ParameterLocation | null;
+  enum: Array<string | number | boolean> | null;
+  /** Optional full JSON Schema (nested objects/arrays, formats) — toolwire extension used by OpenAPI import. */
+  schema: JsonSchema | null;
+}
+
+export interface Tool {
+  id: number;
+  name: string;
+  code: string;
+  description: string | null;
+  providerId: number;
+  providerCode: string;
+  endpointPath: string;
+  httpMethod: HttpMethod;
+  bodyPayloadTemplate: string | null;
+  enabled: boolean;
+  isExportable: boolean;
+  parameters: Parameter[];
+  /** Optional JSON Schema of the structured result — toolwire extension used by OpenAPI import. */
+  outputSchema: JsonSchema | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** The placeholder that replaces every secret in an export (HandsAI's). */
+export const SECRET_PLACEHOLDER = '<YOUR_API_KEY>';
+/** The mask HandsAI shows instead of header and payload values in admin responses. */
+export const MASKED_VALUE = 'generic_text';

@@ -1,0 +1,84 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createApp } from '../src/app.js';
+import { loadConfig } from '../src/config.js';
+import { startUpstream } from './helpers/upstream.js';
+import { connect, tempDir, testEnv, textOf } from './helpers/app.js';
+
+const CANARIES = {
+  apiKey: 'canary-apikey-0f9e8d',
+  header: 'canary-header-1a2b3c',
+  payload: 'canary-payload-4d5e6f',
+  env: 'canary-env-7a8b9c',
+};
+
+describe('store', () => {
+  it('applies migrations in order, tracked with user_version, in WAL mode with foreign keys', () => {
+    const app = createApp(loadConfig(testEnv()));
+    const db = app.store.database.sqlite;
+    expect(db.pragma('user_version', { simple: true })).toBe(1);
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
+    const p = app.catalog.createProvider({ name: 'P', code: 'p', baseUrl: 'http://127.0.0.1:9' });
+    app.catalog.createTool({ name: 'T', code: 't', providerCode: 'p', endpointPath: '/x' });
+    app.catalog.removeProvider(p.code);
+    expect(app.catalog.listTools()).toEqual([]);
+    void app.close();
+  });
+
+  it('never writes a secret in clear to the database file or its WAL', async () => {
+    const dir = tempDir();
+    const env = testEnv(dir);
+    const app = createApp(loadConfig(env));
+    app.catalog.createProvider({
+      name: 'Secretive', code: 'secretive', baseUrl: 'http://127.0.0.1:9',
+      authenticationType: 'BEARER_TOKEN', apiKeyValue: CANARIES.apiKey,
+      customHeaders: { 'X-Custom-Token': CANARIES.header },
+      isDynamicAuth: true, dynamicAuthUrl: 'http://127.0.0.1:9/token', dynamicAuthPayload: JSON.stringify({ password: CANARIES.payload }),
+    });
+    app.catalog.createProvider({ name: 'Up', code: 'up', kind: 'mcp', command: 'node', env: { TOKEN: CANARIES.env } });
+    const wal = `${env.TOOLWIRE_DB}-wal`;
+    expect(existsSync(wal)).toBe(true);
+    for (const file of [env.TOOLWIRE_DB as string, wal]) {
+      const bytes = readFileSync(file).toString('latin1');
+      for (const canary of Object.values(CANARIES)) expect(bytes.includes(canary), `${canary} in ${file}`).toBe(false);
+    }
+    await app.close();
+  });
+
+  it('creates the key file once with mode 0600 and reuses it', async () => {
+    const dir = tempDir();
+    const env = { TOOLWIRE_DB: join(dir, 'data', 'tw.db'), TOOLWIRE_LOG_LEVEL: 'silent' };
+    const first = createApp(loadConfig(env));
+    first.catalog.createProvider({ name: 'K', code: 'k', baseUrl: 'http://127.0.0.1:9', authenticationType: 'BEARER_TOKEN', apiKeyValue: 'kept-across-restarts' });
+    await first.close();
+    const keyFile = `${env.TOOLWIRE_DB}.key`;
+    expect(statSync(keyFile).mode & 0o777).toBe(0o600);
+    const key = readFileSync(keyFile, 'utf8');
+    const second = createApp(loadConfig(env));
+    expect(second.catalog.getProvider('k').apiKeyValue).toBe('kept-across-restarts');
+    expect(readFileSync(keyFile, 'utf8')).toBe(key);
+    await second.close();
+  });
+
+  it('refuses a wrong key with a clear error and sends no request', async () => {
+    const upstream = await startUpstream();
+    const dir = tempDir();
+    const app = createApp(loadConfig(testEnv(dir)));
+    app.catalog.createProvider({ name: 'W', code: 'w', baseUrl: upstream.url, authenticationType: 'BEARER_TOKEN', apiKeyValue: 'right-key-secret' });
+    app.catalog.createTool({ name: 'W', code: 'w-get', providerCode: 'w', endpointPath: '/x' });
+    const client = await connect(app);
+    expect(textOf(await client.callTool({ name: 'w-get' }))).not.toContain('right-key-secret');
+    await client.close();
+    await app.close();
+    const seen = upstream.requests.length;
+    expect(() => createApp(loadConfig(testEnv(dir, { TOOLWIRE_SECRET_KEY: 'b'.repeat(64) })))).toThrow(/master key does not open the database/);
+    expect(upstream.requests.length).toBe(seen);
+    await upstream.close();
+  });
+
+  it('rejects a malformed TOOLWIRE_SECRET_KEY naming the variable', () => {
+    expect(() => loadConfig({ TOOLWIRE_SECRET_KEY: 'short' })).toThrow(/TOOLWIRE_SECRET_KEY must be 32 bytes/);
+  });
+});
