@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, runCliAsync } from './helpers/cli.js';
 import { tempDir, testEnv } from './helpers/app.js';
-import { startUpstream, type Upstream } from './helpers/upstream.js';
+import { echo, startUpstream, type Upstream } from './helpers/upstream.js';
 
 /** The built CLI, end to end, as a user runs it. */
 const dir = tempDir();
@@ -90,7 +90,7 @@ describe('provider and tool commands', () => {
 describe('import and export', () => {
   it('imports the HandsAI export file and exports placeholders', () => {
     const importEnv = testEnv(tempDir());
-    const example = new URL('../../shared/reference/handsai-export-example.json', import.meta.url).pathname;
+    const example = new URL('./fixtures/handsai-export-example.json', import.meta.url).pathname;
     const out = runCli(['import', example], importEnv);
     expect(out.code, out.stderr).toBe(0);
     expect(out.stderr).toContain('Imported 2 provider(s) (2 new, 0 updated) and 2 tool(s)');
@@ -101,6 +101,28 @@ describe('import and export', () => {
     expect(exported).not.toContain(SECRET);
     expect(JSON.parse(exported)[0].apiKeyValue).toBe('<YOUR_API_KEY>');
     expect(JSON.parse(exported)[0].customHeaders['X-GitHub-Api-Version']).toBe('2022-11-28');
+  });
+});
+
+describe('provider test', () => {
+  it('fetches a token and prints a masked preview, its lifetime and where it goes; says which step failed otherwise', async () => {
+    const tokenEnv = testEnv(tempDir());
+    const token = 'eyJhbGciOiJub25lIn0.session-token-value-1234';
+    upstream.handle((req, res) => void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ accessJwt: token, expires_in: 120 })));
+    runCli(['provider', 'add', '-'], tokenEnv, JSON.stringify({ name: 'Sky', code: 'sky', baseUrl: upstream.url, authenticationType: 'BEARER_TOKEN', isDynamicAuth: true, dynamicAuthUrl: `${upstream.url}/session`, dynamicAuthPayload: '{"identifier":"me","password":"pw-canary-77"}', dynamicAuthTokenExtractionPath: 'accessJwt' }));
+    const ok = await runCliAsync(['provider', 'test', 'sky'], tokenEnv);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout).toContain('Lifetime: 120 s (from expires_in)');
+    expect(ok.stdout).toContain('Authorization: Bearer');
+    expect(ok.stdout).not.toContain(token);
+    expect(ok.stdout).toContain(token.slice(0, 4));
+    runCli(['provider', 'update', 'sky', '-'], tokenEnv, JSON.stringify({ dynamicAuthTokenExtractionPath: '$.nothing.here' }));
+    const failed = await runCliAsync(['provider', 'test', 'sky'], tokenEnv);
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toMatch(/step "extract"/);
+    expect(failed.stderr).toContain('$.nothing.here');
+    expect(failed.stderr + failed.stdout).not.toContain('pw-canary-77');
+    upstream.handle(echo);
   });
 });
 

@@ -4,7 +4,7 @@ import { exportProviders } from '../src/io/export.js';
 import { importProviders } from '../src/io/import.js';
 import { makeApp } from './helpers/app.js';
 
-const HANDSAI_EXPORT = JSON.parse(readFileSync(new URL('../../shared/reference/handsai-export-example.json', import.meta.url), 'utf8'));
+const HANDSAI_EXPORT = JSON.parse(readFileSync(new URL('./fixtures/handsai-export-example.json', import.meta.url), 'utf8'));
 
 function snapshot(app: ReturnType<typeof makeApp>) {
   return JSON.stringify({ p: app.catalog.listProviders(), t: app.catalog.listTools() });

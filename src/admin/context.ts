@@ -26,9 +26,15 @@ export function quote(value: string): string {
   return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
 }
 
-/** Node's JSON.parse messages quote the source text; the client's body is never echoed back. */
-function parserReason(message: string): string {
-  return message.replace(/^The request body is not valid JSON \(/, '').replace(/\)\.$/, '').replace(/,\s*"[\s\S]*" is not valid JSON$/, '');
+/**
+ * Node's JSON.parse messages quote part of the source (`Unexpected token 's', ..."Value": sk-…" is not
+ * valid JSON`); that quote is cut so the client's body, secrets and all, is never echoed back.
+ */
+export function parserReason(message: string): string {
+  return message
+    .replace(/^The request body is not valid JSON \(/, '')
+    .replace(/\)\.$/, '')
+    .replace(/,\s*(?:\.\.\.)?"[\s\S]*$/, '');
 }
 
 export function createContext(app: App, req: IncomingMessage, params: Record<string, string>, query: URLSearchParams): AdminContext {

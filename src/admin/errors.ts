@@ -54,5 +54,5 @@ export function errorReply(err: unknown, log: Log, where: string): Reply {
   }
   const kind = err instanceof Error ? `${err.name}: ${err.message}` : typeof err;
   log.error(`admin ${where} failed unexpectedly (${kind})`);
-  return { status: 500, body: { error: 'internal_error', message: 'The admin API failed unexpectedly; the server log has the details. Nothing in the request was at fault.' } };
+  return { status: 500, body: { error: 'internal_error', message: 'The admin API failed unexpectedly; the server log has the details.' } };
 }

@@ -21,11 +21,10 @@ async function importRoute(ctx: AdminContext) {
   const body = await ctx.body();
   if (Array.isArray(body)) {
     body.forEach((entry, i) => {
-      if (!isObject(entry) || typeof entry.code !== 'string') {
-        if (isObject(entry)) refuseStdioOverHttp(ctx.app, entry, null, `Import entry ${i}`);
-        return;
-      }
-      refuseStdioOverHttp(ctx.app, entry, ctx.app.store.providers.findByCode(entry.code.trim()) ?? null, `Import entry ${i} (provider "${entry.code}")`);
+      if (!isObject(entry)) return; // importProviders names it
+      const code = typeof entry.code === 'string' ? entry.code.trim() : '';
+      const existing = code ? (ctx.app.store.providers.findByCode(code) ?? null) : null;
+      refuseStdioOverHttp(ctx.app, entry, existing, `Import entry ${i}${code ? ` (provider "${code}")` : ''}`);
     });
   }
   const report = importProviders(ctx.app.catalog, body, { dryRun, prune });

@@ -65,7 +65,13 @@ export async function startHttpServer(app: App, options: HttpOptions, extraRoute
     }
   }
 
+  // Requests that must finish before a graceful stop; GET /mcp streams are listeners, not work.
+  let inFlight = 0;
   const server = createServer((req, res) => {
+    if (req.method !== 'GET') {
+      inFlight++;
+      res.once('close', () => inFlight--);
+    }
     route(req, res).catch((err: unknown) => {
       app.log.error(`request ${req.method} ${req.url?.split('?')[0]} failed: ${(err as Error).message}`);
       if (!res.headersSent) sendJson(res, 500, { error: 'internal', message: 'toolwire failed to handle this request; the server log says why.' });
@@ -85,13 +91,15 @@ export async function startHttpServer(app: App, options: HttpOptions, extraRoute
     server,
     endpoint,
     url: `http://${shownHost}:${port}/mcp`,
+    /** Stops accepting, lets in-flight requests finish (up to graceMs), then ends sessions and connections. */
     async close(graceMs = 10_000) {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
+      const deadline = Date.now() + graceMs;
+      while (inFlight > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
       await endpoint.close();
-      const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+      server.closeAllConnections();
       await closed;
-      clearTimeout(timer);
     },
   };
 }

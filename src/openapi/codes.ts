@@ -56,7 +56,7 @@ export function toolTitle(text: OperationText, code: string): string {
 export function toolDescription(text: OperationText, route: string): string {
   const summary = text.summary?.trim() ?? '';
   const description = text.description?.trim() ?? '';
-  const parts = [summary, description.startsWith(summary) && summary !== '' ? description.slice(summary.length).trim() : description];
+  const parts = summary !== '' && description.startsWith(summary) ? [description] : [summary, description];
   const body = parts.filter((part) => part !== '').join('\n\n') || route;
   return boundText(text.deprecated ? `Deprecated. ${body}` : body, 1000);
 }

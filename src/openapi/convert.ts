@@ -47,11 +47,14 @@ function summarise(notes: ToolNotes, warnings: string[]): void {
 export async function convertOpenApi(source: string | object, options: ConvertOptions = {}): Promise<OpenApiConversion> {
   checkOptions(options);
   const { doc, warnings } = await loadDocument(source);
+  const operations = listOperations(doc);
+  if (operations.length === 0) {
+    throw new ToolwireError('INVALID_INPUT', 'The document has no operations under "paths" (webhooks are not imported): nothing to import.');
+  }
   const baseUrl = resolveBaseUrl(doc, options.baseUrl);
   const security = mapSecurity(doc, baseUrl);
   warnings.push(...security.warnings);
 
-  const operations = listOperations(doc);
   const notes: ToolNotes = { renames: [], nonJsonBodies: new Map(), undeclaredPathParameters: 0 };
   const ctx = {
     doc, notes, slot: security.slot, codes: new CodeAllocator(), filter: new OperationFilter(options.include, options.exclude),

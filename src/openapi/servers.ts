@@ -1,6 +1,7 @@
 /**
- * The provider's `baseUrl`: `options.baseUrl` when given, else `servers[0].url` with its variables
- * replaced by their defaults. A relative server URL (`/v1`) or none cannot make the absolute URL a
+ * The provider's `baseUrl`: `options.baseUrl` when given, else the document's server URL with its
+ * variables replaced by their defaults (`servers[0]`, unless a later server is https and it is not,
+ * or it is relative and a later one is absolute). A relative server URL (`/v1`) or none cannot make the absolute URL a
  * provider needs, so the user is asked for one instead of guessing a host.
  */
 import { ToolwireError } from '../errors.js';
@@ -31,6 +32,13 @@ export function serverUrl(server: unknown): string | undefined {
   });
 }
 
+/** The first https server, else the first http one: documents often list `http://` before `https://`. */
+function pickServerUrl(doc: Dict): { url: string | undefined; absolute: boolean } {
+  const urls = asArray(doc.servers).map(serverUrl).filter((u): u is string => u !== undefined && !/[{}]/.test(u));
+  const absolute = urls.find((u) => u.startsWith('https:') && isAbsoluteHttp(u)) ?? urls.find(isAbsoluteHttp);
+  return absolute !== undefined ? { url: absolute, absolute: true } : { url: serverUrl(asArray(doc.servers)[0]), absolute: false };
+}
+
 export function resolveBaseUrl(doc: Dict, override: string | undefined): string {
   if (override !== undefined) {
     if (!isAbsoluteHttp(override)) {
@@ -38,8 +46,8 @@ export function resolveBaseUrl(doc: Dict, override: string | undefined): string 
     }
     return trimSlash(override);
   }
-  const url = serverUrl(asArray(doc.servers)[0]);
-  if (url !== undefined && isAbsoluteHttp(url) && !/[{}]/.test(url)) return trimSlash(url);
+  const { url, absolute } = pickServerUrl(doc);
+  if (url !== undefined && absolute) return trimSlash(url);
   const what = url === undefined ? 'The document names no server URL' : `The document's server URL "${url}" is not an absolute http(s) URL`;
   throw new ToolwireError(
     'INVALID_INPUT',
@@ -56,8 +64,8 @@ function resolveAgainst(url: string, base: string): string | undefined {
 }
 
 /**
- * What an operation with its own `servers` must prefix to its path, relative to the document's
- * first server (so it still holds when the user overrides the base URL): '' for the same server or
+ * What an operation with its own `servers` must prefix to its path, relative to one of the
+ * document's servers (so it still holds when the user overrides the base URL): '' for the same server or
  * none of its own, `/sub` for a server below it, undefined for a server elsewhere (such an operation
  * cannot be called through this provider).
  */
@@ -65,13 +73,15 @@ export function operationPrefix(servers: unknown, doc: Dict): string | undefined
   const list = asArray(servers);
   if (list.length === 0) return '';
   const origin = 'http://relative.invalid/';
-  const docUrl = resolveAgainst(serverUrl(asArray(doc.servers)[0]) ?? '/', origin);
-  if (docUrl === undefined) return '';
+  const docServers = asArray(doc.servers).length > 0 ? asArray(doc.servers) : [{ url: '/' }];
+  const docUrls = docServers.map((s) => resolveAgainst(serverUrl(s) ?? '/', origin)).filter((u) => u !== undefined);
   for (const server of list) {
     const url = serverUrl(server);
-    const own: string | undefined = url === undefined ? undefined : resolveAgainst(url, `${docUrl}/`);
-    if (own === docUrl) return '';
-    if (own?.startsWith(`${docUrl}/`)) return own.slice(docUrl.length);
+    for (const docUrl of docUrls) {
+      const own = url === undefined ? undefined : resolveAgainst(url, `${docUrl}/`);
+      if (own === docUrl) return '';
+      if (own?.startsWith(`${docUrl}/`)) return own.slice(docUrl.length);
+    }
   }
   return undefined;
 }

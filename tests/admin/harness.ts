@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { handleAdmin } from '../../src/admin/router.js';
 import { createApp, type App } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
+import type { Log } from '../../src/log.js';
 
 /** One answer of the admin API, body kept as text so tests can search it for secrets. */
 export interface Answer {
@@ -30,10 +31,11 @@ async function listen(server: Server): Promise<string> {
 }
 
 /** A fresh database and app, served on 127.0.0.1:0 the way the real HTTP server routes `/admin/*`. */
-export async function startAdmin(env: Record<string, string> = {}): Promise<AdminHarness> {
+export async function startAdmin(env: Record<string, string> = {}, log?: Log): Promise<AdminHarness> {
   const dir = mkdtempSync(join(tmpdir(), 'toolwire-admin-'));
   const app = createApp(
     loadConfig({ TOOLWIRE_DB: join(dir, 'test.db'), TOOLWIRE_SECRET_KEY: 'ab'.repeat(32), TOOLWIRE_LOG_LEVEL: 'silent', ...env }),
+    ...(log ? [log] : []),
   );
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
@@ -100,7 +102,7 @@ function reply(res: ServerResponse, status: number, body: unknown): void {
 }
 
 /**
- * A real API on 127.0.0.1:0 that records everything: `/token` answers an access token, `/fail`
+ * A real API on 127.0.0.1:0 that records everything: `/token` answers an access token, a path ending in `/fail`
  * answers 500, anything else 200 with `{ ok: true, path }`.
  */
 export async function startUpstream(): Promise<Upstream> {
@@ -112,7 +114,7 @@ export async function startUpstream(): Promise<Upstream> {
       const url = new URL(req.url ?? '/', 'http://x');
       received.push({ method: req.method ?? '', path: url.pathname, query: Object.fromEntries(url.searchParams), headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
       if (url.pathname === '/token') reply(res, 200, { access_token: 'dyn-access-token-1', expires_in: 3600 });
-      else if (url.pathname === '/fail') reply(res, 500, { error: 'broken' });
+      else if (url.pathname.endsWith('/fail')) reply(res, 500, { error: 'broken' });
       else reply(res, 200, { ok: true, path: url.pathname });
     });
   });
