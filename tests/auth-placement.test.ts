@@ -113,6 +113,14 @@ describe('credential placement', () => {
     expect(req.headers['x-api-version']).toBe('2022-11-28');
   });
 
+  it('does not send a header that still holds an import placeholder', async () => {
+    provider('placeholder', { customHeaders: { Accept: 'application/json', 'X-Api-Key': '<YOUR_API_KEY>' } });
+    tool('placeholder-get', 'placeholder', 'GET');
+    const req = await call('placeholder-get');
+    expect(req.headers.accept).toBe('application/json');
+    expect(req.headers['x-api-key']).toBeUndefined();
+  });
+
   it('an argument can never override an injected credential', async () => {
     provider('guard', { authenticationType: 'API_KEY', apiKeyLocation: 'QUERY_PARAMETER', apiKeyName: 'key', apiKeyValue: 'real-key' });
     app.catalog.createTool({

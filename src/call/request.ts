@@ -1,4 +1,4 @@
-import type { HttpMethod, Parameter, ParameterLocation, Tool } from '../store/types.js';
+import { isSecretStandIn, type HttpMethod, type Parameter, type ParameterLocation, type Tool } from '../store/types.js';
 import { compilePath, joinUrl } from './path.js';
 import { compileTemplate, type CompiledTemplate } from './template.js';
 import { typedDefault } from '../registry/input-schema.js';
@@ -42,7 +42,10 @@ export function planRequest(tool: Tool, baseUrl: string, customHeaders: Record<s
     fallback: typedDefault(p),
   }));
   const fixed = [...new URLSearchParams(fixedQuery)];
-  const headers = Object.fromEntries(Object.entries(customHeaders).map(([k, v]) => [k.toLowerCase(), v]));
+  // A header still holding an import placeholder has no value yet: it is not sent.
+  const headers = Object.fromEntries(
+    Object.entries(customHeaders).filter(([, v]) => !isSecretStandIn(v)).map(([k, v]) => [k.toLowerCase(), v]),
+  );
   const hasBody = tool.httpMethod !== 'GET' && tool.httpMethod !== 'DELETE';
 
   return {

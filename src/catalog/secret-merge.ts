@@ -1,12 +1,10 @@
-import { MASKED_VALUE, SECRET_PLACEHOLDER } from '../store/types.js';
+import { isSecretStandIn } from '../store/types.js';
 
 /**
  * Secrets are write-only: clients send back what they were shown (HandsAI's `generic_text` mask,
  * an export's `<YOUR_API_KEY>`). Those values must never overwrite what is stored.
  */
-export function isStandIn(value: unknown): boolean {
-  return value === MASKED_VALUE || value === SECRET_PLACEHOLDER;
-}
+export const isStandIn = isSecretStandIn;
 
 /** A scalar secret: a blank or stand-in keeps the stored one. */
 export function mergeSecret(given: string | null | undefined, stored: string | null): string | null {

@@ -51,14 +51,19 @@ export function originProblem(req: IncomingMessage, options: GuardOptions): stri
 
 const digest = (value: string) => createHash('sha256').update(value).digest();
 
-/** Compares the presented bearer token with the expected one in constant time. */
-export function bearerMatches(req: IncomingMessage, expected: string, alsoHeader?: string): boolean {
+/** The token of an `Authorization: Bearer …` header, or null. */
+export function presentedBearer(req: IncomingMessage): string | null {
   const header = req.headers.authorization;
-  let presented: string | undefined;
-  if (typeof header === 'string' && /^bearer\s+/i.test(header)) presented = header.replace(/^bearer\s+/i, '').trim();
-  else if (alsoHeader) {
+  if (typeof header !== 'string' || !/^bearer\s+/i.test(header)) return null;
+  return header.replace(/^bearer\s+/i, '').trim() || null;
+}
+
+/** Compares the presented bearer token (or the value of `alsoHeader`) with the expected one in constant time. */
+export function bearerMatches(req: IncomingMessage, expected: string, alsoHeader?: string): boolean {
+  let presented = presentedBearer(req);
+  if (presented === null && alsoHeader) {
     const value = req.headers[alsoHeader];
-    presented = typeof value === 'string' ? value.trim() : undefined;
+    presented = typeof value === 'string' ? value.trim() : null;
   }
   if (!presented) return false;
   return timingSafeEqual(digest(presented), digest(expected));

@@ -3,7 +3,8 @@ import { handleAdmin } from '../admin/router.js';
 import type { App } from '../app.js';
 import { createMcpServer } from '../mcp/server.js';
 import { sendJson } from './body.js';
-import { bearerMatches, hostProblem, originProblem, type GuardOptions } from './guards.js';
+import { bearerMatches, hostProblem, originProblem, presentedBearer, type GuardOptions } from './guards.js';
+import { createJwtVerifier, protectedResourceMetadata } from './oauth.js';
 import { createSessionEndpoint, createStatelessEndpoint, type McpEndpoint } from './mcp-endpoint.js';
 
 export interface HttpOptions {
@@ -31,20 +32,37 @@ export interface RunningHttp {
   close(graceMs?: number): Promise<void>;
 }
 
-function unauthorized(res: ServerResponse): void {
+function unauthorized(res: ServerResponse, metadataUrl: string | null): void {
+  const challenge = `Bearer realm="toolwire"${metadataUrl ? `, resource_metadata="${metadataUrl}"` : ''}`;
   sendJson(res, 401, { error: 'unauthorized', message: 'Send Authorization: Bearer <token> (the token toolwire printed at start, or TOOLWIRE_TOKEN).' }, {
-    'www-authenticate': 'Bearer realm="toolwire"',
+    'www-authenticate': challenge,
   });
 }
+
+const METADATA_PATH = '/.well-known/oauth-protected-resource';
 
 export async function startHttpServer(app: App, options: HttpOptions, extraRoutes: ExtraRoute[] = []): Promise<RunningHttp> {
   const newServer = () => createMcpServer(app.registry, { pageSize: app.config.pageSize });
   const endpoint = options.stateless ? createStatelessEndpoint(newServer) : createSessionEndpoint(newServer, app.log);
   const guard: GuardOptions = { bindHost: options.host, port: options.port, allowedOrigins: app.config.allowedOrigins };
+  const { oauthIssuer, oauthAudience } = app.config;
+  const jwt = oauthIssuer ? createJwtVerifier(oauthIssuer, oauthAudience, app.log) : null;
+  const origin = (req: IncomingMessage) => `http://${req.headers.host ?? `${options.host}:${guard.port}`}`;
+  const metadataUrl = (req: IncomingMessage) => (jwt ? `${origin(req)}${METADATA_PATH}` : null);
+
+  /** The static token always; a JWT from the configured issuer too, on /mcp (admin stays static-token only). */
+  async function mcpClientAllowed(req: IncomingMessage): Promise<boolean> {
+    if (options.noAuth || bearerMatches(req, options.token)) return true;
+    const presented = presentedBearer(req);
+    return jwt !== null && presented !== null && (await jwt.verify(presented));
+  }
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0] as string;
     if (path === '/health') return sendJson(res, 200, { status: 'ok', tools: app.registry.current().definitions.length });
+    if (jwt && (path === METADATA_PATH || path === `${METADATA_PATH}/mcp`)) {
+      return sendJson(res, 200, protectedResourceMetadata(`${origin(req)}/mcp`, jwt.issuer));
+    }
     const problem = hostProblem(req, guard) ?? originProblem(req, guard);
     const isMcp = path === '/mcp';
     const isAdmin = path === '/admin' || path.startsWith('/admin/');
@@ -52,11 +70,11 @@ export async function startHttpServer(app: App, options: HttpOptions, extraRoute
     if (!isMcp && !isAdmin && !extra) return sendJson(res, 404, { error: 'not_found', message: `No route ${path}. The MCP endpoint is /mcp.` });
     if (problem) return sendJson(res, 403, { error: 'forbidden', message: `Forbidden: ${problem}.` });
     if (isMcp) {
-      if (!options.noAuth && !bearerMatches(req, options.token)) return unauthorized(res);
+      if (!(await mcpClientAllowed(req))) return unauthorized(res, metadataUrl(req));
       return endpoint.handle(req, res);
     }
     if (isAdmin) {
-      if (!bearerMatches(req, options.token)) return unauthorized(res);
+      if (!bearerMatches(req, options.token)) return unauthorized(res, null);
       return handleAdmin(req, res, path.slice('/admin'.length), app);
     }
     if (extra) {

@@ -105,3 +105,8 @@ export interface Tool {
 export const SECRET_PLACEHOLDER = '<YOUR_API_KEY>';
 /** The mask HandsAI shows instead of header and payload values in admin responses. */
 export const MASKED_VALUE = 'generic_text';
+
+/** A value clients send back in place of a secret they were never shown; it never replaces or becomes one. */
+export function isSecretStandIn(value: unknown): boolean {
+  return value === MASKED_VALUE || value === SECRET_PLACEHOLDER;
+}
