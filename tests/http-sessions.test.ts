@@ -18,7 +18,7 @@ let url: string;
 
 beforeAll(async () => {
   app = makeApp();
-  endpoint = createSessionEndpoint(() => createMcpServer(app.registry, { pageSize: 50 }), createLog('silent'), 200);
+  endpoint = createSessionEndpoint(() => createMcpServer(app.registry, { pageSize: 50 }), app.registry, createLog('silent'), 200);
   http = createServer((req, res) => void endpoint.handle(req, res));
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
   url = `http://127.0.0.1:${(http.address() as AddressInfo).port}/mcp`;

@@ -51,6 +51,11 @@ describe('toolwire serve (stdio)', () => {
     expect(seen.query.get('q')).toBe('hello world');
     expect(seen.query.get('mode')).toBe('a');
     expect(textOf(result)).not.toContain('stdio-secret-123');
+    const unknown = await client.callTool({ name: 'no-such-tool' }).catch((e: unknown) => e);
+    expect((unknown as { code?: number }).code).toBe(-32602);
+    const invalid = await client.callTool({ name: 'echo-search', arguments: { mode: 'c' } });
+    expect(invalid.isError).toBe(true);
+    expect(textOf(invalid)).toMatch(/missing required argument "q".*"mode" must be one of \["a","b"\]/);
 
     // Another process adds a tool: the running server notices through the database.
     const add = spawn(process.execPath, [CLI, 'tool', 'add', '-'], { env: { ...env, PATH: process.env.PATH ?? '' } });

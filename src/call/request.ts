@@ -6,6 +6,8 @@ import { typedDefault } from '../registry/input-schema.js';
 /** The request as it is being built: auth strategies add to it before it is sent. */
 export interface OutgoingRequest {
   method: HttpMethod;
+  /** Scheme and host (the connection pool's key). */
+  origin: string;
   /** Scheme, host and path; the query lives in `query`. */
   url: string;
   query: Array<[string, string]>;
@@ -47,6 +49,7 @@ export function planRequest(tool: Tool, baseUrl: string, customHeaders: Record<s
     Object.entries(customHeaders).filter(([, v]) => !isSecretStandIn(v)).map(([k, v]) => [k.toLowerCase(), v]),
   );
   const hasBody = tool.httpMethod !== 'GET' && tool.httpMethod !== 'DELETE';
+  const origin = new URL(baseUrl).origin;
 
   return {
     build(args) {
@@ -54,6 +57,7 @@ export function planRequest(tool: Tool, baseUrl: string, customHeaders: Record<s
       for (const p of params) if (values[p.name] === undefined && p.fallback !== undefined) values[p.name] = p.fallback;
       const request: OutgoingRequest = {
         method: tool.httpMethod,
+        origin,
         url: joinUrl(baseUrl, path.render(values)),
         query: [...fixed],
         headers: {},

@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util';
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { createApp, type App } from '../app.js';
 import { loadExamplesIfEmpty } from '../io/examples.js';
 import { createMcpServer } from '../mcp/server.js';
+import { FastStdioTransport } from '../mcp/stdio-transport.js';
 import type { Command, CommandContext } from './context.js';
 
 /** `serve` (stdio by default) and `start` (the embedded default of `npm start`). */
@@ -44,7 +44,7 @@ function reportExamples(ctx: CommandContext, app: App): void {
 
 async function serveStdio(ctx: CommandContext, app: App): Promise<number> {
   const server = createMcpServer(app.registry, { pageSize: app.config.pageSize });
-  const transport = new StdioServerTransport();
+  const transport = new FastStdioTransport(app.registry);
   const closed = new Promise<string>((resolve) => {
     transport.onclose = () => resolve('closed');
     process.stdin.once('end', () => resolve('end'));

@@ -2,13 +2,39 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import { isInitializeRequest, SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/sdk/types.js';
 import type { Log } from '../log.js';
+import { answerToolCall, asToolCall } from '../mcp/fast-call.js';
+import type { Registry } from '../registry/registry.js';
 import { readJsonBody, sendJson } from './body.js';
 
 /** A JSON-RPC error answer for requests the transport never sees. */
 function rpcError(res: ServerResponse, status: number, code: number, message: string): void {
   sendJson(res, status, { jsonrpc: '2.0', error: { code, message }, id: null });
+}
+
+/**
+ * Whether a POST may take the tools/call fast path: exactly the headers the SDK transport would
+ * accept. Anything else goes to the SDK, which answers with the right 4xx.
+ */
+function fastPathHeaders(req: IncomingMessage): boolean {
+  const accept = req.headers.accept ?? '';
+  const version = req.headers['mcp-protocol-version'];
+  return (
+    accept.includes('application/json') &&
+    accept.includes('text/event-stream') &&
+    (req.headers['content-type'] ?? '').includes('application/json') &&
+    (version === undefined || (typeof version === 'string' && SUPPORTED_PROTOCOL_VERSIONS.includes(version)))
+  );
+}
+
+/** Answers a single tools/call POST as JSON (allowed for any POST by the spec); false when not one. */
+async function tryFastCall(registry: Registry, req: IncomingMessage, res: ServerResponse, body: unknown, sessionId?: string): Promise<boolean> {
+  const call = asToolCall(body);
+  if (!call || !fastPathHeaders(req)) return false;
+  const answer = await answerToolCall(registry, call);
+  sendJson(res, 200, answer, sessionId ? { 'mcp-session-id': sessionId } : {});
+  return true;
 }
 
 interface Session {
@@ -27,7 +53,7 @@ export interface McpEndpoint {
  * `/mcp` over Streamable HTTP with sessions: one SDK transport and server per session, an unknown
  * session id answered 404, DELETE ending a session, idle sessions reaped.
  */
-export function createSessionEndpoint(newServer: () => Server, log: Log, idleMs = 30 * 60_000): McpEndpoint {
+export function createSessionEndpoint(newServer: () => Server, registry: Registry, log: Log, idleMs = 30 * 60_000): McpEndpoint {
   const sessions = new Map<string, Session>();
   const reaper = setInterval(() => {
     const cutoff = Date.now() - idleMs;
@@ -53,6 +79,7 @@ export function createSessionEndpoint(newServer: () => Server, log: Log, idleMs 
         const session = sessions.get(sessionId);
         if (!session) return rpcError(res, 404, -32001, 'Session not found: it ended or never existed. Initialize a new session.');
         session.lastSeen = Date.now();
+        if (req.method === 'POST' && (await tryFastCall(registry, req, res, body, sessionId))) return;
         return session.transport.handleRequest(req, res, body);
       }
       if (req.method !== 'POST' || !isInitializeMessage(body)) {
@@ -89,7 +116,7 @@ function isInitializeMessage(body: unknown): boolean {
  * Stateless `/mcp`: no session ids and JSON answers, so any instance behind a load balancer can serve
  * any request. Each request gets a fresh transport; servers are cheap (the registry is shared).
  */
-export function createStatelessEndpoint(newServer: () => Server): McpEndpoint {
+export function createStatelessEndpoint(newServer: () => Server, registry: Registry): McpEndpoint {
   return {
     async handle(req, res) {
       if (req.method !== 'POST') {
@@ -98,6 +125,7 @@ export function createStatelessEndpoint(newServer: () => Server): McpEndpoint {
       }
       const parsed = await readJsonBody(req);
       if (!parsed.ok) return rpcError(res, parsed.status, -32700, `Parse error: ${parsed.message}`);
+      if (await tryFastCall(registry, req, res, parsed.value)) return;
       const server = newServer();
       const transport = new StreamableHTTPServerTransport({ enableJsonResponse: true });
       res.on('close', () => {

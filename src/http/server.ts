@@ -43,7 +43,7 @@ const METADATA_PATH = '/.well-known/oauth-protected-resource';
 
 export async function startHttpServer(app: App, options: HttpOptions, extraRoutes: ExtraRoute[] = []): Promise<RunningHttp> {
   const newServer = () => createMcpServer(app.registry, { pageSize: app.config.pageSize });
-  const endpoint = options.stateless ? createStatelessEndpoint(newServer) : createSessionEndpoint(newServer, app.log);
+  const endpoint = options.stateless ? createStatelessEndpoint(newServer, app.registry) : createSessionEndpoint(newServer, app.registry, app.log);
   const guard: GuardOptions = { bindHost: options.host, port: options.port, allowedOrigins: app.config.allowedOrigins };
   const { oauthIssuer, oauthAudience } = app.config;
   const jwt = oauthIssuer ? createJwtVerifier(oauthIssuer, oauthAudience, app.log) : null;

@@ -22,15 +22,38 @@ interface Context {
   mode: SchemaMode;
   /** The schemas on the path from the root: meeting one again is a cycle. */
   path: Set<object>;
+  maxDepth: number;
+  /** Estimated size written so far, in characters of JSON, against `budget`. */
+  size: number;
+  budget: number;
 }
 
-/** Deeper than this, a schema is cut into a stub: agents gain nothing from it and sizes explode. */
-const MAX_DEPTH = 40;
+/**
+ * Dereferenced documents are graphs: written out as trees, shared schemas can multiply without any
+ * cycle (Stripe, Microsoft Graph) and tool lists grow past what a client takes in one message. A
+ * schema may take about this many characters — GitHub's largest result schema takes 68,000, its
+ * largest parameter 6,000 — and one that would not fit is cleaned again with a smaller depth, the
+ * deeper levels becoming stubs, so sizes stay bounded and the cut is even across properties.
+ */
+const BUDGET: Record<SchemaMode, number> = { input: 16_000, output: 48_000 };
+const DEPTHS = [40, 12, 8, 6, 4, 3, 2, 1, 0];
 
 const INPUT_ONLY_SUBSCHEMAS = ['not', 'if', 'then', 'else', 'contains', 'propertyNames'];
 
+class OverBudget extends Error {}
+
 export function cleanSchema(schema: unknown, mode: SchemaMode): JsonSchema {
-  const out = walk(schema, { mode, path: new Set() }, 0);
+  for (const maxDepth of DEPTHS) {
+    try {
+      return asObject(walk(schema, { mode, path: new Set(), maxDepth, size: 0, budget: BUDGET[mode] }, 0));
+    } catch (err) {
+      if (!(err instanceof OverBudget)) throw err;
+    }
+  }
+  return { description: 'Schema too large, not expanded.' };
+}
+
+function asObject(out: Dict | boolean): JsonSchema {
   if (out === true) return {};
   if (out === false) return { not: {} };
   return out;
@@ -39,8 +62,10 @@ export function cleanSchema(schema: unknown, mode: SchemaMode): JsonSchema {
 function walk(node: unknown, ctx: Context, depth: number): Dict | boolean {
   if (typeof node === 'boolean') return node;
   if (!isRecord(node)) return {};
+  ctx.size += 30 + Math.min(String(node.description ?? '').length, 1000) + String(node.title ?? '').length;
+  if (ctx.size > ctx.budget) throw new OverBudget();
   if (ctx.path.has(node)) return stub(node, 'Recursive structure, not expanded.');
-  if (depth > MAX_DEPTH) return stub(node, 'Nested too deeply, not expanded.');
+  if (depth > ctx.maxDepth) return stub(node, 'Nested too deeply, not expanded.');
   ctx.path.add(node);
   try {
     return cleanNode(node, ctx, depth);
