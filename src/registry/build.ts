@@ -3,6 +3,7 @@ import { httpToolEntry, providerRuntime, type HttpToolDeps, type ProviderRuntime
 import type { Store } from '../store/index.js';
 import type { Provider, Tool } from '../store/types.js';
 import { annotationsFor, buildInputSchema } from './input-schema.js';
+import { metaToolEntries, type MetaOperation } from './meta-tools.js';
 import type { RegistrySnapshot, ToolEntry } from './types.js';
 import { createValidatorFactory } from './validate-args.js';
 
@@ -32,15 +33,24 @@ export function buildSnapshot(store: Store, deps: HttpToolDeps, sources: readonl
   }));
   const validatorFor = createValidatorFactory();
   const runtimes = new Map<number, ProviderRuntime>();
+  const metaOperations = new Map<number, MetaOperation[]>();
   for (const provider of providers) {
-    if (provider.enabled && provider.kind === 'http' && provider.toolMode === 'direct') runtimes.set(provider.id, providerRuntime(provider));
+    if (!provider.enabled || provider.kind !== 'http') continue;
+    runtimes.set(provider.id, providerRuntime(provider));
+    if (provider.toolMode === 'meta') metaOperations.set(provider.id, []);
   }
   const entries = new Map<string, ToolEntry>();
   for (const tool of tools) {
     const runtime = runtimes.get(tool.providerId);
     if (!runtime || !tool.enabled) continue;
     const definition = toolDefinition(tool);
-    entries.set(tool.code, httpToolEntry(tool, runtime, definition, validatorFor(definition.inputSchema), deps));
+    const entry = httpToolEntry(tool, runtime, definition, validatorFor(definition.inputSchema), deps);
+    const meta = metaOperations.get(tool.providerId);
+    if (meta) meta.push({ tool, entry });
+    else entries.set(tool.code, entry);
+  }
+  for (const [providerId, operations] of metaOperations) {
+    for (const entry of metaToolEntries(runtimes.get(providerId)!.provider, operations)) entries.set(entry.definition.name, entry);
   }
   for (const source of sources) {
     for (const entry of source.entries(providers, tools)) entries.set(entry.definition.name, entry);

@@ -115,6 +115,14 @@ describe('provider fields', () => {
     expect((await convertOpenApi({ ...doc(paths), servers: mixed })).provider.baseUrl).toBe('http://api.test.example');
   });
 
+  it('assumes https for a server URL without a scheme, with a warning', async () => {
+    const result = await convertOpenApi({ ...doc(paths), servers: [{ url: '//api.test.example/v1/' }] });
+    expect(result.provider.baseUrl).toBe('https://api.test.example/v1');
+    expect(result.warnings).toContain('The server URL "//api.test.example/v1/" has no scheme: https://api.test.example/v1/ assumed.');
+    const swagger = await convertOpenApi({ swagger: '2.0', info: { title: 'S', version: '1' }, host: 'legacy.test.example', basePath: '/v2', paths: { '/a': { get: { responses: ok } } } });
+    expect(swagger.provider.baseUrl).toBe('https://legacy.test.example/v2');
+  });
+
   it('refuses a document without operations', async () => {
     expect(await refusal(convertOpenApi(doc({}, { webhooks: { hook: { post: { responses: ok } } } })))).toContain('no operations');
   });

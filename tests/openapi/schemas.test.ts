@@ -64,6 +64,30 @@ describe('schema cleanup', () => {
     expect(JSON.stringify(output)).toContain('"children":{"type":"array","items":{"type":"object","description":"Recursive structure, not expanded."}}');
   });
 
+  it('bounds the size of schemas that multiply without a cycle, cutting them evenly by depth', async () => {
+    // Level i has two properties that both point to level i+1: 2^14 leaves when written out as a tree.
+    const schemas: Record<string, unknown> = { L14: { type: 'string', description: 'leaf' } };
+    for (let i = 13; i >= 0; i--) {
+      const next = { $ref: `#/components/schemas/L${i + 1}` };
+      schemas[`L${i}`] = { type: 'object', description: `level ${i} ${'x'.repeat(100)}`, properties: { left: next, right: next } };
+    }
+    const result = await convertOpenApi(doc({
+      '/big': { post: {
+        operationId: 'big',
+        parameters: [{ name: 'tree', in: 'query', schema: { $ref: '#/components/schemas/L0' } }],
+        responses: json({ $ref: '#/components/schemas/L0' }),
+      } },
+    }, { components: { schemas } }));
+    const big = tool(result, 'big');
+    const input = JSON.stringify(param(big, 'tree').schema);
+    const output = JSON.stringify(big.outputSchema);
+    expect(input.length).toBeLessThan(20_000);
+    expect(output.length).toBeLessThan(60_000);
+    expect(output).toContain('Nested too deeply, not expanded.');
+    expect(output).toContain('"left":{"type":"object","description":"level 1'); // the top levels are all there
+    expect(() => makeAjv().compile(big.outputSchema!)).not.toThrow();
+  });
+
   it('compiles every input and output schema of the fixtures', async () => {
     const results = [
       pets,

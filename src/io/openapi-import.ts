@@ -1,0 +1,90 @@
+import type { Catalog } from '../catalog/catalog.js';
+import { convertOpenApi, type SkippedOperation } from '../openapi/index.js';
+import { importProviders } from './import.js';
+
+export interface OpenApiImportOptions {
+  providerCode?: string | undefined;
+  baseUrl?: string | undefined;
+  include?: string[] | undefined;
+  exclude?: string[] | undefined;
+  /** Offer the provider as three meta tools (search, describe, call). */
+  meta?: boolean | undefined;
+  prune?: boolean | undefined;
+  dryRun?: boolean | undefined;
+  onProgress?: ((done: number, total: number) => void) | undefined;
+}
+
+export interface OpenApiImportReport {
+  provider: string;
+  providerCreated: boolean;
+  added: string[];
+  changed: string[];
+  unchanged: string[];
+  removed: string[];
+  skipped: SkippedOperation[];
+  credentialsToFill: string[];
+  warnings: string[];
+  dryRun: boolean;
+}
+
+/** An OpenAPI 3.x or Swagger 2.0 document (already parsed), as opposed to an export array. */
+export function looksLikeOpenApi(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && ('openapi' in value || 'swagger' in value);
+}
+
+/**
+ * Converts the document and upserts the provider and its tools in one transaction. A re-import keeps
+ * what the user set that the document does not say: stored credentials, custom headers, the tool mode.
+ */
+export async function importOpenApi(catalog: Catalog, source: string | object, options: OpenApiImportOptions = {}): Promise<OpenApiImportReport> {
+  const conversion = await convertOpenApi(source, {
+    providerCode: options.providerCode,
+    baseUrl: options.baseUrl,
+    include: options.include,
+    exclude: options.exclude,
+    toolMode: options.meta ? 'meta' : undefined,
+    onProgress: options.onProgress,
+  });
+  const { toolMode, customHeaders, ...provider } = conversion.provider;
+  const entry: Record<string, unknown> = { ...provider };
+  if (options.meta) entry.toolMode = toolMode;
+  if (Object.keys(customHeaders).length > 0) entry.customHeaders = customHeaders;
+  const report = importProviders(catalog, [entry], { prune: options.prune ?? false, dryRun: options.dryRun ?? false });
+  return {
+    provider: provider.code,
+    providerCreated: report.providers.created.length > 0,
+    added: report.tools.created,
+    changed: report.tools.updated,
+    unchanged: report.tools.unchanged,
+    removed: report.tools.removed,
+    skipped: conversion.skipped,
+    credentialsToFill: report.providers.created.length > 0 ? conversion.credentialsToFill : conversion.credentialsToFill.filter((field) => !hasStored(catalog, provider.code, field)),
+    warnings: conversion.warnings,
+    dryRun: options.dryRun ?? false,
+  };
+}
+
+/** Whether a credential field the document wants filled already holds a value. */
+function hasStored(catalog: Catalog, code: string, field: string): boolean {
+  const stored = catalog.store.providers.findByCode(code);
+  if (!stored) return false;
+  if (field === 'apiKeyValue') return stored.apiKeyValue !== null;
+  if (field === 'dynamicAuthPayload') return stored.dynamicAuthPayload !== null && !stored.dynamicAuthPayload.includes('<YOUR_API_KEY>');
+  return false;
+}
+
+/** A short, human report of an OpenAPI import (stderr). */
+export function describeOpenApiReport(r: OpenApiImportReport): string {
+  const verb = r.dryRun ? 'Would import' : 'Imported';
+  const lines = [
+    `${verb} provider "${r.provider}" (${r.providerCreated ? 'new' : 'updated'}): ${r.added.length} tool(s) added, ${r.changed.length} changed, ${r.unchanged.length} unchanged, ${r.removed.length} removed, ${r.skipped.length} skipped.`,
+  ];
+  for (const s of r.skipped.slice(0, 50)) lines.push(`  skipped ${s.operation}: ${s.reason}`);
+  if (r.skipped.length > 50) lines.push(`  … and ${r.skipped.length - 50} more skipped (see --json).`);
+  for (const w of r.warnings) lines.push(`  note: ${w}`);
+  if (r.credentialsToFill.length > 0) {
+    lines.push(`  Credentials to fill: ${r.credentialsToFill.join(', ')} — e.g. echo '{"apiKeyValue":"…"}' | toolwire provider update ${r.provider} -`);
+  }
+  if (r.dryRun) lines.push('Dry run: nothing was written.');
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,111 @@
+import type { CallToolResult, Tool as McpTool } from '@modelcontextprotocol/sdk/types.js';
+import { errorResult } from '../call/result.js';
+import type { Provider, Tool } from '../store/types.js';
+import type { ToolEntry } from './types.js';
+
+/**
+ * `toolMode: "meta"`: a provider with hundreds of operations is offered as three tools — search,
+ * describe, call — so an agent with a small context window can still use all of it. Calls go
+ * through the same entries as direct tools: validated and authenticated exactly alike.
+ */
+export interface MetaOperation {
+  tool: Tool;
+  entry: ToolEntry;
+}
+
+const SEARCH_LIMIT = 20;
+
+function json(value: unknown): CallToolResult {
+  return { content: [{ type: 'text', text: JSON.stringify(value, null, 2) }], structuredContent: value as Record<string, unknown> };
+}
+
+function summary(op: MetaOperation) {
+  const description = op.tool.description ?? '';
+  return {
+    code: op.tool.code,
+    title: op.tool.name,
+    method: op.tool.httpMethod,
+    path: op.tool.endpointPath,
+    description: description.length > 200 ? `${description.slice(0, 200)}…` : description,
+  };
+}
+
+/** Ranks operations by how many query words their code, title, path and description contain. */
+function search(operations: MetaOperation[], query: string, limit: number) {
+  const words = query.toLowerCase().split(/\s+/).filter(Boolean);
+  const scored = operations.map((op) => {
+    const haystack = `${op.tool.code} ${op.tool.name} ${op.tool.endpointPath} ${op.tool.description ?? ''}`.toLowerCase();
+    return { op, score: words.reduce((n, w) => n + (haystack.includes(w) ? 1 : 0), 0) };
+  });
+  return scored
+    .filter((s) => words.length === 0 || s.score > 0)
+    .sort((a, b) => b.score - a.score || a.op.tool.code.localeCompare(b.op.tool.code))
+    .slice(0, limit)
+    .map((s) => summary(s.op));
+}
+
+export function metaToolEntries(provider: Provider, operations: MetaOperation[]): ToolEntry[] {
+  const byCode = new Map(operations.map((op) => [op.tool.code, op]));
+  const unknown = (code: unknown) =>
+    errorResult(`No operation "${String(code)}" in ${provider.name}. Use ${provider.code}__search_operations to find one.`);
+  const stringArg = (name: string) => ({ type: 'object', properties: { [name]: { type: 'string' } }, required: [name] }) as McpTool['inputSchema'];
+  const readOnly = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false };
+
+  return [
+    {
+      definition: {
+        name: `${provider.code}__search_operations`,
+        title: `Search ${provider.name} operations`,
+        description: `Find operations of ${provider.name} (${operations.length} in all) by keywords; returns codes to describe or call.`,
+        inputSchema: {
+          type: 'object',
+          properties: { query: { type: 'string', description: 'Keywords, e.g. "create issue"' }, limit: { type: 'integer', minimum: 1, maximum: 100, default: SEARCH_LIMIT } },
+          required: ['query'],
+        },
+        annotations: { title: `Search ${provider.name} operations`, ...readOnly },
+      },
+      async invoke(args) {
+        if (typeof args.query !== 'string') return errorResult('Argument "query" must be a string.');
+        const limit = typeof args.limit === 'number' && args.limit > 0 ? Math.min(args.limit, 100) : SEARCH_LIMIT;
+        return json({ operations: search(operations, args.query, limit) });
+      },
+    },
+    {
+      definition: {
+        name: `${provider.code}__describe_operation`,
+        title: `Describe a ${provider.name} operation`,
+        description: `The full description and argument schema of one ${provider.name} operation.`,
+        inputSchema: stringArg('code'),
+        annotations: { title: `Describe a ${provider.name} operation`, ...readOnly },
+      },
+      async invoke(args) {
+        const op = byCode.get(String(args.code));
+        if (!op) return unknown(args.code);
+        const { definition } = op.entry;
+        return json({ ...summary(op), description: definition.description ?? '', inputSchema: definition.inputSchema, ...(definition.outputSchema ? { outputSchema: definition.outputSchema } : {}) });
+      },
+    },
+    {
+      definition: {
+        name: `${provider.code}__call_operation`,
+        title: `Call a ${provider.name} operation`,
+        description: `Call one ${provider.name} operation by code with its arguments (see describe_operation for the schema).`,
+        inputSchema: {
+          type: 'object',
+          properties: { code: { type: 'string' }, arguments: { type: 'object', description: 'The operation\'s arguments' } },
+          required: ['code'],
+        },
+        annotations: { title: `Call a ${provider.name} operation`, readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
+      },
+      async invoke(args, context) {
+        const op = byCode.get(String(args.code));
+        if (!op) return unknown(args.code);
+        const callArgs = args.arguments ?? {};
+        if (typeof callArgs !== 'object' || callArgs === null || Array.isArray(callArgs)) return errorResult('Argument "arguments" must be an object.');
+        const result = await op.entry.invoke(callArgs as Record<string, unknown>, context);
+        // structuredContent is not declared by call_operation's (absent) output schema: keep the text only.
+        return { content: result.content, ...(result.isError ? { isError: true } : {}) };
+      },
+    },
+  ];
+}
