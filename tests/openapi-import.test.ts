@@ -137,3 +137,57 @@ describe('toolMode meta', () => {
     await app.close();
   });
 });
+
+describe("GitHub's full REST description", () => {
+  it('imports into the registry, and tools/list pages through every tool with schemas ajv compiles', async () => {
+    const { createRequire } = await import('node:module');
+    const { readFileSync } = await import('node:fs');
+    const { Ajv } = await import('ajv');
+    const file = createRequire(import.meta.url).resolve('@octokit/openapi/generated/api.github.com.json');
+    const app = makeApp();
+    const started = performance.now();
+    const report = await importOpenApi(app.catalog, readFileSync(file, 'utf8'), { providerCode: 'github' });
+    console.error(`GitHub import into the database: ${Math.round(performance.now() - started)} ms, ${report.added.length} tools, ${report.skipped.length} skipped`);
+    expect(report.added.length).toBeGreaterThan(1000);
+    const client = await connect(app);
+    const names: string[] = [];
+    let cursor: string | undefined;
+    let pages = 0;
+    const ajv = new Ajv({ strict: false, validateFormats: false });
+    do {
+      const page = await client.listTools(cursor ? { cursor } : {});
+      pages++;
+      for (const tool of page.tools) {
+        names.push(tool.name);
+        ajv.compile(tool.inputSchema);
+      }
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(pages).toBe(Math.ceil(report.added.length / 500));
+    expect(new Set(names).size).toBe(report.added.length);
+    await client.close();
+    await app.close();
+  }, 120_000);
+});
+
+describe('POST /admin/import with an OpenAPI document', () => {
+  it('converts and imports it, with the query options of the CLI flags', async () => {
+    const { startAdmin } = await import('./admin/harness.js');
+    const admin = await startAdmin();
+    try {
+      const dry = await admin.call('POST', '/import?provider=notes&dryRun=true&exclude=/notes', doc('1'));
+      expect(dry.status).toBe(200);
+      expect(dry.json).toMatchObject({ provider: 'notes', added: ['getNote'], dryRun: true });
+      expect(dry.json.skipped).toEqual([{ operation: 'POST /notes', reason: 'excluded by "/notes"' }]);
+      expect(admin.app.catalog.listProviders()).toEqual([]);
+      const real = await admin.call('POST', '/import?provider=notes&meta=true', doc('1'));
+      expect(real.json).toMatchObject({ added: ['getNote', 'createNote'], dryRun: false });
+      expect(admin.app.catalog.getProvider('notes').toolMode).toBe('meta');
+      const broken = await admin.call('POST', '/import', { openapi: '3.0.0', info: { title: 'x', version: '1' }, paths: { '/a': { get: { responses: { '200': { $ref: 'other.yaml#/r' } } } } } });
+      expect(broken.status).toBe(400);
+      expect(broken.json.message).toMatch(/external|other\.yaml/i);
+    } finally {
+      await admin.close();
+    }
+  });
+});

@@ -29,8 +29,8 @@ async function importRoute(ctx: AdminContext) {
     const report = await importOpenApi(ctx.app.catalog, body as object, {
       providerCode: ctx.query.get('provider') ?? undefined,
       baseUrl: ctx.query.get('baseUrl') ?? undefined,
-      include: list('include'),
-      exclude: list('exclude'),
+      include: list('include').length > 0 ? list('include') : undefined,
+      exclude: list('exclude').length > 0 ? list('exclude') : undefined,
       meta: ctx.flag('meta'),
       prune,
       dryRun,
