@@ -94,11 +94,18 @@ export function operationPrefix(servers: unknown, doc: Dict): string | undefined
   if (list.length === 0) return '';
   const origin = 'http://relative.invalid/';
   const docServers = asArray(doc.servers).length > 0 ? asArray(doc.servers) : [{ url: '/' }];
-  const docUrls = docServers.map((s) => resolveAgainst(serverUrl(s) ?? '/', origin)).filter((u) => u !== undefined);
+  // Compared without their scheme: `//host`, `http://host` and `https://host` are the same API.
+  const bare = (url: string | undefined): string | undefined => url?.replace(/^https?:/, '');
+  const docUrls = docServers
+    .map((server) => {
+      const url = serverUrl(server) ?? '/';
+      return bare(resolveAgainst(withScheme(url) ?? url, origin));
+    })
+    .filter((url) => url !== undefined);
   for (const server of list) {
     const url = serverUrl(server);
     for (const docUrl of docUrls) {
-      const own = url === undefined ? undefined : resolveAgainst(url, `${docUrl}/`);
+      const own = url === undefined ? undefined : bare(resolveAgainst(url, `http:${docUrl}/`));
       if (own === docUrl) return '';
       if (own?.startsWith(`${docUrl}/`)) return own.slice(docUrl.length);
     }

@@ -66,7 +66,9 @@ describe('POST /admin/import', () => {
     const res = await admin.call('POST', '/import', exported);
     expect(res.status, res.text).toBe(200);
     expect(res.json).toMatchObject({ dryRun: false, providers: { created: [], updated: ['search', 'oauth'] }, tools: { created: [], removed: [] } });
-    expect(res.json.tools.updated).toEqual(['search-query', 'search-suggest', 'oauth-me']);
+    // The tools came back exactly as exported: reported unchanged, not rewritten.
+    expect(res.json.tools.updated).toEqual([]);
+    expect(res.json.tools.unchanged).toEqual(['search-query', 'search-suggest', 'oauth-me']);
     const search = admin.app.catalog.getProvider('search');
     expect(search).toMatchObject({ name: 'Search API v2', apiKeyValue: KEY, customHeaders: { Accept: 'application/json', 'X-Session-Token': HEADER_SECRET } });
     expect(admin.app.catalog.getProvider('oauth').dynamicAuthPayload).toBe(`grant_type=client_credentials&client_id=abc&client_secret=${CLIENT_SECRET}`);

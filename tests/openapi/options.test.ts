@@ -135,5 +135,10 @@ describe('provider fields', () => {
     }));
     expect(result.provider.tools.map((t) => [t.code, t.endpointPath])).toEqual([['sub', '/beta/sub'], ['same', '/same']]);
     expect(result.skipped).toEqual([{ operation: 'POST /up', reason: "its own server URL is not under the provider's base URL" }]);
+    const schemeless = await convertOpenApi({
+      ...doc({ '/k': { get: { operationId: 'k', servers: [{ url: 'https://kube.test.example' }], responses: ok } } }),
+      servers: [{ url: '//kube.test.example' }],
+    });
+    expect(schemeless.provider.tools.map((t) => t.endpointPath)).toEqual(['/k']);
   });
 });
