@@ -61,4 +61,27 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX tools_provider_id ON tools(provider_id);
   ${['providers', 'tools'].flatMap((t) => ['INSERT', 'UPDATE', 'DELETE'].map((e) => bump(t, e))).join('\n')}
   `,
+  // 2: credential vaults (Qoder shape): static bearer tokens bound to an MCP server URL and protocol.
+  // Credential writes bump the registry version: federated upstreams re-resolve their credential.
+  `
+  CREATE TABLE vaults (
+    id TEXT PRIMARY KEY,
+    display_name TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  CREATE TABLE vault_credentials (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    vault_id TEXT NOT NULL REFERENCES vaults(id) ON DELETE CASCADE,
+    mcp_server_url TEXT NOT NULL,
+    protocol TEXT NOT NULL,
+    type TEXT NOT NULL,
+    access_token_enc TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  CREATE INDEX vault_credentials_server ON vault_credentials(mcp_server_url, protocol);
+  ${['INSERT', 'UPDATE', 'DELETE'].map((e) => bump('vault_credentials', e)).join('\n')}
+  `,
 ];
