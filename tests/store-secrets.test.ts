@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
+import { MIGRATIONS } from '../src/store/migrations.js';
 import { startUpstream } from './helpers/upstream.js';
 import { connect, tempDir, testEnv, textOf } from './helpers/app.js';
 
@@ -17,7 +18,7 @@ describe('store', () => {
   it('applies migrations in order, tracked with user_version, in WAL mode with foreign keys', () => {
     const app = createApp(loadConfig(testEnv()));
     const db = app.store.database.sqlite;
-    expect(db.pragma('user_version', { simple: true })).toBe(1);
+    expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
     const p = app.catalog.createProvider({ name: 'P', code: 'p', baseUrl: 'http://127.0.0.1:9' });
@@ -25,6 +26,22 @@ describe('store', () => {
     app.catalog.removeProvider(p.code);
     expect(app.catalog.listTools()).toEqual([]);
     void app.close();
+  });
+
+  it('upgrades a database made by an older version in place, keeping its providers and tools', () => {
+    const env = testEnv();
+    const first = createApp(loadConfig(env));
+    first.catalog.createProvider({ name: 'Old', code: 'old', baseUrl: 'http://127.0.0.1:9', authenticationType: 'BEARER_TOKEN', apiKeyValue: 'old-secret' });
+    first.catalog.createTool({ name: 'T', code: 'old-t', providerCode: 'old', endpointPath: '/x' });
+    // Roll the schema back to migration 1, as a database written before migration 2 existed.
+    first.store.database.sqlite.exec('DROP TABLE vault_credentials; DROP TABLE vaults; PRAGMA user_version = 1;');
+    void first.close();
+    const second = createApp(loadConfig(env));
+    expect(second.store.database.sqlite.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
+    expect(second.catalog.getProvider('old').apiKeyValue).toBe('old-secret');
+    expect(second.catalog.listTools().map((t) => t.code)).toEqual(['old-t']);
+    expect(second.store.vaults.listVaults()).toEqual([]);
+    void second.close();
   });
 
   it('never writes a secret in clear to the database file or its WAL', async () => {
