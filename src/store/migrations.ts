@@ -84,4 +84,12 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX vault_credentials_server ON vault_credentials(mcp_server_url, protocol);
   ${['INSERT', 'UPDATE', 'DELETE'].map((e) => bump('vault_credentials', e)).join('\n')}
   `,
+  // 3: which providers POST /api/add-git-providers registered from its mcp_config (only those are
+  // removed when a later mcp_config no longer lists them); server_key is the URL or "stdio:" + name.
+  `
+  CREATE TABLE IF NOT EXISTS mcp_config_servers (
+    provider_id INTEGER PRIMARY KEY REFERENCES providers(id) ON DELETE CASCADE,
+    server_key TEXT NOT NULL UNIQUE
+  );
+  `,
 ];
