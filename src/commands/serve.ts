@@ -24,12 +24,9 @@ export const serveCommand: Command = async (ctx) => {
     if (values.examples) reportExamples(ctx, app);
     if (values.http) {
       const { serveHttp } = await import('../http/serve-http.js');
-      return await serveHttp(ctx, app, {
-        host: values.host ?? '127.0.0.1',
-        port: values.port ?? '8808',
-        stateless: values.stateless ?? false,
-        noAuth: values['no-auth'] ?? false,
-      });
+      const { compatRoutes } = await import('../compat/index.js');
+      const flags = { host: values.host ?? '127.0.0.1', port: values.port ?? '8808', stateless: values.stateless ?? false, noAuth: values['no-auth'] ?? false };
+      return await serveHttp(ctx, app, flags, compatRoutes());
     }
     return await serveStdio(ctx, app);
   } finally {

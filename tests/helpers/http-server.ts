@@ -1,4 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createApp, type App } from '../../src/app.js';
+import { compatRoutes } from '../../src/compat/index.js';
+import { loadConfig } from '../../src/config.js';
+import { startHttpServer, type ExtraRoute } from '../../src/http/server.js';
+import { createLog } from '../../src/log.js';
 import { CLI } from './cli.js';
 
 export interface RunningServer {
@@ -32,6 +37,42 @@ export async function startServer(args: string[], env: Record<string, string>): 
     stop(signal = 'SIGTERM') {
       if (child.exitCode === null) child.kill(signal);
       return exited;
+    },
+  };
+}
+
+/** toolwire's HTTP server started in this process, so a test can read its app (catalog, store) and its log. */
+export interface InProcessServer {
+  app: App;
+  /** `http://127.0.0.1:PORT` (no path). */
+  base: string;
+  /** The MCP URL, `${base}/mcp`. */
+  url: string;
+  token: string;
+  /** Every log line the app wrote, at every level. */
+  logLines: string[];
+  close(): Promise<void>;
+}
+
+/**
+ * `serve --http` in-process on 127.0.0.1:0, with the routes the command mounts (the compatibility APIs of
+ * SPEC §9) unless `extraRoutes` says otherwise. `env` goes to loadConfig (TOOLWIRE_DB, TOOLWIRE_SECRET_KEY…).
+ */
+export async function startInProcess(env: Record<string, string>, options: { extraRoutes?: ExtraRoute[]; token?: string } = {}): Promise<InProcessServer> {
+  const logLines: string[] = [];
+  // Every line is captured whatever TOOLWIRE_LOG_LEVEL says, so a test can search them all for secrets.
+  const app = createApp(loadConfig(env), createLog('debug', (line) => void logLines.push(line)));
+  const token = options.token ?? `tw_test_${Math.random().toString(36).slice(2)}`;
+  const running = await startHttpServer(app, { host: '127.0.0.1', port: 0, stateless: false, noAuth: false, token }, options.extraRoutes ?? compatRoutes());
+  return {
+    app,
+    base: running.url.replace(/\/mcp$/, ''),
+    url: running.url,
+    token,
+    logLines,
+    async close() {
+      await running.close(1_000);
+      await app.close();
     },
   };
 }
