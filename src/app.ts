@@ -18,6 +18,8 @@ export interface App {
   registry: Registry;
   sender: HttpSender;
   tokens: TokenManager;
+  /** Runs fn first when the app closes (upstream MCP connections and their processes). */
+  onClose(fn: () => Promise<void> | void): void;
   close(): Promise<void>;
 }
 
@@ -50,6 +52,7 @@ export function createApp(config: Config, log: Log = createLog(config.logLevel))
   };
   const registry = new Registry(store, { sender, tokens: tokenSource }, [], log);
   const catalog = new Catalog(store, () => registry.refresh());
+  const closers: Array<() => Promise<void> | void> = [];
   return {
     config,
     log,
@@ -58,7 +61,17 @@ export function createApp(config: Config, log: Log = createLog(config.logLevel))
     registry,
     sender,
     tokens,
+    onClose(fn) {
+      closers.push(fn);
+    },
     async close() {
+      for (const fn of closers.splice(0).reverse()) {
+        try {
+          await fn();
+        } catch (err) {
+          log.warn(`Could not stop cleanly: ${(err as Error).message}`);
+        }
+      }
       registry.stop();
       await sender.close();
       store.close();

@@ -5,6 +5,9 @@ import { createMcpServer } from '../mcp/server.js';
 import { FastStdioTransport } from '../mcp/stdio-transport.js';
 import type { Command, CommandContext } from './context.js';
 
+/** How long serving waits for upstream MCP servers at start; slower ones are listed when they connect. */
+const FIRST_CONNECT_WAIT_MS = 5_000;
+
 /** `serve` (stdio by default) and `start` (the embedded default of `npm start`). */
 export const serveCommand: Command = async (ctx) => {
   const { values } = parseArgs({
@@ -22,6 +25,9 @@ export const serveCommand: Command = async (ctx) => {
   const app = createApp(ctx.config);
   try {
     if (values.examples) reportExamples(ctx, app);
+    // Upstream MCP servers connect in the background; wait a moment so first tools/list has them.
+    const { startFederation } = await import('../federation/index.js');
+    await startFederation(app).settled(FIRST_CONNECT_WAIT_MS);
     if (values.http) {
       const { serveHttp } = await import('../http/serve-http.js');
       const { compatRoutes } = await import('../compat/index.js');

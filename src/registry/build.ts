@@ -53,7 +53,12 @@ export function buildSnapshot(store: Store, deps: HttpToolDeps, sources: readonl
     for (const entry of metaToolEntries(runtimes.get(providerId)!.provider, operations)) entries.set(entry.definition.name, entry);
   }
   for (const source of sources) {
-    for (const entry of source.entries(providers, tools)) entries.set(entry.definition.name, entry);
+    for (const entry of source.entries(providers, tools)) {
+      if (entry.unlisted && entries.has(entry.definition.name)) continue;
+      entries.set(entry.definition.name, entry);
+    }
   }
-  return { version, entries, definitions: [...entries.values()].map((e) => e.definition) };
+  const definitions: McpTool[] = [];
+  for (const entry of entries.values()) if (!entry.unlisted) definitions.push(entry.definition);
+  return { version, entries, definitions };
 }

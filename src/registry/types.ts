@@ -11,6 +11,8 @@ export interface CallContext {
  */
 export interface ToolEntry {
   readonly definition: McpTool;
+  /** Callable but left out of tools/list (an upstream MCP server's tool while it is down: a clear error, not "unknown tool"). */
+  readonly unlisted?: boolean;
   invoke(args: Record<string, unknown>, context: CallContext): Promise<CallToolResult>;
 }
 

@@ -1,0 +1,63 @@
+import type { CallToolResult, Tool as McpTool } from '@modelcontextprotocol/sdk/types.js';
+import { McpError } from '@modelcontextprotocol/sdk/types.js';
+import { describeError } from '../errors.js';
+import type { Redactor } from '../redact.js';
+import type { ToolEntry } from '../registry/types.js';
+import { federatedToolName } from './tool-names.js';
+import { describeUpstreamError } from './upstream-errors.js';
+import { UpstreamDownError, type UpstreamConnection } from './upstream-connection.js';
+
+function errorResult(text: string): CallToolResult {
+  return { content: [{ type: 'text', text }], isError: true };
+}
+
+/** The upstream's definition under our name: its title, description, schemas and annotations kept. */
+export function federatedDefinition(providerCode: string, tool: McpTool): McpTool {
+  const definition: McpTool = {
+    name: federatedToolName(providerCode, tool.name),
+    description: tool.description ?? `Tool "${tool.name}" of the MCP server "${providerCode}".`,
+    inputSchema: tool.inputSchema,
+  };
+  const title = tool.title ?? tool.annotations?.title;
+  if (title !== undefined) definition.title = title;
+  if (tool.outputSchema) definition.outputSchema = tool.outputSchema;
+  if (tool.annotations) definition.annotations = tool.annotations;
+  if (tool.icons) definition.icons = tool.icons;
+  if (tool._meta) definition._meta = tool._meta;
+  return definition;
+}
+
+/** Masks secrets in every string of a result; binary payloads (images, audio, blobs) are left whole. */
+export function redactDeep(value: unknown, redact: Redactor, key = ''): unknown {
+  if (typeof value === 'string') return key === 'data' || key === 'blob' ? value : redact(value);
+  if (Array.isArray(value)) return value.map((item) => redactDeep(item, redact));
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = redactDeep(v, redact, k);
+    return out;
+  }
+  return value;
+}
+
+/** A ToolEntry that forwards tools/call to the upstream and masks its secrets in what comes back. */
+export function federatedEntry(connection: UpstreamConnection, tool: McpTool): ToolEntry {
+  const { code, redact } = connection.config;
+  const definition = federatedDefinition(code, tool);
+  return {
+    definition,
+    async invoke(args, context) {
+      try {
+        const result = await connection.callTool(tool.name, args, context.signal);
+        return redactDeep(result, redact) as CallToolResult;
+      } catch (err) {
+        if (err instanceof UpstreamDownError) {
+          return errorResult(
+            `The upstream MCP server "${code}" is not connected${err.reason ? ` (${err.reason})` : ''}; toolwire keeps reconnecting in the background. Try "${definition.name}" again shortly.`,
+          );
+        }
+        const what = err instanceof McpError ? `answered with an error: ${describeError(err)}` : `could not be reached: ${describeUpstreamError(err)}`;
+        return errorResult(redact(`Tool "${definition.name}" failed: the upstream MCP server "${code}" ${what}`));
+      }
+    },
+  };
+}

@@ -1,0 +1,237 @@
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import {
+  CallToolResultSchema,
+  ListToolsResultSchema,
+  McpError,
+  ToolListChangedNotificationSchema,
+  type CallToolResult,
+  type Tool as McpTool,
+} from '@modelcontextprotocol/sdk/types.js';
+import { describeError } from '../errors.js';
+import { describeUpstreamError } from './upstream-errors.js';
+import type { Log } from '../log.js';
+import { Backoff } from './backoff.js';
+import { createUpstreamTransport, transportPid } from './transports.js';
+import type { UpstreamConfig } from './upstream-config.js';
+
+export type UpstreamState = 'connecting' | 'ready' | 'down' | 'closed';
+
+export interface ConnectionTimings {
+  /** First retry delay after a failure; doubles up to `maxRetryDelayMs`. */
+  initialRetryDelayMs: number;
+  maxRetryDelayMs: number;
+  /** How often a connected upstream is pinged to notice that it went away. */
+  healthIntervalMs: number;
+  /** Limit for connecting (initialize + listing tools) and for each ping. */
+  connectTimeoutMs: number;
+  /** Limit for one forwarded tools/call. */
+  callTimeoutMs: number;
+}
+
+/** Pages of tools/list read at most, in case an upstream keeps handing out cursors. */
+const MAX_PAGES = 1000;
+
+/**
+ * One upstream MCP server: an SDK `Client` over the provider's transport. Lists every page of tools,
+ * follows the upstream's `list_changed`, pings to notice an outage, and reconnects with backoff
+ * (a stdio server that exits is started again). `onToolsChanged` fires whenever the tools it offers
+ * change, including when it goes down (no tools) or comes back.
+ */
+export class UpstreamConnection {
+  private client: Client | null = null;
+  private transport: Transport | null = null;
+  private toolList: readonly McpTool[] = [];
+  private current: UpstreamState = 'connecting';
+  private problem: string | null = null;
+  private lastStderr: string | null = null;
+  private generation = 0;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private healthTimer: NodeJS.Timeout | null = null;
+  private readonly backoff: Backoff;
+  private firstAttempt: Promise<void>;
+  private firstAttemptDone!: () => void;
+
+  constructor(
+    readonly config: UpstreamConfig,
+    private readonly timings: ConnectionTimings,
+    private readonly log: Log,
+    private readonly onToolsChanged: () => void,
+  ) {
+    this.backoff = new Backoff({ initialMs: timings.initialRetryDelayMs, maxMs: timings.maxRetryDelayMs });
+    this.firstAttempt = new Promise((resolve) => (this.firstAttemptDone = resolve));
+  }
+
+  get state(): UpstreamState {
+    return this.current;
+  }
+
+  get tools(): readonly McpTool[] {
+    return this.toolList;
+  }
+
+  /** Why it is not connected (secrets masked), or null. */
+  get lastError(): string | null {
+    return this.problem;
+  }
+
+  /** The stdio server's process id while it runs. */
+  get pid(): number | null {
+    return transportPid(this.transport);
+  }
+
+  /** Settles after the first connection attempt, whether it succeeded or not. */
+  settled(): Promise<void> {
+    return this.firstAttempt;
+  }
+
+  start(): void {
+    void this.connect();
+  }
+
+  async callTool(name: string, args: Record<string, unknown>, signal: AbortSignal | undefined): Promise<CallToolResult> {
+    const client = this.client;
+    const generation = this.generation;
+    if (this.current !== 'ready' || !client) throw new UpstreamDownError(this.problem);
+    try {
+      const options = signal ? { signal, timeout: this.timings.callTimeoutMs } : { timeout: this.timings.callTimeoutMs };
+      return await client.request({ method: 'tools/call', params: { name, arguments: args } }, CallToolResultSchema, options);
+    } catch (err) {
+      // A protocol answer (unknown tool, invalid params, timeout) leaves the connection as it is;
+      // anything else (connection refused, session gone, process exited) means it is down.
+      if (!(err instanceof McpError)) this.lost(generation, describeUpstreamError(err));
+      throw err;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.generation++;
+    this.current = 'closed';
+    this.clearTimers();
+    this.firstAttemptDone();
+    const client = this.client;
+    this.client = null;
+    this.transport = null;
+    this.toolList = [];
+    await client?.close().catch(() => {});
+  }
+
+  private async connect(): Promise<void> {
+    const generation = ++this.generation;
+    const { redact, code } = this.config;
+    const transport = createUpstreamTransport(this.config, (line) => {
+      this.lastStderr = redact(line).slice(0, 300);
+      this.log.debug(`upstream "${code}" stderr: ${this.lastStderr}`);
+    });
+    const client = new Client({ name: 'toolwire', version: '0.1.0' }, { capabilities: {} });
+    // Before it is up, a failure rejects connect() or the listing with its real reason (the SDK
+    // closes the client first); afterwards, a close is how an exited process or a dead stream shows.
+    let established = false;
+    client.onclose = () => {
+      if (established) this.lost(generation, 'the connection closed');
+    };
+    client.onerror = (err) => this.log.debug(`upstream "${code}": ${redact(describeError(err))}`);
+    client.setNotificationHandler(ToolListChangedNotificationSchema, () => void this.relist(generation));
+    this.client = client;
+    this.transport = transport;
+    this.current = 'connecting';
+    this.lastStderr = null;
+    try {
+      await client.connect(transport, { timeout: this.timings.connectTimeoutMs });
+      const tools = await this.listAll(client);
+      if (generation !== this.generation) return;
+      established = true;
+      this.toolList = tools;
+      this.current = 'ready';
+      this.problem = null;
+      this.backoff.reset();
+      this.log.info(`upstream MCP server "${code}" connected: ${tools.length} tool(s)`);
+      this.startHealthChecks(generation);
+      this.onToolsChanged();
+    } catch (err) {
+      if (generation === this.generation) this.lost(generation, describeUpstreamError(err));
+      else await client.close().catch(() => {});
+    } finally {
+      this.firstAttemptDone();
+    }
+  }
+
+  private async listAll(client: Client): Promise<McpTool[]> {
+    const tools: McpTool[] = [];
+    const seen = new Set<string>();
+    let cursor: string | undefined;
+    for (let page = 0; page < MAX_PAGES; page++) {
+      const result = await client.request({ method: 'tools/list', params: cursor === undefined ? {} : { cursor } }, ListToolsResultSchema, {
+        timeout: this.timings.connectTimeoutMs,
+      });
+      tools.push(...result.tools);
+      cursor = result.nextCursor;
+      if (cursor === undefined || seen.has(cursor)) break;
+      seen.add(cursor);
+    }
+    // A tool that can only run as a task cannot be forwarded as a plain call.
+    return tools.filter((tool) => tool.execution?.taskSupport !== 'required');
+  }
+
+  private async relist(generation: number): Promise<void> {
+    const client = this.client;
+    if (generation !== this.generation || this.current !== 'ready' || !client) return;
+    try {
+      const tools = await this.listAll(client);
+      if (generation !== this.generation) return;
+      this.toolList = tools;
+      this.log.info(`upstream MCP server "${this.config.code}" changed its tools: ${tools.length} tool(s)`);
+      this.onToolsChanged();
+    } catch (err) {
+      this.lost(generation, describeUpstreamError(err));
+    }
+  }
+
+  private startHealthChecks(generation: number): void {
+    this.healthTimer = setInterval(() => {
+      const client = this.client;
+      if (generation !== this.generation || !client) return;
+      client.ping({ timeout: this.timings.connectTimeoutMs }).catch((err: unknown) => this.lost(generation, `it did not answer a ping (${describeUpstreamError(err)})`));
+    }, this.timings.healthIntervalMs);
+    this.healthTimer.unref();
+  }
+
+  /** The connection of `generation` failed or ended: drop its tools, close it, retry later. */
+  private lost(generation: number, why: string): void {
+    if (generation !== this.generation || this.current === 'closed') return;
+    this.generation++;
+    this.clearTimers();
+    const wasReady = this.current === 'ready';
+    const client = this.client;
+    this.client = null;
+    this.transport = null;
+    this.toolList = [];
+    this.current = 'down';
+    this.problem = this.config.redact(why) + (this.lastStderr ? ` (its last stderr line: ${this.lastStderr})` : '');
+    void client?.close().catch(() => {});
+    const delay = this.backoff.next();
+    const message = `upstream MCP server "${this.config.code}" is unavailable: ${this.problem}; retrying in ${delay} ms`;
+    if (wasReady || this.backoff.failures === 1) this.log.warn(message);
+    else this.log.debug(message);
+    if (wasReady) this.onToolsChanged();
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      if (this.current !== 'closed') void this.connect();
+    }, delay);
+    this.retryTimer.unref();
+  }
+
+  private clearTimers(): void {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    if (this.healthTimer) clearInterval(this.healthTimer);
+    this.retryTimer = null;
+    this.healthTimer = null;
+  }
+}
+
+/** A call reached an upstream that is not connected. */
+export class UpstreamDownError extends Error {
+  constructor(readonly reason: string | null) {
+    super(reason ?? 'not connected');
+  }
+}

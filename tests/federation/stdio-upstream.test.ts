@@ -1,0 +1,112 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { textOf } from '../helpers/app.js';
+import { federatedApp, listeningClient, pidAlive, POLL, STDIO_FIXTURE, type FederatedApp } from './harness.js';
+
+const ENV_SECRET = 'stdio-env-secret-4d1e77';
+const SAFE_ENV = ['HOME', 'LOGNAME', 'PATH', 'SHELL', 'TERM', 'USER'];
+
+let fed: FederatedApp;
+afterEach(async () => {
+  await fed?.app.close();
+});
+
+function addStdioProvider(app: FederatedApp['app'], code = 'fs') {
+  return app.catalog.createProvider({ name: 'Fixture', code, kind: 'mcp', command: process.execPath, args: [STDIO_FIXTURE], env: { FIXTURE_SECRET: ENV_SECRET } });
+}
+
+async function whoami(client: Awaited<ReturnType<typeof listeningClient>>['client'], name = 'fs__whoami') {
+  const result = await client.callTool({ name, arguments: {} });
+  return { result, info: JSON.parse(textOf(result)) as { pid: number; secret: string; envKeys: string[] } };
+}
+
+describe('an upstream MCP server over stdio', () => {
+  it('runs the command with only its env (masked in results and logs), lists and forwards its tools, and follows its list_changed', async () => {
+    fed = federatedApp();
+    const { client, changes, names } = await listeningClient(fed.app);
+    const provider = addStdioProvider(fed.app);
+    expect(provider.protocol).toBe('stdio');
+    await expect.poll(names, POLL).toEqual(['fs__whoami', 'fs__add', 'fs__grow']);
+
+    const add = (await client.listTools()).tools.find((t) => t.name === 'fs__add')!;
+    expect(add).toMatchObject({
+      title: 'Add two numbers',
+      description: 'Adds a and b',
+      outputSchema: { type: 'object', properties: { sum: { type: 'number' } }, required: ['sum'] },
+      annotations: { readOnlyHint: true, idempotentHint: true },
+    });
+    expect((await client.callTool({ name: 'fs__add', arguments: { a: 2, b: 40 } })).structuredContent).toEqual({ sum: 42 });
+
+    const { info } = await whoami(client);
+    expect(info.secret).toBe('[REDACTED]'); // the child got it; the agent does not see it
+    expect(info.envKeys).toContain('FIXTURE_SECRET');
+    for (const key of info.envKeys) expect([...SAFE_ENV, 'FIXTURE_SECRET']).toContain(key);
+    expect(pidAlive(info.pid)).toBe(true);
+
+    const before = changes();
+    await client.callTool({ name: 'fs__grow', arguments: {} });
+    await expect.poll(() => changes(), POLL).toBeGreaterThan(before);
+    await expect.poll(names, POLL).toContain('fs__extra');
+    expect(textOf(await client.callTool({ name: 'fs__extra', arguments: {} }))).toBe('extra here');
+
+    // The fixture prints its secret on stderr: the debug log has the line, masked.
+    await expect.poll(() => fed.logs.join(''), POLL).toContain('fixture-stdio starting with secret [REDACTED]');
+    expect(fed.logs.join('')).not.toContain(ENV_SECRET);
+  });
+
+  it('restarts a stdio server whose process was killed, and stops it when its provider is removed', async () => {
+    fed = federatedApp();
+    const { client, names } = await listeningClient(fed.app);
+    addStdioProvider(fed.app);
+    await expect.poll(names, POLL).toContain('fs__whoami');
+    const first = (await whoami(client)).info.pid;
+
+    process.kill(first, 'SIGKILL');
+    await expect
+      .poll(async () => {
+        const { result, info } = await whoami(client).catch(() => ({ result: null, info: null }));
+        return result && !result.isError ? info?.pid : undefined;
+      }, POLL)
+      .toSatisfy((pid) => typeof pid === 'number' && pid !== first);
+    const second = (await whoami(client)).info.pid;
+    expect(pidAlive(second)).toBe(true);
+    expect(fed.federation.status()[0]?.pid).toBe(second);
+
+    fed.app.catalog.removeProvider('fs');
+    await expect.poll(() => pidAlive(second), POLL).toBe(false);
+    expect(await names()).toEqual([]);
+    expect(fed.federation.status()).toEqual([]);
+  });
+
+  it('restarts the server when its env changes, stops it when the provider is disabled, and App.close() stops the rest', async () => {
+    fed = federatedApp();
+    const { client, names } = await listeningClient(fed.app);
+    addStdioProvider(fed.app, 'fs');
+    addStdioProvider(fed.app, 'fs2');
+    await expect.poll(names, POLL).toEqual(expect.arrayContaining(['fs__whoami', 'fs2__whoami']));
+    const before = (await whoami(client)).info.pid;
+
+    fed.app.catalog.updateProvider('fs', { env: { FIXTURE_SECRET: 'another-secret-value-2' } });
+    await expect.poll(() => pidAlive(before), POLL).toBe(false);
+    await expect.poll(async () => (await whoami(client).catch(() => null))?.info.pid, POLL).toSatisfy((pid) => typeof pid === 'number' && pid !== before);
+    const restarted = (await whoami(client)).info.pid;
+
+    fed.app.catalog.updateProvider('fs', { enabled: false });
+    await expect.poll(() => pidAlive(restarted), POLL).toBe(false);
+    expect(await names()).not.toContain('fs__whoami');
+
+    const other = (await whoami(client, 'fs2__whoami')).info.pid;
+    await fed.app.close();
+    expect(pidAlive(other)).toBe(false);
+  });
+
+  it('an upstream whose command does not exist is retried without affecting the others', async () => {
+    fed = federatedApp();
+    const { names } = await listeningClient(fed.app);
+    fed.app.catalog.createProvider({ name: 'Missing', code: 'missing', kind: 'mcp', command: '/nonexistent/mcp-server', env: { TOKEN: 'missing-env-secret' } });
+    addStdioProvider(fed.app);
+    await expect.poll(names, POLL).toContain('fs__whoami');
+    await expect.poll(() => fed.federation.status().find((s) => s.code === 'missing')?.state, POLL).toBe('down');
+    expect(fed.federation.status().find((s) => s.code === 'missing')?.error).toMatch(/ENOENT/);
+    expect(fed.logs.join('')).not.toContain('missing-env-secret');
+  });
+});
