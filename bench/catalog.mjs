@@ -1,0 +1,48 @@
+// The bench's catalog: one provider (bearer token) with the measured tool, plus N generated tools,
+// written as an import file (README "Import and export format") and loaded with `toolwire import`.
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const CALL_TOOL = 'bench-get-item';
+export const CALL_ARGS = { id: '42', q: 'hello world' };
+
+function generatedTool(i) {
+  return {
+    name: `Generated tool ${i}`,
+    code: `gen-${i}`,
+    description: `Generated tool number ${i}: fetches one record of collection ${i % 97} by id, with optional filters. Used to measure a large registry.`,
+    endpointPath: `/collections/c${i % 97}/records/{recordId}`,
+    httpMethod: i % 3 === 0 ? 'POST' : 'GET',
+    parameters: [
+      { name: 'recordId', type: 'STRING', required: true, description: 'The record id.' },
+      { name: 'fields', type: 'STRING', required: false, description: 'Comma-separated fields to return.' },
+      { name: 'limit', type: 'INTEGER', required: false, description: 'At most this many items.', defaultValue: '10' },
+    ],
+  };
+}
+
+export function catalog(upstreamUrl, token, extraTools) {
+  const tools = [
+    {
+      name: 'Get item',
+      code: CALL_TOOL,
+      description: 'Fetches one item by id from the bench upstream.',
+      endpointPath: '/items/{id}',
+      httpMethod: 'GET',
+      parameters: [
+        { name: 'id', type: 'STRING', required: true, description: 'Item id.' },
+        { name: 'q', type: 'STRING', required: false, description: 'A search string.' },
+      ],
+    },
+  ];
+  for (let i = 0; i < extraTools; i++) tools.push(generatedTool(i));
+  return [{ name: 'Bench upstream', code: 'bench', baseUrl: upstreamUrl, authenticationType: 'BEARER_TOKEN', apiKeyValue: token, tools }];
+}
+
+/** Imports the catalog into the database named by env.TOOLWIRE_DB (fresh temp file). */
+export function loadCatalog({ cli, env, dir, upstreamUrl, token, extraTools = 0 }) {
+  const file = join(dir, `catalog-${extraTools}.json`);
+  writeFileSync(file, JSON.stringify(catalog(upstreamUrl, token, extraTools)));
+  execFileSync(process.execPath, [cli, 'import', file], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+}

@@ -1,0 +1,45 @@
+// One timed run: `concurrency` workers call in a loop for `durationMs`; latency of every call,
+// throughput, and the server's CPU per call from /proc/PID/stat over the whole run.
+import { cpuMicros } from './proc.mjs';
+import { latencySummary } from './stats.mjs';
+
+export async function timedRun(call, { concurrency, durationMs, pid = null }) {
+  const latencies = [];
+  let errors = 0;
+  const cpuBefore = pid ? cpuMicros(pid) : 0;
+  const start = performance.now();
+  const deadline = start + durationMs;
+  const worker = async () => {
+    while (performance.now() < deadline) {
+      const t0 = performance.now();
+      let ok = false;
+      try {
+        ok = await call();
+      } catch {
+        ok = false;
+      }
+      latencies.push(performance.now() - t0);
+      if (!ok) errors++;
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  const elapsed = performance.now() - start;
+  const cpu = pid ? cpuMicros(pid) - cpuBefore : NaN;
+  const { p50, p99 } = latencySummary(latencies);
+  return {
+    concurrency,
+    calls: latencies.length,
+    errors,
+    callsPerSec: (latencies.length / elapsed) * 1000,
+    p50Ms: p50,
+    p99Ms: p99,
+    cpuPerCallUs: pid ? cpu / latencies.length : NaN,
+  };
+}
+
+/** Calls without measuring, so the JIT and the connection pools are warm. */
+export async function warmUp(call, calls = 300, concurrency = 4) {
+  let left = calls;
+  const worker = async () => { while (left-- > 0) await call(); };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+}

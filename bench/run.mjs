@@ -1,0 +1,131 @@
+// `npm run bench [-- --quick] [-- --rounds N]`: toolwire over stdio, HTTP with sessions and HTTP
+// stateless against a local upstream, in interleaved rounds; writes docs/benchmarks.{md,json}.
+import { randomBytes } from 'node:crypto';
+import { loadCatalog } from './catalog.mjs';
+import { CLI, connectHttpClient, freshEnv, startHttp, startRawStdio, startStdio } from './launch.mjs';
+import { directCaller, rawHttpCaller, rawStdioCaller, sdkCaller } from './load.mjs';
+import { timedRun, warmUp } from './measure.mjs';
+import { memory } from './proc.mjs';
+import { writeReport } from './report.mjs';
+import { scaleRound } from './scale.mjs';
+import { forkUpstream } from './upstream-process.mjs';
+
+const argv = process.argv.slice(2);
+const quick = argv.includes('--quick');
+const opt = (name, fallback) => {
+  const i = argv.indexOf(name);
+  return i === -1 ? fallback : argv[i + 1];
+};
+const ROUNDS = Number(opt('--rounds', quick ? 1 : 3));
+const DURATION_MS = Number(opt('--duration', quick ? 1000 : 1200));
+const CONCURRENCY = [1, 8, 32];
+const SCALES = quick ? [1000, 10000] : [1000, 10000];
+const WRITE = !argv.includes('--no-write');
+
+const log = (line) => process.stderr.write(`${line}\n`);
+const cleanups = [];
+const started = Date.now();
+
+async function main() {
+  const upstreamToken = randomBytes(16).toString('hex');
+  const upstream = await forkUpstream(upstreamToken);
+  cleanups.push(() => upstream.close());
+  log(`upstream on ${upstream.url}`);
+
+  // One fresh database per target.
+  const envFor = (extraTools = 0) => {
+    const e = freshEnv();
+    cleanups.push(async () => e.cleanup());
+    loadCatalog({ cli: CLI, env: e.env, dir: e.dir, upstreamUrl: upstream.url, token: upstreamToken, extraTools });
+    return e.env;
+  };
+
+  const stdioEnv = envFor();
+  const sessionEnv = envFor();
+  const statelessEnv = envFor();
+
+  const stdio = await startStdio(stdioEnv);
+  cleanups.push(() => stdio.close());
+  const rawStdio = await startRawStdio(stdioEnv);
+  cleanups.push(() => rawStdio.close());
+  const sessions = await startHttp(sessionEnv);
+  cleanups.push(() => sessions.close());
+  const stateless = await startHttp(statelessEnv, { stateless: true });
+  cleanups.push(() => stateless.close());
+  const sessionSdk = await connectHttpClient(sessions.url, sessions.token);
+  cleanups.push(() => sessionSdk.close());
+  const statelessSdk = await connectHttpClient(stateless.url, stateless.token);
+  cleanups.push(() => statelessSdk.close());
+  const sessionRaw = await rawHttpCaller(sessions.url, sessions.token, { session: true });
+  const statelessRaw = await rawHttpCaller(stateless.url, stateless.token);
+  const direct = directCaller(upstream.url, upstreamToken);
+  cleanups.push(async () => { sessionRaw.close(); statelessRaw.close(); direct.close(); });
+
+  /** Each target: a caller and the server pid whose CPU is measured. */
+  const targets = [
+    { key: 'direct', label: 'direct to the upstream (baseline)', call: direct, pid: null },
+    { key: 'stdio-sdk', label: 'stdio, SDK Client', call: sdkCaller(stdio.client), pid: stdio.pid },
+    { key: 'stdio-raw', label: 'stdio, raw JSON-RPC lines', call: rawStdioCaller(rawStdio), pid: rawStdio.pid },
+    { key: 'http-sessions-sdk', label: 'HTTP sessions, SDK Client', call: sdkCaller(sessionSdk.client), pid: sessions.pid },
+    { key: 'http-sessions-raw', label: 'HTTP sessions, load generator', call: sessionRaw, pid: sessions.pid },
+    { key: 'http-stateless-sdk', label: 'HTTP stateless, SDK Client', call: sdkCaller(statelessSdk.client), pid: stateless.pid },
+    { key: 'http-stateless-raw', label: 'HTTP stateless, load generator', call: statelessRaw, pid: stateless.pid },
+  ];
+  for (const t of targets) await warmUp(t.call, quick ? 200 : 500);
+
+  const rounds = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    const round = { calls: {}, scale: {} };
+    // Rotate the order each round so no target always runs first (or right after the same neighbour).
+    const order = targets.map((_, i) => targets[(i + r) % targets.length]);
+    for (const t of order) {
+      round.calls[t.key] = [];
+      for (const concurrency of CONCURRENCY) {
+        const run = await timedRun(t.call, { concurrency, durationMs: DURATION_MS, pid: t.pid });
+        round.calls[t.key].push(run);
+        log(`round ${r + 1}/${ROUNDS} ${t.key.padEnd(20)} c=${String(concurrency).padEnd(2)} ${run.callsPerSec.toFixed(0).padStart(6)}/s p50 ${run.p50Ms.toFixed(3)} ms p99 ${run.p99Ms.toFixed(3)} ms cpu ${Number.isNaN(run.cpuPerCallUs) ? '-' : run.cpuPerCallUs.toFixed(0)} µs/call${run.errors ? ` ERRORS ${run.errors}` : ''}`);
+      }
+    }
+    rounds.push(round);
+  }
+  const rss = {
+    stdio: memory(stdio.pid),
+    'http-sessions': memory(sessions.pid),
+    'http-stateless': memory(stateless.pid),
+  };
+
+  // Large registries: a fresh database each, cold starts interleaved across sizes.
+  const scaleEnvs = Object.fromEntries(SCALES.map((n) => [n, envFor(n)]));
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const n of r % 2 ? [...SCALES].reverse() : SCALES) {
+      const result = await scaleRound(scaleEnvs[n], n + 1, quick ? 3 : 5);
+      rounds[r].scale[n] = result;
+      log(`round ${r + 1}/${ROUNDS} ${String(n).padStart(5)} tools: cold start ${result.coldStartMs.toFixed(0)} ms, list first page ${result.listFirstPageMs.toFixed(1)} ms, all ${result.pages} pages ${result.listAllPagesMs.toFixed(1)} ms, peak RSS ${result.peakRssMB.toFixed(0)} MB`);
+    }
+  }
+
+  const upstreamStats = await upstream.stats();
+  log(`upstream: ${upstreamStats.calls} calls, ${upstreamStats.rejects} credential rejects`);
+  const meta = { quick, rounds: ROUNDS, durationMs: DURATION_MS, concurrency: CONCURRENCY, wallSeconds: (Date.now() - started) / 1000 };
+  if (WRITE) {
+    const files = writeReport({ meta, targets: targets.map(({ key, label }) => ({ key, label })), rounds, rss, upstream: upstreamStats });
+    log(`wrote ${files.join(', ')}`);
+  }
+}
+
+async function cleanup() {
+  for (const fn of cleanups.reverse()) {
+    try {
+      await fn();
+    } catch {
+      // best effort: every process we started still gets its turn
+    }
+  }
+}
+
+main()
+  .then(cleanup, async (err) => {
+    log(`bench failed: ${err.stack ?? err}`);
+    await cleanup();
+    process.exitCode = 1;
+  });
