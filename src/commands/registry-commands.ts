@@ -15,7 +15,7 @@ function withApp<T>(ctx: CommandContext, fn: (app: ReturnType<typeof createApp>)
     .finally(() => app.close());
 }
 
-function options(ctx: CommandContext, spec: Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>) {
+function options(ctx: CommandContext, spec: Record<string, { readonly type: 'string' | 'boolean'; readonly multiple?: boolean }>) {
   return parseArgs({ args: ctx.args, options: spec, allowPositionals: true, strict: true });
 }
 
@@ -24,13 +24,69 @@ function need(value: string | undefined, what: string): string {
   return value;
 }
 
+/** Flags that set provider fields, so an upstream MCP server can be added without writing JSON. */
+const PROVIDER_FLAGS = {
+  kind: { type: 'string' },
+  code: { type: 'string' },
+  name: { type: 'string' },
+  'base-url': { type: 'string' },
+  url: { type: 'string' },
+  protocol: { type: 'string' },
+  'api-key': { type: 'string' },
+  command: { type: 'string' },
+  arg: { type: 'string', multiple: true },
+  env: { type: 'string', multiple: true },
+  header: { type: 'string', multiple: true },
+} as const;
+
+type FlagValues = { [K in keyof typeof PROVIDER_FLAGS]?: (typeof PROVIDER_FLAGS)[K] extends { multiple: true } ? string[] : string };
+
+function keyValues(list: string[] | undefined, flag: string): Record<string, string> | undefined {
+  if (!list) return undefined;
+  const out: Record<string, string> = {};
+  for (const item of list) {
+    const at = item.indexOf('=');
+    if (at <= 0) throw new UsageError(`--${flag} takes NAME=VALUE; one of them has no name or no "=" (its value is not repeated here in case it is a secret).`);
+    out[item.slice(0, at)] = item.slice(at + 1);
+  }
+  return out;
+}
+
+/** The provider fields given as flags (only those given), laid over the JSON input if there is one. */
+function providerFromFlags(values: FlagValues): Record<string, unknown> {
+  const fields: Record<string, unknown> = {
+    kind: values.kind,
+    code: values.code,
+    name: values.name,
+    baseUrl: values['base-url'],
+    url: values.url,
+    protocol: values.protocol,
+    apiKeyValue: values['api-key'],
+    command: values.command,
+    args: values.arg,
+    env: keyValues(values.env, 'env'),
+    customHeaders: keyValues(values.header, 'header'),
+  };
+  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
+}
+
+async function providerInput(ctx: CommandContext, source: string | undefined, flags: Record<string, unknown>, what: string, creating: boolean): Promise<unknown> {
+  if (source === undefined && Object.keys(flags).length === 0) return readJson(ctx, source, what);
+  const base = source === undefined ? {} : await readJson(ctx, source, what);
+  if (!base || typeof base !== 'object' || Array.isArray(base)) return base; // the catalog names the problem
+  const merged: Record<string, unknown> = { ...(base as Record<string, unknown>), ...flags };
+  if (creating && merged.name === undefined && typeof merged.code === 'string') merged.name = merged.code;
+  return merged;
+}
+
 export const providerCommand: Command = async (ctx) => {
-  const { values, positionals } = options(ctx, { json: { type: 'boolean' } });
+  const { values, positionals } = options(ctx, { json: { type: 'boolean' }, ...PROVIDER_FLAGS });
   const [action, target, source] = positionals;
+  const flags = providerFromFlags(values as FlagValues);
   return withApp(ctx, async ({ catalog }) => {
     switch (action) {
       case 'add': {
-        const created = catalog.createProvider(await readJson(ctx, target, 'provider'));
+        const created = catalog.createProvider(await providerInput(ctx, target, flags, 'provider', true));
         ctx.stderr(`Provider "${created.code}" created (id ${created.id}).\n`);
         ctx.stdout(json(presentProvider(created)));
         return 0;
@@ -52,7 +108,7 @@ export const providerCommand: Command = async (ctx) => {
         ctx.stdout(json(presentProvider(catalog.getProvider(need(target, 'provider code')))));
         return 0;
       case 'update': {
-        const updated = catalog.updateProvider(need(target, 'provider code'), await readJson(ctx, source, 'provider update'));
+        const updated = catalog.updateProvider(need(target, 'provider code'), await providerInput(ctx, source, flags, 'provider update', false));
         ctx.stderr(`Provider "${updated.code}" updated.\n`);
         ctx.stdout(json(presentProvider(updated)));
         return 0;
@@ -115,6 +171,11 @@ async function callTool(ctx: CommandContext, app: ReturnType<typeof createApp>, 
   const { createMcpServer } = await import('../mcp/server.js');
   const args = argsJson === undefined ? {} : parseJson(argsJson, 'ARGS_JSON');
   if (args === null || typeof args !== 'object' || Array.isArray(args)) throw new UsageError('ARGS_JSON must be a JSON object, such as \'{"owner":"octocat"}\'.');
+  if (!app.registry.current().entries.has(code) && app.catalog.listProviders().some((p) => p.kind === 'mcp' && p.enabled && code.startsWith(`${p.code}__`))) {
+    // A tool of an upstream MCP server: connect to it for this one call (closed with the app).
+    const { startFederation } = await import('../federation/index.js');
+    await startFederation(app).settled(app.config.timeoutMs);
+  }
   const server = createMcpServer(app.registry, { pageSize: app.config.pageSize });
   const client = new Client({ name: 'toolwire-cli', version: '1' });
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();

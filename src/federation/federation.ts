@@ -97,6 +97,7 @@ export class Federation implements ToolSource {
     const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
     await Promise.race([Promise.all([...this.managed.values()].map((m) => m.connection.settled())), timeout]);
     clearTimeout(timer);
+    this.runQueuedRefresh(); // so that what is connected now is listed now
   }
 
   /** Stops every connection (stdio servers included) and waits for them to end. */
@@ -144,14 +145,16 @@ export class Federation implements ToolSource {
   private queueRefresh(): void {
     if (this.refreshQueued || this.closed) return;
     this.refreshQueued = true;
-    setImmediate(() => {
-      this.refreshQueued = false;
-      if (this.closed) return;
-      try {
-        this.deps.registry.refresh(true);
-      } catch (err) {
-        this.deps.log.warn(`Could not rebuild the tool list after an upstream change: ${(err as Error).message}`);
-      }
-    });
+    setImmediate(() => this.runQueuedRefresh());
+  }
+
+  private runQueuedRefresh(): void {
+    if (!this.refreshQueued || this.closed) return;
+    this.refreshQueued = false;
+    try {
+      this.deps.registry.refresh(true);
+    } catch (err) {
+      this.deps.log.warn(`Could not rebuild the tool list after an upstream change: ${(err as Error).message}`);
+    }
   }
 }

@@ -132,7 +132,7 @@ describe('isolation', () => {
     await expect.poll(() => fed.federation.status()[0]?.state, POLL).toBe('down');
     expect(await names()).toEqual(['api-ping']);
     const result = await client.callTool({ name: 'api-ping', arguments: {} });
-    expect(result.isError).toBeFalsy();
+    expect(result.isError, textOf(result)).toBeFalsy();
     expect(api.requests.at(-1)?.path).toBe('/ping');
     expect(fed.logs.join('')).toMatch(/upstream MCP server "gone" is unavailable/);
     expect(fed.logs.join('')).not.toContain('gone-secret-key');
