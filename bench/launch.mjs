@@ -8,7 +8,8 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 
-export const CLI = new URL('../dist/cli.js', import.meta.url).pathname;
+/** The built CLI; BENCH_CLI points at another build (bench/ab.mjs compares two). */
+export const CLI = process.env.BENCH_CLI || new URL('../dist/cli.js', import.meta.url).pathname;
 
 /** A fresh temp database with its own key and client token. */
 export function freshEnv() {
@@ -27,8 +28,8 @@ export function freshEnv() {
 const clientInfo = { name: 'toolwire-bench', version: '1.0.0' };
 
 /** toolwire over stdio with an SDK Client; `pid` is the server process. */
-export async function startStdio(env, nodeArgs = []) {
-  const transport = new StdioClientTransport({ command: process.execPath, args: [...nodeArgs, CLI, 'serve'], env, stderr: 'inherit' });
+export async function startStdio(env, nodeArgs = [], cli = CLI) {
+  const transport = new StdioClientTransport({ command: process.execPath, args: [...nodeArgs, cli, 'serve'], env, stderr: 'inherit' });
   const client = new Client(clientInfo);
   await client.connect(transport);
   return { client, pid: transport.pid, close: () => client.close() };
@@ -38,8 +39,8 @@ export async function startStdio(env, nodeArgs = []) {
  * toolwire over stdio driven with raw JSON-RPC lines (no SDK on the client side), to separate the
  * server's cost from the SDK client's. `call()` resolves with the parsed answer.
  */
-export async function startRawStdio(env, nodeArgs = []) {
-  const child = spawn(process.execPath, [...nodeArgs, CLI, 'serve'], { env, stdio: ['pipe', 'pipe', 'inherit'] });
+export async function startRawStdio(env, nodeArgs = [], cli = CLI) {
+  const child = spawn(process.execPath, [...nodeArgs, cli, 'serve'], { env, stdio: ['pipe', 'pipe', 'inherit'] });
   const pending = new Map();
   let nextId = 1;
   let parts = []; // the unfinished line, in chunks (a 300 KB tools/list page arrives in several)
@@ -73,8 +74,8 @@ export async function startRawStdio(env, nodeArgs = []) {
 }
 
 /** toolwire over Streamable HTTP on a free loopback port; resolves once it prints its URL. */
-export async function startHttp(env, { stateless = false, nodeArgs = [] } = {}) {
-  const args = [...nodeArgs, CLI, 'serve', '--http', '--host', '127.0.0.1', '--port', '0', ...(stateless ? ['--stateless'] : [])];
+export async function startHttp(env, { stateless = false, nodeArgs = [], cli = CLI } = {}) {
+  const args = [...nodeArgs, cli, 'serve', '--http', '--host', '127.0.0.1', '--port', '0', ...(stateless ? ['--stateless'] : [])];
   const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise((resolve, reject) => {
     let out = '';

@@ -1,4 +1,5 @@
-import { Pool } from 'undici';
+import { createRequire } from 'node:module';
+import type { Dispatcher, Pool } from 'undici';
 import { ToolwireError } from '../errors.js';
 import { requestUrl, type OutgoingRequest } from './request.js';
 
@@ -27,6 +28,24 @@ const RETRY_STATUS = new Set([502, 503, 504]);
 
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT']);
 
+type PoolClass = typeof Pool;
+let poolClass: PoolClass | null = null;
+
+/**
+ * undici's Pool, loaded on first use and from its own module: `import 'undici'` loads all of undici
+ * (fetch, WebSocket, caches…), about 20 MB of RSS and 100+ ms of start-up; the Pool alone is half.
+ */
+function loadPool(): PoolClass {
+  if (poolClass) return poolClass;
+  const require = createRequire(import.meta.url);
+  try {
+    poolClass = require('undici/lib/dispatcher/pool.js') as PoolClass;
+  } catch {
+    poolClass = (require('undici') as { Pool: PoolClass }).Pool;
+  }
+  return poolClass;
+}
+
 /**
  * One keep-alive connection pool per upstream origin, so connections are reused across calls.
  * (undici's Pool.request measured here at about half the CPU of `request(url, { dispatcher })`,
@@ -38,7 +57,8 @@ export function createHttpSender(options: SendOptions): HttpSender {
   const poolFor = (origin: string) => {
     let pool = pools.get(origin);
     if (!pool) {
-      pool = new Pool(origin, { connections: 128, keepAliveTimeout: 30_000, keepAliveMaxTimeout: 600_000, pipelining: 1 });
+      const PoolClass = loadPool();
+      pool = new PoolClass(origin, { connections: 128, keepAliveTimeout: 30_000, keepAliveMaxTimeout: 600_000, pipelining: 1 });
       pools.set(origin, pool);
     }
     return pool;
@@ -46,7 +66,11 @@ export function createHttpSender(options: SendOptions): HttpSender {
   const retries = options.retries ?? 2;
   const timeout = () => new ToolwireError('UPSTREAM_TIMEOUT', `The API did not answer within ${options.timeoutMs} ms (TOOLWIRE_TIMEOUT_MS).`);
 
-  async function attempt(request: OutgoingRequest): Promise<UpstreamResponse> {
+  /**
+   * One exchange through undici's dispatch API: the body is collected from the handler's callbacks,
+   * without the Readable stream and async iterator `pool.request()` would create per call.
+   */
+  function attempt(request: OutgoingRequest): Promise<UpstreamResponse> {
     const deadline = Date.now() + options.timeoutMs;
     const headers = request.headers;
     let body: string | null = null;
@@ -54,46 +78,70 @@ export function createHttpSender(options: SendOptions): HttpSender {
       body = JSON.stringify(request.body);
       if (!('content-type' in headers)) headers['content-type'] = 'application/json';
     }
-    try {
-      const response = await poolFor(request.origin).request({
-        path: requestUrl(request).slice(request.origin.length),
-        method: request.method,
-        headers,
-        body,
-        headersTimeout: options.timeoutMs,
-        bodyTimeout: options.timeoutMs,
-      });
-      const declared = Number(response.headers['content-length']);
-      if (declared > options.maxResponseBytes) {
-        response.body.destroy();
-        throw tooLarge(options.maxResponseBytes);
-      }
+    return new Promise<UpstreamResponse>((resolve, reject) => {
+      let status = 0;
+      let responseHeaders: UpstreamResponse['headers'] = {};
       const chunks: Buffer[] = [];
       let size = 0;
-      for await (const chunk of response.body) {
-        size += (chunk as Buffer).length;
-        if (size > options.maxResponseBytes) {
-          response.body.destroy();
-          throw tooLarge(options.maxResponseBytes);
-        }
-        if (Date.now() > deadline) {
-          response.body.destroy();
-          throw timeout();
-        }
-        chunks.push(chunk as Buffer);
-      }
-      return {
-        status: response.statusCode,
-        statusText: '',
-        headers: response.headers,
-        body: chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks),
+      let settled = false;
+      const fail = (err: unknown) => {
+        if (settled) return;
+        settled = true;
+        reject(asToolwireError(err, timeout));
       };
-    } catch (err) {
-      if (err instanceof ToolwireError) throw err;
-      const code = (err as NodeJS.ErrnoException).code ?? '';
-      if (TIMEOUT_CODES.has(code)) throw timeout();
-      throw new ToolwireError('UPSTREAM_NETWORK', `Could not reach the API (${code || (err as Error).message}).`);
-    }
+      const handler: Dispatcher.DispatchHandler = {
+        onRequestStart() {}, // its presence tells undici this handler speaks the controller API
+        onResponseStart(controller, statusCode, headersIn) {
+          status = statusCode;
+          responseHeaders = headersIn as UpstreamResponse['headers'];
+          if (Number(headersIn['content-length']) > options.maxResponseBytes) {
+            fail(tooLarge(options.maxResponseBytes));
+            controller.abort(tooLarge(options.maxResponseBytes));
+          }
+        },
+        onResponseData(controller, chunk) {
+          size += chunk.length;
+          if (size > options.maxResponseBytes) {
+            fail(tooLarge(options.maxResponseBytes));
+            controller.abort(tooLarge(options.maxResponseBytes));
+          } else if (Date.now() > deadline) {
+            fail(timeout());
+            controller.abort(timeout());
+          } else {
+            chunks.push(chunk);
+          }
+        },
+        onResponseEnd() {
+          if (settled) return;
+          settled = true;
+          resolve({
+            status,
+            statusText: '',
+            headers: responseHeaders,
+            body: chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks),
+          });
+        },
+        onResponseError(_controller, err) {
+          fail(err);
+        },
+      };
+      try {
+        poolFor(request.origin).dispatch(
+          {
+            origin: request.origin,
+            path: requestUrl(request).slice(request.origin.length),
+            method: request.method,
+            headers,
+            body,
+            headersTimeout: options.timeoutMs,
+            bodyTimeout: options.timeoutMs,
+          },
+          handler,
+        );
+      } catch (err) {
+        fail(err);
+      }
+    });
   }
 
   return {
@@ -119,6 +167,13 @@ export function createHttpSender(options: SendOptions): HttpSender {
       pools.clear();
     },
   };
+}
+
+function asToolwireError(err: unknown, timeout: () => ToolwireError): ToolwireError {
+  if (err instanceof ToolwireError) return err;
+  const code = (err as NodeJS.ErrnoException).code ?? '';
+  if (TIMEOUT_CODES.has(code)) return timeout();
+  return new ToolwireError('UPSTREAM_NETWORK', `Could not reach the API (${code || (err as Error).message}).`);
 }
 
 function tooLarge(limit: number): ToolwireError {
