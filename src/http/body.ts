@@ -5,22 +5,43 @@ export const MAX_BODY_BYTES = 32 * 1024 * 1024;
 
 export type BodyResult = { ok: true; value: unknown; empty: boolean } | { ok: false; status: 400 | 413; message: string };
 
-/** Reads and parses a JSON body; malformed JSON is a 400 with the parser's reason, never a 500. */
-export async function readJsonBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<BodyResult> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) return { ok: false, status: 413, message: `The request body is larger than ${limit} bytes.` };
-    chunks.push(chunk as Buffer);
-  }
-  const text = Buffer.concat(chunks).toString('utf8');
-  if (text.trim() === '') return { ok: true, value: undefined, empty: true };
-  try {
-    return { ok: true, value: JSON.parse(text), empty: false };
-  } catch (err) {
-    return { ok: false, status: 400, message: `The request body is not valid JSON (${(err as Error).message}).` };
-  }
+/**
+ * Reads and parses a JSON body; malformed JSON is a 400 with the parser's reason, never a 500.
+ * Plain 'data'/'end' listeners: cheaper per request than `for await`, which builds an async
+ * iterator and an end-of-stream watcher for every body (measured on the tools/call path).
+ */
+export function readJsonBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<BodyResult> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let done = false;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        done = true;
+        req.off('data', onData);
+        req.resume(); // drain the rest without keeping it
+        resolve({ ok: false, status: 413, message: `The request body is larger than ${limit} bytes.` });
+        return;
+      }
+      chunks.push(chunk);
+    };
+    req.on('data', onData);
+    req.once('error', (err) => {
+      if (!done) reject(err);
+    });
+    req.once('end', () => {
+      if (done) return;
+      done = true;
+      const text = (chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)).toString('utf8');
+      if (text.trim() === '') return resolve({ ok: true, value: undefined, empty: true });
+      try {
+        resolve({ ok: true, value: JSON.parse(text), empty: false });
+      } catch (err) {
+        resolve({ ok: false, status: 400, message: `The request body is not valid JSON (${(err as Error).message}).` });
+      }
+    });
+  });
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {

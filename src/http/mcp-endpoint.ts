@@ -32,8 +32,11 @@ function fastPathHeaders(req: IncomingMessage): boolean {
 async function tryFastCall(registry: Registry, req: IncomingMessage, res: ServerResponse, body: unknown, sessionId?: string): Promise<boolean> {
   const call = asToolCall(body);
   if (!call || !fastPathHeaders(req)) return false;
-  const answer = await answerToolCall(registry, call);
-  sendJson(res, 200, answer, sessionId ? { 'mcp-session-id': sessionId } : {});
+  const text = JSON.stringify(await answerToolCall(registry, call));
+  const headers = ['content-type', 'application/json', 'content-length', String(Buffer.byteLength(text))];
+  if (sessionId) headers.push('mcp-session-id', sessionId);
+  res.writeHead(200, headers);
+  res.end(text);
   return true;
 }
 
