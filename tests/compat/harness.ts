@@ -60,7 +60,4 @@ export async function startCompat(extraEnv: Record<string, string> = {}): Promis
   };
 }
 
-/** The canaries found in any of the texts. */
-export function leaked(texts: string[], canaries: string[]): string[] {
-  return canaries.filter((c) => texts.some((t) => t.includes(c)));
-}
+export { leaked } from '../admin/harness.js';
