@@ -2,7 +2,6 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import {
   CallToolResultSchema,
-  ListToolsResultSchema,
   McpError,
   ToolListChangedNotificationSchema,
   type CallToolResult,
@@ -12,6 +11,7 @@ import { describeError } from '../errors.js';
 import { describeUpstreamError } from './upstream-errors.js';
 import type { Log } from '../log.js';
 import { Backoff } from './backoff.js';
+import { listAllTools } from './list-tools.js';
 import { createUpstreamTransport, transportPid } from './transports.js';
 import type { UpstreamConfig } from './upstream-config.js';
 
@@ -28,9 +28,6 @@ export interface ConnectionTimings {
   /** Limit for one forwarded tools/call. */
   callTimeoutMs: number;
 }
-
-/** Pages of tools/list read at most, in case an upstream keeps handing out cursors. */
-const MAX_PAGES = 1000;
 
 /**
  * One upstream MCP server: an SDK `Client` over the provider's transport. Lists every page of tools,
@@ -97,9 +94,9 @@ export class UpstreamConnection {
       const options = signal ? { signal, timeout: this.timings.callTimeoutMs } : { timeout: this.timings.callTimeoutMs };
       return await client.request({ method: 'tools/call', params: { name, arguments: args } }, CallToolResultSchema, options);
     } catch (err) {
-      // A protocol answer (unknown tool, invalid params, timeout) leaves the connection as it is;
-      // anything else (connection refused, session gone, process exited) means it is down.
-      if (!(err instanceof McpError)) this.lost(generation, describeUpstreamError(err));
+      // A protocol answer (unknown tool, invalid params, timeout) or our client cancelling leaves the
+      // connection as it is; anything else (connection refused, session gone, process exited) means it is down.
+      if (!(err instanceof McpError) && !signal?.aborted) this.lost(generation, describeUpstreamError(err));
       throw err;
     }
   }
@@ -138,7 +135,7 @@ export class UpstreamConnection {
     this.lastStderr = null;
     try {
       await client.connect(transport, { timeout: this.timings.connectTimeoutMs });
-      const tools = await this.listAll(client);
+      const tools = await listAllTools(client, this.timings.connectTimeoutMs);
       if (generation !== this.generation) return;
       established = true;
       this.toolList = tools;
@@ -156,28 +153,11 @@ export class UpstreamConnection {
     }
   }
 
-  private async listAll(client: Client): Promise<McpTool[]> {
-    const tools: McpTool[] = [];
-    const seen = new Set<string>();
-    let cursor: string | undefined;
-    for (let page = 0; page < MAX_PAGES; page++) {
-      const result = await client.request({ method: 'tools/list', params: cursor === undefined ? {} : { cursor } }, ListToolsResultSchema, {
-        timeout: this.timings.connectTimeoutMs,
-      });
-      tools.push(...result.tools);
-      cursor = result.nextCursor;
-      if (cursor === undefined || seen.has(cursor)) break;
-      seen.add(cursor);
-    }
-    // A tool that can only run as a task cannot be forwarded as a plain call.
-    return tools.filter((tool) => tool.execution?.taskSupport !== 'required');
-  }
-
   private async relist(generation: number): Promise<void> {
     const client = this.client;
     if (generation !== this.generation || this.current !== 'ready' || !client) return;
     try {
-      const tools = await this.listAll(client);
+      const tools = await listAllTools(client, this.timings.connectTimeoutMs);
       if (generation !== this.generation) return;
       this.toolList = tools;
       this.log.info(`upstream MCP server "${this.config.code}" changed its tools: ${tools.length} tool(s)`);

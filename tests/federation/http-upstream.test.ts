@@ -3,6 +3,7 @@ import { textOf } from '../helpers/app.js';
 import { startUpstream, type Upstream } from '../helpers/upstream.js';
 import { federatedApp, listeningClient, POLL, type FederatedApp } from './harness.js';
 import { startMcpUpstream, type McpUpstream } from './upstream-mcp.js';
+import { startSseUpstream } from './upstream-sse.js';
 
 const API_KEY = 'upstream-api-key-7f3a9c';
 const VAULT_TOKEN = 'vault-token-51be0d2e';
@@ -113,6 +114,25 @@ describe('an upstream MCP server over Streamable HTTP', () => {
     expect(changes()).toBeGreaterThan(whileDown);
     expect((await client.callTool({ name: 'up__multiply', arguments: { x: 2, y: 5 } })).structuredContent).toEqual({ product: 10 });
     expect(fed.logs.join('')).not.toContain(API_KEY);
+  });
+});
+
+describe('an upstream MCP server over SSE', () => {
+  it('is reached with the bearer on both the event stream and the posted messages', async () => {
+    const sse = await startSseUpstream('sse-token-c0ffee42');
+    try {
+      fed = federatedApp();
+      const { client, names } = await listeningClient(fed.app);
+      fed.app.catalog.createProvider({ name: 'Old', code: 'old', kind: 'mcp', url: sse.url, protocol: 'sse', apiKeyValue: 'sse-token-c0ffee42' });
+      await expect.poll(names, POLL).toEqual(['old__hello']);
+      expect(textOf(await client.callTool({ name: 'old__hello', arguments: { who: 'you' } }))).toBe('hello you');
+      expect(sse.authorizations).toContain('GET Bearer sse-token-c0ffee42');
+      expect(sse.authorizations).toContain('POST Bearer sse-token-c0ffee42');
+      expect(fed.logs.join('')).not.toContain('sse-token-c0ffee42');
+    } finally {
+      await fed.app.close();
+      await sse.stop();
+    }
   });
 });
 
