@@ -7,7 +7,6 @@ import type { Provider } from '../store/types.js';
 import { codeSource, serverCode } from './mcp-codes.js';
 import type { Loc, Problems } from './openhands-errors.js';
 import { resolveInto } from './provider-write.js';
-import { registrations } from './registrations.js';
 
 type ServerProtocol = 'sse' | 'streamable_http' | 'stdio';
 
@@ -129,8 +128,8 @@ const FIELD_LOC: Record<string, string> = { url: 'url', command: 'command', apiK
  */
 export function applyMcpConfig(app: App, specs: McpServerSpec[], problems: Problems): McpConfigResult {
   const { providers } = app.store;
-  const marks = registrations(app.store.database.sqlite);
-  const current = marks.all();
+  const marks = app.store.mcpRegistrations;
+  const current = marks.list();
   const wanted = new Set(specs.map((s) => s.key));
   const result: McpConfigResult = { registered: [], removed: [] };
   for (const mark of current) {

@@ -87,7 +87,7 @@ export const MIGRATIONS: readonly string[] = [
   // 3: which providers POST /api/add-git-providers registered from its mcp_config (only those are
   // removed when a later mcp_config no longer lists them); server_key is the URL or "stdio:" + name.
   `
-  CREATE TABLE IF NOT EXISTS mcp_config_servers (
+  CREATE TABLE mcp_config_servers (
     provider_id INTEGER PRIMARY KEY REFERENCES providers(id) ON DELETE CASCADE,
     server_key TEXT NOT NULL UNIQUE
   );
