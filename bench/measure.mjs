@@ -3,10 +3,12 @@
 import { cpuMicros } from './proc.mjs';
 import { latencySummary } from './stats.mjs';
 
-export async function timedRun(call, { concurrency, durationMs, pid = null }) {
+export async function timedRun(call, { concurrency, durationMs, pid = null, upstreamPid = null }) {
   const latencies = [];
   let errors = 0;
   const cpuBefore = pid ? cpuMicros(pid) : 0;
+  const upstreamBefore = upstreamPid ? cpuMicros(upstreamPid) : 0;
+  const clientBefore = process.cpuUsage();
   const start = performance.now();
   const deadline = start + durationMs;
   const worker = async () => {
@@ -25,6 +27,8 @@ export async function timedRun(call, { concurrency, durationMs, pid = null }) {
   await Promise.all(Array.from({ length: concurrency }, worker));
   const elapsed = performance.now() - start;
   const cpu = pid ? cpuMicros(pid) - cpuBefore : NaN;
+  const upstreamCpu = upstreamPid ? cpuMicros(upstreamPid) - upstreamBefore : NaN;
+  const client = process.cpuUsage(clientBefore);
   const { p50, p99 } = latencySummary(latencies);
   return {
     concurrency,
@@ -34,6 +38,9 @@ export async function timedRun(call, { concurrency, durationMs, pid = null }) {
     p50Ms: p50,
     p99Ms: p99,
     cpuPerCallUs: pid ? cpu / latencies.length : NaN,
+    // The rest of the machine's work per call: the bench process (client) and the upstream.
+    clientCpuPerCallUs: (client.user + client.system) / latencies.length,
+    upstreamCpuPerCallUs: upstreamCpu / latencies.length,
   };
 }
 

@@ -32,6 +32,8 @@ export function summarize({ targets, rounds }) {
       addedP50Ms: key === 'direct' ? null : added(key),
       callsPerSec: Object.fromEntries([1, 8, 32].map((c) => [c, fig(key, c, 'callsPerSec')])),
       cpuPerCallUs: Object.fromEntries([1, 8, 32].map((c) => [c, fig(key, c, 'cpuPerCallUs')])),
+      clientCpuPerCallUs: Object.fromEntries([1, 8, 32].map((c) => [c, fig(key, c, 'clientCpuPerCallUs')])),
+      upstreamCpuPerCallUs: Object.fromEntries([1, 8, 32].map((c) => [c, fig(key, c, 'upstreamCpuPerCallUs')])),
     }]),
   );
   const scales = Object.fromEntries(
@@ -92,6 +94,17 @@ function markdown({ meta, targets, rss, upstream }, summary, host) {
     const cps = [1, 8, 32].map((c) => fmt(t.callsPerSec[c])).join(' · ');
     const cpu = key === 'direct' ? '—' : [1, 8, 32].map((c) => fmt(t.cpuPerCallUs[c])).join(' · ');
     lines.push(`| ${label} | ${fmt(t.p50Ms, 3, ' ms')} | ${fmt(t.p99Ms, 3, ' ms')} | ${t.addedP50Ms ? fmt(t.addedP50Ms, 3, ' ms') : '—'} | ${cps} | ${cpu} |`);
+  }
+  lines.push('');
+  lines.push('CPU per call of the whole chain at 32 in flight (server · load generator or client · upstream), and the calls/s two fully free cores could serve at that cost:');
+  lines.push('');
+  lines.push('| path | server µs | client µs | upstream µs | ceiling on 2 cores |');
+  lines.push('|---|---|---|---|---|');
+  for (const { key, label } of targets) {
+    const t = perTarget[key];
+    const parts = [key === 'direct' ? 0 : t.cpuPerCallUs[32].median, t.clientCpuPerCallUs[32].median, t.upstreamCpuPerCallUs[32].median];
+    const sum = parts.reduce((a, b) => a + b, 0);
+    lines.push(`| ${label} | ${key === 'direct' ? '—' : parts[0].toFixed(0)} | ${parts[1].toFixed(0)} | ${parts[2].toFixed(0)} | ${Number.isFinite(sum) && sum > 0 ? `${((2e6 / sum)).toFixed(0)}/s` : '—'} |`);
   }
   lines.push('');
   lines.push(`RSS after the call runs (peak / current): ${Object.entries(rss).map(([k, m]) => `${k} ${m.peakMB.toFixed(0)} / ${m.rssMB.toFixed(0)} MB`).join('; ')}.`);

@@ -81,7 +81,7 @@ async function main() {
     for (const t of order) {
       round.calls[t.key] = [];
       for (const concurrency of CONCURRENCY) {
-        const run = await timedRun(t.call, { concurrency, durationMs: DURATION_MS, pid: t.pid });
+        const run = await timedRun(t.call, { concurrency, durationMs: DURATION_MS, pid: t.pid, upstreamPid: upstream.pid });
         round.calls[t.key].push(run);
         log(`round ${r + 1}/${ROUNDS} ${t.key.padEnd(20)} c=${String(concurrency).padEnd(2)} ${run.callsPerSec.toFixed(0).padStart(6)}/s p50 ${run.p50Ms.toFixed(3)} ms p99 ${run.p99Ms.toFixed(3)} ms cpu ${Number.isNaN(run.cpuPerCallUs) ? '-' : run.cpuPerCallUs.toFixed(0)} µs/call${run.errors ? ` ERRORS ${run.errors}` : ''}`);
       }
