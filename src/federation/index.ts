@@ -14,6 +14,8 @@ export function startFederation(app: App, options: FederationOptions = {}): Fede
   const federation = new Federation({ store: app.store, registry: app.registry, log: app.log, timeoutMs: app.config.timeoutMs }, options);
   app.registry.addSource(federation);
   app.onClose(() => federation.close());
+  // Rebuild if a snapshot exists already; otherwise the first build includes the upstreams.
   app.registry.refresh(true);
+  app.registry.current();
   return federation;
 }

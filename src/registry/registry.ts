@@ -9,9 +9,11 @@ export type Logger = { warn(message: string): void; debug(message: string): void
  * Holds the current snapshot and swaps it when the store changes. In-process writes call
  * `refresh()`; writes from other processes are noticed by polling SQLite's cheap `data_version`
  * and then the registry version row, so nothing is rebuilt when nothing changed.
+ * The first snapshot is built on first use: CLI commands that never serve (`provider list`,
+ * `import`) never compile tools, and a server builds once, with every source already added.
  */
 export class Registry {
-  private snapshot: RegistrySnapshot;
+  private snapshot: RegistrySnapshot | null = null;
   private readonly listeners = new Set<() => void>();
   private timer: NodeJS.Timeout | null = null;
   private lastDataVersion: number;
@@ -22,11 +24,11 @@ export class Registry {
     private readonly sources: ToolSource[] = [],
     private readonly logger?: Logger,
   ) {
-    this.snapshot = buildSnapshot(store, deps, sources);
     this.lastDataVersion = store.dataVersion();
   }
 
   current(): RegistrySnapshot {
+    this.snapshot ??= buildSnapshot(this.store, this.deps, this.sources);
     return this.snapshot;
   }
 
@@ -40,8 +42,12 @@ export class Registry {
     this.sources.push(source);
   }
 
-  /** Rebuilds if the store's registry version moved (or when forced, e.g. an upstream's tools changed). */
+  /**
+   * Rebuilds if the store's registry version moved (or when forced, e.g. an upstream's tools changed).
+   * Before the first build there is nothing to refresh: the first `current()` reads the store as it is.
+   */
   refresh(force = false): boolean {
+    if (this.snapshot === null) return false;
     const version = this.store.registryVersion();
     if (!force && version === this.snapshot.version) return false;
     this.snapshot = buildSnapshot(this.store, this.deps, this.sources);

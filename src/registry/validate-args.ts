@@ -5,11 +5,13 @@ import type { JsonSchema } from '../store/types.js';
 export type ArgumentValidator = (args: Record<string, unknown>) => string | null;
 
 export function createValidatorFactory(): (schema: JsonSchema) => ArgumentValidator {
-  // One Ajv per registry build: validators of a replaced registry are released with it.
-  const ajv = new Ajv({ allErrors: true, strict: false, validateFormats: false });
+  // One Ajv per registry build: validators of a replaced registry are released with it. Made on the
+  // first call, not at start: a server with 10,000 tools lists them before it validates anything.
+  let ajv: Ajv | null = null;
   return (schema) => {
     let compiled: ValidateFunction | null = null;
     return (args) => {
+      ajv ??= new Ajv({ allErrors: true, strict: false, validateFormats: false });
       compiled ??= ajv.compile(schema);
       return compiled(args) ? null : describe(compiled.errors ?? []);
     };

@@ -1,4 +1,3 @@
-import ky from 'ky';
 import { isToolwireError } from '../../errors.js';
 import type { DynamicAuthMethod, Provider } from '../../store/types.js';
 import { parseDynamicAuthPayload, parseDynamicAuthPayloadObject } from './payload.js';
@@ -127,6 +126,8 @@ export async function requestToken(provider: Provider, timeoutMs: number): Promi
   let response: Response;
   let text: string | null;
   try {
+    // Loaded on the first token fetch: servers without dynamic auth never pay for it at start.
+    const { default: ky } = await import('ky');
     response = await ky(request.url, {
       method: request.method,
       headers: request.headers,
