@@ -7,14 +7,10 @@ import { handleAdmin } from '../../src/admin/router.js';
 import { createApp, type App } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import type { Log } from '../../src/log.js';
+import { fetchJson, type JsonAnswer } from '../helpers/fetch-json.js';
 
 /** One answer of the admin API, body kept as text so tests can search it for secrets. */
-export interface Answer {
-  status: number;
-  headers: Headers;
-  text: string;
-  json: any;
-}
+export type Answer = JsonAnswer;
 
 export interface AdminHarness {
   app: App;
@@ -52,21 +48,9 @@ export async function startAdmin(env: Record<string, string> = {}, log?: Log): P
     base,
     bodies,
     async call(method, path, body, headers = {}) {
-      const init: RequestInit = { method, headers: { ...headers } };
-      if (body !== undefined) {
-        init.body = typeof body === 'string' ? body : JSON.stringify(body);
-        (init.headers as Record<string, string>)['content-type'] ??= 'application/json';
-      }
-      const response = await fetch(`${base}/admin${path}`, init);
-      const text = await response.text();
-      bodies.push(text);
-      let json: unknown;
-      try {
-        json = text === '' ? undefined : JSON.parse(text);
-      } catch {
-        json = undefined;
-      }
-      return { status: response.status, headers: response.headers, text, json };
+      const answer = await fetchJson(`${base}/admin${path}`, method, body, headers);
+      bodies.push(answer.text);
+      return answer;
     },
     async close() {
       server.closeAllConnections();

@@ -1,14 +1,10 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { tempDir, testEnv } from '../helpers/app.js';
+import { fetchJson, type JsonAnswer } from '../helpers/fetch-json.js';
 import { startInProcess, type InProcessServer } from '../helpers/http-server.js';
 
 /** One answer, the body kept as text so tests can search it for secrets. */
-export interface Answer {
-  status: number;
-  headers: Headers;
-  text: string;
-  json: any;
-}
+export type Answer = JsonAnswer;
 
 export interface CompatHarness {
   server: InProcessServer;
@@ -33,21 +29,9 @@ export async function startCompat(extraEnv: Record<string, string> = {}): Promis
     env,
     bodies,
     async call(method, path, body, headers = { authorization: `Bearer ${server.token}` }) {
-      const init: RequestInit = { method, headers: { ...headers } };
-      if (body !== undefined) {
-        init.body = typeof body === 'string' ? body : JSON.stringify(body);
-        (init.headers as Record<string, string>)['content-type'] = 'application/json';
-      }
-      const response = await fetch(`${server.base}${path}`, init);
-      const text = await response.text();
-      bodies.push(text);
-      let json: unknown;
-      try {
-        json = text === '' ? undefined : JSON.parse(text);
-      } catch {
-        json = undefined;
-      }
-      return { status: response.status, headers: response.headers, text, json };
+      const answer = await fetchJson(`${server.base}${path}`, method, body, headers);
+      bodies.push(answer.text);
+      return answer;
     },
     databaseBytes() {
       const db = env.TOOLWIRE_DB as string;
