@@ -14,22 +14,26 @@ export interface BodyResult {
   parameters: ImportParameter[];
   /** Set when the body is not JSON: toolwire sends JSON, so the user is warned. */
   nonJsonMediaType?: string;
+  /** Properties with a blank name, left out (an argument needs a name). */
+  unnamed: number;
 }
 
 export function bodyParameters(requestBody: unknown): BodyResult {
-  if (!isRecord(requestBody)) return { parameters: [] };
+  if (!isRecord(requestBody)) return { parameters: [], unnamed: 0 };
   const picked = pickMedia(requestBody.content);
-  if (picked === undefined) return { parameters: [] };
+  if (picked === undefined) return { parameters: [], unnamed: 0 };
   const schema = picked.media.schema;
   const shape = picked.json ? objectShape(schema) : undefined;
   const properties = Object.entries(shape?.properties ?? {}).filter(
     ([, property]) => !(isRecord(property) && property.readOnly === true),
   );
-  if (shape !== undefined && properties.length > 0) {
+  const named = properties.filter(([name]) => name.trim() !== '');
+  if (shape !== undefined && named.length > 0) {
     return {
-      parameters: properties.map(([name, property]) =>
-        makeParameter({ name, location: 'BODY', schema: property, required: shape.required.includes(name) }),
+      parameters: named.map(([name, property]) =>
+        makeParameter({ name: name.trim(), location: 'BODY', schema: property, required: shape.required.includes(name) }),
       ),
+      unnamed: properties.length - named.length,
     };
   }
   const fallback = picked.json ? {} : { type: 'string', description: `Request body as ${picked.mediaType}.` };
@@ -40,5 +44,5 @@ export function bodyParameters(requestBody: unknown): BodyResult {
     description: asString(requestBody.description) ?? `The whole request body (${picked.mediaType}).`,
     required: requestBody.required === true,
   });
-  return picked.json ? { parameters: [whole] } : { parameters: [whole], nonJsonMediaType: picked.mediaType };
+  return picked.json ? { parameters: [whole], unnamed: 0 } : { parameters: [whole], nonJsonMediaType: picked.mediaType, unnamed: 0 };
 }

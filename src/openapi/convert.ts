@@ -39,6 +39,9 @@ function summarise(notes: ToolNotes, warnings: string[]): void {
     const kinds = [...notes.nonJsonBodies].map(([type, n]) => `${type} ×${n}`).join(', ');
     warnings.push(`Operations with a non-JSON body (${kinds}) got one "body" parameter; toolwire sends bodies as JSON, which such an endpoint may refuse.`);
   }
+  if (notes.unnamedParameters > 0) {
+    warnings.push(`${notes.unnamedParameters} parameter(s) or body propert(ies) with a blank name were left out: no argument can carry them.`);
+  }
   if (notes.undeclaredPathParameters > 0) {
     warnings.push(`${notes.undeclaredPathParameters} operation(s) use path placeholders the document does not declare: added as required string parameters.`);
   }
@@ -56,12 +59,13 @@ export async function convertOpenApi(source: string | object, options: ConvertOp
   const security = mapSecurity(doc, baseUrl);
   warnings.push(...security.warnings);
 
-  const notes: ToolNotes = { renames: [], nonJsonBodies: new Map(), undeclaredPathParameters: 0 };
+  const notes: ToolNotes = { renames: [], nonJsonBodies: new Map(), undeclaredPathParameters: 0, unnamedParameters: 0 };
   const ctx = {
     doc, notes, slot: security.slot, codes: new CodeAllocator(), filter: new OperationFilter(options.include, options.exclude),
   };
   const tools: ImportTool[] = [];
   const skipped: SkippedOperation[] = [];
+  options.onProgress?.(0, operations.length);
   operations.forEach((raw, index) => {
     const outcome = buildTool(raw, ctx);
     if ('tool' in outcome) tools.push(outcome.tool);

@@ -7,8 +7,10 @@
  * is) whose description lists the expected cookies; the agent passes `a=1; b=2`.
  *
  * Dropped on purpose: `Accept`, `Content-Type` and `Authorization` header parameters (the OpenAPI
- * spec says to ignore them), and a header or query parameter carrying the provider's own API key
- * (the credential is injected, and an argument may never override it).
+ * spec says to ignore them), a header or query parameter carrying the provider's own API key
+ * (the credential is injected, and an argument may never override it), and a parameter whose name
+ * is blank (it could not be sent; counted for one warning). Names are trimmed, as the catalog
+ * stores them.
  */
 import type { ParameterLocation } from '../store/types.js';
 import { makeParameter } from './parameter-fields.js';
@@ -24,11 +26,16 @@ export interface CredentialSlot {
   name: string;
 }
 
-function merged(pathLevel: unknown, operationLevel: unknown): Dict[] {
+function merged(pathLevel: unknown, operationLevel: unknown, onUnnamed: () => void): Dict[] {
   const byKey = new Map<string, Dict>();
   for (const param of [...asArray(pathLevel), ...asArray(operationLevel)]) {
     if (!isRecord(param) || typeof param.name !== 'string' || typeof param.in !== 'string') continue;
-    byKey.set(`${param.in}:${param.name}`, param);
+    const name = param.name.trim();
+    if (name === '') {
+      onUnnamed();
+      continue;
+    }
+    byKey.set(`${param.in}:${name}`, { ...param, name });
   }
   return [...byKey.values()];
 }
@@ -62,10 +69,12 @@ function cookieParameter(cookies: Dict[]): ImportParameter {
   });
 }
 
-export function collectParameters(pathLevel: unknown, operationLevel: unknown, slot?: CredentialSlot): ImportParameter[] {
+export function collectParameters(
+  pathLevel: unknown, operationLevel: unknown, slot?: CredentialSlot, onUnnamed: () => void = () => {},
+): ImportParameter[] {
   const out: ImportParameter[] = [];
   const cookies: Dict[] = [];
-  for (const param of merged(pathLevel, operationLevel)) {
+  for (const param of merged(pathLevel, operationLevel, onUnnamed)) {
     const name = String(param.name);
     if (param.in === 'cookie') {
       cookies.push(param);

@@ -111,9 +111,24 @@ function walkMap(value: unknown, ctx: Context, depth: number, keep: (key: string
   return entries.length > 0 ? Object.fromEntries(entries.map(([k, v]) => [k, walk(v, ctx, depth + 1)])) : undefined;
 }
 
+/**
+ * A property's schema is always an object: MCP's Tool schema refuses a boolean one at the root of an
+ * input or output schema (`properties: { additionalProperties: false }` is a common slip for the
+ * keyword). `true` is `{}`; `false` forbids the property in inputs and, being descriptive only,
+ * says nothing in outputs.
+ */
+function propertySchema(value: Dict | boolean, mode: SchemaMode): Dict {
+  if (value === true || (value === false && mode === 'output')) return {};
+  return value === false ? { not: {} } : value;
+}
+
 function copyObjectKeywords(node: Dict, out: Dict, ctx: Context, depth: number): void {
   const properties = walkMap(node.properties, ctx, depth);
-  if (properties !== undefined) out.properties = properties;
+  if (properties !== undefined) {
+    out.properties = Object.fromEntries(
+      Object.entries(properties).map(([name, value]) => [name, propertySchema(value as Dict | boolean, ctx.mode)]),
+    );
+  }
   const patterns = walkMap(node.patternProperties, ctx, depth, isValidRegex);
   if (patterns !== undefined) out.patternProperties = patterns;
   const extra = node.additionalProperties;

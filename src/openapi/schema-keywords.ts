@@ -76,10 +76,19 @@ export function copyConstraints(node: Dict, out: Dict): void {
   }
 }
 
-/** `enum` when non-empty, with `null` added when the type allows it (else a null value would fail). */
+/**
+ * `enum` when non-empty, without duplicates (JSON Schema requires its items unique: ajv refuses the
+ * schema otherwise), with `null` added when the type allows it (else a null value would fail).
+ */
 export function cleanEnum(node: Dict, type: string | string[] | undefined): unknown[] | undefined {
   if (!Array.isArray(node.enum) || node.enum.length === 0) return undefined;
-  const values = [...node.enum];
+  const seen = new Set<string>();
+  const values = node.enum.filter((value: unknown) => {
+    const key = JSON.stringify(value) ?? 'undefined';
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
   if (Array.isArray(type) && type.includes('null') && !values.includes(null)) values.push(null);
   return values;
 }

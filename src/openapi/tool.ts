@@ -18,6 +18,8 @@ export interface ToolNotes {
   renames: string[];
   nonJsonBodies: Map<string, number>;
   undeclaredPathParameters: number;
+  /** Parameters and body properties left out because their name is blank. */
+  unnamedParameters: number;
 }
 
 export interface ToolContext {
@@ -33,7 +35,8 @@ export type ToolOutcome = { tool: ImportTool } | { skip: string };
 /** `{name}` placeholders the document forgot to declare: without them the call could never fill the path. */
 function undeclaredPathParameters(path: string, parameters: ImportParameter[]): ImportParameter[] {
   const declared = new Set(parameters.filter((p) => p.location === 'PATH').map((p) => p.name));
-  const names = [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]!).filter((n) => !declared.has(n));
+  // The catalog's reading of placeholders: innermost braces, name trimmed.
+  const names = [...path.matchAll(/\{([^{}]+)\}/g)].map((m) => m[1]!.trim()).filter((n) => n !== '' && !declared.has(n));
   return [...new Set(names)].map((name) =>
     makeParameter({ name, location: 'PATH', schema: { type: 'string' }, required: true }),
   );
@@ -57,7 +60,9 @@ export function buildTool(raw: RawOperation, ctx: ToolContext): ToolOutcome {
   if (body.nonJsonMediaType !== undefined) {
     ctx.notes.nonJsonBodies.set(body.nonJsonMediaType, (ctx.notes.nonJsonBodies.get(body.nonJsonMediaType) ?? 0) + 1);
   }
-  const declared = [...collectParameters(pathItem.parameters, operation.parameters, ctx.slot), ...body.parameters];
+  ctx.notes.unnamedParameters += body.unnamed;
+  const unnamed = (): void => void ctx.notes.unnamedParameters++;
+  const declared = [...collectParameters(pathItem.parameters, operation.parameters, ctx.slot, unnamed), ...body.parameters];
   const missing = undeclaredPathParameters(endpointPath, declared);
   if (missing.length > 0) ctx.notes.undeclaredPathParameters++;
   const { parameters, renames } = resolveClashes([...missing, ...declared]);

@@ -89,5 +89,6 @@ export interface ConvertOptions {
   include?: string[] | undefined;
   exclude?: string[] | undefined;
   toolMode?: ToolMode | undefined;
+  /** Called with 0 once the operations are counted, after every 100 converted, and at the end. */
   onProgress?: ((done: number, total: number) => void) | undefined;
 }

@@ -71,11 +71,11 @@ describe('operations → tools', () => {
     expect(tool(result, 'b')).toMatchObject({ name: 'b', description: 'Deprecated. GET /b' });
   });
 
-  it('report progress every 100 operations and at the end', async () => {
+  it('report progress once the operations are counted, every 100 operations and at the end', async () => {
     const paths = Object.fromEntries(Array.from({ length: 250 }, (_, i) => [`/r${i}`, { get: { responses: ok } }]));
     const calls: Array<[number, number]> = [];
     await convertOpenApi(doc(paths), { onProgress: (done, total) => calls.push([done, total]) });
-    expect(calls).toEqual([[100, 250], [200, 250], [250, 250]]);
+    expect(calls).toEqual([[0, 250], [100, 250], [200, 250], [250, 250]]);
   });
 });
 
