@@ -84,6 +84,7 @@ async function main(argv: string[]): Promise<number> {
     config: loadConfig(process.env, { db }),
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
+    stderrIsTTY: process.stderr.isTTY === true,
     readStdin,
     stopSignal,
   };

@@ -1,10 +1,11 @@
 import { writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { importOpenApi } from '../src/io/openapi-import.js';
+import { importOpenApi, progressPrinter } from '../src/io/openapi-import.js';
 import { connect, makeApp, tempDir, testEnv, textOf } from './helpers/app.js';
-import { runCliAsync } from './helpers/cli.js';
+import { runCli, runCliAsync } from './helpers/cli.js';
 import { startUpstream, type Upstream } from './helpers/upstream.js';
 
 /** OpenAPI documents imported end to end: CLI, database, registry, and calls that reach a real API. */
@@ -115,7 +116,72 @@ describe('toolwire import SPEC (CLI)', () => {
   });
 });
 
+describe('toolwire import SPEC: OpenAPI-only flags', () => {
+  it('--base-url, --include, --exclude and --meta reach the conversion; an export refuses them', async () => {
+    const dir = tempDir();
+    const env = testEnv(dir);
+    const file = join(dir, 'notes.json');
+    writeFileSync(file, JSON.stringify(doc('1', { '/notes/{noteId}/archive': { post: { operationId: 'archiveNote', parameters: [{ name: 'noteId', in: 'path', required: true, schema: { type: 'integer' } }], responses: { '204': { description: 'done' } } } } })));
+    const out = await runCliAsync(['import', file, '--provider', 'notes', '--base-url', 'https://notes.test.example/api/', '--include', '/notes/**', '--exclude', '/notes/*/archive', '--meta', '--json'], env);
+    expect(out.code, out.stderr).toBe(0);
+    const report = JSON.parse(out.stdout);
+    expect(report.added).toEqual(['getNote']);
+    expect(report.skipped).toEqual([
+      { operation: 'POST /notes', reason: 'matched no include entry (tag or path)' },
+      { operation: 'POST /notes/{noteId}/archive', reason: 'excluded by "/notes/*/archive"' },
+    ]);
+    const provider = JSON.parse((await runCliAsync(['provider', 'show', 'notes'], env)).stdout);
+    expect(provider).toMatchObject({ baseUrl: 'https://notes.test.example/api', toolMode: 'meta' });
+    // A re-import without --meta keeps the mode the user chose.
+    expect((await runCliAsync(['import', file, '--provider', 'notes'], env)).code).toBe(0);
+    expect(JSON.parse((await runCliAsync(['provider', 'show', 'notes'], env)).stdout).toolMode).toBe('meta');
+
+    const exported = join(dir, 'export.json');
+    expect((await runCliAsync(['export', '--out', exported], env)).code).toBe(0);
+    const refused = await runCliAsync(['import', exported, '--base-url', 'https://x.example'], env);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('--base-url apply to OpenAPI documents only');
+  });
+});
+
+describe('outputSchema and structuredContent', () => {
+  it('an answer looser than the documented object still passes the SDK client\'s validation', async () => {
+    const strict = {
+      type: 'object', additionalProperties: false, required: ['id', 'createdAt'],
+      properties: { id: { type: 'integer' }, text: { type: 'string', enum: ['x'], maxLength: 1 }, createdAt: { type: 'string', format: 'date-time' } },
+    };
+    const app = makeApp();
+    await importOpenApi(app.catalog, doc('1', {
+      '/strict/{noteId}': { get: { operationId: 'strictNote', parameters: [{ name: 'noteId', in: 'path', required: true, schema: { type: 'integer' } }], responses: { '200': { description: 'ok', content: { 'application/json': { schema: strict } } } } } },
+    }), { providerCode: 'notes' });
+    app.catalog.updateProvider('notes', { apiKeyValue: 'token' });
+    const client = await connect(app);
+    const listed = (await client.listTools()).tools;
+    expect(listed.find((t) => t.name === 'strictNote')!.outputSchema).toMatchObject({ type: 'object', properties: { id: { type: 'integer' } } });
+    expect(listed.find((t) => t.name === 'createNote')!.outputSchema).toBeUndefined(); // 201 without a body
+    // The upstream answers {id, text: "hello", tags}: an extra property, no createdAt, a text outside the enum.
+    const result = await client.callTool({ name: 'strictNote', arguments: { noteId: 7 } });
+    expect(result.isError).toBeFalsy();
+    expect(result.structuredContent).toEqual({ id: 7, text: 'hello', tags: ['a'] });
+    const viaGet = await client.callTool({ name: 'getNote', arguments: { noteId: 7 } });
+    expect(viaGet.structuredContent).toEqual({ id: 7, text: 'hello', tags: ['a'] });
+    await client.close();
+    await app.close();
+  });
+});
+
 describe('toolMode meta', () => {
+  it('is a provider setting: switching it offers the three meta tools instead of the operations', async () => {
+    const app = makeApp();
+    await importOpenApi(app.catalog, doc('1'), { providerCode: 'notes' });
+    const client = await connect(app);
+    expect((await client.listTools()).tools.map((t) => t.name)).toEqual(['getNote', 'createNote']);
+    app.catalog.updateProvider('notes', { toolMode: 'meta' });
+    expect((await client.listTools()).tools.map((t) => t.name)).toEqual(['notes__search_operations', 'notes__describe_operation', 'notes__call_operation']);
+    await client.close();
+    await app.close();
+  });
+
   it('offers three tools; call_operation is validated and authenticated like a direct call', async () => {
     const app = makeApp();
     await importOpenApi(app.catalog, doc('1'), { providerCode: 'notes', meta: true });
@@ -138,6 +204,59 @@ describe('toolMode meta', () => {
   });
 });
 
+describe('progress on stderr for large documents', () => {
+  const run = (tty: boolean, total: number) => {
+    let text = '';
+    const progress = progressPrinter((t) => (text += t), tty);
+    for (let done = 0; done < total; done += 100) progress(done, total);
+    progress(total, total);
+    return text;
+  };
+
+  it('says nothing for 200 operations or fewer', () => {
+    expect(run(false, 200)).toBe('');
+    expect(run(true, 200)).toBe('');
+  });
+
+  it('redraws one counter line in place on a terminal, ending with a newline', () => {
+    const text = run(true, 1223);
+    expect(text.startsWith('\rconverting operations 0/1223\x1b[K')).toBe(true);
+    expect(text).toContain('\rconverting operations 600/1223\x1b[K');
+    expect(text.endsWith('\rconverting operations 1223/1223\x1b[K\n')).toBe(true);
+    expect(text.split('\n')).toHaveLength(2);
+  });
+
+  it('writes a few plain lines otherwise: the start, each quarter, the end', () => {
+    expect(run(false, 1223).split('\n').filter(Boolean)).toEqual([
+      'converting operations 0/1223', 'converting operations 400/1223', 'converting operations 700/1223',
+      'converting operations 1000/1223', 'converting operations 1223/1223',
+    ]);
+  });
+
+  it("`toolwire import` of GitHub's description: progress and summary on stderr, stdout only the --json report", () => {
+    const file = createRequire(import.meta.url).resolve('@octokit/openapi/generated/api.github.com.json');
+    const env = testEnv();
+    const out = runCli(['import', file, '--provider', 'github', '--json'], env);
+    expect(out.code, out.stderr).toBe(0);
+    const report = JSON.parse(out.stdout) as { added: string[]; skipped: unknown[] };
+    const total = report.added.length + report.skipped.length;
+    expect(total).toBeGreaterThan(1000);
+    const progress = out.stderr.split('\n').filter((line) => line.startsWith('converting operations'));
+    expect(progress[0]).toBe(`converting operations 0/${total}`);
+    expect(progress.at(-1)).toBe(`converting operations ${total}/${total}`);
+    expect(progress.length).toBeLessThanOrEqual(5);
+    expect(out.stderr).not.toContain('\r');
+    expect(out.stderr).toContain(`Imported provider "github" (new): ${report.added.length} tool(s) added`);
+    expect(out.stdout).not.toContain('converting');
+
+    const plain = runCli(['import', file, '--provider', 'github', '--dry-run'], env);
+    expect(plain.code, plain.stderr).toBe(0);
+    expect(plain.stdout).toBe('');
+    expect(plain.stderr).toContain(`converting operations ${total}/${total}`);
+    expect(plain.stderr).toContain(`Would import provider "github" (updated): 0 tool(s) added, 0 changed, ${report.added.length} unchanged`);
+  }, 120_000);
+});
+
 describe("GitHub's full REST description", () => {
   it('imports into the registry, and tools/list pages through every tool with schemas ajv compiles', async () => {
     const { createRequire } = await import('node:module');
@@ -147,7 +266,9 @@ describe("GitHub's full REST description", () => {
     const app = makeApp();
     const started = performance.now();
     const report = await importOpenApi(app.catalog, readFileSync(file, 'utf8'), { providerCode: 'github' });
-    console.error(`GitHub import into the database: ${Math.round(performance.now() - started)} ms, ${report.added.length} tools, ${report.skipped.length} skipped`);
+    const ms = Math.round(performance.now() - started);
+    console.error(`GitHub import into the database: ${ms} ms, ${report.added.length} tools, ${report.skipped.length} skipped`);
+    expect(ms).toBeLessThan(10_000);
     expect(report.added.length).toBeGreaterThan(1000);
     const client = await connect(app);
     const names: string[] = [];

@@ -6,6 +6,8 @@ export interface CommandContext {
   config: Config;
   stdout: (text: string) => void;
   stderr: (text: string) => void;
+  /** Whether stderr is a terminal (progress is then redrawn in place). */
+  stderrIsTTY?: boolean;
   readStdin: () => Promise<string>;
   /** Resolves when the process is asked to stop (SIGINT/SIGTERM). */
   stopSignal: Promise<string>;

@@ -4,7 +4,7 @@ import { createApp } from '../app.js';
 import { exportProviders } from '../io/export.js';
 import { ToolwireError } from '../errors.js';
 import { importProviders, type ImportReport } from '../io/import.js';
-import { describeOpenApiReport, importOpenApi, looksLikeOpenApi } from '../io/openapi-import.js';
+import { describeOpenApiReport, importOpenApi, looksLikeOpenApi, progressPrinter } from '../io/openapi-import.js';
 import type { Command } from './context.js';
 import { UsageError } from './context.js';
 import { json } from './format.js';
@@ -68,9 +68,7 @@ export const importCommand: Command = async (ctx) => {
         meta: values.meta,
         prune: values.prune,
         dryRun,
-        onProgress: (done, total) => {
-          if (total > 100) ctx.stderr(`Converting operations: ${done}/${total}\n`);
-        },
+        onProgress: progressPrinter(ctx.stderr, ctx.stderrIsTTY ?? false),
       });
       if (values.json) ctx.stdout(json(report));
       ctx.stderr(describeOpenApiReport(report));

@@ -73,6 +73,31 @@ function hasStored(catalog: Catalog, code: string, field: string): boolean {
   return false;
 }
 
+/** Documents with more operations than this show their progress while converting. */
+export const PROGRESS_THRESHOLD = 200;
+
+/**
+ * The `onProgress` of a CLI import: nothing for small documents; for large ones a counter
+ * (`converting operations 400/1223`) redrawn in place on a terminal, or at most five plain lines
+ * (start, each quarter, end) when stderr is a file or a pipe. Meant for stderr only: stdout
+ * carries the command's output (the --json report).
+ */
+export function progressPrinter(write: (text: string) => void, tty: boolean): (done: number, total: number) => void {
+  let shownQuarter = -1;
+  return (done, total) => {
+    if (total <= PROGRESS_THRESHOLD) return;
+    const text = `converting operations ${done}/${total}`;
+    if (tty) {
+      write(`\r${text}\x1b[K${done >= total ? '\n' : ''}`);
+      return;
+    }
+    const quarter = done >= total ? 4 : Math.floor((4 * done) / total);
+    if (quarter === shownQuarter) return;
+    shownQuarter = quarter;
+    write(`${text}\n`);
+  };
+}
+
 /** A short, human report of an OpenAPI import (stderr). */
 export function describeOpenApiReport(r: OpenApiImportReport): string {
   const verb = r.dryRun ? 'Would import' : 'Imported';
