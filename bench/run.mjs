@@ -8,6 +8,7 @@ import { timedRun, warmUp } from './measure.mjs';
 import { memory } from './proc.mjs';
 import { writeReport } from './report.mjs';
 import { scaleRound } from './scale.mjs';
+import { githubImportRound } from './openapi-import.mjs';
 import { forkUpstream } from './upstream-process.mjs';
 
 const argv = process.argv.slice(2);
@@ -102,6 +103,12 @@ async function main() {
       rounds[r].scale[n] = result;
       log(`round ${r + 1}/${ROUNDS} ${String(n).padStart(5)} tools: cold start ${result.coldStartMs.toFixed(0)} ms, list first page ${result.listFirstPageMs.toFixed(1)} ms, all ${result.pages} pages ${result.listAllPagesMs.toFixed(1)} ms, peak RSS ${result.peakRssMB.toFixed(0)} MB`);
     }
+  }
+
+  // OpenAPI import (issue 5: GitHub's description in under 10 s), one timed CLI run per round.
+  for (let r = 0; r < ROUNDS; r++) {
+    rounds[r].githubImport = githubImportRound();
+    log(`round ${r + 1}/${ROUNDS} toolwire import of GitHub's description: ${rounds[r].githubImport.ms.toFixed(0)} ms, ${rounds[r].githubImport.tools} tools`);
   }
 
   const upstreamStats = await upstream.stats();

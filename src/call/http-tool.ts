@@ -75,11 +75,23 @@ export function httpToolEntry(tool: Tool, runtime: ProviderRuntime, definition: 
           response = await attempt(args, token);
         }
         const redact = token === null ? runtime.redact : chainRedactors(createRedactor([token]), runtime.redact);
-        return mapResponse(response, redact, label);
+        const result = mapResponse(response, redact, label);
+        return definition.outputSchema ? keepOutputPromise(result, label) : result;
       } catch (err) {
         const redact = token === null ? runtime.redact : chainRedactors(createRedactor([token]), runtime.redact);
         return errorResult(redact(`Tool "${tool.code}" failed: ${describeError(err)}`));
       }
     },
   };
+}
+
+/**
+ * A tool that declares an outputSchema must answer with structuredContent, or MCP clients (the SDK's
+ * among them) refuse the whole result. When the API answered something else — an array, text, an
+ * empty body — the agent still gets the answer, as an error that says why.
+ */
+function keepOutputPromise(result: CallToolResult, label: string): CallToolResult {
+  if (result.isError || result.structuredContent) return result;
+  const shown = result.content.map((part) => (part.type === 'text' ? part.text : `[${part.type}]`)).join('\n');
+  return errorResult(`The API answered ${label} with ${shown.trim() === '' ? 'an empty body' : 'something other than the JSON object its description promises'}, so it is not shown as structured content.${shown.trim() === '' ? '' : `\n${shown}`}`);
 }

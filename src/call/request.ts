@@ -18,7 +18,10 @@ export interface OutgoingRequest {
 }
 
 interface PlannedParameter {
+  /** The argument's name. */
   name: string;
+  /** The name sent to the API (usually the same). */
+  wireName: string;
   location: ParameterLocation;
   fallback: unknown;
 }
@@ -40,9 +43,12 @@ export function planRequest(tool: Tool, baseUrl: string, customHeaders: Record<s
   const template: CompiledTemplate | null = tool.bodyPayloadTemplate ? compileTemplate(tool.bodyPayloadTemplate) : null;
   const params: PlannedParameter[] = tool.parameters.map((p) => ({
     name: p.name,
+    wireName: p.apiName ?? p.name,
     location: locationOf(p, path.names, tool.httpMethod),
     fallback: typedDefault(p),
   }));
+  // A renamed path parameter still fills the placeholder of its API name.
+  const renamedPath = params.filter((p) => p.location === 'PATH' && p.wireName !== p.name);
   const fixed = [...new URLSearchParams(fixedQuery)];
   // A header still holding an import placeholder has no value yet: it is not sent.
   const headers = Object.fromEntries(
@@ -55,10 +61,15 @@ export function planRequest(tool: Tool, baseUrl: string, customHeaders: Record<s
     build(args) {
       const values: Record<string, unknown> = { ...args };
       for (const p of params) if (values[p.name] === undefined && p.fallback !== undefined) values[p.name] = p.fallback;
+      let pathValues = values;
+      if (renamedPath.length > 0) {
+        pathValues = { ...values };
+        for (const p of renamedPath) pathValues[p.wireName] = values[p.name];
+      }
       const request: OutgoingRequest = {
         method: tool.httpMethod,
         origin,
-        url: joinUrl(baseUrl, path.render(values)),
+        url: joinUrl(baseUrl, path.render(pathValues)),
         query: [...fixed],
         headers: {},
         body: undefined,
@@ -67,9 +78,9 @@ export function planRequest(tool: Tool, baseUrl: string, customHeaders: Record<s
       for (const p of params) {
         const value = values[p.name];
         if (value === undefined || p.location === 'PATH' || template?.names.has(p.name)) continue;
-        if (p.location === 'QUERY' || (p.location === 'BODY' && !hasBody)) appendQuery(request.query, p.name, value);
-        else if (p.location === 'HEADER') request.headers[p.name.toLowerCase()] = scalarText(value);
-        else if (!template) (body ??= {})[p.name] = value;
+        if (p.location === 'QUERY' || (p.location === 'BODY' && !hasBody)) appendQuery(request.query, p.wireName, value);
+        else if (p.location === 'HEADER') request.headers[p.wireName.toLowerCase()] = scalarText(value);
+        else if (!template) (body ??= {})[p.wireName] = value;
       }
       Object.assign(request.headers, headers); // configured headers win over arguments
       // GET and DELETE carry no body: their BODY parameters went to the query above.

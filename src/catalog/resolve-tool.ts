@@ -17,6 +17,7 @@ function toParameter(input: ParameterInput): Parameter {
     location: input.location ?? null,
     enum: input.enum ?? null,
     schema: input.schema ?? null,
+    apiName: input.apiName?.trim() || null,
   };
 }
 

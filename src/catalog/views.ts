@@ -77,6 +77,7 @@ function presentParameter(p: Parameter) {
   if (p.location) out.location = p.location;
   if (p.enum) out.enum = p.enum;
   if (p.schema) out.schema = p.schema;
+  if (p.apiName) out.apiName = p.apiName;
   return out;
 }
 

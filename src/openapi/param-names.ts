@@ -3,7 +3,8 @@
  * OpenAPI only makes (name, location) unique. Clash rule: the first parameter in the order PATH,
  * QUERY, HEADER, BODY keeps its name; a later one with the same name is renamed with its location as
  * a prefix — `query_id`, `header_id`, `body_id` — and, should that be taken too, a `_2`, `_3`…
- * suffix. Each rename is reported as a warning.
+ * suffix. Each rename is reported as a warning; the renamed argument keeps its API name (`apiName`),
+ * so the request still carries the name the API expects.
  */
 import type { ParameterLocation } from '../store/types.js';
 import type { ImportParameter } from './types.js';
@@ -30,7 +31,7 @@ export function resolveClashes(parameters: ImportParameter[]): { parameters: Imp
     for (let n = 2; taken.has(name); n++) name = `${base}_${n}`;
     taken.add(name);
     renames.push({ location: param.location, from: param.name, to: name });
-    return { ...param, name };
+    return { ...param, name, apiName: param.name };
   });
   return { parameters: out, renames };
 }

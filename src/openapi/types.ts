@@ -26,6 +26,8 @@ export interface ImportParameter {
   enum: Array<string | number | boolean> | null;
   /** The parameter's whole JSON Schema (draft-07 subset any ajv compiles); null when it has none. */
   schema: JsonSchema | null;
+  /** Set when a name clash renamed the argument: the name the API expects. */
+  apiName?: string;
 }
 
 export interface ImportTool {

@@ -109,7 +109,8 @@ function fromRow(r: ToolRow): Tool {
     bodyPayloadTemplate: r.body_payload_template,
     enabled: r.enabled === 1,
     isExportable: r.is_exportable === 1,
-    parameters: JSON.parse(r.parameters) as Parameter[],
+    // Rows written before `apiName` existed lack it.
+    parameters: (JSON.parse(r.parameters) as Parameter[]).map((p) => (p.apiName === undefined ? { ...p, apiName: null } : p)),
     outputSchema: r.output_schema === null ? null : (JSON.parse(r.output_schema) as Tool['outputSchema']),
     createdAt: r.created_at,
     updatedAt: r.updated_at,

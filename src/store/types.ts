@@ -80,6 +80,11 @@ export interface Parameter {
   enum: Array<string | number | boolean> | null;
   /** Optional full JSON Schema (nested objects/arrays, formats) — toolwire extension used by OpenAPI import. */
   schema: JsonSchema | null;
+  /**
+   * The name the API knows it by, when the argument had to be named otherwise (an OpenAPI query `id`
+   * beside a path `id` becomes the argument `query_id`, still sent as `id`) — toolwire extension.
+   */
+  apiName: string | null;
 }
 
 export interface Tool {
