@@ -22,10 +22,21 @@ export async function startServer(args: string[], env: Record<string, string>): 
   let err = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  // A test worker that ends without stop() (a timeout, a failed beforeAll) must not leave the server running.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  const exited = new Promise<number | null>((resolve) =>
+    child.on('exit', (code) => {
+      process.off('exit', killOnExit);
+      resolve(code);
+    }),
+  );
   const deadline = Date.now() + 20_000;
   while (!/MCP URL:\s+(\S+)/.test(out)) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`server did not start: ${err}${out}`);
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`server did not start: ${err}${out}`);
+    }
     await new Promise((r) => setTimeout(r, 25));
   }
   return {
