@@ -27,13 +27,23 @@ export function federatedDefinition(providerCode: string, tool: McpTool): McpToo
   return definition;
 }
 
-/** Masks secrets in every string of a result; binary payloads (images, audio, blobs) are left whole. */
-export function redactDeep(value: unknown, redact: Redactor, key = ''): unknown {
-  if (typeof value === 'string') return key === 'data' || key === 'blob' ? value : redact(value);
+/** Whether `key` of `parent` holds base64 binary: image or audio `data`, a resource's `blob`. */
+function isBinaryPayload(parent: Record<string, unknown>, key: string): boolean {
+  if (key === 'data') return (parent.type === 'image' || parent.type === 'audio') && typeof parent.mimeType === 'string';
+  return key === 'blob' && typeof parent.uri === 'string';
+}
+
+/**
+ * Masks secrets in every string of a result. Only real binary payloads (an image's or audio's
+ * `data`, a resource's `blob`) are left whole; a `data` field anywhere else is masked like any text.
+ */
+export function redactDeep(value: unknown, redact: Redactor): unknown {
+  if (typeof value === 'string') return redact(value);
   if (Array.isArray(value)) return value.map((item) => redactDeep(item, redact));
   if (value && typeof value === 'object') {
+    const parent = value as Record<string, unknown>;
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = redactDeep(v, redact, k);
+    for (const [k, v] of Object.entries(parent)) out[k] = typeof v === 'string' && isBinaryPayload(parent, k) ? v : redactDeep(v, redact);
     return out;
   }
   return value;

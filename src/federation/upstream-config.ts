@@ -31,6 +31,17 @@ export function upstreamCredential(provider: Provider, store: Store): string | n
   return store.vaults.tokenFor(provider.url, provider.protocol);
 }
 
+/**
+ * Which env values of a stdio server are masked in what it answers: those named like a credential
+ * (GITHUB_TOKEN, API_KEY…) and those that look like one (long, no spaces, letters and digits, not a
+ * path or URL). Masking `true`, `info` or a directory would corrupt ordinary results. Every value is
+ * still encrypted at rest and never logged.
+ */
+export function isSecretEnv(name: string, value: string): boolean {
+  if (isCredentialHeaderName(name)) return true;
+  return /^\S{12,}$/.test(value) && /[A-Za-z]/.test(value) && /\d/.test(value) && !value.startsWith('/') && !value.includes('://');
+}
+
 function bearer(credential: string): string {
   return /^bearer\s/i.test(credential) ? credential : `Bearer ${credential}`;
 }
@@ -48,7 +59,7 @@ export function resolveUpstream(provider: Provider, store: Store): UpstreamConfi
   const secrets = [
     credential,
     provider.apiKeyValue,
-    ...Object.values(env),
+    ...Object.entries(env).filter(([name, value]) => isSecretEnv(name, value)).map(([, value]) => value),
     ...Object.entries(provider.customHeaders).filter(([name]) => isCredentialHeaderName(name)).map(([, value]) => value),
   ];
   const identity = JSON.stringify([provider.code, protocol, provider.url, provider.command, provider.args, env, headers]);

@@ -2,6 +2,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import {
   CallToolResultSchema,
+  ErrorCode,
   McpError,
   ToolListChangedNotificationSchema,
   type CallToolResult,
@@ -45,6 +46,8 @@ export class UpstreamConnection {
   private generation = 0;
   private retryTimer: NodeJS.Timeout | null = null;
   private healthTimer: NodeJS.Timeout | null = null;
+  /** When the current connection became ready: the backoff resets only after it stayed up a while. */
+  private readyAt = 0;
   private readonly backoff: Backoff;
   private firstAttempt: Promise<void>;
   private firstAttemptDone!: () => void;
@@ -94,10 +97,27 @@ export class UpstreamConnection {
       const options = signal ? { signal, timeout: this.timings.callTimeoutMs } : { timeout: this.timings.callTimeoutMs };
       return await client.request({ method: 'tools/call', params: { name, arguments: args } }, CallToolResultSchema, options);
     } catch (err) {
-      // A protocol answer (unknown tool, invalid params, timeout) or our client cancelling leaves the
-      // connection as it is; anything else (connection refused, session gone, process exited) means it is down.
-      if (!(err instanceof McpError) && !signal?.aborted) this.lost(generation, describeUpstreamError(err));
+      // A protocol answer (unknown tool, invalid params, timeout), a malformed result or an HTTP error
+      // for this one request, or our client cancelling, says nothing about the connection. Only a
+      // failed ping afterwards (refused, closed, exited) marks the upstream down.
+      if (!(err instanceof McpError) && !signal?.aborted) void this.probe(generation);
       throw err;
+    }
+  }
+
+  /**
+   * Whether the connection of `generation` still answers: any JSON-RPC answer to a ping, even an
+   * error (a server without ping), means alive; a timeout, a closed connection or a network error
+   * means down.
+   */
+  private async probe(generation: number): Promise<void> {
+    const client = this.client;
+    if (generation !== this.generation || !client) return;
+    try {
+      await client.ping({ timeout: this.timings.connectTimeoutMs });
+    } catch (err) {
+      if (err instanceof McpError && err.code !== ErrorCode.RequestTimeout && err.code !== ErrorCode.ConnectionClosed) return;
+      this.lost(generation, `it did not answer a ping (${describeUpstreamError(err)})`);
     }
   }
 
@@ -141,7 +161,7 @@ export class UpstreamConnection {
       this.toolList = tools;
       this.current = 'ready';
       this.problem = null;
-      this.backoff.reset();
+      this.readyAt = Date.now();
       this.log.info(`upstream MCP server "${code}" connected: ${tools.length} tool(s)`);
       this.startHealthChecks(generation);
       this.onToolsChanged();
@@ -163,7 +183,9 @@ export class UpstreamConnection {
       this.log.info(`upstream MCP server "${this.config.code}" changed its tools: ${tools.length} tool(s)`);
       this.onToolsChanged();
     } catch (err) {
-      this.lost(generation, describeUpstreamError(err));
+      // A listing it answered badly keeps the tools we have; one it could not answer is checked.
+      this.log.warn(`upstream MCP server "${this.config.code}" could not list its changed tools: ${this.config.redact(describeUpstreamError(err))}`);
+      if (!(err instanceof McpError)) void this.probe(generation);
     }
   }
 
@@ -171,7 +193,7 @@ export class UpstreamConnection {
     this.healthTimer = setInterval(() => {
       const client = this.client;
       if (generation !== this.generation || !client) return;
-      client.ping({ timeout: this.timings.connectTimeoutMs }).catch((err: unknown) => this.lost(generation, `it did not answer a ping (${describeUpstreamError(err)})`));
+      void this.probe(generation);
     }, this.timings.healthIntervalMs);
     this.healthTimer.unref();
   }
@@ -182,6 +204,8 @@ export class UpstreamConnection {
     this.generation++;
     this.clearTimers();
     const wasReady = this.current === 'ready';
+    // A server that dies soon after every start keeps backing off; one that ran a while starts afresh.
+    if (wasReady && Date.now() - this.readyAt >= Math.max(this.timings.maxRetryDelayMs, 1_000)) this.backoff.reset();
     const client = this.client;
     this.client = null;
     this.transport = null;

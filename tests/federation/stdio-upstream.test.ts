@@ -25,7 +25,7 @@ describe('an upstream MCP server over stdio', () => {
     const { client, changes, names } = await listeningClient(fed.app);
     const provider = addStdioProvider(fed.app);
     expect(provider.protocol).toBe('stdio');
-    await expect.poll(names, POLL).toEqual(['fs__whoami', 'fs__add', 'fs__grow']);
+    await expect.poll(names, POLL).toEqual(['fs__whoami', 'fs__add', 'fs__grow', 'fs__echo_data', 'fs__malformed']);
 
     const add = (await client.listTools()).tools.find((t) => t.name === 'fs__add')!;
     expect(add).toMatchObject({
@@ -108,5 +108,46 @@ describe('an upstream MCP server over stdio', () => {
     await expect.poll(() => fed.federation.status().find((s) => s.code === 'missing')?.state, POLL).toBe('down');
     expect(fed.federation.status().find((s) => s.code === 'missing')?.error).toMatch(/ENOENT/);
     expect(fed.logs.join('')).not.toContain('missing-env-secret');
+  });
+
+  it('a malformed answer to one call is that call\'s error: the server stays connected, listed and running', async () => {
+    fed = federatedApp();
+    const { client, changes, names } = await listeningClient(fed.app);
+    addStdioProvider(fed.app);
+    await expect.poll(names, POLL).toContain('fs__malformed');
+    const { info: before } = await whoami(client);
+    const changesBefore = changes();
+    const bad = await client.callTool({ name: 'fs__malformed', arguments: {} });
+    expect(bad.isError).toBe(true);
+    expect(textOf(bad)).toContain('fs__malformed');
+    // Several health checks (every 150 ms here) later it is still the same process, still listed.
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect(await names()).toContain('fs__add');
+    expect((await client.callTool({ name: 'fs__add', arguments: { a: 1, b: 2 } })).structuredContent).toEqual({ sum: 3 });
+    expect((await whoami(client)).info.pid).toBe(before.pid);
+    expect(changes()).toBe(changesBefore);
+  });
+
+  it('masks credential-like env values wherever they appear (a "data" field too), not ordinary words', async () => {
+    fed = federatedApp();
+    const { client, names } = await listeningClient(fed.app);
+    fed.app.catalog.createProvider({
+      name: 'Fixture', code: 'fs', kind: 'mcp', command: process.execPath, args: [STDIO_FIXTURE],
+      env: { FIXTURE_SECRET: ENV_SECRET, FIXTURE_LEVEL: 'info', DEBUG: 'true' },
+    });
+    await expect.poll(names, POLL).toContain('fs__echo_data');
+    const result = await client.callTool({ name: 'fs__echo_data', arguments: {} });
+    expect(result.structuredContent).toEqual({ data: '[REDACTED]', level: 'info' });
+    expect(JSON.stringify(result)).not.toContain(ENV_SECRET);
+  });
+
+  it('a server that dies soon after every start is retried with growing delays, not at the first delay forever', async () => {
+    fed = federatedApp();
+    fed.app.catalog.createProvider({
+      name: 'Crashy', code: 'crashy', kind: 'mcp', command: process.execPath, args: [STDIO_FIXTURE],
+      env: { FIXTURE_EXIT_AFTER_MS: '300' },
+    });
+    // FAST timings: 50 ms doubling to 400 ms. Reaching 200 ms takes three crashes in a row.
+    await expect.poll(() => fed.logs.join('\n'), POLL).toMatch(/"crashy" is unavailable: .*retrying in 200 ms/);
   });
 });
