@@ -1,5 +1,5 @@
 import type { App } from '../app.js';
-import { isStandIn } from '../catalog/secret-merge.js';
+import { mergeSecretMap } from '../catalog/secret-merge.js';
 import { ToolwireError } from '../errors.js';
 import type { Provider } from '../store/types.js';
 import { isObject } from './context.js';
@@ -11,8 +11,18 @@ export function touchesStdio(body: Record<string, unknown>, existing: Provider |
   if (existing?.protocol !== 'stdio') return nonBlank(body.command) || body.protocol === 'stdio';
   if (nonBlank(body.command) && (body.command as string).trim() !== existing.command) return true;
   if (Array.isArray(body.args) && JSON.stringify(body.args) !== JSON.stringify(existing.args)) return true;
-  if (isObject(body.env)) return Object.entries(body.env).some(([k, v]) => !isStandIn(v) && existing.env[k] !== v);
+  // A given env replaces the stored one whole (stand-ins keep their stored value): a key left out is a change too.
+  if (isObject(body.env)) return !sameEnv(mergeSecretMap(stringValues(body.env), existing.env), existing.env);
   return false;
+}
+
+function stringValues(map: Record<string, unknown>): Record<string, string> {
+  return Object.fromEntries(Object.entries(map).map(([k, v]) => [k, String(v)]));
+}
+
+function sameEnv(a: Record<string, string>, b: Record<string, string>): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((k) => Object.hasOwn(b, k) && b[k] === a[k]);
 }
 
 /**

@@ -146,6 +146,12 @@ export function applyMcpConfig(app: App, specs: McpServerSpec[], problems: Probl
     const server = spec.url ?? spec.name;
     if (existing) {
       const record = resolveInto(providerFields(spec), existing, spec.loc, problems, fieldLoc);
+      // mcp_config is the whole truth about its servers: one listed without api_key has none now
+      // (its vault credential, if any, takes over); a masked stand-in still keeps the stored key.
+      if (record && !spec.apiKey && spec.protocol !== 'stdio') {
+        record.apiKeyValue = null;
+        record.authenticationType = 'NONE';
+      }
       if (record) result.registered.push({ code: providers.update(existing.id, record).code, protocol: spec.protocol, server, status: 'updated' });
       continue;
     }

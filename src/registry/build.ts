@@ -25,7 +25,7 @@ export function toolDefinition(tool: Tool): McpTool {
 }
 
 /** Reads the store once and compiles every enabled tool of every enabled provider. */
-export function buildSnapshot(store: Store, deps: HttpToolDeps, sources: readonly ToolSource[]): RegistrySnapshot {
+export function buildSnapshot(store: Store, deps: HttpToolDeps, sources: readonly ToolSource[], warn: (message: string) => void = () => {}): RegistrySnapshot {
   const { version, providers, tools } = store.transaction(() => ({
     version: store.registryVersion(),
     providers: store.providers.list(),
@@ -54,7 +54,12 @@ export function buildSnapshot(store: Store, deps: HttpToolDeps, sources: readonl
   }
   for (const source of sources) {
     for (const entry of source.entries(providers, tools)) {
-      if (entry.unlisted && entries.has(entry.definition.name)) continue;
+      // A name already taken (an HTTP tool `gh__search` and upstream "gh"'s `search`) keeps its first
+      // owner: a call must never silently go somewhere else.
+      if (entries.has(entry.definition.name)) {
+        if (!entry.unlisted) warn(`Two tools are named "${entry.definition.name}": the one registered first is served; rename a provider or tool to reach the other.`);
+        continue;
+      }
       entries.set(entry.definition.name, entry);
     }
   }

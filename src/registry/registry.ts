@@ -28,7 +28,7 @@ export class Registry {
   }
 
   current(): RegistrySnapshot {
-    this.snapshot ??= buildSnapshot(this.store, this.deps, this.sources);
+    this.snapshot ??= buildSnapshot(this.store, this.deps, this.sources, (message) => this.logger?.warn(message));
     return this.snapshot;
   }
 
@@ -50,7 +50,7 @@ export class Registry {
     if (this.snapshot === null) return false;
     const version = this.store.registryVersion();
     if (!force && version === this.snapshot.version) return false;
-    this.snapshot = buildSnapshot(this.store, this.deps, this.sources);
+    this.snapshot = buildSnapshot(this.store, this.deps, this.sources, (message) => this.logger?.warn(message));
     for (const listener of this.listeners) {
       try {
         listener();

@@ -45,12 +45,15 @@ describe('stdio MCP upstreams over HTTP (SPEC §9)', () => {
     expect(admin.app.catalog.getProvider(created.id).env).toEqual({ API_TOKEN: 'canary-env-secret' });
     expect((await admin.call('PUT', `/providers/${created.id}`, { name: 'Renamed' })).status).toBe(200);
 
-    for (const change of [{ command: 'bash' }, { args: ['-c', 'rm -rf /'] }, { env: { API_TOKEN: 'other' } }]) {
+    // Dropping or adding an env key changes what runs as much as changing a value.
+    const dropped = { env: {} };
+    const added = { env: { API_TOKEN: 'generic_text', NODE_OPTIONS: '--require /tmp/x.js' } };
+    for (const change of [{ command: 'bash' }, { args: ['-c', 'rm -rf /'] }, { env: { API_TOKEN: 'other' } }, dropped, added]) {
       const res = await admin.call('PUT', `/providers/${created.id}`, change);
       expect(res.status, JSON.stringify(change)).toBe(403);
       expect(res.json.error).toBe('forbidden');
     }
-    expect(admin.app.catalog.getProvider(created.id)).toMatchObject({ command: 'node', args: ['server.js'] });
+    expect(admin.app.catalog.getProvider(created.id)).toMatchObject({ command: 'node', args: ['server.js'], env: { API_TOKEN: 'canary-env-secret' } });
     expect((await admin.call('DELETE', `/providers/${created.id}`)).status).toBe(204);
     expect(admin.bodies.some((b) => b.includes('canary-env-secret'))).toBe(false);
   });

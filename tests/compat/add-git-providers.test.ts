@@ -204,7 +204,7 @@ describe('mcp_config', () => {
     await post({ mcp_config: { sse_servers: [{ url: 'https://a.example.com/sse', api_key: API_KEY }], shttp_servers: [{ url: 'https://b.example.com/mcp' }] } });
     const a = h.server.app.catalog.getProvider('a.example.com-sse');
 
-    const res = await post({ mcp_config: { shttp_servers: [{ url: 'https://a.example.com/sse' }, { url: 'https://c.example.com/mcp' }] } });
+    const res = await post({ mcp_config: { shttp_servers: [{ url: 'https://a.example.com/sse', api_key: '<YOUR_API_KEY>' }, { url: 'https://c.example.com/mcp' }] } });
     expect(res.status, res.text).toBe(200);
     expect(res.json.mcp_servers).toEqual({
       registered: [
@@ -214,7 +214,10 @@ describe('mcp_config', () => {
       removed: ['b.example.com-mcp'],
     });
     const after = h.server.app.catalog.getProvider('a.example.com-sse');
-    expect(after).toMatchObject({ id: a.id, protocol: 'streamable_http', apiKeyValue: API_KEY }); // same provider; api_key absent keeps the stored one
+    expect(after).toMatchObject({ id: a.id, protocol: 'streamable_http', apiKeyValue: API_KEY }); // same provider; a masked api_key keeps the stored one
+    // Listed without api_key, it has none any more: a vault credential for its URL can take over.
+    expect((await post({ mcp_config: { shttp_servers: [{ url: 'https://a.example.com/sse' }, { url: 'https://c.example.com/mcp' }] } })).status).toBe(200);
+    expect(h.server.app.catalog.getProvider('a.example.com-sse')).toMatchObject({ id: a.id, apiKeyValue: null, authenticationType: 'NONE' });
     expect((await mcpProviders()).map((p) => p.code).sort()).toEqual(['a.example.com-sse', 'c.example.com-mcp', 'mine']);
 
     // omitted: the servers stay; given empty: every server it registered goes, the manual one stays

@@ -157,4 +157,18 @@ describe('isolation', () => {
     expect(fed.logs.join('')).toMatch(/upstream MCP server "gone" is unavailable/);
     expect(fed.logs.join('')).not.toContain('gone-secret-key');
   });
+
+  it('an upstream tool whose name an HTTP tool already has does not take its calls', async () => {
+    fed = federatedApp();
+    const { client, names } = await listeningClient(fed.app);
+    fed.app.catalog.createProvider({ name: 'Api', code: 'api', baseUrl: api.url });
+    fed.app.catalog.createTool({ name: 'Mine', code: 'up__multiply', providerCode: 'api', endpointPath: '/mine', httpMethod: 'GET' });
+    fed.app.catalog.createProvider({ name: 'Upstream', code: 'up', kind: 'mcp', url: upstream.url, apiKeyValue: API_KEY });
+    await expect.poll(names, POLL).toContain('up__echo_auth');
+    expect((await names()).filter((n) => n === 'up__multiply')).toHaveLength(1);
+    const result = await client.callTool({ name: 'up__multiply', arguments: {} });
+    expect(result.isError, textOf(result)).toBeFalsy();
+    expect(api.requests.at(-1)?.path).toBe('/mine');
+    expect(fed.logs.join('')).toContain('Two tools are named "up__multiply"');
+  });
 });

@@ -36,9 +36,10 @@ describe('upstreams registered over HTTP', () => {
       expect((await client.callTool({ name: multiply, arguments: { x: 3, y: 3 } })).structuredContent).toEqual({ product: 9 });
       expect(upstream.authorizations.at(-1)).toBe('Bearer mcp-config-key-1a2b3c');
 
-      // A second server without an api_key: it is refused (401) until a vault credential for its URL exists.
+      // The first kept with its masked key; a second without an api_key is refused (401) until a vault
+      // credential for its URL exists.
       const second = `${upstream.url}2`;
-      const both = await post('/api/add-git-providers', { mcp_config: { shttp_servers: [{ url: upstream.url }, { url: second }] } });
+      const both = await post('/api/add-git-providers', { mcp_config: { shttp_servers: [{ url: upstream.url, api_key: '<YOUR_API_KEY>' }, { url: second }] } });
       expect(both.status).toBe(200);
       const vault = await post('/v1/vaults', {
         display_name: 'team',
