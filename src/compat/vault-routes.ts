@@ -80,7 +80,8 @@ async function createVault(ctx: AdminContext): Promise<Reply> {
 async function addCredential(ctx: AdminContext): Promise<Reply> {
   const vault = requireVault(ctx);
   const input = parseCredential(await ctx.body());
-  const credential = ctx.app.catalog.write(() => ctx.app.store.vaults.addCredential(vault.id, input));
+  // Checked again inside the write: the vault may have been deleted while the body was read.
+  const credential = ctx.app.catalog.write(() => ctx.app.store.vaults.addCredential(requireVault(ctx).id, input));
   ctx.app.log.info(`vault ${vault.id}: credential ${credential.id} added for ${credential.protocol} ${credential.mcpServerUrl}`);
   return { status: 201, body: presentCredential(credential) };
 }

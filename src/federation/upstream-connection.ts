@@ -46,6 +46,8 @@ export class UpstreamConnection {
   private generation = 0;
   private retryTimer: NodeJS.Timeout | null = null;
   private healthTimer: NodeJS.Timeout | null = null;
+  /** Clients of lost connections still closing (a stdio child gets SIGTERM, then SIGKILL): close() waits for them. */
+  private readonly closingClients = new Set<Promise<void>>();
   /** When the current connection became ready: the backoff resets only after it stayed up a while. */
   private readyAt = 0;
   private readonly backoff: Backoff;
@@ -130,7 +132,7 @@ export class UpstreamConnection {
     this.client = null;
     this.transport = null;
     this.toolList = [];
-    await client?.close().catch(() => {});
+    await Promise.all([client?.close().catch(() => {}), ...this.closingClients]);
   }
 
   private async connect(): Promise<void> {
@@ -212,7 +214,11 @@ export class UpstreamConnection {
     this.toolList = [];
     this.current = 'down';
     this.problem = this.config.redact(why) + (this.lastStderr ? ` (its last stderr line: ${this.lastStderr})` : '');
-    void client?.close().catch(() => {});
+    if (client) {
+      const closing = client.close().catch(() => {});
+      this.closingClients.add(closing);
+      void closing.finally(() => this.closingClients.delete(closing));
+    }
     const delay = this.backoff.next();
     const message = `upstream MCP server "${this.config.code}" is unavailable: ${this.problem}; retrying in ${delay} ms`;
     if (wasReady || this.backoff.failures === 1) this.log.warn(message);
