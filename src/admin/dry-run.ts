@@ -1,6 +1,6 @@
+import { providerSecrets } from '../auth/provider-secrets.js';
 import { injectCredential } from '../auth/strategies.js';
 import { planRequest, requestUrl, type OutgoingRequest } from '../call/request.js';
-import { parsePayloadObject } from '../catalog/secret-merge.js';
 import { createRedactor, isCredentialHeaderName, REDACTED, type Redactor } from '../redact.js';
 import { MASKED_VALUE, type Parameter, type Provider, type Tool } from '../store/types.js';
 import { isObject } from './context.js';
@@ -61,10 +61,7 @@ function injectStandIn(request: OutgoingRequest, provider: Provider): string[] {
 
 /** The provider's secrets as they could appear anywhere in the request (a key pasted into a path…). */
 function secretRedactor(provider: Provider): Redactor {
-  const headerSecrets = Object.entries(provider.customHeaders).filter(([k]) => isCredentialHeaderName(k)).map(([, v]) => v);
-  const payload = provider.dynamicAuthPayload ? parsePayloadObject(provider.dynamicAuthPayload) : null;
-  const payloadSecrets = payload ? Object.values(payload.values).filter((v): v is string => typeof v === 'string') : [];
-  const redact = createRedactor([provider.apiKeyValue, ...headerSecrets, ...payloadSecrets]);
+  const redact = createRedactor(providerSecrets(provider));
   return (text) => redact(text).replaceAll(REDACTED, MASKED_VALUE);
 }
 

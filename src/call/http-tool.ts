@@ -1,7 +1,8 @@
 import type { CallToolResult, Tool as McpTool } from '@modelcontextprotocol/sdk/types.js';
+import { providerSecrets } from '../auth/provider-secrets.js';
 import { injectCredential } from '../auth/strategies.js';
 import { describeError } from '../errors.js';
-import { chainRedactors, createRedactor, isCredentialHeaderName, type Redactor } from '../redact.js';
+import { chainRedactors, createRedactor, type Redactor } from '../redact.js';
 import type { ArgumentValidator } from '../registry/validate-args.js';
 import type { ToolEntry } from '../registry/types.js';
 import type { Provider, Tool } from '../store/types.js';
@@ -28,23 +29,7 @@ export interface ProviderRuntime {
 }
 
 export function providerRuntime(provider: Provider): ProviderRuntime {
-  const secrets = [provider.apiKeyValue, ...credentialHeaderValues(provider.customHeaders), ...payloadValues(provider.dynamicAuthPayload)];
-  return { provider, redact: createRedactor(secrets) };
-}
-
-function credentialHeaderValues(headers: Record<string, string>): string[] {
-  return Object.entries(headers).filter(([name]) => isCredentialHeaderName(name)).map(([, value]) => value);
-}
-
-function payloadValues(payload: string | null): string[] {
-  if (!payload) return [];
-  try {
-    const parsed: unknown = JSON.parse(payload);
-    if (parsed && typeof parsed === 'object') return Object.values(parsed).filter((v): v is string => typeof v === 'string');
-  } catch {
-    return [...new URLSearchParams(payload).values()];
-  }
-  return [];
+  return { provider, redact: createRedactor(providerSecrets(provider)) };
 }
 
 /** An HTTP tool: validate → build → inject → send → map; retried once after a dynamic token is refused. */
@@ -52,6 +37,13 @@ export function httpToolEntry(tool: Tool, runtime: ProviderRuntime, definition: 
   const { provider } = runtime;
   let plan: RequestPlan | null = null;
   const label = `${tool.httpMethod} ${tool.endpointPath}`;
+  // A dynamic token is masked too; its redactor is made once per token, not once per call.
+  let tokenRedactor: { token: string; redact: Redactor } | null = null;
+  function redactorFor(token: string | null): Redactor {
+    if (token === null) return runtime.redact;
+    if (tokenRedactor?.token !== token) tokenRedactor = { token, redact: chainRedactors(createRedactor([token]), runtime.redact) };
+    return tokenRedactor.redact;
+  }
 
   async function attempt(args: Record<string, unknown>, credential: string | null) {
     plan ??= planRequest(tool, provider.baseUrl ?? '', provider.customHeaders);
@@ -74,12 +66,10 @@ export function httpToolEntry(tool: Tool, runtime: ProviderRuntime, definition: 
           token = await deps.tokens.getToken(provider);
           response = await attempt(args, token);
         }
-        const redact = token === null ? runtime.redact : chainRedactors(createRedactor([token]), runtime.redact);
-        const result = mapResponse(response, redact, label);
+        const result = mapResponse(response, redactorFor(token), label);
         return definition.outputSchema ? keepOutputPromise(result, label) : result;
       } catch (err) {
-        const redact = token === null ? runtime.redact : chainRedactors(createRedactor([token]), runtime.redact);
-        return errorResult(redact(`Tool "${tool.code}" failed: ${describeError(err)}`));
+        return errorResult(redactorFor(token)(`Tool "${tool.code}" failed: ${describeError(err)}`));
       }
     },
   };

@@ -1,14 +1,11 @@
 import { isSecretStandIn } from '../store/types.js';
 
-/**
- * Secrets are write-only: clients send back what they were shown (HandsAI's `generic_text` mask,
- * an export's `<YOUR_API_KEY>`). Those values must never overwrite what is stored.
- */
-export const isStandIn = isSecretStandIn;
+// Secrets are write-only: clients send back what they were shown (HandsAI's `generic_text` mask, an
+// export's `<YOUR_API_KEY>`). Those stand-ins must never overwrite what is stored.
 
 /** A scalar secret: a blank or stand-in keeps the stored one. */
 export function mergeSecret(given: string | null | undefined, stored: string | null): string | null {
-  if (given === undefined || given === null || given.trim() === '' || isStandIn(given.trim())) return stored;
+  if (given === undefined || given === null || given.trim() === '' || isSecretStandIn(given.trim())) return stored;
   return given;
 }
 
@@ -17,7 +14,7 @@ export function mergeSecretMap(given: Record<string, string>, stored: Record<str
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(given)) {
     const kept = findKey(stored, key);
-    out[key] = isStandIn(value) && kept !== undefined ? kept : value;
+    out[key] = isSecretStandIn(value) && kept !== undefined ? kept : value;
   }
   return out;
 }
@@ -39,11 +36,11 @@ export function mergePayload(given: string | null | undefined, stored: string | 
   const storedObject = stored ? parsePayloadObject(stored) : null;
   const givenObject = parsePayloadObject(given);
   if (!givenObject) return given;
-  if (!Object.values(givenObject.values).some(isStandIn)) return given;
+  if (!Object.values(givenObject.values).some(isSecretStandIn)) return given;
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(givenObject.values)) {
     const kept = storedObject?.values[key];
-    out[key] = isStandIn(value) && kept !== undefined ? kept : value;
+    out[key] = isSecretStandIn(value) && kept !== undefined ? kept : value;
   }
   return givenObject.form
     ? new URLSearchParams(Object.entries(out).map(([k, v]): [string, string] => [k, String(v)])).toString()

@@ -1,15 +1,43 @@
-import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
+import type { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import type { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { UpstreamConfig } from './upstream-config.js';
 
-/** A fresh SDK client transport for one connection attempt. */
+interface TransportClasses {
+  Stdio: typeof StdioClientTransport;
+  Sse: typeof SSEClientTransport;
+  StreamableHttp: typeof StreamableHTTPClientTransport;
+}
+
+let classes: TransportClasses | null = null;
+
+/**
+ * Loads the SDK's client transports (~30–40 ms of module loading) on the first connection, so a
+ * server without upstream MCP servers never pays for them at start.
+ */
+export async function loadTransports(): Promise<void> {
+  if (classes) return;
+  const [stdio, sse, http] = await Promise.all([
+    import('@modelcontextprotocol/sdk/client/stdio.js'),
+    import('@modelcontextprotocol/sdk/client/sse.js'),
+    import('@modelcontextprotocol/sdk/client/streamableHttp.js'),
+  ]);
+  classes = { Stdio: stdio.StdioClientTransport, Sse: sse.SSEClientTransport, StreamableHttp: http.StreamableHTTPClientTransport };
+}
+
+function loaded(): TransportClasses {
+  if (!classes) throw new Error('The MCP client transports are not loaded yet (call loadTransports first).');
+  return classes;
+}
+
+/** A fresh SDK client transport for one connection attempt (after `loadTransports`). */
 export function createUpstreamTransport(config: UpstreamConfig, onStderr: (line: string) => void): Transport {
+  const { Stdio, Sse, StreamableHttp } = loaded();
   if (config.protocol === 'stdio') {
     // The SDK adds only a minimal safe environment (PATH, HOME, …) to what we give: toolwire's own
     // environment (its master key, its token) never reaches the child.
-    const transport = new StdioClientTransport({ command: config.command ?? '', args: [...config.args], env: { ...config.env }, stderr: 'pipe' });
+    const transport = new Stdio({ command: config.command ?? '', args: [...config.args], env: { ...config.env }, stderr: 'pipe' });
     let pending = '';
     transport.stderr?.on('data', (chunk: Buffer) => {
       pending += chunk.toString('utf8');
@@ -25,11 +53,11 @@ export function createUpstreamTransport(config: UpstreamConfig, onStderr: (line:
   }
   const url = new URL(config.url ?? '');
   const requestInit: RequestInit = { headers: { ...config.headers } };
-  if (config.protocol === 'sse') return new SSEClientTransport(url, { requestInit });
-  return new StreamableHTTPClientTransport(url, { requestInit, reconnectionOptions: { initialReconnectionDelay: 500, maxReconnectionDelay: 5000, reconnectionDelayGrowFactor: 2, maxRetries: 2 } });
+  if (config.protocol === 'sse') return new Sse(url, { requestInit });
+  return new StreamableHttp(url, { requestInit, reconnectionOptions: { initialReconnectionDelay: 500, maxReconnectionDelay: 5000, reconnectionDelayGrowFactor: 2, maxRetries: 2 } });
 }
 
 /** The pid of a stdio upstream's process (diagnostics and tests), else null. */
 export function transportPid(transport: Transport | null): number | null {
-  return transport instanceof StdioClientTransport ? transport.pid : null;
+  return classes && transport instanceof classes.Stdio ? transport.pid : null;
 }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { providerSecrets } from '../auth/provider-secrets.js';
 import { createRedactor, isCredentialHeaderName, type Redactor } from '../redact.js';
 import type { Store } from '../store/index.js';
 import type { McpProtocol, Provider } from '../store/types.js';
@@ -58,9 +59,8 @@ export function resolveUpstream(provider: Provider, store: Store): UpstreamConfi
   const env = stdio ? { ...provider.env } : {};
   const secrets = [
     credential,
-    provider.apiKeyValue,
+    ...providerSecrets(provider),
     ...Object.entries(env).filter(([name, value]) => isSecretEnv(name, value)).map(([, value]) => value),
-    ...Object.entries(provider.customHeaders).filter(([name]) => isCredentialHeaderName(name)).map(([, value]) => value),
   ];
   const identity = JSON.stringify([provider.code, protocol, provider.url, provider.command, provider.args, env, headers]);
   return {

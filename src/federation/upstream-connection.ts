@@ -13,7 +13,7 @@ import { describeUpstreamError } from './upstream-errors.js';
 import type { Log } from '../log.js';
 import { Backoff } from './backoff.js';
 import { listAllTools } from './list-tools.js';
-import { createUpstreamTransport, transportPid } from './transports.js';
+import { createUpstreamTransport, loadTransports, transportPid } from './transports.js';
 import type { UpstreamConfig } from './upstream-config.js';
 
 export type UpstreamState = 'connecting' | 'ready' | 'down' | 'closed';
@@ -136,6 +136,13 @@ export class UpstreamConnection {
   }
 
   private async connect(): Promise<void> {
+    try {
+      await loadTransports();
+    } catch (err) {
+      this.lost(this.generation, describeUpstreamError(err));
+      return this.firstAttemptDone();
+    }
+    if (this.current === 'closed') return this.firstAttemptDone();
     const generation = ++this.generation;
     const { redact, code } = this.config;
     const transport = createUpstreamTransport(this.config, (line) => {

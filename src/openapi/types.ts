@@ -3,15 +3,11 @@
  * `toolwire import` and `POST /admin/import` take), plus what the user must know before using it.
  */
 import type {
-  ApiKeyLocation,
-  AuthenticationType,
-  DynamicAuthMethod,
-  DynamicAuthPayloadLocation,
-  DynamicAuthPayloadType,
   HttpMethod,
   JsonSchema,
   ParameterLocation,
   ParameterType,
+  Provider,
   ToolMode,
 } from '../store/types.js';
 
@@ -45,21 +41,12 @@ export interface ImportTool {
 }
 
 /** The credential-related provider fields, filled from the document's security schemes. */
-export interface ImportAuth {
-  authenticationType: AuthenticationType;
-  apiKeyLocation: ApiKeyLocation;
-  apiKeyName: string | null;
-  apiKeyValue: string | null;
-  customHeaders: Record<string, string>;
-  isDynamicAuth: boolean;
-  dynamicAuthUrl: string | null;
-  dynamicAuthMethod: DynamicAuthMethod | null;
-  dynamicAuthPayload: string | null;
-  dynamicAuthPayloadType: DynamicAuthPayloadType | null;
-  dynamicAuthPayloadLocation: DynamicAuthPayloadLocation | null;
-  dynamicAuthTokenExtractionPath: string | null;
-  dynamicAuthInvalidationKeywords: string | null;
-}
+export type ImportAuth = Pick<
+  Provider,
+  | 'authenticationType' | 'apiKeyLocation' | 'apiKeyName' | 'apiKeyValue' | 'customHeaders' | 'isDynamicAuth'
+  | 'dynamicAuthUrl' | 'dynamicAuthMethod' | 'dynamicAuthPayload' | 'dynamicAuthPayloadType'
+  | 'dynamicAuthPayloadLocation' | 'dynamicAuthTokenExtractionPath' | 'dynamicAuthInvalidationKeywords'
+>;
 
 export interface ImportProvider extends ImportAuth {
   name: string;
