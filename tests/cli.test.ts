@@ -126,6 +126,18 @@ describe('provider test', () => {
   });
 });
 
+describe('TOOLWIRE_TOKEN_TTL_S', () => {
+  it('is the lifetime of a token whose answer gives none', async () => {
+    const tokenEnv = { ...testEnv(tempDir()), TOOLWIRE_TOKEN_TTL_S: '42' };
+    upstream.handle((req, res) => void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ token: 'opaque-session-token-5678' })));
+    runCli(['provider', 'add', '-'], tokenEnv, JSON.stringify({ name: 'Opaque', code: 'opaque', baseUrl: upstream.url, authenticationType: 'BEARER_TOKEN', isDynamicAuth: true, dynamicAuthUrl: `${upstream.url}/session`, dynamicAuthPayload: '{"user":"me"}', dynamicAuthTokenExtractionPath: 'token' }));
+    const ok = await runCliAsync(['provider', 'test', 'opaque'], tokenEnv);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout).toContain('Lifetime: 42 s (from default)');
+    upstream.handle(echo);
+  });
+});
+
 describe('config snippets', () => {
   it('prints a Claude Desktop entry that runs this install by absolute path', () => {
     const snippet = JSON.parse(runCli(['config', 'claude'], env).stdout);
@@ -134,5 +146,6 @@ describe('config snippets', () => {
     expect(entry.args[1]).toBe('serve');
     expect(entry.env.TOOLWIRE_DB).toBe(env.TOOLWIRE_DB);
     expect(JSON.parse(runCli(['config', 'vscode'], env).stdout).servers.toolwire.type).toBe('stdio');
+    expect(JSON.parse(runCli(['config', 'cursor'], env).stdout).mcpServers.toolwire.args).toEqual(entry.args);
   });
 });
