@@ -1,3 +1,4 @@
+import { CLI_RULES } from '../src/catalog/write-rules.js';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -54,7 +55,7 @@ describe('store', () => {
       customHeaders: { 'X-Custom-Token': CANARIES.header },
       isDynamicAuth: true, dynamicAuthUrl: 'http://127.0.0.1:9/token', dynamicAuthPayload: JSON.stringify({ password: CANARIES.payload }),
     });
-    app.catalog.createProvider({ name: 'Up', code: 'up', kind: 'mcp', command: 'node', env: { TOKEN: CANARIES.env } });
+    app.catalog.createProvider({ name: 'Up', code: 'up', kind: 'mcp', command: 'node', env: { TOKEN: CANARIES.env } }, CLI_RULES);
     const wal = `${env.TOOLWIRE_DB}-wal`;
     expect(existsSync(wal)).toBe(true);
     for (const file of [env.TOOLWIRE_DB as string, wal]) {

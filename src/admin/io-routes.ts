@@ -2,9 +2,9 @@ import { exportProviders } from '../io/export.js';
 import { importProviders } from '../io/import.js';
 import { importOpenApi, looksLikeOpenApi } from '../io/openapi-import.js';
 import { ToolwireError } from '../errors.js';
-import { isObject, quote, type AdminContext } from './context.js';
+import { quote, type AdminContext } from './context.js';
 import type { Route } from './routing.js';
-import { refuseStdioOverHttp } from './stdio-guard.js';
+import { httpWriteRules } from './stdio-guard.js';
 
 /** `GET /admin/export?provider=CODE&provider=CODE2` (commas also separate); none = every exportable provider. */
 function exportRoute(ctx: AdminContext) {
@@ -34,18 +34,11 @@ async function importRoute(ctx: AdminContext) {
       meta: ctx.flag('meta'),
       prune,
       dryRun,
+      rules: httpWriteRules(ctx.app),
     });
     return { status: 200, body: report };
   }
-  if (Array.isArray(body)) {
-    body.forEach((entry, i) => {
-      if (!isObject(entry)) return; // importProviders names it
-      const code = typeof entry.code === 'string' ? entry.code.trim() : '';
-      const existing = code ? (ctx.app.store.providers.findByCode(code) ?? null) : null;
-      refuseStdioOverHttp(ctx.app, entry, existing, `Import entry ${i}${code ? ` (provider "${code}")` : ''}`);
-    });
-  }
-  const report = importProviders(ctx.app.catalog, body, { dryRun, prune });
+  const report = importProviders(ctx.app.catalog, body, { dryRun, prune, rules: httpWriteRules(ctx.app) });
   return { status: 200, body: { dryRun, prune, ...report } };
 }
 

@@ -4,7 +4,7 @@ import { ToolwireError } from '../errors.js';
 import type { Provider } from '../store/types.js';
 import { expectObject, type AdminContext } from './context.js';
 import type { Route } from './routing.js';
-import { refuseStdioOverHttp } from './stdio-guard.js';
+import { httpWriteRules } from './stdio-guard.js';
 
 /** A provider by its numeric id, or a 404 that says how to find the ids. */
 export function requireProvider(app: App, id: number): Provider {
@@ -15,16 +15,16 @@ export function requireProvider(app: App, id: number): Provider {
 
 async function create(ctx: AdminContext) {
   const body = expectObject(await ctx.body(), 'provider');
-  refuseStdioOverHttp(ctx.app, body, null);
-  const created = ctx.app.catalog.createProvider(body);
+  const created = ctx.app.catalog.createProvider(body, httpWriteRules(ctx.app));
   return { status: 201, body: presentProvider(created), headers: { location: `/admin/providers/${created.id}` } };
 }
 
 async function update(ctx: AdminContext) {
   const existing = requireProvider(ctx.app, ctx.id());
   const body = expectObject(await ctx.body(), 'provider');
-  refuseStdioOverHttp(ctx.app, body, existing);
-  return { status: 200, body: presentProvider(ctx.app.catalog.updateProvider(existing.id, body)) };
+  const { provider, droppedSecrets } = ctx.app.catalog.updateProvider(existing.id, body, httpWriteRules(ctx.app));
+  // Beside the HandsAI shape: which stored secrets were dropped because the provider's host moved.
+  return { status: 200, body: droppedSecrets.length > 0 ? { ...presentProvider(provider), droppedSecrets } : presentProvider(provider) };
 }
 
 /** HandsAI's `/admin/providers` routes. Every answer is the masked view: no apiKeyValue, masked maps. */

@@ -5,9 +5,16 @@ import { generateCode } from './codes.js';
 import { invalid, parseOrThrow } from './issues.js';
 import { resolveProvider } from './resolve-provider.js';
 import { resolveTool } from './resolve-tool.js';
+import { LOCKED_RULES, type ProviderWriteRules } from './write-rules.js';
 import { providerInputSchema, toolInputSchema, type ToolInput } from './schemas.js';
 
 export type Ref = number | string;
+
+/** A provider after an update, and the stored secrets dropped because the origin they were bound to moved. */
+export interface ProviderChange {
+  provider: Provider;
+  droppedSecrets: string[];
+}
 
 /**
  * Every admin operation on providers and tools, for the CLI, the admin API and import alike:
@@ -37,22 +44,23 @@ export class Catalog {
     return found;
   }
 
-  createProvider(raw: unknown): Provider {
+  createProvider(raw: unknown, rules: ProviderWriteRules = LOCKED_RULES): Provider {
     const input = parseOrThrow(providerInputSchema, raw, 'The provider');
     return this.write(() => {
       const code = input.code?.trim() || generateCode(input.name ?? '', (c) => !!this.store.providers.findByCode(c), 'provider');
       if (this.store.providers.findByCode(code)) throw duplicate('provider', code);
-      return this.store.providers.insert(resolveProvider({ ...input, code }, null, `The provider "${code}"`));
+      return this.store.providers.insert(resolveProvider({ ...input, code }, null, `The provider "${code}"`, rules).record);
     });
   }
 
-  updateProvider(ref: Ref, raw: unknown): Provider {
+  updateProvider(ref: Ref, raw: unknown, rules: ProviderWriteRules = LOCKED_RULES): ProviderChange {
     const input = parseOrThrow(providerInputSchema, raw, 'The provider update');
     return this.write(() => {
       const existing = this.getProvider(ref);
       const code = input.code?.trim() || existing.code;
       if (code !== existing.code && this.store.providers.findByCode(code)) throw duplicate('provider', code);
-      return this.store.providers.update(existing.id, resolveProvider({ ...input, code }, existing, `The provider "${existing.code}"`));
+      const { record, droppedSecrets } = resolveProvider({ ...input, code }, existing, `The provider "${existing.code}"`, rules);
+      return { provider: this.store.providers.update(existing.id, record), droppedSecrets };
     });
   }
 

@@ -3,17 +3,27 @@ import type { ProviderRecord } from '../store/providers.js';
 import type { Provider } from '../store/types.js';
 import { invalid } from './issues.js';
 import type { ProviderInput } from './schemas.js';
+import { dropMovedSecrets } from './moved-secrets.js';
 import { mergePayload, mergeSecret, mergeSecretMap, parsePayloadObject } from './secret-merge.js';
+import { isStdio, refuseStdioChange, type ProviderWriteRules } from './write-rules.js';
+
+/** A provider write worked out: the record to store, and the stored secrets it dropped because their origin moved. */
+export interface ResolvedProvider {
+  record: ProviderRecord;
+  droppedSecrets: string[];
+}
 
 /**
  * Merges an input (create when `existing` is null, partial update otherwise) into a complete record
- * and checks the rules that span fields. Throws one INVALID_INPUT error naming every problem.
+ * and checks the rules that span fields. Throws one INVALID_INPUT error naming every problem, or
+ * FORBIDDEN when the writer may not produce the result (a stdio command over HTTP). The rules judge
+ * the resulting record, not the request, so no sequence of partial updates can get around them.
  */
-export function resolveProvider(input: ProviderInput, existing: Provider | null, subject: string): ProviderRecord {
+export function resolveProvider(input: ProviderInput, existing: Provider | null, subject: string, rules: ProviderWriteRules): ResolvedProvider {
+  // null in a partial update means "not given", like an absent field: it never resets to a default.
   const pick = <K extends keyof ProviderInput & keyof Provider>(key: K, fallback: Provider[K]): Provider[K] => {
     const value = input[key];
     if (value !== undefined && value !== null) return value as Provider[K];
-    if (value === null && existing) return fallback; // null in a partial update means "not given"
     return existing ? existing[key] : fallback;
   };
   const text = (key: 'name' | 'baseUrl' | 'apiKeyName' | 'dynamicAuthUrl' | 'dynamicAuthTokenExtractionPath' | 'dynamicAuthInvalidationKeywords' | 'userId' | 'url' | 'command') => {
@@ -54,10 +64,19 @@ export function resolveProvider(input: ProviderInput, existing: Provider | null,
   if (record.authenticationType === 'API_KEY' && record.apiKeyLocation === 'NONE') record.apiKeyLocation = 'HEADER';
   if (record.authenticationType === 'API_KEY' && record.apiKeyLocation === 'HEADER' && !record.apiKeyName) record.apiKeyName = 'X-API-Key';
   if (record.kind === 'mcp' && !record.protocol) record.protocol = record.command ? 'stdio' : 'streamable_http';
+  if (!isStdio(record)) {
+    // A provider that stops being stdio forgets what it ran, so nothing stored can make it run again.
+    record.command = null;
+    record.args = [];
+    record.env = {};
+  }
 
+  // The lock first: over HTTP, fixing the fields of a stdio provider would only lead to this refusal.
+  refuseStdioChange(record, existing, rules, subject);
   const issues = checkProvider(record);
   if (issues.length > 0) throw invalid(subject, issues);
-  return record;
+  const droppedSecrets = dropMovedSecrets(record, existing, input);
+  return { record, droppedSecrets };
 }
 
 export function checkProvider(p: ProviderRecord): FieldIssue[] {

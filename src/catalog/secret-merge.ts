@@ -31,8 +31,8 @@ function findKey(map: Record<string, string>, key: string): string | undefined {
  * Given whole, it replaces the stored payload, keeping stored values where a stand-in was sent.
  */
 export function mergePayload(given: string | null | undefined, stored: string | null): string | null {
-  if (given === undefined) return stored;
-  if (given === null || given.trim() === '') return null;
+  if (given === undefined || given === null) return stored; // null in a partial update means "not given"
+  if (given.trim() === '') return null;
   const storedObject = stored ? parsePayloadObject(stored) : null;
   const givenObject = parsePayloadObject(given);
   if (!givenObject) return given;

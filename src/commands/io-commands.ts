@@ -1,6 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { createApp } from '../app.js';
+import { droppedSecretsNote } from '../catalog/moved-secrets.js';
+import { CLI_RULES } from '../catalog/write-rules.js';
 import { exportProviders } from '../io/export.js';
 import { ToolwireError } from '../errors.js';
 import { importProviders, type ImportReport } from '../io/import.js';
@@ -17,6 +19,7 @@ export function describeReport(report: ImportReport, dryRun: boolean): string {
   const lines = [
     `${verb} ${p.created.length + p.updated.length} provider(s) (${p.created.length} new, ${p.updated.length} updated) and ${t.created.length + t.updated.length + t.unchanged.length} tool(s) (${t.created.length} new, ${t.updated.length} updated${t.unchanged.length ? `, ${t.unchanged.length} unchanged` : ''}${t.removed.length ? `, ${t.removed.length} removed` : ''}).`,
   ];
+  for (const [code, fields] of Object.entries(p.droppedSecrets)) lines.push(droppedSecretsNote(code, fields).trim());
   if (dryRun) lines.push('Dry run: nothing was written.');
   return `${lines.join('\n')}\n`;
 }
@@ -69,6 +72,7 @@ export const importCommand: Command = async (ctx) => {
         prune: values.prune,
         dryRun,
         onProgress: progressPrinter(ctx.stderr, ctx.stderrIsTTY ?? false),
+        rules: CLI_RULES,
       });
       if (values.json) ctx.stdout(json(report));
       ctx.stderr(describeOpenApiReport(report));
@@ -76,7 +80,7 @@ export const importCommand: Command = async (ctx) => {
     }
     const openApiOnly = ['provider', 'base-url', 'include', 'exclude', 'meta'].filter((flag) => values[flag as keyof typeof values] !== undefined);
     if (openApiOnly.length > 0) throw new UsageError(`--${openApiOnly.join(', --')} apply to OpenAPI documents only; ${file} is an export.`);
-    const report = importProviders(app.catalog, data, { dryRun, prune: values.prune ?? false });
+    const report = importProviders(app.catalog, data, { dryRun, prune: values.prune ?? false, rules: CLI_RULES });
     if (values.json) ctx.stdout(json(report));
     ctx.stderr(describeReport(report, dryRun));
     return 0;

@@ -1,6 +1,8 @@
 import { parseArgs } from 'node:util';
 import { createApp } from '../app.js';
+import { droppedSecretsNote } from '../catalog/moved-secrets.js';
 import { presentProvider, presentTool } from '../catalog/views.js';
+import { CLI_RULES } from '../catalog/write-rules.js';
 import type { Command, CommandContext } from './context.js';
 import { UsageError } from './context.js';
 import { json, table } from './format.js';
@@ -86,7 +88,7 @@ export const providerCommand: Command = async (ctx) => {
   return withApp(ctx, async ({ catalog }) => {
     switch (action) {
       case 'add': {
-        const created = catalog.createProvider(await providerInput(ctx, target, flags, 'provider', true));
+        const created = catalog.createProvider(await providerInput(ctx, target, flags, 'provider', true), CLI_RULES);
         ctx.stderr(`Provider "${created.code}" created (id ${created.id}).\n`);
         ctx.stdout(json(presentProvider(created)));
         return 0;
@@ -108,8 +110,9 @@ export const providerCommand: Command = async (ctx) => {
         ctx.stdout(json(presentProvider(catalog.getProvider(need(target, 'provider code')))));
         return 0;
       case 'update': {
-        const updated = catalog.updateProvider(need(target, 'provider code'), await providerInput(ctx, source, flags, 'provider update', false));
+        const { provider: updated, droppedSecrets } = catalog.updateProvider(need(target, 'provider code'), await providerInput(ctx, source, flags, 'provider update', false), CLI_RULES);
         ctx.stderr(`Provider "${updated.code}" updated.\n`);
+        if (droppedSecrets.length > 0) ctx.stderr(droppedSecretsNote(updated.code, droppedSecrets));
         ctx.stdout(json(presentProvider(updated)));
         return 0;
       }

@@ -34,16 +34,18 @@ async function storeProviderTokens(req: IncomingMessage, app: App) {
   const servers = parseMcpConfig(body.mcp_config, problems);
   problems.throwIfAny();
   const outcome = app.catalog.write(() => {
-    const stored = applyProviderTokens(app, tokens, problems);
+    const { stored, droppedSecrets } = applyProviderTokens(app, tokens, problems);
     const mcp = servers === null ? null : applyMcpConfig(app, servers, problems);
     problems.throwIfAny(); // rolls the whole transaction back
-    return { stored, mcp };
+    return { stored, droppedSecrets, mcp };
   });
   const mcpNote = outcome.mcp ? `; mcp_config: ${outcome.mcp.registered.length} server(s) registered, ${outcome.mcp.removed.length} removed` : '';
   app.log.info(`add-git-providers: stored ${outcome.stored.length} provider token entr${outcome.stored.length === 1 ? 'y' : 'ies'} (${outcome.stored.join(', ') || 'none'})${mcpNote}`);
   return {
     message: 'Git providers stored',
     provider_tokens: outcome.stored,
+    // Stored secrets dropped because `host` moved them to another origin (only when there were some).
+    ...(Object.keys(outcome.droppedSecrets).length > 0 ? { dropped_secrets: outcome.droppedSecrets } : {}),
     ...(outcome.mcp ? { mcp_servers: outcome.mcp } : {}),
   };
 }

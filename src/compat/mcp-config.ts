@@ -1,5 +1,5 @@
 import { isObject } from '../admin/context.js';
-import { touchesStdio } from '../admin/stdio-guard.js';
+import { httpWriteRules } from '../admin/stdio-guard.js';
 import type { App } from '../app.js';
 import { isHttpUrl } from '../catalog/resolve-provider.js';
 import { ToolwireError } from '../errors.js';
@@ -105,16 +105,6 @@ function providerFields(spec: McpServerSpec): Record<string, unknown> {
   };
 }
 
-/** SPEC §9: over HTTP a stdio server that would run something new needs TOOLWIRE_ALLOW_STDIO_UPSTREAMS=1. */
-function refuseStdio(app: App, spec: McpServerSpec, existing: Provider | null): void {
-  if (spec.protocol !== 'stdio' || app.config.allowStdioUpstreams) return;
-  if (!touchesStdio({ protocol: 'stdio', command: spec.command, args: spec.args, env: spec.env ?? undefined }, existing)) return;
-  throw new ToolwireError(
-    'FORBIDDEN',
-    `mcp_config.${spec.loc.slice(2).join('.')} ("${spec.name}") is a stdio MCP server, which runs a command on this machine: it cannot be registered or changed over HTTP unless toolwire runs with TOOLWIRE_ALLOW_STDIO_UPSTREAMS=1. Register it with the CLI (toolwire provider add) instead, or leave it out. Nothing was written.`,
-  );
-}
-
 export interface McpConfigResult {
   registered: Array<{ code: string; protocol: ServerProtocol; server: string; status: 'created' | 'updated' }>;
   removed: string[];
@@ -141,11 +131,12 @@ export function applyMcpConfig(app: App, specs: McpServerSpec[], problems: Probl
   for (const spec of specs) {
     const id = byKey.get(spec.key);
     const existing = (id !== undefined && providers.findById(id)) || null;
-    refuseStdio(app, spec, existing);
+    // SPEC §9: over HTTP a stdio server that would run something new needs TOOLWIRE_ALLOW_STDIO_UPSTREAMS=1.
+    const subject = `mcp_config.${spec.loc.slice(2).join('.')} ("${spec.name}")`;
     const fieldLoc = (field: string) => (FIELD_LOC[field] ? [FIELD_LOC[field]] : []);
     const server = spec.url ?? spec.name;
     if (existing) {
-      const record = resolveInto(providerFields(spec), existing, spec.loc, problems, fieldLoc);
+      const record = resolveInto(providerFields(spec), existing, spec.loc, problems, fieldLoc, httpWriteRules(app), subject)?.record;
       // mcp_config is the whole truth about its servers: one listed without api_key has none now
       // (its vault credential, if any, takes over); a masked stand-in still keeps the stored key.
       if (record && !spec.apiKey && spec.protocol !== 'stdio') {
@@ -156,7 +147,7 @@ export function applyMcpConfig(app: App, specs: McpServerSpec[], problems: Probl
       continue;
     }
     const code = serverCode(codeSource(spec), spec.key, (c) => providers.findByCode(c) !== undefined);
-    const record = resolveInto({ ...providerFields(spec), code }, null, spec.loc, problems, fieldLoc);
+    const record = resolveInto({ ...providerFields(spec), code }, null, spec.loc, problems, fieldLoc, httpWriteRules(app), subject)?.record;
     if (!record) continue;
     const created = providers.insert(record);
     marks.add(created.id, spec.key);

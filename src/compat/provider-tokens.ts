@@ -3,6 +3,7 @@ import type { App } from '../app.js';
 import { isSecretStandIn, type Provider } from '../store/types.js';
 import type { Problems } from './openhands-errors.js';
 import { resolveInto } from './provider-write.js';
+import { httpWriteRules } from '../admin/stdio-guard.js';
 
 /** One entry of `provider_tokens`: `{CODE: {token, user_id, host}}`; null or absent keeps what is stored. */
 export interface ProviderTokenInput {
@@ -81,9 +82,16 @@ function changes(entry: ProviderTokenInput, provider: Provider, problems: Proble
 
 const FIELD_LOC: Record<string, string> = { baseUrl: 'host', url: 'host', apiKeyValue: 'token', userId: 'user_id' };
 
-/** Applies the entries inside the caller's transaction; returns the codes of the providers changed. */
-export function applyProviderTokens(app: App, entries: ProviderTokenInput[], problems: Problems): string[] {
+/** What the entries changed: the provider codes, and per code the stored secrets dropped because `host` moved. */
+export interface ProviderTokensResult {
+  stored: string[];
+  droppedSecrets: Record<string, string[]>;
+}
+
+/** Applies the entries inside the caller's transaction. */
+export function applyProviderTokens(app: App, entries: ProviderTokenInput[], problems: Problems): ProviderTokensResult {
   const stored: string[] = [];
+  const droppedSecrets: Record<string, string[]> = {};
   for (const entry of entries) {
     const loc = ['body', 'provider_tokens', entry.code];
     const provider = app.store.providers.findByCode(entry.code);
@@ -92,9 +100,12 @@ export function applyProviderTokens(app: App, entries: ProviderTokenInput[], pro
       continue;
     }
     const fieldLoc = (field: string) => [FIELD_LOC[field] ?? field];
-    const record = resolveInto(changes(entry, provider, problems), provider, loc, problems, fieldLoc);
-    if (record) app.store.providers.update(provider.id, record);
+    const resolved = resolveInto(changes(entry, provider, problems), provider, loc, problems, fieldLoc, httpWriteRules(app));
+    if (resolved) {
+      app.store.providers.update(provider.id, resolved.record);
+      if (resolved.droppedSecrets.length > 0) droppedSecrets[provider.code] = resolved.droppedSecrets;
+    }
     stored.push(provider.code);
   }
-  return stored;
+  return { stored, droppedSecrets };
 }

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Catalog } from '../catalog/catalog.js';
+import { CLI_RULES } from '../catalog/write-rules.js';
 import { importProviders } from './import.js';
 
 export const EXAMPLES_DIR = fileURLToPath(new URL('../../examples/providers/', import.meta.url));
@@ -12,5 +13,5 @@ export function loadExamplesIfEmpty(catalog: Catalog, dir = EXAMPLES_DIR): numbe
     .filter((f) => f.endsWith('.json'))
     .sort()
     .flatMap((f) => JSON.parse(readFileSync(`${dir}${f}`, 'utf8')) as unknown[]);
-  return importProviders(catalog, entries).providers.created.length;
+  return importProviders(catalog, entries, { rules: CLI_RULES }).providers.created.length;
 }

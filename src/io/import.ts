@@ -2,6 +2,7 @@ import { duplicate, type Catalog } from '../catalog/catalog.js';
 import { invalid, parseOrThrow } from '../catalog/issues.js';
 import { resolveProvider } from '../catalog/resolve-provider.js';
 import { resolveTool } from '../catalog/resolve-tool.js';
+import { LOCKED_RULES, type ProviderWriteRules } from '../catalog/write-rules.js';
 import { importEntrySchema, type ImportEntry } from '../catalog/schemas.js';
 import { generateCode } from '../catalog/codes.js';
 import { ToolwireError } from '../errors.js';
@@ -9,7 +10,8 @@ import type { ToolRecord } from '../store/tools.js';
 import type { Tool } from '../store/types.js';
 
 export interface ImportReport {
-  providers: { created: string[]; updated: string[] };
+  /** `droppedSecrets`: per provider code, the stored secrets dropped because the file moved its host. */
+  providers: { created: string[]; updated: string[]; droppedSecrets: Record<string, string[]> };
   /** `unchanged`: listed in the file and identical to what is stored (not rewritten). */
   tools: { created: string[]; updated: string[]; unchanged: string[]; removed: string[] };
 }
@@ -19,6 +21,8 @@ export interface ImportOptions {
   prune?: boolean;
   /** Check and report everything, write nothing. */
   dryRun?: boolean;
+  /** Who imports (default: locked, as over HTTP): no entry may then result in a new stdio command. */
+  rules?: ProviderWriteRules;
 }
 
 class DryRunRollback extends Error {}
@@ -33,7 +37,7 @@ export function importProviders(catalog: Catalog, raw: unknown, options: ImportO
   }
   const entries = raw.map((item, i) => parseOrThrow(importEntrySchema, item, `Import entry ${i} (${entryLabel(item)})`, ''));
   checkDuplicateCodes(entries);
-  const report: ImportReport = { providers: { created: [], updated: [] }, tools: { created: [], updated: [], unchanged: [], removed: [] } };
+  const report: ImportReport = { providers: { created: [], updated: [], droppedSecrets: {} }, tools: { created: [], updated: [], unchanged: [], removed: [] } };
   const run = () => entries.forEach((entry, i) => importEntry(catalog, entry, i, report, options));
   try {
     if (options.dryRun) {
@@ -89,7 +93,8 @@ function importEntry(catalog: Catalog, entry: ImportEntry, index: number, report
   const code = fields.code?.trim() || generateCode(fields.name ?? '', (c) => !!store.providers.findByCode(c), 'provider');
   const subject = `Import entry ${index} (provider "${code}")`;
   const existing = store.providers.findByCode(code) ?? null;
-  const record = resolveProvider({ ...fields, code }, existing, subject);
+  const { record, droppedSecrets } = resolveProvider({ ...fields, code }, existing, subject, options.rules ?? LOCKED_RULES);
+  if (droppedSecrets.length > 0) report.providers.droppedSecrets[code] = droppedSecrets;
   const provider = existing ? store.providers.update(existing.id, record) : store.providers.insert(record);
   (existing ? report.providers.updated : report.providers.created).push(code);
 

@@ -1,4 +1,6 @@
 import type { Catalog } from '../catalog/catalog.js';
+import { droppedSecretsNote } from '../catalog/moved-secrets.js';
+import type { ProviderWriteRules } from '../catalog/write-rules.js';
 import { convertOpenApi, type SkippedOperation } from '../openapi/index.js';
 import { importProviders } from './import.js';
 
@@ -12,6 +14,7 @@ export interface OpenApiImportOptions {
   prune?: boolean | undefined;
   dryRun?: boolean | undefined;
   onProgress?: ((done: number, total: number) => void) | undefined;
+  rules?: ProviderWriteRules | undefined;
 }
 
 export interface OpenApiImportReport {
@@ -23,6 +26,8 @@ export interface OpenApiImportReport {
   removed: string[];
   skipped: SkippedOperation[];
   credentialsToFill: string[];
+  /** Stored secrets dropped because the document moved the API to another host. */
+  droppedSecrets: string[];
   warnings: string[];
   dryRun: boolean;
 }
@@ -49,7 +54,7 @@ export async function importOpenApi(catalog: Catalog, source: string | object, o
   const entry: Record<string, unknown> = { ...provider };
   if (options.meta) entry.toolMode = toolMode;
   if (Object.keys(customHeaders).length > 0) entry.customHeaders = customHeaders;
-  const report = importProviders(catalog, [entry], { prune: options.prune ?? false, dryRun: options.dryRun ?? false });
+  const report = importProviders(catalog, [entry], { prune: options.prune ?? false, dryRun: options.dryRun ?? false, ...(options.rules ? { rules: options.rules } : {}) });
   return {
     provider: provider.code,
     providerCreated: report.providers.created.length > 0,
@@ -59,6 +64,7 @@ export async function importOpenApi(catalog: Catalog, source: string | object, o
     removed: report.tools.removed,
     skipped: conversion.skipped,
     credentialsToFill: report.providers.created.length > 0 ? conversion.credentialsToFill : conversion.credentialsToFill.filter((field) => !hasStored(catalog, provider.code, field)),
+    droppedSecrets: report.providers.droppedSecrets[provider.code] ?? [],
     warnings: conversion.warnings,
     dryRun: options.dryRun ?? false,
   };
@@ -107,6 +113,7 @@ export function describeOpenApiReport(r: OpenApiImportReport): string {
   for (const s of r.skipped.slice(0, 50)) lines.push(`  skipped ${s.operation}: ${s.reason}`);
   if (r.skipped.length > 50) lines.push(`  … and ${r.skipped.length - 50} more skipped (see --json).`);
   for (const w of r.warnings) lines.push(`  note: ${w}`);
+  if (r.droppedSecrets.length > 0) lines.push(`  ${droppedSecretsNote(r.provider, r.droppedSecrets).trim()}`);
   if (r.credentialsToFill.length > 0) {
     lines.push(`  Credentials to fill: ${r.credentialsToFill.join(', ')} — e.g. echo '{"apiKeyValue":"…"}' | toolwire provider update ${r.provider} -`);
   }

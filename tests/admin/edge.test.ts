@@ -1,3 +1,4 @@
+import { CLI_RULES } from '../../src/catalog/write-rules.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Log } from '../../src/log.js';
 import { startAdmin, type AdminHarness } from './harness.js';
@@ -37,7 +38,7 @@ describe('stdio MCP upstreams over HTTP (SPEC §9)', () => {
     expect((await admin.call('POST', '/providers', stdio)).status).toBe(403);
     expect((await admin.call('POST', '/providers', { name: 'P', kind: 'mcp', protocol: 'stdio' })).status).toBe(403);
 
-    const created = admin.app.catalog.createProvider(stdio); // the CLI may always add them
+    const created = admin.app.catalog.createProvider(stdio, CLI_RULES); // the CLI may always add them
     const shown = await admin.call('GET', `/providers/${created.id}`);
     expect(shown.json).toMatchObject({ kind: 'mcp', protocol: 'stdio', command: 'node', env: { API_TOKEN: 'generic_text' } });
     const back = await admin.call('PUT', `/providers/${created.id}`, shown.json);

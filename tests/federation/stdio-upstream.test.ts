@@ -1,3 +1,4 @@
+import { CLI_RULES } from '../../src/catalog/write-rules.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { textOf } from '../helpers/app.js';
 import { federatedApp, listeningClient, pidAlive, POLL, STDIO_FIXTURE, type FederatedApp } from './harness.js';
@@ -11,7 +12,7 @@ afterEach(async () => {
 });
 
 function addStdioProvider(app: FederatedApp['app'], code = 'fs') {
-  return app.catalog.createProvider({ name: 'Fixture', code, kind: 'mcp', command: process.execPath, args: [STDIO_FIXTURE], env: { FIXTURE_SECRET: ENV_SECRET } });
+  return app.catalog.createProvider({ name: 'Fixture', code, kind: 'mcp', command: process.execPath, args: [STDIO_FIXTURE], env: { FIXTURE_SECRET: ENV_SECRET } }, CLI_RULES);
 }
 
 async function whoami(client: Awaited<ReturnType<typeof listeningClient>>['client'], name = 'fs__whoami') {
@@ -85,12 +86,12 @@ describe('an upstream MCP server over stdio', () => {
     await expect.poll(names, POLL).toEqual(expect.arrayContaining(['fs__whoami', 'fs2__whoami']));
     const before = (await whoami(client)).info.pid;
 
-    fed.app.catalog.updateProvider('fs', { env: { FIXTURE_SECRET: 'another-secret-value-2' } });
+    fed.app.catalog.updateProvider('fs', { env: { FIXTURE_SECRET: 'another-secret-value-2' } }, CLI_RULES);
     await expect.poll(() => pidAlive(before), POLL).toBe(false);
     await expect.poll(async () => (await whoami(client).catch(() => null))?.info.pid, POLL).toSatisfy((pid) => typeof pid === 'number' && pid !== before);
     const restarted = (await whoami(client)).info.pid;
 
-    fed.app.catalog.updateProvider('fs', { enabled: false });
+    fed.app.catalog.updateProvider('fs', { enabled: false }, CLI_RULES);
     await expect.poll(() => pidAlive(restarted), POLL).toBe(false);
     expect(await names()).not.toContain('fs__whoami');
 
@@ -102,7 +103,7 @@ describe('an upstream MCP server over stdio', () => {
   it('an upstream whose command does not exist is retried without affecting the others', async () => {
     fed = federatedApp();
     const { names } = await listeningClient(fed.app);
-    fed.app.catalog.createProvider({ name: 'Missing', code: 'missing', kind: 'mcp', command: '/nonexistent/mcp-server', env: { TOKEN: 'missing-env-secret' } });
+    fed.app.catalog.createProvider({ name: 'Missing', code: 'missing', kind: 'mcp', command: '/nonexistent/mcp-server', env: { TOKEN: 'missing-env-secret' } }, CLI_RULES);
     addStdioProvider(fed.app);
     await expect.poll(names, POLL).toContain('fs__whoami');
     await expect.poll(() => fed.federation.status().find((s) => s.code === 'missing')?.state, POLL).toBe('down');
@@ -134,7 +135,7 @@ describe('an upstream MCP server over stdio', () => {
     fed.app.catalog.createProvider({
       name: 'Fixture', code: 'fs', kind: 'mcp', command: process.execPath, args: [STDIO_FIXTURE],
       env: { FIXTURE_SECRET: ENV_SECRET, FIXTURE_LEVEL: 'info', DEBUG: 'true' },
-    });
+    }, CLI_RULES);
     await expect.poll(names, POLL).toContain('fs__echo_data');
     const result = await client.callTool({ name: 'fs__echo_data', arguments: {} });
     expect(result.structuredContent).toEqual({ data: '[REDACTED]', level: 'info' });
@@ -146,7 +147,7 @@ describe('an upstream MCP server over stdio', () => {
     fed.app.catalog.createProvider({
       name: 'Crashy', code: 'crashy', kind: 'mcp', command: process.execPath, args: [STDIO_FIXTURE],
       env: { FIXTURE_EXIT_AFTER_MS: '300' },
-    });
+    }, CLI_RULES);
     // FAST timings: 50 ms doubling to 400 ms. Reaching 200 ms takes three crashes in a row.
     await expect.poll(() => fed.logs.join('\n'), POLL).toMatch(/"crashy" is unavailable: .*retrying in 200 ms/);
   });

@@ -1,0 +1,50 @@
+import { ToolwireError } from '../errors.js';
+import type { ProviderRecord } from '../store/providers.js';
+import type { Provider } from '../store/types.js';
+
+/**
+ * Who is writing, and so what a provider write may do. Where a caller does not say, the locked rules
+ * apply: a new caller that forgets cannot open a way to run commands; the CLI says so explicitly.
+ */
+export interface ProviderWriteRules {
+  /**
+   * A stdio MCP upstream runs a command on this machine. When locked (the HTTP APIs without
+   * TOOLWIRE_ALLOW_STDIO_UPSTREAMS), no write may *result* in a stdio provider whose command, args
+   * or env differ from what is stored — however the fields of the request got there.
+   */
+  lockStdio: boolean;
+}
+
+/** Writes from the network (admin API, import, compat APIs) unless TOOLWIRE_ALLOW_STDIO_UPSTREAMS says otherwise; the default. */
+export const LOCKED_RULES: ProviderWriteRules = { lockStdio: true };
+
+/** The CLI: its user owns the machine, so it may register any command. */
+export const CLI_RULES: ProviderWriteRules = { lockStdio: false };
+
+export const STDIO_LOCKED_MESSAGE =
+  'is a stdio MCP upstream, which runs a command on this machine: it cannot be registered or changed over HTTP unless the server runs with TOOLWIRE_ALLOW_STDIO_UPSTREAMS=1. Use the CLI (toolwire provider add / provider update) instead; nothing was written.';
+
+export const isStdio = (p: Pick<Provider, 'kind' | 'protocol'>): boolean => p.kind === 'mcp' && p.protocol === 'stdio';
+
+/**
+ * Whether the resolved record runs something other than what is stored: a stdio result is allowed only
+ * when the stored provider is stdio with byte-identical command, args and env.
+ */
+export function runsNewCommand(record: ProviderRecord, existing: Provider | null): boolean {
+  if (!isStdio(record)) return false;
+  if (!existing || !isStdio(existing)) return true;
+  return record.command !== existing.command || !sameList(record.args, existing.args) || !sameMap(record.env, existing.env);
+}
+
+export function refuseStdioChange(record: ProviderRecord, existing: Provider | null, rules: ProviderWriteRules, subject: string): void {
+  if (rules.lockStdio && runsNewCommand(record, existing)) throw new ToolwireError('FORBIDDEN', `${subject} ${STDIO_LOCKED_MESSAGE}`);
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
+}
+
+function sameMap(a: Record<string, string>, b: Record<string, string>): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((k) => Object.hasOwn(b, k) && a[k] === b[k]);
+}
