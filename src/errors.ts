@@ -8,6 +8,7 @@ export type ErrorCode =
   | 'CONFLICT' // duplicate code
   | 'FORBIDDEN'
   | 'CONFIG' // bad environment/flags, wrong master key
+  | 'STORAGE' // the database cannot take a write now (locked, full, read-only, deleted)
   | 'UPSTREAM_STATUS' // the API answered non-2xx
   | 'UPSTREAM_TIMEOUT'
   | 'UPSTREAM_NETWORK'

@@ -32,6 +32,8 @@ const BY_CODE: Partial<Record<ToolwireError['code'], { status: number; error: st
   NOT_FOUND: { status: 404, error: 'not_found' },
   CONFLICT: { status: 409, error: 'conflict' },
   FORBIDDEN: { status: 403, error: 'forbidden' },
+  // The request was fine; the database could not take it now (its message says why and that nothing was written).
+  STORAGE: { status: 503, error: 'storage_unavailable' },
 };
 
 /**

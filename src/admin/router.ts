@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { App } from '../app.js';
 import { sendJson } from '../http/body.js';
 import { createContext, quote } from './context.js';
+import { storageError } from '../store/index.js';
 import { AdminHttpError, errorReply, type Reply } from './errors.js';
 import { ioRoutes } from './io-routes.js';
 import { providerRoutes } from './provider-routes.js';
@@ -56,7 +57,7 @@ export async function handleAdmin(req: IncomingMessage, res: ServerResponse, pat
   try {
     reply = await dispatch(req, method, normalized, app);
   } catch (err) {
-    reply = errorReply(err, app.log, `${method} /admin${normalized}`);
+    reply = errorReply(storageError(err, app.config.dbPath) ?? err, app.log, `${method} /admin${normalized}`);
   }
   send(res, reply);
 }

@@ -1,3 +1,4 @@
+import { isForbiddenArgumentHeader } from '../forbidden-headers.js';
 import { isSecretStandIn, type HttpMethod, type Parameter, type ParameterLocation, type Tool } from '../store/types.js';
 import { compilePath, joinUrl } from './path.js';
 import { compileTemplate, type CompiledTemplate } from './template.js';
@@ -41,12 +42,15 @@ export function planRequest(tool: Tool, baseUrl: string, customHeaders: Record<s
   const [pathPart, fixedQuery = ''] = tool.endpointPath.split(/\?(.*)/s, 2) as [string, string?];
   const path = compilePath(pathPart);
   const template: CompiledTemplate | null = tool.bodyPayloadTemplate ? compileTemplate(tool.bodyPayloadTemplate) : null;
-  const params: PlannedParameter[] = tool.parameters.map((p) => ({
-    name: p.name,
-    wireName: p.apiName ?? p.name,
-    location: locationOf(p, path.names, tool.httpMethod),
-    fallback: typedDefault(p),
-  }));
+  const params: PlannedParameter[] = tool.parameters
+    .map((p) => ({
+      name: p.name,
+      wireName: p.apiName ?? p.name,
+      location: locationOf(p, path.names, tool.httpMethod),
+      fallback: typedDefault(p),
+    }))
+    // A tool stored before header arguments were checked may still name Host & co: never send those.
+    .filter((p) => p.location !== 'HEADER' || !isForbiddenArgumentHeader(p.wireName));
   // A renamed path parameter still fills the placeholder of its API name.
   const renamedPath = params.filter((p) => p.location === 'PATH' && p.wireName !== p.name);
   const fixed = [...new URLSearchParams(fixedQuery)];

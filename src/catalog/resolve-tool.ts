@@ -1,6 +1,7 @@
 import { pathParameterNames } from '../call/path.js';
 import { templateProblem } from '../call/template.js';
 import type { FieldIssue } from '../errors.js';
+import { forbiddenHeaderReason } from '../forbidden-headers.js';
 import type { ToolRecord } from '../store/tools.js';
 import type { Parameter, Tool } from '../store/types.js';
 import { invalid } from './issues.js';
@@ -52,6 +53,11 @@ export function checkTool(t: ToolRecord): FieldIssue[] {
   t.parameters.forEach((p, i) => {
     if (seen.has(p.name)) issues.push({ field: `parameters[${i}].name`, message: `"${p.name}" appears twice; parameter names must be unique` });
     seen.add(p.name);
+    const sent = p.apiName ?? p.name;
+    const reason = p.location === 'HEADER' ? forbiddenHeaderReason(sent) : undefined;
+    if (reason) {
+      issues.push({ field: `parameters[${i}].name`, message: `"${sent}" cannot be a header argument: ${reason}. Set a fixed header in the provider's customHeaders instead, or drop the parameter` });
+    }
   });
   for (const name of pathParameterNames(t.endpointPath)) {
     if (!seen.has(name)) issues.push({ field: 'endpointPath', message: `uses {${name}} but no parameter is named "${name}"; add it to parameters` });

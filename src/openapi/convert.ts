@@ -68,8 +68,10 @@ export async function convertOpenApi(source: string | object, options: ConvertOp
   options.onProgress?.(0, operations.length);
   operations.forEach((raw, index) => {
     const outcome = buildTool(raw, ctx);
-    if ('tool' in outcome) tools.push(outcome.tool);
-    else skipped.push({ operation: `${raw.method} ${raw.path}`, reason: outcome.skip });
+    if ('tool' in outcome) {
+      tools.push(outcome.tool);
+      for (const p of outcome.skippedParameters) skipped.push({ operation: `${raw.method} ${raw.path}`, parameter: p.name, reason: p.reason });
+    } else skipped.push({ operation: `${raw.method} ${raw.path}`, reason: outcome.skip });
     if ((index + 1) % PROGRESS_EVERY === 0 && index + 1 < operations.length) options.onProgress?.(index + 1, operations.length);
   });
   options.onProgress?.(operations.length, operations.length);

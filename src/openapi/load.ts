@@ -63,7 +63,8 @@ function fixCommonMistakes(doc: Dict): void {
 
 async function toOpenApi3(doc: Dict): Promise<Dict> {
   try {
-    const converted = await convertObj(doc, { patch: true, warnOnly: true, direct: true });
+    // `resolve: false` (its default, said aloud): swagger2openapi would otherwise fetch external refs itself.
+    const converted = await convertObj(doc, { patch: true, warnOnly: true, direct: true, resolve: false });
     if (!isRecord(converted)) throw new Error('no document produced');
     return converted;
   } catch (err) {
@@ -91,11 +92,15 @@ export async function loadDocument(source: string | object): Promise<LoadedDocum
   const kind = normalizeVersion(parsed, warnings);
   fixCommonMistakes(parsed);
   const broken = checkRefs(parsed);
+  const openapi = kind === 'swagger2' ? await toOpenApi3(parsed) : parsed;
+  if (kind === 'swagger2') {
+    normalizeVersion(openapi, warnings);
+    // The converter rewrites refs (`#/definitions/X` → `#/components/schemas/X`): check what it produced too.
+    broken.push(...checkRefs(openapi).filter((ref) => !broken.includes(ref)));
+  }
   if (broken.length > 0) {
     const list = broken.slice(0, 5).join(', ') + (broken.length > 5 ? ', …' : '');
     warnings.push(`${broken.length} $ref(s) point to nothing in the document and were read as empty schemas: ${list}.`);
   }
-  const openapi = kind === 'swagger2' ? await toOpenApi3(parsed) : parsed;
-  if (kind === 'swagger2') normalizeVersion(openapi, warnings);
   return { doc: await dereference(openapi), warnings };
 }

@@ -6,12 +6,18 @@
  * parameters of an operation become ONE header parameter named `Cookie` (required when any of them
  * is) whose description lists the expected cookies; the agent passes `a=1; b=2`.
  *
+ * Refused on purpose: a header parameter an argument may never set (`Host`, `Content-Length`,
+ * `Transfer-Encoding`, hop-by-hop, `Forwarded`/`X-Forwarded-*`, method overrides: see
+ * forbidden-headers.ts) is left out and reported through `onForbidden`, one report per operation and
+ * header; the rest of the operation is imported.
+ *
  * Dropped on purpose: `Accept`, `Content-Type` and `Authorization` header parameters (the OpenAPI
  * spec says to ignore them), a header or query parameter carrying the provider's own API key
  * (the credential is injected, and an argument may never override it), and a parameter whose name
  * is blank (it could not be sent; counted for one warning). Names are trimmed, as the catalog
  * stores them.
  */
+import { forbiddenHeaderReason } from '../forbidden-headers.js';
 import type { ParameterLocation } from '../store/types.js';
 import { makeParameter } from './parameter-fields.js';
 import type { ImportParameter } from './types.js';
@@ -35,7 +41,8 @@ function merged(pathLevel: unknown, operationLevel: unknown, onUnnamed: () => vo
       onUnnamed();
       continue;
     }
-    byKey.set(`${param.in}:${name}`, { ...param, name });
+    // Header names are case-insensitive: `X-Trace` at path level and `x-trace` in the operation are one header.
+    byKey.set(`${param.in}:${param.in === 'header' ? name.toLowerCase() : name}`, { ...param, name });
   }
   return [...byKey.values()];
 }
@@ -69,8 +76,12 @@ function cookieParameter(cookies: Dict[]): ImportParameter {
   });
 }
 
+/** Told about each header parameter left out because an argument may not set it. */
+export type OnForbiddenHeader = (name: string, reason: string) => void;
+
 export function collectParameters(
   pathLevel: unknown, operationLevel: unknown, slot?: CredentialSlot, onUnnamed: () => void = () => {},
+  onForbidden: OnForbiddenHeader = () => {},
 ): ImportParameter[] {
   const out: ImportParameter[] = [];
   const cookies: Dict[] = [];
@@ -83,6 +94,11 @@ export function collectParameters(
     const location = LOCATIONS[String(param.in)];
     if (location === undefined) continue;
     if (location === 'HEADER' && IGNORED_HEADERS.has(name.toLowerCase())) continue;
+    const forbidden = location === 'HEADER' ? forbiddenHeaderReason(name) : undefined;
+    if (forbidden !== undefined) {
+      onForbidden(name, forbidden);
+      continue;
+    }
     if (isCredential(name, location, slot)) continue;
     out.push(
       makeParameter({

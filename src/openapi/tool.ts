@@ -30,7 +30,13 @@ export interface ToolContext {
   slot?: CredentialSlot | undefined;
 }
 
-export type ToolOutcome = { tool: ImportTool } | { skip: string };
+/** A parameter left out of an imported tool, for the report's `skipped` list. */
+export interface SkippedParameter {
+  name: string;
+  reason: string;
+}
+
+export type ToolOutcome = { tool: ImportTool; skippedParameters: SkippedParameter[] } | { skip: string };
 
 /** `{name}` placeholders the document forgot to declare: without them the call could never fill the path. */
 function undeclaredPathParameters(path: string, parameters: ImportParameter[]): ImportParameter[] {
@@ -62,7 +68,11 @@ export function buildTool(raw: RawOperation, ctx: ToolContext): ToolOutcome {
   }
   ctx.notes.unnamedParameters += body.unnamed;
   const unnamed = (): void => void ctx.notes.unnamedParameters++;
-  const declared = [...collectParameters(pathItem.parameters, operation.parameters, ctx.slot, unnamed), ...body.parameters];
+  const skippedParameters: SkippedParameter[] = [];
+  const forbidden = (name: string, reason: string): void => {
+    skippedParameters.push({ name, reason: `header parameter "${name}" left out (the operation is imported without it): ${reason}; a tool argument may never set this header` });
+  };
+  const declared = [...collectParameters(pathItem.parameters, operation.parameters, ctx.slot, unnamed, forbidden), ...body.parameters];
   const missing = undeclaredPathParameters(endpointPath, declared);
   if (missing.length > 0) ctx.notes.undeclaredPathParameters++;
   const { parameters, renames } = resolveClashes([...missing, ...declared]);
@@ -84,5 +94,6 @@ export function buildTool(raw: RawOperation, ctx: ToolContext): ToolOutcome {
       parameters,
       outputSchema: outputSchema(operation.responses),
     },
+    skippedParameters,
   };
 }

@@ -59,6 +59,11 @@ export interface ImportProvider extends ImportAuth {
 export interface SkippedOperation {
   /** `METHOD /path`, as written in the document. */
   operation: string;
+  /**
+   * Set when only this parameter was left out (a header an argument may never set, such as `Host`):
+   * the operation itself was imported, without it.
+   */
+  parameter?: string;
   /** One line, meant for the user. */
   reason: string;
 }

@@ -26,7 +26,7 @@ export function toolDefinition(tool: Tool): McpTool {
 
 /** Reads the store once and compiles every enabled tool of every enabled provider. */
 export function buildSnapshot(store: Store, deps: HttpToolDeps, sources: readonly ToolSource[], warn: (message: string) => void = () => {}): RegistrySnapshot {
-  const { version, providers, tools } = store.transaction(() => ({
+  const { version, providers, tools } = store.read(() => ({
     version: store.registryVersion(),
     providers: store.providers.list(),
     tools: store.tools.list(),

@@ -17,6 +17,8 @@ export class Registry {
   private readonly listeners = new Set<() => void>();
   private timer: NodeJS.Timeout | null = null;
   private lastDataVersion: number;
+  /** The problem last logged by the watcher, so a lasting one is said once, not every tick. */
+  private lastWatchProblem: string | null = null;
 
   constructor(
     private readonly store: Store,
@@ -61,20 +63,36 @@ export class Registry {
     return true;
   }
 
-  /** Polls for other processes' writes. */
+  /**
+   * Polls for other processes' writes. The data_version is recorded only once the rebuild it calls for
+   * has succeeded: a rebuild that fails (a database error) is tried again at the next tick, so a
+   * committed change can never be missed for good.
+   */
   watch(intervalMs = 250): void {
     if (this.timer) return;
-    this.timer = setInterval(() => {
-      try {
-        const dataVersion = this.store.dataVersion();
-        if (dataVersion === this.lastDataVersion) return;
-        this.lastDataVersion = dataVersion;
-        this.refresh();
-      } catch (err) {
-        this.logger?.warn(`Could not check the database for changes: ${(err as Error).message}`);
-      }
-    }, intervalMs);
+    this.timer = setInterval(() => this.checkForChanges(), intervalMs);
     this.timer.unref();
+  }
+
+  /** One watcher tick; public so a caller can check at once. */
+  checkForChanges(): void {
+    try {
+      const fileProblem = this.store.fileProblem();
+      if (fileProblem) return this.sayOnce(fileProblem);
+      const dataVersion = this.store.dataVersion();
+      if (dataVersion === this.lastDataVersion) return;
+      this.refresh();
+      this.lastDataVersion = dataVersion;
+      this.lastWatchProblem = null;
+    } catch (err) {
+      this.sayOnce(`Could not read the database's changes (retrying): ${(err as Error).message}`);
+    }
+  }
+
+  private sayOnce(problem: string): void {
+    if (problem === this.lastWatchProblem) return;
+    this.lastWatchProblem = problem;
+    this.logger?.warn(problem);
   }
 
   stop(): void {

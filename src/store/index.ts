@@ -1,3 +1,5 @@
+import { statSync } from 'node:fs';
+import { ToolwireError } from '../errors.js';
 import { openDatabase, type OpenDatabase } from './db.js';
 import { ProviderRepository } from './providers.js';
 import { ToolRepository } from './tools.js';
@@ -12,8 +14,18 @@ export interface Store {
   readonly vaults: VaultRepository;
   /** Upstream MCP servers registered by POST /api/add-git-providers. */
   readonly mcpRegistrations: McpRegistrationRepository;
-  /** Runs fn in one IMMEDIATE transaction: all of it is written or none. */
+  /**
+   * Runs fn in one IMMEDIATE transaction: all of it is written or none. Refused when the database
+   * file was deleted or replaced while open (the write would go into a file no one will read again).
+   */
   transaction<T>(fn: () => T): T;
+  /**
+   * Runs fn in one DEFERRED transaction: a consistent read that, under WAL, never waits for another
+   * process's write lock (an IMMEDIATE one would block the event loop up to busy_timeout).
+   */
+  read<T>(fn: () => T): T;
+  /** Null while the file on disk is the one opened; otherwise a message naming it. */
+  fileProblem(): string | null;
   /** A counter bumped by triggers on every provider, tool or vault-credential write, from any process. */
   registryVersion(): number;
   /** SQLite's data_version: changes when another connection commits. Cheap to poll. */
@@ -24,17 +36,69 @@ export interface Store {
 export function createStore(path: string, key: Buffer): Store {
   const database = openDatabase(path, key);
   const versionStatement = database.sqlite.prepare(`SELECT value FROM meta WHERE key = 'registry_version'`).pluck();
+  const fileProblem = watchFileIdentity(path);
   return {
     database,
     providers: new ProviderRepository(database),
     tools: new ToolRepository(database),
     vaults: new VaultRepository(database),
     mcpRegistrations: new McpRegistrationRepository(database),
-    transaction: (fn) => database.sqlite.transaction(fn).immediate(),
+    transaction: (fn) => {
+      const problem = fileProblem();
+      if (problem) throw new ToolwireError('STORAGE', problem);
+      return database.sqlite.transaction(fn).immediate();
+    },
+    read: (fn) => database.sqlite.transaction(fn).deferred(),
+    fileProblem,
     registryVersion: () => Number(versionStatement.get()),
     dataVersion: () => database.sqlite.pragma('data_version', { simple: true }) as number,
     close: () => database.close(),
   };
+}
+
+/**
+ * The database file's identity (device and inode) at open. Deleting or replacing the file while
+ * serving leaves SQLite writing into the unlinked one: every answer says "saved", and it is all lost
+ * at the next start. A stat per write is cheap next to the write itself.
+ */
+function watchFileIdentity(path: string): () => string | null {
+  if (path === ':memory:') return () => null;
+  const identity = (): string | null => {
+    try {
+      const stat = statSync(path);
+      return `${stat.dev}:${stat.ino}`;
+    } catch {
+      return null;
+    }
+  };
+  const opened = identity();
+  return () => {
+    const now = identity();
+    if (now === opened) return null;
+    return `The database file ${path} was ${now === null ? 'deleted' : 'replaced by another file'} while toolwire was running, so nothing more can be saved to it: nothing was written. Restore the file (or move the new one away) and restart toolwire.`;
+  };
+}
+
+const SQLITE_PROBLEMS: Record<string, string> = {
+  SQLITE_BUSY: 'another process held its write lock for more than 5 seconds; try again',
+  SQLITE_LOCKED: 'another process held its write lock for more than 5 seconds; try again',
+  SQLITE_FULL: 'the disk is full; free some space and try again',
+  SQLITE_READONLY: 'the database file or its folder is read-only; make them writable by this user',
+  SQLITE_IOERR: 'the disk reported an input/output error; check the disk and the file',
+  SQLITE_CORRUPT: 'the database file is damaged; restore it from a backup',
+  SQLITE_CANTOPEN: 'the database file could not be opened; check that it and its folder exist and are writable',
+};
+
+/**
+ * A SQLite failure as a STORAGE error a user can act on (what happened, that nothing was written, the
+ * fix); null for anything that is not a SQLite error. Every write is one transaction, so nothing was.
+ */
+export function storageError(err: unknown, path: string): ToolwireError | null {
+  if (!(err instanceof Error) || err.name !== 'SqliteError') return null;
+  const code = String((err as { code?: unknown }).code ?? '');
+  const base = Object.keys(SQLITE_PROBLEMS).find((k) => code === k || code.startsWith(`${k}_`));
+  const why = base ? SQLITE_PROBLEMS[base] : `SQLite said: ${err.message}`;
+  return new ToolwireError('STORAGE', `The database ${path} could not take the change (${code || 'SQLite error'}): ${why}. Nothing was written.`);
 }
 
 export { WrongKeyError } from './db.js';
