@@ -22,6 +22,8 @@ const USAGE = `Usage: toolwire [--db PATH] COMMAND
                          | --command CMD [--arg A ...] [--env K=V ...])
   tool add|list|show|update|remove|call ...                        manage tools; call one as an agent would
   config [claude|vscode|cursor|http]                               print a client-config snippet
+  key rotate | key finish                                          re-encrypt every secret with TOOLWIRE_NEW_SECRET_KEY;
+                                                                   then retire the old key (after servers restarted)
 `;
 
 async function loadCommand(name: string): Promise<Command | null> {
@@ -40,6 +42,8 @@ async function loadCommand(name: string): Promise<Command | null> {
       return (await import('./commands/registry-commands.js')).toolCommand;
     case 'config':
       return (await import('./commands/config-command.js')).configCommand;
+    case 'key':
+      return (await import('./commands/key-command.js')).keyCommand;
     default:
       return null;
   }

@@ -10,6 +10,8 @@ export interface Config {
   dbPath: string;
   /** From TOOLWIRE_SECRET_KEY; null = use (or create) the key file beside the database. */
   secretKey: Buffer | null;
+  /** TOOLWIRE_NEW_SECRET_KEY as written (parsed only by `toolwire key rotate`), or null. */
+  newSecretKey?: string | null;
   /** From TOOLWIRE_TOKEN; null = use (or create) the token file beside the database. */
   clientToken: string | null;
   timeoutMs: number;
@@ -20,7 +22,15 @@ export interface Config {
   oauthIssuer: string | null;
   oauthAudience: string | null;
   allowStdioUpstreams: boolean;
+  /** TOOLWIRE_BLOCK_PRIVATE: outbound connections only to public addresses (SPEC §15); off by default. */
+  blockPrivate: boolean;
   logLevel: LogLevel;
+  /** TOOLWIRE_PUBLIC_URL without a trailing `/mcp`: how clients reach this server (behind a proxy); the OAuth resource is `${publicUrl}/mcp`. */
+  publicUrl: string | null;
+  /** TOOLWIRE_ALLOWED_HOSTS: extra Host header values accepted (`name` for any port, or `name:port`), lower-cased. */
+  allowedHosts: string[];
+  /** TOOLWIRE_MAX_SESSIONS: open MCP sessions at most; the oldest idle one makes room. */
+  maxSessions: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -46,6 +56,7 @@ export function loadConfig(env: Env, flags: { db?: string | undefined } = {}): C
   return {
     dbPath: flags.db || env.TOOLWIRE_DB || defaultDbPath(env),
     secretKey,
+    newSecretKey: env.TOOLWIRE_NEW_SECRET_KEY?.trim() || null,
     clientToken: env.TOOLWIRE_TOKEN?.trim() || null,
     timeoutMs: positiveInt(env, 'TOOLWIRE_TIMEOUT_MS', 30_000),
     maxResponseBytes: positiveInt(env, 'TOOLWIRE_MAX_RESPONSE_BYTES', 5 * 1024 * 1024),
@@ -55,8 +66,39 @@ export function loadConfig(env: Env, flags: { db?: string | undefined } = {}): C
     oauthIssuer: env.TOOLWIRE_OAUTH_ISSUER?.trim() || null,
     oauthAudience: env.TOOLWIRE_OAUTH_AUDIENCE?.trim() || null,
     allowStdioUpstreams: ['1', 'true', 'yes', 'on'].includes((env.TOOLWIRE_ALLOW_STDIO_UPSTREAMS || '').toLowerCase()),
+    blockPrivate: ['1', 'true', 'yes', 'on'].includes((env.TOOLWIRE_BLOCK_PRIVATE || '').trim().toLowerCase()),
     logLevel: level as LogLevel,
+    publicUrl: publicUrl(env.TOOLWIRE_PUBLIC_URL),
+    allowedHosts: allowedHosts(env.TOOLWIRE_ALLOWED_HOSTS),
+    maxSessions: positiveInt(env, 'TOOLWIRE_MAX_SESSIONS', 1000),
   };
+}
+
+/** TOOLWIRE_ALLOWED_HOSTS: `name` or `name:port` entries (an IPv6 address in brackets), lower-cased. */
+function allowedHosts(raw: string | undefined): string[] {
+  const entries = (raw || '').split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
+  for (const entry of entries) {
+    if (!/^(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(:\d{1,5})?$/.test(entry)) {
+      throw new ToolwireError('CONFIG', `TOOLWIRE_ALLOWED_HOSTS entry "${entry}" is not a host: write names as clients send them in the Host header, comma-separated, like tools.example.com or tools.example.com:8443 ([fd00::1]:8808 for IPv6), without scheme or path.`);
+    }
+  }
+  return entries;
+}
+
+/** Checks TOOLWIRE_PUBLIC_URL and drops a trailing `/` or `/mcp`, so both spellings name the same server. */
+function publicUrl(raw: string | undefined): string | null {
+  const value = raw?.trim();
+  if (!value) return null;
+  let url: URL | null = null;
+  try {
+    url = new URL(value);
+  } catch {
+    // reported below
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.search || url.hash || url.username || url.password) {
+    throw new ToolwireError('CONFIG', `TOOLWIRE_PUBLIC_URL "${value}" must be the http(s) URL clients use to reach toolwire, without query, fragment or credentials, for example https://tools.example.com (its MCP endpoint is then https://tools.example.com/mcp). Fix or unset it.`);
+  }
+  return url.href.replace(/\/$/, '').replace(/\/mcp$/, '');
 }
 
 function positiveInt(env: Env, name: string, fallback: number): number {

@@ -63,7 +63,9 @@ describe('serve --http', () => {
     }
     const health = await fetch(server.url.replace('/mcp', '/health'));
     expect(health.status).toBe(200);
-    expect(await health.json()).toMatchObject({ status: 'ok', tools: 2 });
+    expect(await health.json()).toEqual({ status: 'ok' }); // counts only for the token holder (issue 10)
+    const detailed = await fetch(server.url.replace('/mcp', '/health'), { headers: { authorization: `Bearer ${server.token}` } });
+    expect(await detailed.json()).toMatchObject({ status: 'ok', tools: 2 });
   });
 
   it('refuses a foreign Origin (403) on /mcp and /admin, accepts its own and the allowed ones', async () => {

@@ -1,7 +1,7 @@
 import { providerSecrets } from '../auth/provider-secrets.js';
 import { injectCredential } from '../auth/strategies.js';
 import { planRequest, requestUrl, type OutgoingRequest } from '../call/request.js';
-import { createRedactor, isCredentialHeaderName, REDACTED, type Redactor } from '../redact.js';
+import { createRedactor, isCredentialHeaderName, REDACTED, redactText, redactValue, type Redactor } from '../redact.js';
 import { MASKED_VALUE, type Parameter, type Provider, type Tool } from '../store/types.js';
 import { isObject } from './context.js';
 
@@ -62,13 +62,14 @@ function injectStandIn(request: OutgoingRequest, provider: Provider): string[] {
 /** The provider's secrets as they could appear anywhere in the request (a key pasted into a path…). */
 function secretRedactor(provider: Provider): Redactor {
   const redact = createRedactor(providerSecrets(provider));
-  return (text) => redact(text).replaceAll(REDACTED, MASKED_VALUE);
+  return (text) => redactText(text, redact).replaceAll(REDACTED, MASKED_VALUE);
 }
 
-function deepMap(value: unknown, fn: (text: string) => string): unknown {
-  if (typeof value === 'string') return fn(value);
-  if (Array.isArray(value)) return value.map((v) => deepMap(v, fn));
-  if (isObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, deepMap(v, fn)]));
+/** `redactValue` masks a number that spells a secret as `[REDACTED]`; the dry run shows `generic_text`. */
+function masked(value: unknown): unknown {
+  if (value === REDACTED) return MASKED_VALUE;
+  if (Array.isArray(value)) return value.map(masked);
+  if (isObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, masked(v)]));
   return value;
 }
 
@@ -88,6 +89,6 @@ export function dryRun(tool: Tool, provider: Provider): DryRun {
   return {
     arguments: args,
     credential: { source, placedIn },
-    request: { method: request.method, url: redact(requestUrl(request)), headers, body: request.body === undefined ? null : deepMap(request.body, redact) },
+    request: { method: request.method, url: redact(requestUrl(request)), headers, body: request.body === undefined ? null : masked(redactValue(request.body, redact)) },
   };
 }

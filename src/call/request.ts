@@ -60,6 +60,9 @@ export function planRequest(tool: Tool, baseUrl: string, customHeaders: Record<s
   );
   const hasBody = tool.httpMethod !== 'GET' && tool.httpMethod !== 'DELETE';
   const origin = new URL(baseUrl).origin;
+  // The URL starts with the origin as the pool knows it (host lower-cased, default port dropped, IPv6
+  // and dotted forms normalized), so the request path is what follows it.
+  const base = origin + baseUrl.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i, '');
 
   return {
     build(args) {
@@ -73,7 +76,7 @@ export function planRequest(tool: Tool, baseUrl: string, customHeaders: Record<s
       const request: OutgoingRequest = {
         method: tool.httpMethod,
         origin,
-        url: joinUrl(baseUrl, path.render(pathValues)),
+        url: joinUrl(base, path.render(pathValues)),
         query: [...fixed],
         headers: {},
         body: undefined,

@@ -1,6 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import type { Redactor } from '../redact.js';
+import { bytesContainSecret, redactJsonText, redactText, type Redactor } from '../redact.js';
 import type { UpstreamResponse } from './send.js';
 
 /** How much of a failed answer's body an agent sees: enough to act on, bounded for its context. */
@@ -19,35 +19,42 @@ function isJson(type: string): boolean {
   return type.includes('json');
 }
 
-/** The upstream's answer as an MCP result: JSON as text plus structuredContent, images as images, text as text. */
+/**
+ * The upstream's answer as an MCP result: JSON as text plus structuredContent, images as images, text
+ * as text. Every secret of the provider is masked first: a JSON answer in its parsed strings (the text
+ * is rendered again from the masked value, so escaping cannot hide a secret and the text and
+ * structuredContent agree); an image that holds a secret is withheld, since bytes cannot be masked.
+ */
 export function mapResponse(response: UpstreamResponse, redact: Redactor, label: string): CallToolResult {
   const type = contentType(response);
   if (response.status < 200 || response.status >= 300) {
-    const text = redact(response.body.toString('utf8'));
+    const text = redactText(response.body.toString('utf8'), redact);
     const excerpt = text.length > ERROR_EXCERPT_CHARS ? `${text.slice(0, ERROR_EXCERPT_CHARS)}… (${text.length - ERROR_EXCERPT_CHARS} more characters)` : text;
     const reason = STATUS_CODES[response.status] ?? '';
     return errorResult(`The API answered ${response.status}${reason ? ` ${reason}` : ''} to ${label}.${excerpt ? `\n${excerpt}` : ''}`);
   }
   if (type.startsWith('image/')) {
+    if (bytesContainSecret(response.body, redact)) {
+      return errorResult(
+        `The API answered ${label} with ${response.body.length} bytes of ${type.split(';')[0]} that contain a credential of this provider (its API key, a custom header value or a dynamic token). The binary answer was withheld, since bytes cannot be masked.`,
+      );
+    }
     return { content: [{ type: 'image', data: response.body.toString('base64'), mimeType: type.split(';')[0] as string }] };
   }
-  const text = redact(response.body.toString('utf8'));
-  if (isJson(type) || (type === '' && looksLikeJson(text))) {
-    let parsed: unknown;
-    try {
-      parsed = text === '' ? undefined : JSON.parse(text);
-    } catch {
-      return { content: [{ type: 'text', text }] };
-    }
-    if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) {
-      return { content: [{ type: 'text', text }], structuredContent: parsed as Record<string, unknown> };
+  const raw = response.body.toString('utf8');
+  if (isJson(type) || (type === '' && looksLikeJson(raw))) {
+    const json = raw === '' ? null : redactJsonText(raw, redact);
+    if (json === null) return { content: [{ type: 'text', text: redactText(raw, redact) }] };
+    const { text, value } = json;
+    if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+      return { content: [{ type: 'text', text }], structuredContent: value as Record<string, unknown> };
     }
     return { content: [{ type: 'text', text }] };
   }
   if (type !== '' && !type.startsWith('text/') && !type.includes('xml') && !isPrintable(response.body)) {
     return { content: [{ type: 'text', text: `The API answered with ${response.body.length} bytes of ${type.split(';')[0]}, which cannot be shown as text.` }] };
   }
-  return { content: [{ type: 'text', text }] };
+  return { content: [{ type: 'text', text: redactText(raw, redact) }] };
 }
 
 function looksLikeJson(text: string): boolean {

@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import type { Dispatcher, Pool } from 'undici';
+import type { buildConnector, Dispatcher, Pool } from 'undici';
 import { ToolwireError } from '../errors.js';
 import { requestUrl, type OutgoingRequest } from './request.js';
 
@@ -16,7 +16,16 @@ export interface SendOptions {
   maxResponseBytes: number;
   /** Extra attempts for idempotent methods on network errors and 502/503/504. */
   retries?: number;
+  /**
+   * The socket connector of every pool (TOOLWIRE_BLOCK_PRIVATE's guarded connector): it runs once per
+   * new connection, so keep-alive reuse costs nothing. Absent = undici's default.
+   */
+  connect?: buildConnector.connector;
 }
+
+/** SPEC §15: same-origin redirects are followed up to this many hops; cross-origin ones never. */
+export const MAX_REDIRECTS = 5;
+const REDIRECT_STATUS = new Set([301, 302, 303, 307, 308]);
 
 export interface HttpSender {
   send(request: OutgoingRequest): Promise<UpstreamResponse>;
@@ -58,7 +67,13 @@ export function createHttpSender(options: SendOptions): HttpSender {
     let pool = pools.get(origin);
     if (!pool) {
       const PoolClass = loadPool();
-      pool = new PoolClass(origin, { connections: 128, keepAliveTimeout: 30_000, keepAliveMaxTimeout: 600_000, pipelining: 1 });
+      pool = new PoolClass(origin, {
+        connections: 128,
+        keepAliveTimeout: 30_000,
+        keepAliveMaxTimeout: 600_000,
+        pipelining: 1,
+        ...(options.connect ? { connect: options.connect } : {}),
+      });
       pools.set(origin, pool);
     }
     return pool;
@@ -144,12 +159,29 @@ export function createHttpSender(options: SendOptions): HttpSender {
     });
   }
 
+  /**
+   * One attempt and the redirects it leads to. undici's redirect interceptor cannot be limited to the
+   * same origin, so redirects are followed here: within the origin (scheme, host and port) with every
+   * header kept, up to MAX_REDIRECTS hops; to another origin never, so no credential can go there.
+   */
+  async function follow(first: OutgoingRequest): Promise<UpstreamResponse> {
+    let request = first;
+    for (let hop = 0; ; hop++) {
+      const response = await attempt(request);
+      const next = REDIRECT_STATUS.has(response.status) ? redirectTarget(request, response) : null;
+      if (!next) return response;
+      if (next.origin !== request.origin) throw crossOrigin(response.status, next.origin);
+      if (hop >= MAX_REDIRECTS) throw tooManyRedirects(first.origin);
+      request = redirected(request, response.status, next);
+    }
+  }
+
   return {
     async send(request) {
       const canRetry = IDEMPOTENT.has(request.method);
       for (let attemptNo = 0; ; attemptNo++) {
         try {
-          const response = await attempt(request);
+          const response = await follow(request);
           if (canRetry && attemptNo < retries && RETRY_STATUS.has(response.status)) {
             await delay(100 * 2 ** attemptNo);
             continue;
@@ -174,6 +206,55 @@ function asToolwireError(err: unknown, timeout: () => ToolwireError): ToolwireEr
   const code = (err as NodeJS.ErrnoException).code ?? '';
   if (TIMEOUT_CODES.has(code)) return timeout();
   return new ToolwireError('UPSTREAM_NETWORK', `Could not reach the API (${code || (err as Error).message}).`);
+}
+
+/** Where a redirect points, or null when it has no usable `Location` (then the 3xx is the answer). */
+function redirectTarget(request: OutgoingRequest, response: UpstreamResponse): URL | null {
+  const raw = response.headers['location'];
+  const location = Array.isArray(raw) ? raw[0] : raw;
+  if (!location) return null;
+  try {
+    const target = new URL(location, requestUrl(request));
+    return target.protocol === 'http:' || target.protocol === 'https:' ? target : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Headers that describe a body, dropped with it when a redirect turns the request into a GET. */
+const BODY_HEADERS = ['content-type', 'content-length', 'content-encoding', 'content-language', 'content-location'];
+
+/**
+ * The next request of a same-origin redirect, by fetch's rules: 303 (and 301/302 after a POST) goes
+ * on as a GET without a body; 307 and 308 repeat the method and body. Every header stays: the target
+ * is the same origin the credentials were meant for.
+ */
+function redirected(request: OutgoingRequest, status: number, target: URL): OutgoingRequest {
+  const toGet = (status === 303 && request.method !== 'GET') || ((status === 301 || status === 302) && request.method === 'POST');
+  const headers = { ...request.headers };
+  if (toGet) for (const name of BODY_HEADERS) delete headers[name];
+  return {
+    method: toGet ? 'GET' : request.method,
+    origin: request.origin,
+    url: `${target.origin}${target.pathname}`,
+    query: [...target.searchParams],
+    headers,
+    body: toGet ? undefined : request.body,
+  };
+}
+
+function crossOrigin(status: number, target: string): ToolwireError {
+  return new ToolwireError(
+    'UPSTREAM_STATUS',
+    `The API answered ${status} redirecting to ${target}, another origin (scheme, host or port) than the provider's; toolwire follows redirects only within the same origin, so nothing was sent to ${target} and no credential left for it. If the API now lives there, set the provider's baseUrl to ${target}.`,
+  );
+}
+
+function tooManyRedirects(origin: string): ToolwireError {
+  return new ToolwireError(
+    'UPSTREAM_STATUS',
+    `The API at ${origin} redirected more than ${MAX_REDIRECTS} times; toolwire stops there. Check the tool's endpointPath and the provider's baseUrl (a redirect loop, or a path that needs a trailing slash).`,
+  );
 }
 
 function tooLarge(limit: number): ToolwireError {

@@ -1,3 +1,4 @@
+import { isConfigurationHeader } from '../redact.js';
 import type { ProviderRecord } from '../store/providers.js';
 import { isSecretStandIn, type Provider } from '../store/types.js';
 import type { ProviderInput } from './schemas.js';
@@ -66,14 +67,6 @@ function givesPayload(value: string | null | undefined): boolean {
   if (!givesSecret(value)) return false;
   const parsed = parsePayloadObject(value as string);
   return !parsed || !Object.values(parsed.values).some(isSecretStandIn);
-}
-
-const CONFIGURATION_HEADERS = new Set(['accept', 'accept-language', 'content-type', 'user-agent']);
-
-/** Headers that are configuration, not credentials (exported as they are, kept when the host moves). */
-export function isConfigurationHeader(name: string): boolean {
-  const lower = name.toLowerCase();
-  return CONFIGURATION_HEADERS.has(lower) || lower.endsWith('-version');
 }
 
 /** One line for the CLI and import reports: what was dropped and how to give it back. */

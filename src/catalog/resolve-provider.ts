@@ -1,3 +1,4 @@
+import { checkExtractionPath } from '../auth/dynamic/extract.js';
 import type { FieldIssue } from '../errors.js';
 import type { ProviderRecord } from '../store/providers.js';
 import type { Provider } from '../store/types.js';
@@ -99,6 +100,8 @@ export function checkProvider(p: ProviderRecord): FieldIssue[] {
     if (!p.dynamicAuthUrl) issues.push({ field: 'dynamicAuthUrl', message: 'is required when isDynamicAuth is true (the token endpoint)' });
     else if (!isHttpUrl(p.dynamicAuthUrl)) issues.push({ field: 'dynamicAuthUrl', message: `must be an absolute http(s) URL (got "${p.dynamicAuthUrl}")` });
   }
+  const pathProblem = checkExtractionPath(p.dynamicAuthTokenExtractionPath);
+  if (pathProblem) issues.push({ field: 'dynamicAuthTokenExtractionPath', message: pathProblem.replace(/^dynamicAuthTokenExtractionPath /, '') });
   if (p.dynamicAuthPayload && !parsePayloadObject(p.dynamicAuthPayload)) {
     issues.push({ field: 'dynamicAuthPayload', message: 'must be a JSON object written as a string (such as "{\\"client_id\\":\\"…\\"}") or a form string such as "a=b&c=d"' });
   }

@@ -1,4 +1,4 @@
-import { isCredentialHeaderName } from '../redact.js';
+import { isConfigurationHeader } from '../redact.js';
 import type { Parameter, Provider, Tool } from '../store/types.js';
 import { MASKED_VALUE, SECRET_PLACEHOLDER } from '../store/types.js';
 import { maskPayload } from './secret-merge.js';
@@ -6,7 +6,7 @@ import { maskPayload } from './secret-merge.js';
 /**
  * What leaves toolwire about providers and tools. Two views: the admin/CLI view (HandsAI's
  * response: no apiKeyValue, header and payload values masked as `generic_text`) and the export
- * view (SPEC §4: secrets replaced by `<YOUR_API_KEY>`, non-credential headers kept).
+ * view (SPEC §4: secrets replaced by `<YOUR_API_KEY>`, known configuration headers kept).
  */
 
 const maskAll = (map: Record<string, string>, mask: string) => Object.fromEntries(Object.keys(map).map((k) => [k, mask]));
@@ -81,9 +81,10 @@ function presentParameter(p: Parameter) {
   return out;
 }
 
+/** Known configuration headers (Accept, User-Agent, `*-Version`…) as they are; any other value is a secret. */
 function exportHeaders(headers: Record<string, string>): Record<string, string> | null {
   if (Object.keys(headers).length === 0) return null;
-  return Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, isCredentialHeaderName(k) ? SECRET_PLACEHOLDER : v]));
+  return Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, isConfigurationHeader(k) ? v : SECRET_PLACEHOLDER]));
 }
 
 export function exportProvider(p: Provider, tools: Tool[]) {

@@ -1,6 +1,7 @@
 import { probeToken } from '../auth/dynamic/index.js';
 import { createApp } from '../app.js';
 import { ToolwireError } from '../errors.js';
+import { createOutboundGuard } from '../outbound-policy.js';
 import type { Command } from './context.js';
 import { UsageError } from './context.js';
 import { providerCommand } from './registry-commands.js';
@@ -10,13 +11,15 @@ const providerTest: Command = async (ctx) => {
   const code = ctx.args[1];
   if (!code) throw new UsageError('Missing provider code.');
   const app = createApp(ctx.config);
+  // The same TOOLWIRE_BLOCK_PRIVATE check as the server's token fetches.
+  const outbound = ctx.config.blockPrivate ? createOutboundGuard() : null;
   try {
     const provider = app.catalog.getProvider(code);
     if (!provider.isDynamicAuth) {
       ctx.stdout(`Provider "${code}" uses static credentials (${provider.authenticationType}); there is no token to fetch. Use \`toolwire tool call\` to try one of its tools.\n`);
       return 0;
     }
-    const result = await probeToken(provider, { timeoutMs: ctx.config.timeoutMs, defaultTtlMs: ctx.config.tokenTtlSeconds * 1000 });
+    const result = await probeToken(provider, { timeoutMs: ctx.config.timeoutMs, defaultTtlMs: ctx.config.tokenTtlSeconds * 1000, dispatcher: outbound?.dispatcher });
     if (!result.ok) throw new ToolwireError('AUTH_FETCH', `Token test failed at step "${result.step}": ${result.message}`);
     ctx.stdout(
       `Token obtained for provider "${code}": ${result.preview}\n` +
@@ -25,6 +28,7 @@ const providerTest: Command = async (ctx) => {
     );
     return 0;
   } finally {
+    await outbound?.close();
     await app.close();
   }
 };

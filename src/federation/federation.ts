@@ -16,6 +16,8 @@ export interface FederationDeps {
   log: Log;
   /** The upstream timeout (TOOLWIRE_TIMEOUT_MS): the default for connecting and for each call. */
   timeoutMs: number;
+  /** The response cap (TOOLWIRE_MAX_RESPONSE_BYTES), for upstream MCP answers as for HTTP ones. */
+  maxResponseBytes: number;
 }
 
 /** How one upstream is doing, for logs, diagnostics and tests (never a secret). */
@@ -60,6 +62,7 @@ export class Federation implements ToolSource {
       healthIntervalMs: options.healthIntervalMs ?? 15_000,
       connectTimeoutMs: options.connectTimeoutMs ?? deps.timeoutMs,
       callTimeoutMs: options.callTimeoutMs ?? deps.timeoutMs,
+      maxResponseBytes: options.maxResponseBytes ?? deps.maxResponseBytes,
     };
   }
 

@@ -1,8 +1,10 @@
+import { Buffer } from 'node:buffer';
 import type { CallToolResult, Tool as McpTool } from '@modelcontextprotocol/sdk/types.js';
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import { describeError } from '../errors.js';
 import type { Redactor } from '../redact.js';
 import type { ToolEntry } from '../registry/types.js';
+import { tooLargeLimit } from './response-cap.js';
 import { federatedToolName } from './tool-names.js';
 import { describeUpstreamError } from './upstream-errors.js';
 import { UpstreamDownError, type UpstreamConnection } from './upstream-connection.js';
@@ -33,6 +35,40 @@ function isBinaryPayload(parent: Record<string, unknown>, key: string): boolean 
   return key === 'blob' && typeof parent.uri === 'string';
 }
 
+/** The first binary payload (image/audio `data`, resource `blob`) whose decoded bytes hold a secret, by kind. */
+export function binaryWithSecret(value: unknown, redact: Redactor): string | null {
+  if (Array.isArray(value)) {
+    for (const item of value) {
+      const found = binaryWithSecret(item, redact);
+      if (found) return found;
+    }
+    return null;
+  }
+  if (!value || typeof value !== 'object') return null;
+  const parent = value as Record<string, unknown>;
+  for (const [k, v] of Object.entries(parent)) {
+    if (typeof v === 'string' && isBinaryPayload(parent, k)) {
+      if (bytesHoldSecret(Buffer.from(v, 'base64'), redact)) return k === 'blob' ? 'a resource blob' : `${String(parent.type)} data`;
+    } else {
+      const found = binaryWithSecret(v, redact);
+      if (found) return found;
+    }
+  }
+  return null;
+}
+
+/** Bytes read as Latin-1 (byte for byte: any ASCII form of a secret) and as UTF-8 (a secret with other characters). */
+function bytesHoldSecret(bytes: Buffer, redact: Redactor): boolean {
+  const latin1 = bytes.toString('latin1');
+  if (redact(latin1) !== latin1) return true;
+  const utf8 = bytes.toString('utf8');
+  return redact(utf8) !== utf8;
+}
+
+function tooLargeText(toolName: string, code: string, limit: number): string {
+  return `Tool "${toolName}" failed: the upstream MCP server "${code}" answered with more than ${limit} bytes, over the response cap (TOOLWIRE_MAX_RESPONSE_BYTES); the answer was dropped. Ask for less (a filter, a smaller page or range), or raise TOOLWIRE_MAX_RESPONSE_BYTES.`;
+}
+
 /**
  * Masks secrets in every string of a result. Only real binary payloads (an image's or audio's
  * `data`, a resource's `blob`) are left whole; a `data` field anywhere else is masked like any text.
@@ -58,8 +94,20 @@ export function federatedEntry(connection: UpstreamConnection, tool: McpTool): T
     async invoke(args, context) {
       try {
         const result = await connection.callTool(tool.name, args, context.signal);
+        // The transports already drop a message over the cap unread; this is the rule itself, on the parsed result.
+        const limit = connection.maxResponseBytes;
+        if (Buffer.byteLength(JSON.stringify(result)) > limit) return errorResult(tooLargeText(definition.name, code, limit));
+        // Bytes cannot be masked without corrupting them: an image or blob holding a credential is withheld whole.
+        const binary = binaryWithSecret(result, redact);
+        if (binary) {
+          return errorResult(
+            `Tool "${definition.name}" failed: the binary answer (${binary}) of the upstream MCP server "${code}" contained a credential of this provider and was withheld.`,
+          );
+        }
         return redactDeep(result, redact) as CallToolResult;
       } catch (err) {
+        const limit = tooLargeLimit(err);
+        if (limit !== null) return errorResult(tooLargeText(definition.name, code, limit));
         if (err instanceof UpstreamDownError) {
           return errorResult(
             `The upstream MCP server "${code}" is not connected${err.reason ? ` (${err.reason})` : ''}; toolwire keeps reconnecting in the background. Try "${definition.name}" again shortly.`,

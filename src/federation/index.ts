@@ -11,7 +11,7 @@ export { federatedToolName } from './tool-names.js';
  * `App.close()` stops every connection and stdio process.
  */
 export function startFederation(app: App, options: FederationOptions = {}): Federation {
-  const federation = new Federation({ store: app.store, registry: app.registry, log: app.log, timeoutMs: app.config.timeoutMs }, options);
+  const federation = new Federation({ store: app.store, registry: app.registry, log: app.log, timeoutMs: app.config.timeoutMs, maxResponseBytes: app.config.maxResponseBytes }, options);
   app.registry.addSource(federation);
   app.onClose(() => federation.close());
   // Rebuild if a snapshot exists already; otherwise the first build includes the upstreams.

@@ -1,7 +1,7 @@
 import type { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import type { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { FetchLike, Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { UpstreamConfig } from './upstream-config.js';
 
 interface TransportClasses {
@@ -31,8 +31,28 @@ function loaded(): TransportClasses {
   return classes;
 }
 
+let upstreamFetch: FetchLike | null = null;
+
+/**
+ * The fetch every HTTP upstream connection starts from: the guarded one of TOOLWIRE_BLOCK_PRIVATE
+ * (SPEC §15), or null for the global fetch. Set by `createApp` (one app per process outside tests);
+ * returns the function that puts back what was there, for `App.close()`.
+ */
+export function setUpstreamFetch(fetch: FetchLike | null): () => void {
+  const previous = upstreamFetch;
+  upstreamFetch = fetch;
+  return () => {
+    if (upstreamFetch === fetch) upstreamFetch = previous;
+  };
+}
+
+/** What the connection lays over an HTTP transport's fetch: the response cap (see response-cap.ts). */
+export interface TransportHooks {
+  wrapFetch?: (base: FetchLike) => FetchLike;
+}
+
 /** A fresh SDK client transport for one connection attempt (after `loadTransports`). */
-export function createUpstreamTransport(config: UpstreamConfig, onStderr: (line: string) => void): Transport {
+export function createUpstreamTransport(config: UpstreamConfig, onStderr: (line: string) => void, hooks: TransportHooks = {}): Transport {
   const { Stdio, Sse, StreamableHttp } = loaded();
   if (config.protocol === 'stdio') {
     // The SDK adds only a minimal safe environment (PATH, HOME, …) to what we give: toolwire's own
@@ -53,8 +73,10 @@ export function createUpstreamTransport(config: UpstreamConfig, onStderr: (line:
   }
   const url = new URL(config.url ?? '');
   const requestInit: RequestInit = { headers: { ...config.headers } };
-  if (config.protocol === 'sse') return new Sse(url, { requestInit });
-  return new StreamableHttp(url, { requestInit, reconnectionOptions: { initialReconnectionDelay: 500, maxReconnectionDelay: 5000, reconnectionDelayGrowFactor: 2, maxRetries: 2 } });
+  const base = upstreamFetch ?? globalThis.fetch;
+  const fetch = hooks.wrapFetch ? hooks.wrapFetch(base) : base;
+  if (config.protocol === 'sse') return new Sse(url, { requestInit, fetch });
+  return new StreamableHttp(url, { requestInit, fetch, reconnectionOptions: { initialReconnectionDelay: 500, maxReconnectionDelay: 5000, reconnectionDelayGrowFactor: 2, maxRetries: 2 } });
 }
 
 /** The pid of a stdio upstream's process (diagnostics and tests), else null. */

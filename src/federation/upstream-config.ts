@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { providerSecrets } from '../auth/provider-secrets.js';
-import { createRedactor, isCredentialHeaderName, type Redactor } from '../redact.js';
+import { createRedactor, type Redactor } from '../redact.js';
 import type { Store } from '../store/index.js';
 import type { McpProtocol, Provider } from '../store/types.js';
 
@@ -32,15 +32,38 @@ export function upstreamCredential(provider: Provider, store: Store): string | n
   return store.vaults.tokenFor(provider.url, provider.protocol);
 }
 
+/** `scheme://user:password@` anywhere in a value: the userinfo of a URL (up to its last `@`, as URL parsers read it). */
+const URL_USERINFO = /[A-Za-z][A-Za-z0-9+.-]*:\/\/([^\s/?#]+)@/g;
+
+function decoded(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
 /**
- * Which env values of a stdio server are masked in what it answers: those named like a credential
- * (GITHUB_TOKEN, API_KEY…) and those that look like one (long, no spaces, letters and digits, not a
- * path or URL). Masking `true`, `info` or a directory would corrupt ordinary results. Every value is
- * still encrypted at rest and never logged.
+ * What to mask for the env of a stdio server: every value is a secret (a `DB_URL`, a short password,
+ * a passphrase with spaces), whatever its name or shape. Beside each whole value: each line of a
+ * multi-line one (stderr is read line by line), and for a URL with credentials its password and its
+ * `user:password` on their own, as written and percent-decoded (a driver's error may quote them).
+ * The redactor skips values under its minimum length (4 characters).
  */
-export function isSecretEnv(name: string, value: string): boolean {
-  if (isCredentialHeaderName(name)) return true;
-  return /^\S{12,}$/.test(value) && /[A-Za-z]/.test(value) && /\d/.test(value) && !value.startsWith('/') && !value.includes('://');
+export function envSecrets(env: Readonly<Record<string, string>>): string[] {
+  const secrets: string[] = [];
+  for (const value of Object.values(env)) {
+    secrets.push(value);
+    if (/[\r\n]/.test(value)) secrets.push(...value.split(/\r?\n|\r/).map((line) => line.trim()));
+    for (const match of value.matchAll(URL_USERINFO)) {
+      const userinfo = match[1] as string;
+      const colon = userinfo.indexOf(':');
+      if (colon < 0) continue;
+      const password = userinfo.slice(colon + 1);
+      secrets.push(userinfo, decoded(userinfo), password, decoded(password));
+    }
+  }
+  return secrets;
 }
 
 function bearer(credential: string): string {
@@ -60,7 +83,7 @@ export function resolveUpstream(provider: Provider, store: Store): UpstreamConfi
   const secrets = [
     credential,
     ...providerSecrets(provider),
-    ...Object.entries(env).filter(([name, value]) => isSecretEnv(name, value)).map(([, value]) => value),
+    ...envSecrets(env),
   ];
   const identity = JSON.stringify([provider.code, protocol, provider.url, provider.command, provider.args, env, headers]);
   return {

@@ -13,6 +13,7 @@ import { describeUpstreamError } from './upstream-errors.js';
 import type { Log } from '../log.js';
 import { Backoff } from './backoff.js';
 import { listAllTools } from './list-tools.js';
+import { boundedFetch, boundStdioReads } from './response-cap.js';
 import { createUpstreamTransport, loadTransports, transportPid } from './transports.js';
 import type { UpstreamConfig } from './upstream-config.js';
 
@@ -28,6 +29,8 @@ export interface ConnectionTimings {
   connectTimeoutMs: number;
   /** Limit for one forwarded tools/call. */
   callTimeoutMs: number;
+  /** The response cap (TOOLWIRE_MAX_RESPONSE_BYTES): no upstream message over it is held whole. */
+  maxResponseBytes: number;
 }
 
 /**
@@ -75,6 +78,11 @@ export class UpstreamConnection {
   /** Why it is not connected (secrets masked), or null. */
   get lastError(): string | null {
     return this.problem;
+  }
+
+  /** The response cap for this upstream's results (TOOLWIRE_MAX_RESPONSE_BYTES). */
+  get maxResponseBytes(): number {
+    return this.timings.maxResponseBytes;
   }
 
   /** The stdio server's process id while it runs. */
@@ -145,10 +153,19 @@ export class UpstreamConnection {
     if (this.current === 'closed') return this.firstAttemptDone();
     const generation = ++this.generation;
     const { redact, code } = this.config;
-    const transport = createUpstreamTransport(this.config, (line) => {
-      this.lastStderr = redact(line).slice(0, 300);
-      this.log.debug(`upstream "${code}" stderr: ${this.lastStderr}`);
-    });
+    const { maxResponseBytes } = this.timings;
+    const onDropped = (what: string) => this.log.warn(`upstream MCP server "${code}": ${what}`);
+    const transport = createUpstreamTransport(
+      this.config,
+      (line) => {
+        this.lastStderr = redact(line).slice(0, 300);
+        this.log.debug(`upstream "${code}" stderr: ${this.lastStderr}`);
+      },
+      { wrapFetch: (base) => boundedFetch(maxResponseBytes, onDropped, base) },
+    );
+    if (this.config.protocol === 'stdio' && !boundStdioReads(transport, maxResponseBytes, onDropped)) {
+      this.log.debug(`upstream "${code}": the SDK's stdio read buffer could not be bounded; its own 10 MB limit applies`);
+    }
     const client = new Client({ name: 'toolwire', version: '0.1.0' }, { capabilities: {} });
     // Before it is up, a failure rejects connect() or the listing with its real reason (the SDK
     // closes the client first); afterwards, a close is how an exited process or a dead stream shows.

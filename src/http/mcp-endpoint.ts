@@ -9,9 +9,12 @@ import type { Registry } from '../registry/registry.js';
 import { readJsonBody, sendJson } from './body.js';
 
 /** A JSON-RPC error answer for requests the transport never sees. */
-function rpcError(res: ServerResponse, status: number, code: number, message: string): void {
-  sendJson(res, status, { jsonrpc: '2.0', error: { code, message }, id: null });
+function rpcError(res: ServerResponse, status: number, code: number, message: string, headers: Record<string, string> = {}): void {
+  sendJson(res, status, { jsonrpc: '2.0', error: { code, message }, id: null }, headers);
 }
+
+/** Seconds a client is asked to wait when every session slot is busy. */
+const FULL_RETRY_AFTER_S = 5;
 
 /**
  * Whether a POST may take the tools/call fast path: exactly the headers the SDK transport would
@@ -44,6 +47,8 @@ interface Session {
   transport: StreamableHTTPServerTransport;
   server: Server;
   lastSeen: number;
+  /** Requests of this session still being answered (GET streams are listeners, not work). */
+  busy: number;
 }
 
 export interface McpEndpoint {
@@ -54,10 +59,27 @@ export interface McpEndpoint {
 
 /**
  * `/mcp` over Streamable HTTP with sessions: one SDK transport and server per session, an unknown
- * session id answered 404, DELETE ending a session, idle sessions reaped.
+ * session id answered 404, DELETE ending a session, idle sessions reaped. At most `maxSessions` are open
+ * (TOOLWIRE_MAX_SESSIONS): a new one closes the oldest idle session, or is answered 503 when all are busy,
+ * so a client looping on initialize cannot grow memory without bound.
  */
-export function createSessionEndpoint(newServer: () => Server, registry: Registry, log: Log, idleMs = 30 * 60_000): McpEndpoint {
+export function createSessionEndpoint(newServer: () => Server, registry: Registry, log: Log, idleMs = 30 * 60_000, maxSessions = 1000): McpEndpoint {
   const sessions = new Map<string, Session>();
+  /** Initializes under way: they hold a slot before their session id exists. */
+  let opening = 0;
+
+  /** Closes the least recently used session that has no request in progress; false when every one is busy. */
+  function evictOldestIdle(): boolean {
+    let oldest: [string, Session] | null = null;
+    for (const entry of sessions) {
+      if (entry[1].busy === 0 && (oldest === null || entry[1].lastSeen < oldest[1].lastSeen)) oldest = entry;
+    }
+    if (!oldest) return false;
+    sessions.delete(oldest[0]);
+    log.info(`closed the oldest idle session to make room for a new one (TOOLWIRE_MAX_SESSIONS=${maxSessions})`);
+    void oldest[1].transport.close().catch(() => {});
+    return true;
+  }
   const reaper = setInterval(() => {
     const cutoff = Date.now() - idleMs;
     for (const [id, session] of sessions) {
@@ -82,25 +104,55 @@ export function createSessionEndpoint(newServer: () => Server, registry: Registr
         const session = sessions.get(sessionId);
         if (!session) return rpcError(res, 404, -32001, 'Session not found: it ended or never existed. Initialize a new session.');
         session.lastSeen = Date.now();
+        if (req.method !== 'GET') {
+          session.busy++;
+          res.once('close', () => {
+            session.busy--;
+            session.lastSeen = Date.now();
+          });
+        }
         if (req.method === 'POST' && (await tryFastCall(registry, req, res, body, sessionId))) return;
         return session.transport.handleRequest(req, res, body);
       }
       if (req.method !== 'POST' || !isInitializeMessage(body)) {
         return rpcError(res, 400, -32000, 'Bad Request: no valid Mcp-Session-Id header; start with an initialize request.');
       }
-      const server = newServer();
-      const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
-        sessionIdGenerator: () => randomUUID(),
-        onsessioninitialized: (id) => {
-          sessions.set(id, { transport, server, lastSeen: Date.now() });
-        },
-      });
-      transport.onclose = () => {
-        if (transport.sessionId) sessions.delete(transport.sessionId);
-        void server.close().catch(() => {});
+      while (sessions.size + opening >= maxSessions) {
+        if (!evictOldestIdle()) {
+          log.warn(`refused a new session: ${maxSessions} are open and all busy (TOOLWIRE_MAX_SESSIONS)`);
+          return rpcError(
+            res,
+            503,
+            -32000,
+            `Too many open sessions: all ${maxSessions} allowed (TOOLWIRE_MAX_SESSIONS) are busy. Retry in ${FULL_RETRY_AFTER_S} seconds, or end sessions you no longer use (DELETE /mcp).`,
+            { 'retry-after': String(FULL_RETRY_AFTER_S) },
+          );
+        }
+      }
+      opening++;
+      let reserved = true;
+      const release = () => {
+        if (reserved) opening--;
+        reserved = false;
       };
-      await server.connect(transport);
-      await transport.handleRequest(req, res, body);
+      try {
+        const server = newServer();
+        const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
+          sessionIdGenerator: () => randomUUID(),
+          onsessioninitialized: (id) => {
+            release();
+            sessions.set(id, { transport, server, lastSeen: Date.now(), busy: 0 });
+          },
+        });
+        transport.onclose = () => {
+          if (transport.sessionId && sessions.get(transport.sessionId)?.transport === transport) sessions.delete(transport.sessionId);
+          void server.close().catch(() => {});
+        };
+        await server.connect(transport);
+        await transport.handleRequest(req, res, body);
+      } finally {
+        release();
+      }
     },
     sessionCount: () => sessions.size,
     async close() {

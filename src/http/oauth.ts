@@ -6,7 +6,8 @@ import type { Log } from '../log.js';
  * found through its authorization-server (or OpenID) metadata. The static token stays valid beside.
  */
 export interface JwtVerifier {
-  verify(token: string): Promise<boolean>;
+  /** True only for a JWT from the issuer, meant for `audience` (RFC 8707), with an `exp` still ahead. */
+  verify(token: string, audience: string): Promise<boolean>;
   issuer: string;
 }
 
@@ -27,15 +28,20 @@ async function discoverJwksUri(issuer: string): Promise<string> {
   return `${base}/.well-known/jwks.json`;
 }
 
-export function createJwtVerifier(issuer: string, audience: string | null, log: Log): JwtVerifier {
+/**
+ * Every token must name an audience and expire: a token the same issuer minted for another API, or
+ * one that never expires, is refused (issue 10, M4). The caller picks the audience: the configured
+ * TOOLWIRE_OAUTH_AUDIENCE, else this server's resource URL.
+ */
+export function createJwtVerifier(issuer: string, log: Log): JwtVerifier {
   let keys: Promise<JWTVerifyGetKey> | null = null;
   return {
     issuer,
-    async verify(token) {
+    async verify(token, audience) {
       if (!looksLikeJwt(token)) return false;
       keys ??= discoverJwksUri(issuer).then((uri) => createRemoteJWKSet(new URL(uri)));
       try {
-        await jwtVerify(token, await keys, { issuer, ...(audience ? { audience } : {}) });
+        await jwtVerify(token, await keys, { issuer, audience, requiredClaims: ['exp'] });
         return true;
       } catch (err) {
         log.debug(`a client JWT was refused: ${(err as Error).message}`);

@@ -13,6 +13,8 @@ export interface ServeHttpFlags {
   noAuth: boolean;
 }
 
+const isWildcard = (host: string) => ['0.0.0.0', '::', '[::]'].includes(host);
+
 /** `serve --http`: checks the flags, starts, prints how to connect, and stops gracefully on a signal. */
 export async function serveHttp(ctx: CommandContext, app: App, flags: ServeHttpFlags, extraRoutes: ExtraRoute[] = []): Promise<number> {
   const port = Number(flags.port);
@@ -31,6 +33,10 @@ export async function serveHttp(ctx: CommandContext, app: App, flags: ServeHttpF
     [
       `toolwire is serving ${app.registry.current().definitions.length} tool(s) over Streamable HTTP${flags.stateless ? ' (stateless)' : ''}.`,
       `MCP URL:      ${running.url}`,
+      ctx.config.publicUrl ? `Public URL:   ${ctx.config.publicUrl}/mcp (TOOLWIRE_PUBLIC_URL)` : '',
+      isWildcard(flags.host) && !ctx.config.publicUrl && ctx.config.allowedHosts.length === 0
+        ? 'Host names:   only this machine\'s addresses and localhost are answered; add the names clients use to TOOLWIRE_ALLOWED_HOSTS.'
+        : '',
       flags.noAuth ? 'Client auth:  off for /mcp (--no-auth); /admin still needs the token.' : '',
       `Bearer token: ${token}${created ? ` (new; kept in ${tokenFilePath(ctx.config.dbPath)})` : ''}`,
       `Admin API:    ${running.url.replace(/\/mcp$/, '/admin')}`,

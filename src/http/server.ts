@@ -3,7 +3,7 @@ import { handleAdmin } from '../admin/router.js';
 import type { App } from '../app.js';
 import { createMcpServer } from '../mcp/server.js';
 import { sendJson } from './body.js';
-import { bearerMatches, hostProblem, originProblem, presentedBearer, type GuardOptions } from './guards.js';
+import { bearerMatches, hostAllowList, hostProblem, originProblem, presentedBearer, type GuardOptions } from './guards.js';
 import { createJwtVerifier, protectedResourceMetadata } from './oauth.js';
 import { createSessionEndpoint, createStatelessEndpoint, type McpEndpoint } from './mcp-endpoint.js';
 
@@ -43,32 +43,45 @@ const METADATA_PATH = '/.well-known/oauth-protected-resource';
 
 export async function startHttpServer(app: App, options: HttpOptions, extraRoutes: ExtraRoute[] = []): Promise<RunningHttp> {
   const newServer = () => createMcpServer(app.registry, { pageSize: app.config.pageSize });
-  const endpoint = options.stateless ? createStatelessEndpoint(newServer, app.registry) : createSessionEndpoint(newServer, app.registry, app.log);
-  const guard: GuardOptions = { bindHost: options.host, port: options.port, allowedOrigins: app.config.allowedOrigins };
-  const { oauthIssuer, oauthAudience } = app.config;
-  const jwt = oauthIssuer ? createJwtVerifier(oauthIssuer, oauthAudience, app.log) : null;
-  const origin = (req: IncomingMessage) => `http://${req.headers.host ?? `${options.host}:${guard.port}`}`;
-  const metadataUrl = (req: IncomingMessage) => (jwt ? `${origin(req)}${METADATA_PATH}` : null);
+  const endpoint = options.stateless ? createStatelessEndpoint(newServer, app.registry) : createSessionEndpoint(newServer, app.registry, app.log, undefined, app.config.maxSessions);
+  const { oauthIssuer, oauthAudience, publicUrl, allowedHosts } = app.config;
+  // `hosts` is filled in once the port is known (port 0 picks one at listen).
+  const guard: GuardOptions = { bindHost: options.host, port: options.port, allowedOrigins: app.config.allowedOrigins, hosts: { exact: new Set(), anyPort: new Set() }, publicOrigin: publicUrl ? new URL(publicUrl).origin : null };
+  const jwt = oauthIssuer ? createJwtVerifier(oauthIssuer, app.log) : null;
+  /**
+   * This server's base URL as the client sees it: TOOLWIRE_PUBLIC_URL, else the request's Host — only
+   * ever called after that Host passed the exact check, so an attacker's name is never reflected.
+   */
+  const base = (req: IncomingMessage) => publicUrl ?? `http://${(req.headers.host as string).toLowerCase()}`;
+  /** The RFC 9728 resource (this server's /mcp URL), also the default JWT audience (RFC 8707). */
+  const resource = (req: IncomingMessage) => `${base(req)}/mcp`;
+  const metadataUrl = (req: IncomingMessage) => (jwt ? `${base(req)}${METADATA_PATH}` : null);
 
-  /** The static token always; a JWT from the configured issuer too, on /mcp (admin stays static-token only). */
+  /** The static token always; a JWT from the configured issuer, for this server's audience, too, on /mcp (admin stays static-token only). */
   async function mcpClientAllowed(req: IncomingMessage): Promise<boolean> {
     if (options.noAuth || bearerMatches(req, options.token)) return true;
     const presented = presentedBearer(req);
-    return jwt !== null && presented !== null && (await jwt.verify(presented));
+    return jwt !== null && presented !== null && (await jwt.verify(presented, oauthAudience ?? resource(req)));
+  }
+
+  /** Load balancers get `ok`; counts are for the token holder only (issue 10: /health said too much to anyone). */
+  function health(req: IncomingMessage, res: ServerResponse): void {
+    const trusted = hostProblem(req, guard) === null && bearerMatches(req, options.token);
+    sendJson(res, 200, trusted ? { status: 'ok', tools: app.registry.current().definitions.length } : { status: 'ok' });
   }
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0] as string;
-    if (path === '/health') return sendJson(res, 200, { status: 'ok', tools: app.registry.current().definitions.length });
-    if (jwt && (path === METADATA_PATH || path === `${METADATA_PATH}/mcp`)) {
-      return sendJson(res, 200, protectedResourceMetadata(`${origin(req)}/mcp`, jwt.issuer));
-    }
-    const problem = hostProblem(req, guard) ?? originProblem(req, guard);
+    if (path === '/health') return health(req, res);
+    const isMetadata = jwt !== null && (path === METADATA_PATH || path === `${METADATA_PATH}/mcp`);
     const isMcp = path === '/mcp';
     const isAdmin = path === '/admin' || path.startsWith('/admin/');
     const extra = extraRoutes.find((r) => path === r.prefix || path.startsWith(`${r.prefix}/`));
-    if (!isMcp && !isAdmin && !extra) return sendJson(res, 404, { error: 'not_found', message: `No route ${path}. The MCP endpoint is /mcp.` });
+    if (!isMetadata && !isMcp && !isAdmin && !extra) return sendJson(res, 404, { error: 'not_found', message: `No route ${path}. The MCP endpoint is /mcp.` });
+    const problem = hostProblem(req, guard) ?? (isMetadata ? null : originProblem(req, guard));
     if (problem) return sendJson(res, 403, { error: 'forbidden', message: `Forbidden: ${problem}.` });
+    // Public metadata (any Origin may read it), but its resource is this server's, never a reflected Host.
+    if (isMetadata && jwt) return sendJson(res, 200, protectedResourceMetadata(resource(req), jwt.issuer));
     if (isMcp) {
       if (!(await mcpClientAllowed(req))) return unauthorized(res, metadataUrl(req));
       return endpoint.handle(req, res);
@@ -104,6 +117,7 @@ export async function startHttpServer(app: App, options: HttpOptions, extraRoute
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
   guard.port = port;
+  guard.hosts = hostAllowList({ bindHost: options.host, port, publicUrl, allowedHosts });
   const shownHost = options.host.includes(':') ? `[${options.host}]` : options.host;
   return {
     server,

@@ -5,7 +5,7 @@ import type { Provider, Tool } from '../store/types.js';
 import { annotationsFor, buildInputSchema } from './input-schema.js';
 import { metaToolEntries, type MetaOperation } from './meta-tools.js';
 import type { RegistrySnapshot, ToolEntry } from './types.js';
-import { createValidatorFactory } from './validate-args.js';
+import { createValidatorFactory, type ArgumentValidator, type ValidatorFactory } from './validate-args.js';
 
 /** Contributes tools that are not plain HTTP tools (meta mode, upstream MCP servers). */
 export interface ToolSource {
@@ -24,27 +24,50 @@ export function toolDefinition(tool: Tool): McpTool {
   return definition;
 }
 
-/** Reads the store once and compiles every enabled tool of every enabled provider. */
-export function buildSnapshot(store: Store, deps: HttpToolDeps, sources: readonly ToolSource[], warn: (message: string) => void = () => {}): RegistrySnapshot {
+/**
+ * What a rebuild can reuse from the last one: per tool (by id and revision) its row, definition and
+ * validator; per provider (by its whole content) its runtime; per tool, its entry while neither changed.
+ * A small write then costs the changed tools, not all of them.
+ */
+export interface BuildCache {
+  readonly validators: ValidatorFactory;
+  readonly tools: Map<number, { revision: number; tool: Tool; definition: McpTool; validate: ArgumentValidator }>;
+  readonly runtimes: Map<number, { fingerprint: string; runtime: ProviderRuntime }>;
+  readonly entries: Map<number, { runtime: ProviderRuntime; definition: McpTool; entry: ToolEntry }>;
+}
+
+export function createBuildCache(): BuildCache {
+  return { validators: createValidatorFactory(), tools: new Map(), runtimes: new Map(), entries: new Map() };
+}
+
+/** Reads the store once (a consistent snapshot) and compiles what changed since the cache was filled. */
+export function buildSnapshot(
+  store: Store,
+  deps: HttpToolDeps,
+  sources: readonly ToolSource[],
+  warn: (message: string) => void = () => {},
+  cache: BuildCache = createBuildCache(),
+): RegistrySnapshot {
   const { version, providers, tools } = store.read(() => ({
     version: store.registryVersion(),
     providers: store.providers.list(),
-    tools: store.tools.list(),
+    tools: readTools(store, cache),
   }));
-  const validatorFor = createValidatorFactory();
   const runtimes = new Map<number, ProviderRuntime>();
   const metaOperations = new Map<number, MetaOperation[]>();
   for (const provider of providers) {
     if (!provider.enabled || provider.kind !== 'http') continue;
-    runtimes.set(provider.id, providerRuntime(provider));
+    runtimes.set(provider.id, runtimeFor(provider, cache));
     if (provider.toolMode === 'meta') metaOperations.set(provider.id, []);
   }
+  for (const id of cache.runtimes.keys()) if (!runtimes.has(id)) cache.runtimes.delete(id);
   const entries = new Map<string, ToolEntry>();
+  const live = new Set<number>();
   for (const tool of tools) {
     const runtime = runtimes.get(tool.providerId);
     if (!runtime || !tool.enabled) continue;
-    const definition = toolDefinition(tool);
-    const entry = httpToolEntry(tool, runtime, definition, validatorFor(definition.inputSchema), deps);
+    const entry = entryFor(tool, runtime, deps, cache);
+    live.add(tool.id);
     const meta = metaOperations.get(tool.providerId);
     if (meta) meta.push({ tool, entry });
     else entries.set(tool.code, entry);
@@ -63,7 +86,51 @@ export function buildSnapshot(store: Store, deps: HttpToolDeps, sources: readonl
       entries.set(entry.definition.name, entry);
     }
   }
+  for (const id of cache.entries.keys()) if (!live.has(id)) cache.entries.delete(id);
   const definitions: McpTool[] = [];
   for (const entry of entries.values()) if (!entry.unlisted) definitions.push(entry.definition);
   return { version, entries, definitions };
+}
+
+/** Every tool row, parsing only those whose revision the cache has not seen; forgets tools that are gone. */
+function readTools(store: Store, cache: BuildCache): Tool[] {
+  const stamps = store.tools.stamps();
+  const stale = stamps.filter((s) => cache.tools.get(s.id)?.revision !== s.revision);
+  // Many changes (the first build, a big import): one scan beats a lookup per row.
+  const fresh = stale.length > 64 ? new Map(store.tools.list().map((t) => [t.id, t])) : null;
+  for (const { id, revision } of stale) {
+    const tool = fresh ? fresh.get(id) : store.tools.findById(id);
+    if (!tool) continue;
+    const old = cache.tools.get(id);
+    if (old) cache.validators.release(old.definition.inputSchema);
+    const definition = toolDefinition(tool);
+    cache.tools.set(id, { revision, tool, definition, validate: cache.validators(definition.inputSchema) });
+  }
+  const present = new Set(stamps.map((s) => s.id));
+  for (const [id, old] of cache.tools) {
+    if (present.has(id)) continue;
+    cache.validators.release(old.definition.inputSchema);
+    cache.tools.delete(id);
+  }
+  return stamps.map((s) => cache.tools.get(s.id)?.tool).filter((t): t is Tool => t !== undefined);
+}
+
+/** A provider's runtime (its secrets' redactor), reused while the provider is unchanged. */
+function runtimeFor(provider: Provider, cache: BuildCache): ProviderRuntime {
+  const fingerprint = JSON.stringify(provider);
+  const cached = cache.runtimes.get(provider.id);
+  if (cached?.fingerprint === fingerprint) return cached.runtime;
+  const runtime = providerRuntime(provider);
+  cache.runtimes.set(provider.id, { fingerprint, runtime });
+  return runtime;
+}
+
+/** A tool's entry, reused while neither the tool nor its provider changed (it keeps its request plan). */
+function entryFor(tool: Tool, runtime: ProviderRuntime, deps: HttpToolDeps, cache: BuildCache): ToolEntry {
+  const compiled = cache.tools.get(tool.id)!;
+  const cached = cache.entries.get(tool.id);
+  if (cached && cached.runtime === runtime && cached.definition === compiled.definition) return cached.entry;
+  const entry = httpToolEntry(tool, runtime, compiled.definition, compiled.validate, deps);
+  cache.entries.set(tool.id, { runtime, definition: compiled.definition, entry });
+  return entry;
 }

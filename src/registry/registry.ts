@@ -1,6 +1,6 @@
 import type { HttpToolDeps } from '../call/http-tool.js';
 import type { Store } from '../store/index.js';
-import { buildSnapshot, type ToolSource } from './build.js';
+import { buildSnapshot, createBuildCache, type ToolSource } from './build.js';
 import type { RegistrySnapshot } from './types.js';
 
 export type Logger = { warn(message: string): void; debug(message: string): void };
@@ -17,6 +17,8 @@ export class Registry {
   private readonly listeners = new Set<() => void>();
   private timer: NodeJS.Timeout | null = null;
   private lastDataVersion: number;
+  /** What the next rebuild may reuse: only changed tools are read and compiled again. */
+  private readonly cache = createBuildCache();
   /** The problem last logged by the watcher, so a lasting one is said once, not every tick. */
   private lastWatchProblem: string | null = null;
 
@@ -30,7 +32,7 @@ export class Registry {
   }
 
   current(): RegistrySnapshot {
-    this.snapshot ??= buildSnapshot(this.store, this.deps, this.sources, (message) => this.logger?.warn(message));
+    this.snapshot ??= buildSnapshot(this.store, this.deps, this.sources, (message) => this.logger?.warn(message), this.cache);
     return this.snapshot;
   }
 
@@ -52,7 +54,7 @@ export class Registry {
     if (this.snapshot === null) return false;
     const version = this.store.registryVersion();
     if (!force && version === this.snapshot.version) return false;
-    this.snapshot = buildSnapshot(this.store, this.deps, this.sources, (message) => this.logger?.warn(message));
+    this.snapshot = buildSnapshot(this.store, this.deps, this.sources, (message) => this.logger?.warn(message), this.cache);
     for (const listener of this.listeners) {
       try {
         listener();

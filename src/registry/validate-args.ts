@@ -4,11 +4,17 @@ import type { JsonSchema } from '../store/types.js';
 /** Argument validation against a tool's inputSchema: compiled on first use, then reused. */
 export type ArgumentValidator = (args: Record<string, unknown>) => string | null;
 
-export function createValidatorFactory(): (schema: JsonSchema) => ArgumentValidator {
-  // One Ajv per registry build: validators of a replaced registry are released with it. Made on the
-  // first call, not at start: a server with 10,000 tools lists them before it validates anything.
+export interface ValidatorFactory {
+  (schema: JsonSchema): ArgumentValidator;
+  /** Forgets a schema's compiled validator (its tool changed or left), so a long-lived registry does not grow. */
+  release(schema: JsonSchema): void;
+}
+
+export function createValidatorFactory(): ValidatorFactory {
+  // One Ajv for the registry's life; the Ajv is made on the first call, not at start: a server with
+  // 10,000 tools lists them before it validates anything.
   let ajv: Ajv | null = null;
-  return (schema) => {
+  const factory = (schema: JsonSchema): ArgumentValidator => {
     let compiled: ValidateFunction | null = null;
     return (args) => {
       ajv ??= new Ajv({ allErrors: true, strict: false, validateFormats: false });
@@ -16,6 +22,10 @@ export function createValidatorFactory(): (schema: JsonSchema) => ArgumentValida
       return compiled(args) ? null : describe(compiled.errors ?? []);
     };
   };
+  factory.release = (schema: JsonSchema) => {
+    ajv?.removeSchema(schema);
+  };
+  return factory;
 }
 
 function describe(errors: ErrorObject[]): string {

@@ -1,26 +1,25 @@
 import BetterSqlite3 from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { MIGRATIONS } from './migrations.js';
-import { createSecretBox, type SecretBox } from './secret-box.js';
+import { openKeyring } from './key-rotation.js';
+import type { Keyring } from './secret-box.js';
 
 export type Sqlite = BetterSqlite3.Database;
 
 /** An open database with its secret box; the key has been checked against the stored check value. */
 export interface OpenDatabase {
   sqlite: Sqlite;
-  box: SecretBox;
+  /** The master key, and the key it was rotated to or from (key-rotation.ts). */
+  box: Keyring;
   path: string;
   close(): void;
 }
 
-const KEY_CHECK_PLAINTEXT = 'toolwire-key-check';
-
-/** Thrown when the master key cannot decrypt this database's check value. */
-export class WrongKeyError extends Error {}
+export { WrongKeyError } from './key-rotation.js';
 
 export function openDatabase(path: string, key: Buffer): OpenDatabase {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  if (path !== ':memory:') createPrivately(path);
   const sqlite = new BetterSqlite3(path);
   try {
     sqlite.pragma('journal_mode = WAL');
@@ -28,12 +27,25 @@ export function openDatabase(path: string, key: Buffer): OpenDatabase {
     sqlite.pragma('busy_timeout = 5000');
     sqlite.pragma('synchronous = NORMAL');
     migrate(sqlite);
-    const box = createSecretBox(key);
-    checkKey(sqlite, box);
+    const box = openKeyring(sqlite, key);
     return { sqlite, box, path, close: () => sqlite.close() };
   } catch (err) {
     sqlite.close();
     throw err;
+  }
+}
+
+/**
+ * Makes the database file 0600 (its folder 0700 when toolwire creates it) before SQLite opens it:
+ * SQLite would create it 0644, and it gives the -wal and -shm files the database file's mode.
+ * An existing file keeps the mode its owner chose.
+ */
+function createPrivately(path: string): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  try {
+    writeFileSync(path, '', { mode: 0o600, flag: 'wx' });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
   }
 }
 
@@ -45,20 +57,4 @@ function migrate(sqlite: Sqlite): void {
       sqlite.pragma(`user_version = ${version + 1}`);
     }).immediate();
   }
-}
-
-/** Stores a check value on first use; afterwards a key that cannot decrypt it is refused. */
-function checkKey(sqlite: Sqlite, box: SecretBox): void {
-  const row = sqlite.prepare(`SELECT value FROM meta WHERE key = 'key_check'`).get() as { value: string } | undefined;
-  if (!row) {
-    sqlite.prepare(`INSERT OR IGNORE INTO meta (key, value) VALUES ('key_check', ?)`).run(box.encrypt(KEY_CHECK_PLAINTEXT));
-    return;
-  }
-  let plain: string;
-  try {
-    plain = box.decrypt(row.value);
-  } catch {
-    throw new WrongKeyError('wrong key');
-  }
-  if (plain !== KEY_CHECK_PLAINTEXT) throw new WrongKeyError('wrong key');
 }

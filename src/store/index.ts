@@ -91,14 +91,15 @@ const SQLITE_PROBLEMS: Record<string, string> = {
 
 /**
  * A SQLite failure as a STORAGE error a user can act on (what happened, that nothing was written, the
- * fix); null for anything that is not a SQLite error. Every write is one transaction, so nothing was.
+ * fix); null for anything that is not one of the SQLite failures a user can act on. Every write is one transaction, so nothing was.
  */
 export function storageError(err: unknown, path: string): ToolwireError | null {
   if (!(err instanceof Error) || err.name !== 'SqliteError') return null;
   const code = String((err as { code?: unknown }).code ?? '');
   const base = Object.keys(SQLITE_PROBLEMS).find((k) => code === k || code.startsWith(`${k}_`));
-  const why = base ? SQLITE_PROBLEMS[base] : `SQLite said: ${err.message}`;
-  return new ToolwireError('STORAGE', `The database ${path} could not take the change (${code || 'SQLite error'}): ${why}. Nothing was written.`);
+  // Anything else (a schema error, a bug) stays an internal error: its text is for the log, not the client.
+  if (!base) return null;
+  return new ToolwireError('STORAGE', `The database ${path} could not take the change (${code}): ${SQLITE_PROBLEMS[base]}. Nothing was written.`);
 }
 
 export { WrongKeyError } from './db.js';

@@ -10,29 +10,120 @@ export interface SecretBox {
   decrypt(sealed: string): string;
 }
 
+/**
+ * A secret box holding several keys (SPEC §15, key rotation): new values are sealed with the primary
+ * key, values are opened with whichever key fits. A server started before `toolwire key rotate` keeps
+ * its old key and learns the new one from the database (see key-rotation.ts), so it serves on.
+ */
+export interface Keyring extends SecretBox {
+  /** The key new values are sealed with. */
+  primary(): Buffer;
+  /** Every key held, primary first. */
+  keys(): readonly Buffer[];
+  /** Adds a key (decrypt-only unless promoted); false when it was already held. */
+  add(key: Buffer): boolean;
+  /** Adds the key if needed and seals new values with it from now on. */
+  promote(key: Buffer): void;
+  /** Opens with any key held, or null; never asks the database for keys. */
+  tryOpen(sealed: string): string | null;
+  /** Asks the database for keys it may have learned (a rotation by another process); true when something changed. */
+  refresh(): boolean;
+}
+
+/** How a keyring follows the database: run before each seal, and when no key held opens a value. */
+export interface KeyringHooks {
+  beforeSeal?: () => void;
+  sync?: () => boolean;
+}
+
 const PREFIX = 'v1:';
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 
-export function createSecretBox(key: Buffer): SecretBox {
+function checkKeyLength(key: Buffer): void {
   if (key.length !== 32) throw new Error('The master key must be 32 bytes.');
-  return {
+}
+
+/** Seals one value with one key. */
+export function sealWith(key: Buffer, plaintext: string): string {
+  checkKeyLength(key);
+  const iv = randomBytes(IV_BYTES);
+  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
+  return PREFIX + Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64');
+}
+
+/** Opens one value with one key; throws when the key is wrong or the value was tampered with. */
+export function openWith(key: Buffer, sealed: string): string {
+  if (!sealed.startsWith(PREFIX)) throw new Error('Unknown secret format.');
+  const raw = Buffer.from(sealed.slice(PREFIX.length), 'base64');
+  if (raw.length < IV_BYTES + TAG_BYTES) throw new Error('Unknown secret format.');
+  const iv = raw.subarray(0, IV_BYTES);
+  const tag = raw.subarray(IV_BYTES, IV_BYTES + TAG_BYTES);
+  const decipher = createDecipheriv('aes-256-gcm', key, iv);
+  decipher.setAuthTag(tag);
+  return Buffer.concat([decipher.update(raw.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]).toString('utf8');
+}
+
+/** Whether a string has the shape of a sealed value (cheap test before trying keys). */
+export function looksSealed(value: unknown): value is string {
+  return typeof value === 'string' && value.startsWith(PREFIX) && value.length >= PREFIX.length + 40;
+}
+
+export function createKeyring(primary: Buffer, hooks: KeyringHooks = {}): Keyring {
+  checkKeyLength(primary);
+  // Primary first: the key that opens nearly every value is tried first.
+  const held: Buffer[] = [Buffer.from(primary)];
+  const tryOpen = (sealed: string): string | null => {
+    if (!sealed.startsWith(PREFIX)) throw new Error('Unknown secret format.');
+    for (const key of held) {
+      try {
+        return openWith(key, sealed);
+      } catch {
+        // another key may fit
+      }
+    }
+    return null;
+  };
+  const ring: Keyring = {
+    primary: () => held[0] as Buffer,
+    keys: () => held,
+    add(key) {
+      checkKeyLength(key);
+      if (held.some((k) => k.equals(key))) return false;
+      held.push(Buffer.from(key));
+      return true;
+    },
+    promote(key) {
+      checkKeyLength(key);
+      const at = held.findIndex((k) => k.equals(key));
+      if (at === 0) return;
+      if (at > 0) held.splice(at, 1);
+      held.unshift(Buffer.from(key));
+    },
+    tryOpen,
+    refresh: () => hooks.sync?.() ?? false,
     encrypt(plaintext) {
-      const iv = randomBytes(IV_BYTES);
-      const cipher = createCipheriv('aes-256-gcm', key, iv);
-      const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-      return PREFIX + Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64');
+      hooks.beforeSeal?.();
+      return sealWith(held[0] as Buffer, plaintext);
     },
     decrypt(sealed) {
-      if (!sealed.startsWith(PREFIX)) throw new Error('Unknown secret format.');
-      const raw = Buffer.from(sealed.slice(PREFIX.length), 'base64');
-      const iv = raw.subarray(0, IV_BYTES);
-      const tag = raw.subarray(IV_BYTES, IV_BYTES + TAG_BYTES);
-      const decipher = createDecipheriv('aes-256-gcm', key, iv);
-      decipher.setAuthTag(tag);
-      return Buffer.concat([decipher.update(raw.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]).toString('utf8');
+      const plain = tryOpen(sealed);
+      if (plain !== null) return plain;
+      // Sealed with a key this process does not hold yet: another process may have rotated the key.
+      if (ring.refresh()) {
+        const again = tryOpen(sealed);
+        if (again !== null) return again;
+      }
+      throw new Error('No master key held opens this secret (wrong key, or the value was tampered with).');
     },
   };
+  return ring;
+}
+
+/** A keyring with one key and no database behind it. */
+export function createSecretBox(key: Buffer): Keyring {
+  return createKeyring(key);
 }
 
 /** Parses a 32-byte key given as base64 or hex; returns null when it is neither. */

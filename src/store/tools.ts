@@ -44,7 +44,13 @@ export class ToolRepository {
         body_payload_template = @body_payload_template, enabled = @enabled, is_exportable = @is_exportable,
         parameters = @parameters, output_schema = @output_schema, updated_at = @now WHERE id = @id`),
       remove: db.prepare('DELETE FROM tools WHERE id = ?'),
+      stamps: db.prepare('SELECT id, revision FROM tools ORDER BY id'),
     };
+  }
+
+  /** Each tool's id and revision (bumped on every change of its row): what changed, without parsing any row. */
+  stamps(): Array<{ id: number; revision: number }> {
+    return this.statements.stamps.all() as Array<{ id: number; revision: number }>;
   }
 
   list(): Tool[] {

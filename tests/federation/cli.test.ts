@@ -80,9 +80,9 @@ describe('toolwire CLI with upstream MCP servers', () => {
   });
 
   it('serve --http re-exports both upstreams to an MCP client, masks their secrets, and stops the stdio server on SIGTERM', async () => {
-    const server = await startServer([], { ...env, TOOLWIRE_TOKEN: 'client-token-for-e2e', TOOLWIRE_LOG_LEVEL: 'debug' });
+    const server = await startServer([], { ...env, TOOLWIRE_TOKEN: 'client-token-for-e2e-0123456789abcdef', TOOLWIRE_LOG_LEVEL: 'debug' });
     const client = new Client({ name: 'e2e', version: '1' });
-    await client.connect(new StreamableHTTPClientTransport(new URL(server.url), { requestInit: { headers: { Authorization: 'Bearer client-token-for-e2e' } } }));
+    await client.connect(new StreamableHTTPClientTransport(new URL(server.url), { requestInit: { headers: { Authorization: 'Bearer client-token-for-e2e-0123456789abcdef' } } }));
     try {
       await expect
         .poll(async () => (await client.listTools()).tools.map((t) => t.name), POLL)

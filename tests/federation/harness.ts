@@ -19,9 +19,10 @@ export interface FederatedApp {
   logs: string[];
 }
 
-export function federatedApp(): FederatedApp {
+/** `env`: more variables for the app's configuration (TOOLWIRE_MAX_RESPONSE_BYTES…). */
+export function federatedApp(env: Record<string, string> = {}): FederatedApp {
   const logs: string[] = [];
-  const app = createApp(loadConfig(testEnv(tempDir())), createLog('debug', (line) => logs.push(line)));
+  const app = createApp(loadConfig(testEnv(tempDir(), env)), createLog('debug', (line) => logs.push(line)));
   const federation = startFederation(app, FAST);
   return { app, federation, logs };
 }

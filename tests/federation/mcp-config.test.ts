@@ -7,7 +7,7 @@ import { POLL } from './harness.js';
 import { startMcpUpstream, type McpUpstream } from './upstream-mcp.js';
 
 /** The flow end to end: servers registered through mcp_config and vaults are federated at once. */
-const TOKEN = 'client-token-mcp-config';
+const TOKEN = 'client-token-mcp-config-0123456789abcdef';
 let upstream: McpUpstream;
 let server: RunningServer;
 

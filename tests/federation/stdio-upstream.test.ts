@@ -129,16 +129,17 @@ describe('an upstream MCP server over stdio', () => {
     expect(changes()).toBe(changesBefore);
   });
 
-  it('masks credential-like env values wherever they appear (a "data" field too), not ordinary words', async () => {
+  it('masks every env value of 4 characters or more wherever it appears (a "data" field too), not shorter ones', async () => {
     fed = federatedApp();
     const { client, names } = await listeningClient(fed.app);
     fed.app.catalog.createProvider({
       name: 'Fixture', code: 'fs', kind: 'mcp', command: process.execPath, args: [STDIO_FIXTURE],
-      env: { FIXTURE_SECRET: ENV_SECRET, FIXTURE_LEVEL: 'info', DEBUG: 'true' },
+      env: { FIXTURE_SECRET: ENV_SECRET, FIXTURE_LEVEL: 'on', DEBUG: 'true' },
     }, CLI_RULES);
     await expect.poll(names, POLL).toContain('fs__echo_data');
     const result = await client.callTool({ name: 'fs__echo_data', arguments: {} });
-    expect(result.structuredContent).toEqual({ data: '[REDACTED]', level: 'info' });
+    // Every env value is a secret (M3), but one under 4 characters is an ordinary word, never masked.
+    expect(result.structuredContent).toEqual({ data: '[REDACTED]', level: 'on' });
     expect(JSON.stringify(result)).not.toContain(ENV_SECRET);
   });
 

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { createApp, type App } from '../../src/app.js';
 import { compatRoutes } from '../../src/compat/index.js';
 import { loadConfig } from '../../src/config.js';
@@ -73,7 +74,7 @@ export async function startInProcess(env: Record<string, string>, options: { ext
   const logLines: string[] = [];
   // Every line is captured whatever TOOLWIRE_LOG_LEVEL says, so a test can search them all for secrets.
   const app = createApp(loadConfig(env), createLog('debug', (line) => void logLines.push(line)));
-  const token = options.token ?? `tw_test_${Math.random().toString(36).slice(2)}`;
+  const token = options.token ?? `tw_test_${randomBytes(16).toString('hex')}`; // 40 characters: toolwire refuses tokens under 32
   const running = await startHttpServer(app, { host: '127.0.0.1', port: 0, stateless: false, noAuth: false, token }, options.extraRoutes ?? compatRoutes());
   return {
     app,

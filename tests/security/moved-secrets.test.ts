@@ -144,3 +144,14 @@ describe('M1: a secret never follows its provider to another origin', () => {
     for (const secret of SECRETS) expect(h.bodies.join('\n')).not.toContain(secret);
   });
 });
+
+describe('token extraction paths that could freeze the server', () => {
+  it('are refused when a provider is written, naming the field, and nothing is written', async () => {
+    const res = await h.call('POST', '/admin/providers', {
+      name: 'Dyn', code: 'dyn', baseUrl: home.url, isDynamicAuth: true, dynamicAuthUrl: `${home.url}/token`, dynamicAuthTokenExtractionPath: '$..*..*..*',
+    });
+    expect(res.status, res.text).toBe(400);
+    expect(res.json.fields).toEqual([expect.objectContaining({ field: 'dynamicAuthTokenExtractionPath', message: expect.stringMatching(/^is refused/) })]);
+    expect(h.server.app.catalog.listProviders()).toEqual([]);
+  });
+});

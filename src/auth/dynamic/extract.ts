@@ -43,15 +43,112 @@ function fieldHint(json: unknown): string {
   return ` (its top-level fields: ${shown}${names.length > 10 ? ', …' : ''})`;
 }
 
+/**
+ * Limits that keep extraction cheap whatever the path and the answer (issue 10: `$..*..*..*` on a
+ * nested answer held the event loop for 22 s). Each recursive descent (`..`) multiplies the work by
+ * the size of the answer, each wildcard or union member by the width of a level, and a parent step
+ * (`^`) can revisit a node once per child: so at most one `..`, at most three wildcards, slices and
+ * union members together, no `^`, no filters or scripts. Paths that search (`..`, `*`) run only on
+ * answers of at most 10,000 values nested at most 64 deep; direct paths (`$.data.token`) on any answer.
+ */
+const MAX_PATH_CHARS = 256;
+const MAX_RECURSIVE_DESCENTS = 1;
+const MAX_FANOUT = 3;
+const MAX_SEARCHED_VALUES = 10_000;
+const MAX_SEARCHED_DEPTH = 64;
+
+const PATH_EXAMPLES = 'Use a direct path like $.access_token or data.token, or one search like $..access_token.';
+
+/** Why a path is refused, as a clause without the fix; null when it is acceptable. */
+function pathProblem(path: string): string | null {
+  if (path.length > MAX_PATH_CHARS) return `the path is ${path.length} characters long, more than ${MAX_PATH_CHARS}`;
+  if (!path.startsWith('$')) {
+    const bad = path.replace(/^\./, '').split('.').find((segment) => !/^([^[\]]*)((?:\[\d+\])*)$/.test(segment) || segment === '');
+    return bad === undefined ? null : `"${path}" is not a valid dotted path`;
+  }
+  let steps: string[];
+  try {
+    steps = JSONPath.toPathArray(path).slice(1);
+  } catch {
+    return `"${path}" is not a valid JSONPath`;
+  }
+  if (steps.some((step) => /^\??\(/.test(step))) return `"${path}" uses a filter or script expression (?(…) or (…)), which is not supported`;
+  if (steps.includes('^')) return `"${path}" uses the parent operator (^), which is not supported`;
+  const descents = steps.filter((step) => step === '..').length;
+  if (descents > MAX_RECURSIVE_DESCENTS) {
+    return `"${path}" uses recursive descent (..) ${descents} times; at most ${MAX_RECURSIVE_DESCENTS} is allowed, as each one multiplies the work by the size of the answer`;
+  }
+  const fanout = steps.reduce((sum, step) => sum + (step === '*' || /^-?\d*:-?\d*(:-?\d*)?$/.test(step) ? 1 : step.includes(',') ? step.split(',').length : 0), 0);
+  if (fanout > MAX_FANOUT) {
+    return `"${path}" has ${fanout} wildcards, slices and union members; at most ${MAX_FANOUT} are allowed`;
+  }
+  return null;
+}
+
+/**
+ * Whether `dynamicAuthTokenExtractionPath` can be used: null when it can, else a one-paragraph message
+ * naming the field and the fix. For validation on provider create/update and import; the token fetch
+ * checks again before sending anything.
+ */
+export function checkExtractionPath(path: string | null | undefined): string | null {
+  const trimmed = path?.trim() ?? '';
+  if (trimmed === '') return null;
+  const problem = pathProblem(trimmed);
+  return problem ? `dynamicAuthTokenExtractionPath is refused: ${problem}. ${PATH_EXAMPLES}` : null;
+}
+
+/**
+ * Throws the token error of a JSONPath outside the limits. The token fetch calls it before sending
+ * anything (a path that cannot be used is not worth a login), extraction again.
+ */
+export function assertExtractionPath(providerCode: string, extractionPath: string | null): void {
+  const path = extractionPath?.trim() ?? '';
+  if (!path.startsWith('$')) return;
+  const problem = pathProblem(path);
+  if (problem) throw tokenError('extract', providerCode, `dynamicAuthTokenExtractionPath is refused: ${problem}`, PATH_EXAMPLES);
+}
+
+/** Whether the answer is small enough for a searching path: counted without recursion, stopping at the limit. */
+function tooBigToSearch(json: unknown): string | null {
+  const stack: Array<[unknown, number]> = [[json, 0]];
+  let count = 0;
+  while (stack.length > 0) {
+    const [value, depth] = stack.pop() as [unknown, number];
+    if (++count > MAX_SEARCHED_VALUES) return `more than ${MAX_SEARCHED_VALUES} values`;
+    if (depth > MAX_SEARCHED_DEPTH) return `values nested more than ${MAX_SEARCHED_DEPTH} deep`;
+    if (typeof value === 'object' && value !== null) for (const child of Object.values(value)) stack.push([child, depth + 1]);
+  }
+  return null;
+}
+
+const FIRST_FOUND = Symbol('first found');
+
 function byJsonPath(code: string, json: unknown, path: string): unknown {
+  const steps = JSONPath.toPathArray(path);
+  if (steps.some((step) => step === '..' || step === '*' || step.includes(',') || step.includes(':'))) {
+    const size = tooBigToSearch(json);
+    if (size) {
+      throw tokenError('extract', code, `the answer has ${size}, too large for a path that searches ("${path}" uses .. or *)`, `Use a direct path to the token, like $.data.token.`);
+    }
+  }
   let found: unknown;
   try {
     // No script evaluation: a path can come from an imported file, and filters would run code here.
-    found = JSONPath({ path, json: json as object, wrap: true, eval: false });
-  } catch {
-    throw tokenError('extract', code, `path "${path}" is not a valid JSONPath (filter scripts are not supported)`, PATH_FIX);
+    // Only the first match is used, so evaluation stops there.
+    JSONPath({
+      path,
+      json: json as object,
+      wrap: true,
+      eval: false,
+      callback: (value: unknown) => {
+        found = value;
+        throw FIRST_FOUND;
+      },
+    });
+  } catch (err) {
+    if (err !== FIRST_FOUND) throw tokenError('extract', code, `path "${path}" is not a valid JSONPath (filter scripts are not supported)`, PATH_FIX);
   }
-  return Array.isArray(found) ? found[0] : undefined;
+  return found;
 }
 
 function byDottedPath(code: string, json: unknown, path: string): unknown {
@@ -99,6 +196,7 @@ function wholeBody(code: string, answer: TokenAnswer): string {
 export function extractToken(providerCode: string, answer: TokenAnswer, extractionPath: string | null): string {
   const path = extractionPath?.trim() ?? '';
   if (path === '') return wholeBody(providerCode, answer);
+  assertExtractionPath(providerCode, path);
   if (answer.json === undefined) {
     const type = answer.contentType.split(';')[0]?.trim() || 'none';
     throw tokenError('parse', providerCode, `the answer is not valid JSON (content type: ${type})`,

@@ -1,6 +1,7 @@
 import { STATUS_CODES } from 'node:http';
+import type { Dispatcher } from 'undici';
 import type { Provider } from '../../store/types.js';
-import { extractToken, parseAnswer, type TokenAnswer } from './extract.js';
+import { assertExtractionPath, extractToken, parseAnswer, type TokenAnswer } from './extract.js';
 import { tokenLifetime, type LifetimeSource } from './lifetime.js';
 import { parseDynamicAuthPayload } from './payload.js';
 import { requestToken, type TokenResponse } from './request.js';
@@ -20,6 +21,8 @@ export interface FetchTokenOptions {
   timeoutMs: number;
   defaultTtlMs: number;
   now: () => number;
+  /** The guarded dispatcher when TOOLWIRE_BLOCK_PRIVATE is on; absent = fetch's default. */
+  dispatcher?: (() => Dispatcher) | undefined;
 }
 
 function statusFix(status: number): string {
@@ -73,8 +76,9 @@ function safeTarget(location: string): string {
 
 /** Fetches a fresh token; every failure is a `TokenFetchError` with its step and a safe message. */
 export async function fetchToken(provider: Provider, options: FetchTokenOptions): Promise<FetchedToken> {
+  assertExtractionPath(provider.code, provider.dynamicAuthTokenExtractionPath);
   const fetchedAt = options.now();
-  const response = await requestToken(provider, options.timeoutMs);
+  const response = await requestToken(provider, options.timeoutMs, options.dispatcher?.());
   if (response.status < 200 || response.status >= 300) throw statusError(provider, response);
   const answer = parseAnswer(response.text, response.contentType);
   const token = extractToken(provider.code, answer, provider.dynamicAuthTokenExtractionPath);

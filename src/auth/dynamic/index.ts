@@ -3,7 +3,7 @@ export { createTokenManager, isInvalidation, type TokenManager, type TokenManage
 export { probeToken, maskToken, describeInjection, type ProbeResult, type ProbeOptions } from './probe.js';
 export { fetchToken, type FetchedToken, type FetchTokenOptions } from './fetch-token.js';
 export { buildTokenRequest, type TokenRequest } from './request.js';
-export { extractToken, parseAnswer, type TokenAnswer } from './extract.js';
+export { checkExtractionPath, extractToken, parseAnswer, type TokenAnswer } from './extract.js';
 export { tokenLifetime, refreshMarginMs, jwtExpiryMs, type Lifetime, type LifetimeSource } from './lifetime.js';
 export { parseDynamicAuthPayload, parseDynamicAuthPayloadObject, validateDynamicAuthPayload } from './payload.js';
 export { TokenFetchError, type TokenStep } from './token-error.js';

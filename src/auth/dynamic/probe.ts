@@ -1,3 +1,4 @@
+import type { Dispatcher } from 'undici';
 import type { Provider } from '../../store/types.js';
 import { fetchToken } from './fetch-token.js';
 import type { LifetimeSource } from './lifetime.js';
@@ -23,6 +24,7 @@ export interface ProbeOptions {
   timeoutMs: number;
   defaultTtlMs: number;
   now?: () => number;
+  dispatcher?: (() => Dispatcher) | undefined;
 }
 
 const MAX_MASK = 16;
@@ -53,7 +55,7 @@ export function describeInjection(provider: Provider): string {
 export async function probeToken(provider: Provider, options: ProbeOptions): Promise<ProbeResult> {
   const now = options.now ?? Date.now;
   try {
-    const fetched = await fetchToken(provider, { timeoutMs: options.timeoutMs, defaultTtlMs: options.defaultTtlMs, now });
+    const fetched = await fetchToken(provider, { timeoutMs: options.timeoutMs, defaultTtlMs: options.defaultTtlMs, now, dispatcher: options.dispatcher });
     return {
       ok: true,
       preview: maskToken(fetched.token),

@@ -1,4 +1,6 @@
+import type { Dispatcher } from 'undici';
 import { isToolwireError } from '../../errors.js';
+import { blockedCause } from '../../outbound-policy.js';
 import type { DynamicAuthMethod, Provider } from '../../store/types.js';
 import { parseDynamicAuthPayload, parseDynamicAuthPayloadObject } from './payload.js';
 import { describeNetworkFailure } from './network-failure.js';
@@ -120,7 +122,7 @@ async function readCapped(response: Response): Promise<string | null> {
  * Sends the token request once (no retry: a token endpoint may lock accounts on repeated failures).
  * The deadline covers reading the answer too, not only its headers.
  */
-export async function requestToken(provider: Provider, timeoutMs: number): Promise<TokenResponse> {
+export async function requestToken(provider: Provider, timeoutMs: number, dispatcher?: Dispatcher): Promise<TokenResponse> {
   const request = buildTokenRequest(provider);
   const deadline = AbortSignal.timeout(timeoutMs);
   let response: Response;
@@ -137,9 +139,14 @@ export async function requestToken(provider: Provider, timeoutMs: number): Promi
       timeout: timeoutMs,
       signal: deadline,
       redirect: 'manual',
+      // TOOLWIRE_BLOCK_PRIVATE: the connection goes through the guarded connector (ky passes it to fetch).
+      // (npm undici's Dispatcher type differs from the one bundled with Node's types, hence `object`.)
+      ...(dispatcher ? ({ dispatcher } as object) : {}),
     });
     text = await readCapped(response);
   } catch (err) {
+    const blocked = blockedCause(err);
+    if (blocked) fail(provider, blocked.message.replace(/\.$/, ''), 'Check dynamicAuthUrl.');
     const cause = describeNetworkFailure(err, timeoutMs, deadline.aborted);
     return fail(provider, cause, 'Check dynamicAuthUrl and that the token endpoint is reachable from this machine.');
   }

@@ -1,3 +1,4 @@
+import type { Dispatcher } from 'undici';
 import { ToolwireError } from '../../errors.js';
 import type { Provider } from '../../store/types.js';
 import { fetchToken } from './fetch-token.js';
@@ -14,6 +15,8 @@ export interface TokenManagerOptions {
   defaultTtlMs: number;
   failureBackoffMs?: number;
   now?: () => number;
+  /** The guarded dispatcher when TOOLWIRE_BLOCK_PRIVATE is on (SPEC §15); absent = fetch's default. */
+  dispatcher?: (() => Dispatcher) | undefined;
 }
 
 export interface TokenManager {
@@ -50,7 +53,7 @@ function asAuthFetch(err: unknown, provider: Provider): ToolwireError {
 }
 
 export function createTokenManager(options: TokenManagerOptions): TokenManager {
-  const { timeoutMs, defaultTtlMs, failureBackoffMs = 3000, now = Date.now } = options;
+  const { timeoutMs, defaultTtlMs, failureBackoffMs = 3000, now = Date.now, dispatcher } = options;
   const slots = new Map<number, Slot>();
 
   function slotFor(provider: Provider): Slot {
@@ -64,7 +67,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
 
   async function refresh(provider: Provider, slot: Slot): Promise<string> {
     try {
-      const fetched = await fetchToken(provider, { timeoutMs, defaultTtlMs, now });
+      const fetched = await fetchToken(provider, { timeoutMs, defaultTtlMs, now, dispatcher });
       const expiresAt = fetched.fetchedAt + fetched.lifetimeMs - refreshMarginMs(fetched.lifetimeMs);
       slot.cached = { token: fetched.token, expiresAt };
       slot.failure = null;

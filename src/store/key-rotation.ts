@@ -1,0 +1,315 @@
+import type BetterSqlite3 from 'better-sqlite3';
+import { randomBytes } from 'node:crypto';
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { createKeyring, looksSealed, openWith, parseMasterKey, sealWith, type Keyring } from './secret-box.js';
+
+/**
+ * The master key of a database, and its rotation (SPEC §15).
+ *
+ * Two meta rows:
+ * - `key_check`: a known text sealed with the current key. A key that cannot open it is refused.
+ * - `key_rotation` (only between `toolwire key rotate` and `toolwire key finish`): the new key sealed
+ *   with the old one (`next`) and the old key sealed with the new one (`previous`).
+ *
+ * The rotation re-seals every sealed value of every table and writes both rows in ONE transaction, so:
+ * - killed before the commit, nothing changed: the old key opens everything;
+ * - after the commit, a process holding the OLD key (a server started before, a key file not yet replaced
+ *   because the rotation was killed between the commit and the rename, an environment not yet changed)
+ *   finds the new key in `next`, and seals new values with it; a process holding the NEW key finds the
+ *   old one in `previous`, so a value a not-yet-updated server sealed with the old key in the instant of
+ *   the commit still opens. Either key opens the database until `toolwire key finish`, which re-seals
+ *   those stragglers and deletes the row: from then on the old key is refused.
+ * One rotation at a time: a process holding only the key from two rotations ago cannot follow.
+ */
+
+type Sqlite = BetterSqlite3.Database;
+
+export const KEY_CHECK_PLAINTEXT = 'toolwire-key-check';
+const CHECK_ROW = 'key_check';
+const ROTATION_ROW = 'key_rotation';
+
+/** Thrown when the master key cannot decrypt this database's check value. */
+export class WrongKeyError extends Error {}
+
+/** A rotation that cannot be done; the message says why and what to do, and that nothing changed. */
+export class KeyRotationError extends Error {}
+
+interface RotationRow {
+  next: string;
+  previous: string;
+  rotatedAt: string;
+}
+
+function opensCheck(key: Buffer, check: string): boolean {
+  try {
+    return openWith(key, check) === KEY_CHECK_PLAINTEXT;
+  } catch {
+    return false;
+  }
+}
+
+function parseRotation(value: string | undefined): RotationRow | null {
+  if (value === undefined) return null;
+  try {
+    const row = JSON.parse(value) as Partial<RotationRow>;
+    return typeof row.next === 'string' && typeof row.previous === 'string' ? (row as RotationRow) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Adds the keys of a rotation row this ring can unwrap; true when one was new. */
+function learnWrappedKeys(ring: Keyring, row: RotationRow | null): boolean {
+  if (!row) return false;
+  let learned = false;
+  // Two passes: unwrapping one may give the key that unwraps the other.
+  for (let pass = 0; pass < 2; pass++) {
+    for (const wrapped of [row.next, row.previous]) {
+      const plain = ring.tryOpen(wrapped);
+      const key = plain === null ? null : parseMasterKey(plain);
+      if (key && ring.add(key)) learned = true;
+    }
+  }
+  return learned;
+}
+
+/**
+ * The keyring of an open database: the given key, checked against `key_check` (or the key it was
+ * rotated to, found in `key_rotation`). It follows later rotations by other processes: before each
+ * seal it looks whether `key_check` changed, and when no key held opens a value it looks for new keys.
+ */
+export function openKeyring(sqlite: Sqlite, key: Buffer): Keyring {
+  const metaValue = sqlite.prepare('SELECT value FROM meta WHERE key = ?').pluck();
+  if (metaValue.get(CHECK_ROW) === undefined) {
+    sqlite.prepare('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)').run(CHECK_ROW, sealWith(key, KEY_CHECK_PLAINTEXT));
+  }
+  /** The key_check value the primary key was last verified against. */
+  let verified: string | null = null;
+  const sync = (): boolean => {
+    const check = metaValue.get(CHECK_ROW) as string | undefined;
+    let changed = learnWrappedKeys(ring, parseRotation(metaValue.get(ROTATION_ROW) as string | undefined));
+    const current = check === undefined ? undefined : ring.keys().find((k) => opensCheck(k, check));
+    if (current) {
+      if (!current.equals(ring.primary())) {
+        ring.promote(current);
+        changed = true;
+      }
+      verified = check as string;
+    }
+    return changed;
+  };
+  const ring = createKeyring(key, {
+    sync,
+    beforeSeal() {
+      if (metaValue.get(CHECK_ROW) === verified) return;
+      sync();
+      if (metaValue.get(CHECK_ROW) !== verified) {
+        throw new Error(
+          'The master key of this database was rotated again and none of the keys this process holds opens it any more: restart it with the current key (TOOLWIRE_SECRET_KEY or the key file).',
+        );
+      }
+    },
+  });
+  sync();
+  if (verified === null) throw new WrongKeyError('wrong key');
+  return ring;
+}
+
+/** Whether a `toolwire key rotate` is waiting for `toolwire key finish`. */
+export function rotationPending(sqlite: Sqlite): boolean {
+  return sqlite.prepare('SELECT 1 FROM meta WHERE key = ?').pluck().get(ROTATION_ROW) !== undefined;
+}
+
+/** Where sealed values were re-sealed, e.g. `{ "providers.api_key_value_enc": 3 }`. */
+export type ResealCounts = Record<string, number>;
+
+/**
+ * Re-seals, in place, every sealed value of every table that `pick` returns a new sealing for.
+ * Sealed values are found by content, not by a list of columns: any text that opens with a key held
+ * is a secret, wherever a future migration puts it. A value in a `*_enc` column that no key opens
+ * aborts (the caller's transaction rolls back). The two key rows of `meta` are left to the caller.
+ */
+function resealEverything(sqlite: Sqlite, ring: Keyring, pick: (sealed: string) => string | null): ResealCounts {
+  const counts: ResealCounts = {};
+  const tables = (sqlite.pragma('table_list') as Array<{ schema: string; name: string; type: string; wr: number }>).filter(
+    (t) => t.schema === 'main' && t.type === 'table' && !t.name.startsWith('sqlite_'),
+  );
+  for (const table of tables) {
+    const columns = (sqlite.pragma(`table_info(${quote(table.name)})`) as Array<{ name: string }>).map((c) => c.name);
+    if (columns.length === 0) continue;
+    const candidates = columns.map((c) => `(typeof(${quote(c)}) = 'text' AND ${quote(c)} LIKE 'v1:%')`).join(' OR ');
+    const skipKeys = table.name === 'meta' ? ` AND key NOT IN ('${CHECK_ROW}', '${ROTATION_ROW}')` : '';
+    const rows = sqlite.prepare(`SELECT rowid AS __rowid, * FROM ${quote(table.name)} WHERE (${candidates})${skipKeys}`).all() as Array<Record<string, unknown>>;
+    if (rows.length > 0 && table.wr) {
+      throw new KeyRotationError(`The table ${table.name} holds sealed values but has no rowid; key rotation does not support it yet. Nothing was changed.`);
+    }
+    const updates = new Map<string, BetterSqlite3.Statement>();
+    for (const row of rows) {
+      for (const column of columns) {
+        const value = row[column];
+        if (!looksSealed(value)) continue;
+        const resealed = pick(value);
+        if (resealed === null) {
+          if (column.endsWith('_enc') && ring.tryOpen(value) === null) {
+            throw new KeyRotationError(
+              `A secret in ${table.name}.${column} (row ${String(row.__rowid)}) does not open with the database's key: it may be damaged. Nothing was changed; restore the database from a backup or remove that secret, then rotate again.`,
+            );
+          }
+          continue;
+        }
+        let update = updates.get(column);
+        if (!update) {
+          update = sqlite.prepare(`UPDATE ${quote(table.name)} SET ${quote(column)} = ? WHERE rowid = ?`);
+          updates.set(column, update);
+        }
+        update.run(resealed, row.__rowid);
+        const where = `${table.name}.${column}`;
+        counts[where] = (counts[where] ?? 0) + 1;
+      }
+    }
+  }
+  return counts;
+}
+
+const quote = (identifier: string) => `"${identifier.replace(/"/g, '""')}"`;
+
+function busyAware<T>(fn: () => T, what: string): T {
+  try {
+    return fn();
+  } catch (err) {
+    if ((err as { code?: string }).code === 'SQLITE_BUSY') {
+      throw new KeyRotationError(`The database is busy: another process kept it locked for writing. Nothing was changed; run \`toolwire ${what}\` again.`);
+    }
+    throw err;
+  }
+}
+
+/**
+ * For this connection: freed space is zeroed (old sealed values do not linger in free pages), and a
+ * commit is on disk before it returns (WAL with synchronous=NORMAL could lose the last commit on power
+ * loss, while the key file already holds the new key).
+ */
+function durable(sqlite: Sqlite): void {
+  sqlite.pragma('secure_delete = ON');
+  sqlite.pragma('synchronous = FULL');
+}
+
+/** Moves old sealed values out of the files (secure_delete zeroes freed space; the checkpoint empties the WAL). */
+function scrubFiles(sqlite: Sqlite): void {
+  try {
+    sqlite.pragma('wal_checkpoint(TRUNCATE)');
+  } catch {
+    // Readers may hold the WAL; it is checkpointed later. Nothing in it is plaintext.
+  }
+}
+
+/**
+ * Re-seals every secret with newKey and records the rotation, in one IMMEDIATE transaction.
+ * The keyring then seals with newKey. Throws KeyRotationError (nothing changed) when it cannot.
+ */
+export function rotateKey(sqlite: Sqlite, ring: Keyring, newKey: Buffer): ResealCounts {
+  durable(sqlite);
+  const counts = busyAware(
+    () =>
+      sqlite
+        .transaction(() => {
+          ring.refresh();
+          const old = ring.primary();
+          if (old.equals(newKey)) {
+            throw new KeyRotationError('TOOLWIRE_NEW_SECRET_KEY is already the master key of this database. Nothing was changed; make a new key with `openssl rand -base64 32`.');
+          }
+          if (ring.keys().some((k) => k.equals(newKey))) {
+            throw new KeyRotationError('TOOLWIRE_NEW_SECRET_KEY is a key this database had before. Nothing was changed; make a new key with `openssl rand -base64 32`.');
+          }
+          const counts = resealEverything(sqlite, ring, (sealed) => {
+            const plain = ring.tryOpen(sealed);
+            return plain === null ? null : sealWith(newKey, plain);
+          });
+          const upsert = sqlite.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value');
+          upsert.run(CHECK_ROW, sealWith(newKey, KEY_CHECK_PLAINTEXT));
+          const row: RotationRow = {
+            next: sealWith(old, newKey.toString('base64')),
+            previous: sealWith(newKey, old.toString('base64')),
+            rotatedAt: new Date().toISOString(),
+          };
+          upsert.run(ROTATION_ROW, JSON.stringify(row));
+          return counts;
+        })
+        .immediate(),
+    'key rotate',
+  );
+  ring.promote(newKey);
+  ring.refresh();
+  scrubFiles(sqlite);
+  return counts;
+}
+
+/**
+ * Ends a rotation: re-seals with the current key any value still sealed with the previous one (written
+ * by a server in the instant of the rotation), then deletes the wrapped keys, so the previous key no
+ * longer opens the database. Null when no rotation was pending.
+ */
+export function finishRotation(sqlite: Sqlite, ring: Keyring, givenKey: Buffer): ResealCounts | null {
+  durable(sqlite);
+  const counts = busyAware(
+    () =>
+      sqlite
+        .transaction(() => {
+          ring.refresh();
+          if (!rotationPending(sqlite)) return null;
+          const current = ring.primary();
+          if (!givenKey.equals(current)) {
+            throw new KeyRotationError(
+              'The master key given (TOOLWIRE_SECRET_KEY or the key file) is the one from before the rotation: finishing would lock it out. Nothing was changed; give the new key first, then run `toolwire key finish`.',
+            );
+          }
+          const counts = resealEverything(sqlite, ring, (sealed) => {
+            try {
+              openWith(current, sealed);
+              return null;
+            } catch {
+              const plain = ring.tryOpen(sealed);
+              return plain === null ? null : sealWith(current, plain);
+            }
+          });
+          sqlite.prepare('DELETE FROM meta WHERE key = ?').run(ROTATION_ROW);
+          return counts;
+        })
+        .immediate(),
+    'key finish',
+  );
+  if (counts) scrubFiles(sqlite);
+  return counts;
+}
+
+/**
+ * Replaces the key file atomically: a new 0600 file beside it, fsynced, renamed over it, and the folder
+ * fsynced, so a crash leaves either the old key or the new one, never a partial file.
+ */
+export function replaceKeyFile(path: string, key: Buffer): void {
+  const temp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+  const fd = openSync(temp, 'wx', 0o600);
+  try {
+    try {
+      writeSync(fd, `${key.toString('base64')}\n`);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temp, path);
+  } catch (err) {
+    rmSync(temp, { force: true });
+    throw err;
+  }
+  try {
+    const dir = openSync(dirname(path), 'r');
+    try {
+      fsyncSync(dir);
+    } finally {
+      closeSync(dir);
+    }
+  } catch {
+    // Some file systems cannot fsync a folder; the rename is still atomic.
+  }
+}
