@@ -26,9 +26,11 @@ export function dropMovedSecrets(record: ProviderRecord, existing: Provider | nu
       dropped.push(`customHeaders.${name}`);
     }
   }
-  // The payload goes to the token endpoint, and the token it buys goes to the API: either moving drops it.
-  const tokenMoved = record.isDynamicAuth && secretOrigin(record) !== secretOrigin(existing);
-  if (record.dynamicAuthPayload !== null && (tokenMoved || origin(record.dynamicAuthUrl) !== origin(existing.dynamicAuthUrl))) {
+  // The payload goes to the token endpoint, and the token it buys goes to the API: either moving drops
+  // it — whether dynamic auth is on in this write or not (turned off, moved, then on again, it would
+  // still buy tokens for the new host).
+  const apiMoved = secretOrigin(record) !== secretOrigin(existing);
+  if (record.dynamicAuthPayload !== null && (apiMoved || origin(record.dynamicAuthUrl) !== origin(existing.dynamicAuthUrl))) {
     if (!givesPayload(input.dynamicAuthPayload)) {
       record.dynamicAuthPayload = null;
       dropped.push('dynamicAuthPayload');

@@ -2,7 +2,7 @@ import { Buffer } from 'node:buffer';
 import type { CallToolResult, Tool as McpTool } from '@modelcontextprotocol/sdk/types.js';
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import { describeError } from '../errors.js';
-import type { Redactor } from '../redact.js';
+import { bytesContainSecret, redactText, redactValue, type Redactor } from '../redact.js';
 import type { ToolEntry } from '../registry/types.js';
 import { tooLargeLimit } from './response-cap.js';
 import { federatedToolName } from './tool-names.js';
@@ -48,21 +48,14 @@ export function binaryWithSecret(value: unknown, redact: Redactor): string | nul
   const parent = value as Record<string, unknown>;
   for (const [k, v] of Object.entries(parent)) {
     if (typeof v === 'string' && isBinaryPayload(parent, k)) {
-      if (bytesHoldSecret(Buffer.from(v, 'base64'), redact)) return k === 'blob' ? 'a resource blob' : `${String(parent.type)} data`;
+      // The bytes it decodes to, and the string as written (a hex key passes for base64 too).
+      if (bytesContainSecret(Buffer.from(v, 'base64'), redact) || redactText(v, redact) !== v) return k === 'blob' ? 'a resource blob' : `${String(parent.type)} data`;
     } else {
       const found = binaryWithSecret(v, redact);
       if (found) return found;
     }
   }
   return null;
-}
-
-/** Bytes read as Latin-1 (byte for byte: any ASCII form of a secret) and as UTF-8 (a secret with other characters). */
-function bytesHoldSecret(bytes: Buffer, redact: Redactor): boolean {
-  const latin1 = bytes.toString('latin1');
-  if (redact(latin1) !== latin1) return true;
-  const utf8 = bytes.toString('utf8');
-  return redact(utf8) !== utf8;
 }
 
 function tooLargeText(toolName: string, code: string, limit: number): string {
@@ -74,15 +67,15 @@ function tooLargeText(toolName: string, code: string, limit: number): string {
  * `data`, a resource's `blob`) are left whole; a `data` field anywhere else is masked like any text.
  */
 export function redactDeep(value: unknown, redact: Redactor): unknown {
-  if (typeof value === 'string') return redact(value);
   if (Array.isArray(value)) return value.map((item) => redactDeep(item, redact));
   if (value && typeof value === 'object') {
     const parent = value as Record<string, unknown>;
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(parent)) out[k] = typeof v === 'string' && isBinaryPayload(parent, k) ? v : redactDeep(v, redact);
+    // Keys too, and every escape decoded (`sk\u002dlive` in a text item): the same masking as HTTP answers.
+    for (const [k, v] of Object.entries(parent)) out[redactText(k, redact)] = typeof v === 'string' && isBinaryPayload(parent, k) ? v : redactDeep(v, redact);
     return out;
   }
-  return value;
+  return redactValue(value, redact);
 }
 
 /** A ToolEntry that forwards tools/call to the upstream and masks its secrets in what comes back. */

@@ -53,6 +53,12 @@ export function buildSnapshot(
     providers: store.providers.list(),
     tools: readTools(store, cache),
   }));
+  // A renamed provider leaves its tools' rows (and revisions) as they were; their cached providerCode is fixed here.
+  const codes = new Map(providers.map((p) => [p.id, p.code]));
+  for (const tool of tools) {
+    const code = codes.get(tool.providerId);
+    if (code !== undefined && tool.providerCode !== code) tool.providerCode = code;
+  }
   const runtimes = new Map<number, ProviderRuntime>();
   const metaOperations = new Map<number, MetaOperation[]>();
   for (const provider of providers) {

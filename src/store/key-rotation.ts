@@ -222,6 +222,12 @@ export function rotateKey(sqlite: Sqlite, ring: Keyring, newKey: Buffer): Reseal
           if (ring.keys().some((k) => k.equals(newKey))) {
             throw new KeyRotationError('TOOLWIRE_NEW_SECRET_KEY is a key this database had before. Nothing was changed; make a new key with `openssl rand -base64 32`.');
           }
+          // One rotation at a time: a second would retire a key that running servers and the environment still hold.
+          if (rotationPending(sqlite)) {
+            throw new KeyRotationError(
+              'A rotation is still pending: the previous key still opens this database. Restart every server with the current key, run `toolwire key finish`, then rotate again. Nothing was changed.',
+            );
+          }
           const counts = resealEverything(sqlite, ring, (sealed) => {
             const plain = ring.tryOpen(sealed);
             return plain === null ? null : sealWith(newKey, plain);

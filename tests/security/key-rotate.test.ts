@@ -198,6 +198,12 @@ describe('toolwire key rotate (TOOLWIRE_SECRET_KEY in the environment)', () => {
     expect(reuse.code).toBe(1);
     expect(reuse.stderr).toContain('a key this database had before');
 
+    // One rotation at a time: a second one now would lock out the servers still on the old key.
+    const again = await runCliAsync(['key', 'rotate'], { ...withNew, TOOLWIRE_NEW_SECRET_KEY: newKey().toString('base64') });
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('A rotation is still pending');
+    expect(readEveryKind(base.TOOLWIRE_DB, oldKey)).toEqual(c);
+
     const finished = await runCliAsync(['key', 'finish'], withNew);
     expect(finished.code).toBe(0);
     expect(finished.stdout).toContain('old key no longer opens this database');

@@ -95,6 +95,17 @@ describe('M1: a secret never follows its provider to another origin', () => {
     expect(apiMoved.json.droppedSecrets).toEqual(expect.arrayContaining(['dynamicAuthPayload']));
   });
 
+  it('turning dynamic auth off, moving the API, then on again does not carry the payload along', async () => {
+    const id = await httpProvider({
+      authenticationType: 'NONE', apiKeyValue: null, isDynamicAuth: true, dynamicAuthUrl: `${home.url}/token`, dynamicAuthMethod: 'POST',
+      dynamicAuthPayload: JSON.stringify({ client_secret: CLIENT_SECRET }), dynamicAuthPayloadType: 'JSON', dynamicAuthPayloadLocation: 'BODY',
+    });
+    const off = await h.call('PUT', `/admin/providers/${id}`, { isDynamicAuth: false, baseUrl: evil.url });
+    expect(off.json.droppedSecrets).toEqual(expect.arrayContaining(['dynamicAuthPayload']));
+    expect((await h.call('PUT', `/admin/providers/${id}`, { isDynamicAuth: true })).status).toBe(200);
+    expect(h.server.app.catalog.getProvider(id).dynamicAuthPayload).toBeNull();
+  });
+
   it('route 4, add-git-providers host: the token is dropped unless given in the same request', async () => {
     await httpProvider();
     const host = new URL(evil.url).host;
