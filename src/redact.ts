@@ -80,7 +80,31 @@ export function secretVariants(part: string): string[] {
     bytes.toString('base64url'),
     bytes.toString('hex'),
   ]);
+  for (const shifted of embeddedBase64(bytes)) {
+    variants.add(shifted);
+    variants.add(shifted.replace(/\+/g, '-').replace(/\//g, '_'));
+  }
   return [...variants];
+}
+
+/** Shorter than this, a piece of base64 could turn up in any long encoded text by chance. */
+const MIN_EMBEDDED_BASE64 = 8;
+
+/**
+ * The base64 characters that encode `bytes` wherever they sit inside a longer encoded text (a
+ * `Authorization: Bearer X` header echoed as base64): 0, 1 or 2 bytes past a 3-byte boundary, without
+ * the characters that also depend on the neighbouring bytes at either end.
+ */
+function embeddedBase64(bytes: Buffer): string[] {
+  const out: string[] = [];
+  for (const offset of [0, 1, 2]) {
+    const encoded = Buffer.concat([Buffer.alloc(offset), bytes]).toString('base64').replace(/=+$/, '');
+    const lead = [0, 2, 3][offset] as number;
+    const trail = (offset + bytes.length) % 3 === 0 ? 0 : 1;
+    const middle = encoded.slice(lead, encoded.length - trail);
+    if (middle.length >= MIN_EMBEDDED_BASE64) out.push(middle);
+  }
+  return out;
 }
 
 function escapeRegExp(text: string): string {
