@@ -66,7 +66,20 @@ export function summarize({ targets, rounds }) {
     ['10,000 tools: peak RSS (VmHWM)', '≤ 150 MB', fmt(s10k?.peakRssMB, 0, ' MB'), check(s10k?.peakRssMB, 150)],
     [`\`toolwire import\` of GitHub's REST description (${rounds[0]?.githubImport?.tools ?? '?'} tools), whole CLI run (issue 5)`, '< 10 s', fmt(githubImportMs, 0, ' ms'), check(githubImportMs, 10_000)],
   ];
-  return { perTarget, scales, githubImportMs, targetRows };
+  // Issue 11: one small admin write with 10 and with 10,000 tools (bench/write-cost.mjs).
+  const writeSizes = Object.keys(rounds[0]?.writes ?? {});
+  const writes = Object.fromEntries(
+    writeSizes.map((n) => [n, {
+      tools: rounds[0].writes[n].tools,
+      writeMedianMs: over(rounds, (r) => r.writes[n]?.writeMedianMs),
+      writeMaxMs: over(rounds, (r) => r.writes[n]?.writeMaxMs),
+      worstCallAfterWriteMs: over(rounds, (r) => r.writes[n]?.worstCallAfterWriteMs),
+      quietCallP99Ms: over(rounds, (r) => r.writes[n]?.quietCallP99Ms),
+    }]),
+  );
+  const writeRatio = writes['10'] && writes['10000'] ? over(rounds, (r) => r.writes['10000'].writeMedianMs / r.writes['10'].writeMedianMs) : null;
+  if (writeRatio) targetRows.push(['one small admin write, 10,000 tools ÷ 10 tools (issue 11)', '≤ 3×', fmt(writeRatio, 2, '×'), check(writeRatio, 3)]);
+  return { perTarget, scales, githubImportMs, targetRows, writes, writeRatio };
 }
 
 function machine() {
@@ -118,6 +131,16 @@ function markdown({ meta, targets, rss, upstream }, summary, host) {
   for (const [n, s] of Object.entries(scales)) {
     lines.push(`| ${Number(n).toLocaleString('en-US')} (+1) in ${s.pages} pages | ${fmt(s.coldStartMs, 0, ' ms')} | ${fmt(s.listFirstPageMs, 1, ' ms')} | ${fmt(s.listAllPagesMs, 1, ' ms')} | ${fmt(s.listAllPagesServerCpuMs, 1, ' ms')} | ${fmt(s.rawListFirstPageMs, 1, ' ms')} · ${fmt(s.rawListAllPagesMs, 1, ' ms')} | ${fmt(s.peakRssMB, 0, ' MB')} |`);
   }
+  if (Object.keys(summary.writes ?? {}).length > 0) {
+    lines.push('');
+    lines.push('### One small admin write with calls running (HTTP sessions, `PUT /admin/tools/:id`)');
+    lines.push('');
+    lines.push('| tools | write, median | write, slowest | worst call around a write | calls away from writes, p99 |');
+    lines.push('|---|---|---|---|---|');
+    for (const w of Object.values(summary.writes)) {
+      lines.push(`| ${w.tools.toLocaleString('en-US')} | ${fmt(w.writeMedianMs, 2, ' ms')} | ${fmt(w.writeMaxMs, 2, ' ms')} | ${fmt(w.worstCallAfterWriteMs, 2, ' ms')} | ${fmt(w.quietCallP99Ms, 2, ' ms')} |`);
+    }
+  }
   return lines.join('\n');
 }
 
@@ -132,7 +155,7 @@ export function writeReport(data) {
   const host = machine();
   const jsonFile = `${DOCS}benchmarks.json`;
   const mdFile = `${DOCS}benchmarks.md`;
-  writeFileSync(jsonFile, `${JSON.stringify({ machine: host, ...data, summary: { perTarget: summary.perTarget, scales: summary.scales, githubImportMs: summary.githubImportMs } }, null, 1)}\n`);
+  writeFileSync(jsonFile, `${JSON.stringify({ machine: host, ...data, summary: { perTarget: summary.perTarget, scales: summary.scales, githubImportMs: summary.githubImportMs, writes: summary.writes, writeRatio: summary.writeRatio } }, null, 1)}\n`);
   const current = existsSync(mdFile) ? readFileSync(mdFile, 'utf8') : SKELETON;
   const [before, rest] = current.includes(START) ? current.split(START) : [SKELETON.split(START)[0], `\n${END}\n`];
   const after = rest.slice(rest.indexOf(END) + END.length);

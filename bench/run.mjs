@@ -1,5 +1,7 @@
-// `npm run bench [-- --quick] [-- --rounds N]`: toolwire over stdio, HTTP with sessions and HTTP
-// stateless against a local upstream, in interleaved rounds; writes docs/benchmarks.{md,json}.
+// `npm run bench [-- --quick] [-- --rounds N] [-- --only SECTION,...]`: toolwire over stdio, HTTP with
+// sessions and HTTP stateless against a local upstream, in interleaved rounds; writes
+// docs/benchmarks.{md,json}. Sections: calls, scale, import, writes (an admin write with 10 and 10,000
+// tools); `--only` (or BENCH_ONLY) runs just those and prints their figures without writing the report.
 import { randomBytes } from 'node:crypto';
 import { loadCatalog } from './catalog.mjs';
 import { CLI, connectHttpClient, freshEnv, startHttp, startRawStdio, startStdio } from './launch.mjs';
@@ -9,6 +11,8 @@ import { memory } from './proc.mjs';
 import { writeReport } from './report.mjs';
 import { scaleRound } from './scale.mjs';
 import { githubImportRound } from './openapi-import.mjs';
+import { writeCostRound } from './write-cost.mjs';
+import { spread } from './stats.mjs';
 import { forkUpstream } from './upstream-process.mjs';
 
 const argv = process.argv.slice(2);
@@ -21,7 +25,12 @@ const ROUNDS = Number(opt('--rounds', quick ? 1 : 3));
 const DURATION_MS = Number(opt('--duration', quick ? 1000 : 1200));
 const CONCURRENCY = [1, 8, 32];
 const SCALES = quick ? [1000, 10000] : [1000, 10000];
-const WRITE = !argv.includes('--no-write');
+const WRITE_SIZES = [10, 10000];
+const ONLY = (opt('--only', null) ?? process.env.BENCH_ONLY ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+const SECTIONS = ['calls', 'scale', 'import', 'writes'];
+for (const name of ONLY) if (!SECTIONS.includes(name)) throw new Error(`--only: unknown section "${name}" (sections: ${SECTIONS.join(', ')})`);
+const runs = (section) => ONLY.length === 0 || ONLY.includes(section);
+const WRITE = !argv.includes('--no-write') && ONLY.length === 0;
 
 const log = (line) => process.stderr.write(`${line}\n`);
 const cleanups = [];
@@ -41,6 +50,58 @@ async function main() {
     return e.env;
   };
 
+  const rounds = Array.from({ length: ROUNDS }, () => ({ calls: {}, scale: {}, writes: {} }));
+  let targets = [];
+  let rss = {};
+  if (runs('calls')) ({ targets, rss } = await callRounds(envFor, upstream, upstreamToken, rounds));
+
+  // Large registries: a fresh database each, cold starts interleaved across sizes.
+  if (runs('scale')) {
+    const scaleEnvs = Object.fromEntries(SCALES.map((n) => [n, envFor(n)]));
+    for (let r = 0; r < ROUNDS; r++) {
+      for (const n of r % 2 ? [...SCALES].reverse() : SCALES) {
+        const result = await scaleRound(scaleEnvs[n], n + 1, quick ? 3 : 5);
+        rounds[r].scale[n] = result;
+        log(`round ${r + 1}/${ROUNDS} ${String(n).padStart(5)} tools: cold start ${result.coldStartMs.toFixed(0)} ms, list first page ${result.listFirstPageMs.toFixed(1)} ms, all ${result.pages} pages ${result.listAllPagesMs.toFixed(1)} ms, peak RSS ${result.peakRssMB.toFixed(0)} MB`);
+      }
+    }
+  }
+
+  // OpenAPI import (issue 5: GitHub's description in under 10 s), one timed CLI run per round.
+  if (runs('import')) {
+    for (let r = 0; r < ROUNDS; r++) {
+      rounds[r].githubImport = githubImportRound();
+      log(`round ${r + 1}/${ROUNDS} toolwire import of GitHub's description: ${rounds[r].githubImport.ms.toFixed(0)} ms, ${rounds[r].githubImport.tools} tools`);
+    }
+  }
+
+  // One small admin write with calls running (issue 11): 10 and 10,000 tools, a served database each,
+  // sizes interleaved across rounds.
+  if (runs('writes')) {
+    const writeEnvs = Object.fromEntries(WRITE_SIZES.map((n) => [n, envFor(n - 1)]));
+    for (let r = 0; r < ROUNDS; r++) {
+      for (const n of r % 2 ? [...WRITE_SIZES].reverse() : WRITE_SIZES) {
+        const result = await writeCostRound(writeEnvs[n], { writes: quick ? 10 : 20 });
+        rounds[r].writes[n] = result;
+        log(`round ${r + 1}/${ROUNDS} ${String(result.tools).padStart(5)} tools: admin write median ${result.writeMedianMs.toFixed(2)} ms (max ${result.writeMaxMs.toFixed(2)}), worst call around a write ${result.worstCallAfterWriteMs.toFixed(2)} ms (median of writes ${result.worstCallAfterWriteMedianMs.toFixed(2)}), quiet calls p99 ${result.quietCallP99Ms.toFixed(2)} ms${result.writeErrors || result.callErrors ? ` ERRORS writes ${result.writeErrors} calls ${result.callErrors}` : ''}`);
+      }
+    }
+    const [small, large] = WRITE_SIZES.map((n) => spread(rounds.map((r) => r.writes[n]?.writeMedianMs)));
+    const ratio = spread(rounds.map((r) => r.writes[WRITE_SIZES[1]].writeMedianMs / r.writes[WRITE_SIZES[0]].writeMedianMs));
+    log(`admin write: ${WRITE_SIZES[0]} tools ${small.median.toFixed(2)} ms, ${WRITE_SIZES[1]} tools ${large.median.toFixed(2)} ms; ratio ${ratio.median.toFixed(2)}× (${ratio.min.toFixed(2)}–${ratio.max.toFixed(2)}; goal ≤ 3×)`);
+  }
+
+  const upstreamStats = await upstream.stats();
+  log(`upstream: ${upstreamStats.calls} calls, ${upstreamStats.rejects} credential rejects`);
+  const meta = { quick, rounds: ROUNDS, durationMs: DURATION_MS, concurrency: CONCURRENCY, wallSeconds: (Date.now() - started) / 1000 };
+  if (WRITE) {
+    const files = writeReport({ meta, targets: targets.map(({ key, label }) => ({ key, label })), rounds, rss, upstream: upstreamStats });
+    log(`wrote ${files.join(', ')}`);
+  }
+}
+
+/** tools/call through every target, every concurrency, in rotated order per round. */
+async function callRounds(envFor, upstream, upstreamToken, rounds) {
   const stdioEnv = envFor();
   const sessionEnv = envFor();
   const statelessEnv = envFor();
@@ -74,9 +135,8 @@ async function main() {
   ];
   for (const t of targets) await warmUp(t.call, quick ? 200 : 500);
 
-  const rounds = [];
   for (let r = 0; r < ROUNDS; r++) {
-    const round = { calls: {}, scale: {} };
+    const round = rounds[r];
     // Rotate the order each round so no target always runs first (or right after the same neighbour).
     const order = targets.map((_, i) => targets[(i + r) % targets.length]);
     for (const t of order) {
@@ -87,7 +147,6 @@ async function main() {
         log(`round ${r + 1}/${ROUNDS} ${t.key.padEnd(20)} c=${String(concurrency).padEnd(2)} ${run.callsPerSec.toFixed(0).padStart(6)}/s p50 ${run.p50Ms.toFixed(3)} ms p99 ${run.p99Ms.toFixed(3)} ms cpu ${Number.isNaN(run.cpuPerCallUs) ? '-' : run.cpuPerCallUs.toFixed(0)} µs/call${run.errors ? ` ERRORS ${run.errors}` : ''}`);
       }
     }
-    rounds.push(round);
   }
   const rss = {
     stdio: memory(stdio.pid),
@@ -95,29 +154,7 @@ async function main() {
     'http-stateless': memory(stateless.pid),
   };
 
-  // Large registries: a fresh database each, cold starts interleaved across sizes.
-  const scaleEnvs = Object.fromEntries(SCALES.map((n) => [n, envFor(n)]));
-  for (let r = 0; r < ROUNDS; r++) {
-    for (const n of r % 2 ? [...SCALES].reverse() : SCALES) {
-      const result = await scaleRound(scaleEnvs[n], n + 1, quick ? 3 : 5);
-      rounds[r].scale[n] = result;
-      log(`round ${r + 1}/${ROUNDS} ${String(n).padStart(5)} tools: cold start ${result.coldStartMs.toFixed(0)} ms, list first page ${result.listFirstPageMs.toFixed(1)} ms, all ${result.pages} pages ${result.listAllPagesMs.toFixed(1)} ms, peak RSS ${result.peakRssMB.toFixed(0)} MB`);
-    }
-  }
-
-  // OpenAPI import (issue 5: GitHub's description in under 10 s), one timed CLI run per round.
-  for (let r = 0; r < ROUNDS; r++) {
-    rounds[r].githubImport = githubImportRound();
-    log(`round ${r + 1}/${ROUNDS} toolwire import of GitHub's description: ${rounds[r].githubImport.ms.toFixed(0)} ms, ${rounds[r].githubImport.tools} tools`);
-  }
-
-  const upstreamStats = await upstream.stats();
-  log(`upstream: ${upstreamStats.calls} calls, ${upstreamStats.rejects} credential rejects`);
-  const meta = { quick, rounds: ROUNDS, durationMs: DURATION_MS, concurrency: CONCURRENCY, wallSeconds: (Date.now() - started) / 1000 };
-  if (WRITE) {
-    const files = writeReport({ meta, targets: targets.map(({ key, label }) => ({ key, label })), rounds, rss, upstream: upstreamStats });
-    log(`wrote ${files.join(', ')}`);
-  }
+  return { targets, rss };
 }
 
 async function cleanup() {

@@ -1,3 +1,5 @@
+import BetterSqlite3 from 'better-sqlite3';
+import { existsSync } from 'node:fs';
 import { createTokenManager, isInvalidation, type TokenManager } from './auth/dynamic/index.js';
 import { createHttpSender, type HttpSender } from './call/send.js';
 import type { TokenSource } from './call/http-tool.js';
@@ -21,13 +23,19 @@ export interface App {
   registry: Registry;
   sender: HttpSender;
   tokens: TokenManager;
+  /**
+   * Ends every tool call still waiting on an API or a token endpoint with an isError answer saying the
+   * server is shutting down (after a graceful stop's grace). Returns how many were waiting; later calls
+   * are refused the same way.
+   */
+  stopCalls(): number;
   /** Runs fn first when the app closes (upstream MCP connections and their processes). */
   onClose(fn: () => Promise<void> | void): void;
   close(): Promise<void>;
 }
 
 export function openStore(config: Config, log: Log = createLog(config.logLevel)): Store {
-  const key = loadMasterKey(config.dbPath, config.secretKey);
+  const key = loadMasterKey(config.dbPath, config.secretKey, () => hasKeyCheck(config.dbPath));
   try {
     const store = createStore(config.dbPath, key);
     followRotation(config, log, store, key);
@@ -43,6 +51,24 @@ export function openStore(config: Config, log: Log = createLog(config.logLevel))
       throw new ToolwireError('CONFIG', `${config.dbPath} is not a toolwire database (SQLite could not read it). Point --db or TOOLWIRE_DB at another file.`);
     }
     throw err;
+  }
+}
+
+/**
+ * Whether an existing database already has a master key (its `key_check` row), read without a key and
+ * without writing: the file is opened read-only. A file that is not a readable database says no here;
+ * opening it for real then says what is wrong with it.
+ */
+function hasKeyCheck(dbPath: string): boolean {
+  if (dbPath === ':memory:' || !existsSync(dbPath)) return false;
+  let sqlite: BetterSqlite3.Database | null = null;
+  try {
+    sqlite = new BetterSqlite3(dbPath, { readonly: true, fileMustExist: true });
+    return sqlite.prepare("SELECT 1 FROM meta WHERE key IN ('key_check', 'key_rotation') LIMIT 1").get() !== undefined;
+  } catch {
+    return false;
+  } finally {
+    sqlite?.close();
   }
 }
 
@@ -74,11 +100,12 @@ export function createApp(config: Config, log: Log = createLog(config.logLevel))
   const store = openStore(config, log);
   // TOOLWIRE_BLOCK_PRIVATE (SPEC §15): one guarded connector for tool calls, token fetches and upstream MCP servers.
   const outbound = config.blockPrivate ? createOutboundGuard() : null;
-  const sender = createHttpSender({ timeoutMs: config.timeoutMs, maxResponseBytes: config.maxResponseBytes, ...(outbound ? { connect: outbound.connect } : {}) });
+  const stopper = createCallStopper();
+  const sender = stopper.guardSender(createHttpSender({ timeoutMs: config.timeoutMs, maxResponseBytes: config.maxResponseBytes, ...(outbound ? { connect: outbound.connect } : {}) }));
   const tokens = createTokenManager({ timeoutMs: config.timeoutMs, defaultTtlMs: config.tokenTtlSeconds * 1000, dispatcher: outbound?.dispatcher });
   const restoreUpstreamFetch = outbound ? setUpstreamFetch(outbound.fetch) : () => {};
   const tokenSource: TokenSource = {
-    getToken: (provider) => tokens.getToken(provider),
+    getToken: (provider) => stopper.guard(() => tokens.getToken(provider)),
     invalidate: (id, stale) => tokens.invalidate(id, stale),
     isInvalidation,
   };
@@ -93,6 +120,7 @@ export function createApp(config: Config, log: Log = createLog(config.logLevel))
     registry,
     sender,
     tokens,
+    stopCalls: () => stopper.stop(),
     onClose(fn) {
       closers.push(fn);
     },
@@ -105,10 +133,62 @@ export function createApp(config: Config, log: Log = createLog(config.logLevel))
         }
       }
       registry.stop();
-      await sender.close();
+      // Requests left behind by stopCalls() would hold the pools open until the API answers or times out.
+      if (stopper.abandoned()) void sender.close().catch(() => {});
+      else await sender.close();
       restoreUpstreamFetch();
       await outbound?.close();
       store.close();
     },
+  };
+}
+
+/**
+ * What lets a graceful stop end at its grace: every upstream send and token fetch of a tool call goes
+ * through `guard`, and `stop()` answers the ones still waiting with an error (the tool returns it as an
+ * isError result), instead of their connection being reset when the server closes. The upstream request
+ * itself is left behind (the process is about to exit); whether it reached the API is unknown, so the
+ * message says so. Cost on the call path: one promise and a Set entry.
+ */
+function createCallStopper() {
+  const waiting = new Set<(err: Error) => void>();
+  let stopped = false;
+  let left = 0;
+  const shuttingDown = () =>
+    new ToolwireError(
+      'INTERNAL',
+      'toolwire is shutting down and stopped this call after its grace period. The request may or may not have reached the API: check before repeating anything that changes data, then retry once the server is back.',
+    );
+  function guard<T>(start: () => Promise<T>): Promise<T> {
+    if (stopped) return Promise.reject(shuttingDown()); // nothing is sent once the server is stopping
+    return new Promise<T>((resolve, reject) => {
+      waiting.add(reject);
+      start().then(
+        (value) => {
+          waiting.delete(reject);
+          resolve(value);
+        },
+        (err: unknown) => {
+          waiting.delete(reject);
+          reject(err);
+        },
+      );
+    });
+  }
+  return {
+    guard,
+    guardSender(sender: HttpSender): HttpSender {
+      return { ...sender, send: (request) => guard(() => sender.send(request)) };
+    },
+    stop(): number {
+      stopped = true;
+      const count = waiting.size;
+      left += count;
+      for (const reject of waiting) reject(shuttingDown());
+      waiting.clear();
+      return count;
+    },
+    /** Whether stop() left requests behind (closing the pools would wait for them). */
+    abandoned: () => left > 0,
   };
 }

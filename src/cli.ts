@@ -116,6 +116,17 @@ function report(err: unknown): number {
   return 1;
 }
 
+/**
+ * A reader that went away (`toolwire tool list | head -1`) ends the command quietly, as it would for
+ * any Unix tool: the output nobody reads is dropped, no EPIPE stack trace. For `serve` over stdio it is
+ * the client closing its end. A closed stderr is ignored (there is nowhere left to say anything).
+ */
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED') process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+  throw err;
+});
+process.stderr.on('error', () => {});
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ToolwireError } from './errors.js';
 import { parseMasterKey } from './store/secret-box.js';
@@ -38,9 +38,21 @@ function refuseOpenMode(path: string, what: string): void {
   );
 }
 
-export function loadMasterKey(dbPath: string, fromEnv: Buffer | null): Buffer {
+/**
+ * The master key: TOOLWIRE_SECRET_KEY, else the key file, made at first use. A database that already
+ * has a key (`databaseHasKey`: its check value is there) never gets a new key file: a new key could
+ * not open it, and the file would then sit beside it looking right. That is refused before anything
+ * is written, so restoring the real key file is all it takes.
+ */
+export function loadMasterKey(dbPath: string, fromEnv: Buffer | null, databaseHasKey: () => boolean = () => false): Buffer {
   if (fromEnv) return fromEnv;
   const path = keyFilePath(dbPath);
+  if (!existsSync(path) && databaseHasKey()) {
+    throw new ToolwireError(
+      'CONFIG',
+      `The key file ${path} is missing, and the database ${dbPath} was set up with a master key (its secrets are sealed with it), so a new key would not open it. Restore it from a backup (mode 0600), or set TOOLWIRE_SECRET_KEY to that key. Nothing was written.`,
+    );
+  }
   const { value } = readOrCreate(path, 'master key', () => randomBytes(32).toString('base64') + '\n');
   const key = parseMasterKey(value);
   if (!key) throw new ToolwireError('CONFIG', `The key file ${path} does not hold a 32-byte key. Restore it from a backup, or set TOOLWIRE_SECRET_KEY.`);

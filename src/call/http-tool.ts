@@ -1,4 +1,5 @@
 import type { CallToolResult, Tool as McpTool } from '@modelcontextprotocol/sdk/types.js';
+import type { TokenRefusal } from '../auth/dynamic/index.js';
 import { providerSecrets } from '../auth/provider-secrets.js';
 import { injectCredential } from '../auth/strategies.js';
 import { describeError } from '../errors.js';
@@ -8,12 +9,13 @@ import type { ToolEntry } from '../registry/types.js';
 import type { Provider, Tool } from '../store/types.js';
 import { planRequest, type RequestPlan } from './request.js';
 import { errorResult, mapResponse } from './result.js';
-import type { HttpSender } from './send.js';
+import type { HttpSender, UpstreamResponse } from './send.js';
 
 /** Dynamic-auth tokens, as the call path needs them (implemented in auth/dynamic). */
 export interface TokenSource {
   getToken(provider: Provider): Promise<string>;
-  invalidate(providerId: number, staleToken: string): void;
+  /** The API refused `staleToken`: says whether to retry with a new token, and takes that retry's outcome. */
+  invalidate(providerId: number, staleToken: string): TokenRefusal;
   isInvalidation(status: number, body: string, keywords: string | null): boolean;
 }
 
@@ -32,7 +34,11 @@ export function providerRuntime(provider: Provider): ProviderRuntime {
   return { provider, redact: createRedactor(providerSecrets(provider)) };
 }
 
-/** An HTTP tool: validate → build → inject → send → map; retried once after a dynamic token is refused. */
+/**
+ * An HTTP tool: validate → build → inject → send → map. When the API refuses a dynamic token, it is
+ * retried once with a new one — unless the provider is backing off because fresh tokens were refused
+ * too, which the result then says.
+ */
 export function httpToolEntry(tool: Tool, runtime: ProviderRuntime, definition: McpTool, validate: ArgumentValidator, deps: HttpToolDeps): ToolEntry {
   const { provider } = runtime;
   let plan: RequestPlan | null = null;
@@ -52,6 +58,9 @@ export function httpToolEntry(tool: Tool, runtime: ProviderRuntime, definition: 
     return deps.sender.send(request);
   }
 
+  const refused = (response: UpstreamResponse) =>
+    deps.tokens.isInvalidation(response.status, response.body.toString('utf8'), provider.dynamicAuthInvalidationKeywords);
+
   return {
     definition,
     async invoke(args): Promise<CallToolResult> {
@@ -61,18 +70,30 @@ export function httpToolEntry(tool: Tool, runtime: ProviderRuntime, definition: 
       try {
         token = provider.isDynamicAuth ? await deps.tokens.getToken(provider) : null;
         let response = await attempt(args, token ?? provider.apiKeyValue);
-        if (token !== null && deps.tokens.isInvalidation(response.status, response.body.toString('utf8'), provider.dynamicAuthInvalidationKeywords)) {
-          deps.tokens.invalidate(provider.id, token);
-          token = await deps.tokens.getToken(provider);
-          response = await attempt(args, token);
+        let note: string | null = null;
+        if (token !== null && refused(response)) {
+          const refusal = deps.tokens.invalidate(provider.id, token);
+          if (refusal.retry) {
+            token = await deps.tokens.getToken(provider);
+            response = await attempt(args, token);
+            note = refusal.settle(token, !refused(response));
+          } else {
+            note = refusal.reason;
+          }
         }
-        const result = mapResponse(response, redactorFor(token), label);
+        const result = withNote(mapResponse(response, redactorFor(token), label), note);
         return definition.outputSchema ? keepOutputPromise(result, label) : result;
       } catch (err) {
         return errorResult(redactorFor(token)(`Tool "${tool.code}" failed: ${describeError(err)}`));
       }
     },
   };
+}
+
+/** A failed call's message, followed by why its token was not replaced (the provider's refusal backoff). */
+function withNote(result: CallToolResult, note: string | null): CallToolResult {
+  if (!note || !result.isError) return result;
+  return { ...result, content: [...result.content, { type: 'text', text: note }] };
 }
 
 /**

@@ -44,7 +44,13 @@ export function mapResponse(response: UpstreamResponse, redact: Redactor, label:
   const raw = response.body.toString('utf8');
   if (isJson(type) || (type === '' && looksLikeJson(raw))) {
     const json = raw === '' ? null : redactJsonText(raw, redact);
-    if (json === null) return { content: [{ type: 'text', text: redactText(raw, redact) }] };
+    if (json === null) {
+      const text = redactText(raw, redact);
+      // An answer announced as JSON that does not parse (cut short, an HTML error page behind a proxy,
+      // a streaming format): the agent gets the text as it came, and a note that it is not JSON.
+      if (raw.trim() === '' || !announcesJson(type)) return { content: [{ type: 'text', text }] };
+      return { content: [{ type: 'text', text }, { type: 'text', text: notJsonNote(type, label, response.body.length) }] };
+    }
     const { text, value } = json;
     if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
       return { content: [{ type: 'text', text }], structuredContent: value as Record<string, unknown> };
@@ -55,6 +61,15 @@ export function mapResponse(response: UpstreamResponse, redact: Redactor, label:
     return { content: [{ type: 'text', text: `The API answered with ${response.body.length} bytes of ${type.split(';')[0]}, which cannot be shown as text.` }] };
   }
   return { content: [{ type: 'text', text: redactText(raw, redact) }] };
+}
+
+/** application/json or a +json type (problem+json, vnd.api+json); not NDJSON or JSON sequences, which JSON.parse cannot read whole. */
+function announcesJson(type: string): boolean {
+  return /^application\/(?:[\w.-]+\+)?json\s*(?:;|$)/.test(type);
+}
+
+function notJsonNote(type: string, label: string, bytes: number): string {
+  return `Note: the API answered ${label} with ${bytes} bytes announced as ${type.split(';')[0]} (its content-type), but they are not valid JSON, so they are shown above as text, without structured content. The answer may be cut short or in another format.`;
 }
 
 function looksLikeJson(text: string): boolean {

@@ -39,6 +39,9 @@ function unauthorized(res: ServerResponse, metadataUrl: string | null): void {
   });
 }
 
+/** After the grace: how long the answers of stopped calls get to be written before connections are closed. */
+const ANSWER_FLUSH_MS = 1_000;
+
 const METADATA_PATH = '/.well-known/oauth-protected-resource';
 
 export async function startHttpServer(app: App, options: HttpOptions, extraRoutes: ExtraRoute[] = []): Promise<RunningHttp> {
@@ -123,12 +126,25 @@ export async function startHttpServer(app: App, options: HttpOptions, extraRoute
     server,
     endpoint,
     url: `http://${shownHost}:${port}/mcp`,
-    /** Stops accepting, lets in-flight requests finish (up to graceMs), then ends sessions and connections. */
+    /**
+     * Stops accepting, lets in-flight requests finish (up to graceMs), then ends sessions and connections.
+     * Tool calls still waiting on an API when the grace ends are answered (an isError result saying the
+     * server is shutting down) rather than cut off, and the stop does not wait for those APIs.
+     */
     async close(graceMs = 10_000) {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
-      const deadline = Date.now() + graceMs;
-      while (inFlight > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      const waitFor = async (ms: number) => {
+        const deadline = Date.now() + ms;
+        while (inFlight > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      };
+      await waitFor(graceMs);
+      if (inFlight > 0) {
+        const running = inFlight;
+        const stopped = app.stopCalls();
+        app.log.warn(`${running} request(s) still running after the ${graceMs / 1000} s grace; ${stopped} tool call(s) waiting on an API were answered that the server is shutting down`);
+        await waitFor(ANSWER_FLUSH_MS); // those answers go out now; anything else is cut below
+      }
       await endpoint.close();
       server.closeAllConnections();
       await closed;

@@ -9,7 +9,7 @@ import { createValidatorFactory, type ArgumentValidator, type ValidatorFactory }
 
 /** Contributes tools that are not plain HTTP tools (meta mode, upstream MCP servers). */
 export interface ToolSource {
-  entries(providers: readonly Provider[], tools: readonly Tool[]): ToolEntry[];
+  entries(providers: readonly Provider[]): ToolEntry[];
 }
 
 export function toolDefinition(tool: Tool): McpTool {
@@ -25,22 +25,46 @@ export function toolDefinition(tool: Tool): McpTool {
 }
 
 /**
- * What a rebuild can reuse from the last one: per tool (by id and revision) its row, definition and
+ * What a rebuild can reuse from the last one: per tool its row, definition and
  * validator; per provider (by its whole content) its runtime; per tool, its entry while neither changed.
  * A small write then costs the changed tools, not all of them.
  */
 export interface BuildCache {
   readonly validators: ValidatorFactory;
-  readonly tools: Map<number, { revision: number; tool: Tool; definition: McpTool; validate: ArgumentValidator }>;
+  /** The tool change counter the cached tools are current with; -1 before the first build. */
+  seq: number;
+  /** By id, in id order (ids only grow, so new tools come last). */
+  readonly tools: Map<number, { tool: Tool; definition: McpTool; validate: ArgumentValidator }>;
   readonly runtimes: Map<number, { fingerprint: string; runtime: ProviderRuntime }>;
   readonly entries: Map<number, { runtime: ProviderRuntime; definition: McpTool; entry: ToolEntry }>;
+  /** The last snapshot built from plain HTTP tools only, which a small change can patch instead of rebuilding. */
+  last: PatchableSnapshot | null;
+}
+
+/** A snapshot of HTTP tools only (no meta provider, no source entries): its entries are in tool-id order. */
+interface PatchableSnapshot {
+  readonly entries: Map<string, ToolEntry>;
+  /** The code each listed tool id is served under, and the highest such id. */
+  readonly codes: Map<number, string>;
+  readonly maxId: number;
+  readonly runtimes: ReadonlyMap<number, ProviderRuntime>;
+}
+
+/** What `readTools` found changed since the last build; null for a full read. */
+interface ToolDelta {
+  changed: Tool[];
+  removed: number[];
 }
 
 export function createBuildCache(): BuildCache {
-  return { validators: createValidatorFactory(), tools: new Map(), runtimes: new Map(), entries: new Map() };
+  return { validators: createValidatorFactory(), seq: -1, tools: new Map(), runtimes: new Map(), entries: new Map(), last: null };
 }
 
-/** Reads the store once (a consistent snapshot) and compiles what changed since the cache was filled. */
+/**
+ * Reads the store once (a consistent snapshot) and compiles what changed since the cache was filled.
+ * A build that fails part way leaves the cache able only to rebuild in full, so the changes it had
+ * read are not lost to the next attempt.
+ */
 export function buildSnapshot(
   store: Store,
   deps: HttpToolDeps,
@@ -48,17 +72,27 @@ export function buildSnapshot(
   warn: (message: string) => void = () => {},
   cache: BuildCache = createBuildCache(),
 ): RegistrySnapshot {
-  const { version, providers, tools } = store.read(() => ({
+  try {
+    return build(store, deps, sources, warn, cache);
+  } catch (err) {
+    cache.last = null;
+    throw err;
+  }
+}
+
+function build(
+  store: Store,
+  deps: HttpToolDeps,
+  sources: readonly ToolSource[],
+  warn: (message: string) => void = () => {},
+  cache: BuildCache = createBuildCache(),
+): RegistrySnapshot {
+  const { version, providers, read } = store.read(() => ({
     version: store.registryVersion(),
     providers: store.providers.list(),
-    tools: readTools(store, cache),
+    read: readTools(store, cache),
   }));
-  // A renamed provider leaves its tools' rows (and revisions) as they were; their cached providerCode is fixed here.
-  const codes = new Map(providers.map((p) => [p.id, p.code]));
-  for (const tool of tools) {
-    const code = codes.get(tool.providerId);
-    if (code !== undefined && tool.providerCode !== code) tool.providerCode = code;
-  }
+  const { delta } = read;
   const runtimes = new Map<number, ProviderRuntime>();
   const metaOperations = new Map<number, MetaOperation[]>();
   for (const provider of providers) {
@@ -67,6 +101,19 @@ export function buildSnapshot(
     if (provider.toolMode === 'meta') metaOperations.set(provider.id, []);
   }
   for (const id of cache.runtimes.keys()) if (!runtimes.has(id)) cache.runtimes.delete(id);
+  const sourceEntries = sources.flatMap((source) => source.entries(providers));
+  if (metaOperations.size === 0 && sourceEntries.length === 0) {
+    const patched = patchSnapshot(cache, delta, runtimes, deps);
+    if (patched) return { version, ...patched };
+  }
+  cache.last = null;
+  const tools = read.tools();
+  // (A full build.) A renamed provider leaves its tools' rows (and revisions) as they were; their cached providerCode is fixed here.
+  const codes = new Map(providers.map((p) => [p.id, p.code]));
+  for (const tool of tools) {
+    const code = codes.get(tool.providerId);
+    if (code !== undefined && tool.providerCode !== code) tool.providerCode = code;
+  }
   const entries = new Map<string, ToolEntry>();
   const live = new Set<number>();
   for (const tool of tools) {
@@ -81,44 +128,116 @@ export function buildSnapshot(
   for (const [providerId, operations] of metaOperations) {
     for (const entry of metaToolEntries(runtimes.get(providerId)!.provider, operations)) entries.set(entry.definition.name, entry);
   }
-  for (const source of sources) {
-    for (const entry of source.entries(providers, tools)) {
-      // A name already taken (an HTTP tool `gh__search` and upstream "gh"'s `search`) keeps its first
-      // owner: a call must never silently go somewhere else.
-      if (entries.has(entry.definition.name)) {
-        if (!entry.unlisted) warn(`Two tools are named "${entry.definition.name}": the one registered first is served; rename a provider or tool to reach the other.`);
-        continue;
-      }
-      entries.set(entry.definition.name, entry);
+  for (const entry of sourceEntries) {
+    // A name already taken (an HTTP tool `gh__search` and upstream "gh"'s `search`) keeps its first
+    // owner: a call must never silently go somewhere else.
+    if (entries.has(entry.definition.name)) {
+      if (!entry.unlisted) warn(`Two tools are named "${entry.definition.name}": the one registered first is served; rename a provider or tool to reach the other.`);
+      continue;
     }
+    entries.set(entry.definition.name, entry);
   }
   for (const id of cache.entries.keys()) if (!live.has(id)) cache.entries.delete(id);
-  const definitions: McpTool[] = [];
-  for (const entry of entries.values()) if (!entry.unlisted) definitions.push(entry.definition);
-  return { version, entries, definitions };
+  if (metaOperations.size === 0 && sourceEntries.length === 0) rememberForPatching(cache, tools, entries, runtimes);
+  return { version, entries, definitions: listed(entries) };
 }
 
-/** Every tool row, parsing only those whose revision the cache has not seen; forgets tools that are gone. */
-function readTools(store: Store, cache: BuildCache): Tool[] {
-  const stamps = store.tools.stamps();
-  const stale = stamps.filter((s) => cache.tools.get(s.id)?.revision !== s.revision);
-  // Many changes (the first build, a big import): one scan beats a lookup per row.
-  const fresh = stale.length > 64 ? new Map(store.tools.list().map((t) => [t.id, t])) : null;
-  for (const { id, revision } of stale) {
-    const tool = fresh ? fresh.get(id) : store.tools.findById(id);
-    if (!tool) continue;
-    const old = cache.tools.get(id);
-    if (old) cache.validators.release(old.definition.inputSchema);
-    const definition = toolDefinition(tool);
-    cache.tools.set(id, { revision, tool, definition, validate: cache.validators(definition.inputSchema) });
+function listed(entries: ReadonlyMap<string, ToolEntry>): McpTool[] {
+  const definitions: McpTool[] = [];
+  for (const entry of entries.values()) if (!entry.unlisted) definitions.push(entry.definition);
+  return definitions;
+}
+
+function rememberForPatching(cache: BuildCache, tools: readonly Tool[], entries: Map<string, ToolEntry>, runtimes: ReadonlyMap<number, ProviderRuntime>): void {
+  const codes = new Map<number, string>();
+  let maxId = 0;
+  for (const tool of tools) {
+    if (!cache.entries.has(tool.id) || entries.get(tool.code) !== cache.entries.get(tool.id)!.entry) continue;
+    codes.set(tool.id, tool.code);
+    maxId = Math.max(maxId, tool.id);
   }
-  const present = new Set(stamps.map((s) => s.id));
-  for (const [id, old] of cache.tools) {
-    if (present.has(id)) continue;
-    cache.validators.release(old.definition.inputSchema);
-    cache.tools.delete(id);
+  cache.last = { entries, codes, maxId, runtimes };
+}
+
+/**
+ * The last snapshot with a few tools changed, patched (a write to one tool of 10,000 then costs one
+ * entry, not 10,000). Only when the result is what a full build would give: every provider as before,
+ * no tool renamed, and a tool that newly appears has the highest id (it goes last). Null, with nothing
+ * changed, when a full build is needed. The entry map is patched in place — copying 10,000 entries is
+ * the cost this avoids — so snapshots share it; it changes only here, synchronously, between two
+ * snapshots, and a reader of the old snapshot would only see the newer entries.
+ */
+function patchSnapshot(cache: BuildCache, delta: ToolDelta | null, runtimes: ReadonlyMap<number, ProviderRuntime>, deps: HttpToolDeps): Omit<RegistrySnapshot, 'version'> | null {
+  const last = cache.last;
+  if (!last || !delta || !sameRuntimes(last.runtimes, runtimes)) return null;
+  // First decide, changing nothing; then apply.
+  const removed = new Set(delta.removed);
+  let maxId = last.maxId;
+  for (const tool of delta.changed) {
+    const code = last.codes.get(tool.id);
+    if (code !== undefined && code !== tool.code) return null; // renamed: its place in the listing changes
+    if (code !== undefined || !runtimes.has(tool.providerId) || !tool.enabled) continue;
+    if (tool.id < maxId) return null; // (re-)appears in the middle of the listing
+    const holder = last.entries.get(tool.code);
+    if (holder !== undefined) return null; // a name clash: the full build decides
+    maxId = tool.id;
   }
-  return stamps.map((s) => cache.tools.get(s.id)?.tool).filter((t): t is Tool => t !== undefined);
+  const { entries, codes } = last;
+  const drop = (id: number) => {
+    const code = codes.get(id);
+    if (code !== undefined) entries.delete(code);
+    codes.delete(id);
+    cache.entries.delete(id);
+  };
+  for (const id of removed) drop(id);
+  for (const tool of delta.changed) {
+    const runtime = runtimes.get(tool.providerId);
+    if (runtime === undefined || !tool.enabled) {
+      drop(tool.id);
+      continue;
+    }
+    entries.set(tool.code, entryFor(tool, runtime, deps, cache));
+    codes.set(tool.id, tool.code);
+  }
+  cache.last = { entries, codes, maxId, runtimes };
+  return { entries, definitions: listed(entries) };
+}
+
+function sameRuntimes(a: ReadonlyMap<number, ProviderRuntime>, b: ReadonlyMap<number, ProviderRuntime>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [id, runtime] of a) if (b.get(id) !== runtime) return false;
+  return true;
+}
+
+/**
+ * Every tool row: the first time all of them, afterwards only those changed or removed since the cache's
+ * change counter (two index scans), so a write to one tool of 10,000 reads one row.
+ */
+function readTools(store: Store, cache: BuildCache): { tools: () => Tool[]; delta: ToolDelta | null } {
+  const seq = store.tools.changeSeq();
+  let delta: ToolDelta | null = { changed: [], removed: [] };
+  if (seq !== cache.seq) {
+    const { changed, removed } = cache.seq < 0 ? { changed: store.tools.list(), removed: [] } : store.tools.changesSince(cache.seq);
+    delta = cache.seq < 0 ? null : { changed, removed };
+    for (const id of removed) forget(cache, id);
+    for (const tool of changed) {
+      // Set in place (a changed tool keeps its position; a new one has the highest id: AUTOINCREMENT).
+      const old = cache.tools.get(tool.id);
+      if (old) cache.validators.release(old.definition.inputSchema);
+      const definition = toolDefinition(tool);
+      cache.tools.set(tool.id, { tool, definition, validate: cache.validators(definition.inputSchema) });
+    }
+    cache.seq = seq;
+  }
+  // The whole list only for a full build: a patch needs just the delta.
+  return { tools: () => Array.from(cache.tools.values(), (c) => c.tool), delta };
+}
+
+function forget(cache: BuildCache, id: number): void {
+  const old = cache.tools.get(id);
+  if (!old) return;
+  cache.validators.release(old.definition.inputSchema);
+  cache.tools.delete(id);
 }
 
 /** A provider's runtime (its secrets' redactor), reused while the provider is unchanged. */

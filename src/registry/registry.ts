@@ -3,6 +3,9 @@ import type { Store } from '../store/index.js';
 import { buildSnapshot, createBuildCache, type ToolSource } from './build.js';
 import type { RegistrySnapshot } from './types.js';
 
+/** Listeners told per turn of the event loop in a notification pass. */
+const NOTIFY_SLICE = 250;
+
 export type Logger = { warn(message: string): void; debug(message: string): void };
 
 /**
@@ -21,6 +24,9 @@ export class Registry {
   private readonly cache = createBuildCache();
   /** The problem last logged by the watcher, so a lasting one is said once, not every tick. */
   private lastWatchProblem: string | null = null;
+  /** The notification pass scheduled or under way (see scheduleNotify), and whether it is already stale. */
+  private notifyPass: NodeJS.Immediate | null = null;
+  private changedDuringPass = false;
 
   constructor(
     private readonly store: Store,
@@ -36,7 +42,10 @@ export class Registry {
     return this.snapshot;
   }
 
-  /** Called on every change (for `notifications/tools/list_changed`). Returns an unsubscribe function. */
+  /**
+   * Called after changes (for `notifications/tools/list_changed`): soon after, not inside the write, and
+   * once for several quick changes. Returns an unsubscribe function.
+   */
   onChange(listener: () => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -55,14 +64,44 @@ export class Registry {
     const version = this.store.registryVersion();
     if (!force && version === this.snapshot.version) return false;
     this.snapshot = buildSnapshot(this.store, this.deps, this.sources, (message) => this.logger?.warn(message), this.cache);
-    for (const listener of this.listeners) {
+    this.scheduleNotify();
+    return true;
+  }
+
+  /**
+   * Tells listeners (one per MCP session) after the write that changed the registry has returned, never
+   * inside it: with thousands of idle sessions a write would otherwise pay for every one of them. Writes
+   * until the pass starts share it; a change during a pass gets another pass once it ends. The pass
+   * goes in slices, so calls keep being answered while many sessions are told.
+   */
+  private scheduleNotify(): void {
+    if (this.notifyPass !== null) {
+      this.changedDuringPass = true;
+      return;
+    }
+    this.notifyPass = setImmediate(() => this.notifySlice([...this.listeners], 0));
+  }
+
+  private notifySlice(listeners: Array<() => void>, from: number): void {
+    const end = Math.min(listeners.length, from + NOTIFY_SLICE);
+    for (let i = from; i < end; i++) {
+      const listener = listeners[i] as () => void;
+      if (!this.listeners.has(listener)) continue; // its session ended meanwhile
       try {
         listener();
       } catch (err) {
         this.logger?.warn(`A registry listener failed: ${(err as Error).message}`);
       }
     }
-    return true;
+    if (end < listeners.length) {
+      this.notifyPass = setImmediate(() => this.notifySlice(listeners, end));
+      return;
+    }
+    this.notifyPass = null;
+    if (this.changedDuringPass) {
+      this.changedDuringPass = false;
+      this.scheduleNotify();
+    }
   }
 
   /**
@@ -100,5 +139,8 @@ export class Registry {
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    if (this.notifyPass) clearImmediate(this.notifyPass);
+    this.notifyPass = null;
+    this.changedDuringPass = false;
   }
 }

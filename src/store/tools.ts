@@ -44,13 +44,23 @@ export class ToolRepository {
         body_payload_template = @body_payload_template, enabled = @enabled, is_exportable = @is_exportable,
         parameters = @parameters, output_schema = @output_schema, updated_at = @now WHERE id = @id`),
       remove: db.prepare('DELETE FROM tools WHERE id = ?'),
-      stamps: db.prepare('SELECT id, revision FROM tools ORDER BY id'),
+      seq: db.prepare(`SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'tool_seq'`).pluck(),
+      changedSince: db.prepare(`${SELECT} WHERE t.revision > ? ORDER BY t.id`),
+      removedSince: db.prepare('SELECT id FROM tools_removed WHERE revision > ?').pluck(),
     };
   }
 
-  /** Each tool's id and revision (bumped on every change of its row): what changed, without parsing any row. */
-  stamps(): Array<{ id: number; revision: number }> {
-    return this.statements.stamps.all() as Array<{ id: number; revision: number }>;
+  /** The tool change counter: every insert, update or delete of a tool takes the next value. */
+  changeSeq(): number {
+    return Number(this.statements.seq.get());
+  }
+
+  /** Tools inserted or changed after change `seq`, and the ids of those removed after it (index scans). */
+  changesSince(seq: number): { changed: Tool[]; removed: number[] } {
+    return {
+      changed: (this.statements.changedSince.all(seq) as ToolRow[]).map(fromRow),
+      removed: this.statements.removedSince.all(seq) as number[],
+    };
   }
 
   list(): Tool[] {

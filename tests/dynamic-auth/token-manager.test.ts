@@ -161,7 +161,7 @@ describe('invalidate', () => {
 });
 
 describe('failure backoff', () => {
-  it('a failure is shared by concurrent callers, repeated without a request inside the window, and retried after it', async () => {
+  it('a failure is shared by concurrent callers; the next call tries again at once, and repeated failures wait, doubling', async () => {
     server.reply((_req, res) => setTimeout(() => json(res, 503, { error: 'down' }), 20));
     const { clock, manager, p } = setup(600_000, 3000);
     const results = await Promise.allSettled(Array.from({ length: 10 }, () => manager.getToken(p)));
@@ -170,14 +170,25 @@ describe('failure backoff', () => {
     const first = (results[0] as PromiseRejectedResult).reason as Error;
     expect(first.message).toContain('answered 503 Service Unavailable');
 
+    // One failure costs nothing: the next call asks again at once (issue 11).
+    await expect(manager.getToken(p)).rejects.toThrow(/answered 503/);
+    expect(server.requests).toHaveLength(2);
+    // The second failure in a row waits 3 s (failureBackoffMs), without a request inside the window.
     clock.t = START + 2_999;
-    for (let i = 0; i < 3; i++) await expect(manager.getToken(p)).rejects.toBe(first);
-    expect(server.requests).toHaveLength(1);
+    for (let i = 0; i < 3; i++) await expect(manager.getToken(p)).rejects.toThrow(/answered 503 .*failed 2 times in a row; toolwire tries it again in 1 s/);
+    expect(server.requests).toHaveLength(2);
+    // The third waits twice as long.
+    clock.t = START + 3_000;
+    await expect(manager.getToken(p)).rejects.toThrow(/answered 503/);
+    expect(server.requests).toHaveLength(3);
+    clock.t = START + 8_999;
+    await expect(manager.getToken(p)).rejects.toThrow(/failed 3 times in a row; toolwire tries it again in 1 s/);
+    expect(server.requests).toHaveLength(3);
 
     server.reply((_req, res) => json(res, 200, { access_token: 'recovered' }));
-    clock.t = START + 3_000;
+    clock.t = START + 9_000;
     expect(await manager.getToken(p)).toBe('recovered');
-    expect(server.requests).toHaveLength(2);
+    expect(server.requests).toHaveLength(4);
   });
 
   it('a failed refresh does not poison the cache: once the window passes, a success is cached', async () => {

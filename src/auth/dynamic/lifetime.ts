@@ -19,6 +19,18 @@ export function refreshMarginMs(lifetimeMs: number): number {
   return Math.min(MAX_MARGIN_MS, lifetimeMs * 0.1);
 }
 
+/** Long-lived tokens are refreshed at most this long before the margin. */
+const MAX_REFRESH_LEAD_MS = 300_000;
+
+/**
+ * How long after its fetch a token's successor is fetched in the background, while calls go on using
+ * it: at 85% of its lifetime, or 5 minutes before the margin for long-lived ones. Always before
+ * `lifetimeMs - refreshMarginMs(lifetimeMs)`, when calls stop using it and wait for the next one.
+ */
+export function refreshAheadMs(lifetimeMs: number): number {
+  return Math.max(lifetimeMs * 0.85, lifetimeMs - refreshMarginMs(lifetimeMs) - MAX_REFRESH_LEAD_MS);
+}
+
 function expiresInMs(json: unknown): number | undefined {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) return undefined;
   const raw = (json as Record<string, unknown>)['expires_in'];
