@@ -34,6 +34,7 @@ function injectApiKey(request: OutgoingRequest, credential: string, provider: Pr
     // IN_BODY on a request without a JSON object body goes to the query rather than being dropped.
     request.query = request.query.filter(([key]) => key !== name);
     request.query.push([name, credential]);
+    request.queryCredential = [name, credential];
   } else {
     (request.body as Record<string, unknown>)[name] = credential;
   }

@@ -16,6 +16,8 @@ export interface OutgoingRequest {
   headers: Record<string, string>;
   /** A JSON body as a value (serialized when sent), or undefined for none. */
   body: unknown;
+  /** A credential injected into the query string: carried over to a same-origin redirect's URL. */
+  queryCredential?: [string, string];
 }
 
 interface PlannedParameter {

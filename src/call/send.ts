@@ -405,10 +405,17 @@ function redirected(request: OutgoingRequest, status: number, target: URL): Outg
     method: toGet ? 'GET' : request.method,
     origin: request.origin,
     url: `${target.origin}${target.pathname}`,
-    query: [...target.searchParams],
+    query: withCredential([...target.searchParams], request.queryCredential),
     headers,
     body: toGet ? undefined : request.body,
+    ...(request.queryCredential ? { queryCredential: request.queryCredential } : {}),
   };
+}
+
+/** A Location rarely repeats the API key of the query string; the same origin gets it as the first request did. */
+function withCredential(query: Array<[string, string]>, credential: [string, string] | undefined): Array<[string, string]> {
+  if (!credential) return query;
+  return [...query.filter(([key]) => key !== credential[0]), credential];
 }
 
 function crossOrigin(status: number, target: string): ToolwireError {

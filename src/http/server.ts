@@ -44,6 +44,12 @@ const ANSWER_FLUSH_MS = 1_000;
 
 const METADATA_PATH = '/.well-known/oauth-protected-resource';
 
+/** The name of a Host header value, lower-cased, without its port (`[::1]:8808` → `[::1]`). */
+function hostName(host: string): string {
+  const lower = host.toLowerCase();
+  return lower.startsWith('[') ? lower.slice(0, lower.indexOf(']') + 1) : lower.replace(/:\d*$/, '');
+}
+
 export async function startHttpServer(app: App, options: HttpOptions, extraRoutes: ExtraRoute[] = []): Promise<RunningHttp> {
   const newServer = () => createMcpServer(app.registry, { pageSize: app.config.pageSize });
   const endpoint = options.stateless ? createStatelessEndpoint(newServer, app.registry) : createSessionEndpoint(newServer, app.registry, app.log, undefined, app.config.maxSessions);
@@ -55,7 +61,16 @@ export async function startHttpServer(app: App, options: HttpOptions, extraRoute
    * This server's base URL as the client sees it: TOOLWIRE_PUBLIC_URL, else the request's Host — only
    * ever called after that Host passed the exact check, so an attacker's name is never reflected.
    */
-  const base = (req: IncomingMessage) => publicUrl ?? `http://${(req.headers.host as string).toLowerCase()}`;
+  // A port-less TOOLWIRE_ALLOWED_HOSTS name accepts any port in Host: such a port is the client's pick,
+  // and the audience must not follow it; the bound port stands in. A Host without a port (a proxy on
+  // the default port), with the bound port, or listed exactly is taken as it is.
+  const base = (req: IncomingMessage) => {
+    if (publicUrl) return publicUrl;
+    const host = (req.headers.host as string).toLowerCase();
+    const name = hostName(host);
+    const trusted = host === name || host === `${name}:${guard.port}` || guard.hosts.exact.has(host);
+    return `http://${trusted ? host : `${name}:${guard.port}`}`;
+  };
   /** The RFC 9728 resource (this server's /mcp URL), also the default JWT audience (RFC 8707). */
   const resource = (req: IncomingMessage) => `${base(req)}/mcp`;
   const metadataUrl = (req: IncomingMessage) => (jwt ? `${base(req)}${METADATA_PATH}` : null);

@@ -77,3 +77,24 @@ describe('M4: TOOLWIRE_OAUTH_AUDIENCE and TOOLWIRE_PUBLIC_URL decide the audienc
     }
   });
 });
+
+describe('M4: the default audience never follows a port the client picked', () => {
+  let server: InProcessServer;
+  beforeAll(async () => {
+    // A port-less allowed host accepts any port in Host; the audience must still be this server's.
+    server = await startInProcess(testEnv(tempDir(), { TOOLWIRE_OAUTH_ISSUER: issuer.url, TOOLWIRE_ALLOWED_HOSTS: 'tools.internal' }));
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  it('refuses a token minted for another server on another port of an allowed name', async () => {
+    const port = new URL(server.url).port;
+    const asOther = await issuer.sign({ aud: 'http://tools.internal:9090/mcp', exp: inAMinute() });
+    const other = await raw(server.url, { body: initialize, headers: { authorization: `Bearer ${asOther}`, host: 'tools.internal:9090' } });
+    expect(other.status).toBe(401);
+    const asThis = await issuer.sign({ aud: `http://tools.internal:${port}/mcp`, exp: inAMinute() });
+    const ok = await raw(server.url, { body: initialize, headers: { authorization: `Bearer ${asThis}`, host: 'tools.internal:9090' } });
+    expect(ok.status).toBe(200);
+  });
+});

@@ -106,6 +106,26 @@ describe('M1: a secret never follows its provider to another origin', () => {
     expect(h.server.app.catalog.getProvider(id).dynamicAuthPayload).toBeNull();
   });
 
+  it('a cached token bought for the old host is never sent to the new one', async () => {
+    let issued = 0;
+    home.handle((req, res) => {
+      if (req.path === '/token') return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ access_token: `home-token-${++issued}-abcdef`, expires_in: 3600 }));
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+    });
+    const payload = JSON.stringify({ client_secret: CLIENT_SECRET });
+    const id = await httpProvider({
+      authenticationType: 'NONE', apiKeyValue: null, customHeaders: {}, isDynamicAuth: true, dynamicAuthUrl: `${home.url}/token`, dynamicAuthMethod: 'POST',
+      dynamicAuthPayload: payload, dynamicAuthPayloadType: 'JSON', dynamicAuthPayloadLocation: 'BODY', dynamicAuthTokenExtractionPath: '$.access_token',
+    });
+    expect((await callGet()).isError).toBeFalsy();
+    expect(home.requests.at(-1)!.headers.authorization).toBe('Bearer home-token-1-abcdef');
+    // The owner moves the API and gives the payload again: a new token is fetched for the new host.
+    expect((await h.call('PUT', `/admin/providers/${id}`, { baseUrl: evil.url, dynamicAuthPayload: payload })).json.droppedSecrets).toBeUndefined();
+    await callGet();
+    expect(evilSaw()).not.toContain('home-token-1-abcdef');
+    expect(evil.requests.at(-1)!.headers.authorization).toBe('Bearer home-token-2-abcdef');
+  });
+
   it('route 4, add-git-providers host: the token is dropped unless given in the same request', async () => {
     await httpProvider();
     const host = new URL(evil.url).host;

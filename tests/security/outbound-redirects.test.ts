@@ -75,6 +75,9 @@ beforeAll(async () => {
   tool('loop', '/loop/0');
   tool('five', '/hops/5');
   tool('six', '/hops/6');
+  app.catalog.createProvider({ name: 'Query key', code: 'qkey', baseUrl: api.url, authenticationType: 'API_KEY', apiKeyLocation: 'QUERY_PARAMETER', apiKeyName: 'key', apiKeyValue: API_KEY });
+  app.catalog.createTool({ name: 'q-moved', code: 'q-moved', providerCode: 'qkey', endpointPath: '/moved' });
+  app.catalog.createTool({ name: 'q-away', code: 'q-away', providerCode: 'qkey', endpointPath: '/away' });
   client = await connect(app);
 });
 
@@ -102,6 +105,15 @@ describe('same-origin redirects are followed with the credentials', () => {
     expect(final.headers['x-api-key']).toBe(API_KEY);
     expect(final.headers.authorization).toBe(`Bearer ${BEARER}`);
     expect((result.structuredContent as { path: string }).path).toBe('/final');
+  });
+
+  it('a key in the query string is sent again to the same origin (a Location rarely repeats it), never elsewhere', async () => {
+    const result = await call('q-moved');
+    expect(result.isError, textOf(result)).toBeFalsy();
+    expect(paths()).toEqual([`GET /moved?key=${API_KEY}`, `GET /final?page=2&key=${API_KEY}`]);
+    const away = await call('q-away');
+    expect(away.isError).toBe(true);
+    expect(elsewhere.requests).toEqual([]);
   });
 
   it('an absolute 301 to the same origin is followed', async () => {

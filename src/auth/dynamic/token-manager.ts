@@ -73,10 +73,11 @@ interface Slot {
   refusal: { token: string; count: number; until: number } | null;
 }
 
+/** What a cached token is bound to: how it was obtained, and where it is sent (a moved API gets a new token, never the old one). */
 function fingerprintOf(p: Provider): string {
   return JSON.stringify([
     p.dynamicAuthUrl, p.dynamicAuthMethod, p.dynamicAuthPayload, p.dynamicAuthPayloadType,
-    p.dynamicAuthPayloadLocation, p.dynamicAuthTokenExtractionPath,
+    p.dynamicAuthPayloadLocation, p.dynamicAuthTokenExtractionPath, p.kind, p.baseUrl, p.url,
   ]);
 }
 
