@@ -28,7 +28,7 @@ function isJson(type: string): boolean {
 export function mapResponse(response: UpstreamResponse, redact: Redactor, label: string): CallToolResult {
   const type = contentType(response);
   if (response.status < 200 || response.status >= 300) {
-    const text = redactText(response.body.toString('utf8'), redact);
+    const text = redactText(decodeText(response.body, type), redact);
     const excerpt = text.length > ERROR_EXCERPT_CHARS ? `${text.slice(0, ERROR_EXCERPT_CHARS)}… (${text.length - ERROR_EXCERPT_CHARS} more characters)` : text;
     const reason = STATUS_CODES[response.status] ?? '';
     return errorResult(`The API answered ${response.status}${reason ? ` ${reason}` : ''} to ${label}.${excerpt ? `\n${excerpt}` : ''}`);
@@ -41,7 +41,7 @@ export function mapResponse(response: UpstreamResponse, redact: Redactor, label:
     }
     return { content: [{ type: 'image', data: response.body.toString('base64'), mimeType: type.split(';')[0] as string }] };
   }
-  const raw = response.body.toString('utf8');
+  const raw = decodeText(response.body, type);
   if (isJson(type) || (type === '' && looksLikeJson(raw))) {
     const json = raw === '' ? null : redactJsonText(raw, redact);
     if (json === null) {
@@ -61,6 +61,22 @@ export function mapResponse(response: UpstreamResponse, redact: Redactor, label:
     return { content: [{ type: 'text', text: `The API answered with ${response.body.length} bytes of ${type.split(';')[0]}, which cannot be shown as text.` }] };
   }
   return { content: [{ type: 'text', text: redactText(raw, redact) }] };
+}
+
+/**
+ * The body as text in the charset it declares (or its byte-order mark says): a UTF-16 answer read as
+ * UTF-8 interleaves every character with NUL bytes, and no form of an echoed secret would match.
+ */
+function decodeText(body: Buffer, type: string): string {
+  const declared = /;\s*charset\s*=\s*"?([\w.:-]+)"?/i.exec(type)?.[1]?.toLowerCase();
+  const bom = body[0] === 0xff && body[1] === 0xfe ? 'utf-16le' : body[0] === 0xfe && body[1] === 0xff ? 'utf-16be' : undefined;
+  const charset = bom ?? declared;
+  if (!charset || charset === 'utf-8' || charset === 'utf8' || charset === 'us-ascii') return body.toString('utf8');
+  try {
+    return new TextDecoder(charset).decode(body);
+  } catch {
+    return body.toString('utf8'); // an unknown charset: as UTF-8, as before
+  }
 }
 
 /** application/json or a +json type (problem+json, vnd.api+json); not NDJSON or JSON sequences, which JSON.parse cannot read whole. */
