@@ -48,7 +48,7 @@ if (!isMainThread) {
 }
 
 async function worker({ compile }) {
-  const { importOpenApi } = await import(dist('io/openapi-import.js'));
+  const { importOpenApi } = await import(dist('catalog/io/openapi-import.js'));
   const { createStore } = await import(dist('store/index.js'));
   const { Catalog } = await import(dist('catalog/catalog.js'));
   const { toolDefinition } = await import(dist('registry/build.js'));
@@ -144,7 +144,7 @@ function top(counts, n) {
 }
 
 async function main() {
-  if (!existsSync(dist('io/openapi-import.js'))) {
+  if (!existsSync(dist('catalog/io/openapi-import.js'))) {
     console.error('dist/ is missing: run `npm run build` first.');
     process.exit(2);
   }

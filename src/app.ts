@@ -1,16 +1,16 @@
 import BetterSqlite3 from 'better-sqlite3';
 import { existsSync } from 'node:fs';
-import { createTokenManager, isInvalidation, type TokenManager } from './auth/dynamic/index.js';
-import { createHttpSender, type HttpSender } from './call/send.js';
-import type { TokenSource } from './call/http-tool.js';
+import { createTokenManager, isInvalidation, type TokenManager } from './outbound/dynamic-auth/index.js';
+import { createHttpSender, type HttpSender } from './outbound/http/send.js';
+import { createHttpToolFactory, type TokenSource } from './outbound/http/http-tool.js';
 import { Catalog } from './catalog/catalog.js';
 import type { Config } from './config.js';
-import { ToolwireError } from './errors.js';
-import { createLog, type Log } from './log.js';
+import { ToolwireError } from './core/errors.js';
+import { createLog, type Log } from './core/log.js';
 import { Registry } from './registry/registry.js';
-import { createOutboundGuard } from './outbound-policy.js';
-import { setUpstreamFetch } from './federation/transports.js';
-import { keyFilePath, loadMasterKey } from './secret-files.js';
+import { createOutboundGuard } from './outbound/address-policy.js';
+import { setUpstreamFetch } from './outbound/federation/transports.js';
+import { keyFilePath, loadMasterKey } from './store/secret-files.js';
 import { createStore, WrongKeyError, type Store } from './store/index.js';
 import { replaceKeyFile } from './store/key-rotation.js';
 
@@ -109,7 +109,7 @@ export function createApp(config: Config, log: Log = createLog(config.logLevel))
     invalidate: (id, stale) => tokens.invalidate(id, stale),
     isInvalidation,
   };
-  const registry = new Registry(store, { sender, tokens: tokenSource }, [], log);
+  const registry = new Registry(store, createHttpToolFactory({ sender, tokens: tokenSource }), [], log);
   const catalog = new Catalog(store, () => registry.refresh());
   const closers: Array<() => Promise<void> | void> = [];
   return {

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { loadConfig } from './config.js';
-import { isToolwireError } from './errors.js';
+import { isToolwireError } from './core/errors.js';
 import type { Command, CommandContext } from './commands/context.js';
 import { UsageError } from './commands/context.js';
 

@@ -1,9 +1,11 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { ToolwireError } from './errors.js';
-import { parseMasterKey } from './store/secret-box.js';
+import { ToolwireError } from './core/errors.js';
+import { parseMasterKey } from './core/master-key.js';
 
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
+import type { LogLevel } from './core/log.js';
+
+export type { LogLevel };
 
 /** Everything the process environment and global flags decide, validated once. */
 export interface Config {

@@ -4,9 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { App } from '../src/app.js';
-import { createLog } from '../src/log.js';
-import { createSessionEndpoint, type McpEndpoint } from '../src/http/mcp-endpoint.js';
-import { createMcpServer } from '../src/mcp/server.js';
+import { createLog } from '../src/core/log.js';
+import { createSessionEndpoint, type McpEndpoint } from '../src/inbound/http/mcp-endpoint.js';
+import { createMcpServer } from '../src/inbound/mcp/server.js';
 import { makeApp, tempDir, testEnv } from './helpers/app.js';
 import { runCliAsync } from './helpers/cli.js';
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { exportProviders } from '../src/io/export.js';
-import { importProviders } from '../src/io/import.js';
+import { exportProviders } from '../src/catalog/io/export.js';
+import { importProviders } from '../src/catalog/io/import.js';
 import { makeApp } from './helpers/app.js';
 
 const HANDSAI_EXPORT = JSON.parse(readFileSync(new URL('./fixtures/handsai-export-example.json', import.meta.url), 'utf8'));

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { importOpenApi, progressPrinter } from '../src/io/openapi-import.js';
+import { importOpenApi, progressPrinter } from '../src/catalog/io/openapi-import.js';
 import { connect, makeApp, tempDir, testEnv, textOf } from './helpers/app.js';
 import { runCli, runCliAsync } from './helpers/cli.js';
 import { startUpstream, type Upstream } from './helpers/upstream.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { planRequest, requestUrl } from '../src/call/request.js';
-import { compileTemplate, templateProblem } from '../src/call/template.js';
-import type { Tool } from '../src/store/types.js';
+import { planRequest, requestUrl } from '../src/outbound/http/request.js';
+import { compileTemplate, templateProblem } from '../src/core/template.js';
+import type { Tool } from '../src/core/model.js';
 
 function tool(over: Partial<Tool>): Tool {
   return {

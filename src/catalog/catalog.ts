@@ -1,6 +1,6 @@
-import { ToolwireError } from '../errors.js';
+import { ToolwireError } from '../core/errors.js';
 import type { Store } from '../store/index.js';
-import type { Provider, Tool } from '../store/types.js';
+import type { Provider, Tool } from '../core/model.js';
 import { generateCode } from './codes.js';
 import { invalid, parseOrThrow } from './issues.js';
 import { resolveProvider } from './resolve-provider.js';

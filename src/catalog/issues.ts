@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { ToolwireError, type FieldIssue } from '../errors.js';
+import { ToolwireError, type FieldIssue } from '../core/errors.js';
 
 /** zod issues as field issues, with paths written the way users write them (`tools[0].httpMethod`). */
 export function zodIssues(error: z.ZodError, prefix = ''): FieldIssue[] {

@@ -1,8 +1,8 @@
-import { isConfigurationHeader } from '../redact.js';
+import { isConfigurationHeader } from '../core/redact.js';
 import type { ProviderRecord } from '../store/providers.js';
-import { isSecretStandIn, type Provider } from '../store/types.js';
+import { isSecretStandIn, type Provider } from '../core/model.js';
 import type { ProviderInput } from './schemas.js';
-import { parsePayloadObject } from './secret-merge.js';
+import { parsePayloadObject } from '../core/secret-merge.js';
 
 /**
  * Write-only secrets must not be readable by moving them: a stored secret is sent only to the origin

@@ -1,11 +1,11 @@
-import { checkExtractionPath } from '../auth/dynamic/extract.js';
-import type { FieldIssue } from '../errors.js';
+import { checkExtractionPath } from '../core/extraction-path.js';
+import type { FieldIssue } from '../core/errors.js';
 import type { ProviderRecord } from '../store/providers.js';
-import type { Provider } from '../store/types.js';
+import type { Provider } from '../core/model.js';
 import { invalid } from './issues.js';
 import type { ProviderInput } from './schemas.js';
 import { dropMovedSecrets } from './moved-secrets.js';
-import { mergePayload, mergeSecret, mergeSecretMap, parsePayloadObject } from './secret-merge.js';
+import { mergePayload, mergeSecret, mergeSecretMap, parsePayloadObject } from '../core/secret-merge.js';
 import { isStdio, refuseStdioChange, type ProviderWriteRules } from './write-rules.js';
 
 /** A provider write worked out: the record to store, and the stored secrets it dropped because their origin moved. */

@@ -1,9 +1,9 @@
-import { pathParameterNames } from '../call/path.js';
-import { templateProblem } from '../call/template.js';
-import type { FieldIssue } from '../errors.js';
-import { forbiddenHeaderReason } from '../forbidden-headers.js';
+import { pathParameterNames } from '../core/path.js';
+import { templateProblem } from '../core/template.js';
+import type { FieldIssue } from '../core/errors.js';
+import { forbiddenHeaderReason } from '../core/forbidden-headers.js';
 import type { ToolRecord } from '../store/tools.js';
-import type { Parameter, Tool } from '../store/types.js';
+import type { Parameter, Tool } from '../core/model.js';
 import { invalid } from './issues.js';
 import type { ParameterInput, ToolInput } from './schemas.js';
 

@@ -11,7 +11,7 @@ import {
   PARAMETER_TYPES,
   PROVIDER_KINDS,
   TOOL_MODES,
-} from '../store/types.js';
+} from '../core/model.js';
 
 /**
  * The shapes admins send (CLI, admin API, import), checked once at the boundary. Every field is

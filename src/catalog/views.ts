@@ -1,7 +1,7 @@
-import { isConfigurationHeader } from '../redact.js';
-import type { Parameter, Provider, Tool } from '../store/types.js';
-import { MASKED_VALUE, SECRET_PLACEHOLDER } from '../store/types.js';
-import { maskPayload } from './secret-merge.js';
+import { isConfigurationHeader } from '../core/redact.js';
+import type { Parameter, Provider, Tool } from '../core/model.js';
+import { MASKED_VALUE, SECRET_PLACEHOLDER } from '../core/model.js';
+import { maskPayload } from '../core/secret-merge.js';
 
 /**
  * What leaves toolwire about providers and tools. Two views: the admin/CLI view (HandsAI's

@@ -1,6 +1,6 @@
-import { ToolwireError } from '../errors.js';
+import { ToolwireError } from '../core/errors.js';
 import type { ProviderRecord } from '../store/providers.js';
-import type { Provider } from '../store/types.js';
+import type { Provider } from '../core/model.js';
 
 /**
  * Who is writing, and so what a provider write may do. Where a caller does not say, the locked rules

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import type { Command } from './context.js';
 import { UsageError } from './context.js';
 import { json } from './format.js';
-import { tokenFilePath } from '../secret-files.js';
+import { tokenFilePath } from '../store/secret-files.js';
 
 const CLI_PATH = fileURLToPath(new URL('../cli.js', import.meta.url));
 

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { ToolwireError } from '../errors.js';
+import { ToolwireError } from '../core/errors.js';
 import type { CommandContext } from './context.js';
 
 /** Reads a file (or stdin for `-`) as text, with a message that names the file when it cannot. */

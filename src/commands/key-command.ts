@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { openStore } from '../app.js';
-import { ToolwireError } from '../errors.js';
-import { createLog } from '../log.js';
-import { keyFilePath } from '../secret-files.js';
+import { ToolwireError } from '../core/errors.js';
+import { createLog } from '../core/log.js';
+import { keyFilePath } from '../store/secret-files.js';
 import { finishRotation, KeyRotationError, replaceKeyFile, rotateKey, type ResealCounts } from '../store/key-rotation.js';
 import { parseMasterKey } from '../store/secret-box.js';
 import type { Command, CommandContext } from './context.js';

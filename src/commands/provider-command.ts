@@ -1,7 +1,7 @@
-import { probeToken } from '../auth/dynamic/index.js';
+import { probeToken } from '../outbound/dynamic-auth/index.js';
 import { createApp } from '../app.js';
-import { ToolwireError } from '../errors.js';
-import { createOutboundGuard } from '../outbound-policy.js';
+import { ToolwireError } from '../core/errors.js';
+import { createOutboundGuard } from '../outbound/address-policy.js';
 import type { Command } from './context.js';
 import { UsageError } from './context.js';
 import { providerCommand } from './registry-commands.js';

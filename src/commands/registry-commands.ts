@@ -171,12 +171,12 @@ export const toolCommand: Command = async (ctx) => {
 async function callTool(ctx: CommandContext, app: ReturnType<typeof createApp>, code: string, argsJson: string | undefined): Promise<number> {
   const { Client } = await import('@modelcontextprotocol/sdk/client/index.js');
   const { InMemoryTransport } = await import('@modelcontextprotocol/sdk/inMemory.js');
-  const { createMcpServer } = await import('../mcp/server.js');
+  const { createMcpServer } = await import('../inbound/mcp/server.js');
   const args = argsJson === undefined ? {} : parseJson(argsJson, 'ARGS_JSON');
   if (args === null || typeof args !== 'object' || Array.isArray(args)) throw new UsageError('ARGS_JSON must be a JSON object, such as \'{"owner":"octocat"}\'.');
   if (!app.registry.current().entries.has(code) && app.catalog.listProviders().some((p) => p.kind === 'mcp' && p.enabled && code.startsWith(`${p.code}__`))) {
     // A tool of an upstream MCP server: connect to it for this one call (closed with the app).
-    const { startFederation } = await import('../federation/index.js');
+    const { startFederation } = await import('../outbound/federation/index.js');
     await startFederation(app).settled(app.config.timeoutMs);
   }
   const server = createMcpServer(app.registry, { pageSize: app.config.pageSize });

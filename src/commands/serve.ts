@@ -1,9 +1,9 @@
 import { parseArgs } from 'node:util';
 import { createApp, type App } from '../app.js';
-import { loadExamplesIfEmpty } from '../io/examples.js';
-import { createMcpServer } from '../mcp/server.js';
-import { FastStdioTransport } from '../mcp/stdio-transport.js';
-import { blockingOffNotice } from '../outbound-policy.js';
+import { loadExamplesIfEmpty } from '../catalog/io/examples.js';
+import { createMcpServer } from '../inbound/mcp/server.js';
+import { FastStdioTransport } from '../inbound/mcp/stdio-transport.js';
+import { blockingOffNotice } from '../outbound/address-policy.js';
 import type { Command, CommandContext } from './context.js';
 
 /** How long serving waits for upstream MCP servers at start; slower ones are listed when they connect. */
@@ -27,13 +27,13 @@ export const serveCommand: Command = async (ctx) => {
   try {
     if (values.examples) reportExamples(ctx, app);
     // Upstream MCP servers connect in the background; wait a moment so first tools/list has them.
-    const { startFederation } = await import('../federation/index.js');
+    const { startFederation } = await import('../outbound/federation/index.js');
     await startFederation(app).settled(FIRST_CONNECT_WAIT_MS);
     if (values.http) {
       // SPEC §15: off by default, and said so where a server is started for others to reach.
       if (!app.config.blockPrivate) ctx.stderr(`${blockingOffNotice()}\n`);
-      const { serveHttp } = await import('../http/serve-http.js');
-      const { compatRoutes } = await import('../compat/index.js');
+      const { serveHttp } = await import('./serve-http.js');
+      const { compatRoutes } = await import('../inbound/compat/index.js');
       const flags = { host: values.host ?? '127.0.0.1', port: values.port ?? '8808', stateless: values.stateless ?? false, noAuth: values['no-auth'] ?? false };
       return await serveHttp(ctx, app, flags, compatRoutes());
     }

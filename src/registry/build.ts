@@ -1,10 +1,9 @@
 import type { Tool as McpTool } from '@modelcontextprotocol/sdk/types.js';
-import { httpToolEntry, providerRuntime, type HttpToolDeps, type ProviderRuntime } from '../call/http-tool.js';
 import type { Store } from '../store/index.js';
-import type { Provider, Tool } from '../store/types.js';
-import { annotationsFor, buildInputSchema } from './input-schema.js';
+import type { Provider, Tool } from '../core/model.js';
+import { annotationsFor, buildInputSchema } from '../core/input-schema.js';
 import { metaToolEntries, type MetaOperation } from './meta-tools.js';
-import type { RegistrySnapshot, ToolEntry } from './types.js';
+import type { HttpToolFactory, ProviderRuntime, RegistrySnapshot, ToolEntry } from './types.js';
 import { createValidatorFactory, type ArgumentValidator, type ValidatorFactory } from './validate-args.js';
 
 /** Contributes tools that are not plain HTTP tools (meta mode, upstream MCP servers). */
@@ -67,13 +66,13 @@ export function createBuildCache(): BuildCache {
  */
 export function buildSnapshot(
   store: Store,
-  deps: HttpToolDeps,
+  factory: HttpToolFactory,
   sources: readonly ToolSource[],
   warn: (message: string) => void = () => {},
   cache: BuildCache = createBuildCache(),
 ): RegistrySnapshot {
   try {
-    return build(store, deps, sources, warn, cache);
+    return build(store, factory, sources, warn, cache);
   } catch (err) {
     cache.last = null;
     throw err;
@@ -82,7 +81,7 @@ export function buildSnapshot(
 
 function build(
   store: Store,
-  deps: HttpToolDeps,
+  factory: HttpToolFactory,
   sources: readonly ToolSource[],
   warn: (message: string) => void = () => {},
   cache: BuildCache = createBuildCache(),
@@ -97,13 +96,13 @@ function build(
   const metaOperations = new Map<number, MetaOperation[]>();
   for (const provider of providers) {
     if (!provider.enabled || provider.kind !== 'http') continue;
-    runtimes.set(provider.id, runtimeFor(provider, cache));
+    runtimes.set(provider.id, runtimeFor(provider, factory, cache));
     if (provider.toolMode === 'meta') metaOperations.set(provider.id, []);
   }
   for (const id of cache.runtimes.keys()) if (!runtimes.has(id)) cache.runtimes.delete(id);
   const sourceEntries = sources.flatMap((source) => source.entries(providers));
   if (metaOperations.size === 0 && sourceEntries.length === 0) {
-    const patched = patchSnapshot(cache, delta, runtimes, deps);
+    const patched = patchSnapshot(cache, delta, runtimes, factory);
     if (patched) return { version, ...patched };
   }
   cache.last = null;
@@ -119,7 +118,7 @@ function build(
   for (const tool of tools) {
     const runtime = runtimes.get(tool.providerId);
     if (!runtime || !tool.enabled) continue;
-    const entry = entryFor(tool, runtime, deps, cache);
+    const entry = entryFor(tool, runtime, factory, cache);
     live.add(tool.id);
     const meta = metaOperations.get(tool.providerId);
     if (meta) meta.push({ tool, entry });
@@ -167,7 +166,7 @@ function rememberForPatching(cache: BuildCache, tools: readonly Tool[], entries:
  * the cost this avoids — so snapshots share it; it changes only here, synchronously, between two
  * snapshots, and a reader of the old snapshot would only see the newer entries.
  */
-function patchSnapshot(cache: BuildCache, delta: ToolDelta | null, runtimes: ReadonlyMap<number, ProviderRuntime>, deps: HttpToolDeps): Omit<RegistrySnapshot, 'version'> | null {
+function patchSnapshot(cache: BuildCache, delta: ToolDelta | null, runtimes: ReadonlyMap<number, ProviderRuntime>, factory: HttpToolFactory): Omit<RegistrySnapshot, 'version'> | null {
   const last = cache.last;
   if (!last || !delta || !sameRuntimes(last.runtimes, runtimes)) return null;
   // First decide, changing nothing; then apply.
@@ -196,7 +195,7 @@ function patchSnapshot(cache: BuildCache, delta: ToolDelta | null, runtimes: Rea
       drop(tool.id);
       continue;
     }
-    entries.set(tool.code, entryFor(tool, runtime, deps, cache));
+    entries.set(tool.code, entryFor(tool, runtime, factory, cache));
     codes.set(tool.id, tool.code);
   }
   cache.last = { entries, codes, maxId, runtimes };
@@ -241,21 +240,21 @@ function forget(cache: BuildCache, id: number): void {
 }
 
 /** A provider's runtime (its secrets' redactor), reused while the provider is unchanged. */
-function runtimeFor(provider: Provider, cache: BuildCache): ProviderRuntime {
+function runtimeFor(provider: Provider, factory: HttpToolFactory, cache: BuildCache): ProviderRuntime {
   const fingerprint = JSON.stringify(provider);
   const cached = cache.runtimes.get(provider.id);
   if (cached?.fingerprint === fingerprint) return cached.runtime;
-  const runtime = providerRuntime(provider);
+  const runtime = factory.runtime(provider);
   cache.runtimes.set(provider.id, { fingerprint, runtime });
   return runtime;
 }
 
 /** A tool's entry, reused while neither the tool nor its provider changed (it keeps its request plan). */
-function entryFor(tool: Tool, runtime: ProviderRuntime, deps: HttpToolDeps, cache: BuildCache): ToolEntry {
+function entryFor(tool: Tool, runtime: ProviderRuntime, factory: HttpToolFactory, cache: BuildCache): ToolEntry {
   const compiled = cache.tools.get(tool.id)!;
   const cached = cache.entries.get(tool.id);
   if (cached && cached.runtime === runtime && cached.definition === compiled.definition) return cached.entry;
-  const entry = httpToolEntry(tool, runtime, compiled.definition, compiled.validate, deps);
+  const entry = factory.entry(tool, runtime, compiled.definition, compiled.validate);
   cache.entries.set(tool.id, { runtime, definition: compiled.definition, entry });
   return entry;
 }

@@ -1,6 +1,6 @@
 import type { CallToolResult, Tool as McpTool } from '@modelcontextprotocol/sdk/types.js';
-import { errorResult } from '../call/result.js';
-import type { Provider, Tool } from '../store/types.js';
+import { errorResult } from '../core/tool-result.js';
+import type { Provider, Tool } from '../core/model.js';
 import type { ToolEntry } from './types.js';
 
 /**

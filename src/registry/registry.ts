@@ -1,7 +1,6 @@
-import type { HttpToolDeps } from '../call/http-tool.js';
 import type { Store } from '../store/index.js';
 import { buildSnapshot, createBuildCache, type ToolSource } from './build.js';
-import type { RegistrySnapshot } from './types.js';
+import type { HttpToolFactory, RegistrySnapshot } from './types.js';
 
 /** Listeners told per turn of the event loop in a notification pass. */
 const NOTIFY_SLICE = 250;
@@ -30,7 +29,7 @@ export class Registry {
 
   constructor(
     private readonly store: Store,
-    private readonly deps: HttpToolDeps,
+    private readonly tools: HttpToolFactory,
     private readonly sources: ToolSource[] = [],
     private readonly logger?: Logger,
   ) {
@@ -38,7 +37,7 @@ export class Registry {
   }
 
   current(): RegistrySnapshot {
-    this.snapshot ??= buildSnapshot(this.store, this.deps, this.sources, (message) => this.logger?.warn(message), this.cache);
+    this.snapshot ??= buildSnapshot(this.store, this.tools, this.sources, (message) => this.logger?.warn(message), this.cache);
     return this.snapshot;
   }
 
@@ -63,7 +62,7 @@ export class Registry {
     if (this.snapshot === null) return false;
     const version = this.store.registryVersion();
     if (!force && version === this.snapshot.version) return false;
-    this.snapshot = buildSnapshot(this.store, this.deps, this.sources, (message) => this.logger?.warn(message), this.cache);
+    this.snapshot = buildSnapshot(this.store, this.tools, this.sources, (message) => this.logger?.warn(message), this.cache);
     this.scheduleNotify();
     return true;
   }

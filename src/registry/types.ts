@@ -1,4 +1,6 @@
 import type { CallToolResult, Tool as McpTool } from '@modelcontextprotocol/sdk/types.js';
+import type { Provider, Tool } from '../core/model.js';
+import type { ArgumentValidator } from './validate-args.js';
 
 /** What `tools/call` needs besides the arguments. */
 export interface CallContext {
@@ -22,4 +24,19 @@ export interface RegistrySnapshot {
   readonly entries: ReadonlyMap<string, ToolEntry>;
   /** Definitions in listing order. */
   readonly definitions: readonly McpTool[];
+}
+
+/** What a provider's tools share at run time; the outbound side adds what it needs (its secrets' redactor). */
+export interface ProviderRuntime {
+  readonly provider: Provider;
+}
+
+/**
+ * How stored HTTP tools become callable entries. The outbound side provides it: the registry decides
+ * what is served and when it changes, and never sends anything itself.
+ */
+export interface HttpToolFactory {
+  /** Made again only when the provider changed. */
+  runtime(provider: Provider): ProviderRuntime;
+  entry(tool: Tool, runtime: ProviderRuntime, definition: McpTool, validate: ArgumentValidator): ToolEntry;
 }

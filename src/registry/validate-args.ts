@@ -1,5 +1,5 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import type { JsonSchema } from '../store/types.js';
+import type { JsonSchema } from '../core/model.js';
 
 /** Argument validation against a tool's inputSchema: compiled on first use, then reused. */
 export type ArgumentValidator = (args: Record<string, unknown>) => string | null;

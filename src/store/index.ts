@@ -1,5 +1,5 @@
 import { statSync } from 'node:fs';
-import { ToolwireError } from '../errors.js';
+import { ToolwireError } from '../core/errors.js';
 import { openDatabase, type OpenDatabase } from './db.js';
 import { ProviderRepository } from './providers.js';
 import { ToolRepository } from './tools.js';
@@ -105,6 +105,6 @@ export function storageError(err: unknown, path: string): ToolwireError | null {
 export { WrongKeyError } from './db.js';
 export type { ProviderRecord } from './providers.js';
 export type { ToolRecord } from './tools.js';
-export * from './types.js';
+export * from '../core/model.js';
 export * from './vaults.js';
 export type { McpRegistration } from './mcp-registrations.js';

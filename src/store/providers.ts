@@ -1,5 +1,5 @@
 import type { OpenDatabase } from './db.js';
-import type { Provider } from './types.js';
+import type { Provider } from '../core/model.js';
 
 /** A provider as written: everything but the assigned id and timestamps. */
 export type ProviderRecord = Omit<Provider, 'id' | 'createdAt' | 'updatedAt'>;

@@ -1,5 +1,5 @@
 import type { OpenDatabase } from './db.js';
-import type { Parameter, Tool } from './types.js';
+import type { Parameter, Tool } from '../core/model.js';
 
 /** A tool as written: everything but the assigned id, the provider's code and timestamps. */
 export type ToolRecord = Omit<Tool, 'id' | 'providerCode' | 'createdAt' | 'updatedAt'>;

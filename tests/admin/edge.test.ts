@@ -1,6 +1,6 @@
 import { CLI_RULES } from '../../src/catalog/write-rules.js';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Log } from '../../src/log.js';
+import type { Log } from '../../src/core/log.js';
 import { startAdmin, type AdminHarness } from './harness.js';
 
 let admin: AdminHarness | null = null;

@@ -3,10 +3,10 @@ import { createServer, type IncomingHttpHeaders, type Server, type ServerRespons
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { handleAdmin } from '../../src/admin/router.js';
+import { handleAdmin } from '../../src/inbound/admin/router.js';
 import { createApp, type App } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
-import type { Log } from '../../src/log.js';
+import type { Log } from '../../src/core/log.js';
 import { fetchJson, type JsonAnswer } from '../helpers/fetch-json.js';
 
 /** One answer of the admin API, body kept as text so tests can search it for secrets. */

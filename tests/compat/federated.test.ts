@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { startFederation } from '../../src/federation/index.js';
+import { startFederation } from '../../src/outbound/federation/index.js';
 import { startMcpUpstream, type McpUpstream } from '../federation/upstream-mcp.js';
 import { leaked, startCompat, type CompatHarness } from './harness.js';
 

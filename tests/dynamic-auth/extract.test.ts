@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createTokenManager, extractToken, parseAnswer, type TokenFetchError } from '../../src/auth/dynamic/index.js';
+import { createTokenManager, extractToken, parseAnswer, type TokenFetchError } from '../../src/outbound/dynamic-auth/index.js';
 import { json, provider, startTokenServer, text, type TokenServer } from './token-server.js';
 
 function extract(body: string, path: string | null, contentType = 'application/json'): string {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createTokenManager, type TokenFetchError } from '../../src/auth/dynamic/index.js';
-import type { DynamicAuthPayloadLocation } from '../../src/store/types.js';
+import { createTokenManager, type TokenFetchError } from '../../src/outbound/dynamic-auth/index.js';
+import type { DynamicAuthPayloadLocation } from '../../src/core/model.js';
 import { closedPort, json, provider, startTokenServer, text, type TokenServer } from './token-server.js';
 
 /** Canary credentials: they must never appear in any message, whatever the endpoint echoes back. */

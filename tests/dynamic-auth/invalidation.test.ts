@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isInvalidation } from '../../src/auth/dynamic/index.js';
+import { isInvalidation } from '../../src/outbound/dynamic-auth/index.js';
 
 describe('isInvalidation', () => {
   const KEYWORDS = 'ExpiredToken, AuthenticationRequired ,,';

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { ToolwireError } from '../../src/errors.js';
+import { ToolwireError } from '../../src/core/errors.js';
 import {
   parseDynamicAuthPayload,
   parseDynamicAuthPayloadObject,
   validateDynamicAuthPayload,
-} from '../../src/auth/dynamic/index.js';
+} from '../../src/outbound/dynamic-auth/index.js';
 
 describe('dynamicAuthPayload parsing', () => {
   it('reads a JSON object and stringifies non-string values', () => {

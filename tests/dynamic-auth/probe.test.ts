@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createTokenManager, describeInjection, maskToken, probeToken } from '../../src/auth/dynamic/index.js';
+import { createTokenManager, describeInjection, maskToken, probeToken } from '../../src/outbound/dynamic-auth/index.js';
 import { closedPort, json, jwt, provider, startTokenServer, text, type TokenServer } from './token-server.js';
 
 let server: TokenServer;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createTokenManager, buildTokenRequest, type TokenFetchError } from '../../src/auth/dynamic/index.js';
-import type { DynamicAuthMethod, DynamicAuthPayloadType } from '../../src/store/types.js';
+import { createTokenManager, buildTokenRequest, type TokenFetchError } from '../../src/outbound/dynamic-auth/index.js';
+import type { DynamicAuthMethod, DynamicAuthPayloadType } from '../../src/core/model.js';
 import { provider, startTokenServer, type Received, type TokenServer } from './token-server.js';
 
 let server: TokenServer;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createTokenManager } from '../../src/auth/dynamic/index.js';
+import { createTokenManager } from '../../src/outbound/dynamic-auth/index.js';
 import { json, jwt, provider, startTokenServer, type TokenServer } from './token-server.js';
 
 let server: TokenServer;

@@ -1,6 +1,6 @@
 import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Provider } from '../../src/store/types.js';
+import type { Provider } from '../../src/core/model.js';
 
 /** A request as the token endpoint received it. */
 export interface Received {

@@ -3,8 +3,8 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { createApp, type App } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
-import { startFederation, type Federation } from '../../src/federation/index.js';
-import { createLog } from '../../src/log.js';
+import { startFederation, type Federation } from '../../src/outbound/federation/index.js';
+import { createLog } from '../../src/core/log.js';
 import { connect, tempDir, testEnv } from '../helpers/app.js';
 
 export const STDIO_FIXTURE = fileURLToPath(new URL('../fixtures/federation-stdio-server.mjs', import.meta.url));

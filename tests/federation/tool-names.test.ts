@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Backoff } from '../../src/federation/backoff.js';
-import { federatedToolName, isValidToolName, MAX_TOOL_NAME } from '../../src/federation/tool-names.js';
+import { Backoff } from '../../src/outbound/federation/backoff.js';
+import { federatedToolName, isValidToolName, MAX_TOOL_NAME } from '../../src/outbound/federation/tool-names.js';
 
 describe('federated tool names', () => {
   it('are CODE__TOOL when that is a valid MCP name', () => {

@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createApp, type App } from '../../src/app.js';
-import { compatRoutes } from '../../src/compat/index.js';
+import { compatRoutes } from '../../src/inbound/compat/index.js';
 import { loadConfig } from '../../src/config.js';
-import { startHttpServer, type ExtraRoute } from '../../src/http/server.js';
-import { createLog } from '../../src/log.js';
+import { startHttpServer, type ExtraRoute } from '../../src/inbound/http/server.js';
+import { createLog } from '../../src/core/log.js';
 import { CLI } from './cli.js';
 
 export interface RunningServer {

@@ -5,7 +5,7 @@
  */
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
-import type { ImportTool } from '../../src/openapi/index.js';
+import type { ImportTool } from '../../src/catalog/openapi/index.js';
 
 export function makeAjv(): Ajv {
   const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: true });

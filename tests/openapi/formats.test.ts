@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { convertOpenApi } from '../../src/openapi/index.js';
-import { isToolwireError } from '../../src/errors.js';
+import { convertOpenApi } from '../../src/catalog/openapi/index.js';
+import { isToolwireError } from '../../src/core/errors.js';
 import { doc, fixture, ok, param, tool } from './helpers.js';
 
 describe('input formats', () => {

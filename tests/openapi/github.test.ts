@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { convertOpenApi } from '../../src/openapi/index.js';
+import { convertOpenApi } from '../../src/catalog/openapi/index.js';
 import { inputSchemaOf, makeAjv } from './ajv.js';
 
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];

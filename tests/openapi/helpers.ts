@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { ImportParameter, ImportTool, OpenApiConversion } from '../../src/openapi/index.js';
+import type { ImportParameter, ImportTool, OpenApiConversion } from '../../src/catalog/openapi/index.js';
 
 export function fixture(name: string): string {
   return readFileSync(fileURLToPath(new URL(`../fixtures/openapi/${name}`, import.meta.url)), 'utf8');

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { convertOpenApi, type OpenApiConversion } from '../../src/openapi/index.js';
+import { convertOpenApi, type OpenApiConversion } from '../../src/catalog/openapi/index.js';
 import { doc, fixture, ok, param, tool } from './helpers.js';
 
 let pets: OpenApiConversion;

@@ -1,7 +1,7 @@
 import { ToolSchema } from '@modelcontextprotocol/sdk/types.js';
 import { describe, expect, it } from 'vitest';
-import { buildInputSchema } from '../../src/registry/input-schema.js';
-import { convertOpenApi, type ImportTool } from '../../src/openapi/index.js';
+import { buildInputSchema } from '../../src/core/input-schema.js';
+import { convertOpenApi, type ImportTool } from '../../src/catalog/openapi/index.js';
 import { makeAjv } from './ajv.js';
 import { doc, ok, param, tool } from './helpers.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { convertOpenApi } from '../../src/openapi/index.js';
+import { convertOpenApi } from '../../src/catalog/openapi/index.js';
 import { doc, ok } from './helpers.js';
 
 const PLACEHOLDER = '<YOUR_API_KEY>';

@@ -3,7 +3,7 @@ import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
-import { createMcpServer } from '../../src/mcp/server.js';
+import { createMcpServer } from '../../src/inbound/mcp/server.js';
 import { makeApp } from '../helpers/app.js';
 
 // Issue 11: with 2,000 idle sessions each admin write cost 75 ms instead of 3 ms, because the write

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createTokenManager } from '../../src/auth/dynamic/index.js';
+import { createTokenManager } from '../../src/outbound/dynamic-auth/index.js';
 import { json, provider, startTokenServer, type TokenServer } from '../dynamic-auth/token-server.js';
 
 // Issue 11: the token manager's schedule on a clock moved by hand, against a real token endpoint —

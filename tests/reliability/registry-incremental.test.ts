@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
-import { buildSnapshot, createBuildCache } from '../../src/registry/build.js';
+import { buildSnapshot } from '../../src/registry/build.js';
+import { createHttpToolFactory } from '../../src/outbound/http/http-tool.js';
 import { connect, makeApp } from '../helpers/app.js';
 
 // Issue 11: every write rebuilt the whole registry (1,222 GitHub tools: a small write stalled calls
@@ -14,7 +15,7 @@ afterEach(async () => {
 });
 
 function fromScratch(app: App) {
-  const snapshot = buildSnapshot(app.store, { sender: app.sender, tokens: { getToken: async () => '', invalidate: () => ({ retry: false }), isInvalidation: () => false } as never }, []);
+  const snapshot = buildSnapshot(app.store, createHttpToolFactory({ sender: app.sender, tokens: { getToken: async () => '', invalidate: () => ({ retry: false }), isInvalidation: () => false } as never }), []);
   return snapshot.definitions;
 }
 

@@ -5,7 +5,7 @@ import { Catalog } from '../../src/catalog/catalog.js';
 import { createStore, type Store } from '../../src/store/index.js';
 import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
-import { createLog } from '../../src/log.js';
+import { createLog } from '../../src/core/log.js';
 import { connect, makeApp, TEST_KEY, testEnv } from '../helpers/app.js';
 
 // Issue 11: a change committed by another process must reach tools/list even when the database is

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CLI_RULES } from '../../src/catalog/write-rules.js';
-import { boundedFetch } from '../../src/federation/response-cap.js';
+import { boundedFetch } from '../../src/outbound/federation/response-cap.js';
 import { textOf } from '../helpers/app.js';
 import { federatedApp, listeningClient, POLL, type FederatedApp } from '../federation/harness.js';
 import { startSecurityUpstream, type SecurityUpstream, type UpstreamMode } from './federation-upstreams.js';

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
-import { startHttpServer } from '../../src/http/server.js';
-import { createLog } from '../../src/log.js';
+import { startHttpServer } from '../../src/inbound/http/server.js';
+import { createLog } from '../../src/core/log.js';
 import { tempDir, testEnv } from '../helpers/app.js';
 import { startInProcess, type InProcessServer } from '../helpers/http-server.js';
 import { initialize, raw, startIssuer, type Issuer } from './inbound-harness.js';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
-import { createLog } from '../../src/log.js';
+import { createLog } from '../../src/core/log.js';
 import { createStore } from '../../src/store/index.js';
 import { parseMasterKey, sealWith } from '../../src/store/secret-box.js';
 import { tempDir } from '../helpers/app.js';

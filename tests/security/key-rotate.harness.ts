@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
-import { createLog } from '../../src/log.js';
+import { createLog } from '../../src/core/log.js';
 import { createStore } from '../../src/store/index.js';
 import { looksSealed, openWith } from '../../src/store/secret-box.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hostReason, nonPublicReason } from '../../src/outbound-policy.js';
+import { hostReason, nonPublicReason } from '../../src/outbound/address-policy.js';
 
 /** SPEC §15: the classifier TOOLWIRE_BLOCK_PRIVATE uses on every connection's resolved address. */
 describe('the outbound address classifier', () => {

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CLI_RULES } from '../../src/catalog/write-rules.js';
-import { startFederation } from '../../src/federation/index.js';
+import { startFederation } from '../../src/outbound/federation/index.js';
 import { startCompat, type CompatHarness } from '../compat/harness.js';
 import { tempDir } from '../helpers/app.js';
 import { FAST, STDIO_FIXTURE } from '../federation/harness.js';

@@ -1,0 +1,122 @@
+import type { Catalog } from '../catalog.js';
+import { droppedSecretsNote } from '../moved-secrets.js';
+import type { ProviderWriteRules } from '../write-rules.js';
+import { convertOpenApi, type SkippedOperation } from '../openapi/index.js';
+import { importProviders } from './import.js';
+
+export interface OpenApiImportOptions {
+  providerCode?: string | undefined;
+  baseUrl?: string | undefined;
+  include?: string[] | undefined;
+  exclude?: string[] | undefined;
+  /** Offer the provider as three meta tools (search, describe, call). */
+  meta?: boolean | undefined;
+  prune?: boolean | undefined;
+  dryRun?: boolean | undefined;
+  onProgress?: ((done: number, total: number) => void) | undefined;
+  rules?: ProviderWriteRules | undefined;
+}
+
+export interface OpenApiImportReport {
+  provider: string;
+  providerCreated: boolean;
+  added: string[];
+  changed: string[];
+  unchanged: string[];
+  removed: string[];
+  skipped: SkippedOperation[];
+  credentialsToFill: string[];
+  /** Stored secrets dropped because the document moved the API to another host. */
+  droppedSecrets: string[];
+  warnings: string[];
+  dryRun: boolean;
+}
+
+/** An OpenAPI 3.x or Swagger 2.0 document (already parsed), as opposed to an export array. */
+export function looksLikeOpenApi(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && ('openapi' in value || 'swagger' in value);
+}
+
+/**
+ * Converts the document and upserts the provider and its tools in one transaction. A re-import keeps
+ * what the user set that the document does not say: stored credentials, custom headers, the tool mode.
+ */
+export async function importOpenApi(catalog: Catalog, source: string | object, options: OpenApiImportOptions = {}): Promise<OpenApiImportReport> {
+  const conversion = await convertOpenApi(source, {
+    providerCode: options.providerCode,
+    baseUrl: options.baseUrl,
+    include: options.include,
+    exclude: options.exclude,
+    toolMode: options.meta ? 'meta' : undefined,
+    onProgress: options.onProgress,
+  });
+  const { toolMode, customHeaders, ...provider } = conversion.provider;
+  const entry: Record<string, unknown> = { ...provider };
+  if (options.meta) entry.toolMode = toolMode;
+  if (Object.keys(customHeaders).length > 0) entry.customHeaders = customHeaders;
+  const report = importProviders(catalog, [entry], { prune: options.prune ?? false, dryRun: options.dryRun ?? false, ...(options.rules ? { rules: options.rules } : {}) });
+  return {
+    provider: provider.code,
+    providerCreated: report.providers.created.length > 0,
+    added: report.tools.created,
+    changed: report.tools.updated,
+    unchanged: report.tools.unchanged,
+    removed: report.tools.removed,
+    skipped: conversion.skipped,
+    credentialsToFill: report.providers.created.length > 0 ? conversion.credentialsToFill : conversion.credentialsToFill.filter((field) => !hasStored(catalog, provider.code, field)),
+    droppedSecrets: report.providers.droppedSecrets[provider.code] ?? [],
+    warnings: conversion.warnings,
+    dryRun: options.dryRun ?? false,
+  };
+}
+
+/** Whether a credential field the document wants filled already holds a value. */
+function hasStored(catalog: Catalog, code: string, field: string): boolean {
+  const stored = catalog.store.providers.findByCode(code);
+  if (!stored) return false;
+  if (field === 'apiKeyValue') return stored.apiKeyValue !== null;
+  if (field === 'dynamicAuthPayload') return stored.dynamicAuthPayload !== null && !stored.dynamicAuthPayload.includes('<YOUR_API_KEY>');
+  return false;
+}
+
+/** Documents with more operations than this show their progress while converting. */
+export const PROGRESS_THRESHOLD = 200;
+
+/**
+ * The `onProgress` of a CLI import: nothing for small documents; for large ones a counter
+ * (`converting operations 400/1223`) redrawn in place on a terminal, or at most five plain lines
+ * (start, each quarter, end) when stderr is a file or a pipe. Meant for stderr only: stdout
+ * carries the command's output (the --json report).
+ */
+export function progressPrinter(write: (text: string) => void, tty: boolean): (done: number, total: number) => void {
+  let shownQuarter = -1;
+  return (done, total) => {
+    if (total <= PROGRESS_THRESHOLD) return;
+    const text = `converting operations ${done}/${total}`;
+    if (tty) {
+      write(`\r${text}\x1b[K${done >= total ? '\n' : ''}`);
+      return;
+    }
+    const quarter = done >= total ? 4 : Math.floor((4 * done) / total);
+    if (quarter === shownQuarter) return;
+    shownQuarter = quarter;
+    write(`${text}\n`);
+  };
+}
+
+/** A short, human report of an OpenAPI import (stderr). */
+export function describeOpenApiReport(r: OpenApiImportReport): string {
+  const verb = r.dryRun ? 'Would import' : 'Imported';
+  const lines = [
+    `${verb} provider "${r.provider}" (${r.providerCreated ? 'new' : 'updated'}): ${r.added.length} tool(s) added, ${r.changed.length} changed, ${r.unchanged.length} unchanged, ${r.removed.length} removed, ${r.skipped.length} skipped.`,
+  ];
+  for (const s of r.skipped.slice(0, 50)) lines.push(`  skipped ${s.operation}: ${s.reason}`);
+  if (r.skipped.length > 50) lines.push(`  … and ${r.skipped.length - 50} more skipped (see --json).`);
+  for (const w of r.warnings) lines.push(`  note: ${w}`);
+  if (r.droppedSecrets.length > 0) lines.push(`  ${droppedSecretsNote(r.provider, r.droppedSecrets).trim()}`);
+  if (r.credentialsToFill.length > 0) {
+    lines.push(`  Credentials to fill: ${r.credentialsToFill.join(', ')} — e.g. echo '{"apiKeyValue":"…"}' | toolwire provider update ${r.provider} -`);
+  }
+  if (r.dryRun) lines.push('Dry run: nothing was written.');
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,52 @@
+import type { App } from '../app.js';
+import { clientConfig } from './config-command.js';
+import type { CommandContext } from './context.js';
+import { ToolwireError } from '../core/errors.js';
+import { loadClientToken, tokenFilePath } from '../store/secret-files.js';
+import { isLoopbackHost } from '../inbound/http/guards.js';
+import { startHttpServer, type ExtraRoute } from '../inbound/http/server.js';
+
+export interface ServeHttpFlags {
+  host: string;
+  port: string;
+  stateless: boolean;
+  noAuth: boolean;
+}
+
+const isWildcard = (host: string) => ['0.0.0.0', '::', '[::]'].includes(host);
+
+/** `serve --http`: checks the flags, starts, prints how to connect, and stops gracefully on a signal. */
+export async function serveHttp(ctx: CommandContext, app: App, flags: ServeHttpFlags, extraRoutes: ExtraRoute[] = []): Promise<number> {
+  const port = Number(flags.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new ToolwireError('INVALID_INPUT', `--port must be a whole number from 0 to 65535 (got "${flags.port}").`);
+  }
+  if (flags.noAuth && !isLoopbackHost(flags.host)) {
+    throw new ToolwireError('INVALID_INPUT', `--no-auth is accepted only on a loopback host (127.0.0.1, localhost, ::1), not "${flags.host}": without client auth anyone who can reach the port could call your APIs with your credentials.`);
+  }
+  const { token, created } = loadClientToken(ctx.config.dbPath, ctx.config.clientToken);
+  const running = await startHttpServer(app, { host: flags.host, port, stateless: flags.stateless, noAuth: flags.noAuth, token }, extraRoutes);
+  app.registry.watch();
+  const snippet = clientConfig('http', ctx.config.dbPath, running.url) as { mcpServers: { toolwire: { headers: Record<string, string> } } };
+  snippet.mcpServers.toolwire.headers.Authorization = `Bearer ${token}`;
+  ctx.stdout(
+    [
+      `toolwire is serving ${app.registry.current().definitions.length} tool(s) over Streamable HTTP${flags.stateless ? ' (stateless)' : ''}.`,
+      `MCP URL:      ${running.url}`,
+      ctx.config.publicUrl ? `Public URL:   ${ctx.config.publicUrl}/mcp (TOOLWIRE_PUBLIC_URL)` : '',
+      isWildcard(flags.host) && !ctx.config.publicUrl && ctx.config.allowedHosts.length === 0
+        ? 'Host names:   only this machine\'s addresses and localhost are answered; add the names clients use to TOOLWIRE_ALLOWED_HOSTS.'
+        : '',
+      flags.noAuth ? 'Client auth:  off for /mcp (--no-auth); /admin still needs the token.' : '',
+      `Bearer token: ${token}${created ? ` (new; kept in ${tokenFilePath(ctx.config.dbPath)})` : ''}`,
+      `Admin API:    ${running.url.replace(/\/mcp$/, '/admin')}`,
+      'Client config:',
+      JSON.stringify(snippet, null, 2),
+      '',
+    ].filter((line) => line !== '').join('\n') + '\n',
+  );
+  const signal = await ctx.stopSignal;
+  app.log.info(`${signal}: finishing in-flight requests, then stopping`);
+  await running.close();
+  return 0;
+}

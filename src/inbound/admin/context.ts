@@ -1,0 +1,81 @@
+import type { IncomingMessage } from 'node:http';
+import type { App } from '../../app.js';
+import { readJsonBody } from '../http/body.js';
+import { AdminHttpError, badRequest } from './errors.js';
+
+/** What a route handler gets: the app, the path parameters, the query and the body on demand. */
+export interface AdminContext {
+  app: App;
+  req: IncomingMessage;
+  params: Record<string, string>;
+  query: URLSearchParams;
+  /** A numeric path parameter (`id`), or a 400 naming it. */
+  id(name?: string): number;
+  /** The parsed JSON body, or a 400 (malformed, missing) / 413 (too large). */
+  body(): Promise<unknown>;
+  /** A boolean query flag (`?dryRun=true`), or a 400 naming it. */
+  flag(name: string): boolean;
+}
+
+const ID = /^[0-9]{1,15}$/;
+const TRUE = new Set(['', 'true', '1', 'yes', 'on']);
+const FALSE = new Set(['false', '0', 'no', 'off']);
+
+/** A client value quoted back in a message, cut short. */
+export function quote(value: string): string {
+  return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+}
+
+/**
+ * Node's JSON.parse messages quote part of the source (`Unexpected token 's', ..."Value": sk-…" is not
+ * valid JSON`); that quote is cut so the client's body, secrets and all, is never echoed back.
+ */
+export function parserReason(message: string): string {
+  return message
+    .replace(/^The request body is not valid JSON \(/, '')
+    .replace(/\)\.$/, '')
+    .replace(/,\s*(?:\.\.\.)?"[\s\S]*$/, '');
+}
+
+export function createContext(app: App, req: IncomingMessage, params: Record<string, string>, query: URLSearchParams): AdminContext {
+  return {
+    app,
+    req,
+    params,
+    query,
+    id(name = 'id') {
+      const raw = params[name] ?? '';
+      if (!ID.test(raw)) throw badRequest(`The ${name} in the path must be a whole number, got ${quote(raw)}.`, [{ field: name, message: `must be a whole number such as 3 (got ${quote(raw)})` }]);
+      return Number(raw);
+    },
+    async body() {
+      const result = await readJsonBody(req);
+      if (!result.ok) {
+        if (result.status === 413) throw new AdminHttpError(413, 'payload_too_large', result.message);
+        const reason = parserReason(result.message);
+        throw badRequest(`The request body is not valid JSON (${reason}). Send a JSON document.`, [{ field: '(body)', message: `must be valid JSON (${reason})` }]);
+      }
+      if (result.empty) throw badRequest('The request needs a JSON body.', [{ field: '(body)', message: 'is required: send a JSON document' }]);
+      return result.value;
+    },
+    flag(name) {
+      const raw = query.get(name);
+      if (raw === null) return false;
+      const value = raw.trim().toLowerCase();
+      if (TRUE.has(value)) return true;
+      if (FALSE.has(value)) return false;
+      throw badRequest(`The query parameter ${name} must be true or false, got ${quote(raw)}.`, [{ field: name, message: 'must be true or false' }]);
+    },
+  };
+}
+
+export function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The body must be one JSON object of fields (not a list, a string or null). */
+export function expectObject(value: unknown, what: string): Record<string, unknown> {
+  if (isObject(value)) return value;
+  const got = Array.isArray(value) ? 'a list' : value === null ? 'null' : `a ${typeof value}`;
+  throw badRequest(`The request body must be a JSON object of ${what} fields, got ${got}.`, [{ field: '(body)', message: `must be a JSON object of ${what} fields (got ${got})` }]);
+}

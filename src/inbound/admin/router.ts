@@ -1,0 +1,63 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { App } from '../../app.js';
+import { sendJson } from '../http/body.js';
+import { createContext, quote } from './context.js';
+import { storageError } from '../../store/index.js';
+import { AdminHttpError, errorReply, type Reply } from './errors.js';
+import { ioRoutes } from './io-routes.js';
+import { providerRoutes } from './provider-routes.js';
+import { allowedMethods, matchRoute, type Method, type Route } from './routing.js';
+import { toolRoutes } from './tool-routes.js';
+
+const ROUTES: readonly Route[] = [...providerRoutes, ...toolRoutes, ...ioRoutes];
+
+function queryOf(req: IncomingMessage): URLSearchParams {
+  try {
+    return new URL(req.url ?? '/', 'http://admin.invalid').searchParams;
+  } catch {
+    return new URLSearchParams();
+  }
+}
+
+async function dispatch(req: IncomingMessage, method: string, path: string, app: App): Promise<Reply> {
+  const match = matchRoute(ROUTES, path);
+  if (!match) {
+    throw new AdminHttpError(404, 'not_found', `No admin route ${quote(`/admin${path}`)}. The routes are /admin/providers, /admin/tools (and /admin/tools/api), /admin/export and /admin/import.`);
+  }
+  const handler = match.route.methods[method as Method];
+  if (!handler) {
+    const allow = allowedMethods(match.route);
+    throw new AdminHttpError(405, 'method_not_allowed', `${method} is not allowed on /admin${match.route.pattern}; use ${allow}.`, { allow });
+  }
+  return handler(createContext(app, req, match.params, queryOf(req)));
+}
+
+function send(res: ServerResponse, reply: Reply): void {
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
+  if (reply.status === 204) {
+    res.writeHead(204, reply.headers ?? {});
+    res.end();
+    return;
+  }
+  sendJson(res, reply.status, reply.body ?? {}, reply.headers ?? {});
+}
+
+/**
+ * The REST admin API (SPEC §8), HandsAI's routes and shapes. The HTTP server has already checked the
+ * bearer token and the Origin; `path` is what follows `/admin`. Always answers JSON (or 204); a
+ * client's mistake is a 4xx naming what to fix, never a 500.
+ */
+export async function handleAdmin(req: IncomingMessage, res: ServerResponse, path: string, app: App): Promise<void> {
+  const method = (req.method ?? 'GET').toUpperCase();
+  const normalized = path === '' ? '/' : path;
+  let reply: Reply;
+  try {
+    reply = await dispatch(req, method, normalized, app);
+  } catch (err) {
+    reply = errorReply(storageError(err, app.config.dbPath) ?? err, app.log, `${method} /admin${normalized}`);
+  }
+  send(res, reply);
+}

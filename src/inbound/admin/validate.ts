@@ -1,0 +1,28 @@
+import type { App } from '../../app.js';
+import type { Tool } from '../../core/model.js';
+import { dryRun } from './dry-run.js';
+import type { Reply } from './errors.js';
+
+/**
+ * `POST /admin/tools/{id}/validate`: a tool that needs no arguments is called for real, through the
+ * registry exactly as an agent would call it; one that needs arguments is shown as the request it
+ * would send with example values (a dry run: nothing is sent, every secret masked).
+ */
+export async function validateTool(app: App, tool: Tool): Promise<Reply> {
+  const provider = app.catalog.getProvider(tool.providerId);
+  const subject = { id: tool.id, code: tool.code, providerCode: provider.code };
+  const required = tool.parameters.filter((p) => p.required && p.defaultValue === null).map((p) => p.name);
+  const served = tool.enabled && provider.enabled && provider.kind === 'http' && provider.toolMode === 'direct';
+  app.registry.refresh(); // a write by another process (the CLI) may not have been noticed yet
+  const entry = served ? app.registry.current().entries.get(tool.code) : undefined;
+
+  if (required.length === 0 && entry) {
+    const result = await entry.invoke({}, {});
+    return { status: 200, body: { mode: 'call', tool: subject, ok: result.isError !== true, result } };
+  }
+  const reason =
+    required.length > 0
+      ? `The tool needs ${required.join(', ')} (required, no default): shown with example values, nothing was sent.`
+      : 'The tool is not served directly (it or its provider is disabled, or the provider is not a direct HTTP provider): shown as a dry run, nothing was sent.';
+  return { status: 200, body: { mode: 'dry-run', tool: subject, reason, ...dryRun(tool, provider) } };
+}

@@ -1,0 +1,68 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isObject, parserReason } from '../admin/context.js';
+import type { App } from '../../app.js';
+import { readJsonBody, sendJson } from '../http/body.js';
+import type { ExtraRoute } from '../http/server.js';
+import { applyMcpConfig, parseMcpConfig } from './mcp-config.js';
+import { DetailError, detailReply, Problems, sendDetailUnauthorized, Unprocessable } from './openhands-errors.js';
+import { applyProviderTokens, parseProviderTokens } from './provider-tokens.js';
+
+const PATH = '/api/add-git-providers';
+
+async function readBody(req: IncomingMessage): Promise<Record<string, unknown>> {
+  const body = await readJsonBody(req);
+  if (!body.ok) {
+    if (body.status === 413) throw new DetailError(413, body.message);
+    throw new Unprocessable([{ loc: ['body'], msg: `JSON decode error: ${parserReason(body.message)}. Send a JSON object with provider_tokens and/or mcp_config.`, type: 'json_invalid' }]);
+  }
+  if (body.empty) throw new Unprocessable([{ loc: ['body'], msg: 'Field required: send a JSON object with provider_tokens and/or mcp_config.', type: 'missing' }]);
+  if (!isObject(body.value)) {
+    throw new Unprocessable([{ loc: ['body'], msg: 'Input should be a JSON object with provider_tokens and/or mcp_config.', type: 'model_attributes_type' }]);
+  }
+  return body.value;
+}
+
+/**
+ * `POST /api/add-git-providers` (OpenHands' "store provider tokens", SPEC §9): each token becomes its
+ * provider's credential, `host` moves its base URL, and `mcp_config` (when given) becomes the whole set of
+ * upstream MCP servers registered this way. All of it in one transaction: any problem → 422, nothing written.
+ */
+async function storeProviderTokens(req: IncomingMessage, app: App) {
+  const body = await readBody(req);
+  const problems = new Problems();
+  const tokens = parseProviderTokens(body.provider_tokens, problems);
+  const servers = parseMcpConfig(body.mcp_config, problems);
+  problems.throwIfAny();
+  const outcome = app.catalog.write(() => {
+    const { stored, droppedSecrets } = applyProviderTokens(app, tokens, problems);
+    const mcp = servers === null ? null : applyMcpConfig(app, servers, problems);
+    problems.throwIfAny(); // rolls the whole transaction back
+    return { stored, droppedSecrets, mcp };
+  });
+  const mcpNote = outcome.mcp ? `; mcp_config: ${outcome.mcp.registered.length} server(s) registered, ${outcome.mcp.removed.length} removed` : '';
+  app.log.info(`add-git-providers: stored ${outcome.stored.length} provider token entr${outcome.stored.length === 1 ? 'y' : 'ies'} (${outcome.stored.join(', ') || 'none'})${mcpNote}`);
+  return {
+    message: 'Git providers stored',
+    provider_tokens: outcome.stored,
+    // Stored secrets dropped because `host` moved them to another origin (only when there were some).
+    ...(Object.keys(outcome.droppedSecrets).length > 0 ? { dropped_secrets: outcome.droppedSecrets } : {}),
+    ...(outcome.mcp ? { mcp_servers: outcome.mcp } : {}),
+  };
+}
+
+async function handle(req: IncomingMessage, res: ServerResponse, path: string, app: App): Promise<void> {
+  const method = (req.method ?? 'GET').toUpperCase();
+  try {
+    if (path !== '' && path !== '/') throw new DetailError(404, `Not Found: no route ${PATH}${path.slice(0, 80)}; the route is POST ${PATH}.`);
+    if (method !== 'POST') throw new DetailError(405, `Method Not Allowed: use POST ${PATH}.`, { allow: 'POST' });
+    sendJson(res, 200, await storeProviderTokens(req, app));
+  } catch (err) {
+    const reply = detailReply(err, app.log, `${method} ${PATH}`);
+    sendJson(res, reply.status, reply.body, reply.headers);
+  }
+}
+
+/** Mounted beside /mcp and /admin; the server's bearer token, or the same value as `X-Session-API-Key`. */
+export function addGitProvidersRoute(): ExtraRoute {
+  return { prefix: PATH, altTokenHeader: 'x-session-api-key', unauthorized: sendDetailUnauthorized, handle };
+}

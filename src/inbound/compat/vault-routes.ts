@@ -1,0 +1,168 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createContext, type AdminContext } from '../admin/context.js';
+import type { Reply } from '../admin/errors.js';
+import { allowedMethods, matchRoute, type Method, type Route } from '../admin/routing.js';
+import type { App } from '../../app.js';
+import { sendJson } from '../http/body.js';
+import type { ExtraRoute } from '../http/server.js';
+import type { Vault, VaultCredential } from '../../store/vaults.js';
+import { invalidRequest, notFound, sendVaultUnauthorized, VaultApiError, vaultErrorReply } from './vault-errors.js';
+import { parseCredential, parseVault } from './vault-input.js';
+
+/** Qoder's vault and credential objects; an access token is never part of either. */
+function presentCredential(c: VaultCredential) {
+  return {
+    id: c.id,
+    vault_id: c.vaultId,
+    mcp_server_url: c.mcpServerUrl,
+    protocol: c.protocol,
+    type: c.type,
+    status: 'active',
+    created_at: c.createdAt,
+    updated_at: c.updatedAt,
+  };
+}
+
+function presentVault(v: Vault, credentials?: VaultCredential[]) {
+  return {
+    id: v.id,
+    type: 'vault',
+    display_name: v.displayName,
+    status: 'active',
+    metadata: {},
+    ...(credentials ? { credentials: credentials.map(presentCredential) } : {}),
+    created_at: v.createdAt,
+    updated_at: v.updatedAt,
+  };
+}
+
+/** Qoder's list page: `limit` and `after_id` (or `after`) select a page of records in creation order. */
+function page<T extends { id: string }>(items: T[], query: URLSearchParams) {
+  const after = query.get('after_id') ?? query.get('after');
+  let start = 0;
+  if (after !== null) {
+    const index = items.findIndex((item) => item.id === after);
+    if (index < 0) throw invalidRequest(`Query parameter 'after_id' names no record here (${JSON.stringify(after.slice(0, 60))}); use the last_id of the previous page.`, 'after_id');
+    start = index + 1;
+  }
+  const rawLimit = query.get('limit');
+  const limit = rawLimit === null ? items.length : Number(rawLimit);
+  if (rawLimit !== null && (!Number.isInteger(limit) || limit < 1)) throw invalidRequest(`Query parameter 'limit' must be a whole number of at least 1 (got ${JSON.stringify((rawLimit ?? '').slice(0, 20))}).`, 'limit');
+  const data = items.slice(start, start + limit);
+  return { data, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null, has_more: start + limit < items.length };
+}
+
+function requireVault(ctx: AdminContext): Vault {
+  const id = ctx.params.vault_id ?? '';
+  const vault = ctx.app.store.vaults.getVault(id);
+  if (!vault) throw notFound(`Vault '${id}' was not found. GET /v1/vaults lists the vaults there are.`);
+  return vault;
+}
+
+function requireCredential(ctx: AdminContext, vault: Vault): VaultCredential {
+  const id = ctx.params.credential_id ?? '';
+  const credential = ctx.app.store.vaults.getCredential(vault.id, id);
+  if (!credential) throw notFound(`Credential '${id}' was not found in vault '${vault.id}'. GET /v1/vaults/${vault.id}/credentials lists its credentials.`);
+  return credential;
+}
+
+async function createVault(ctx: AdminContext): Promise<Reply> {
+  const input = parseVault(await ctx.body());
+  const { vaults } = ctx.app.store;
+  const { vault, credentials } = ctx.app.catalog.write(() => {
+    const created = vaults.createVault(input.displayName);
+    return { vault: created, credentials: input.credentials.map((c) => vaults.addCredential(created.id, c)) };
+  });
+  ctx.app.log.info(`vault ${vault.id} created with ${credentials.length} credential(s)`);
+  return { status: 201, body: presentVault(vault, credentials) };
+}
+
+async function addCredential(ctx: AdminContext): Promise<Reply> {
+  const vault = requireVault(ctx);
+  const input = parseCredential(await ctx.body());
+  // Checked again inside the write: the vault may have been deleted while the body was read.
+  const credential = ctx.app.catalog.write(() => ctx.app.store.vaults.addCredential(requireVault(ctx).id, input));
+  ctx.app.log.info(`vault ${vault.id}: credential ${credential.id} added for ${credential.protocol} ${credential.mcpServerUrl}`);
+  return { status: 201, body: presentCredential(credential) };
+}
+
+/** Paths below the prefix (`/v1/vaults` or Qoder's `/api/v1/cloud/vaults`). */
+const ROUTES: readonly Route[] = [
+  {
+    pattern: '/',
+    methods: {
+      GET: (ctx) => ({ status: 200, body: page(ctx.app.store.vaults.listVaults().map((v) => presentVault(v)), ctx.query) }),
+      POST: createVault,
+    },
+  },
+  {
+    pattern: '/:vault_id',
+    methods: {
+      GET: (ctx) => {
+        const vault = requireVault(ctx);
+        return { status: 200, body: presentVault(vault, ctx.app.store.vaults.listCredentials(vault.id)) };
+      },
+      DELETE: (ctx) => {
+        const vault = requireVault(ctx);
+        ctx.app.catalog.write(() => ctx.app.store.vaults.deleteVault(vault.id));
+        ctx.app.log.info(`vault ${vault.id} deleted with its credentials`);
+        return { status: 204 };
+      },
+    },
+  },
+  {
+    pattern: '/:vault_id/credentials',
+    methods: {
+      GET: (ctx) => ({ status: 200, body: page(ctx.app.store.vaults.listCredentials(requireVault(ctx).id).map(presentCredential), ctx.query) }),
+      POST: addCredential,
+    },
+  },
+  {
+    pattern: '/:vault_id/credentials/:credential_id',
+    methods: {
+      GET: (ctx) => ({ status: 200, body: presentCredential(requireCredential(ctx, requireVault(ctx))) }),
+      DELETE: (ctx) => {
+        const vault = requireVault(ctx);
+        const credential = requireCredential(ctx, vault);
+        ctx.app.catalog.write(() => ctx.app.store.vaults.deleteCredential(vault.id, credential.id));
+        ctx.app.log.info(`vault ${vault.id}: credential ${credential.id} deleted`);
+        return { status: 200, body: { id: credential.id, type: 'vault_credential_deleted' } };
+      },
+    },
+  },
+];
+
+async function dispatch(req: IncomingMessage, path: string, app: App): Promise<Reply> {
+  const method = (req.method ?? 'GET').toUpperCase();
+  const match = matchRoute(ROUTES, path);
+  if (!match) throw notFound(`No vault route ${JSON.stringify(path.slice(0, 80))}. The routes are /v1/vaults, /v1/vaults/{vault_id} and /v1/vaults/{vault_id}/credentials[/{id}].`);
+  const handler = match.route.methods[method as Method];
+  if (!handler) {
+    const allow = allowedMethods(match.route);
+    throw new VaultApiError(405, 'invalid_request_error', `${method} is not allowed here; use ${allow}.`, null, { allow });
+  }
+  const query = new URL(req.url ?? '/', 'http://vaults.invalid').searchParams;
+  return handler(createContext(app, req, match.params, query));
+}
+
+function vaultRoute(prefix: string): ExtraRoute {
+  return {
+    prefix,
+    unauthorized: sendVaultUnauthorized,
+    async handle(req: IncomingMessage, res: ServerResponse, path: string, app: App) {
+      let reply: Reply;
+      try {
+        reply = await dispatch(req, path === '' ? '/' : path, app);
+      } catch (err) {
+        reply = vaultErrorReply(err, app.log, `${req.method ?? 'GET'} ${prefix}${path}`);
+      }
+      if (reply.status === 204) res.writeHead(204, reply.headers ?? {}).end();
+      else sendJson(res, reply.status, reply.body, reply.headers ?? {});
+    },
+  };
+}
+
+/** Credential vaults (SPEC §9, Qoder's API) at `/v1/vaults…` and Qoder's own base path `/api/v1/cloud/vaults…`. */
+export function vaultRoutes(): ExtraRoute[] {
+  return [vaultRoute('/v1/vaults'), vaultRoute('/api/v1/cloud/vaults')];
+}

@@ -1,0 +1,235 @@
+import type { Dispatcher } from 'undici';
+import { ToolwireError } from '../../core/errors.js';
+import type { Provider } from '../../core/model.js';
+import { fetchToken } from './fetch-token.js';
+import { refreshAheadMs, refreshMarginMs } from './lifetime.js';
+import { TokenFetchError } from './token-error.js';
+
+/**
+ * Dynamic-auth tokens, cached in memory per provider id. Many tool calls may need a token at the same
+ * moment: they share one request (single-flight). A token's successor is fetched in the background
+ * before it runs out, so calls do not wait for the token endpoint at every expiry. Two kinds of
+ * trouble are met with a backoff per provider, so neither hammers (or locks) an account at the token
+ * endpoint: failed fetches in a row, and an API that refuses the tokens just fetched for it (a wrong
+ * scope, a revoked client). Either way the first time costs nothing — the next call tries again at
+ * once, since one failure is often a glitch — and from the second time in a row the wait starts at
+ * 1 s and doubles (up to 30 s for failures, 60 s for refusals); a success ends it.
+ */
+
+export interface TokenManagerOptions {
+  timeoutMs: number;
+  defaultTtlMs: number;
+  /** The wait after the second failed fetch in a row (none after the first), doubling per further failure. */
+  failureBackoffMs?: number;
+  maxFailureBackoffMs?: number;
+  /** The wait after the API refuses a second freshly fetched token in a row (none after the first), doubling per further refusal. */
+  refusalBackoffMs?: number;
+  maxRefusalBackoffMs?: number;
+  now?: () => number;
+  /** The guarded dispatcher when TOOLWIRE_BLOCK_PRIVATE is on (SPEC §15); absent = fetch's default. */
+  dispatcher?: (() => Dispatcher) | undefined;
+}
+
+/** What a call may do after the API refused its token (a 401, or an invalidation keyword). */
+export interface TokenRefusal {
+  /** Whether to get a token again (a fresh one, or a newer one already there) and try once more. */
+  readonly retry: boolean;
+  /** When `retry` is false: why, for the call's message. */
+  readonly reason: string | null;
+  /**
+   * The outcome of that one more try. A refused fresh token starts or lengthens the provider's
+   * refusal backoff and returns why, for the call's message; an accepted one ends the backoff.
+   */
+  settle(token: string, accepted: boolean): string | null;
+}
+
+export interface TokenManager {
+  getToken(provider: Provider): Promise<string>;
+  /**
+   * The API refused `staleToken`. Drops it only if it is still the cached one, so N concurrent 401s
+   * cause one refresh; while the provider is backing off after refused fresh tokens, keeps it and
+   * answers that no new token is to be fetched yet.
+   */
+  invalidate(providerId: number, staleToken: string): TokenRefusal;
+  /** Forgets everything about a provider (updated or removed); a fetch in flight will not be cached. */
+  drop(providerId: number): void;
+  clear(): void;
+}
+
+/**
+ * One provider's state. A slot belongs to one auth configuration: when the provider's dynamic-auth
+ * fields change, a new slot replaces it (a fixed configuration is tried at once, whatever the backoff),
+ * and a fetch finishing for a replaced slot stores nothing.
+ */
+interface Slot {
+  fingerprint: string;
+  code: string;
+  /** `refreshAt`: its successor is fetched in the background from then; `expiresAt`: no call uses it from then. */
+  cached: { token: string; refreshAt: number; expiresAt: number } | null;
+  inflight: Promise<string> | null;
+  /** Failed fetches in a row; no fetch before `until`. */
+  failure: { error: ToolwireError; count: number; until: number } | null;
+  /** Fresh tokens the API refused in a row, the last being `token`; no new token for a refusal before `until`. */
+  refusal: { token: string; count: number; until: number } | null;
+}
+
+/** What a cached token is bound to: how it was obtained, and where it is sent (a moved API gets a new token, never the old one). */
+function fingerprintOf(p: Provider): string {
+  return JSON.stringify([
+    p.dynamicAuthUrl, p.dynamicAuthMethod, p.dynamicAuthPayload, p.dynamicAuthPayloadType,
+    p.dynamicAuthPayloadLocation, p.dynamicAuthTokenExtractionPath, p.kind, p.baseUrl, p.url,
+  ]);
+}
+
+function asAuthFetch(err: unknown, provider: Provider): ToolwireError {
+  if (err instanceof ToolwireError && err.code === 'AUTH_FETCH') return err;
+  const kind = err instanceof Error ? err.name : typeof err;
+  return new ToolwireError('AUTH_FETCH', `Could not obtain a token for provider "${provider.code}": unexpected error (${kind}).`);
+}
+
+const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
+
+/** A refusal with nothing to remember: no slot (never fetched, or dropped since). */
+const FREE_RETRY: TokenRefusal = { retry: true, reason: null, settle: () => null };
+
+export function createTokenManager(options: TokenManagerOptions): TokenManager {
+  const {
+    timeoutMs, defaultTtlMs, now = Date.now, dispatcher,
+    failureBackoffMs = 1000, maxFailureBackoffMs = 30_000,
+    refusalBackoffMs = 1000, maxRefusalBackoffMs = 60_000,
+  } = options;
+  const slots = new Map<number, Slot>();
+
+  function slotFor(provider: Provider): Slot {
+    const fingerprint = fingerprintOf(provider);
+    const existing = slots.get(provider.id);
+    if (existing && existing.fingerprint === fingerprint) return existing;
+    const fresh: Slot = { fingerprint, code: provider.code, cached: null, inflight: null, failure: null, refusal: null };
+    slots.set(provider.id, fresh);
+    return fresh;
+  }
+
+  async function refresh(provider: Provider, slot: Slot): Promise<string> {
+    try {
+      const fetched = await fetchToken(provider, { timeoutMs, defaultTtlMs, now, dispatcher });
+      const { fetchedAt, lifetimeMs } = fetched;
+      slot.cached = {
+        token: fetched.token,
+        refreshAt: fetchedAt + refreshAheadMs(lifetimeMs),
+        expiresAt: fetchedAt + lifetimeMs - refreshMarginMs(lifetimeMs),
+      };
+      slot.failure = null;
+      return fetched.token;
+    } catch (err) {
+      const error = asAuthFetch(err, provider);
+      const count = (slot.failure?.count ?? 0) + 1;
+      const wait = count === 1 ? 0 : Math.min(maxFailureBackoffMs, failureBackoffMs * 2 ** (count - 2));
+      slot.failure = { error, count, until: now() + wait };
+      throw error;
+    }
+  }
+
+  /** Starts the slot's one fetch. A background refresh has no caller to take its failure: it is remembered in `slot.failure`. */
+  function start(provider: Provider, slot: Slot): Promise<string> {
+    // `.finally` runs after this assignment, even if the fetch fails at once.
+    const pending = refresh(provider, slot).finally(() => {
+      slot.inflight = null;
+    });
+    pending.catch(() => {});
+    slot.inflight = pending;
+    return pending;
+  }
+
+  /** The last failure, saying when the token endpoint is tried again. */
+  function stillFailing(failure: NonNullable<Slot['failure']>, time: number): ToolwireError {
+    const note = ` The token endpoint failed ${failure.count} times in a row; toolwire tries it again in ${seconds(failure.until - time)} s.`;
+    const { error } = failure;
+    return error instanceof TokenFetchError ? new TokenFetchError(error.step, error.message + note) : new ToolwireError('AUTH_FETCH', error.message + note);
+  }
+
+  function refusedReason(slot: Slot, time: number): string {
+    const refusal = slot.refusal;
+    if (!refusal) return '';
+    const check = `Check the provider's credentials and their scope (dynamicAuthPayload, dynamicAuthUrl), and where the token goes (authenticationType, apiKeyName).`;
+    if (time >= refusal.until) {
+      return `The API refused a freshly fetched token of provider "${slot.code}" too. If it refuses the next one as well, toolwire waits before fetching more (${seconds(refusalBackoffMs)} s, doubling up to ${seconds(maxRefusalBackoffMs)} s). ${check}`;
+    }
+    return `The API refused a freshly fetched token of provider "${slot.code}" (${refusal.count} in a row), so toolwire does not fetch another one at once: next attempt in ${seconds(refusal.until - time)} s. ${check}`;
+  }
+
+  async function getToken(provider: Provider): Promise<string> {
+    const slot = slotFor(provider);
+    const time = now();
+    const cached = slot.cached;
+    const failing = slot.failure !== null && time < slot.failure.until;
+    if (cached && time < cached.expiresAt) {
+      if (time >= cached.refreshAt && !slot.inflight && !failing) start(provider, slot);
+      return cached.token;
+    }
+    if (slot.inflight) return slot.inflight;
+    if (failing && slot.failure) throw stillFailing(slot.failure, time);
+    return start(provider, slot);
+  }
+
+  function invalidate(providerId: number, staleToken: string): TokenRefusal {
+    const slot = slots.get(providerId);
+    if (!slot) return FREE_RETRY;
+    const time = now();
+    const cached = slot.cached;
+    // A newer valid token, or a fetch already under way, costs the token endpoint nothing more.
+    const free = (cached !== null && cached.token !== staleToken && time < cached.expiresAt) || slot.inflight !== null;
+    if (slot.refusal && time < slot.refusal.until && !free) {
+      return { retry: false, reason: refusedReason(slot, time), settle: () => null };
+    }
+    if (cached?.token === staleToken) slot.cached = null;
+    return {
+      retry: true,
+      reason: null,
+      settle(token, accepted) {
+        if (slots.get(providerId) !== slot) return null;
+        const at = now();
+        if (accepted) {
+          slot.refusal = null;
+          return null;
+        }
+        const previous = slot.refusal;
+        // Concurrent calls refused with the same token count once.
+        if (previous?.token !== token) {
+          // A refusal long after the last backoff ended starts the count again.
+          const count = previous && at - previous.until < maxRefusalBackoffMs ? previous.count + 1 : 1;
+          const wait = count === 1 ? 0 : Math.min(maxRefusalBackoffMs, refusalBackoffMs * 2 ** (count - 2));
+          slot.refusal = { token, count, until: at + wait };
+        }
+        return refusedReason(slot, at);
+      },
+    };
+  }
+
+  return {
+    getToken,
+    invalidate,
+    drop(providerId) {
+      slots.delete(providerId);
+    },
+    clear() {
+      slots.clear();
+    },
+  };
+}
+
+/**
+ * Whether an upstream answer means the token is no longer accepted: a 401, or a non-2xx whose body
+ * names one of the provider's invalidation keywords (comma-separated, case-insensitive). A 2xx never
+ * does, even if its body mentions a keyword (a search result may say "ExpiredToken").
+ */
+export function isInvalidation(status: number, body: string, keywordsCsv: string | null): boolean {
+  if (status >= 200 && status < 300) return false;
+  if (status === 401) return true;
+  const keywords = (keywordsCsv ?? '')
+    .split(',')
+    .map((keyword) => keyword.trim().toLowerCase())
+    .filter((keyword) => keyword !== '');
+  if (keywords.length === 0) return false;
+  const haystack = body.toLowerCase();
+  return keywords.some((keyword) => haystack.includes(keyword));
+}

@@ -1,0 +1,163 @@
+import type { Log } from '../../core/log.js';
+import type { ToolSource } from '../../registry/build.js';
+import type { Registry } from '../../registry/registry.js';
+import type { ToolEntry } from '../../registry/types.js';
+import type { Store } from '../../store/index.js';
+import type { Provider } from '../../core/model.js';
+import { federatedEntry } from './forward.js';
+import { resolveUpstream } from './upstream-config.js';
+import { UpstreamConnection, type ConnectionTimings, type UpstreamState } from './upstream-connection.js';
+
+export type FederationOptions = Partial<ConnectionTimings>;
+
+export interface FederationDeps {
+  store: Store;
+  registry: Registry;
+  log: Log;
+  /** The upstream timeout (TOOLWIRE_TIMEOUT_MS): the default for connecting and for each call. */
+  timeoutMs: number;
+  /** The response cap (TOOLWIRE_MAX_RESPONSE_BYTES), for upstream MCP answers as for HTTP ones. */
+  maxResponseBytes: number;
+}
+
+/** How one upstream is doing, for logs, diagnostics and tests (never a secret). */
+export interface UpstreamStatus {
+  providerId: number;
+  code: string;
+  state: UpstreamState;
+  tools: number;
+  error: string | null;
+  pid: number | null;
+}
+
+interface Managed {
+  connection: UpstreamConnection;
+  /** Entries built from the connection's current tool list; rebuilt only when that list changes. */
+  entries: ToolEntry[];
+  /** The same, hidden from tools/list: what a down upstream still answers (with an error). */
+  unlisted: ToolEntry[];
+  builtFrom: readonly unknown[] | null;
+}
+
+/**
+ * Keeps one connection per enabled `kind: "mcp"` provider and offers their tools to the registry.
+ * The registry calls `entries()` on every rebuild (any provider, tool or vault change, from this
+ * process or another): that is where connections are added, restarted when their URL, command,
+ * environment, headers or credential changed, and closed when their provider is gone or disabled.
+ */
+export class Federation implements ToolSource {
+  private readonly managed = new Map<number, Managed>();
+  private readonly closing = new Set<Promise<void>>();
+  private readonly timings: ConnectionTimings;
+  private refreshQueued = false;
+  private closed = false;
+
+  constructor(
+    private readonly deps: FederationDeps,
+    options: FederationOptions = {},
+  ) {
+    this.timings = {
+      initialRetryDelayMs: options.initialRetryDelayMs ?? 200,
+      maxRetryDelayMs: options.maxRetryDelayMs ?? 30_000,
+      healthIntervalMs: options.healthIntervalMs ?? 15_000,
+      connectTimeoutMs: options.connectTimeoutMs ?? deps.timeoutMs,
+      callTimeoutMs: options.callTimeoutMs ?? deps.timeoutMs,
+      maxResponseBytes: options.maxResponseBytes ?? deps.maxResponseBytes,
+    };
+  }
+
+  entries(providers: readonly Provider[]): ToolEntry[] {
+    if (this.closed) return [];
+    this.reconcile(providers);
+    const entries: ToolEntry[] = [];
+    for (const managed of this.managed.values()) {
+      const { connection } = managed;
+      if (connection.state === 'ready' && managed.builtFrom !== connection.tools) {
+        managed.entries = connection.tools.map((tool) => federatedEntry(connection, tool));
+        managed.unlisted = managed.entries.map((entry) => ({ ...entry, unlisted: true }));
+        managed.builtFrom = connection.tools;
+      }
+      // While it is down its last known tools stay callable, unlisted, answering a clear isError.
+      entries.push(...(connection.state === 'ready' ? managed.entries : managed.unlisted));
+    }
+    return entries;
+  }
+
+  status(): UpstreamStatus[] {
+    return [...this.managed.values()].map(({ connection: c }) => ({
+      providerId: c.config.providerId,
+      code: c.config.code,
+      state: c.state,
+      tools: c.tools.length,
+      error: c.lastError,
+      pid: c.pid,
+    }));
+  }
+
+  /** Resolves once every upstream has had its first connection attempt, or after `timeoutMs`. */
+  async settled(timeoutMs: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
+    await Promise.race([Promise.all([...this.managed.values()].map((m) => m.connection.settled())), timeout]);
+    clearTimeout(timer);
+    this.runQueuedRefresh(); // so that what is connected now is listed now
+  }
+
+  /** Stops every connection (stdio servers included) and waits for them to end. */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const [id] of this.managed) this.drop(id);
+    await Promise.all([...this.closing]);
+  }
+
+  private reconcile(providers: readonly Provider[]): void {
+    const wanted = new Map<number, Provider>();
+    for (const provider of providers) if (provider.kind === 'mcp' && provider.enabled) wanted.set(provider.id, provider);
+    for (const id of this.managed.keys()) if (!wanted.has(id)) this.drop(id);
+    for (const provider of wanted.values()) {
+      let config;
+      try {
+        config = resolveUpstream(provider, this.deps.store);
+      } catch (err) {
+        this.deps.log.warn(`upstream MCP server "${provider.code}" cannot be configured: ${(err as Error).message}`);
+        this.drop(provider.id);
+        continue;
+      }
+      const existing = this.managed.get(provider.id);
+      if (existing && existing.connection.config.fingerprint === config.fingerprint) continue;
+      if (existing) {
+        this.deps.log.info(`upstream MCP server "${provider.code}" changed: reconnecting`);
+        this.drop(provider.id);
+      }
+      const connection = new UpstreamConnection(config, this.timings, this.deps.log, () => this.queueRefresh());
+      this.managed.set(provider.id, { connection, entries: [], unlisted: [], builtFrom: null });
+      connection.start();
+    }
+  }
+
+  private drop(providerId: number): void {
+    const managed = this.managed.get(providerId);
+    if (!managed) return;
+    this.managed.delete(providerId);
+    const closing = managed.connection.close().catch(() => {});
+    this.closing.add(closing);
+    void closing.finally(() => this.closing.delete(closing));
+  }
+
+  /** Rebuilds the registry soon (never from inside a rebuild), coalescing bursts of changes. */
+  private queueRefresh(): void {
+    if (this.refreshQueued || this.closed) return;
+    this.refreshQueued = true;
+    setImmediate(() => this.runQueuedRefresh());
+  }
+
+  private runQueuedRefresh(): void {
+    if (!this.refreshQueued || this.closed) return;
+    this.refreshQueued = false;
+    try {
+      this.deps.registry.refresh(true);
+    } catch (err) {
+      this.deps.log.warn(`Could not rebuild the tool list after an upstream change: ${(err as Error).message}`);
+    }
+  }
+}

@@ -1,0 +1,32 @@
+import type { Log } from '../../core/log.js';
+import type { Registry } from '../../registry/registry.js';
+import type { Store } from '../../store/index.js';
+import { Federation, type FederationOptions } from './federation.js';
+
+export { Federation, type FederationOptions, type UpstreamStatus } from './federation.js';
+export { federatedToolName } from './tool-names.js';
+
+/**
+ * Connects this app to its upstream MCP servers (providers of `kind: "mcp"`) and re-exports their
+ * tools. Only the serve commands call it, so `provider list` and friends never start an upstream.
+ * Connecting is asynchronous: tools appear (with `list_changed`) as each upstream comes up, and
+ * `App.close()` stops every connection and stdio process.
+ */
+/** What federation needs of the running app (the app passes itself: it has all of these). */
+export interface FederationHost {
+  store: Store;
+  registry: Registry;
+  log: Log;
+  config: { timeoutMs: number; maxResponseBytes: number };
+  onClose(fn: () => Promise<void> | void): void;
+}
+
+export function startFederation(app: FederationHost, options: FederationOptions = {}): Federation {
+  const federation = new Federation({ store: app.store, registry: app.registry, log: app.log, timeoutMs: app.config.timeoutMs, maxResponseBytes: app.config.maxResponseBytes }, options);
+  app.registry.addSource(federation);
+  app.onClose(() => federation.close());
+  // Rebuild if a snapshot exists already; otherwise the first build includes the upstreams.
+  app.registry.refresh(true);
+  app.registry.current();
+  return federation;
+}

@@ -1,0 +1,101 @@
+import { createHash } from 'node:crypto';
+import { providerSecrets } from '../credentials/provider-secrets.js';
+import { createRedactor, type Redactor } from '../../core/redact.js';
+import type { Store } from '../../store/index.js';
+import type { McpProtocol, Provider } from '../../core/model.js';
+
+/**
+ * Everything needed to reach one upstream MCP server, resolved from its provider and the vaults.
+ * `fingerprint` changes whenever anything that needs a new connection changes (URL, protocol,
+ * command, arguments, environment, headers or credential), without holding a secret itself.
+ */
+export interface UpstreamConfig {
+  providerId: number;
+  code: string;
+  protocol: McpProtocol;
+  url: string | null;
+  command: string | null;
+  args: readonly string[];
+  /** stdio only: passed to that process alone, on top of a minimal safe environment. */
+  env: Readonly<Record<string, string>>;
+  /** HTTP transports: custom headers plus `Authorization: Bearer` when there is a credential. */
+  headers: Readonly<Record<string, string>>;
+  /** Masks every secret of this upstream in results, errors and log lines. */
+  redact: Redactor;
+  fingerprint: string;
+}
+
+/** The credential of an HTTP upstream: its `api_key` (apiKeyValue), else the newest matching vault credential. */
+export function upstreamCredential(provider: Provider, store: Store): string | null {
+  if (provider.apiKeyValue) return provider.apiKeyValue;
+  if (!provider.url || (provider.protocol !== 'sse' && provider.protocol !== 'streamable_http')) return null;
+  return store.vaults.tokenFor(provider.url, provider.protocol);
+}
+
+/** `scheme://user:password@` anywhere in a value: the userinfo of a URL (up to its last `@`, as URL parsers read it). */
+const URL_USERINFO = /[A-Za-z][A-Za-z0-9+.-]*:\/\/([^\s/?#]+)@/g;
+
+function decoded(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+/**
+ * What to mask for the env of a stdio server: every value is a secret (a `DB_URL`, a short password,
+ * a passphrase with spaces), whatever its name or shape. Beside each whole value: each line of a
+ * multi-line one (stderr is read line by line), and for a URL with credentials its password and its
+ * `user:password` on their own, as written and percent-decoded (a driver's error may quote them).
+ * The redactor skips values under its minimum length (4 characters).
+ */
+export function envSecrets(env: Readonly<Record<string, string>>): string[] {
+  const secrets: string[] = [];
+  for (const value of Object.values(env)) {
+    secrets.push(value);
+    if (/[\r\n]/.test(value)) secrets.push(...value.split(/\r?\n|\r/).map((line) => line.trim()));
+    for (const match of value.matchAll(URL_USERINFO)) {
+      const userinfo = match[1] as string;
+      const colon = userinfo.indexOf(':');
+      if (colon < 0) continue;
+      const password = userinfo.slice(colon + 1);
+      secrets.push(userinfo, decoded(userinfo), password, decoded(password));
+    }
+  }
+  return secrets;
+}
+
+function bearer(credential: string): string {
+  return /^bearer\s/i.test(credential) ? credential : `Bearer ${credential}`;
+}
+
+export function resolveUpstream(provider: Provider, store: Store): UpstreamConfig {
+  const protocol: McpProtocol = provider.protocol ?? (provider.command ? 'stdio' : 'streamable_http');
+  const stdio = protocol === 'stdio';
+  const credential = stdio ? null : upstreamCredential(provider, store);
+  const headers: Record<string, string> = stdio ? {} : { ...provider.customHeaders };
+  if (credential) {
+    for (const name of Object.keys(headers)) if (name.toLowerCase() === 'authorization') delete headers[name];
+    headers.Authorization = bearer(credential);
+  }
+  const env = stdio ? { ...provider.env } : {};
+  const secrets = [
+    credential,
+    ...providerSecrets(provider),
+    ...envSecrets(env),
+  ];
+  const identity = JSON.stringify([provider.code, protocol, provider.url, provider.command, provider.args, env, headers]);
+  return {
+    providerId: provider.id,
+    code: provider.code,
+    protocol,
+    url: stdio ? null : provider.url,
+    command: stdio ? provider.command : null,
+    args: stdio ? [...provider.args] : [],
+    env,
+    headers,
+    redact: createRedactor(secrets),
+    fingerprint: createHash('sha256').update(identity).digest('hex'),
+  };
+}

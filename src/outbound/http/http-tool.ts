@@ -1,0 +1,116 @@
+import type { CallToolResult, Tool as McpTool } from '@modelcontextprotocol/sdk/types.js';
+import type { TokenRefusal } from '../dynamic-auth/index.js';
+import { providerSecrets } from '../credentials/provider-secrets.js';
+import { injectCredential } from '../credentials/strategies.js';
+import { describeError } from '../../core/errors.js';
+import { chainRedactors, createRedactor, type Redactor } from '../../core/redact.js';
+import type { ArgumentValidator } from '../../registry/validate-args.js';
+import type { HttpToolFactory, ToolEntry } from '../../registry/types.js';
+import type { Provider, Tool } from '../../core/model.js';
+import { planRequest, type RequestPlan } from './request.js';
+import { errorResult, mapResponse } from './result.js';
+import type { HttpSender, UpstreamResponse } from './send.js';
+
+/** Dynamic-auth tokens, as the call path needs them (implemented in auth/dynamic). */
+export interface TokenSource {
+  getToken(provider: Provider): Promise<string>;
+  /** The API refused `staleToken`: says whether to retry with a new token, and takes that retry's outcome. */
+  invalidate(providerId: number, staleToken: string): TokenRefusal;
+  isInvalidation(status: number, body: string, keywords: string | null): boolean;
+}
+
+export interface HttpToolDeps {
+  sender: HttpSender;
+  tokens: TokenSource;
+}
+
+/** A provider's secrets and the redactor built from them, shared by its tools. */
+export interface ProviderRuntime {
+  provider: Provider;
+  redact: Redactor;
+}
+
+/** The registry's factory for HTTP tools: entries that send through `deps`. */
+export function createHttpToolFactory(deps: HttpToolDeps): HttpToolFactory {
+  return {
+    runtime: providerRuntime,
+    entry: (tool, runtime, definition, validate) => httpToolEntry(tool, runtime as ProviderRuntime, definition, validate, deps),
+  };
+}
+
+export function providerRuntime(provider: Provider): ProviderRuntime {
+  return { provider, redact: createRedactor(providerSecrets(provider)) };
+}
+
+/**
+ * An HTTP tool: validate → build → inject → send → map. When the API refuses a dynamic token, it is
+ * retried once with a new one — unless the provider is backing off because fresh tokens were refused
+ * too, which the result then says.
+ */
+export function httpToolEntry(tool: Tool, runtime: ProviderRuntime, definition: McpTool, validate: ArgumentValidator, deps: HttpToolDeps): ToolEntry {
+  const { provider } = runtime;
+  let plan: RequestPlan | null = null;
+  const label = `${tool.httpMethod} ${tool.endpointPath}`;
+  // A dynamic token is masked too; its redactor is made once per token, not once per call.
+  let tokenRedactor: { token: string; redact: Redactor } | null = null;
+  function redactorFor(token: string | null): Redactor {
+    if (token === null) return runtime.redact;
+    if (tokenRedactor?.token !== token) tokenRedactor = { token, redact: chainRedactors(createRedactor([token]), runtime.redact) };
+    return tokenRedactor.redact;
+  }
+
+  async function attempt(args: Record<string, unknown>, credential: string | null) {
+    plan ??= planRequest(tool, provider.baseUrl ?? '', provider.customHeaders);
+    const request = plan.build(args);
+    injectCredential(request, provider, credential);
+    return deps.sender.send(request);
+  }
+
+  const refused = (response: UpstreamResponse) =>
+    deps.tokens.isInvalidation(response.status, response.body.toString('utf8'), provider.dynamicAuthInvalidationKeywords);
+
+  return {
+    definition,
+    async invoke(args): Promise<CallToolResult> {
+      const problem = validate(args);
+      if (problem) return errorResult(`Invalid arguments for tool "${tool.code}": ${problem}. Nothing was sent.`);
+      let token: string | null = null;
+      try {
+        token = provider.isDynamicAuth ? await deps.tokens.getToken(provider) : null;
+        let response = await attempt(args, token ?? provider.apiKeyValue);
+        let note: string | null = null;
+        if (token !== null && refused(response)) {
+          const refusal = deps.tokens.invalidate(provider.id, token);
+          if (refusal.retry) {
+            token = await deps.tokens.getToken(provider);
+            response = await attempt(args, token);
+            note = refusal.settle(token, !refused(response));
+          } else {
+            note = refusal.reason;
+          }
+        }
+        const result = withNote(mapResponse(response, redactorFor(token), label), note);
+        return definition.outputSchema ? keepOutputPromise(result, label) : result;
+      } catch (err) {
+        return errorResult(redactorFor(token)(`Tool "${tool.code}" failed: ${describeError(err)}`));
+      }
+    },
+  };
+}
+
+/** A failed call's message, followed by why its token was not replaced (the provider's refusal backoff). */
+function withNote(result: CallToolResult, note: string | null): CallToolResult {
+  if (!note || !result.isError) return result;
+  return { ...result, content: [...result.content, { type: 'text', text: note }] };
+}
+
+/**
+ * A tool that declares an outputSchema must answer with structuredContent, or MCP clients (the SDK's
+ * among them) refuse the whole result. When the API answered something else — an array, text, an
+ * empty body — the agent still gets the answer, as an error that says why.
+ */
+function keepOutputPromise(result: CallToolResult, label: string): CallToolResult {
+  if (result.isError || result.structuredContent) return result;
+  const shown = result.content.map((part) => (part.type === 'text' ? part.text : `[${part.type}]`)).join('\n');
+  return errorResult(`The API answered ${label} with ${shown.trim() === '' ? 'an empty body' : 'something other than the JSON object its description promises'}, so it is not shown as structured content.${shown.trim() === '' ? '' : `\n${shown}`}`);
+}
