@@ -1,3 +1,4 @@
+import { readPayload } from './payload.js';
 import { isSecretStandIn } from './model.js';
 
 // Secrets are write-only: clients send back what they were shown (HandsAI's `generic_text` mask, an
@@ -47,20 +48,13 @@ export function mergePayload(given: string | null | undefined, stored: string | 
     : JSON.stringify(out);
 }
 
-/** The payload as an object of values, remembering whether it was form-encoded. Null when neither form parses. */
+/**
+ * The payload as an object of values, remembering whether it was form-encoded; null when it is neither
+ * a JSON object nor form pairs (the same reader as the token fetch, so what is saved can be sent).
+ */
 export function parsePayloadObject(payload: string): { values: Record<string, unknown>; form: boolean } | null {
-  const trimmed = payload.trim();
-  if (trimmed.startsWith('{')) {
-    try {
-      const parsed: unknown = JSON.parse(trimmed);
-      if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return { values: parsed as Record<string, unknown>, form: false };
-    } catch {
-      return null;
-    }
-    return null;
-  }
-  if (!trimmed.includes('=')) return null;
-  return { values: Object.fromEntries(new URLSearchParams(trimmed)), form: true };
+  const read = readPayload(payload);
+  return read.ok ? { values: read.value, form: read.form } : null;
 }
 
 /** The payload with every value replaced by `mask`, in its own format (for admin responses and exports). */

@@ -1,50 +1,7 @@
 import { ToolwireError } from '../../core/errors.js';
-
-/**
- * `dynamicAuthPayload` is stored as a string, as HandsAI does: usually a JSON object, but users also paste
- * the form-encoded `a=b&c=d` they know from curl, so both are accepted. Its values are secrets: no
- * message here ever quotes the payload (V8's JSON.parse messages do, so they are not passed on).
- */
+import { readPayload } from '../../core/payload.js';
 
 const FIELD = 'dynamicAuthPayload';
-const EXPECTED =
-  'expected a JSON object as a string, like {"username":"…","password":"…"}, ' +
-  'or form-encoded pairs, like username=…&password=…';
-
-type Read = { ok: true; value: Record<string, unknown> } | { ok: false; problem: string };
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function readJson(text: string): Read {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return { ok: false, problem: `${FIELD} is not valid JSON: ${EXPECTED}` };
-  }
-  if (!isPlainObject(value)) return { ok: false, problem: `${FIELD} is JSON but not an object: ${EXPECTED}` };
-  return { ok: true, value };
-}
-
-function readForm(text: string): Read {
-  for (const pair of text.split('&')) {
-    if (pair === '') continue;
-    if (pair.indexOf('=') < 1) {
-      return { ok: false, problem: `${FIELD} is neither JSON nor form-encoded pairs: ${EXPECTED}` };
-    }
-  }
-  return { ok: true, value: Object.fromEntries(new URLSearchParams(text)) };
-}
-
-/** Blank means "no payload" (a token endpoint that needs none); `{`, `[` or `"` means JSON was meant. */
-function readPayload(raw: string | null): Read {
-  const text = raw?.trim() ?? '';
-  if (text === '') return { ok: true, value: {} };
-  if (/^[{["]/.test(text)) return readJson(text);
-  return readForm(text);
-}
 
 /** Form fields, query parameters and headers carry strings: numbers and booleans as written, objects as JSON. */
 function stringify(value: unknown): string {
