@@ -1,7 +1,7 @@
 import { checkExtractionPath } from '../core/extraction-path.js';
 import type { FieldIssue } from '../core/errors.js';
 import type { ProviderRecord } from '../store/providers.js';
-import type { Provider } from '../core/model.js';
+import { DEFAULT_API_KEY_HEADER, type Provider } from '../core/model.js';
 import { invalid } from './issues.js';
 import type { ProviderInput } from './schemas.js';
 import { dropMovedSecrets } from './moved-secrets.js';
@@ -63,7 +63,7 @@ export function resolveProvider(input: ProviderInput, existing: Provider | null,
     env: input.env ? mergeSecretMap(input.env, existing?.env ?? {}) : (existing?.env ?? {}),
   };
   if (record.authenticationType === 'API_KEY' && record.apiKeyLocation === 'NONE') record.apiKeyLocation = 'HEADER';
-  if (record.authenticationType === 'API_KEY' && record.apiKeyLocation === 'HEADER' && !record.apiKeyName) record.apiKeyName = 'X-API-Key';
+  if (record.authenticationType === 'API_KEY' && record.apiKeyLocation === 'HEADER' && !record.apiKeyName) record.apiKeyName = DEFAULT_API_KEY_HEADER;
   if (record.kind === 'mcp' && !record.protocol) record.protocol = record.command ? 'stdio' : 'streamable_http';
   if (!isStdio(record)) {
     // A provider that stops being stdio forgets what it ran, so nothing stored can make it run again.

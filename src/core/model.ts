@@ -107,6 +107,9 @@ export interface Tool {
 }
 
 /** The placeholder that replaces every secret in an export (HandsAI's). */
+/** The header an API key goes in when `apiKeyName` does not say (HandsAI's default). */
+export const DEFAULT_API_KEY_HEADER = 'X-API-Key';
+
 export const SECRET_PLACEHOLDER = '<YOUR_API_KEY>';
 /** The mask HandsAI shows instead of header and payload values in admin responses. */
 export const MASKED_VALUE = 'generic_text';

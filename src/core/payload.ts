@@ -1,3 +1,4 @@
+import { isJsonObject } from './json.js';
 /**
  * `dynamicAuthPayload` is stored as a string, as HandsAI does: usually a JSON object, but users also
  * paste the form-encoded `a=b&c=d` they know from curl, so both are accepted — by this one reader, so
@@ -14,9 +15,6 @@ export type PayloadRead =
   | { ok: true; value: Record<string, unknown>; form: boolean }
   | { ok: false; problem: string };
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function readJson(text: string): PayloadRead {
   let value: unknown;
@@ -25,7 +23,7 @@ function readJson(text: string): PayloadRead {
   } catch {
     return { ok: false, problem: `${FIELD} is not valid JSON: ${EXPECTED}` };
   }
-  if (!isPlainObject(value)) return { ok: false, problem: `${FIELD} is JSON but not an object: ${EXPECTED}` };
+  if (!isJsonObject(value)) return { ok: false, problem: `${FIELD} is JSON but not an object: ${EXPECTED}` };
   return { ok: true, value, form: false };
 }
 

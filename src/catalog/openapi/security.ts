@@ -4,7 +4,7 @@
  * are passed over (with a warning) for the next one. Secrets stay `<YOUR_API_KEY>` placeholders and
  * `credentialsToFill` names the fields to set with `toolwire provider update`.
  */
-import { SECRET_PLACEHOLDER } from '../../core/model.js';
+import { DEFAULT_API_KEY_HEADER, SECRET_PLACEHOLDER } from '../../core/model.js';
 import type { CredentialSlot } from './parameters.js';
 import type { ImportAuth } from './types.js';
 import { asRecord, asString, isRecord, type Dict } from './util.js';
@@ -44,7 +44,7 @@ function candidates(doc: Dict, schemes: Dict): string[] {
 }
 
 function fromApiKey(scheme: Dict, warnings: string[]): AuthResult | undefined {
-  const name = asString(scheme.name) ?? 'X-API-Key';
+  const name = asString(scheme.name) ?? DEFAULT_API_KEY_HEADER;
   const fill = ['apiKeyValue'];
   const base = { ...NO_AUTH, authenticationType: 'API_KEY' as const, apiKeyName: name, apiKeyValue: SECRET_PLACEHOLDER };
   if (scheme.in === 'header') {

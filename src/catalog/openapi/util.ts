@@ -2,9 +2,8 @@
 
 export type Dict = Record<string, unknown>;
 
-export function isRecord(value: unknown): value is Dict {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+export { isJsonObject as isRecord } from '../../core/json.js';
+import { isJsonObject as isRecord } from '../../core/json.js';
 
 export function asRecord(value: unknown): Dict {
   return isRecord(value) ? value : {};

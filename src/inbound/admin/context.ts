@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { App } from '../../app.js';
 import { readJsonBody } from '../http/body.js';
 import { AdminHttpError, badRequest } from './errors.js';
+import { isJsonObject } from '../../core/json.js';
 
 /** What a route handler gets: the app, the path parameters, the query and the body on demand. */
 export interface AdminContext {
@@ -69,13 +70,11 @@ export function createContext(app: App, req: IncomingMessage, params: Record<str
   };
 }
 
-export function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+export { isJsonObject as isObject } from '../../core/json.js';
 
 /** The body must be one JSON object of fields (not a list, a string or null). */
 export function expectObject(value: unknown, what: string): Record<string, unknown> {
-  if (isObject(value)) return value;
+  if (isJsonObject(value)) return value;
   const got = Array.isArray(value) ? 'a list' : value === null ? 'null' : `a ${typeof value}`;
   throw badRequest(`The request body must be a JSON object of ${what} fields, got ${got}.`, [{ field: '(body)', message: `must be a JSON object of ${what} fields (got ${got})` }]);
 }

@@ -2,8 +2,6 @@ import { isObject } from '../admin/context.js';
 import { httpWriteRules } from '../admin/stdio-guard.js';
 import type { App } from '../../app.js';
 import { isHttpUrl } from '../../catalog/resolve-provider.js';
-import { ToolwireError } from '../../core/errors.js';
-import type { Provider } from '../../core/model.js';
 import { codeSource, serverCode } from './mcp-codes.js';
 import type { Loc, Problems } from './openhands-errors.js';
 import { resolveInto } from './provider-write.js';

@@ -1,5 +1,6 @@
 import type { OutgoingRequest } from '../http/request.js';
-import type { AuthenticationType, Provider } from '../../core/model.js';
+import { DEFAULT_API_KEY_HEADER, type AuthenticationType, type Provider } from '../../core/model.js';
+import { isJsonObject } from '../../core/json.js';
 
 /**
  * One strategy per authenticationType; the `Record` makes the compiler check the map is complete.
@@ -25,12 +26,12 @@ export function basicValue(credential: string): string {
 }
 
 function injectApiKey(request: OutgoingRequest, credential: string, provider: Provider): void {
-  const name = provider.apiKeyName || 'X-API-Key';
+  const name = provider.apiKeyName || DEFAULT_API_KEY_HEADER;
   const location = provider.apiKeyLocation === 'NONE' ? 'HEADER' : provider.apiKeyLocation;
   const bodyless = request.method === 'GET' || request.method === 'DELETE';
   if (location === 'HEADER') {
     request.headers[name.toLowerCase()] = credential;
-  } else if (location === 'QUERY_PARAMETER' || bodyless || !isObject(request.body)) {
+  } else if (location === 'QUERY_PARAMETER' || bodyless || !isJsonObject(request.body)) {
     // IN_BODY on a request without a JSON object body goes to the query rather than being dropped.
     request.query = request.query.filter(([key]) => key !== name);
     request.query.push([name, credential]);
@@ -40,9 +41,6 @@ function injectApiKey(request: OutgoingRequest, credential: string, provider: Pr
   }
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /**
  * Injects the credential by the provider's settings. A dynamic token on a provider whose

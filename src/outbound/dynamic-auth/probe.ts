@@ -1,5 +1,5 @@
 import type { Dispatcher } from 'undici';
-import type { Provider } from '../../core/model.js';
+import { DEFAULT_API_KEY_HEADER, type Provider } from '../../core/model.js';
 import { fetchToken } from './fetch-token.js';
 import type { LifetimeSource } from './lifetime.js';
 import { TokenFetchError, type TokenStep } from './token-error.js';
@@ -48,7 +48,7 @@ export function describeInjection(provider: Provider): string {
     case 'IN_BODY':
       return `body field ${name || '(apiKeyName is not set)'} (query for GET/DELETE)`;
     default:
-      return `header ${name || 'X-API-Key'}`;
+      return `header ${name || DEFAULT_API_KEY_HEADER}`;
   }
 }
 
