@@ -3,7 +3,7 @@ import { injectCredential } from '../../outbound/credentials/strategies.js';
 import { planRequest, requestUrl, type OutgoingRequest } from '../../outbound/http/request.js';
 import { createRedactor, isCredentialHeaderName, REDACTED, redactText, redactValue, type Redactor } from '../../core/redact.js';
 import { MASKED_VALUE, type Parameter, type Provider, type Tool } from '../../core/model.js';
-import { isObject } from './context.js';
+import { isObject } from '../web/context.js';
 
 /** A tool's request as it would be sent with example arguments, every secret shown as `generic_text`. */
 export interface DryRun {

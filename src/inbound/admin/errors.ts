@@ -1,30 +1,9 @@
-import { ToolwireError, type FieldIssue } from '../../core/errors.js';
+import { ToolwireError } from '../../core/errors.js';
 import type { Log } from '../../core/log.js';
 
-/** What a handler answers: a status, an optional JSON body and extra headers. */
-export interface Reply {
-  status: number;
-  body?: unknown;
-  headers?: Record<string, string>;
-}
+import { HttpError, type Reply } from '../web/reply.js';
 
-/** An HTTP-level failure that has no catalog meaning (405, 413, an unknown route). */
-export class AdminHttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly error: string,
-    message: string,
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(message);
-    this.name = 'AdminHttpError';
-  }
-}
-
-/** A 400 naming the offending fields; the same shape the catalog's INVALID_INPUT errors take. */
-export function badRequest(message: string, fields: FieldIssue[]): ToolwireError {
-  return new ToolwireError('INVALID_INPUT', message, fields);
-}
+export { badRequest, type Reply } from '../web/reply.js';
 
 const BY_CODE: Partial<Record<ToolwireError['code'], { status: number; error: string }>> = {
   INVALID_INPUT: { status: 400, error: 'invalid_request' },
@@ -42,7 +21,7 @@ const BY_CODE: Partial<Record<ToolwireError['code'], { status: number; error: st
  * its error name and message only — never the request body.
  */
 export function errorReply(err: unknown, log: Log, where: string): Reply {
-  if (err instanceof AdminHttpError) {
+  if (err instanceof HttpError) {
     return { status: err.status, body: { error: err.error, message: err.message }, headers: err.headers };
   }
   if (err instanceof ToolwireError) {

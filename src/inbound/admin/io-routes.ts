@@ -2,12 +2,12 @@ import { exportProviders } from '../../catalog/io/export.js';
 import { importProviders } from '../../catalog/io/import.js';
 import { importOpenApi, looksLikeOpenApi } from '../../catalog/io/openapi-import.js';
 import { ToolwireError } from '../../core/errors.js';
-import { quote, type AdminContext } from './context.js';
-import type { Route } from './routing.js';
-import { httpWriteRules } from './stdio-guard.js';
+import { quote, type RequestContext } from '../web/context.js';
+import type { Route } from '../web/routing.js';
+import { httpWriteRules } from '../web/write-rules.js';
 
 /** `GET /admin/export?provider=CODE&provider=CODE2` (commas also separate); none = every exportable provider. */
-function exportRoute(ctx: AdminContext) {
+function exportRoute(ctx: RequestContext) {
   const codes = ctx.query.getAll('provider').flatMap((v) => v.split(',')).map((c) => c.trim()).filter(Boolean);
   for (const code of codes) {
     if (!ctx.app.store.providers.findByCode(code)) throw new ToolwireError('NOT_FOUND', `No provider with code ${quote(code)} to export. GET /admin/providers lists the codes.`);
@@ -20,7 +20,7 @@ function exportRoute(ctx: AdminContext) {
  * An OpenAPI document (JSON) is converted first; `provider`, `baseUrl`, `include`, `exclude` (repeatable)
  * and `meta=true` in the query work as the CLI flags do.
  */
-async function importRoute(ctx: AdminContext) {
+async function importRoute(ctx: RequestContext) {
   const dryRun = ctx.flag('dryRun');
   const prune = ctx.flag('prune');
   const body = await ctx.body();

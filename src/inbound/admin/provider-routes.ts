@@ -2,9 +2,9 @@ import type { App } from '../../app.js';
 import { presentProvider } from '../../catalog/views.js';
 import { ToolwireError } from '../../core/errors.js';
 import type { Provider } from '../../core/model.js';
-import { expectObject, type AdminContext } from './context.js';
-import type { Route } from './routing.js';
-import { httpWriteRules } from './stdio-guard.js';
+import { expectObject, type RequestContext } from '../web/context.js';
+import type { Route } from '../web/routing.js';
+import { httpWriteRules } from '../web/write-rules.js';
 
 /** A provider by its numeric id, or a 404 that says how to find the ids. */
 export function requireProvider(app: App, id: number): Provider {
@@ -13,13 +13,13 @@ export function requireProvider(app: App, id: number): Provider {
   return found;
 }
 
-async function create(ctx: AdminContext) {
+async function create(ctx: RequestContext) {
   const body = expectObject(await ctx.body(), 'provider');
   const created = ctx.app.catalog.createProvider(body, httpWriteRules(ctx.app));
   return { status: 201, body: presentProvider(created), headers: { location: `/admin/providers/${created.id}` } };
 }
 
-async function update(ctx: AdminContext) {
+async function update(ctx: RequestContext) {
   const existing = requireProvider(ctx.app, ctx.id());
   const body = expectObject(await ctx.body(), 'provider');
   const { provider, droppedSecrets } = ctx.app.catalog.updateProvider(existing.id, body, httpWriteRules(ctx.app));

@@ -1,12 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { App } from '../../app.js';
 import { sendJson } from '../http/body.js';
-import { createContext, quote } from './context.js';
+import { createContext, quote } from '../web/context.js';
 import { storageError } from '../../store/index.js';
-import { AdminHttpError, errorReply, type Reply } from './errors.js';
+import { HttpError } from '../web/reply.js';
+import { errorReply, type Reply } from './errors.js';
 import { ioRoutes } from './io-routes.js';
 import { providerRoutes } from './provider-routes.js';
-import { allowedMethods, matchRoute, type Method, type Route } from './routing.js';
+import { allowedMethods, matchRoute, type Method, type Route } from '../web/routing.js';
 import { toolRoutes } from './tool-routes.js';
 
 const ROUTES: readonly Route[] = [...providerRoutes, ...toolRoutes, ...ioRoutes];
@@ -22,12 +23,12 @@ function queryOf(req: IncomingMessage): URLSearchParams {
 async function dispatch(req: IncomingMessage, method: string, path: string, app: App): Promise<Reply> {
   const match = matchRoute(ROUTES, path);
   if (!match) {
-    throw new AdminHttpError(404, 'not_found', `No admin route ${quote(`/admin${path}`)}. The routes are /admin/providers, /admin/tools (and /admin/tools/api), /admin/export and /admin/import.`);
+    throw new HttpError(404, 'not_found', `No admin route ${quote(`/admin${path}`)}. The routes are /admin/providers, /admin/tools (and /admin/tools/api), /admin/export and /admin/import.`);
   }
   const handler = match.route.methods[method as Method];
   if (!handler) {
     const allow = allowedMethods(match.route);
-    throw new AdminHttpError(405, 'method_not_allowed', `${method} is not allowed on /admin${match.route.pattern}; use ${allow}.`, { allow });
+    throw new HttpError(405, 'method_not_allowed', `${method} is not allowed on /admin${match.route.pattern}; use ${allow}.`, { allow });
   }
   return handler(createContext(app, req, match.params, queryOf(req)));
 }

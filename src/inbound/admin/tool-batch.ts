@@ -3,7 +3,7 @@ import { invalid, zodIssues } from '../../catalog/issues.js';
 import { toolInputSchema, type ToolInput } from '../../catalog/schemas.js';
 import { ToolwireError, type FieldIssue } from '../../core/errors.js';
 import type { Provider, Tool } from '../../core/model.js';
-import { isObject } from './context.js';
+import { isObject } from '../web/context.js';
 
 const SUBJECT = 'The tool batch';
 

@@ -2,9 +2,9 @@ import type { App } from '../../app.js';
 import { presentTool } from '../../catalog/views.js';
 import { ToolwireError } from '../../core/errors.js';
 import type { Tool } from '../../core/model.js';
-import { expectObject, quote, type AdminContext } from './context.js';
+import { expectObject, quote, type RequestContext } from '../web/context.js';
 import { badRequest } from './errors.js';
-import type { Route } from './routing.js';
+import type { Route } from '../web/routing.js';
 import { createToolBatch } from './tool-batch.js';
 import { validateTool } from './validate.js';
 
@@ -16,7 +16,7 @@ export function requireTool(app: App, id: number): Tool {
 }
 
 /** `?providerId=3` or `?provider=CODE` (also `providerCode`) narrows the list to one provider. */
-function list(ctx: AdminContext) {
+function list(ctx: RequestContext) {
   const { catalog, store } = ctx.app;
   const rawId = ctx.query.get('providerId');
   const code = ctx.query.get('provider') ?? ctx.query.get('providerCode');
@@ -32,34 +32,34 @@ function list(ctx: AdminContext) {
   return { status: 200, body: catalog.listTools().map(presentTool) };
 }
 
-async function create(ctx: AdminContext) {
+async function create(ctx: RequestContext) {
   const created = ctx.app.catalog.createTool(expectObject(await ctx.body(), 'tool'));
   return { status: 201, body: presentTool(created), headers: { location: `/admin/tools/${created.id}` } };
 }
 
-async function update(ctx: AdminContext) {
+async function update(ctx: RequestContext) {
   const existing = requireTool(ctx.app, ctx.id());
   const body = expectObject(await ctx.body(), 'tool');
   return { status: 200, body: presentTool(ctx.app.catalog.updateTool(existing.id, body)) };
 }
 
-async function batch(ctx: AdminContext) {
+async function batch(ctx: RequestContext) {
   return { status: 201, body: createToolBatch(ctx.app.catalog, await ctx.body()).map(presentTool) };
 }
 
 const collection = { GET: list, POST: create };
 const item = {
-  GET: (ctx: AdminContext) => ({ status: 200, body: presentTool(requireTool(ctx.app, ctx.id())) }),
+  GET: (ctx: RequestContext) => ({ status: 200, body: presentTool(requireTool(ctx.app, ctx.id())) }),
   PUT: update,
-  DELETE: (ctx: AdminContext) => {
+  DELETE: (ctx: RequestContext) => {
     ctx.app.catalog.removeTool(requireTool(ctx.app, ctx.id()).id);
     return { status: 204 };
   },
 };
 /** GET too: HandsAI's guide checks a tool with `curl .../admin/tools/api/{id}/validate`. */
 const validate = {
-  GET: (ctx: AdminContext) => validateTool(ctx.app, requireTool(ctx.app, ctx.id())),
-  POST: (ctx: AdminContext) => validateTool(ctx.app, requireTool(ctx.app, ctx.id())),
+  GET: (ctx: RequestContext) => validateTool(ctx.app, requireTool(ctx.app, ctx.id())),
+  POST: (ctx: RequestContext) => validateTool(ctx.app, requireTool(ctx.app, ctx.id())),
 };
 
 /** `/admin/tools` and HandsAI's own `/admin/tools/api` aliases; literal paths come before `:id`. */

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { isObject, parserReason } from '../admin/context.js';
+import { isObject, parserReason } from '../web/context.js';
 import type { App } from '../../app.js';
 import { readJsonBody, sendJson } from '../http/body.js';
 import type { ExtraRoute } from '../http/server.js';

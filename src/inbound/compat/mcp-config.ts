@@ -1,5 +1,5 @@
-import { isObject } from '../admin/context.js';
-import { httpWriteRules } from '../admin/stdio-guard.js';
+import { isObject } from '../web/context.js';
+import { httpWriteRules } from '../web/write-rules.js';
 import type { App } from '../../app.js';
 import { isHttpUrl } from '../../catalog/resolve-provider.js';
 import { codeSource, serverCode } from './mcp-codes.js';

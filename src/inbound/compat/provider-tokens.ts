@@ -1,9 +1,9 @@
-import { isObject } from '../admin/context.js';
+import { isObject } from '../web/context.js';
 import type { App } from '../../app.js';
 import { isSecretStandIn, type Provider } from '../../core/model.js';
 import type { Problems } from './openhands-errors.js';
 import { resolveInto } from './provider-write.js';
-import { httpWriteRules } from '../admin/stdio-guard.js';
+import { httpWriteRules } from '../web/write-rules.js';
 
 /** One entry of `provider_tokens`: `{CODE: {token, user_id, host}}`; null or absent keeps what is stored. */
 export interface ProviderTokenInput {

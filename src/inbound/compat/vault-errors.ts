@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { AdminHttpError, type Reply } from '../admin/errors.js';
+import { HttpError, type Reply } from '../web/reply.js';
 import { sendJson } from '../http/body.js';
 import { ToolwireError } from '../../core/errors.js';
 import type { Log } from '../../core/log.js';
@@ -47,7 +47,7 @@ export function sendVaultUnauthorized(res: ServerResponse): void {
  */
 export function vaultErrorReply(err: unknown, log: Log, where: string): Reply {
   if (err instanceof VaultApiError) return { status: err.status, body: envelope(err.type, err.message, err.param), headers: err.headers };
-  if (err instanceof AdminHttpError) return { status: err.status, body: envelope('invalid_request_error', err.message) };
+  if (err instanceof HttpError) return { status: err.status, body: envelope('invalid_request_error', err.message) };
   if (err instanceof ToolwireError && err.code === 'INVALID_INPUT') return { status: 400, body: envelope('invalid_request_error', err.message) };
   const kind = err instanceof Error ? `${err.name}: ${err.message}` : typeof err;
   log.error(`vault API ${where} failed unexpectedly (${kind})`);

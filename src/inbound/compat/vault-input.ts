@@ -1,4 +1,4 @@
-import { isObject, quote } from '../admin/context.js';
+import { isObject, quote } from '../web/context.js';
 import { isHttpUrl } from '../../catalog/resolve-provider.js';
 import { VAULT_CREDENTIAL_TYPES, VAULT_PROTOCOLS, type NewVaultCredential, type VaultCredentialType, type VaultProtocol } from '../../store/vaults.js';
 import { invalidRequest } from './vault-errors.js';

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createContext, type AdminContext } from '../admin/context.js';
-import type { Reply } from '../admin/errors.js';
-import { allowedMethods, matchRoute, type Method, type Route } from '../admin/routing.js';
+import { createContext, type RequestContext } from '../web/context.js';
+import type { Reply } from '../web/reply.js';
+import { allowedMethods, matchRoute, type Method, type Route } from '../web/routing.js';
 import type { App } from '../../app.js';
 import { sendJson } from '../http/body.js';
 import type { ExtraRoute } from '../http/server.js';
@@ -52,21 +52,21 @@ function page<T extends { id: string }>(items: T[], query: URLSearchParams) {
   return { data, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null, has_more: start + limit < items.length };
 }
 
-function requireVault(ctx: AdminContext): Vault {
+function requireVault(ctx: RequestContext): Vault {
   const id = ctx.params.vault_id ?? '';
   const vault = ctx.app.store.vaults.getVault(id);
   if (!vault) throw notFound(`Vault '${id}' was not found. GET /v1/vaults lists the vaults there are.`);
   return vault;
 }
 
-function requireCredential(ctx: AdminContext, vault: Vault): VaultCredential {
+function requireCredential(ctx: RequestContext, vault: Vault): VaultCredential {
   const id = ctx.params.credential_id ?? '';
   const credential = ctx.app.store.vaults.getCredential(vault.id, id);
   if (!credential) throw notFound(`Credential '${id}' was not found in vault '${vault.id}'. GET /v1/vaults/${vault.id}/credentials lists its credentials.`);
   return credential;
 }
 
-async function createVault(ctx: AdminContext): Promise<Reply> {
+async function createVault(ctx: RequestContext): Promise<Reply> {
   const input = parseVault(await ctx.body());
   const { vaults } = ctx.app.store;
   const { vault, credentials } = ctx.app.catalog.write(() => {
@@ -77,7 +77,7 @@ async function createVault(ctx: AdminContext): Promise<Reply> {
   return { status: 201, body: presentVault(vault, credentials) };
 }
 
-async function addCredential(ctx: AdminContext): Promise<Reply> {
+async function addCredential(ctx: RequestContext): Promise<Reply> {
   const vault = requireVault(ctx);
   const input = parseCredential(await ctx.body());
   // Checked again inside the write: the vault may have been deleted while the body was read.

@@ -1,8 +1,8 @@
-import type { AdminContext } from './context.js';
-import type { Reply } from './errors.js';
+import type { RequestContext } from './context.js';
+import type { Reply } from './reply.js';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
-export type Handler = (ctx: AdminContext) => Reply | Promise<Reply>;
+export type Handler = (ctx: RequestContext) => Reply | Promise<Reply>;
 
 /** One path pattern (`/providers/:id`) and its handler per method. */
 export interface Route {

@@ -1,11 +1,11 @@
 import type { IncomingMessage } from 'node:http';
 import type { App } from '../../app.js';
 import { readJsonBody } from '../http/body.js';
-import { AdminHttpError, badRequest } from './errors.js';
+import { HttpError, badRequest } from './reply.js';
 import { isJsonObject } from '../../core/json.js';
 
-/** What a route handler gets: the app, the path parameters, the query and the body on demand. */
-export interface AdminContext {
+/** What a route handler of the admin or compat APIs gets: the app, the path parameters, the query and the body on demand. */
+export interface RequestContext {
   app: App;
   req: IncomingMessage;
   params: Record<string, string>;
@@ -38,7 +38,7 @@ export function parserReason(message: string): string {
     .replace(/,\s*(?:\.\.\.)?"[\s\S]*$/, '');
 }
 
-export function createContext(app: App, req: IncomingMessage, params: Record<string, string>, query: URLSearchParams): AdminContext {
+export function createContext(app: App, req: IncomingMessage, params: Record<string, string>, query: URLSearchParams): RequestContext {
   return {
     app,
     req,
@@ -52,7 +52,7 @@ export function createContext(app: App, req: IncomingMessage, params: Record<str
     async body() {
       const result = await readJsonBody(req);
       if (!result.ok) {
-        if (result.status === 413) throw new AdminHttpError(413, 'payload_too_large', result.message);
+        if (result.status === 413) throw new HttpError(413, 'payload_too_large', result.message);
         const reason = parserReason(result.message);
         throw badRequest(`The request body is not valid JSON (${reason}). Send a JSON document.`, [{ field: '(body)', message: `must be valid JSON (${reason})` }]);
       }
