@@ -1,34 +1,48 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, runCliAsync } from './helpers/cli.js';
 import { tempDir, testEnv } from './helpers/app.js';
 import { echo, startUpstream, type Upstream } from './helpers/upstream.js';
 
-/** The built CLI, end to end, as a user runs it. */
-const dir = tempDir();
-const env = testEnv(dir);
-const file = (name: string, value: unknown) => {
-  const path = join(dir, name);
-  writeFileSync(path, typeof value === 'string' ? value : JSON.stringify(value));
-  return path;
-};
+/** The built CLI, end to end, as a user runs it. Each test has its own database (no test relies on another). */
 let upstream: Upstream;
 const SECRET = 'ghp_cli_canary_93ab';
 
 beforeAll(async () => {
   upstream = await startUpstream();
 });
+afterEach(() => upstream.handle(echo));
 afterAll(() => upstream.close());
 
-function state() {
+/** A fresh directory and database, and a helper writing files into that directory. */
+function fresh() {
+  const dir = tempDir();
+  const env = testEnv(dir);
+  const file = (name: string, value: unknown) => {
+    const path = join(dir, name);
+    writeFileSync(path, typeof value === 'string' ? value : JSON.stringify(value));
+    return path;
+  };
+  return { dir, env, file };
+}
+
+/** The provider "echo" (the recording upstream under /v1, a bearer secret), added through the CLI. */
+function addEchoProvider(env: Record<string, string>) {
+  const echoProvider = { name: 'Echo', code: 'echo', baseUrl: `${upstream.url}/v1`, authenticationType: 'BEARER_TOKEN', apiKeyValue: SECRET, customHeaders: { 'X-Trace': 'trace-secret-value' } };
+  const add = runCli(['provider', 'add', '-'], env, JSON.stringify(echoProvider));
+  expect(add.code, add.stderr).toBe(0);
+  return add;
+}
+
+function state(env: Record<string, string>) {
   return runCli(['provider', 'list', '--json'], env).stdout + runCli(['tool', 'list', '--json'], env).stdout;
 }
 
 describe('provider and tool commands', () => {
   it('adds, lists, shows and updates a provider without ever printing its secret', () => {
-    const add = runCli(['provider', 'add', '-'], env, JSON.stringify({ name: 'Echo', code: 'echo', baseUrl: `${upstream.url}/v1`, authenticationType: 'BEARER_TOKEN', apiKeyValue: SECRET, customHeaders: { 'X-Trace': 'trace-secret-value' } }));
-    expect(add.code, add.stderr).toBe(0);
+    const { env } = fresh();
+    const add = addEchoProvider(env);
     expect(add.stderr).toContain('Provider "echo" created');
     const shown = JSON.parse(runCli(['provider', 'show', 'echo', '--json'], env).stdout);
     expect(shown.code).toBe('echo');
@@ -43,6 +57,8 @@ describe('provider and tool commands', () => {
   });
 
   it('adds a tool from a file and calls it exactly as an agent would', async () => {
+    const { env, file } = fresh();
+    addEchoProvider(env);
     const toolFile = file('tool.json', { name: 'Get item', code: 'echo-item', providerCode: 'echo', endpointPath: '/items/{id}', httpMethod: 'GET', parameters: [{ name: 'id', type: 'INTEGER', required: true }] });
     expect(runCli(['tool', 'add', toolFile], env).code).toBe(0);
     expect(runCli(['tool', 'list', '--provider', 'echo'], env).stdout).toMatch(/echo-item\s+echo\s+GET\s+\/items\/\{id\}/);
@@ -58,7 +74,9 @@ describe('provider and tool commands', () => {
   });
 
   it('refuses bad input with one paragraph, no stack trace, exit 1, and the database unchanged', () => {
-    const before = state();
+    const { dir, env, file } = fresh();
+    addEchoProvider(env); // so that a duplicate code and a tool of an existing provider can be refused
+    const before = state(env);
     const cases: Array<[string[], string | undefined, RegExp]> = [
       [['provider', 'add', file('bad.json', '{"name": ')], undefined, /is not valid JSON/],
       [['provider', 'add', '-'], '{"name":"X","baseUrl":"https://x.example","authenticationType":"OAUTH2"}', /authenticationType must be one of NONE, API_KEY, BEARER_TOKEN, BASIC_AUTH/],
@@ -77,10 +95,11 @@ describe('provider and tool commands', () => {
       expect(out.stderr).not.toMatch(/\n\s+at /); // no stack trace
       expect(out.stderr.trim().split('\n')).toHaveLength(1);
     }
-    expect(state()).toBe(before);
+    expect(state(env)).toBe(before);
   });
 
   it('exits 2 on a usage error', () => {
+    const { env } = fresh();
     const out = runCli(['frobnicate'], env);
     expect(out.code).toBe(2);
     expect(out.stderr).toContain('unknown command "frobnicate"');
@@ -89,7 +108,7 @@ describe('provider and tool commands', () => {
 
 describe('import and export', () => {
   it('imports the HandsAI export file and exports placeholders', () => {
-    const importEnv = testEnv(tempDir());
+    const { dir, env: importEnv } = fresh();
     const example = new URL('./fixtures/handsai-export-example.json', import.meta.url).pathname;
     const out = runCli(['import', example], importEnv);
     expect(out.code, out.stderr).toBe(0);
@@ -108,7 +127,7 @@ describe('provider test', () => {
   it('fetches a token and prints a masked preview, its lifetime and where it goes; says which step failed otherwise', async () => {
     const tokenEnv = testEnv(tempDir());
     const token = 'eyJhbGciOiJub25lIn0.session-token-value-1234';
-    upstream.handle((req, res) => void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ accessJwt: token, expires_in: 120 })));
+    upstream.handle((_req, res) => void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ accessJwt: token, expires_in: 120 })));
     runCli(['provider', 'add', '-'], tokenEnv, JSON.stringify({ name: 'Sky', code: 'sky', baseUrl: upstream.url, authenticationType: 'BEARER_TOKEN', isDynamicAuth: true, dynamicAuthUrl: `${upstream.url}/session`, dynamicAuthPayload: '{"identifier":"me","password":"pw-canary-77"}', dynamicAuthTokenExtractionPath: 'accessJwt' }));
     const ok = await runCliAsync(['provider', 'test', 'sky'], tokenEnv);
     expect(ok.code, ok.stderr).toBe(0);
@@ -129,7 +148,7 @@ describe('provider test', () => {
 describe('TOOLWIRE_TOKEN_TTL_S', () => {
   it('is the lifetime of a token whose answer gives none', async () => {
     const tokenEnv = { ...testEnv(tempDir()), TOOLWIRE_TOKEN_TTL_S: '42' };
-    upstream.handle((req, res) => void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ token: 'opaque-session-token-5678' })));
+    upstream.handle((_req, res) => void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ token: 'opaque-session-token-5678' })));
     runCli(['provider', 'add', '-'], tokenEnv, JSON.stringify({ name: 'Opaque', code: 'opaque', baseUrl: upstream.url, authenticationType: 'BEARER_TOKEN', isDynamicAuth: true, dynamicAuthUrl: `${upstream.url}/session`, dynamicAuthPayload: '{"user":"me"}', dynamicAuthTokenExtractionPath: 'token' }));
     const ok = await runCliAsync(['provider', 'test', 'opaque'], tokenEnv);
     expect(ok.code, ok.stderr).toBe(0);
@@ -140,6 +159,7 @@ describe('TOOLWIRE_TOKEN_TTL_S', () => {
 
 describe('config snippets', () => {
   it('prints a Claude Desktop entry that runs this install by absolute path', () => {
+    const { env } = fresh();
     const snippet = JSON.parse(runCli(['config', 'claude'], env).stdout);
     const entry = snippet.mcpServers.toolwire;
     expect(entry.args[0]).toMatch(/\/dist\/cli\.js$/);

@@ -21,7 +21,7 @@ const PASSWORD = 'canary-password-5c1d';
 const tokenRequests = () => auth.requests.length;
 
 beforeAll(async () => {
-  auth = await startUpstream((req, res) => {
+  auth = await startUpstream((_req, res) => {
     const token = `tok-${++issued}-${'x'.repeat(12)}`;
     valid.add(token);
     setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ data: { token }, expires_in: 3600 })), 20);

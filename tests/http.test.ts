@@ -1,11 +1,10 @@
-import { spawn } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
-import { CLI, runCli, runCliAsync } from './helpers/cli.js';
-import { tempDir, testEnv, textOf } from './helpers/app.js';
+import { runCli, runCliAsync } from './helpers/cli.js';
+import { tempDir, testEnv } from './helpers/app.js';
 import { startServer, type RunningServer } from './helpers/http-server.js';
 import { startUpstream, type Upstream } from './helpers/upstream.js';
 

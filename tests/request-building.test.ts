@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { planRequest, requestUrl } from '../src/outbound/http/request.js';
 import { compileTemplate, templateProblem } from '../src/core/template.js';
-import type { Tool } from '../src/core/model.js';
+import type { Parameter, Tool } from '../src/core/model.js';
 
 function tool(over: Partial<Tool>): Tool {
   return {
@@ -10,7 +10,7 @@ function tool(over: Partial<Tool>): Tool {
     ...over,
   };
 }
-const param = (name: string, extra: object = {}) => ({ name, type: 'STRING' as const, description: null, required: false, defaultValue: null, location: null, enum: null, schema: null, ...extra });
+const param = (name: string, extra: Partial<Parameter> = {}): Parameter => ({ name, type: 'STRING', description: null, required: false, defaultValue: null, location: null, enum: null, schema: null, apiName: null, ...extra });
 
 describe('request building', () => {
   it('percent-encodes path values so they cannot change the path, host or query', () => {

@@ -190,7 +190,7 @@ describe('mcp_config', () => {
     });
     expect(res.status, res.text).toBe(200);
     expect(res.json.mcp_servers.removed).toEqual([]);
-    const byUrl = Object.fromEntries((await mcpProviders()).map((p) => [p.url, p]));
+    const byUrl = Object.fromEntries((await mcpProviders()).map((p) => [String(p.url), p]));
     expect(byUrl['https://mcp.example.com/sse']).toMatchObject({ code: 'mcp.example.com-sse', protocol: 'sse', hasApiKeyValue: true, authenticationType: 'BEARER_TOKEN', baseUrl: null });
     expect(byUrl['https://mcp.example.com/mcp']).toMatchObject({ code: 'mcp.example.com-mcp', protocol: 'streamable_http', hasApiKeyValue: false });
     expect(byUrl['http://mcp.example.com/mcp']).toMatchObject({ code: expect.stringMatching(/^mcp\.example\.com-mcp-[0-9a-f]{8}$/), protocol: 'streamable_http' });

@@ -154,9 +154,24 @@ describe('invalidate', () => {
     expect(server.requests).toHaveLength(2);
   });
 
-  it('ignores unknown providers', () => {
-    const { manager } = setup();
-    expect(() => manager.invalidate(999_999, 'x')).not.toThrow();
+  it('an unknown provider gets a free retry and touches no other provider', async () => {
+    const { manager, p } = setup();
+    const token = await manager.getToken(p);
+    // The very token p holds, refused under an id the manager never saw (a provider removed meanwhile).
+    const unknownId = p.id + 1_000_000;
+    for (let i = 0; i < 3; i++) {
+      const refusal = manager.invalidate(unknownId, token);
+      expect(refusal.retry).toBe(true);
+      expect(refusal.reason).toBeNull();
+      expect(refusal.settle(token, false)).toBeNull(); // refusals of an unknown provider start no backoff
+    }
+    // p keeps its token: nothing was dropped, nothing fetched again.
+    expect(await manager.getToken(p)).toBe(token);
+    expect(server.requests).toHaveLength(1);
+    // And p's own state is untouched: its first refusal is still a free retry that drops the token.
+    expect(manager.invalidate(p.id, token).retry).toBe(true);
+    expect(await manager.getToken(p)).toBe('tok-2');
+    expect(server.requests).toHaveLength(2);
   });
 });
 

@@ -11,8 +11,13 @@ afterEach(async () => {
   await fed?.app.close();
 });
 
-function addStdioProvider(app: FederatedApp['app'], code = 'fs') {
-  return app.catalog.createProvider({ name: 'Fixture', code, kind: 'mcp', command: process.execPath, args: [STDIO_FIXTURE], env: { FIXTURE_SECRET: ENV_SECRET } }, CLI_RULES);
+function addStdioProvider(app: FederatedApp['app'], code = 'fs', env: Record<string, string> = {}) {
+  return app.catalog.createProvider({ name: 'Fixture', code, kind: 'mcp', command: process.execPath, args: [STDIO_FIXTURE], env: { FIXTURE_SECRET: ENV_SECRET, ...env } }, CLI_RULES);
+}
+
+/** The health-check pings process `pid` has answered so far (the fixture says each on stderr, FIXTURE_LOG_PINGS). */
+function pingsAnswered(fed: FederatedApp, pid: number): number {
+  return fed.logs.filter((line) => line.includes(`stderr: fixture-stdio ${pid} answered ping `)).length;
 }
 
 async function whoami(client: Awaited<ReturnType<typeof listeningClient>>['client'], name = 'fs__whoami') {
@@ -114,15 +119,17 @@ describe('an upstream MCP server over stdio', () => {
   it('a malformed answer to one call is that call\'s error: the server stays connected, listed and running', async () => {
     fed = federatedApp();
     const { client, changes, names } = await listeningClient(fed.app);
-    addStdioProvider(fed.app);
+    addStdioProvider(fed.app, 'fs', { FIXTURE_LOG_PINGS: 'on' });
     await expect.poll(names, POLL).toContain('fs__malformed');
     const { info: before } = await whoami(client);
     const changesBefore = changes();
     const bad = await client.callTool({ name: 'fs__malformed', arguments: {} });
     expect(bad.isError).toBe(true);
     expect(textOf(bad)).toContain('fs__malformed');
-    // Several health checks (every 150 ms here) later it is still the same process, still listed.
-    await new Promise((resolve) => setTimeout(resolve, 600));
+    // Three health checks (every 150 ms here) answered after it, it is still the same process, still listed.
+    const pingsBefore = pingsAnswered(fed, before.pid);
+    await expect.poll(() => pingsAnswered(fed, before.pid), POLL).toBeGreaterThanOrEqual(pingsBefore + 3);
+    expect(fed.federation.status().find((s) => s.code === 'fs')).toMatchObject({ state: 'ready', pid: before.pid, error: null });
     expect(await names()).toContain('fs__add');
     expect((await client.callTool({ name: 'fs__add', arguments: { a: 1, b: 2 } })).structuredContent).toEqual({ sum: 3 });
     expect((await whoami(client)).info.pid).toBe(before.pid);

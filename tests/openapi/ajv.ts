@@ -3,9 +3,13 @@
  * ajv-formats, which the SDK depends on) but with meta-schema validation ON, so it is stricter than
  * what a client runs.
  */
-import Ajv from 'ajv';
-import addFormats from 'ajv-formats';
+import { Ajv } from 'ajv';
+import ajvFormats from 'ajv-formats';
 import type { ImportTool } from '../../src/catalog/openapi/index.js';
+
+// ajv-formats is CommonJS: under NodeNext its default import is `module.exports`, the plugin itself,
+// which also carries itself as `.default` (the property its types describe).
+const addFormats = ajvFormats.default;
 
 export function makeAjv(): Ajv {
   const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: true });

@@ -37,7 +37,7 @@ describe('Low: TOOLWIRE_TOKEN of at least 32 characters', () => {
 
 describe('Low: key and token files open to group or others are refused', () => {
   it('refuses a key file readable or writable by group or others, naming the chmod that fixes it', async () => {
-    const env = { ...testEnv(tempDir()), TOOLWIRE_SECRET_KEY: '' };
+    const env = testEnv(tempDir(), { TOOLWIRE_SECRET_KEY: '' });
     const first = await runCliAsync(['provider', 'list'], env);
     expect(first.code, first.stderr).toBe(0);
     const keyFile = `${env.TOOLWIRE_DB}.key`;
@@ -80,7 +80,7 @@ describe('Low: key and token files open to group or others are refused', () => {
 describe('SPEC §15 Files: 0600 files in a 0700 folder', () => {
   it('creates the folder 0700 and the database, WAL, shared memory, key and token files 0600, whatever the umask', async () => {
     const dir = join(tempDir(), 'data', 'toolwire');
-    const env = { ...testEnv(dir), TOOLWIRE_SECRET_KEY: '' };
+    const env = testEnv(dir, { TOOLWIRE_SECRET_KEY: '' });
     const previous = process.umask(0o000); // the child inherits it: nothing may rely on a friendly umask
     let server: Awaited<ReturnType<typeof startServer>>;
     try {
