@@ -1,5 +1,7 @@
-// `node bench/ab.mjs A_CLI B_CLI [stdio|sessions|stateless] [--rounds N] [--concurrency C]`: two builds
-// side by side, rounds interleaved (A, B, B, A, …), raw load generator; CPU per call and calls/s.
+// `node bench/ab.mjs A_CLI B_CLI [stdio|sessions|stateless] [--rounds N] [--concurrency C] [--duration MS] [--json FILE]`:
+// two builds side by side, rounds interleaved (A, B, B, A, …), raw load generator; CPU per call and
+// calls/s, and the paired B/A CPU ratio (each round's B against the A run next to it: on a busy
+// machine the pairs share its load, so their ratio is steadier than a ratio of medians).
 // How each optimization's gain in docs/benchmarks.md was measured.
 import { randomBytes } from 'node:crypto';
 import { loadCatalog } from './catalog.mjs';
@@ -46,6 +48,16 @@ for (const c of concurrency) {
     const x = results[name][c];
     console.log(`${target} c=${c} ${name}: CPU ${f(spread(x.cpu))} µs/call, ${f(spread(x.rate))} calls/s, p50 ${f(spread(x.p50), 3)} ms`);
   }
+}
+for (const c of concurrency) {
+  const ratios = results.A[c].cpu.map((cpu, i) => results.B[c].cpu[i] / cpu);
+  const r = spread(ratios);
+  console.log(`${target} c=${c} paired B/A CPU per call: median ${r.median.toFixed(3)} (${r.min.toFixed(2)}–${r.max.toFixed(2)}), B higher in ${ratios.filter((x) => x > 1).length}/${ratios.length} rounds`);
+}
+const jsonOut = opt('--json', null);
+if (jsonOut) {
+  const { writeFileSync } = await import('node:fs');
+  writeFileSync(jsonOut, JSON.stringify({ target, a, b, results }));
 }
 for (const side of Object.values(sides)) { side.call.close?.(); await side.server.close(); }
 await upstream.close();

@@ -1,7 +1,7 @@
 import BetterSqlite3 from 'better-sqlite3';
 import { existsSync } from 'node:fs';
 import { createTokenManager, isInvalidation, type TokenManager } from './outbound/dynamic-auth/index.js';
-import { createHttpSender, type HttpSender } from './outbound/http/send.js';
+import { createHttpSender, type HttpSender, type StoppableSender } from './outbound/http/send.js';
 import { createHttpToolFactory, type TokenSource } from './outbound/http/http-tool.js';
 import { Catalog } from './catalog/catalog.js';
 import type { Config } from './config.js';
@@ -100,8 +100,8 @@ export function createApp(config: Config, log: Log = createLog(config.logLevel))
   const store = openStore(config, log);
   // TOOLWIRE_BLOCK_PRIVATE (SPEC §15): one guarded connector for tool calls, token fetches and upstream MCP servers.
   const outbound = config.blockPrivate ? createOutboundGuard() : null;
-  const stopper = createCallStopper();
-  const sender = stopper.guardSender(createHttpSender({ timeoutMs: config.timeoutMs, maxResponseBytes: config.maxResponseBytes, ...(outbound ? { connect: outbound.connect } : {}) }));
+  const sender = createHttpSender({ timeoutMs: config.timeoutMs, maxResponseBytes: config.maxResponseBytes, ...(outbound ? { connect: outbound.connect } : {}) });
+  const stopper = createCallStopper(sender);
   const tokens = createTokenManager({ timeoutMs: config.timeoutMs, defaultTtlMs: config.tokenTtlSeconds * 1000, dispatcher: outbound?.dispatcher });
   const restoreUpstreamFetch = outbound ? setUpstreamFetch(outbound.fetch) : () => {};
   const tokenSource: TokenSource = {
@@ -144,13 +144,14 @@ export function createApp(config: Config, log: Log = createLog(config.logLevel))
 }
 
 /**
- * What lets a graceful stop end at its grace: every upstream send and token fetch of a tool call goes
- * through `guard`, and `stop()` answers the ones still waiting with an error (the tool returns it as an
- * isError result), instead of their connection being reset when the server closes. The upstream request
- * itself is left behind (the process is about to exit); whether it reached the API is unknown, so the
- * message says so. Cost on the call path: one promise and a Set entry.
+ * What lets a graceful stop end at its grace: every upstream send and token fetch of a tool call can be
+ * stopped, and `stop()` answers the ones still waiting with an error (the tool returns it as an isError
+ * result), instead of their connection being reset when the server closes. The upstream request itself
+ * is left behind (the process is about to exit); whether it reached the API is unknown, so the message
+ * says so. Sends are stopped by the sender itself (`StoppableSender.stop`: it already tracks what is in
+ * flight, so a call costs nothing more); token fetches go through `guard` (one promise and a Set entry).
  */
-function createCallStopper() {
+function createCallStopper(sender: StoppableSender) {
   const waiting = new Set<(err: Error) => void>();
   let stopped = false;
   let left = 0;
@@ -177,15 +178,13 @@ function createCallStopper() {
   }
   return {
     guard,
-    guardSender(sender: HttpSender): HttpSender {
-      return { ...sender, send: (request) => guard(() => sender.send(request)) };
-    },
     stop(): number {
       stopped = true;
-      const count = waiting.size;
-      left += count;
+      let count = sender.stop(shuttingDown);
+      count += waiting.size;
       for (const reject of waiting) reject(shuttingDown());
       waiting.clear();
+      left += count;
       return count;
     },
     /** Whether stop() left requests behind (closing the pools would wait for them). */

@@ -81,14 +81,30 @@ export function hostAllowList(options: { bindHost: string; port: number; publicU
   return { exact, anyPort };
 }
 
+/**
+ * Host values, exactly as sent, that passed the check against an allow-list (which never changes once
+ * built): a client sends the same Host on every request, so it is parsed once, not per request. Only
+ * accepted values are kept, at most MAX_ACCEPTED_HOSTS per list (a port-less allowed name accepts any
+ * port: a client cycling ports just falls back to parsing); a refused Host is always checked anew.
+ */
+const acceptedHosts = new WeakMap<HostAllowList, Set<string>>();
+const MAX_ACCEPTED_HOSTS = 64;
+
 /** Null when the Host header names this server exactly; otherwise why it is refused (403), naming the fix. */
 export function hostProblem(req: IncomingMessage, options: GuardOptions): string | null {
   const host = req.headers.host;
   if (!host) return 'a Host header is required';
+  const hosts = options.hosts;
+  const accepted = acceptedHosts.get(hosts);
+  if (accepted?.has(host)) return null;
   const parsed = parseHost(host);
   if (parsed) {
-    const { exact, anyPort } = options.hosts;
-    if (anyPort.has(parsed.name) || exact.has(parsed.port === null ? parsed.name : `${parsed.name}:${parsed.port}`)) return null;
+    const { exact, anyPort } = hosts;
+    if (anyPort.has(parsed.name) || exact.has(parsed.port === null ? parsed.name : `${parsed.name}:${parsed.port}`)) {
+      if (!accepted) acceptedHosts.set(hosts, new Set([host]));
+      else if (accepted.size < MAX_ACCEPTED_HOSTS) accepted.add(host);
+      return null;
+    }
   }
   return `host "${host}" is not a name of this server (its bound address and port${isLoopbackHost(options.bindHost) ? ', or localhost with that port' : ''}); if clients reach toolwire under that name, add it to TOOLWIRE_ALLOWED_HOSTS (comma-separated, "name" or "name:port") or set TOOLWIRE_PUBLIC_URL`;
 }

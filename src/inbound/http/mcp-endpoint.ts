@@ -4,7 +4,7 @@ import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest, SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/sdk/types.js';
 import type { Log } from '../../core/log.js';
-import { answerToolCall, asToolCall } from '../mcp/fast-call.js';
+import { answerToolCall, asToolCall, type ToolCall } from '../mcp/fast-call.js';
 import type { Registry } from '../../registry/registry.js';
 import { readJsonBody, sendJson } from './body.js';
 
@@ -31,15 +31,26 @@ function fastPathHeaders(req: IncomingMessage): boolean {
   );
 }
 
-/** Answers a single tools/call POST as JSON (allowed for any POST by the spec); false when not one. */
-async function tryFastCall(registry: Registry, req: IncomingMessage, res: ServerResponse, body: unknown, sessionId?: string): Promise<boolean> {
+/** The call, when a POST may take the fast path: a single tools/call with the headers the SDK would accept. */
+function fastCall(req: IncomingMessage, body: unknown): ToolCall | null {
   const call = asToolCall(body);
-  if (!call || !fastPathHeaders(req)) return false;
+  return call && fastPathHeaders(req) ? call : null;
+}
+
+/** Answers a single tools/call POST as JSON (allowed for any POST by the spec). */
+async function answerFast(registry: Registry, res: ServerResponse, call: ToolCall, sessionId?: string): Promise<void> {
   const text = JSON.stringify(await answerToolCall(registry, call));
   const headers = ['content-type', 'application/json', 'content-length', String(Buffer.byteLength(text))];
   if (sessionId) headers.push('mcp-session-id', sessionId);
   res.writeHead(200, headers);
   res.end(text);
+}
+
+/** Answers a single tools/call POST as JSON; false when the request is not one (the SDK answers it). */
+async function tryFastCall(registry: Registry, req: IncomingMessage, res: ServerResponse, body: unknown, sessionId?: string): Promise<boolean> {
+  const call = fastCall(req, body);
+  if (!call) return false;
+  await answerFast(registry, res, call, sessionId);
   return true;
 }
 
@@ -104,14 +115,22 @@ export function createSessionEndpoint(newServer: () => Server, registry: Registr
         const session = sessions.get(sessionId);
         if (!session) return rpcError(res, 404, -32001, 'Session not found: it ended or never existed. Initialize a new session.');
         session.lastSeen = Date.now();
-        if (req.method !== 'GET') {
-          session.busy++;
-          res.once('close', () => {
+        if (req.method === 'GET') return session.transport.handleRequest(req, res, body); // a stream: a listener, not work
+        session.busy++;
+        // A tools/call on the fast path is busy until it is answered: no 'close' listener per call.
+        const call = req.method === 'POST' ? fastCall(req, body) : null;
+        if (call) {
+          try {
+            return await answerFast(registry, res, call, sessionId);
+          } finally {
             session.busy--;
             session.lastSeen = Date.now();
-          });
+          }
         }
-        if (req.method === 'POST' && (await tryFastCall(registry, req, res, body, sessionId))) return;
+        res.once('close', () => {
+          session.busy--;
+          session.lastSeen = Date.now();
+        });
         return session.transport.handleRequest(req, res, body);
       }
       if (req.method !== 'POST' || !isInitializeMessage(body)) {

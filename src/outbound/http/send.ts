@@ -34,6 +34,16 @@ export interface HttpSender {
   close(): Promise<void>;
 }
 
+/** The sender `createHttpSender` makes: it can also stop the sends in progress (a graceful stop's end). */
+export interface StoppableSender extends HttpSender {
+  /**
+   * Rejects every send still waiting (on an API or in a retry's backoff) with `reason()`, and every
+   * later one at once: nothing is sent once the server is stopping. The requests already written are
+   * left behind, not aborted (the process is about to exit). Returns how many sends were waiting.
+   */
+  stop(reason: () => Error): number;
+}
+
 const IDEMPOTENT = new Set(['GET', 'PUT', 'DELETE']);
 const RETRY_STATUS = new Set([502, 503, 504]);
 
@@ -154,12 +164,150 @@ function createPool(origin: string, connect: buildConnector.connector | undefine
 }
 
 /**
+ * One exchange through undici's dispatch API, as one object: it is the dispatch handler (the body is
+ * collected from its callbacks, without the Readable stream and async iterator `pool.request()` would
+ * create per call), the probe the pool's client fills in, and the entry the sender's deadline watch
+ * holds. One allocation per exchange instead of a handler, a probe and a closure per callback.
+ */
+class Exchange implements Dispatcher.DispatchHandler, Probe {
+  status = 0;
+  responseHeaders: UpstreamResponse['headers'] = {};
+  chunks: Buffer[] = [];
+  size = 0;
+  settled = false;
+  started = false;
+  controller: Dispatcher.DispatchController | null = null;
+  // Probe: filled in by the pool's client and onRequestStart.
+  connection: Connection | null = null;
+  reused = false;
+  socket: Socket | null = null;
+  bytesRead = 0;
+  constructor(
+    readonly deadline: number,
+    private readonly limits: Exchanges,
+    private readonly resolve: (response: UpstreamResponse) => void,
+    private readonly reject: (err: ToolwireError) => void,
+  ) {}
+
+  fail(err: unknown): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.limits.unwatch(this);
+    this.reject(asToolwireError(err, this, this.limits.timeoutMs));
+  }
+
+  /** Ends the exchange with `err` and stops undici's side of it, now or as soon as it starts. */
+  stop(err: ToolwireError): void {
+    this.fail(err);
+    this.controller?.abort(err);
+  }
+
+  /** The deadline passed (called by the sender's deadline watch). */
+  expire(): void {
+    this.stop(timedOut(this.limits.timeoutMs, this.status, this.size));
+  }
+
+  onRequestStart(ctrl: Dispatcher.DispatchController): void {
+    this.controller = ctrl;
+    if (this.settled) return void ctrl.abort(new Error('The call had already ended.'));
+    this.started = true;
+    const connection = this.connection;
+    if (connection) {
+      this.reused = connection.started++ > 0;
+      this.socket = connection.socket;
+      this.bytesRead = connection.socket?.bytesRead ?? 0;
+    }
+  }
+
+  onResponseStart(_ctrl: Dispatcher.DispatchController, statusCode: number, headersIn: Record<string, string | string[]>): void {
+    this.status = statusCode;
+    this.responseHeaders = headersIn as UpstreamResponse['headers'];
+    if (Number(headersIn['content-length']) > this.limits.maxResponseBytes) this.stop(tooLarge(this.limits.maxResponseBytes));
+  }
+
+  onResponseData(_ctrl: Dispatcher.DispatchController, chunk: Buffer): void {
+    this.size += chunk.length;
+    if (this.size > this.limits.maxResponseBytes) this.stop(tooLarge(this.limits.maxResponseBytes));
+    else this.chunks.push(chunk);
+  }
+
+  onResponseEnd(): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.limits.unwatch(this);
+    const chunks = this.chunks;
+    this.resolve({
+      status: this.status,
+      statusText: '',
+      headers: this.responseHeaders,
+      body: chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks),
+    });
+  }
+
+  onResponseError(_ctrl: Dispatcher.DispatchController, err: Error): void {
+    this.fail(err);
+  }
+}
+
+/**
+ * The limits every exchange of a sender shares, and its deadline watch: the exchanges in flight, and
+ * one timer for the earliest deadline among them. A call costs a Set entry, not a timer of its own
+ * (arming and clearing a timer per call, and the timer list Node builds and drops for it, showed in
+ * the call path's profile). The timer is re-armed only when it fires with exchanges left, or when an
+ * exchange's deadline comes before the one it is armed for (a retry of an older call).
+ */
+class Exchanges {
+  private readonly live = new Set<Exchange>();
+  private timer: NodeJS.Timeout | null = null;
+  private armedFor = Infinity;
+  constructor(
+    readonly timeoutMs: number,
+    readonly maxResponseBytes: number,
+  ) {}
+
+  watch(exchange: Exchange): void {
+    this.live.add(exchange);
+    if (exchange.deadline < this.armedFor) this.arm(exchange.deadline);
+  }
+
+  unwatch(exchange: Exchange): void {
+    this.live.delete(exchange);
+  }
+
+  /** The exchanges in flight, as a copy (failing one removes it from the set). */
+  inFlight(): Exchange[] {
+    return [...this.live];
+  }
+
+  private arm(at: number): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.armedFor = at;
+    // At least 1 ms: the timer may fire a little before Date.now() reaches the deadline; it then re-arms.
+    this.timer = setTimeout(() => this.sweep(), Math.max(1, at - Date.now()));
+    this.timer.unref(); // like a per-call timer, the watch never keeps the process alive
+  }
+
+  private sweep(): void {
+    this.timer = null;
+    this.armedFor = Infinity;
+    const now = Date.now();
+    let next = Infinity;
+    for (const exchange of this.live) {
+      if (exchange.deadline <= now) exchange.expire(); // expire() removes it from `live`
+      else if (exchange.deadline < next) next = exchange.deadline;
+    }
+    if (next !== Infinity) this.arm(next);
+  }
+}
+
+/**
  * One keep-alive connection pool per upstream origin, so connections are reused across calls.
  * (undici's Pool.request measured here at about half the CPU of `request(url, { dispatcher })`,
- * which parses the URL and looks the origin up on every call.) One timer per call enforces the
- * deadline; undici's header/body timers are idle timers and cannot.
+ * which parses the URL and looks the origin up on every call.) The deadline is enforced by one timer
+ * per sender over the exchanges in flight (see Exchanges); undici's header/body timers are idle timers
+ * and cannot.
  */
-export function createHttpSender(options: SendOptions): HttpSender {
+export function createHttpSender(options: SendOptions): StoppableSender {
   const pools = new Map<string, Pool>();
   const poolFor = (origin: string) => {
     let pool = pools.get(origin);
@@ -171,12 +319,30 @@ export function createHttpSender(options: SendOptions): HttpSender {
   };
   const retries = options.retries ?? 2;
   const { timeoutMs, maxResponseBytes } = options;
+  const exchanges = new Exchanges(timeoutMs, maxResponseBytes);
+  /** Set by stop(): the error every waiting and later send gets. */
+  let stopped: (() => Error) | null = null;
+  /** Sends waiting out a retry's backoff (rare): stop() wakes them with its error. */
+  const sleeping = new Set<(err: Error) => void>();
 
-  /**
-   * One exchange through undici's dispatch API: the body is collected from the handler's callbacks,
-   * without the Readable stream and async iterator `pool.request()` would create per call.
-   */
+  function backoff(ms: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const wake = (err: Error) => {
+        clearTimeout(timer);
+        sleeping.delete(wake);
+        reject(err);
+      };
+      const timer = setTimeout(() => {
+        sleeping.delete(wake);
+        resolve();
+      }, ms);
+      sleeping.add(wake);
+    });
+  }
+
+  /** One exchange: resolves with the answer read in full, or rejects with a ToolwireError (its phase, for network failures). */
   function attempt(request: OutgoingRequest, deadline: number): Promise<UpstreamResponse> {
+    if (stopped) return Promise.reject(stopped()); // no resend, redirect hop or retry once stopping
     const headers = request.headers;
     let body: string | null = null;
     if (request.body !== undefined) {
@@ -184,64 +350,8 @@ export function createHttpSender(options: SendOptions): HttpSender {
       if (!('content-type' in headers)) headers['content-type'] = 'application/json';
     }
     return new Promise<UpstreamResponse>((resolve, reject) => {
-      let status = 0;
-      let responseHeaders: UpstreamResponse['headers'] = {};
-      const chunks: Buffer[] = [];
-      let size = 0;
-      let settled = false;
-      let started = false;
-      let controller: Dispatcher.DispatchController | null = null;
-      const probe: Probe = { connection: null, reused: false, socket: null, bytesRead: 0 };
-      const fail = (err: unknown) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        reject(asToolwireError(err, { started, probe, status, size }, timeoutMs));
-      };
-      /** Ends the exchange with `err` and stops undici's side of it, now or as soon as it starts. */
-      const stop = (err: ToolwireError) => {
-        fail(err);
-        controller?.abort(err);
-      };
-      const timer = setTimeout(() => stop(timedOut(timeoutMs, status, size)), Math.max(0, deadline - Date.now()));
-      timer.unref();
-      const handler: Dispatcher.DispatchHandler = {
-        onRequestStart(ctrl) {
-          controller = ctrl;
-          if (settled) return void ctrl.abort(new Error('The call had already ended.'));
-          started = true;
-          const connection = probe.connection;
-          if (connection) {
-            probe.reused = connection.started++ > 0;
-            probe.socket = connection.socket;
-            probe.bytesRead = connection.socket?.bytesRead ?? 0;
-          }
-        },
-        onResponseStart(_ctrl, statusCode, headersIn) {
-          status = statusCode;
-          responseHeaders = headersIn as UpstreamResponse['headers'];
-          if (Number(headersIn['content-length']) > maxResponseBytes) stop(tooLarge(maxResponseBytes));
-        },
-        onResponseData(_ctrl, chunk) {
-          size += chunk.length;
-          if (size > maxResponseBytes) stop(tooLarge(maxResponseBytes));
-          else chunks.push(chunk);
-        },
-        onResponseEnd() {
-          if (settled) return;
-          settled = true;
-          clearTimeout(timer);
-          resolve({
-            status,
-            statusText: '',
-            headers: responseHeaders,
-            body: chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks),
-          });
-        },
-        onResponseError(_ctrl, err) {
-          fail(err);
-        },
-      };
+      const exchange = new Exchange(deadline, exchanges, resolve, reject);
+      exchanges.watch(exchange); // a deadline already past expires it on the watch's next tick, as a 0 ms timer did
       const dispatchOptions: ProbedOptions = {
         origin: request.origin,
         path: requestUrl(request).slice(request.origin.length),
@@ -250,47 +360,78 @@ export function createHttpSender(options: SendOptions): HttpSender {
         body,
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,
-        [PROBE]: probe,
+        [PROBE]: exchange,
       };
       try {
-        poolFor(request.origin).dispatch(dispatchOptions, handler);
+        poolFor(request.origin).dispatch(dispatchOptions, exchange);
       } catch (err) {
-        fail(err);
+        exchange.fail(err);
       }
     });
   }
 
-  /** One exchange, sent again at once (on another connection) while a kept-alive one is reset before the API read it. */
-  async function sendOnce(request: OutgoingRequest, deadline: number): Promise<UpstreamResponse> {
-    for (let stale = 0; ; stale++) {
-      try {
-        return await attempt(request, deadline);
-      } catch (err) {
-        if (!(err instanceof UpstreamNetworkError && err.phase === 'stale' && stale < STALE_RETRIES)) throw err;
-      }
-    }
+  /**
+   * One exchange, sent again at once (on another connection) while a kept-alive one is reset before
+   * the API read it. The first try is a plain promise chain (no async frame per call).
+   */
+  function sendOnce(request: OutgoingRequest, deadline: number, stale = 0): Promise<UpstreamResponse> {
+    return attempt(request, deadline).catch((err: unknown) => {
+      if (err instanceof UpstreamNetworkError && err.phase === 'stale' && stale < STALE_RETRIES) return sendOnce(request, deadline, stale + 1);
+      throw err;
+    });
   }
 
   /**
    * One attempt and the redirects it leads to. undici's redirect interceptor cannot be limited to the
    * same origin, so redirects are followed here: within the origin (scheme, host and port) with every
    * header kept, up to MAX_REDIRECTS hops; to another origin never, so no credential can go there.
+   * An answer that is not a redirect (nearly every call) returns without another async step.
    */
-  async function follow(first: OutgoingRequest, deadline: number): Promise<UpstreamResponse> {
+  function follow(first: OutgoingRequest, deadline: number): Promise<UpstreamResponse> {
+    return sendOnce(first, deadline).then((response) => (REDIRECT_STATUS.has(response.status) ? followRedirects(first, response, deadline) : response));
+  }
+
+  async function followRedirects(first: OutgoingRequest, firstResponse: UpstreamResponse, deadline: number): Promise<UpstreamResponse> {
     let request = first;
+    let response = firstResponse;
     for (let hop = 0; ; hop++) {
-      let response: UpstreamResponse;
-      try {
-        response = await sendOnce(request, deadline);
-      } catch (err) {
-        if (err instanceof UpstreamNetworkError) err.afterRedirect = hop > 0;
-        throw err;
-      }
       const next = REDIRECT_STATUS.has(response.status) ? redirectTarget(request, response) : null;
       if (!next) return response;
       if (next.origin !== request.origin) throw crossOrigin(response.status, next.origin);
       if (hop >= MAX_REDIRECTS) throw tooManyRedirects(first.origin);
       request = redirected(request, response.status, next);
+      try {
+        response = await sendOnce(request, deadline);
+      } catch (err) {
+        if (err instanceof UpstreamNetworkError) err.afterRedirect = true;
+        throw err;
+      }
+    }
+  }
+
+  /** Whether an answer ends the call: anything but a 502/503/504 to an idempotent request that may still be retried. */
+  const final = (response: UpstreamResponse, idempotent: boolean) => !idempotent || retries <= 0 || !RETRY_STATUS.has(response.status);
+
+  /** The retry loop of `send`, entered only after a failure or a retryable status. */
+  async function retry(request: OutgoingRequest, deadline: number, idempotent: boolean, first: Promise<UpstreamResponse>): Promise<UpstreamResponse> {
+    let failures = 0;
+    let pending = first;
+    for (;;) {
+      let wait: number;
+      try {
+        const response = await pending;
+        if (!idempotent || failures >= retries || !RETRY_STATUS.has(response.status)) return response;
+        wait = 100 * 2 ** failures++;
+        if (Date.now() + wait >= deadline) return response;
+      } catch (err) {
+        if (!(err instanceof UpstreamNetworkError)) throw err;
+        const neverLeft = (err.phase === 'connect' || err.phase === 'stale') && !err.afterRedirect;
+        if (!(idempotent || neverLeft) || failures >= retries) throw err;
+        wait = 100 * 2 ** failures++;
+        if (Date.now() + wait >= deadline) throw err;
+      }
+      await backoff(wait);
+      pending = follow(request, deadline);
     }
   }
 
@@ -301,26 +442,34 @@ export function createHttpSender(options: SendOptions): HttpSender {
      * connection was reset before the API read it (sent again at once, on another connection). All
      * within one deadline.
      */
-    async send(request) {
+    send(request) {
+      if (stopped) return Promise.reject(stopped());
       const deadline = Date.now() + timeoutMs;
       const idempotent = IDEMPOTENT.has(request.method);
-      let failures = 0;
-      for (;;) {
-        let wait: number;
-        try {
-          const response = await follow(request, deadline);
-          if (!idempotent || failures >= retries || !RETRY_STATUS.has(response.status)) return response;
-          wait = 100 * 2 ** failures++;
-          if (Date.now() + wait >= deadline) return response;
-        } catch (err) {
-          if (!(err instanceof UpstreamNetworkError)) throw err;
-          const neverLeft = (err.phase === 'connect' || err.phase === 'stale') && !err.afterRedirect;
-          if (!(idempotent || neverLeft) || failures >= retries) throw err;
-          wait = 100 * 2 ** failures++;
-          if (Date.now() + wait >= deadline) throw err;
-        }
-        await delay(wait);
+      let first: Promise<UpstreamResponse>;
+      try {
+        first = follow(request, deadline);
+      } catch (err) {
+        return Promise.reject(err); // a body JSON cannot serialize: a rejection, as from an async function
       }
+      return first.then(
+        (response) => (final(response, idempotent) ? response : retry(request, deadline, idempotent, first)),
+        () => retry(request, deadline, idempotent, first),
+      );
+    },
+    stop(reason) {
+      stopped = reason;
+      let waiting = 0;
+      // fail(), not stop(): the exchange's promise is rejected, the request on the wire is left alone.
+      for (const exchange of exchanges.inFlight()) {
+        exchange.fail(reason());
+        waiting++;
+      }
+      for (const wake of [...sleeping]) {
+        wake(reason());
+        waiting++;
+      }
+      return waiting;
     },
     close: async () => {
       await Promise.all([...pools.values()].map((pool) => pool.close()));
@@ -329,9 +478,9 @@ export function createHttpSender(options: SendOptions): HttpSender {
   };
 }
 
-interface ExchangeState {
+/** What an exchange had reached when it failed. */
+interface ExchangeState extends Probe {
   started: boolean;
-  probe: Probe;
   status: number;
   size: number;
 }
@@ -351,9 +500,8 @@ function asToolwireError(err: unknown, state: ExchangeState, timeoutMs: number):
       `The connection was cut while reading the API's answer (${what}): it had answered ${state.status} and sent ${state.size} bytes of the body. The request reached the API and may have been processed; the answer is incomplete.`,
     );
   }
-  const { probe } = state;
-  const nothingRead = probe.socket !== null && probe.socket.bytesRead === probe.bytesRead;
-  if (probe.reused && nothingRead && RESET_CODES.has(code)) {
+  const nothingRead = state.socket !== null && state.socket.bytesRead === state.bytesRead;
+  if (state.reused && nothingRead && RESET_CODES.has(code)) {
     return new UpstreamNetworkError(
       'stale',
       `The API reset a kept-alive connection before it read the request (${what}), so the request did not reach it; sending it again on other connections failed the same way. Check that the API is up.`,
@@ -439,4 +587,3 @@ function tooLarge(limit: number): ToolwireError {
   );
 }
 
-const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
