@@ -51,9 +51,7 @@ module.exports = {
     ...layerRules,
     {
       name: 'layer-unknown',
-      comment:
-        'Every file of src/ belongs to a layer: add a new top-level folder or file to LAYERS in ' +
-        '.dependency-cruiser.cjs and to ARCHITECTURE.md.',
+      comment: 'Every file of src/ belongs to a layer: add a new top-level folder or file to LAYERS in ' + '.dependency-cruiser.cjs and to ARCHITECTURE.md.',
       severity: 'error',
       from: { path: '^src/' },
       to: { path: '^src/', pathNot: anyOf(LAYERS.map((l) => l.path)) },

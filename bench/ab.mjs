@@ -15,7 +15,7 @@ const argv = process.argv.slice(2);
 const [a, b, target = 'stdio'] = argv;
 const opt = (name, fallback) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : fallback);
 const rounds = Number(opt('--rounds', 6));
-const concurrency = (opt('--concurrency', '1,8')).split(',').map(Number);
+const concurrency = opt('--concurrency', '1,8').split(',').map(Number);
 const durationMs = Number(opt('--duration', 1000));
 
 const token = randomBytes(16).toString('hex');
@@ -38,7 +38,9 @@ for (let r = 0; r < rounds; r++) {
   for (const name of r % 2 ? ['B', 'A'] : ['A', 'B']) {
     for (const c of concurrency) {
       const run = await timedRun(sides[name].call, { concurrency: c, durationMs, pid: sides[name].server.pid });
-      ((results[name][c] ??= { cpu: [], rate: [], p50: [] }).cpu.push(run.cpuPerCallUs), results[name][c].rate.push(run.callsPerSec), results[name][c].p50.push(run.p50Ms));
+      (results[name][c] ??= { cpu: [], rate: [], p50: [] }).cpu.push(run.cpuPerCallUs),
+        results[name][c].rate.push(run.callsPerSec),
+        results[name][c].p50.push(run.p50Ms);
     }
   }
 }
@@ -52,13 +54,18 @@ for (const c of concurrency) {
 for (const c of concurrency) {
   const ratios = results.A[c].cpu.map((cpu, i) => results.B[c].cpu[i] / cpu);
   const r = spread(ratios);
-  console.log(`${target} c=${c} paired B/A CPU per call: median ${r.median.toFixed(3)} (${r.min.toFixed(2)}–${r.max.toFixed(2)}), B higher in ${ratios.filter((x) => x > 1).length}/${ratios.length} rounds`);
+  console.log(
+    `${target} c=${c} paired B/A CPU per call: median ${r.median.toFixed(3)} (${r.min.toFixed(2)}–${r.max.toFixed(2)}), B higher in ${ratios.filter((x) => x > 1).length}/${ratios.length} rounds`,
+  );
 }
 const jsonOut = opt('--json', null);
 if (jsonOut) {
   const { writeFileSync } = await import('node:fs');
   writeFileSync(jsonOut, JSON.stringify({ target, a, b, results }));
 }
-for (const side of Object.values(sides)) { side.call.close?.(); await side.server.close(); }
+for (const side of Object.values(sides)) {
+  side.call.close?.();
+  await side.server.close();
+}
 await upstream.close();
 cleanup();

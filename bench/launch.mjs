@@ -54,15 +54,19 @@ export async function startRawStdio(env, nodeArgs = [], cli = CLI) {
       start = nl + 1;
       const msg = JSON.parse(line.toString('utf8'));
       const resolve = pending.get(msg.id);
-      if (resolve) { pending.delete(msg.id); resolve(msg); }
+      if (resolve) {
+        pending.delete(msg.id);
+        resolve(msg);
+      }
     }
     if (start < chunk.length) parts.push(chunk.subarray(start));
   });
-  const request = (method, params) => new Promise((resolve) => {
-    const id = nextId++;
-    pending.set(id, resolve);
-    child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', id, method, params })}\n`);
-  });
+  const request = (method, params) =>
+    new Promise((resolve) => {
+      const id = nextId++;
+      pending.set(id, resolve);
+      child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', id, method, params })}\n`);
+    });
   await request('initialize', { protocolVersion: '2025-06-18', capabilities: {}, clientInfo });
   child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' })}\n`);
   return {
@@ -110,7 +114,10 @@ export function stopChild(child) {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
     const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-    child.once('exit', () => { clearTimeout(timer); resolve(); });
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
     child.kill('SIGTERM');
   });
 }

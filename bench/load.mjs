@@ -39,10 +39,17 @@ export async function rawHttpCaller(url, token, { session = false, connections =
     'mcp-protocol-version': '2025-06-18',
   };
   if (session) {
-    const init = await post(agent, url, headers, JSON.stringify({
-      jsonrpc: '2.0', id: 0, method: 'initialize',
-      params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'toolwire-bench-raw', version: '1.0.0' } },
-    }));
+    const init = await post(
+      agent,
+      url,
+      headers,
+      JSON.stringify({
+        jsonrpc: '2.0',
+        id: 0,
+        method: 'initialize',
+        params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'toolwire-bench-raw', version: '1.0.0' } },
+      }),
+    );
     const id = init.headers['mcp-session-id'];
     if (init.status !== 200 || !id) throw new Error(`initialize failed: ${init.status} ${init.text.slice(0, 200)}`);
     headers['mcp-session-id'] = id;
@@ -64,16 +71,20 @@ export async function rawHttpCaller(url, token, { session = false, connections =
 export function directCaller(upstreamUrl, token) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
   const path = `/items/${CALL_ARGS.id}?q=${encodeURIComponent(CALL_ARGS.q)}`;
-  const call = () => new Promise((resolve, reject) => {
-    const req = http.request(`${upstreamUrl}${path}`, { agent, headers: { authorization: `Bearer ${token}` } }, (res) => {
-      const chunks = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => { JSON.parse(Buffer.concat(chunks).toString('utf8')); resolve(res.statusCode === 200); });
-      res.on('error', reject);
+  const call = () =>
+    new Promise((resolve, reject) => {
+      const req = http.request(`${upstreamUrl}${path}`, { agent, headers: { authorization: `Bearer ${token}` } }, (res) => {
+        const chunks = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () => {
+          JSON.parse(Buffer.concat(chunks).toString('utf8'));
+          resolve(res.statusCode === 200);
+        });
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      req.end();
     });
-    req.on('error', reject);
-    req.end();
-  });
   call.close = () => agent.destroy();
   return call;
 }

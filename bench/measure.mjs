@@ -47,6 +47,8 @@ export async function timedRun(call, { concurrency, durationMs, pid = null, upst
 /** Calls without measuring, so the JIT and the connection pools are warm. */
 export async function warmUp(call, calls = 300, concurrency = 4) {
   let left = calls;
-  const worker = async () => { while (left-- > 0) await call(); };
+  const worker = async () => {
+    while (left-- > 0) await call();
+  };
   await Promise.all(Array.from({ length: concurrency }, worker));
 }

@@ -11,7 +11,11 @@ export function githubImportRound() {
   const fresh = freshEnv();
   try {
     const started = performance.now();
-    const run = spawnSync(process.execPath, [CLI, 'import', GITHUB_SPEC, '--provider', 'github', '--json'], { env: fresh.env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    const run = spawnSync(process.execPath, [CLI, 'import', GITHUB_SPEC, '--provider', 'github', '--json'], {
+      env: fresh.env,
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+    });
     const ms = performance.now() - started;
     if (run.status !== 0) throw new Error(`toolwire import of GitHub's description exited ${run.status}: ${run.stderr.trim().split('\n').at(-1)}`);
     const report = JSON.parse(run.stdout);

@@ -40,7 +40,9 @@ await warmUp(call, 500);
 const windowStart = Number(process.hrtime.bigint() / 1000n);
 const run = await timedRun(call, { concurrency, durationMs: seconds * 1000, pid: server.pid });
 const windowEnd = Number(process.hrtime.bigint() / 1000n);
-console.log(`${target} c=${concurrency}: ${run.callsPerSec.toFixed(0)}/s, p50 ${run.p50Ms.toFixed(3)} ms, ${run.cpuPerCallUs.toFixed(0)} µs CPU/call (profiling inflates these)`);
+console.log(
+  `${target} c=${concurrency}: ${run.callsPerSec.toFixed(0)}/s, p50 ${run.p50Ms.toFixed(3)} ms, ${run.cpuPerCallUs.toFixed(0)} µs CPU/call (profiling inflates these)`,
+);
 call.close?.();
 await server.close();
 await upstream.close();
@@ -80,7 +82,11 @@ for (const [node, t] of self) {
 const perCall = (t) => t / run.calls;
 const show = (title, map, n) => {
   console.log(`\n${title} (share of busy time; busy = ${((busy / total) * 100).toFixed(0)}% of the timed run, ${perCall(busy).toFixed(1)} µs/call)`);
-  for (const [k, t] of [...map].sort((a, b) => b[1] - a[1]).filter(([k]) => !k.startsWith('(idle)')).slice(0, n)) console.log(`${((t / busy) * 100).toFixed(1).padStart(5)}% ${perCall(t).toFixed(2).padStart(7)} µs/call  ${k}`);
+  for (const [k, t] of [...map]
+    .sort((a, b) => b[1] - a[1])
+    .filter(([k]) => !k.startsWith('(idle)'))
+    .slice(0, n))
+    console.log(`${((t / busy) * 100).toFixed(1).padStart(5)}% ${perCall(t).toFixed(2).padStart(7)} µs/call  ${k}`);
 };
 show('by package / file', pkgs, 25);
 show('by function (self)', fns, top);
@@ -88,6 +94,17 @@ const jsonOut = opt('--json', null);
 if (jsonOut) {
   const { writeFileSync } = await import('node:fs');
   const obj = (map) => Object.fromEntries([...map].map(([k, t]) => [k, perCall(t)]));
-  writeFileSync(jsonOut, JSON.stringify({ target, concurrency, calls: run.calls, cpuPerCallUs: run.cpuPerCallUs, busyUsPerCall: perCall(busy), packages: obj(pkgs), functions: obj(fns) }));
+  writeFileSync(
+    jsonOut,
+    JSON.stringify({
+      target,
+      concurrency,
+      calls: run.calls,
+      cpuPerCallUs: run.cpuPerCallUs,
+      busyUsPerCall: perCall(busy),
+      packages: obj(pkgs),
+      functions: obj(fns),
+    }),
+  );
 }
 console.log(`\nprofile: ${dir}${file}`);

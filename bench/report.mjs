@@ -26,56 +26,96 @@ export function summarize({ targets, rounds }) {
   const fig = (key, c, field) => over(rounds, (r) => at(r, key, c)?.[field]);
   const scale = (n, field) => over(rounds, (r) => r.scale[n]?.[field]);
   const perTarget = Object.fromEntries(
-    targets.map(({ key }) => [key, {
-      p50Ms: fig(key, 1, 'p50Ms'),
-      p99Ms: fig(key, 1, 'p99Ms'),
-      addedP50Ms: key === 'direct' ? null : added(key),
-      callsPerSec: Object.fromEntries([1, 8, 32].map((c) => [c, fig(key, c, 'callsPerSec')])),
-      cpuPerCallUs: Object.fromEntries([1, 8, 32].map((c) => [c, fig(key, c, 'cpuPerCallUs')])),
-      clientCpuPerCallUs: Object.fromEntries([1, 8, 32].map((c) => [c, fig(key, c, 'clientCpuPerCallUs')])),
-      upstreamCpuPerCallUs: Object.fromEntries([1, 8, 32].map((c) => [c, fig(key, c, 'upstreamCpuPerCallUs')])),
-    }]),
+    targets.map(({ key }) => [
+      key,
+      {
+        p50Ms: fig(key, 1, 'p50Ms'),
+        p99Ms: fig(key, 1, 'p99Ms'),
+        addedP50Ms: key === 'direct' ? null : added(key),
+        callsPerSec: Object.fromEntries([1, 8, 32].map((c) => [c, fig(key, c, 'callsPerSec')])),
+        cpuPerCallUs: Object.fromEntries([1, 8, 32].map((c) => [c, fig(key, c, 'cpuPerCallUs')])),
+        clientCpuPerCallUs: Object.fromEntries([1, 8, 32].map((c) => [c, fig(key, c, 'clientCpuPerCallUs')])),
+        upstreamCpuPerCallUs: Object.fromEntries([1, 8, 32].map((c) => [c, fig(key, c, 'upstreamCpuPerCallUs')])),
+      },
+    ]),
   );
   const scales = Object.fromEntries(
-    Object.keys(rounds[0]?.scale ?? {}).map((n) => [n, {
-      coldStartMs: scale(n, 'coldStartMs'),
-      listFirstPageMs: scale(n, 'listFirstPageMs'),
-      listAllPagesMs: scale(n, 'listAllPagesMs'),
-      listAllPagesServerCpuMs: scale(n, 'listAllPagesServerCpuMs'),
-      peakRssMB: scale(n, 'peakRssMB'),
-      rawListFirstPageMs: scale(n, 'rawListFirstPageMs'),
-      rawListAllPagesMs: scale(n, 'rawListAllPagesMs'),
-      pages: rounds[0].scale[n].pages,
-    }]),
+    Object.keys(rounds[0]?.scale ?? {}).map((n) => [
+      n,
+      {
+        coldStartMs: scale(n, 'coldStartMs'),
+        listFirstPageMs: scale(n, 'listFirstPageMs'),
+        listAllPagesMs: scale(n, 'listAllPagesMs'),
+        listAllPagesServerCpuMs: scale(n, 'listAllPagesServerCpuMs'),
+        peakRssMB: scale(n, 'peakRssMB'),
+        rawListFirstPageMs: scale(n, 'rawListFirstPageMs'),
+        rawListAllPagesMs: scale(n, 'rawListAllPagesMs'),
+        pages: rounds[0].scale[n].pages,
+      },
+    ]),
   );
   const t = perTarget;
   const s10k = scales['10000'];
   const githubImportMs = over(rounds, (r) => r.githubImport?.ms);
-  const check = (s, limit, lowerIsBetter = true) => (Number.isFinite(s?.median) ? ((lowerIsBetter ? s.median <= limit : s.median >= limit) ? 'met' : 'MISSED') : '—');
+  const check = (s, limit, lowerIsBetter = true) =>
+    Number.isFinite(s?.median) ? ((lowerIsBetter ? s.median <= limit : s.median >= limit) ? 'met' : 'MISSED') : '—';
   const targetRows = [
     ['server CPU per tools/call, stdio (1 in flight)', '≤ 300 µs', fmt(t['stdio-sdk'].cpuPerCallUs[1], 0, ' µs'), check(t['stdio-sdk'].cpuPerCallUs[1], 300)],
-    ['server CPU per tools/call, HTTP stateless (load generator, 1 in flight)', '≤ 500 µs', fmt(t['http-stateless-raw'].cpuPerCallUs[1], 0, ' µs'), check(t['http-stateless-raw'].cpuPerCallUs[1], 500)],
-    ['server CPU per tools/call, HTTP sessions (load generator, 1 in flight)', '≤ 500 µs', fmt(t['http-sessions-raw'].cpuPerCallUs[1], 0, ' µs'), check(t['http-sessions-raw'].cpuPerCallUs[1], 500)],
+    [
+      'server CPU per tools/call, HTTP stateless (load generator, 1 in flight)',
+      '≤ 500 µs',
+      fmt(t['http-stateless-raw'].cpuPerCallUs[1], 0, ' µs'),
+      check(t['http-stateless-raw'].cpuPerCallUs[1], 500),
+    ],
+    [
+      'server CPU per tools/call, HTTP sessions (load generator, 1 in flight)',
+      '≤ 500 µs',
+      fmt(t['http-sessions-raw'].cpuPerCallUs[1], 0, ' µs'),
+      check(t['http-sessions-raw'].cpuPerCallUs[1], 500),
+    ],
     ['added p50 over the direct call, stdio (SDK Client)', '≤ 0.3 ms', fmt(t['stdio-sdk'].addedP50Ms, 3, ' ms'), check(t['stdio-sdk'].addedP50Ms, 0.3)],
-    ['added p50 over the direct call, HTTP stateless (load generator)', '≤ 0.6 ms', fmt(t['http-stateless-raw'].addedP50Ms, 3, ' ms'), check(t['http-stateless-raw'].addedP50Ms, 0.6)],
-    ['added p50 over the direct call, HTTP sessions (load generator)', '≤ 0.6 ms', fmt(t['http-sessions-raw'].addedP50Ms, 3, ' ms'), check(t['http-sessions-raw'].addedP50Ms, 0.6)],
-    ['tools/call per second, HTTP stateless, load generator, 32 in flight', '≥ 5,000', fmt(t['http-stateless-raw'].callsPerSec[32], 0, '/s'), check(t['http-stateless-raw'].callsPerSec[32], 5000, false)],
+    [
+      'added p50 over the direct call, HTTP stateless (load generator)',
+      '≤ 0.6 ms',
+      fmt(t['http-stateless-raw'].addedP50Ms, 3, ' ms'),
+      check(t['http-stateless-raw'].addedP50Ms, 0.6),
+    ],
+    [
+      'added p50 over the direct call, HTTP sessions (load generator)',
+      '≤ 0.6 ms',
+      fmt(t['http-sessions-raw'].addedP50Ms, 3, ' ms'),
+      check(t['http-sessions-raw'].addedP50Ms, 0.6),
+    ],
+    [
+      'tools/call per second, HTTP stateless, load generator, 32 in flight',
+      '≥ 5,000',
+      fmt(t['http-stateless-raw'].callsPerSec[32], 0, '/s'),
+      check(t['http-stateless-raw'].callsPerSec[32], 5000, false),
+    ],
     ['10,000 tools: cold start to the first tools/list page', '≤ 1 s', fmt(s10k?.coldStartMs, 0, ' ms'), check(s10k?.coldStartMs, 1000)],
     ['10,000 tools: tools/list, first page (what a client waits for)', '≤ 50 ms', fmt(s10k?.listFirstPageMs, 1, ' ms'), check(s10k?.listFirstPageMs, 50)],
     [`10,000 tools: tools/list, all ${s10k?.pages ?? ''} pages`, '≤ 50 ms', fmt(s10k?.listAllPagesMs, 1, ' ms'), check(s10k?.listAllPagesMs, 50)],
     ['10,000 tools: peak RSS (VmHWM)', '≤ 150 MB', fmt(s10k?.peakRssMB, 0, ' MB'), check(s10k?.peakRssMB, 150)],
-    [`\`toolwire import\` of GitHub's REST description (${rounds[0]?.githubImport?.tools ?? '?'} tools), whole CLI run (issue 5)`, '< 10 s', fmt(githubImportMs, 0, ' ms'), check(githubImportMs, 10_000)],
+    [
+      `\`toolwire import\` of GitHub's REST description (${rounds[0]?.githubImport?.tools ?? '?'} tools), whole CLI run (issue 5)`,
+      '< 10 s',
+      fmt(githubImportMs, 0, ' ms'),
+      check(githubImportMs, 10_000),
+    ],
   ];
   // Issue 11: one small admin write with 10 and with 10,000 tools (bench/write-cost.mjs).
   const writeSizes = Object.keys(rounds[0]?.writes ?? {});
   const writes = Object.fromEntries(
-    writeSizes.map((n) => [n, {
-      tools: rounds[0].writes[n].tools,
-      writeMedianMs: over(rounds, (r) => r.writes[n]?.writeMedianMs),
-      writeMaxMs: over(rounds, (r) => r.writes[n]?.writeMaxMs),
-      worstCallAfterWriteMs: over(rounds, (r) => r.writes[n]?.worstCallAfterWriteMs),
-      quietCallP99Ms: over(rounds, (r) => r.writes[n]?.quietCallP99Ms),
-    }]),
+    writeSizes.map((n) => [
+      n,
+      {
+        tools: rounds[0].writes[n].tools,
+        writeMedianMs: over(rounds, (r) => r.writes[n]?.writeMedianMs),
+        writeMaxMs: over(rounds, (r) => r.writes[n]?.writeMaxMs),
+        worstCallAfterWriteMs: over(rounds, (r) => r.writes[n]?.worstCallAfterWriteMs),
+        quietCallP99Ms: over(rounds, (r) => r.writes[n]?.quietCallP99Ms),
+      },
+    ]),
   );
   const writeRatio = writes['10'] && writes['10000'] ? over(rounds, (r) => r.writes['10000'].writeMedianMs / r.writes['10'].writeMedianMs) : null;
   if (writeRatio) targetRows.push(['one small admin write, 10,000 tools ÷ 10 tools (issue 11)', '≤ 3×', fmt(writeRatio, 2, '×'), check(writeRatio, 3)]);
@@ -84,15 +124,27 @@ export function summarize({ targets, rounds }) {
 
 function machine() {
   const cpus = os.cpus();
-  return { cpu: cpus[0]?.model ?? 'unknown', cores: cpus.length, node: process.version, os: `${os.type()} ${os.release()}`, loadAverage: os.loadavg().map((x) => Number(x.toFixed(2))) };
+  return {
+    cpu: cpus[0]?.model ?? 'unknown',
+    cores: cpus.length,
+    node: process.version,
+    os: `${os.type()} ${os.release()}`,
+    loadAverage: os.loadavg().map((x) => Number(x.toFixed(2))),
+  };
 }
 
 function markdown({ meta, targets, rss, upstream }, summary, host) {
   const { perTarget, scales, targetRows } = summary;
   const lines = [];
-  lines.push(`Generated by \`npm run bench${meta.quick ? ' -- --quick' : ''}\` on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC: ${meta.rounds} interleaved round(s), ${meta.durationMs} ms per timed run, ${meta.wallSeconds.toFixed(0)} s in all.`);
-  lines.push(`Machine: ${host.cpu}, ${host.cores} cores, Node ${host.node}, ${host.os}; load average at the end ${host.loadAverage.join(' / ')} (shared machine: other jobs ran alongside).`);
-  lines.push(`Figures are the median over rounds, with the min–max across rounds in parentheses. Upstream: ${upstream.calls} calls, ${upstream.rejects} credential rejects.`);
+  lines.push(
+    `Generated by \`npm run bench${meta.quick ? ' -- --quick' : ''}\` on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC: ${meta.rounds} interleaved round(s), ${meta.durationMs} ms per timed run, ${meta.wallSeconds.toFixed(0)} s in all.`,
+  );
+  lines.push(
+    `Machine: ${host.cpu}, ${host.cores} cores, Node ${host.node}, ${host.os}; load average at the end ${host.loadAverage.join(' / ')} (shared machine: other jobs ran alongside).`,
+  );
+  lines.push(
+    `Figures are the median over rounds, with the min–max across rounds in parentheses. Upstream: ${upstream.calls} calls, ${upstream.rejects} credential rejects.`,
+  );
   lines.push('');
   lines.push('### Targets (issue 6)');
   lines.push('');
@@ -111,7 +163,9 @@ function markdown({ meta, targets, rss, upstream }, summary, host) {
     lines.push(`| ${label} | ${fmt(t.p50Ms, 3, ' ms')} | ${fmt(t.p99Ms, 3, ' ms')} | ${t.addedP50Ms ? fmt(t.addedP50Ms, 3, ' ms') : '—'} | ${cps} | ${cpu} |`);
   }
   lines.push('');
-  lines.push('CPU per call of the whole chain at 32 in flight (server · load generator or client · upstream), and the calls/s two fully free cores could serve at that cost:');
+  lines.push(
+    'CPU per call of the whole chain at 32 in flight (server · load generator or client · upstream), and the calls/s two fully free cores could serve at that cost:',
+  );
   lines.push('');
   lines.push('| path | server µs | client µs | upstream µs | ceiling on 2 cores |');
   lines.push('|---|---|---|---|---|');
@@ -119,17 +173,27 @@ function markdown({ meta, targets, rss, upstream }, summary, host) {
     const t = perTarget[key];
     const parts = [key === 'direct' ? 0 : t.cpuPerCallUs[32].median, t.clientCpuPerCallUs[32].median, t.upstreamCpuPerCallUs[32].median];
     const sum = parts.reduce((a, b) => a + b, 0);
-    lines.push(`| ${label} | ${key === 'direct' ? '—' : parts[0].toFixed(0)} | ${parts[1].toFixed(0)} | ${parts[2].toFixed(0)} | ${Number.isFinite(sum) && sum > 0 ? `${((2e6 / sum)).toFixed(0)}/s` : '—'} |`);
+    lines.push(
+      `| ${label} | ${key === 'direct' ? '—' : parts[0].toFixed(0)} | ${parts[1].toFixed(0)} | ${parts[2].toFixed(0)} | ${Number.isFinite(sum) && sum > 0 ? `${(2e6 / sum).toFixed(0)}/s` : '—'} |`,
+    );
   }
   lines.push('');
-  lines.push(`RSS after the call runs (peak / current): ${Object.entries(rss).map(([k, m]) => `${k} ${m.peakMB.toFixed(0)} / ${m.rssMB.toFixed(0)} MB`).join('; ')}.`);
+  lines.push(
+    `RSS after the call runs (peak / current): ${Object.entries(rss)
+      .map(([k, m]) => `${k} ${m.peakMB.toFixed(0)} / ${m.rssMB.toFixed(0)} MB`)
+      .join('; ')}.`,
+  );
   lines.push('');
   lines.push('### Large registries (stdio, SDK Client)');
   lines.push('');
-  lines.push('| tools | cold start → first tools/list page | tools/list first page | all pages | server CPU for all pages | raw client: first page · all pages | peak RSS |');
+  lines.push(
+    '| tools | cold start → first tools/list page | tools/list first page | all pages | server CPU for all pages | raw client: first page · all pages | peak RSS |',
+  );
   lines.push('|---|---|---|---|---|---|---|');
   for (const [n, s] of Object.entries(scales)) {
-    lines.push(`| ${Number(n).toLocaleString('en-US')} (+1) in ${s.pages} pages | ${fmt(s.coldStartMs, 0, ' ms')} | ${fmt(s.listFirstPageMs, 1, ' ms')} | ${fmt(s.listAllPagesMs, 1, ' ms')} | ${fmt(s.listAllPagesServerCpuMs, 1, ' ms')} | ${fmt(s.rawListFirstPageMs, 1, ' ms')} · ${fmt(s.rawListAllPagesMs, 1, ' ms')} | ${fmt(s.peakRssMB, 0, ' MB')} |`);
+    lines.push(
+      `| ${Number(n).toLocaleString('en-US')} (+1) in ${s.pages} pages | ${fmt(s.coldStartMs, 0, ' ms')} | ${fmt(s.listFirstPageMs, 1, ' ms')} | ${fmt(s.listAllPagesMs, 1, ' ms')} | ${fmt(s.listAllPagesServerCpuMs, 1, ' ms')} | ${fmt(s.rawListFirstPageMs, 1, ' ms')} · ${fmt(s.rawListAllPagesMs, 1, ' ms')} | ${fmt(s.peakRssMB, 0, ' MB')} |`,
+    );
   }
   if (Object.keys(summary.writes ?? {}).length > 0) {
     lines.push('');
@@ -138,7 +202,9 @@ function markdown({ meta, targets, rss, upstream }, summary, host) {
     lines.push('| tools | write, median | write, slowest | worst call around a write | calls away from writes, p99 |');
     lines.push('|---|---|---|---|---|');
     for (const w of Object.values(summary.writes)) {
-      lines.push(`| ${w.tools.toLocaleString('en-US')} | ${fmt(w.writeMedianMs, 2, ' ms')} | ${fmt(w.writeMaxMs, 2, ' ms')} | ${fmt(w.worstCallAfterWriteMs, 2, ' ms')} | ${fmt(w.quietCallP99Ms, 2, ' ms')} |`);
+      lines.push(
+        `| ${w.tools.toLocaleString('en-US')} | ${fmt(w.writeMedianMs, 2, ' ms')} | ${fmt(w.writeMaxMs, 2, ' ms')} | ${fmt(w.worstCallAfterWriteMs, 2, ' ms')} | ${fmt(w.quietCallP99Ms, 2, ' ms')} |`,
+      );
     }
   }
   return lines.join('\n');
@@ -155,7 +221,10 @@ export function writeReport(data) {
   const host = machine();
   const jsonFile = `${DOCS}benchmarks.json`;
   const mdFile = `${DOCS}benchmarks.md`;
-  writeFileSync(jsonFile, `${JSON.stringify({ machine: host, ...data, summary: { perTarget: summary.perTarget, scales: summary.scales, githubImportMs: summary.githubImportMs, writes: summary.writes, writeRatio: summary.writeRatio } }, null, 1)}\n`);
+  writeFileSync(
+    jsonFile,
+    `${JSON.stringify({ machine: host, ...data, summary: { perTarget: summary.perTarget, scales: summary.scales, githubImportMs: summary.githubImportMs, writes: summary.writes, writeRatio: summary.writeRatio } }, null, 1)}\n`,
+  );
   const current = existsSync(mdFile) ? readFileSync(mdFile, 'utf8') : SKELETON;
   const [before, rest] = current.includes(START) ? current.split(START) : [SKELETON.split(START)[0], `\n${END}\n`];
   const after = rest.slice(rest.indexOf(END) + END.length);

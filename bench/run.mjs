@@ -26,7 +26,10 @@ const DURATION_MS = Number(opt('--duration', quick ? 1000 : 1200));
 const CONCURRENCY = [1, 8, 32];
 const SCALES = quick ? [1000, 10000] : [1000, 10000];
 const WRITE_SIZES = [10, 10000];
-const ONLY = (opt('--only', null) ?? process.env.BENCH_ONLY ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+const ONLY = (opt('--only', null) ?? process.env.BENCH_ONLY ?? '')
+  .split(',')
+  .map((s) => s.trim())
+  .filter(Boolean);
 const SECTIONS = ['calls', 'scale', 'import', 'writes'];
 for (const name of ONLY) if (!SECTIONS.includes(name)) throw new Error(`--only: unknown section "${name}" (sections: ${SECTIONS.join(', ')})`);
 const runs = (section) => ONLY.length === 0 || ONLY.includes(section);
@@ -62,7 +65,9 @@ async function main() {
       for (const n of r % 2 ? [...SCALES].reverse() : SCALES) {
         const result = await scaleRound(scaleEnvs[n], n + 1, quick ? 3 : 5);
         rounds[r].scale[n] = result;
-        log(`round ${r + 1}/${ROUNDS} ${String(n).padStart(5)} tools: cold start ${result.coldStartMs.toFixed(0)} ms, list first page ${result.listFirstPageMs.toFixed(1)} ms, all ${result.pages} pages ${result.listAllPagesMs.toFixed(1)} ms, peak RSS ${result.peakRssMB.toFixed(0)} MB`);
+        log(
+          `round ${r + 1}/${ROUNDS} ${String(n).padStart(5)} tools: cold start ${result.coldStartMs.toFixed(0)} ms, list first page ${result.listFirstPageMs.toFixed(1)} ms, all ${result.pages} pages ${result.listAllPagesMs.toFixed(1)} ms, peak RSS ${result.peakRssMB.toFixed(0)} MB`,
+        );
       }
     }
   }
@@ -71,7 +76,9 @@ async function main() {
   if (runs('import')) {
     for (let r = 0; r < ROUNDS; r++) {
       rounds[r].githubImport = githubImportRound();
-      log(`round ${r + 1}/${ROUNDS} toolwire import of GitHub's description: ${rounds[r].githubImport.ms.toFixed(0)} ms, ${rounds[r].githubImport.tools} tools`);
+      log(
+        `round ${r + 1}/${ROUNDS} toolwire import of GitHub's description: ${rounds[r].githubImport.ms.toFixed(0)} ms, ${rounds[r].githubImport.tools} tools`,
+      );
     }
   }
 
@@ -83,12 +90,16 @@ async function main() {
       for (const n of r % 2 ? [...WRITE_SIZES].reverse() : WRITE_SIZES) {
         const result = await writeCostRound(writeEnvs[n], { writes: quick ? 10 : 20 });
         rounds[r].writes[n] = result;
-        log(`round ${r + 1}/${ROUNDS} ${String(result.tools).padStart(5)} tools: admin write median ${result.writeMedianMs.toFixed(2)} ms (max ${result.writeMaxMs.toFixed(2)}), worst call around a write ${result.worstCallAfterWriteMs.toFixed(2)} ms (median of writes ${result.worstCallAfterWriteMedianMs.toFixed(2)}), quiet calls p99 ${result.quietCallP99Ms.toFixed(2)} ms${result.writeErrors || result.callErrors ? ` ERRORS writes ${result.writeErrors} calls ${result.callErrors}` : ''}`);
+        log(
+          `round ${r + 1}/${ROUNDS} ${String(result.tools).padStart(5)} tools: admin write median ${result.writeMedianMs.toFixed(2)} ms (max ${result.writeMaxMs.toFixed(2)}), worst call around a write ${result.worstCallAfterWriteMs.toFixed(2)} ms (median of writes ${result.worstCallAfterWriteMedianMs.toFixed(2)}), quiet calls p99 ${result.quietCallP99Ms.toFixed(2)} ms${result.writeErrors || result.callErrors ? ` ERRORS writes ${result.writeErrors} calls ${result.callErrors}` : ''}`,
+        );
       }
     }
     const [small, large] = WRITE_SIZES.map((n) => spread(rounds.map((r) => r.writes[n]?.writeMedianMs)));
     const ratio = spread(rounds.map((r) => r.writes[WRITE_SIZES[1]].writeMedianMs / r.writes[WRITE_SIZES[0]].writeMedianMs));
-    log(`admin write: ${WRITE_SIZES[0]} tools ${small.median.toFixed(2)} ms, ${WRITE_SIZES[1]} tools ${large.median.toFixed(2)} ms; ratio ${ratio.median.toFixed(2)}× (${ratio.min.toFixed(2)}–${ratio.max.toFixed(2)}; goal ≤ 3×)`);
+    log(
+      `admin write: ${WRITE_SIZES[0]} tools ${small.median.toFixed(2)} ms, ${WRITE_SIZES[1]} tools ${large.median.toFixed(2)} ms; ratio ${ratio.median.toFixed(2)}× (${ratio.min.toFixed(2)}–${ratio.max.toFixed(2)}; goal ≤ 3×)`,
+    );
   }
 
   const upstreamStats = await upstream.stats();
@@ -121,7 +132,11 @@ async function callRounds(envFor, upstream, upstreamToken, rounds) {
   const sessionRaw = await rawHttpCaller(sessions.url, sessions.token, { session: true });
   const statelessRaw = await rawHttpCaller(stateless.url, stateless.token);
   const direct = directCaller(upstream.url, upstreamToken);
-  cleanups.push(async () => { sessionRaw.close(); statelessRaw.close(); direct.close(); });
+  cleanups.push(async () => {
+    sessionRaw.close();
+    statelessRaw.close();
+    direct.close();
+  });
 
   /** Each target: a caller and the server pid whose CPU is measured. */
   const targets = [
@@ -144,7 +159,9 @@ async function callRounds(envFor, upstream, upstreamToken, rounds) {
       for (const concurrency of CONCURRENCY) {
         const run = await timedRun(t.call, { concurrency, durationMs: DURATION_MS, pid: t.pid, upstreamPid: upstream.pid });
         round.calls[t.key].push(run);
-        log(`round ${r + 1}/${ROUNDS} ${t.key.padEnd(20)} c=${String(concurrency).padEnd(2)} ${run.callsPerSec.toFixed(0).padStart(6)}/s p50 ${run.p50Ms.toFixed(3)} ms p99 ${run.p99Ms.toFixed(3)} ms cpu ${Number.isNaN(run.cpuPerCallUs) ? '-' : run.cpuPerCallUs.toFixed(0)} µs/call${run.errors ? ` ERRORS ${run.errors}` : ''}`);
+        log(
+          `round ${r + 1}/${ROUNDS} ${t.key.padEnd(20)} c=${String(concurrency).padEnd(2)} ${run.callsPerSec.toFixed(0).padStart(6)}/s p50 ${run.p50Ms.toFixed(3)} ms p99 ${run.p99Ms.toFixed(3)} ms cpu ${Number.isNaN(run.cpuPerCallUs) ? '-' : run.cpuPerCallUs.toFixed(0)} µs/call${run.errors ? ` ERRORS ${run.errors}` : ''}`,
+        );
       }
     }
   }
@@ -167,9 +184,8 @@ async function cleanup() {
   }
 }
 
-main()
-  .then(cleanup, async (err) => {
-    log(`bench failed: ${err.stack ?? err}`);
-    await cleanup();
-    process.exitCode = 1;
-  });
+main().then(cleanup, async (err) => {
+  log(`bench failed: ${err.stack ?? err}`);
+  await cleanup();
+  process.exitCode = 1;
+});

@@ -13,15 +13,17 @@ export async function forkUpstream(token) {
   return {
     url,
     pid: child.pid,
-    stats: () => new Promise((resolve) => {
-      child.once('message', (msg) => resolve(msg.stats));
-      child.send('stats');
-    }),
-    close: () => new Promise((resolve) => {
-      if (child.exitCode !== null) return resolve();
-      child.once('exit', () => resolve());
-      child.disconnect();
-      setTimeout(() => child.kill('SIGKILL'), 3000).unref();
-    }),
+    stats: () =>
+      new Promise((resolve) => {
+        child.once('message', (msg) => resolve(msg.stats));
+        child.send('stats');
+      }),
+    close: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.disconnect();
+        setTimeout(() => child.kill('SIGKILL'), 3000).unref();
+      }),
   };
 }

@@ -33,7 +33,11 @@ export async function startUpstream({ token }) {
   return {
     url: `http://127.0.0.1:${port}`,
     stats,
-    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 

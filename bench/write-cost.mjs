@@ -16,16 +16,20 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 function adminRequest(agent, url, token, method, body) {
   return new Promise((resolve, reject) => {
     const text = body === undefined ? '' : JSON.stringify(body);
-    const req = http.request(url, {
-      method,
-      agent,
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) },
-    }, (res) => {
-      const chunks = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode, text: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
+    const req = http.request(
+      url,
+      {
+        method,
+        agent,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) },
+      },
+      (res) => {
+        const chunks = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode, text: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.end(text);
   });
@@ -77,7 +81,10 @@ export async function writeCostRound(env, { writes = 20, concurrency = 4, gapMs 
 
     const near = (c, [t0, t1]) => c[0] <= t1 + WINDOW_MS && c[1] >= t0;
     const worstAfter = done.map((w) => Math.max(0, ...calls.filter((c) => near(c, w)).map((c) => c[1] - c[0])));
-    const quiet = calls.filter((c) => !done.some((w) => near(c, w))).map((c) => c[1] - c[0]).sort((a, b) => a - b);
+    const quiet = calls
+      .filter((c) => !done.some((w) => near(c, w)))
+      .map((c) => c[1] - c[0])
+      .sort((a, b) => a - b);
     const writeMs = done.map(([t0, t1]) => t1 - t0).sort((a, b) => a - b);
     return {
       tools: tools.length,
@@ -88,7 +95,10 @@ export async function writeCostRound(env, { writes = 20, concurrency = 4, gapMs 
       writeMedianMs: percentile(writeMs, 50),
       writeMaxMs: writeMs[writeMs.length - 1],
       worstCallAfterWriteMs: Math.max(...worstAfter),
-      worstCallAfterWriteMedianMs: percentile([...worstAfter].sort((a, b) => a - b), 50),
+      worstCallAfterWriteMedianMs: percentile(
+        [...worstAfter].sort((a, b) => a - b),
+        50,
+      ),
       quietCallP99Ms: percentile(quiet, 99),
       quietCallMaxMs: quiet[quiet.length - 1],
     };

@@ -37,7 +37,12 @@ const dist = (path) => join(root, 'dist', path);
 if (process.argv.includes('--help') || process.argv.includes('-h')) {
   const header = readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n');
   const end = header.findIndex((line) => line.startsWith(' */'));
-  console.log(header.slice(2, end).map((line) => line.replace(/^ \* ?/, '')).join('\n'));
+  console.log(
+    header
+      .slice(2, end)
+      .map((line) => line.replace(/^ \* ?/, ''))
+      .join('\n'),
+  );
   process.exit(0);
 }
 
@@ -110,7 +115,10 @@ async function definitionChecker() {
       const issue = parsed.error.issues[0];
       errors.push(`${definition.name}: not an MCP Tool: ${issue?.path.join('.')} ${issue?.message}`);
     }
-    for (const [which, schema] of [['inputSchema', definition.inputSchema], ['outputSchema', definition.outputSchema]]) {
+    for (const [which, schema] of [
+      ['inputSchema', definition.inputSchema],
+      ['outputSchema', definition.outputSchema],
+    ]) {
       if (schema === undefined) continue;
       try {
         compile(schema);
@@ -136,7 +144,11 @@ function listDocuments(dir) {
 
 /** Groups messages that differ only by names and numbers. */
 function reasonKey(message) {
-  return message.split('\n')[0].replace(/"[^"]*"/g, '"…"').replace(/\d+/g, 'N').slice(0, 160);
+  return message
+    .split('\n')[0]
+    .replace(/"[^"]*"/g, '"…"')
+    .replace(/\d+/g, 'N')
+    .slice(0, 160);
 }
 
 function top(counts, n) {
@@ -160,7 +172,9 @@ async function main() {
   // Checking every definition takes minutes on the largest documents (Microsoft Graph: 11,422 tools).
   const timeoutMs = Number(option('--timeout-ms', process.argv.includes('--compile') ? '900000' : '60000'));
   const workers = Number(option('--workers', String(Math.max(1, Math.min(availableParallelism() - 1, 8)))));
-  const files = listDocuments(apiDir).filter((f) => only === undefined || f.includes(only)).slice(0, limit);
+  const files = listDocuments(apiDir)
+    .filter((f) => only === undefined || f.includes(only))
+    .slice(0, limit);
   const results = [];
   const started = Date.now();
   await runPool(files, { timeoutMs, workers, compile: process.argv.includes('--compile') }, (result) => {
@@ -222,8 +236,18 @@ function report(results, total, ms, apiDir, workers) {
   const withBase = imported.length + results.filter((r) => r.withBaseUrl > 0).length;
   const crashes = results.filter((r) => r.crash);
   const multiLine = results.filter((r) => r.error?.includes('\n'));
-  const line = (label, list) => `${label}: ${list.length}${list.length ? ` (${list.slice(0, 5).map((r) => relative(apiDir, r.file)).join(', ')})` : ''}`;
-  console.log(`${imported.length}/${total} documents imported with at least one tool (${percent(imported.length)}), ${tools} tools, in ${(ms / 1000).toFixed(0)} s with ${workers} worker(s)`);
+  const line = (label, list) =>
+    `${label}: ${list.length}${
+      list.length
+        ? ` (${list
+            .slice(0, 5)
+            .map((r) => relative(apiDir, r.file))
+            .join(', ')})`
+        : ''
+    }`;
+  console.log(
+    `${imported.length}/${total} documents imported with at least one tool (${percent(imported.length)}), ${tools} tools, in ${(ms / 1000).toFixed(0)} s with ${workers} worker(s)`,
+  );
   console.log(`${withBase}/${total} (${percent(withBase)}) when the user supplies a base URL where the document has none`);
   console.log(line('Crashes and timeouts (not a clear refusal)', crashes));
   console.log(line('Refusals longer than one line', multiLine));
@@ -232,7 +256,10 @@ function report(results, total, ms, apiDir, workers) {
   console.log('\nTop reasons operations were skipped:');
   for (const [reason, n] of top(skips, 8)) console.log(`  ${String(n).padStart(5)}  ${reason}`);
   console.log('\nSlowest documents:');
-  for (const r of [...results].filter((r) => r.ms !== undefined).sort((a, b) => b.ms - a.ms).slice(0, 5)) {
+  for (const r of [...results]
+    .filter((r) => r.ms !== undefined)
+    .sort((a, b) => b.ms - a.ms)
+    .slice(0, 5)) {
     console.log(`  ${String(r.ms).padStart(6)} ms  ${relative(apiDir, r.file)} (${r.tools ?? 0} tools)`);
   }
   const problems = results.flatMap((r) => r.problems ?? []);

@@ -87,7 +87,9 @@ function followRotation(config: Config, log: Log, store: Store, given: Buffer): 
       log.warn(`The last \`toolwire key rotate\` stopped before replacing the key file; ${path} now holds the new key.`);
     } catch (err) {
       // The old key still opens the database (until `toolwire key finish`): serve on, and say so.
-      log.warn(`The last \`toolwire key rotate\` stopped before replacing the key file ${path}, and it cannot be replaced now (${(err as Error).message}); it holds the old key, which opens the database only until \`toolwire key finish\`.`);
+      log.warn(
+        `The last \`toolwire key rotate\` stopped before replacing the key file ${path}, and it cannot be replaced now (${(err as Error).message}); it holds the old key, which opens the database only until \`toolwire key finish\`.`,
+      );
     }
   } else {
     log.warn(
@@ -100,7 +102,11 @@ export function createApp(config: Config, log: Log = createLog(config.logLevel))
   const store = openStore(config, log);
   // TOOLWIRE_BLOCK_PRIVATE (SPEC §15): one guarded connector for tool calls, token fetches and upstream MCP servers.
   const outbound = config.blockPrivate ? createOutboundGuard() : null;
-  const sender = createHttpSender({ timeoutMs: config.timeoutMs, maxResponseBytes: config.maxResponseBytes, ...(outbound ? { connect: outbound.connect } : {}) });
+  const sender = createHttpSender({
+    timeoutMs: config.timeoutMs,
+    maxResponseBytes: config.maxResponseBytes,
+    ...(outbound ? { connect: outbound.connect } : {}),
+  });
   const stopper = createCallStopper(sender);
   const tokens = createTokenManager({ timeoutMs: config.timeoutMs, defaultTtlMs: config.tokenTtlSeconds * 1000, dispatcher: outbound?.dispatcher });
   const restoreUpstreamFetch = outbound ? setUpstreamFetch(outbound.fetch) : () => {};

@@ -64,7 +64,10 @@ export function loadConfig(env: Env, flags: { db?: string | undefined } = {}): C
     maxResponseBytes: positiveInt(env, 'TOOLWIRE_MAX_RESPONSE_BYTES', 5 * 1024 * 1024),
     pageSize: positiveInt(env, 'TOOLWIRE_PAGE_SIZE', 500),
     tokenTtlSeconds: positiveInt(env, 'TOOLWIRE_TOKEN_TTL_S', 600),
-    allowedOrigins: (env.TOOLWIRE_ALLOWED_ORIGINS || '').split(',').map((s) => s.trim()).filter(Boolean),
+    allowedOrigins: (env.TOOLWIRE_ALLOWED_ORIGINS || '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
     oauthIssuer: env.TOOLWIRE_OAUTH_ISSUER?.trim() || null,
     oauthAudience: env.TOOLWIRE_OAUTH_AUDIENCE?.trim() || null,
     allowStdioUpstreams: ['1', 'true', 'yes', 'on'].includes((env.TOOLWIRE_ALLOW_STDIO_UPSTREAMS || '').toLowerCase()),
@@ -78,10 +81,16 @@ export function loadConfig(env: Env, flags: { db?: string | undefined } = {}): C
 
 /** TOOLWIRE_ALLOWED_HOSTS: `name` or `name:port` entries (an IPv6 address in brackets), lower-cased. */
 function allowedHosts(raw: string | undefined): string[] {
-  const entries = (raw || '').split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
+  const entries = (raw || '')
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean);
   for (const entry of entries) {
     if (!/^(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(:\d{1,5})?$/.test(entry)) {
-      throw new ToolwireError('CONFIG', `TOOLWIRE_ALLOWED_HOSTS entry "${entry}" is not a host: write names as clients send them in the Host header, comma-separated, like tools.example.com or tools.example.com:8443 ([fd00::1]:8808 for IPv6), without scheme or path.`);
+      throw new ToolwireError(
+        'CONFIG',
+        `TOOLWIRE_ALLOWED_HOSTS entry "${entry}" is not a host: write names as clients send them in the Host header, comma-separated, like tools.example.com or tools.example.com:8443 ([fd00::1]:8808 for IPv6), without scheme or path.`,
+      );
     }
   }
   return entries;
@@ -98,7 +107,10 @@ function publicUrl(raw: string | undefined): string | null {
     // reported below
   }
   if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.search || url.hash || url.username || url.password) {
-    throw new ToolwireError('CONFIG', `TOOLWIRE_PUBLIC_URL "${value}" must be the http(s) URL clients use to reach toolwire, without query, fragment or credentials, for example https://tools.example.com (its MCP endpoint is then https://tools.example.com/mcp). Fix or unset it.`);
+    throw new ToolwireError(
+      'CONFIG',
+      `TOOLWIRE_PUBLIC_URL "${value}" must be the http(s) URL clients use to reach toolwire, without query, fragment or credentials, for example https://tools.example.com (its MCP endpoint is then https://tools.example.com/mcp). Fix or unset it.`,
+    );
   }
   return url.href.replace(/\/$/, '').replace(/\/mcp$/, '');
 }

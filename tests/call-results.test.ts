@@ -36,18 +36,45 @@ beforeAll(async () => {
       case '/echo-ok':
         return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ you_sent: req.query.get('key') }));
       case '/flaky':
-        return void res.writeHead(upstream.requests.filter((r) => r.path.endsWith('/flaky')).length < 3 ? 503 : 200, { 'content-type': 'application/json' }).end('{"done":true}');
+        return void res
+          .writeHead(upstream.requests.filter((r) => r.path.endsWith('/flaky')).length < 3 ? 503 : 200, { 'content-type': 'application/json' })
+          .end('{"done":true}');
       default:
         return void res.writeHead(200).end('');
     }
   });
   app = makeApp({ TOOLWIRE_TIMEOUT_MS: '500', TOOLWIRE_MAX_RESPONSE_BYTES: '100000' });
-  app.catalog.createProvider({ name: 'api', code: 'api', baseUrl: `${upstream.url}/api`, authenticationType: 'API_KEY', apiKeyLocation: 'QUERY_PARAMETER', apiKeyName: 'key', apiKeyValue: SECRET });
+  app.catalog.createProvider({
+    name: 'api',
+    code: 'api',
+    baseUrl: `${upstream.url}/api`,
+    authenticationType: 'API_KEY',
+    apiKeyLocation: 'QUERY_PARAMETER',
+    apiKeyName: 'key',
+    apiKeyValue: SECRET,
+  });
   for (const route of ['json', 'array', 'text', 'image', 'notfound', 'boom', 'slow', 'big', 'echo-key', 'echo-ok', 'flaky']) {
-    app.catalog.createTool({ name: route, code: route, providerCode: 'api', endpointPath: `/${route}`, httpMethod: 'GET', parameters: [{ name: 'n', type: 'INTEGER' }] });
+    app.catalog.createTool({
+      name: route,
+      code: route,
+      providerCode: 'api',
+      endpointPath: `/${route}`,
+      httpMethod: 'GET',
+      parameters: [{ name: 'n', type: 'INTEGER' }],
+    });
   }
   app.catalog.createTool({ name: 'flaky-post', code: 'flaky-post', providerCode: 'api', endpointPath: '/flaky', httpMethod: 'POST' });
-  app.catalog.createTool({ name: 'need', code: 'need', providerCode: 'api', endpointPath: '/json', httpMethod: 'GET', parameters: [{ name: 'owner', type: 'STRING', required: true }, { name: 'limit', type: 'NUMBER' }] });
+  app.catalog.createTool({
+    name: 'need',
+    code: 'need',
+    providerCode: 'api',
+    endpointPath: '/json',
+    httpMethod: 'GET',
+    parameters: [
+      { name: 'owner', type: 'STRING', required: true },
+      { name: 'limit', type: 'NUMBER' },
+    ],
+  });
   app.catalog.createProvider({ name: 'down', code: 'down', baseUrl: 'http://127.0.0.1:1' });
   app.catalog.createTool({ name: 'down', code: 'down-get', providerCode: 'down', endpointPath: '/x', httpMethod: 'GET' });
   client = await connect(app);

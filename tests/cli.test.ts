@@ -29,7 +29,14 @@ function fresh() {
 
 /** The provider "echo" (the recording upstream under /v1, a bearer secret), added through the CLI. */
 function addEchoProvider(env: Record<string, string>) {
-  const echoProvider = { name: 'Echo', code: 'echo', baseUrl: `${upstream.url}/v1`, authenticationType: 'BEARER_TOKEN', apiKeyValue: SECRET, customHeaders: { 'X-Trace': 'trace-secret-value' } };
+  const echoProvider = {
+    name: 'Echo',
+    code: 'echo',
+    baseUrl: `${upstream.url}/v1`,
+    authenticationType: 'BEARER_TOKEN',
+    apiKeyValue: SECRET,
+    customHeaders: { 'X-Trace': 'trace-secret-value' },
+  };
   const add = runCli(['provider', 'add', '-'], env, JSON.stringify(echoProvider));
   expect(add.code, add.stderr).toBe(0);
   return add;
@@ -59,7 +66,14 @@ describe('provider and tool commands', () => {
   it('adds a tool from a file and calls it exactly as an agent would', async () => {
     const { env, file } = fresh();
     addEchoProvider(env);
-    const toolFile = file('tool.json', { name: 'Get item', code: 'echo-item', providerCode: 'echo', endpointPath: '/items/{id}', httpMethod: 'GET', parameters: [{ name: 'id', type: 'INTEGER', required: true }] });
+    const toolFile = file('tool.json', {
+      name: 'Get item',
+      code: 'echo-item',
+      providerCode: 'echo',
+      endpointPath: '/items/{id}',
+      httpMethod: 'GET',
+      parameters: [{ name: 'id', type: 'INTEGER', required: true }],
+    });
     expect(runCli(['tool', 'add', toolFile], env).code).toBe(0);
     expect(runCli(['tool', 'list', '--provider', 'echo'], env).stdout).toMatch(/echo-item\s+echo\s+GET\s+\/items\/\{id\}/);
     const call = await runCliAsync(['tool', 'call', 'echo-item', '{"id": 42}'], env);
@@ -79,7 +93,11 @@ describe('provider and tool commands', () => {
     const before = state(env);
     const cases: Array<[string[], string | undefined, RegExp]> = [
       [['provider', 'add', file('bad.json', '{"name": ')], undefined, /is not valid JSON/],
-      [['provider', 'add', '-'], '{"name":"X","baseUrl":"https://x.example","authenticationType":"OAUTH2"}', /authenticationType must be one of NONE, API_KEY, BEARER_TOKEN, BASIC_AUTH/],
+      [
+        ['provider', 'add', '-'],
+        '{"name":"X","baseUrl":"https://x.example","authenticationType":"OAUTH2"}',
+        /authenticationType must be one of NONE, API_KEY, BEARER_TOKEN, BASIC_AUTH/,
+      ],
       [['provider', 'add', '-'], '{"name":"X"}', /baseUrl is required/],
       [['provider', 'add', '-'], '{"name":"X","baseUrl":"file:///etc/passwd"}', /baseUrl must be an absolute http\(s\) URL/],
       [['provider', 'add', '-'], JSON.stringify({ name: 'Dup', code: 'echo', baseUrl: 'https://x.example' }), /A provider with code "echo" already exists/],
@@ -128,7 +146,20 @@ describe('provider test', () => {
     const tokenEnv = testEnv(tempDir());
     const token = 'eyJhbGciOiJub25lIn0.session-token-value-1234';
     upstream.handle((_req, res) => void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ accessJwt: token, expires_in: 120 })));
-    runCli(['provider', 'add', '-'], tokenEnv, JSON.stringify({ name: 'Sky', code: 'sky', baseUrl: upstream.url, authenticationType: 'BEARER_TOKEN', isDynamicAuth: true, dynamicAuthUrl: `${upstream.url}/session`, dynamicAuthPayload: '{"identifier":"me","password":"pw-canary-77"}', dynamicAuthTokenExtractionPath: 'accessJwt' }));
+    runCli(
+      ['provider', 'add', '-'],
+      tokenEnv,
+      JSON.stringify({
+        name: 'Sky',
+        code: 'sky',
+        baseUrl: upstream.url,
+        authenticationType: 'BEARER_TOKEN',
+        isDynamicAuth: true,
+        dynamicAuthUrl: `${upstream.url}/session`,
+        dynamicAuthPayload: '{"identifier":"me","password":"pw-canary-77"}',
+        dynamicAuthTokenExtractionPath: 'accessJwt',
+      }),
+    );
     const ok = await runCliAsync(['provider', 'test', 'sky'], tokenEnv);
     expect(ok.code, ok.stderr).toBe(0);
     expect(ok.stdout).toContain('Lifetime: 120 s (from expires_in)');
@@ -149,7 +180,20 @@ describe('TOOLWIRE_TOKEN_TTL_S', () => {
   it('is the lifetime of a token whose answer gives none', async () => {
     const tokenEnv = { ...testEnv(tempDir()), TOOLWIRE_TOKEN_TTL_S: '42' };
     upstream.handle((_req, res) => void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ token: 'opaque-session-token-5678' })));
-    runCli(['provider', 'add', '-'], tokenEnv, JSON.stringify({ name: 'Opaque', code: 'opaque', baseUrl: upstream.url, authenticationType: 'BEARER_TOKEN', isDynamicAuth: true, dynamicAuthUrl: `${upstream.url}/session`, dynamicAuthPayload: '{"user":"me"}', dynamicAuthTokenExtractionPath: 'token' }));
+    runCli(
+      ['provider', 'add', '-'],
+      tokenEnv,
+      JSON.stringify({
+        name: 'Opaque',
+        code: 'opaque',
+        baseUrl: upstream.url,
+        authenticationType: 'BEARER_TOKEN',
+        isDynamicAuth: true,
+        dynamicAuthUrl: `${upstream.url}/session`,
+        dynamicAuthPayload: '{"user":"me"}',
+        dynamicAuthTokenExtractionPath: 'token',
+      }),
+    );
     const ok = await runCliAsync(['provider', 'test', 'opaque'], tokenEnv);
     expect(ok.code, ok.stderr).toBe(0);
     expect(ok.stdout).toContain('Lifetime: 42 s (from default)');

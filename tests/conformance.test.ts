@@ -27,15 +27,32 @@ beforeAll(async () => {
 afterAll(() => server.stop());
 
 describe('MCP conformance suite', () => {
-  it.each(SCENARIOS)('@modelcontextprotocol/conformance@%s %s passes', async (version, scenario) => {
-    const { stdout, stderr } = await run(
-      'npx',
-      ['-y', '-p', 'node@22', '-p', `@modelcontextprotocol/conformance@${version}`, '--', 'conformance', 'server', '--url', server.url, '--scenario', scenario],
-      { timeout: 240_000, env: { ...process.env, CI: 'true' }, maxBuffer: 16 * 1024 * 1024 },
-    ).catch((err: { stdout?: string; stderr?: string }) => ({ stdout: err.stdout ?? '', stderr: err.stderr ?? '' }));
-    const summary = /Passed: (\d+)\/(\d+), (\d+) failed/.exec(stdout);
-    expect(summary, `${stdout}\n${stderr}`).not.toBeNull();
-    expect(summary![3], stdout).toBe('0');
-    expect(Number(summary![1])).toBeGreaterThan(0);
-  }, 300_000);
+  it.each(SCENARIOS)(
+    '@modelcontextprotocol/conformance@%s %s passes',
+    async (version, scenario) => {
+      const { stdout, stderr } = await run(
+        'npx',
+        [
+          '-y',
+          '-p',
+          'node@22',
+          '-p',
+          `@modelcontextprotocol/conformance@${version}`,
+          '--',
+          'conformance',
+          'server',
+          '--url',
+          server.url,
+          '--scenario',
+          scenario,
+        ],
+        { timeout: 240_000, env: { ...process.env, CI: 'true' }, maxBuffer: 16 * 1024 * 1024 },
+      ).catch((err: { stdout?: string; stderr?: string }) => ({ stdout: err.stdout ?? '', stderr: err.stderr ?? '' }));
+      const summary = /Passed: (\d+)\/(\d+), (\d+) failed/.exec(stdout);
+      expect(summary, `${stdout}\n${stderr}`).not.toBeNull();
+      expect(summary![3], stdout).toBe('0');
+      expect(Number(summary![1])).toBeGreaterThan(0);
+    },
+    300_000,
+  );
 });

@@ -37,9 +37,17 @@ beforeAll(async () => {
   });
   app = makeApp();
   app.catalog.createProvider({
-    name: 'Session API', code: 'session', baseUrl: api.url, authenticationType: 'BEARER_TOKEN',
-    isDynamicAuth: true, dynamicAuthUrl: `${auth.url}/login`, dynamicAuthMethod: 'POST', dynamicAuthPayloadType: 'JSON', dynamicAuthPayloadLocation: 'BODY',
-    dynamicAuthPayload: JSON.stringify({ identifier: 'me', password: PASSWORD }), dynamicAuthTokenExtractionPath: '$.data.token',
+    name: 'Session API',
+    code: 'session',
+    baseUrl: api.url,
+    authenticationType: 'BEARER_TOKEN',
+    isDynamicAuth: true,
+    dynamicAuthUrl: `${auth.url}/login`,
+    dynamicAuthMethod: 'POST',
+    dynamicAuthPayloadType: 'JSON',
+    dynamicAuthPayloadLocation: 'BODY',
+    dynamicAuthPayload: JSON.stringify({ identifier: 'me', password: PASSWORD }),
+    dynamicAuthTokenExtractionPath: '$.data.token',
     dynamicAuthInvalidationKeywords: 'ExpiredToken,expired',
   });
   app.catalog.createTool({ name: 'Feed', code: 'feed', providerCode: 'session', endpointPath: '/feed', httpMethod: 'GET' });
@@ -99,8 +107,13 @@ describe('dynamic auth on tool calls', () => {
 
   it('a token endpoint failure is an isError naming the provider, without secrets; fixing the settings takes effect on the next call', async () => {
     app.catalog.createProvider({
-      name: 'Broken', code: 'broken', baseUrl: api.url, authenticationType: 'BEARER_TOKEN', isDynamicAuth: true,
-      dynamicAuthUrl: 'http://127.0.0.1:1/token', dynamicAuthPayload: JSON.stringify({ password: PASSWORD }),
+      name: 'Broken',
+      code: 'broken',
+      baseUrl: api.url,
+      authenticationType: 'BEARER_TOKEN',
+      isDynamicAuth: true,
+      dynamicAuthUrl: 'http://127.0.0.1:1/token',
+      dynamicAuthPayload: JSON.stringify({ password: PASSWORD }),
     });
     app.catalog.createTool({ name: 'B', code: 'broken-feed', providerCode: 'broken', endpointPath: '/feed' });
     const result = await client.callTool({ name: 'broken-feed' });

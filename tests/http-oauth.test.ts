@@ -10,7 +10,12 @@ let issuerServer: Server;
 let issuer: string;
 let server: RunningServer;
 let privateKey: CryptoKey;
-const initialize = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'oauth', version: '1' } } };
+const initialize = {
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'initialize',
+  params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'oauth', version: '1' } },
+};
 
 beforeAll(async () => {
   const pair = await generateKeyPair('RS256');
@@ -43,7 +48,11 @@ const sign = (claims: { aud?: string; iss?: string; exp?: number }) =>
     .sign(privateKey);
 
 const callMcp = (token: string) =>
-  fetch(server.url, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: JSON.stringify(initialize) });
+  fetch(server.url, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+    body: JSON.stringify(initialize),
+  });
 
 describe('OAuth client tokens', () => {
   it('accepts a valid JWT from the issuer and still the static token', async () => {
@@ -52,7 +61,11 @@ describe('OAuth client tokens', () => {
   });
 
   it('refuses a JWT for another audience, from another issuer, or expired, pointing at the resource metadata', async () => {
-    for (const token of [await sign({ aud: 'someone-else' }), await sign({ iss: 'http://127.0.0.1:1' }), await sign({ exp: Math.floor(Date.now() / 1000) - 60 })]) {
+    for (const token of [
+      await sign({ aud: 'someone-else' }),
+      await sign({ iss: 'http://127.0.0.1:1' }),
+      await sign({ exp: Math.floor(Date.now() / 1000) - 60 }),
+    ]) {
       const res = await callMcp(token);
       expect(res.status).toBe(401);
       expect(res.headers.get('www-authenticate')).toContain('resource_metadata="');

@@ -39,7 +39,11 @@ describe('sessions', () => {
     const id = transport.sessionId!;
     expect(endpoint.sessionCount()).toBe(1);
     await expect.poll(() => endpoint.sessionCount(), { timeout: 10_000 }).toBe(0);
-    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-session-id': id }, body: JSON.stringify({ jsonrpc: '2.0', id: 5, method: 'tools/list' }) });
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-session-id': id },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 5, method: 'tools/list' }),
+    });
     expect(res.status).toBe(404);
     await client.close().catch(() => {});
   });
@@ -70,6 +74,8 @@ describe('npm start', () => {
     child.kill('SIGTERM');
     await new Promise((resolve) => child.on('exit', resolve));
     const list = await runCliAsync(['provider', 'list', '--json'], env);
-    expect(JSON.parse(list.stdout).map((p: { code: string }) => p.code)).toEqual(expect.arrayContaining(['github', 'tavily', 'resend', 'openweathermap', 'open-meteo', 'twilio', 'bluesky']));
+    expect(JSON.parse(list.stdout).map((p: { code: string }) => p.code)).toEqual(
+      expect.arrayContaining(['github', 'tavily', 'resend', 'openweathermap', 'open-meteo', 'twilio', 'bluesky']),
+    );
   });
 });

@@ -20,16 +20,32 @@ async function connectHttp(url: string, token: string) {
   return { client, transport };
 }
 
-const initialize = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } };
+const initialize = {
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'initialize',
+  params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+};
 const post = (url: string, body: unknown, headers: Record<string, string> = {}) =>
-  fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers }, body: JSON.stringify(body) });
+  fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers },
+    body: JSON.stringify(body),
+  });
 
 beforeAll(async () => {
   upstream = await startUpstream((req, res) => {
     const delay = req.path === '/slow' ? 800 : 0;
-    setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ path: req.path, auth: req.headers.authorization ?? null })), delay);
+    setTimeout(
+      () => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ path: req.path, auth: req.headers.authorization ?? null })),
+      delay,
+    );
   });
-  runCli(['provider', 'add', '-'], env, JSON.stringify({ name: 'Echo', code: 'echo', baseUrl: upstream.url, authenticationType: 'BEARER_TOKEN', apiKeyValue: 'upstream-secret-42' }));
+  runCli(
+    ['provider', 'add', '-'],
+    env,
+    JSON.stringify({ name: 'Echo', code: 'echo', baseUrl: upstream.url, authenticationType: 'BEARER_TOKEN', apiKeyValue: 'upstream-secret-42' }),
+  );
   runCli(['tool', 'add', '-'], env, JSON.stringify({ name: 'Ping', code: 'echo-ping', providerCode: 'echo', endpointPath: '/ping' }));
   runCli(['tool', 'add', '-'], env, JSON.stringify({ name: 'Slow', code: 'echo-slow', providerCode: 'echo', endpointPath: '/slow' }));
   server = await startServer([], env);
@@ -55,7 +71,11 @@ describe('serve --http', () => {
   it('answers 401 with WWW-Authenticate without the token, or with a wrong one, on /mcp and /admin', async () => {
     for (const path of ['/mcp', '/admin/providers']) {
       for (const headers of [{}, { authorization: 'Bearer wrong' }]) {
-        const res = await fetch(server.url.replace('/mcp', path), { method: path === '/mcp' ? 'POST' : 'GET', headers: { 'content-type': 'application/json', ...headers }, body: path === '/mcp' ? JSON.stringify(initialize) : null });
+        const res = await fetch(server.url.replace('/mcp', path), {
+          method: path === '/mcp' ? 'POST' : 'GET',
+          headers: { 'content-type': 'application/json', ...headers },
+          body: path === '/mcp' ? JSON.stringify(initialize) : null,
+        });
         expect(res.status).toBe(401);
         expect(res.headers.get('www-authenticate')).toMatch(/^Bearer/);
       }
@@ -80,7 +100,11 @@ describe('serve --http', () => {
   it('refuses a foreign Host on a loopback bind (DNS rebinding)', async () => {
     const { request } = await import('node:http');
     const status = await new Promise<number>((resolve) => {
-      const req = request(server.url, { method: 'POST', headers: { host: 'attacker.example:80', authorization: `Bearer ${server.token}`, 'content-type': 'application/json' } }, (res) => resolve(res.statusCode ?? 0));
+      const req = request(
+        server.url,
+        { method: 'POST', headers: { host: 'attacker.example:80', authorization: `Bearer ${server.token}`, 'content-type': 'application/json' } },
+        (res) => resolve(res.statusCode ?? 0),
+      );
       req.end(JSON.stringify(initialize));
     });
     expect(status).toBe(403);
@@ -94,7 +118,11 @@ describe('serve --http', () => {
     const sessionId = transport.sessionId!;
     expect(sessionId).toBeTruthy();
     await transport.terminateSession();
-    const after = await post(server.url, { jsonrpc: '2.0', id: 3, method: 'tools/list' }, { ...auth, 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-06-18' });
+    const after = await post(
+      server.url,
+      { jsonrpc: '2.0', id: 3, method: 'tools/list' },
+      { ...auth, 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-06-18' },
+    );
     expect(after.status).toBe(404);
     await client.close();
   });
@@ -139,7 +167,7 @@ describe('serve --http', () => {
 });
 
 describe('serve --http --stateless', () => {
-  it('serves without sessions; two processes on one database take turns and see each other\'s changes', async () => {
+  it("serves without sessions; two processes on one database take turns and see each other's changes", async () => {
     const a = await startServer(['--stateless'], env);
     const b = await startServer(['--stateless'], env);
     try {
@@ -149,19 +177,30 @@ describe('serve --http --stateless', () => {
       expect(init.headers.get('mcp-session-id')).toBeNull();
       expect(init.headers.get('content-type')).toContain('application/json');
       for (const [i, target] of [a, b, a, b].entries()) {
-        const res = await post(target.url, { jsonrpc: '2.0', id: 10 + i, method: 'tools/call', params: { name: 'echo-ping', arguments: {} } }, { ...auth, 'mcp-protocol-version': '2025-06-18' });
+        const res = await post(
+          target.url,
+          { jsonrpc: '2.0', id: 10 + i, method: 'tools/call', params: { name: 'echo-ping', arguments: {} } },
+          { ...auth, 'mcp-protocol-version': '2025-06-18' },
+        );
         expect(res.status).toBe(200);
         const body = (await res.json()) as { result: { structuredContent: unknown } };
         expect(body.result.structuredContent).toEqual({ path: '/ping', auth: 'Bearer [REDACTED]' });
       }
-      const created = await fetch(a.url.replace('/mcp', '/admin/tools'), { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Via A', code: 'echo-via-a', providerCode: 'echo', endpointPath: '/via-a' }) });
+      const created = await fetch(a.url.replace('/mcp', '/admin/tools'), {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'Via A', code: 'echo-via-a', providerCode: 'echo', endpointPath: '/via-a' }),
+      });
       expect(created.status).toBe(201);
       await expect
-        .poll(async () => {
-          const res = await post(b.url, { jsonrpc: '2.0', id: 99, method: 'tools/list' }, { ...auth, 'mcp-protocol-version': '2025-06-18' });
-          const body = (await res.json()) as { result: { tools: Array<{ name: string }> } };
-          return body.result.tools.map((t) => t.name);
-        }, { timeout: 10_000 })
+        .poll(
+          async () => {
+            const res = await post(b.url, { jsonrpc: '2.0', id: 99, method: 'tools/list' }, { ...auth, 'mcp-protocol-version': '2025-06-18' });
+            const body = (await res.json()) as { result: { tools: Array<{ name: string }> } };
+            return body.result.tools.map((t) => t.name);
+          },
+          { timeout: 10_000 },
+        )
         .toContain('echo-via-a');
     } finally {
       await a.stop();

@@ -31,7 +31,10 @@ describe('import', () => {
     app.catalog.createTool({ name: 'extra', code: 'github-extra', providerCode: 'github', endpointPath: '/extra' });
     const again = structuredClone(HANDSAI_EXPORT);
     again[1].customHeaders = { Authorization: '<YOUR_API_KEY>', Accept: 'b' };
-    again[1].tools[0].parameters = [{ name: 'owner', type: 'STRING', required: true }, { name: 'repo', type: 'STRING', required: true }];
+    again[1].tools[0].parameters = [
+      { name: 'owner', type: 'STRING', required: true },
+      { name: 'repo', type: 'STRING', required: true },
+    ];
     const report = importProviders(app.catalog, again);
     expect(report.providers.updated).toEqual(['bluesky', 'github']);
     const github = app.catalog.getProvider('github');
@@ -49,7 +52,10 @@ describe('import', () => {
       [[...HANDSAI_EXPORT, { name: 'Bad', code: 'bad', baseUrl: 'ftp://x' }], /Import entry 2 \(provider "bad"\).*baseUrl must be an absolute http\(s\) URL/],
       [[{ ...HANDSAI_EXPORT[0], authenticationType: 'OAUTH' }], /Import entry 0 .*authenticationType must be one of NONE, API_KEY, BEARER_TOKEN, BASIC_AUTH/],
       [[{ name: 'No URL', code: 'nourl' }], /baseUrl is required/],
-      [[{ ...HANDSAI_EXPORT[1], tools: [{ ...HANDSAI_EXPORT[1].tools[0], httpMethod: 'FETCH' }] }], /tools\[0\]\.httpMethod must be one of GET, POST, PUT, PATCH, DELETE/],
+      [
+        [{ ...HANDSAI_EXPORT[1], tools: [{ ...HANDSAI_EXPORT[1].tools[0], httpMethod: 'FETCH' }] }],
+        /tools\[0\]\.httpMethod must be one of GET, POST, PUT, PATCH, DELETE/,
+      ],
       [[{ ...HANDSAI_EXPORT[1], tools: [{ ...HANDSAI_EXPORT[1].tools[0], code: 'bad code!' }] }], /tools\[0\]\.code must be 1–64 characters/],
       [[{ ...HANDSAI_EXPORT[1], code: 'github2', tools: HANDSAI_EXPORT[1].tools }], /belongs to a tool of provider "github"/],
       [[HANDSAI_EXPORT[1], { ...HANDSAI_EXPORT[0], tools: HANDSAI_EXPORT[1].tools }], /"github-create-issue" appears twice in the file/],
@@ -73,9 +79,15 @@ describe('export', () => {
   it('replaces every secret with the placeholder, keeps configuration headers, skips non-exportable providers', () => {
     const app = makeApp();
     app.catalog.createProvider({
-      name: 'Full', code: 'full', baseUrl: 'https://api.example.com', authenticationType: 'BEARER_TOKEN', apiKeyValue: 'ghp_secret_value',
+      name: 'Full',
+      code: 'full',
+      baseUrl: 'https://api.example.com',
+      authenticationType: 'BEARER_TOKEN',
+      apiKeyValue: 'ghp_secret_value',
       customHeaders: { Accept: 'application/json', 'X-Api-Key': 'hdr-secret', Cookie: 'session=abc' },
-      isDynamicAuth: true, dynamicAuthUrl: 'https://auth.example.com/token', dynamicAuthPayload: '{"client_id":"cid-secret","client_secret":"cs-secret"}',
+      isDynamicAuth: true,
+      dynamicAuthUrl: 'https://auth.example.com/token',
+      dynamicAuthPayload: '{"client_id":"cid-secret","client_secret":"cs-secret"}',
     });
     app.catalog.createTool({ name: 'T', code: 'full-t', providerCode: 'full', endpointPath: '/t' });
     app.catalog.createProvider({ name: 'Hidden', code: 'hidden', baseUrl: 'https://h.example.com', isExportable: false });

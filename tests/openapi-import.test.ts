@@ -42,7 +42,18 @@ function doc(version: string, extraPaths: Record<string, unknown> = {}) {
           summary: 'Create a note',
           requestBody: {
             required: true,
-            content: { 'application/json': { schema: { type: 'object', required: ['text'], properties: { text: { type: 'string' }, meta: { type: 'object', properties: { pinned: { type: 'boolean' }, color: { type: 'string', enum: ['red', 'blue'] } } } } } } },
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  required: ['text'],
+                  properties: {
+                    text: { type: 'string' },
+                    meta: { type: 'object', properties: { pinned: { type: 'boolean' }, color: { type: 'string', enum: ['red', 'blue'] } } },
+                  },
+                },
+              },
+            },
           },
           responses: { '201': { description: 'created' } },
         },
@@ -73,7 +84,9 @@ describe('toolwire import SPEC (CLI)', () => {
     expect(out.stderr).toContain('Credentials to fill: apiKeyValue');
     await runCliAsync(['provider', 'update', 'notes', '-'], env, JSON.stringify({ apiKeyValue: 'notes-token-1' }));
 
-    const get = JSON.parse((await runCliAsync(['tool', 'call', 'getNote', JSON.stringify({ noteId: 7, fields: ['text', 'tags'], 'X-Request-Id': 'r-1' })], env)).stdout);
+    const get = JSON.parse(
+      (await runCliAsync(['tool', 'call', 'getNote', JSON.stringify({ noteId: 7, fields: ['text', 'tags'], 'X-Request-Id': 'r-1' })], env)).stdout,
+    );
     expect(get.isError).toBeFalsy();
     expect(get.structuredContent).toEqual({ id: 7, text: 'hello', tags: ['a'] });
     const seen = upstream.requests.at(-1)!;
@@ -96,7 +109,9 @@ describe('toolwire import SPEC (CLI)', () => {
     const v1 = join(dir, 'v1.json');
     writeFileSync(v1, JSON.stringify(doc('1')));
     await runCliAsync(['import', v1, '--provider', 'notes'], env);
-    const v2doc = doc('2', { '/health': { get: { operationId: 'health', summary: 'Health', responses: { '200': { description: 'ok' } } } } }) as ReturnType<typeof doc>;
+    const v2doc = doc('2', { '/health': { get: { operationId: 'health', summary: 'Health', responses: { '200': { description: 'ok' } } } } }) as ReturnType<
+      typeof doc
+    >;
     (v2doc.paths['/notes/{noteId}'] as { get: { summary: string } }).get.summary = 'Fetch a note';
     delete (v2doc.paths as Record<string, unknown>)['/notes'];
     (v2doc.paths as Record<string, unknown>)['/trace'] = { trace: { operationId: 'traceIt', responses: { '200': { description: 'ok' } } } };
@@ -108,7 +123,11 @@ describe('toolwire import SPEC (CLI)', () => {
     const dryReport = JSON.parse(dry.stdout);
     expect(dryReport).toMatchObject({ added: ['health'], changed: ['getNote'], removed: ['createNote'], dryRun: true });
     expect(dryReport.skipped).toEqual([{ operation: 'TRACE /trace', reason: expect.stringMatching(/TRACE/) }]);
-    expect(JSON.parse((await runCliAsync(['tool', 'list', '--json'], env)).stdout).map((t: { code: string }) => t.code).sort()).toEqual(['createNote', 'getNote']);
+    expect(
+      JSON.parse((await runCliAsync(['tool', 'list', '--json'], env)).stdout)
+        .map((t: { code: string }) => t.code)
+        .sort(),
+    ).toEqual(['createNote', 'getNote']);
 
     const kept = JSON.parse((await runCliAsync(['import', v2, '--provider', 'notes', '--json'], env)).stdout);
     expect(kept).toMatchObject({ added: ['health'], changed: ['getNote'], removed: [] });
@@ -122,8 +141,37 @@ describe('toolwire import SPEC: OpenAPI-only flags', () => {
     const dir = tempDir();
     const env = testEnv(dir);
     const file = join(dir, 'notes.json');
-    writeFileSync(file, JSON.stringify(doc('1', { '/notes/{noteId}/archive': { post: { operationId: 'archiveNote', parameters: [{ name: 'noteId', in: 'path', required: true, schema: { type: 'integer' } }], responses: { '204': { description: 'done' } } } } })));
-    const out = await runCliAsync(['import', file, '--provider', 'notes', '--base-url', 'https://notes.test.example/api/', '--include', '/notes/**', '--exclude', '/notes/*/archive', '--meta', '--json'], env);
+    writeFileSync(
+      file,
+      JSON.stringify(
+        doc('1', {
+          '/notes/{noteId}/archive': {
+            post: {
+              operationId: 'archiveNote',
+              parameters: [{ name: 'noteId', in: 'path', required: true, schema: { type: 'integer' } }],
+              responses: { '204': { description: 'done' } },
+            },
+          },
+        }),
+      ),
+    );
+    const out = await runCliAsync(
+      [
+        'import',
+        file,
+        '--provider',
+        'notes',
+        '--base-url',
+        'https://notes.test.example/api/',
+        '--include',
+        '/notes/**',
+        '--exclude',
+        '/notes/*/archive',
+        '--meta',
+        '--json',
+      ],
+      env,
+    );
     expect(out.code, out.stderr).toBe(0);
     const report = JSON.parse(out.stdout);
     expect(report.added).toEqual(['getNote']);
@@ -148,20 +196,24 @@ describe('toolwire import SPEC: OpenAPI-only flags', () => {
 describe('parameter name clashes', () => {
   it('a renamed argument is still sent under the name the API expects, in its own place', async () => {
     const app = makeApp();
-    await importOpenApi(app.catalog, doc('1', {
-      '/items/{id}': {
-        put: {
-          operationId: 'putItem',
-          parameters: [
-            { name: 'id', in: 'path', required: true, schema: { type: 'string' } },
-            { name: 'id', in: 'query', schema: { type: 'string' } },
-            { name: 'id', in: 'header', schema: { type: 'string' } },
-          ],
-          requestBody: { content: { 'application/json': { schema: { type: 'object', properties: { id: { type: 'string' }, text: { type: 'string' } } } } } },
-          responses: { '201': { description: 'created' } },
+    await importOpenApi(
+      app.catalog,
+      doc('1', {
+        '/items/{id}': {
+          put: {
+            operationId: 'putItem',
+            parameters: [
+              { name: 'id', in: 'path', required: true, schema: { type: 'string' } },
+              { name: 'id', in: 'query', schema: { type: 'string' } },
+              { name: 'id', in: 'header', schema: { type: 'string' } },
+            ],
+            requestBody: { content: { 'application/json': { schema: { type: 'object', properties: { id: { type: 'string' }, text: { type: 'string' } } } } } },
+            responses: { '201': { description: 'created' } },
+          },
         },
-      },
-    }), { providerCode: 'notes' });
+      }),
+      { providerCode: 'notes' },
+    );
     app.catalog.updateProvider('notes', { apiKeyValue: 'token' });
     const client = await connect(app);
     const tool = (await client.listTools()).tools.find((t) => t.name === 'putItem')!;
@@ -179,15 +231,27 @@ describe('parameter name clashes', () => {
 });
 
 describe('outputSchema and structuredContent', () => {
-  it('an answer looser than the documented object still passes the SDK client\'s validation', async () => {
+  it("an answer looser than the documented object still passes the SDK client's validation", async () => {
     const strict = {
-      type: 'object', additionalProperties: false, required: ['id', 'createdAt'],
+      type: 'object',
+      additionalProperties: false,
+      required: ['id', 'createdAt'],
       properties: { id: { type: 'integer' }, text: { type: 'string', enum: ['x'], maxLength: 1 }, createdAt: { type: 'string', format: 'date-time' } },
     };
     const app = makeApp();
-    await importOpenApi(app.catalog, doc('1', {
-      '/strict/{noteId}': { get: { operationId: 'strictNote', parameters: [{ name: 'noteId', in: 'path', required: true, schema: { type: 'integer' } }], responses: { '200': { description: 'ok', content: { 'application/json': { schema: strict } } } } } },
-    }), { providerCode: 'notes' });
+    await importOpenApi(
+      app.catalog,
+      doc('1', {
+        '/strict/{noteId}': {
+          get: {
+            operationId: 'strictNote',
+            parameters: [{ name: 'noteId', in: 'path', required: true, schema: { type: 'integer' } }],
+            responses: { '200': { description: 'ok', content: { 'application/json': { schema: strict } } } },
+          },
+        },
+      }),
+      { providerCode: 'notes' },
+    );
     app.catalog.updateProvider('notes', { apiKeyValue: 'token' });
     const client = await connect(app);
     const listed = (await client.listTools()).tools;
@@ -205,9 +269,20 @@ describe('outputSchema and structuredContent', () => {
 
   it('an answer that is not an object reaches the agent as a clear error, not a result the client refuses', async () => {
     const app = makeApp();
-    await importOpenApi(app.catalog, doc('1', {
-      '/notes/as-array': { get: { operationId: 'notesAsArray', responses: { '200': { description: 'ok', content: { 'application/json': { schema: { type: 'object', properties: { id: { type: 'integer' } } } } } } } } },
-    }), { providerCode: 'notes' });
+    await importOpenApi(
+      app.catalog,
+      doc('1', {
+        '/notes/as-array': {
+          get: {
+            operationId: 'notesAsArray',
+            responses: {
+              '200': { description: 'ok', content: { 'application/json': { schema: { type: 'object', properties: { id: { type: 'integer' } } } } } },
+            },
+          },
+        },
+      }),
+      { providerCode: 'notes' },
+    );
     app.catalog.updateProvider('notes', { apiKeyValue: 'token' });
     const client = await connect(app);
     expect((await client.listTools()).tools.find((t) => t.name === 'notesAsArray')!.outputSchema).toBeDefined();
@@ -278,8 +353,11 @@ describe('progress on stderr for large documents', () => {
 
   it('writes a few plain lines otherwise: the start, each quarter, the end', () => {
     expect(run(false, 1223).split('\n').filter(Boolean)).toEqual([
-      'converting operations 0/1223', 'converting operations 400/1223', 'converting operations 700/1223',
-      'converting operations 1000/1223', 'converting operations 1223/1223',
+      'converting operations 0/1223',
+      'converting operations 400/1223',
+      'converting operations 700/1223',
+      'converting operations 1000/1223',
+      'converting operations 1223/1223',
     ]);
   });
 
@@ -353,7 +431,11 @@ describe('POST /admin/import with an OpenAPI document', () => {
       const real = await admin.call('POST', '/import?provider=notes&meta=true', doc('1'));
       expect(real.json).toMatchObject({ added: ['getNote', 'createNote'], dryRun: false });
       expect(admin.app.catalog.getProvider('notes').toolMode).toBe('meta');
-      const broken = await admin.call('POST', '/import', { openapi: '3.0.0', info: { title: 'x', version: '1' }, paths: { '/a': { get: { responses: { '200': { $ref: 'other.yaml#/r' } } } } } });
+      const broken = await admin.call('POST', '/import', {
+        openapi: '3.0.0',
+        info: { title: 'x', version: '1' },
+        paths: { '/a': { get: { responses: { '200': { $ref: 'other.yaml#/r' } } } } },
+      });
       expect(broken.status).toBe(400);
       expect(broken.json.message).toMatch(/external|other\.yaml/i);
     } finally {

@@ -5,12 +5,36 @@ import type { Parameter, Tool } from '../src/core/model.js';
 
 function tool(over: Partial<Tool>): Tool {
   return {
-    id: 1, name: 't', code: 't', description: null, providerId: 1, providerCode: 'p', endpointPath: '/x', httpMethod: 'GET',
-    bodyPayloadTemplate: null, enabled: true, isExportable: true, parameters: [], outputSchema: null, createdAt: '', updatedAt: '',
+    id: 1,
+    name: 't',
+    code: 't',
+    description: null,
+    providerId: 1,
+    providerCode: 'p',
+    endpointPath: '/x',
+    httpMethod: 'GET',
+    bodyPayloadTemplate: null,
+    enabled: true,
+    isExportable: true,
+    parameters: [],
+    outputSchema: null,
+    createdAt: '',
+    updatedAt: '',
     ...over,
   };
 }
-const param = (name: string, extra: Partial<Parameter> = {}): Parameter => ({ name, type: 'STRING', description: null, required: false, defaultValue: null, location: null, enum: null, schema: null, apiName: null, ...extra });
+const param = (name: string, extra: Partial<Parameter> = {}): Parameter => ({
+  name,
+  type: 'STRING',
+  description: null,
+  required: false,
+  defaultValue: null,
+  location: null,
+  enum: null,
+  schema: null,
+  apiName: null,
+  ...extra,
+});
 
 describe('request building', () => {
   it('percent-encodes path values so they cannot change the path, host or query', () => {
@@ -28,14 +52,26 @@ describe('request building', () => {
   });
 
   it('applies defaults with the parameter type when an argument is absent', () => {
-    const plan = planRequest(tool({ httpMethod: 'POST', parameters: [param('limit', { type: 'INTEGER', defaultValue: '10' }), param('on', { type: 'BOOLEAN', defaultValue: 'true' })] }), 'http://h', {});
+    const plan = planRequest(
+      tool({
+        httpMethod: 'POST',
+        parameters: [param('limit', { type: 'INTEGER', defaultValue: '10' }), param('on', { type: 'BOOLEAN', defaultValue: 'true' })],
+      }),
+      'http://h',
+      {},
+    );
     expect(plan.build({}).body).toEqual({ limit: 10, on: true });
     expect(plan.build({ limit: 3 }).body).toEqual({ limit: 3, on: true });
   });
 
   it('places parameters by location rules: path, query for GET/DELETE, body otherwise, explicit locations win', () => {
     const params = [param('id'), param('q'), param('h', { location: 'HEADER' }), param('b', { location: 'QUERY' })];
-    const post = planRequest(tool({ endpointPath: '/items/{id}', httpMethod: 'POST', parameters: params }), 'http://h', {}).build({ id: 7, q: 'v', h: 'hv', b: 'bv' });
+    const post = planRequest(tool({ endpointPath: '/items/{id}', httpMethod: 'POST', parameters: params }), 'http://h', {}).build({
+      id: 7,
+      q: 'v',
+      h: 'hv',
+      b: 'bv',
+    });
     expect(requestUrl(post)).toBe('http://h/items/7?b=bv');
     expect(post.body).toEqual({ q: 'v' });
     expect(post.headers.h).toBe('hv');

@@ -13,14 +13,46 @@ const env = testEnv(tempDir());
 
 beforeAll(async () => {
   upstream = await startUpstream();
-  runCli(['provider', 'add', '-'], env, JSON.stringify({ name: 'Echo', code: 'echo', baseUrl: upstream.url, authenticationType: 'API_KEY', apiKeyLocation: 'HEADER', apiKeyName: 'X-Key', apiKeyValue: 'stdio-secret-123' }));
-  runCli(['tool', 'add', '-'], env, JSON.stringify({ name: 'Search', code: 'echo-search', description: 'Search things', providerCode: 'echo', endpointPath: '/search', httpMethod: 'GET', parameters: [{ name: 'q', type: 'STRING', required: true, description: 'query' }, { name: 'mode', type: 'STRING', enum: ['a', 'b'], defaultValue: 'a' }] }));
+  runCli(
+    ['provider', 'add', '-'],
+    env,
+    JSON.stringify({
+      name: 'Echo',
+      code: 'echo',
+      baseUrl: upstream.url,
+      authenticationType: 'API_KEY',
+      apiKeyLocation: 'HEADER',
+      apiKeyName: 'X-Key',
+      apiKeyValue: 'stdio-secret-123',
+    }),
+  );
+  runCli(
+    ['tool', 'add', '-'],
+    env,
+    JSON.stringify({
+      name: 'Search',
+      code: 'echo-search',
+      description: 'Search things',
+      providerCode: 'echo',
+      endpointPath: '/search',
+      httpMethod: 'GET',
+      parameters: [
+        { name: 'q', type: 'STRING', required: true, description: 'query' },
+        { name: 'mode', type: 'STRING', enum: ['a', 'b'], defaultValue: 'a' },
+      ],
+    }),
+  );
 });
 afterAll(() => upstream.close());
 
 describe('toolwire serve (stdio)', () => {
   it('lists and calls tools, and tells the client when another process changes the registry', async () => {
-    const transport = new StdioClientTransport({ command: process.execPath, args: [CLI, 'serve'], env: { ...env, PATH: process.env.PATH ?? '' }, stderr: 'pipe' });
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: [CLI, 'serve'],
+      env: { ...env, PATH: process.env.PATH ?? '' },
+      stderr: 'pipe',
+    });
     const stdoutNoise: string[] = [];
     transport.onerror = (err) => stdoutNoise.push(err.message);
     const client = new Client({ name: 'e2e', version: '1' });

@@ -35,7 +35,9 @@ describe('store', () => {
     first.catalog.createProvider({ name: 'Old', code: 'old', baseUrl: 'http://127.0.0.1:9', authenticationType: 'BEARER_TOKEN', apiKeyValue: 'old-secret' });
     first.catalog.createTool({ name: 'T', code: 'old-t', providerCode: 'old', endpointPath: '/x' });
     // Roll the schema back to migration 1, as a database written before migration 2 existed.
-    first.store.database.sqlite.exec('DROP TRIGGER tools_seq_insert; DROP TRIGGER tools_seq_update; DROP TRIGGER tools_seq_delete; DROP INDEX tools_revision; ALTER TABLE tools DROP COLUMN revision; DROP TABLE tools_removed; DELETE FROM meta WHERE key = \'tool_seq\'; DROP TABLE mcp_config_servers; DROP TABLE vault_credentials; DROP TABLE vaults; PRAGMA user_version = 1;');
+    first.store.database.sqlite.exec(
+      "DROP TRIGGER tools_seq_insert; DROP TRIGGER tools_seq_update; DROP TRIGGER tools_seq_delete; DROP INDEX tools_revision; ALTER TABLE tools DROP COLUMN revision; DROP TABLE tools_removed; DELETE FROM meta WHERE key = 'tool_seq'; DROP TABLE mcp_config_servers; DROP TABLE vault_credentials; DROP TABLE vaults; PRAGMA user_version = 1;",
+    );
     void first.close();
     const second = createApp(loadConfig(env));
     expect(second.store.database.sqlite.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
@@ -50,10 +52,15 @@ describe('store', () => {
     const env = testEnv(dir);
     const app = createApp(loadConfig(env));
     app.catalog.createProvider({
-      name: 'Secretive', code: 'secretive', baseUrl: 'http://127.0.0.1:9',
-      authenticationType: 'BEARER_TOKEN', apiKeyValue: CANARIES.apiKey,
+      name: 'Secretive',
+      code: 'secretive',
+      baseUrl: 'http://127.0.0.1:9',
+      authenticationType: 'BEARER_TOKEN',
+      apiKeyValue: CANARIES.apiKey,
       customHeaders: { 'X-Custom-Token': CANARIES.header },
-      isDynamicAuth: true, dynamicAuthUrl: 'http://127.0.0.1:9/token', dynamicAuthPayload: JSON.stringify({ password: CANARIES.payload }),
+      isDynamicAuth: true,
+      dynamicAuthUrl: 'http://127.0.0.1:9/token',
+      dynamicAuthPayload: JSON.stringify({ password: CANARIES.payload }),
     });
     app.catalog.createProvider({ name: 'Up', code: 'up', kind: 'mcp', command: 'node', env: { TOKEN: CANARIES.env } }, CLI_RULES);
     const wal = `${env.TOOLWIRE_DB}-wal`;
@@ -69,7 +76,13 @@ describe('store', () => {
     const dir = tempDir();
     const env = { TOOLWIRE_DB: join(dir, 'data', 'tw.db'), TOOLWIRE_LOG_LEVEL: 'silent' };
     const first = createApp(loadConfig(env));
-    first.catalog.createProvider({ name: 'K', code: 'k', baseUrl: 'http://127.0.0.1:9', authenticationType: 'BEARER_TOKEN', apiKeyValue: 'kept-across-restarts' });
+    first.catalog.createProvider({
+      name: 'K',
+      code: 'k',
+      baseUrl: 'http://127.0.0.1:9',
+      authenticationType: 'BEARER_TOKEN',
+      apiKeyValue: 'kept-across-restarts',
+    });
     await first.close();
     const keyFile = `${env.TOOLWIRE_DB}.key`;
     expect(statSync(keyFile).mode & 0o777).toBe(0o600);

@@ -125,7 +125,9 @@ export class Catalog {
     const found = byId !== null ? this.store.providers.findById(byId) : this.store.providers.findByCode(byCode as string);
     if (!found) {
       const field = byId !== null ? 'providerId' : 'providerCode';
-      throw invalid('The tool', [{ field, message: `names provider ${describeRef(byId ?? (byCode as string))}, which does not exist; create it first or fix the reference` }]);
+      throw invalid('The tool', [
+        { field, message: `names provider ${describeRef(byId ?? (byCode as string))}, which does not exist; create it first or fix the reference` },
+      ]);
     }
     return found;
   }

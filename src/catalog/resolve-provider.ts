@@ -27,7 +27,18 @@ export function resolveProvider(input: ProviderInput, existing: Provider | null,
     if (value !== undefined && value !== null) return value as Provider[K];
     return existing ? existing[key] : fallback;
   };
-  const text = (key: 'name' | 'baseUrl' | 'apiKeyName' | 'dynamicAuthUrl' | 'dynamicAuthTokenExtractionPath' | 'dynamicAuthInvalidationKeywords' | 'userId' | 'url' | 'command') => {
+  const text = (
+    key:
+      | 'name'
+      | 'baseUrl'
+      | 'apiKeyName'
+      | 'dynamicAuthUrl'
+      | 'dynamicAuthTokenExtractionPath'
+      | 'dynamicAuthInvalidationKeywords'
+      | 'userId'
+      | 'url'
+      | 'command',
+  ) => {
     const value = input[key];
     if (value === undefined || (value === null && existing)) return existing ? existing[key] : null;
     const trimmed = value === null ? '' : value.trim();
@@ -85,7 +96,8 @@ export function checkProvider(p: ProviderRecord): FieldIssue[] {
   if (!p.name) issues.push({ field: 'name', message: 'is required (a display name such as "GitHub API")' });
   if (p.kind === 'http') {
     if (!p.baseUrl) issues.push({ field: 'baseUrl', message: 'is required: the API root, such as https://api.example.com' });
-    else if (!isHttpUrl(p.baseUrl)) issues.push({ field: 'baseUrl', message: `must be an absolute http(s) URL such as https://api.example.com (got "${p.baseUrl}")` });
+    else if (!isHttpUrl(p.baseUrl))
+      issues.push({ field: 'baseUrl', message: `must be an absolute http(s) URL such as https://api.example.com (got "${p.baseUrl}")` });
   } else {
     if (p.protocol === 'stdio') {
       if (!p.command) issues.push({ field: 'command', message: 'is required for a stdio MCP server (the program to run)' });
@@ -94,7 +106,10 @@ export function checkProvider(p: ProviderRecord): FieldIssue[] {
     if (p.baseUrl) issues.push({ field: 'baseUrl', message: 'must be absent for kind "mcp" (use url or command)' });
   }
   if (p.authenticationType === 'API_KEY' && p.apiKeyLocation !== 'HEADER' && !p.apiKeyName) {
-    issues.push({ field: 'apiKeyName', message: `is required when the key goes in ${p.apiKeyLocation === 'IN_BODY' ? 'the body' : 'the query'} (the field name the API expects, such as "api_key")` });
+    issues.push({
+      field: 'apiKeyName',
+      message: `is required when the key goes in ${p.apiKeyLocation === 'IN_BODY' ? 'the body' : 'the query'} (the field name the API expects, such as "api_key")`,
+    });
   }
   if (p.isDynamicAuth) {
     if (!p.dynamicAuthUrl) issues.push({ field: 'dynamicAuthUrl', message: 'is required when isDynamicAuth is true (the token endpoint)' });
@@ -103,7 +118,10 @@ export function checkProvider(p: ProviderRecord): FieldIssue[] {
   const pathProblem = checkExtractionPath(p.dynamicAuthTokenExtractionPath);
   if (pathProblem) issues.push({ field: 'dynamicAuthTokenExtractionPath', message: pathProblem.replace(/^dynamicAuthTokenExtractionPath /, '') });
   if (p.dynamicAuthPayload && !parsePayloadObject(p.dynamicAuthPayload)) {
-    issues.push({ field: 'dynamicAuthPayload', message: 'must be a JSON object written as a string (such as "{\\"client_id\\":\\"…\\"}") or a form string such as "a=b&c=d"' });
+    issues.push({
+      field: 'dynamicAuthPayload',
+      message: 'must be a JSON object written as a string (such as "{\\"client_id\\":\\"…\\"}") or a form string such as "a=b&c=d"',
+    });
   }
   for (const [name] of Object.entries(p.customHeaders)) {
     if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) issues.push({ field: `customHeaders.${name}`, message: 'is not a valid HTTP header name' });

@@ -47,7 +47,10 @@ export function checkTool(t: ToolRecord): FieldIssue[] {
   const issues: FieldIssue[] = [];
   if (!t.name) issues.push({ field: 'name', message: 'is required (a display title such as "Create issue")' });
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(t.endpointPath)) {
-    issues.push({ field: 'endpointPath', message: 'must be a path such as /repos/{owner}/{repo}, not a full URL (the host belongs in the provider\'s baseUrl)' });
+    issues.push({
+      field: 'endpointPath',
+      message: "must be a path such as /repos/{owner}/{repo}, not a full URL (the host belongs in the provider's baseUrl)",
+    });
   }
   const seen = new Set<string>();
   t.parameters.forEach((p, i) => {
@@ -56,7 +59,10 @@ export function checkTool(t: ToolRecord): FieldIssue[] {
     const sent = p.apiName ?? p.name;
     const reason = p.location === 'HEADER' ? forbiddenHeaderReason(sent) : undefined;
     if (reason) {
-      issues.push({ field: `parameters[${i}].name`, message: `"${sent}" cannot be a header argument: ${reason}. Set a fixed header in the provider's customHeaders instead, or drop the parameter` });
+      issues.push({
+        field: `parameters[${i}].name`,
+        message: `"${sent}" cannot be a header argument: ${reason}. Set a fixed header in the provider's customHeaders instead, or drop the parameter`,
+      });
     }
   });
   for (const name of pathParameterNames(t.endpointPath)) {

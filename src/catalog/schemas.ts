@@ -19,8 +19,7 @@ import {
  * fields (baseUrl for http providers, a key name for query keys…) are checked on the merged result.
  */
 
-const oneOf = <const T extends readonly [string, ...string[]]>(values: T) =>
-  z.enum(values, { error: () => `must be one of ${values.join(', ')}` });
+const oneOf = <const T extends readonly [string, ...string[]]>(values: T) => z.enum(values, { error: () => `must be one of ${values.join(', ')}` });
 
 /** HandsAI clients send lowercase enum values now and then; accept them as the uppercase value. */
 const upperEnum = <const T extends readonly [string, ...string[]]>(values: T) =>
@@ -87,7 +86,10 @@ export const toolInputSchema = z.object({
   name: optionalText,
   code: code.nullish(),
   description: optionalText,
-  providerId: z.number({ error: () => 'must be a number' }).int().nullish(),
+  providerId: z
+    .number({ error: () => 'must be a number' })
+    .int()
+    .nullish(),
   providerCode: optionalText,
   endpointPath: optionalText,
   httpMethod: upperEnum(HTTP_METHODS).nullish(),
@@ -101,8 +103,10 @@ export type ToolInput = z.infer<typeof toolInputSchema>;
 
 /** One entry of an import/export file: provider fields plus its tools. */
 export const importEntrySchema = providerInputSchema.extend({
-  tools: z.array(toolInputSchema.omit({ providerId: true, providerCode: true }), {
-    error: () => 'must be a list of tools',
-  }).nullish(),
+  tools: z
+    .array(toolInputSchema.omit({ providerId: true, providerCode: true }), {
+      error: () => 'must be a list of tools',
+    })
+    .nullish(),
 });
 export type ImportEntry = z.infer<typeof importEntrySchema>;

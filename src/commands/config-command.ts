@@ -27,7 +27,9 @@ export const configCommand: Command = async (ctx) => {
   const kind = ctx.args[0] ?? 'claude';
   ctx.stdout(json(clientConfig(kind, ctx.config.dbPath)));
   if (kind === 'http') {
-    ctx.stderr(`Replace \${TOOLWIRE_TOKEN} with the token that \`toolwire serve --http\` prints at start (kept in ${tokenFilePath(resolve(ctx.config.dbPath))} unless TOOLWIRE_TOKEN is set).\n`);
+    ctx.stderr(
+      `Replace \${TOOLWIRE_TOKEN} with the token that \`toolwire serve --http\` prints at start (kept in ${tokenFilePath(resolve(ctx.config.dbPath))} unless TOOLWIRE_TOKEN is set).\n`,
+    );
   }
   return 0;
 };

@@ -20,7 +20,10 @@ export function parseJson(text: string, source: string): unknown {
     return JSON.parse(text);
   } catch (err) {
     const where = source === '-' ? 'Standard input' : source;
-    throw new ToolwireError('INVALID_INPUT', `${where} is not valid JSON (${(err as Error).message}). Fix the syntax and run the command again; nothing was changed.`);
+    throw new ToolwireError(
+      'INVALID_INPUT',
+      `${where} is not valid JSON (${(err as Error).message}). Fix the syntax and run the command again; nothing was changed.`,
+    );
   }
 }
 

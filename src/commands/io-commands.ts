@@ -37,7 +37,10 @@ async function readImportFile(text: string, file: string): Promise<unknown> {
       return parseJson(text, file); // report the JSON error: it is the more likely intent
     }
     if (looksLikeOpenApi(value)) return value;
-    throw new ToolwireError('INVALID_INPUT', `${file} is not valid JSON (${(jsonError as Error).message}), nor an OpenAPI document in YAML. Fix the syntax; nothing was changed.`);
+    throw new ToolwireError(
+      'INVALID_INPUT',
+      `${file} is not valid JSON (${(jsonError as Error).message}), nor an OpenAPI document in YAML. Fix the syntax; nothing was changed.`,
+    );
   }
 }
 

@@ -42,7 +42,10 @@ function newKeyFrom(ctx: CommandContext): Buffer {
 /** Rotating a database that does not exist would create an empty one (and a key file): say so instead. */
 function requireDatabase(ctx: CommandContext): void {
   if (ctx.config.dbPath !== ':memory:' && existsSync(ctx.config.dbPath)) return;
-  throw new ToolwireError('CONFIG', `There is no database at ${ctx.config.dbPath}, so there is no key to rotate. Point --db or TOOLWIRE_DB at the database whose key you want to change.`);
+  throw new ToolwireError(
+    'CONFIG',
+    `There is no database at ${ctx.config.dbPath}, so there is no key to rotate. Point --db or TOOLWIRE_DB at the database whose key you want to change.`,
+  );
 }
 
 function asConfigError<T>(fn: () => T): T {
@@ -100,7 +103,9 @@ async function finish(ctx: CommandContext): Promise<number> {
       return 0;
     }
     const total = Object.values(counts).reduce((a, b) => a + b, 0);
-    ctx.stdout(`Finished the key rotation: the old key no longer opens this database (${total} value(s) still sealed with it were re-encrypted).\n${describe(counts)}`);
+    ctx.stdout(
+      `Finished the key rotation: the old key no longer opens this database (${total} value(s) still sealed with it were re-encrypted).\n${describe(counts)}`,
+    );
     return 0;
   } finally {
     store.close();

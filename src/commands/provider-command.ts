@@ -16,10 +16,16 @@ const providerTest: Command = async (ctx) => {
   try {
     const provider = app.catalog.getProvider(code);
     if (!provider.isDynamicAuth) {
-      ctx.stdout(`Provider "${code}" uses static credentials (${provider.authenticationType}); there is no token to fetch. Use \`toolwire tool call\` to try one of its tools.\n`);
+      ctx.stdout(
+        `Provider "${code}" uses static credentials (${provider.authenticationType}); there is no token to fetch. Use \`toolwire tool call\` to try one of its tools.\n`,
+      );
       return 0;
     }
-    const result = await probeToken(provider, { timeoutMs: ctx.config.timeoutMs, defaultTtlMs: ctx.config.tokenTtlSeconds * 1000, dispatcher: outbound?.dispatcher });
+    const result = await probeToken(provider, {
+      timeoutMs: ctx.config.timeoutMs,
+      defaultTtlMs: ctx.config.tokenTtlSeconds * 1000,
+      dispatcher: outbound?.dispatcher,
+    });
     if (!result.ok) throw new ToolwireError('AUTH_FETCH', `Token test failed at step "${result.step}": ${result.message}`);
     ctx.stdout(
       `Token obtained for provider "${code}": ${result.preview}\n` +

@@ -72,7 +72,13 @@ function providerFromFlags(values: FlagValues): Record<string, unknown> {
   return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
 }
 
-async function providerInput(ctx: CommandContext, source: string | undefined, flags: Record<string, unknown>, what: string, creating: boolean): Promise<unknown> {
+async function providerInput(
+  ctx: CommandContext,
+  source: string | undefined,
+  flags: Record<string, unknown>,
+  what: string,
+  creating: boolean,
+): Promise<unknown> {
   if (source === undefined && Object.keys(flags).length === 0) return readJson(ctx, source, what);
   const base = source === undefined ? {} : await readJson(ctx, source, what);
   if (!base || typeof base !== 'object' || Array.isArray(base)) return base; // the catalog names the problem
@@ -99,10 +105,19 @@ export const providerCommand: Command = async (ctx) => {
         else {
           const counts = new Map<number, number>();
           for (const t of catalog.listTools()) counts.set(t.providerId, (counts.get(t.providerId) ?? 0) + 1);
-          ctx.stdout(table([['CODE', 'NAME', 'AUTH', 'TOOLS', 'ENABLED', 'BASE URL'], ...providers.map((p) => [
-            p.code, p.name, p.isDynamicAuth ? `${p.authenticationType}+dynamic` : p.authenticationType,
-            String(counts.get(p.id) ?? 0), p.enabled ? 'yes' : 'no', p.baseUrl ?? p.url ?? p.command ?? '',
-          ])]));
+          ctx.stdout(
+            table([
+              ['CODE', 'NAME', 'AUTH', 'TOOLS', 'ENABLED', 'BASE URL'],
+              ...providers.map((p) => [
+                p.code,
+                p.name,
+                p.isDynamicAuth ? `${p.authenticationType}+dynamic` : p.authenticationType,
+                String(counts.get(p.id) ?? 0),
+                p.enabled ? 'yes' : 'no',
+                p.baseUrl ?? p.url ?? p.command ?? '',
+              ]),
+            ]),
+          );
         }
         return 0;
       }
@@ -110,7 +125,11 @@ export const providerCommand: Command = async (ctx) => {
         ctx.stdout(json(presentProvider(catalog.getProvider(need(target, 'provider code')))));
         return 0;
       case 'update': {
-        const { provider: updated, droppedSecrets } = catalog.updateProvider(need(target, 'provider code'), await providerInput(ctx, source, flags, 'provider update', false), CLI_RULES);
+        const { provider: updated, droppedSecrets } = catalog.updateProvider(
+          need(target, 'provider code'),
+          await providerInput(ctx, source, flags, 'provider update', false),
+          CLI_RULES,
+        );
         ctx.stderr(`Provider "${updated.code}" updated.\n`);
         if (droppedSecrets.length > 0) ctx.stderr(droppedSecretsNote(updated.code, droppedSecrets));
         ctx.stdout(json(presentProvider(updated)));
@@ -142,7 +161,13 @@ export const toolCommand: Command = async (ctx) => {
       case 'list': {
         const tools = catalog.listTools(typeof values.provider === 'string' ? values.provider : undefined);
         if (values.json) ctx.stdout(json(tools.map(presentTool)));
-        else ctx.stdout(table([['CODE', 'PROVIDER', 'METHOD', 'PATH', 'ENABLED'], ...tools.map((t) => [t.code, t.providerCode, t.httpMethod, t.endpointPath, t.enabled ? 'yes' : 'no'])]));
+        else
+          ctx.stdout(
+            table([
+              ['CODE', 'PROVIDER', 'METHOD', 'PATH', 'ENABLED'],
+              ...tools.map((t) => [t.code, t.providerCode, t.httpMethod, t.endpointPath, t.enabled ? 'yes' : 'no']),
+            ]),
+          );
         return 0;
       }
       case 'show':
@@ -173,7 +198,8 @@ async function callTool(ctx: CommandContext, app: ReturnType<typeof createApp>, 
   const { InMemoryTransport } = await import('@modelcontextprotocol/sdk/inMemory.js');
   const { createMcpServer } = await import('../inbound/mcp/server.js');
   const args = argsJson === undefined ? {} : parseJson(argsJson, 'ARGS_JSON');
-  if (args === null || typeof args !== 'object' || Array.isArray(args)) throw new UsageError('ARGS_JSON must be a JSON object, such as \'{"owner":"octocat"}\'.');
+  if (args === null || typeof args !== 'object' || Array.isArray(args))
+    throw new UsageError('ARGS_JSON must be a JSON object, such as \'{"owner":"octocat"}\'.');
   if (!app.registry.current().entries.has(code) && app.catalog.listProviders().some((p) => p.kind === 'mcp' && p.enabled && code.startsWith(`${p.code}__`))) {
     // A tool of an upstream MCP server: connect to it for this one call (closed with the app).
     const { startFederation } = await import('../outbound/federation/index.js');

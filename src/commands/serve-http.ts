@@ -22,7 +22,10 @@ export async function serveHttp(ctx: CommandContext, app: App, flags: ServeHttpF
     throw new ToolwireError('INVALID_INPUT', `--port must be a whole number from 0 to 65535 (got "${flags.port}").`);
   }
   if (flags.noAuth && !isLoopbackHost(flags.host)) {
-    throw new ToolwireError('INVALID_INPUT', `--no-auth is accepted only on a loopback host (127.0.0.1, localhost, ::1), not "${flags.host}": without client auth anyone who can reach the port could call your APIs with your credentials.`);
+    throw new ToolwireError(
+      'INVALID_INPUT',
+      `--no-auth is accepted only on a loopback host (127.0.0.1, localhost, ::1), not "${flags.host}": without client auth anyone who can reach the port could call your APIs with your credentials.`,
+    );
   }
   const { token, created } = loadClientToken(ctx.config.dbPath, ctx.config.clientToken);
   const running = await startHttpServer(app, { host: flags.host, port, stateless: flags.stateless, noAuth: flags.noAuth, token }, extraRoutes);
@@ -35,7 +38,7 @@ export async function serveHttp(ctx: CommandContext, app: App, flags: ServeHttpF
       `MCP URL:      ${running.url}`,
       ctx.config.publicUrl ? `Public URL:   ${ctx.config.publicUrl}/mcp (TOOLWIRE_PUBLIC_URL)` : '',
       isWildcard(flags.host) && !ctx.config.publicUrl && ctx.config.allowedHosts.length === 0
-        ? 'Host names:   only this machine\'s addresses and localhost are answered; add the names clients use to TOOLWIRE_ALLOWED_HOSTS.'
+        ? "Host names:   only this machine's addresses and localhost are answered; add the names clients use to TOOLWIRE_ALLOWED_HOSTS."
         : '',
       flags.noAuth ? 'Client auth:  off for /mcp (--no-auth); /admin still needs the token.' : '',
       `Bearer token: ${token}${created ? ` (new; kept in ${tokenFilePath(ctx.config.dbPath)})` : ''}`,
@@ -43,7 +46,9 @@ export async function serveHttp(ctx: CommandContext, app: App, flags: ServeHttpF
       'Client config:',
       JSON.stringify(snippet, null, 2),
       '',
-    ].filter((line) => line !== '').join('\n') + '\n',
+    ]
+      .filter((line) => line !== '')
+      .join('\n') + '\n',
   );
   const signal = await ctx.stopSignal;
   app.log.info(`${signal}: finishing in-flight requests, then stopping`);

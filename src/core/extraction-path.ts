@@ -20,7 +20,10 @@ export const PATH_EXAMPLES = 'Use a direct path like $.access_token or data.toke
 export function pathProblem(path: string): string | null {
   if (path.length > MAX_PATH_CHARS) return `the path is ${path.length} characters long, more than ${MAX_PATH_CHARS}`;
   if (!path.startsWith('$')) {
-    const bad = path.replace(/^\./, '').split('.').find((segment) => !/^([^[\]]*)((?:\[\d+\])*)$/.test(segment) || segment === '');
+    const bad = path
+      .replace(/^\./, '')
+      .split('.')
+      .find((segment) => !/^([^[\]]*)((?:\[\d+\])*)$/.test(segment) || segment === '');
     return bad === undefined ? null : `"${path}" is not a valid dotted path`;
   }
   let steps: string[];
@@ -35,7 +38,10 @@ export function pathProblem(path: string): string | null {
   if (descents > MAX_RECURSIVE_DESCENTS) {
     return `"${path}" uses recursive descent (..) ${descents} times; at most ${MAX_RECURSIVE_DESCENTS} is allowed, as each one multiplies the work by the size of the answer`;
   }
-  const fanout = steps.reduce((sum, step) => sum + (step === '*' || /^-?\d*:-?\d*(:-?\d*)?$/.test(step) ? 1 : step.includes(',') ? step.split(',').length : 0), 0);
+  const fanout = steps.reduce(
+    (sum, step) => sum + (step === '*' || /^-?\d*:-?\d*(:-?\d*)?$/.test(step) ? 1 : step.includes(',') ? step.split(',').length : 0),
+    0,
+  );
   if (fanout > MAX_FANOUT) {
     return `"${path}" has ${fanout} wildcards, slices and union members; at most ${MAX_FANOUT} are allowed`;
   }
@@ -53,4 +59,3 @@ export function checkExtractionPath(path: string | null | undefined): string | n
   const problem = pathProblem(trimmed);
   return problem ? `dynamicAuthTokenExtractionPath is refused: ${problem}. ${PATH_EXAMPLES}` : null;
 }
-

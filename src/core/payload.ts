@@ -7,14 +7,9 @@ import { isJsonObject } from './json.js';
  */
 
 const FIELD = 'dynamicAuthPayload';
-const EXPECTED =
-  'expected a JSON object as a string, like {"username":"…","password":"…"}, ' +
-  'or form-encoded pairs, like username=…&password=…';
+const EXPECTED = 'expected a JSON object as a string, like {"username":"…","password":"…"}, ' + 'or form-encoded pairs, like username=…&password=…';
 
-export type PayloadRead =
-  | { ok: true; value: Record<string, unknown>; form: boolean }
-  | { ok: false; problem: string };
-
+export type PayloadRead = { ok: true; value: Record<string, unknown>; form: boolean } | { ok: false; problem: string };
 
 function readJson(text: string): PayloadRead {
   let value: unknown;

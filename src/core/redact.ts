@@ -98,7 +98,9 @@ const MIN_EMBEDDED_BASE64 = 8;
 function embeddedBase64(bytes: Buffer): string[] {
   const out: string[] = [];
   for (const offset of [0, 1, 2]) {
-    const encoded = Buffer.concat([Buffer.alloc(offset), bytes]).toString('base64').replace(/=+$/, '');
+    const encoded = Buffer.concat([Buffer.alloc(offset), bytes])
+      .toString('base64')
+      .replace(/=+$/, '');
     const lead = [0, 2, 3][offset] as number;
     const trail = (offset + bytes.length) % 3 === 0 ? 0 : 1;
     const middle = encoded.slice(lead, encoded.length - trail);
@@ -187,7 +189,9 @@ const SHORT_ESCAPES: Record<string, string> = { '"': '"', '\\': '\\', '/': '/', 
 const MAX_UNESCAPE_LEVELS = 3;
 
 function unescapeJson(text: string): string {
-  return text.replace(JSON_ESCAPE, (_, code: string | undefined, short: string | undefined) => (code ? String.fromCharCode(parseInt(code, 16)) : (SHORT_ESCAPES[short as string] as string)));
+  return text.replace(JSON_ESCAPE, (_, code: string | undefined, short: string | undefined) =>
+    code ? String.fromCharCode(parseInt(code, 16)) : (SHORT_ESCAPES[short as string] as string),
+  );
 }
 
 /**

@@ -43,9 +43,7 @@ export function mergePayload(given: string | null | undefined, stored: string | 
     const kept = storedObject?.values[key];
     out[key] = isSecretStandIn(value) && kept !== undefined ? kept : value;
   }
-  return givenObject.form
-    ? new URLSearchParams(Object.entries(out).map(([k, v]): [string, string] => [k, String(v)])).toString()
-    : JSON.stringify(out);
+  return givenObject.form ? new URLSearchParams(Object.entries(out).map(([k, v]): [string, string] => [k, String(v)])).toString() : JSON.stringify(out);
 }
 
 /**

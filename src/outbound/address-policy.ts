@@ -20,7 +20,8 @@ export class BlockedAddressError extends ToolwireError {
   readonly address: string;
   readonly reason: string;
   constructor(host: string, address: string, reason: string) {
-    const where = host === address ? `${host}, ${article(reason)} ${reason} address` : `${host}: it resolves to ${address}, ${article(reason)} ${reason} address`;
+    const where =
+      host === address ? `${host}, ${article(reason)} ${reason} address` : `${host}: it resolves to ${address}, ${article(reason)} ${reason} address`;
     super(
       'FORBIDDEN',
       `Refused to connect to ${where}. ${BLOCK_PRIVATE_VARIABLE}=1 allows only public addresses (no loopback, private, link-local, CGNAT, cloud metadata or reserved ones). Point the URL at a public host, or unset ${BLOCK_PRIVATE_VARIABLE} to reach local and private APIs.`,

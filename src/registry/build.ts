@@ -131,7 +131,8 @@ function build(
     // A name already taken (an HTTP tool `gh__search` and upstream "gh"'s `search`) keeps its first
     // owner: a call must never silently go somewhere else.
     if (entries.has(entry.definition.name)) {
-      if (!entry.unlisted) warn(`Two tools are named "${entry.definition.name}": the one registered first is served; rename a provider or tool to reach the other.`);
+      if (!entry.unlisted)
+        warn(`Two tools are named "${entry.definition.name}": the one registered first is served; rename a provider or tool to reach the other.`);
       continue;
     }
     entries.set(entry.definition.name, entry);
@@ -166,7 +167,12 @@ function rememberForPatching(cache: BuildCache, tools: readonly Tool[], entries:
  * the cost this avoids — so snapshots share it; it changes only here, synchronously, between two
  * snapshots, and a reader of the old snapshot would only see the newer entries.
  */
-function patchSnapshot(cache: BuildCache, delta: ToolDelta | null, runtimes: ReadonlyMap<number, ProviderRuntime>, factory: HttpToolFactory): Omit<RegistrySnapshot, 'version'> | null {
+function patchSnapshot(
+  cache: BuildCache,
+  delta: ToolDelta | null,
+  runtimes: ReadonlyMap<number, ProviderRuntime>,
+  factory: HttpToolFactory,
+): Omit<RegistrySnapshot, 'version'> | null {
   const last = cache.last;
   if (!last || !delta || !sameRuntimes(last.runtimes, runtimes)) return null;
   // First decide, changing nothing; then apply.

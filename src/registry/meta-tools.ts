@@ -46,8 +46,7 @@ function search(operations: MetaOperation[], query: string, limit: number) {
 
 export function metaToolEntries(provider: Provider, operations: MetaOperation[]): ToolEntry[] {
   const byCode = new Map(operations.map((op) => [op.tool.code, op]));
-  const unknown = (code: unknown) =>
-    errorResult(`No operation "${String(code)}" in ${provider.name}. Use ${provider.code}__search_operations to find one.`);
+  const unknown = (code: unknown) => errorResult(`No operation "${String(code)}" in ${provider.name}. Use ${provider.code}__search_operations to find one.`);
   const stringArg = (name: string) => ({ type: 'object', properties: { [name]: { type: 'string' } }, required: [name] }) as McpTool['inputSchema'];
   const readOnly = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false };
 
@@ -59,7 +58,10 @@ export function metaToolEntries(provider: Provider, operations: MetaOperation[])
         description: `Find operations of ${provider.name} (${operations.length} in all) by keywords; returns codes to describe or call.`,
         inputSchema: {
           type: 'object',
-          properties: { query: { type: 'string', description: 'Keywords, e.g. "create issue"' }, limit: { type: 'integer', minimum: 1, maximum: 100, default: SEARCH_LIMIT } },
+          properties: {
+            query: { type: 'string', description: 'Keywords, e.g. "create issue"' },
+            limit: { type: 'integer', minimum: 1, maximum: 100, default: SEARCH_LIMIT },
+          },
           required: ['query'],
         },
         annotations: { title: `Search ${provider.name} operations`, ...readOnly },
@@ -82,7 +84,12 @@ export function metaToolEntries(provider: Provider, operations: MetaOperation[])
         const op = byCode.get(String(args.code));
         if (!op) return unknown(args.code);
         const { definition } = op.entry;
-        return json({ ...summary(op), description: definition.description ?? '', inputSchema: definition.inputSchema, ...(definition.outputSchema ? { outputSchema: definition.outputSchema } : {}) });
+        return json({
+          ...summary(op),
+          description: definition.description ?? '',
+          inputSchema: definition.inputSchema,
+          ...(definition.outputSchema ? { outputSchema: definition.outputSchema } : {}),
+        });
       },
     },
     {
@@ -92,7 +99,7 @@ export function metaToolEntries(provider: Provider, operations: MetaOperation[])
         description: `Call one ${provider.name} operation by code with its arguments (see describe_operation for the schema).`,
         inputSchema: {
           type: 'object',
-          properties: { code: { type: 'string' }, arguments: { type: 'object', description: 'The operation\'s arguments' } },
+          properties: { code: { type: 'string' }, arguments: { type: 'object', description: "The operation's arguments" } },
           required: ['code'],
         },
         annotations: { title: `Call a ${provider.name} operation`, readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },

@@ -118,7 +118,10 @@ export class Registry {
   checkForChanges(): void {
     try {
       const fileProblem = this.store.fileProblem();
-      if (fileProblem) return this.sayOnce(fileProblem);
+      if (fileProblem) {
+        this.sayOnce(fileProblem);
+        return;
+      }
       const dataVersion = this.store.dataVersion();
       if (dataVersion === this.lastDataVersion) return;
       this.refresh();

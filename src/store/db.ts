@@ -52,9 +52,11 @@ function createPrivately(path: string): void {
 function migrate(sqlite: Sqlite): void {
   const current = sqlite.pragma('user_version', { simple: true }) as number;
   for (let version = current; version < MIGRATIONS.length; version++) {
-    sqlite.transaction(() => {
-      sqlite.exec(MIGRATIONS[version] as string);
-      sqlite.pragma(`user_version = ${version + 1}`);
-    }).immediate();
+    sqlite
+      .transaction(() => {
+        sqlite.exec(MIGRATIONS[version] as string);
+        sqlite.pragma(`user_version = ${version + 1}`);
+      })
+      .immediate();
   }
 }

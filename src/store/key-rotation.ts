@@ -140,7 +140,9 @@ function resealEverything(sqlite: Sqlite, ring: Keyring, pick: (sealed: string) 
     if (columns.length === 0) continue;
     const candidates = columns.map((c) => `(typeof(${quote(c)}) = 'text' AND ${quote(c)} LIKE 'v1:%')`).join(' OR ');
     const skipKeys = table.name === 'meta' ? ` AND key NOT IN ('${CHECK_ROW}', '${ROTATION_ROW}')` : '';
-    const rows = sqlite.prepare(`SELECT rowid AS __rowid, * FROM ${quote(table.name)} WHERE (${candidates})${skipKeys}`).all() as Array<Record<string, unknown>>;
+    const rows = sqlite.prepare(`SELECT rowid AS __rowid, * FROM ${quote(table.name)} WHERE (${candidates})${skipKeys}`).all() as Array<
+      Record<string, unknown>
+    >;
     if (rows.length > 0 && table.wr) {
       throw new KeyRotationError(`The table ${table.name} holds sealed values but has no rowid; key rotation does not support it yet. Nothing was changed.`);
     }
@@ -217,10 +219,14 @@ export function rotateKey(sqlite: Sqlite, ring: Keyring, newKey: Buffer): Reseal
           ring.refresh();
           const old = ring.primary();
           if (old.equals(newKey)) {
-            throw new KeyRotationError('TOOLWIRE_NEW_SECRET_KEY is already the master key of this database. Nothing was changed; make a new key with `openssl rand -base64 32`.');
+            throw new KeyRotationError(
+              'TOOLWIRE_NEW_SECRET_KEY is already the master key of this database. Nothing was changed; make a new key with `openssl rand -base64 32`.',
+            );
           }
           if (ring.keys().some((k) => k.equals(newKey))) {
-            throw new KeyRotationError('TOOLWIRE_NEW_SECRET_KEY is a key this database had before. Nothing was changed; make a new key with `openssl rand -base64 32`.');
+            throw new KeyRotationError(
+              'TOOLWIRE_NEW_SECRET_KEY is a key this database had before. Nothing was changed; make a new key with `openssl rand -base64 32`.',
+            );
           }
           // One rotation at a time: a second would retire a key that running servers and the environment still hold.
           if (rotationPending(sqlite)) {

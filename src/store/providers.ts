@@ -53,7 +53,9 @@ export class ProviderRepository {
 
   constructor(private readonly database: OpenDatabase) {
     const db = database.sqlite;
-    const assignments = COLUMNS.split(',').map((c) => `${c.trim()} = @${c.trim()}`).join(', ');
+    const assignments = COLUMNS.split(',')
+      .map((c) => `${c.trim()} = @${c.trim()}`)
+      .join(', ');
     this.statements = {
       all: db.prepare('SELECT * FROM providers ORDER BY id'),
       byId: db.prepare('SELECT * FROM providers WHERE id = ?'),

@@ -82,9 +82,7 @@ export class VaultRepository {
          VALUES (@id, @vault_id, @mcp_server_url, @protocol, @type, @access_token_enc, @created_at, @updated_at)`,
       ),
       deleteCredential: db.prepare('DELETE FROM vault_credentials WHERE vault_id = ? AND id = ?'),
-      latestToken: db
-        .prepare('SELECT access_token_enc FROM vault_credentials WHERE mcp_server_url = ? AND protocol = ? ORDER BY seq DESC LIMIT 1')
-        .pluck(),
+      latestToken: db.prepare('SELECT access_token_enc FROM vault_credentials WHERE mcp_server_url = ? AND protocol = ? ORDER BY seq DESC LIMIT 1').pluck(),
     };
   }
 

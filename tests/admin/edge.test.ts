@@ -14,7 +14,7 @@ function recordingLog(lines: string[]): Log {
   return { debug: push('debug'), info: push('info'), warn: push('warn'), error: push('error') };
 }
 
-describe('failures that are not the client\'s', () => {
+describe("failures that are not the client's", () => {
   it('an unexpected exception is a generic JSON 500, logged without the request body', async () => {
     const lines: string[] = [];
     admin = await startAdmin({}, recordingLog(lines));

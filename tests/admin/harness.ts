@@ -96,7 +96,13 @@ export async function startUpstream(): Promise<Upstream> {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const url = new URL(req.url ?? '/', 'http://x');
-      received.push({ method: req.method ?? '', path: url.pathname, query: Object.fromEntries(url.searchParams), headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+      received.push({
+        method: req.method ?? '',
+        path: url.pathname,
+        query: Object.fromEntries(url.searchParams),
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+      });
       if (url.pathname === '/token') reply(res, 200, { access_token: 'dyn-access-token-1', expires_in: 3600 });
       else if (url.pathname.endsWith('/fail')) reply(res, 500, { error: 'broken' });
       else reply(res, 200, { ok: true, path: url.pathname });

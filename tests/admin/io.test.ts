@@ -13,13 +13,27 @@ let admin: AdminHarness;
 beforeAll(async () => {
   admin = await startAdmin();
   await admin.call('POST', '/providers', {
-    name: 'Search API', code: 'search', baseUrl: 'https://search.example.com', authenticationType: 'API_KEY', apiKeyLocation: 'QUERY_PARAMETER',
-    apiKeyName: 'key', apiKeyValue: KEY, customHeaders: { Accept: 'application/json', 'X-Session-Token': HEADER_SECRET },
+    name: 'Search API',
+    code: 'search',
+    baseUrl: 'https://search.example.com',
+    authenticationType: 'API_KEY',
+    apiKeyLocation: 'QUERY_PARAMETER',
+    apiKeyName: 'key',
+    apiKeyValue: KEY,
+    customHeaders: { Accept: 'application/json', 'X-Session-Token': HEADER_SECRET },
   });
   await admin.call('POST', '/providers', {
-    name: 'OAuth API', code: 'oauth', baseUrl: 'https://oauth.example.com', authenticationType: 'BEARER_TOKEN', isDynamicAuth: true,
-    dynamicAuthUrl: 'https://oauth.example.com/token', dynamicAuthMethod: 'POST', dynamicAuthPayloadType: 'FORM_DATA', dynamicAuthPayloadLocation: 'BODY',
-    dynamicAuthPayload: `grant_type=client_credentials&client_id=abc&client_secret=${CLIENT_SECRET}`, dynamicAuthTokenExtractionPath: '$.access_token',
+    name: 'OAuth API',
+    code: 'oauth',
+    baseUrl: 'https://oauth.example.com',
+    authenticationType: 'BEARER_TOKEN',
+    isDynamicAuth: true,
+    dynamicAuthUrl: 'https://oauth.example.com/token',
+    dynamicAuthMethod: 'POST',
+    dynamicAuthPayloadType: 'FORM_DATA',
+    dynamicAuthPayloadLocation: 'BODY',
+    dynamicAuthPayload: `grant_type=client_credentials&client_id=abc&client_secret=${CLIENT_SECRET}`,
+    dynamicAuthTokenExtractionPath: '$.access_token',
   });
   await admin.call('POST', '/providers', { name: 'Private', code: 'private', baseUrl: 'https://private.example.com', isExportable: false, apiKeyValue: 'x' });
   await admin.call('POST', '/tools/api/batch', [
@@ -89,7 +103,11 @@ describe('POST /admin/import', () => {
   it('the HandsAI export example imports unchanged; ?dryRun=true reports and writes nothing', async () => {
     const dry = await admin.call('POST', '/import?dryRun=true', HANDSAI_EXPORT);
     expect(dry.status, dry.text).toBe(200);
-    expect(dry.json).toMatchObject({ dryRun: true, providers: { created: ['bluesky', 'github'] }, tools: { created: ['bluesky-timeline', 'github-create-issue'] } });
+    expect(dry.json).toMatchObject({
+      dryRun: true,
+      providers: { created: ['bluesky', 'github'] },
+      tools: { created: ['bluesky-timeline', 'github-create-issue'] },
+    });
     expect(admin.app.store.providers.findByCode('bluesky')).toBeUndefined();
     expect(admin.app.store.tools.findByCode('github-create-issue')).toBeUndefined();
 
@@ -130,7 +148,9 @@ describe('POST /admin/import', () => {
   });
 
   it('a tool code of another provider is 409; a code twice in the file is 400', async () => {
-    const stolen = await admin.call('POST', '/import', [{ name: 'Thief', code: 'thief', baseUrl: 'https://t.example.com', tools: [{ name: 'X', code: 'oauth-me', endpointPath: '/x' }] }]);
+    const stolen = await admin.call('POST', '/import', [
+      { name: 'Thief', code: 'thief', baseUrl: 'https://t.example.com', tools: [{ name: 'X', code: 'oauth-me', endpointPath: '/x' }] },
+    ]);
     expect(stolen.status).toBe(409);
     expect(admin.app.store.providers.findByCode('thief')).toBeUndefined();
     const twice = await admin.call('POST', '/import', [

@@ -46,7 +46,13 @@ describe('creating providers with the HandsAI request bodies as written', () => 
   it('the dynamic-auth payload is stored as sent and shown with its values masked', async () => {
     const view = (await admin.call('GET', `/providers/${admin.app.catalog.getProvider('custom_oauth').id}`)).json;
     expect(JSON.parse(view.dynamicAuthPayload)).toEqual({ grant_type: 'generic_text', client_id: 'generic_text', client_secret: 'generic_text' });
-    expect(view).toMatchObject({ isDynamicAuth: true, dynamicAuthMethod: 'POST', dynamicAuthPayloadType: 'JSON', dynamicAuthPayloadLocation: 'BODY', isExportable: false });
+    expect(view).toMatchObject({
+      isDynamicAuth: true,
+      dynamicAuthMethod: 'POST',
+      dynamicAuthPayloadType: 'JSON',
+      dynamicAuthPayloadLocation: 'BODY',
+      isExportable: false,
+    });
     expect(admin.app.catalog.getProvider('custom_oauth').dynamicAuthPayload).toBe(customOauth.dynamicAuthPayload);
   });
 
@@ -55,7 +61,11 @@ describe('creating providers with the HandsAI request bodies as written', () => 
       const body = { name: `Fragment ${key}`, code: `frag-${key}`, baseUrl: 'https://api.example.com/v1', ...fragment };
       const res = await admin.call('POST', '/providers', body);
       expect(res.status, `${key}: ${res.text}`).toBe(201);
-      expect(res.json).toMatchObject({ authenticationType: fragment.authenticationType, apiKeyLocation: fragment.apiKeyLocation, apiKeyName: fragment.apiKeyName });
+      expect(res.json).toMatchObject({
+        authenticationType: fragment.authenticationType,
+        apiKeyLocation: fragment.apiKeyLocation,
+        apiKeyName: fragment.apiKeyName,
+      });
       const stored = admin.app.catalog.getProvider(`frag-${key}`);
       expect(stored.apiKeyValue).toBe('apiKeyValue' in fragment ? fragment.apiKeyValue : null);
       expect(stored.isDynamicAuth).toBe(key === 'oauth');
@@ -96,7 +106,12 @@ describe('reading, updating and deleting', () => {
     const res = await admin.call('PUT', `/providers/${id}`, { name: 'Resend Email Service' });
     expect(res.status).toBe(200);
     const stored = admin.app.catalog.getProvider(id);
-    expect(stored).toMatchObject({ name: 'Resend Email Service', baseUrl: resend.baseUrl, apiKeyValue: resend.apiKeyValue, customHeaders: resend.customHeaders });
+    expect(stored).toMatchObject({
+      name: 'Resend Email Service',
+      baseUrl: resend.baseUrl,
+      apiKeyValue: resend.apiKeyValue,
+      customHeaders: resend.customHeaders,
+    });
     expect((await admin.call('PUT', `/providers/${id}`, { apiKeyValue: 're_new_key_xyz789' })).status).toBe(200);
     expect(admin.app.catalog.getProvider(id).apiKeyValue).toBe('re_new_key_xyz789');
   });
@@ -135,10 +150,18 @@ describe('the masked round trip: a GET body PUT back unchanged keeps every secre
 
   it('static bearer and a credential custom header reach the upstream unchanged', async () => {
     await admin.call('POST', '/providers', {
-      name: 'Echo', code: 'echo', baseUrl: `${upstream.origin}/api`, authenticationType: 'BEARER_TOKEN', apiKeyLocation: 'HEADER',
-      apiKeyName: 'Authorization', apiKeyValue: BEARER, customHeaders: { Accept: 'application/json', 'X-Secret-Token': HEADER_SECRET },
+      name: 'Echo',
+      code: 'echo',
+      baseUrl: `${upstream.origin}/api`,
+      authenticationType: 'BEARER_TOKEN',
+      apiKeyLocation: 'HEADER',
+      apiKeyName: 'Authorization',
+      apiKeyValue: BEARER,
+      customHeaders: { Accept: 'application/json', 'X-Secret-Token': HEADER_SECRET },
     });
-    expect((await admin.call('POST', '/tools', { name: 'Things', code: 'echo-things', providerCode: 'echo', endpointPath: '/things', httpMethod: 'GET' })).status).toBe(201);
+    expect(
+      (await admin.call('POST', '/tools', { name: 'Things', code: 'echo-things', providerCode: 'echo', endpointPath: '/things', httpMethod: 'GET' })).status,
+    ).toBe(201);
 
     expect((await invoke('echo-things')).isError).toBeFalsy();
     await roundTrip('echo');
@@ -159,9 +182,19 @@ describe('the masked round trip: a GET body PUT back unchanged keeps every secre
   it('dynamic auth: the masked payload sent back keeps the client secret the token endpoint receives', async () => {
     const payload = JSON.stringify({ grant_type: 'client_credentials', client_id: 'toolwire-test', client_secret: CLIENT_SECRET });
     await admin.call('POST', '/providers', {
-      name: 'OAuth echo', code: 'oauth-echo', baseUrl: upstream.origin, authenticationType: 'BEARER_TOKEN', apiKeyLocation: 'HEADER',
-      apiKeyName: 'Authorization', isDynamicAuth: true, dynamicAuthUrl: `${upstream.origin}/token`, dynamicAuthMethod: 'POST',
-      dynamicAuthPayload: payload, dynamicAuthPayloadType: 'JSON', dynamicAuthPayloadLocation: 'BODY', dynamicAuthTokenExtractionPath: '$.access_token',
+      name: 'OAuth echo',
+      code: 'oauth-echo',
+      baseUrl: upstream.origin,
+      authenticationType: 'BEARER_TOKEN',
+      apiKeyLocation: 'HEADER',
+      apiKeyName: 'Authorization',
+      isDynamicAuth: true,
+      dynamicAuthUrl: `${upstream.origin}/token`,
+      dynamicAuthMethod: 'POST',
+      dynamicAuthPayload: payload,
+      dynamicAuthPayloadType: 'JSON',
+      dynamicAuthPayloadLocation: 'BODY',
+      dynamicAuthTokenExtractionPath: '$.access_token',
     });
     await admin.call('POST', '/tools', { name: 'Me', code: 'oauth-me', providerCode: 'oauth-echo', endpointPath: '/me', httpMethod: 'GET' });
 
@@ -177,7 +210,11 @@ describe('the masked round trip: a GET body PUT back unchanged keeps every secre
   it('API key in the body (Tavily style) survives the round trip', async () => {
     await admin.call('POST', '/providers', { ...tavily, code: 'tavily-echo', name: 'Tavily echo', baseUrl: upstream.origin, apiKeyValue: BODY_KEY });
     await admin.call('POST', '/tools', {
-      name: 'Search', code: 'tavily-echo-search', providerCode: 'tavily-echo', endpointPath: '/search', httpMethod: 'POST',
+      name: 'Search',
+      code: 'tavily-echo-search',
+      providerCode: 'tavily-echo',
+      endpointPath: '/search',
+      httpMethod: 'POST',
       parameters: [{ name: 'query', type: 'STRING', required: true }],
     });
     await roundTrip('tavily-echo');
@@ -189,7 +226,12 @@ describe('the masked round trip: a GET body PUT back unchanged keeps every secre
 
 describe('client mistakes are 4xx with a JSON body naming the field', () => {
   it('malformed JSON is 400, and no part of the body is echoed', async () => {
-    for (const body of [`{"name": "x", "apiKeyValue": ${BEARER}, "customHeaders": {}}`, BEARER, `{"apiKeyValue": "${BEARER}"`, `{"apiKeyValue": "${BEARER}",}`]) {
+    for (const body of [
+      `{"name": "x", "apiKeyValue": ${BEARER}, "customHeaders": {}}`,
+      BEARER,
+      `{"apiKeyValue": "${BEARER}"`,
+      `{"apiKeyValue": "${BEARER}",}`,
+    ]) {
       const res = await admin.call('POST', '/providers', body);
       expect(res.status).toBe(400);
       expect(res.json).toMatchObject({ error: 'invalid_request', fields: [{ field: '(body)' }] });
@@ -207,7 +249,12 @@ describe('client mistakes are 4xx with a JSON body naming the field', () => {
   });
 
   it('an unknown enum value names the field and the allowed values', async () => {
-    const res = await admin.call('POST', '/providers', { name: 'Bad enum', baseUrl: 'https://x.example.com', authenticationType: 'OAUTH2', apiKeyLocation: 'COOKIE' });
+    const res = await admin.call('POST', '/providers', {
+      name: 'Bad enum',
+      baseUrl: 'https://x.example.com',
+      authenticationType: 'OAUTH2',
+      apiKeyLocation: 'COOKIE',
+    });
     expect(res.status).toBe(400);
     const fields = Object.fromEntries(res.json.fields.map((f: { field: string; message: string }) => [f.field, f.message]));
     expect(fields.authenticationType).toMatch(/NONE, API_KEY, BEARER_TOKEN, BASIC_AUTH/);

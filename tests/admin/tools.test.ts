@@ -6,8 +6,13 @@ let githubId: number;
 beforeAll(async () => {
   admin = await startAdmin();
   const gh = await admin.call('POST', '/providers', {
-    name: 'GitHub REST API', code: 'github', baseUrl: 'https://api.github.com', authenticationType: 'BEARER_TOKEN',
-    apiKeyLocation: 'HEADER', apiKeyName: 'Authorization', apiKeyValue: 'ghp_toolsTestSecret123',
+    name: 'GitHub REST API',
+    code: 'github',
+    baseUrl: 'https://api.github.com',
+    authenticationType: 'BEARER_TOKEN',
+    apiKeyLocation: 'HEADER',
+    apiKeyName: 'Authorization',
+    apiKeyValue: 'ghp_toolsTestSecret123',
   });
   githubId = gh.json.id;
   await admin.call('POST', '/providers', { name: 'Weather', code: 'weather', baseUrl: 'https://weather.example.com/v1' });
@@ -32,7 +37,14 @@ const createIssue = {
   ],
 };
 
-const tool = (code: string, extra: Record<string, unknown> = {}) => ({ name: `Tool ${code}`, code, providerCode: 'weather', endpointPath: `/${code}`, httpMethod: 'GET', ...extra });
+const tool = (code: string, extra: Record<string, unknown> = {}) => ({
+  name: `Tool ${code}`,
+  code,
+  providerCode: 'weather',
+  endpointPath: `/${code}`,
+  httpMethod: 'GET',
+  ...extra,
+});
 const fieldsOf = (json: { fields: Array<{ field: string }> }) => json.fields.map((f) => f.field);
 
 describe('tool CRUD', () => {
@@ -44,14 +56,29 @@ describe('tool CRUD', () => {
     issueId = res.json.id;
     expect(issueId).toEqual(expect.any(Number));
     expect(res.headers.get('location')).toBe(`/admin/tools/${issueId}`);
-    expect(res.json).toMatchObject({ code: 'github-create-issue', providerId: githubId, providerCode: 'github', httpMethod: 'POST', endpointPath: '/repos/{owner}/{repo}/issues' });
+    expect(res.json).toMatchObject({
+      code: 'github-create-issue',
+      providerId: githubId,
+      providerCode: 'github',
+      httpMethod: 'POST',
+      endpointPath: '/repos/{owner}/{repo}/issues',
+    });
     expect(res.json.parameters).toHaveLength(5);
     expect(admin.app.registry.current().entries.has('github-create-issue')).toBe(true);
   });
 
   it('a tool may name its provider by providerId', async () => {
-    const res = await admin.call('POST', '/tools', { name: 'Get repo', code: 'github-get-repo', providerId: githubId, endpointPath: '/repos/{owner}/{repo}', httpMethod: 'get',
-      parameters: [{ name: 'owner', required: true }, { name: 'repo', required: true }] });
+    const res = await admin.call('POST', '/tools', {
+      name: 'Get repo',
+      code: 'github-get-repo',
+      providerId: githubId,
+      endpointPath: '/repos/{owner}/{repo}',
+      httpMethod: 'get',
+      parameters: [
+        { name: 'owner', required: true },
+        { name: 'repo', required: true },
+      ],
+    });
     expect(res.status, res.text).toBe(201);
     expect(res.json).toMatchObject({ providerCode: 'github', httpMethod: 'GET' });
   });

@@ -28,13 +28,22 @@ const required = (...names: string[]) => names.map((name) => ({ name, type: 'STR
 beforeAll(async () => {
   admin = await startAdmin();
   upstream = await startUpstream();
-  await provider('bearer', { authenticationType: 'BEARER_TOKEN', apiKeyValue: BEARER, customHeaders: { Accept: 'application/json', 'X-Secret-Token': HEADER_SECRET } });
+  await provider('bearer', {
+    authenticationType: 'BEARER_TOKEN',
+    apiKeyValue: BEARER,
+    customHeaders: { Accept: 'application/json', 'X-Secret-Token': HEADER_SECRET },
+  });
   await provider('query', { authenticationType: 'API_KEY', apiKeyLocation: 'QUERY_PARAMETER', apiKeyName: 'api_key', apiKeyValue: QUERY_KEY });
   await provider('body', { authenticationType: 'API_KEY', apiKeyLocation: 'IN_BODY', apiKeyName: 'api_key', apiKeyValue: BODY_KEY });
   await provider('basic', { authenticationType: 'BASIC_AUTH', apiKeyValue: BASIC });
   await provider('dynamic', {
-    authenticationType: 'BEARER_TOKEN', isDynamicAuth: true, dynamicAuthUrl: `${upstream.origin}/token`, dynamicAuthMethod: 'POST',
-    dynamicAuthPayload: JSON.stringify({ client_id: 'id', client_secret: CLIENT_SECRET }), dynamicAuthPayloadType: 'JSON', dynamicAuthPayloadLocation: 'BODY',
+    authenticationType: 'BEARER_TOKEN',
+    isDynamicAuth: true,
+    dynamicAuthUrl: `${upstream.origin}/token`,
+    dynamicAuthMethod: 'POST',
+    dynamicAuthPayload: JSON.stringify({ client_id: 'id', client_secret: CLIENT_SECRET }),
+    dynamicAuthPayloadType: 'JSON',
+    dynamicAuthPayloadLocation: 'BODY',
     dynamicAuthTokenExtractionPath: '$.access_token',
   });
 });
@@ -56,7 +65,10 @@ describe('validate, call mode: a tool that needs no arguments is called for real
   });
 
   it('a required parameter with a default still allows a real call; HandsAI GET alias works', async () => {
-    const id = await tool('query', 'list-things', { endpointPath: '/things', parameters: [{ name: 'limit', type: 'INTEGER', required: true, defaultValue: '10' }] });
+    const id = await tool('query', 'list-things', {
+      endpointPath: '/things',
+      parameters: [{ name: 'limit', type: 'INTEGER', required: true, defaultValue: '10' }],
+    });
     const res = await admin.call('GET', `/tools/api/${id}/validate`);
     expect(res.json).toMatchObject({ mode: 'call', ok: true });
     expect(upstream.calls().at(-1)!.query).toEqual({ limit: '10', api_key: QUERY_KEY });
@@ -92,7 +104,8 @@ describe('validate, dry-run mode: a tool with required arguments is shown, not s
 
   it('bearer: the path is filled with example values, Authorization and custom headers masked', async () => {
     const id = await tool('bearer', 'create-issue', {
-      endpointPath: '/repos/{owner}/{repo}/issues', httpMethod: 'POST',
+      endpointPath: '/repos/{owner}/{repo}/issues',
+      httpMethod: 'POST',
       parameters: [...required('owner', 'repo', 'title'), { name: 'labels', type: 'ARRAY' }],
     });
     const out = await dryRun(id);
@@ -108,7 +121,10 @@ describe('validate, dry-run mode: a tool with required arguments is shown, not s
   });
 
   it('API key in the query: the key is masked in the URL', async () => {
-    const id = await tool('query', 'search', { endpointPath: '/search', parameters: [...required('q'), { name: 'n', type: 'INTEGER', required: true, enum: [5, 10] }] });
+    const id = await tool('query', 'search', {
+      endpointPath: '/search',
+      parameters: [...required('q'), { name: 'n', type: 'INTEGER', required: true, enum: [5, 10] }],
+    });
     const out = await dryRun(id);
     const url = new URL(out.request.url);
     expect(Object.fromEntries(url.searchParams)).toEqual({ q: 'example-q', n: '5', api_key: 'generic_text' });
@@ -116,7 +132,11 @@ describe('validate, dry-run mode: a tool with required arguments is shown, not s
   });
 
   it('API key in the body: the body field is masked', async () => {
-    const id = await tool('body', 'body-search', { endpointPath: '/search', httpMethod: 'POST', parameters: [...required('query'), { name: 'max', type: 'NUMBER', required: true }] });
+    const id = await tool('body', 'body-search', {
+      endpointPath: '/search',
+      httpMethod: 'POST',
+      parameters: [...required('query'), { name: 'max', type: 'NUMBER', required: true }],
+    });
     const out = await dryRun(id);
     expect(out.request.body).toEqual({ query: 'example-query', max: 1, api_key: 'generic_text' });
     expect(out.credential.placedIn).toEqual(['body api_key']);
@@ -139,7 +159,9 @@ describe('validate, dry-run mode: a tool with required arguments is shown, not s
 
   it('a template body is rendered with the example values', async () => {
     const id = await tool('bearer', 'templated', {
-      endpointPath: '/messages', httpMethod: 'POST', bodyPayloadTemplate: '{"message": {"text": "{{text}}", "count": {{count}}}}',
+      endpointPath: '/messages',
+      httpMethod: 'POST',
+      bodyPayloadTemplate: '{"message": {"text": "{{text}}", "count": {{count}}}}',
       parameters: [...required('text'), { name: 'count', type: 'INTEGER', required: true }],
     });
     const out = await dryRun(id);

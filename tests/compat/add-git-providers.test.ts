@@ -60,7 +60,12 @@ describe('provider_tokens', () => {
     expect(received.path).toBe('/api/v3/user'); // host replaced, scheme and path kept
     expect(received.headers.authorization).toBe(`Bearer ${TOKEN}`); // a NONE provider takes the token as a bearer token
 
-    expect(await providerView('github')).toMatchObject({ baseUrl: `http://127.0.0.1:${upstream.port}/api/v3`, authenticationType: 'BEARER_TOKEN', userId: 'octocat', hasApiKeyValue: true });
+    expect(await providerView('github')).toMatchObject({
+      baseUrl: `http://127.0.0.1:${upstream.port}/api/v3`,
+      authenticationType: 'BEARER_TOKEN',
+      userId: 'octocat',
+      hasApiKeyValue: true,
+    });
   });
 
   it('an API_KEY provider gets the token as its key, where its settings put it', async () => {
@@ -88,7 +93,9 @@ describe('provider_tokens', () => {
     h.server.app.catalog.createProvider({ name: 'Dyn', code: 'dyn', baseUrl: upstream.url, isDynamicAuth: true, dynamicAuthUrl: `${upstream.url}/token` });
     const res = await post({ provider_tokens: { github: { token: TOKEN, user_id: 'octocat' }, dyn: { token: TOKEN_2 } } });
     expect(res.status, res.text).toBe(422);
-    expect(res.json.detail).toEqual([{ loc: ['body', 'provider_tokens', 'dyn', 'token'], msg: expect.stringContaining('dynamicAuthUrl'), type: 'value_error' }]);
+    expect(res.json.detail).toEqual([
+      { loc: ['body', 'provider_tokens', 'dyn', 'token'], msg: expect.stringContaining('dynamicAuthUrl'), type: 'value_error' },
+    ]);
     expect(h.server.app.catalog.getProvider('github')).toMatchObject({ apiKeyValue: null, userId: null });
     expect(h.server.app.catalog.getProvider('dyn').apiKeyValue).toBeNull();
   });
@@ -133,11 +140,15 @@ describe('422: any invalid part, and nothing is written', () => {
       provider_tokens: { github: { token: TOKEN_2, user_id: 'hubot' }, bitbucket: { token: TOKEN_2 } },
       mcp_config: { shttp_servers: [{ url: 'https://mcp.example.com/mcp', api_key: API_KEY }] },
     });
-    expect(detail).toEqual([{ loc: ['body', 'provider_tokens', 'bitbucket'], msg: expect.stringMatching(/^Unknown provider code "bitbucket"/), type: 'value_error' }]);
+    expect(detail).toEqual([
+      { loc: ['body', 'provider_tokens', 'bitbucket'], msg: expect.stringMatching(/^Unknown provider code "bitbucket"/), type: 'value_error' },
+    ]);
   });
 
   it('a malformed body: not JSON, empty, not an object', async () => {
-    expect(await unprocessable(`{"provider_tokens": {"github": {"token": "${TOKEN_2}"`)).toEqual([{ loc: ['body'], msg: expect.stringMatching(/^JSON decode error/), type: 'json_invalid' }]);
+    expect(await unprocessable(`{"provider_tokens": {"github": {"token": "${TOKEN_2}"`)).toEqual([
+      { loc: ['body'], msg: expect.stringMatching(/^JSON decode error/), type: 'json_invalid' },
+    ]);
     expect((await unprocessable(''))[0]).toMatchObject({ loc: ['body'], type: 'missing' });
     expect((await unprocessable([{ github: TOKEN_2 }]))[0]).toMatchObject({ loc: ['body'], type: 'model_attributes_type' });
     expect(h.bodies.some((b) => b.includes(TOKEN_2))).toBe(false);
@@ -152,8 +163,13 @@ describe('422: any invalid part, and nothing is written', () => {
     ]);
     expect(detail[2]!.msg).toMatch(/no scheme, path or user/);
     expect((await unprocessable({ provider_tokens: ['github'] }))[0]).toMatchObject({ loc: ['body', 'provider_tokens'], type: 'dict_type' });
-    expect((await unprocessable({ provider_tokens: { github: 'token' } }))[0]).toMatchObject({ loc: ['body', 'provider_tokens', 'github'], type: 'model_type' });
-    expect((await unprocessable({ provider_tokens: { github: { host: 'ghe.example.com:99999' } } }))[0]).toMatchObject({ loc: ['body', 'provider_tokens', 'github', 'host'] });
+    expect((await unprocessable({ provider_tokens: { github: 'token' } }))[0]).toMatchObject({
+      loc: ['body', 'provider_tokens', 'github'],
+      type: 'model_type',
+    });
+    expect((await unprocessable({ provider_tokens: { github: { host: 'ghe.example.com:99999' } } }))[0]).toMatchObject({
+      loc: ['body', 'provider_tokens', 'github', 'host'],
+    });
   });
 
   it('a bad mcp_config: unknown key, a server without a URL, a relative URL, a URL listed twice, a stdio server without command', async () => {
@@ -178,8 +194,7 @@ describe('422: any invalid part, and nothing is written', () => {
 });
 
 describe('mcp_config', () => {
-  const mcpProviders = async () =>
-    ((await h.call('GET', '/admin/providers')).json as Array<Record<string, unknown>>).filter((p) => p.kind === 'mcp');
+  const mcpProviders = async () => ((await h.call('GET', '/admin/providers')).json as Array<Record<string, unknown>>).filter((p) => p.kind === 'mcp');
 
   it('registers each server as a kind-mcp provider with a code from its URL, api_key as its bearer credential', async () => {
     const res = await post({
@@ -191,9 +206,18 @@ describe('mcp_config', () => {
     expect(res.status, res.text).toBe(200);
     expect(res.json.mcp_servers.removed).toEqual([]);
     const byUrl = Object.fromEntries((await mcpProviders()).map((p) => [String(p.url), p]));
-    expect(byUrl['https://mcp.example.com/sse']).toMatchObject({ code: 'mcp.example.com-sse', protocol: 'sse', hasApiKeyValue: true, authenticationType: 'BEARER_TOKEN', baseUrl: null });
+    expect(byUrl['https://mcp.example.com/sse']).toMatchObject({
+      code: 'mcp.example.com-sse',
+      protocol: 'sse',
+      hasApiKeyValue: true,
+      authenticationType: 'BEARER_TOKEN',
+      baseUrl: null,
+    });
     expect(byUrl['https://mcp.example.com/mcp']).toMatchObject({ code: 'mcp.example.com-mcp', protocol: 'streamable_http', hasApiKeyValue: false });
-    expect(byUrl['http://mcp.example.com/mcp']).toMatchObject({ code: expect.stringMatching(/^mcp\.example\.com-mcp-[0-9a-f]{8}$/), protocol: 'streamable_http' });
+    expect(byUrl['http://mcp.example.com/mcp']).toMatchObject({
+      code: expect.stringMatching(/^mcp\.example\.com-mcp-[0-9a-f]{8}$/),
+      protocol: 'streamable_http',
+    });
     expect(byUrl['http://127.0.0.1:8931/v1/mcp']).toMatchObject({ code: '127.0.0.1-8931-v1-mcp' });
     expect(new Set(Object.values(byUrl).map((p) => p.code)).size).toBe(4); // distinct URLs, distinct codes
     expect(h.server.app.catalog.getProvider('mcp.example.com-sse').apiKeyValue).toBe(API_KEY);
@@ -201,10 +225,14 @@ describe('mcp_config', () => {
 
   it('is the whole set: a later mcp_config updates, adds and removes — only servers it registered', async () => {
     const manual = h.server.app.catalog.createProvider({ name: 'Mine', code: 'mine', kind: 'mcp', url: 'https://mine.example.com/mcp' });
-    await post({ mcp_config: { sse_servers: [{ url: 'https://a.example.com/sse', api_key: API_KEY }], shttp_servers: [{ url: 'https://b.example.com/mcp' }] } });
+    await post({
+      mcp_config: { sse_servers: [{ url: 'https://a.example.com/sse', api_key: API_KEY }], shttp_servers: [{ url: 'https://b.example.com/mcp' }] },
+    });
     const a = h.server.app.catalog.getProvider('a.example.com-sse');
 
-    const res = await post({ mcp_config: { shttp_servers: [{ url: 'https://a.example.com/sse', api_key: '<YOUR_API_KEY>' }, { url: 'https://c.example.com/mcp' }] } });
+    const res = await post({
+      mcp_config: { shttp_servers: [{ url: 'https://a.example.com/sse', api_key: '<YOUR_API_KEY>' }, { url: 'https://c.example.com/mcp' }] },
+    });
     expect(res.status, res.text).toBe(200);
     expect(res.json.mcp_servers).toEqual({
       registered: [
@@ -231,7 +259,10 @@ describe('mcp_config', () => {
     addGithub();
     const res = await post({
       provider_tokens: { github: { token: TOKEN } },
-      mcp_config: { shttp_servers: [{ url: 'https://mcp.example.com/mcp' }], stdio_servers: [{ name: 'fs', command: 'npx', args: ['-y', 'server-fs'], env: { SECRET: ENV_SECRET } }] },
+      mcp_config: {
+        shttp_servers: [{ url: 'https://mcp.example.com/mcp' }],
+        stdio_servers: [{ name: 'fs', command: 'npx', args: ['-y', 'server-fs'], env: { SECRET: ENV_SECRET } }],
+      },
     });
     expect(res.status).toBe(403);
     expect(res.json).toEqual({ detail: expect.stringContaining('TOOLWIRE_ALLOW_STDIO_UPSTREAMS=1') });
@@ -261,7 +292,10 @@ describe('secrets sent to add-git-providers', () => {
     addGithub({ baseUrl: `${upstream.url}/api/v3` });
     const body = {
       provider_tokens: { github: { token: TOKEN, user_id: 'octocat' } },
-      mcp_config: { sse_servers: [{ url: 'https://mcp.example.com/sse', api_key: API_KEY }], stdio_servers: [{ name: 'fs', command: 'node', args: ['fs.js'], env: { SECRET: ENV_SECRET } }] },
+      mcp_config: {
+        sse_servers: [{ url: 'https://mcp.example.com/sse', api_key: API_KEY }],
+        stdio_servers: [{ name: 'fs', command: 'node', args: ['fs.js'], env: { SECRET: ENV_SECRET } }],
+      },
     };
     expect((await post(body)).status).toBe(200);
     expect((await post({ provider_tokens: { github: { token: TOKEN_2 } } })).status).toBe(200);

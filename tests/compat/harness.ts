@@ -35,7 +35,10 @@ export async function startCompat(extraEnv: Record<string, string> = {}): Promis
     },
     databaseBytes() {
       const db = env.TOOLWIRE_DB as string;
-      return [db, `${db}-wal`].filter(existsSync).map((f) => readFileSync(f).toString('latin1')).join('\n');
+      return [db, `${db}-wal`]
+        .filter(existsSync)
+        .map((f) => readFileSync(f).toString('latin1'))
+        .join('\n');
     },
     async close() {
       await server.close();

@@ -18,7 +18,11 @@ afterAll(async () => {
 });
 
 const send = (method: string, path: string, headers: Record<string, string>, body?: unknown) =>
-  fetch(`${base}${path}`, { method, headers: { 'content-type': 'application/json', ...headers }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  fetch(`${base}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json', ...headers },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
 
 describe('toolwire serve --http', () => {
   it('serves the vault API at both base paths, behind the bearer token', async () => {
@@ -35,7 +39,12 @@ describe('toolwire serve --http', () => {
   });
 
   it('serves POST /api/add-git-providers with X-Session-API-Key', async () => {
-    const res = await send('POST', '/api/add-git-providers', { 'x-session-api-key': server.token }, { provider_tokens: { github: { token: 'canary-cli-gh-token', user_id: 'octocat', host: 'ghe.example.com' } } });
+    const res = await send(
+      'POST',
+      '/api/add-git-providers',
+      { 'x-session-api-key': server.token },
+      { provider_tokens: { github: { token: 'canary-cli-gh-token', user_id: 'octocat', host: 'ghe.example.com' } } },
+    );
     expect(res.status).toBe(200);
     const shown = runCli(['provider', 'show', 'github', '--json'], env);
     expect(JSON.parse(shown.stdout)).toMatchObject({ baseUrl: 'https://ghe.example.com', userId: 'octocat', authenticationType: 'BEARER_TOKEN' });

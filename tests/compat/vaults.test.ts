@@ -71,7 +71,15 @@ describe('vaults: the seed requests and their answers', () => {
     const list = await h.call('GET', '/v1/vaults');
     expect(list.status).toBe(200);
     expect(list.json).toEqual({
-      data: [first.id, second.id].map((id) => ({ id, type: 'vault', display_name: 'my-mcp-vault', status: 'active', metadata: {}, created_at: expect.stringMatching(ISO), updated_at: expect.stringMatching(ISO) })),
+      data: [first.id, second.id].map((id) => ({
+        id,
+        type: 'vault',
+        display_name: 'my-mcp-vault',
+        status: 'active',
+        metadata: {},
+        created_at: expect.stringMatching(ISO),
+        updated_at: expect.stringMatching(ISO),
+      })),
       first_id: first.id,
       last_id: second.id,
       has_more: false,
@@ -84,7 +92,10 @@ describe('vaults: the seed requests and their answers', () => {
     await h.call('POST', `/v1/vaults/${first.id}/credentials`, seedCredential);
     const one = await h.call('GET', `/v1/vaults/${first.id}`);
     expect(one.status).toBe(200);
-    expect(one.json.credentials.map((c: { mcp_server_url: string }) => c.mcp_server_url)).toEqual(['https://example.com/mcp', 'https://example.com/mcp-stream']);
+    expect(one.json.credentials.map((c: { mcp_server_url: string }) => c.mcp_server_url)).toEqual([
+      'https://example.com/mcp',
+      'https://example.com/mcp-stream',
+    ]);
     const creds = await h.call('GET', `/v1/vaults/${first.id}/credentials`);
     expect(creds.json).toMatchObject({ data: [{ protocol: 'sse' }, { protocol: 'streamable_http' }], has_more: false });
     expect(creds.json.first_id).toBe(creds.json.data[0].id);
@@ -134,7 +145,10 @@ describe('vaults: deleting', () => {
     ] as const) {
       const after = await h.call(method, path, body);
       expect(after.status, `${method} ${path}`).toBe(404);
-      expect(after.json).toEqual({ type: 'error', error: { type: 'not_found_error', message: `Vault '${vault.id}' was not found. GET /v1/vaults lists the vaults there are.` } });
+      expect(after.json).toEqual({
+        type: 'error',
+        error: { type: 'not_found_error', message: `Vault '${vault.id}' was not found. GET /v1/vaults lists the vaults there are.` },
+      });
     }
     expect(h.server.app.store.vaults.tokenFor('https://example.com/mcp', 'sse')).toBeNull();
     expect((await h.call('GET', '/v1/vaults')).json.data).toEqual([]);
@@ -143,7 +157,10 @@ describe('vaults: deleting', () => {
   it('an unknown vault id is 404', async () => {
     const res = await h.call('GET', '/v1/vaults/vault_00000000000000000000000000000000');
     expect(res.status).toBe(404);
-    expect(res.json.error).toEqual({ type: 'not_found_error', message: expect.stringContaining("Vault 'vault_00000000000000000000000000000000' was not found.") });
+    expect(res.json.error).toEqual({
+      type: 'not_found_error',
+      message: expect.stringContaining("Vault 'vault_00000000000000000000000000000000' was not found."),
+    });
   });
 });
 
@@ -171,7 +188,11 @@ describe('vaults: errors in the envelope', () => {
 
   it('401 TOKEN_INVALID without a token, with a wrong one, or with only X-Session-API-Key', async () => {
     for (const headers of [{}, { authorization: 'Bearer wrong' }, { 'x-session-api-key': h.server.token }]) {
-      for (const [method, path] of [['GET', '/v1/vaults'], ['POST', '/v1/vaults'], ['GET', '/api/v1/cloud/vaults']] as const) {
+      for (const [method, path] of [
+        ['GET', '/v1/vaults'],
+        ['POST', '/v1/vaults'],
+        ['GET', '/api/v1/cloud/vaults'],
+      ] as const) {
         const res = await h.call(method, path, method === 'POST' ? seedVault : undefined, headers);
         expect(res.status).toBe(401);
         expect(res.json).toEqual({ type: 'error', error: { type: 'TOKEN_INVALID', message: expect.stringContaining('Authorization: Bearer') } });
@@ -180,7 +201,7 @@ describe('vaults: errors in the envelope', () => {
     expect(h.server.app.store.vaults.listVaults()).toEqual([]);
   });
 
-  it("400 naming access_token when it is missing: \"Field 'access_token' is required for static_bearer type.\"", async () => {
+  it('400 naming access_token when it is missing: "Field \'access_token\' is required for static_bearer type."', async () => {
     const vault = await createSeedVault();
     const { access_token: _, ...noToken } = seedCredential;
     for (const body of [noToken, { ...noToken, access_token: '' }, { ...noToken, access_token: null }]) {
@@ -195,22 +216,39 @@ describe('vaults: errors in the envelope', () => {
   it('400 for a bad protocol, a bad type, a bad URL, a wrong type of value, naming each field', async () => {
     const vault = await createSeedVault();
     const path = `/v1/vaults/${vault.id}/credentials`;
-    expect(await invalid(path, { ...seedCredential, protocol: 'websocket' })).toMatchObject({ param: 'protocol', message: expect.stringMatching(/^Field 'protocol' must be one of: sse, streamable_http/) });
-    expect(await invalid(path, { ...seedCredential, type: 'oauth' })).toMatchObject({ param: 'type', message: expect.stringMatching(/^Field 'type' must be static_bearer/) });
+    expect(await invalid(path, { ...seedCredential, protocol: 'websocket' })).toMatchObject({
+      param: 'protocol',
+      message: expect.stringMatching(/^Field 'protocol' must be one of: sse, streamable_http/),
+    });
+    expect(await invalid(path, { ...seedCredential, type: 'oauth' })).toMatchObject({
+      param: 'type',
+      message: expect.stringMatching(/^Field 'type' must be static_bearer/),
+    });
     expect(await invalid(path, { ...seedCredential, mcp_server_url: 'example.com/mcp' })).toMatchObject({ param: 'mcp_server_url' });
-    expect(await invalid(path, { ...seedCredential, access_token: 42 })).toMatchObject({ param: 'access_token', message: "Field 'access_token' must be a string." });
+    expect(await invalid(path, { ...seedCredential, access_token: 42 })).toMatchObject({
+      param: 'access_token',
+      message: "Field 'access_token' must be a string.",
+    });
     const both = await invalid(path, { mcp_server_url: 'https://example.com/mcp', access_token: TOKEN_B });
     expect(both).toEqual({ type: 'invalid_request_error', message: "Field 'protocol' is required. Field 'type' is required.", param: 'protocol' });
     expect(h.server.app.store.vaults.listCredentials(vault.id)).toHaveLength(1);
   });
 
   it('400 for a vault without a display name or without credentials; nothing is created', async () => {
-    expect(await invalid('/v1/vaults', { credentials: seedVault.credentials })).toMatchObject({ param: 'display_name', message: "Field 'display_name' is required." });
-    expect(await invalid('/v1/vaults', { display_name: 'v' })).toMatchObject({ param: 'credentials', message: 'At least one credential is required when creating a vault.' });
+    expect(await invalid('/v1/vaults', { credentials: seedVault.credentials })).toMatchObject({
+      param: 'display_name',
+      message: "Field 'display_name' is required.",
+    });
+    expect(await invalid('/v1/vaults', { display_name: 'v' })).toMatchObject({
+      param: 'credentials',
+      message: 'At least one credential is required when creating a vault.',
+    });
     expect(await invalid('/v1/vaults', { display_name: 'v', credentials: [] })).toMatchObject({ param: 'credentials' });
     expect(await invalid('/v1/vaults', { display_name: 'v', credentials: 'x' })).toMatchObject({ param: 'credentials' });
     // one bad credential among good ones: the vault is not created and no credential is kept
-    expect(await invalid('/v1/vaults', { display_name: 'v', credentials: [seedCredential, { ...seedCredential, protocol: 'ws' }] })).toMatchObject({ param: 'credentials[1].protocol' });
+    expect(await invalid('/v1/vaults', { display_name: 'v', credentials: [seedCredential, { ...seedCredential, protocol: 'ws' }] })).toMatchObject({
+      param: 'credentials[1].protocol',
+    });
     expect(h.server.app.store.vaults.listVaults()).toEqual([]);
     expect(h.server.app.store.vaults.tokenFor(seedCredential.mcp_server_url, 'streamable_http')).toBeNull();
   });

@@ -107,8 +107,14 @@ describe('extraction through a real token endpoint', () => {
   it('Bluesky-style createSession: dotted accessJwt', async () => {
     server.reply((_req, res) => json(res, 200, { did: 'did:plc:x', accessJwt: 'bsky-access', refreshJwt: 'bsky-refresh' }));
     const manager = createTokenManager({ timeoutMs: 5000, defaultTtlMs: 600_000 });
-    const token = await manager.getToken(provider({ code: 'bluesky', dynamicAuthUrl: `${server.origin}/xrpc/createSession`,
-      dynamicAuthPayload: '{"identifier":"me","password":"pw"}', dynamicAuthTokenExtractionPath: 'accessJwt' }));
+    const token = await manager.getToken(
+      provider({
+        code: 'bluesky',
+        dynamicAuthUrl: `${server.origin}/xrpc/createSession`,
+        dynamicAuthPayload: '{"identifier":"me","password":"pw"}',
+        dynamicAuthTokenExtractionPath: 'accessJwt',
+      }),
+    );
     expect(token).toBe('bsky-access');
   });
 

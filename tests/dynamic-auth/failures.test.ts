@@ -26,8 +26,13 @@ const LOCATIONS: DynamicAuthPayloadLocation[] = ['BODY', 'QUERY_PARAMETERS', 'HE
 
 async function failureOf(url: string, location: DynamicAuthPayloadLocation, path = '$.access_token', timeoutMs = 5000) {
   const manager = createTokenManager({ timeoutMs, defaultTtlMs: 600_000 });
-  const p = provider({ code: 'bluesky', dynamicAuthUrl: url, dynamicAuthPayload: PAYLOAD,
-    dynamicAuthPayloadLocation: location, dynamicAuthTokenExtractionPath: path });
+  const p = provider({
+    code: 'bluesky',
+    dynamicAuthUrl: url,
+    dynamicAuthPayload: PAYLOAD,
+    dynamicAuthPayloadLocation: location,
+    dynamicAuthTokenExtractionPath: path,
+  });
   try {
     await manager.getToken(p);
   } catch (err) {

@@ -1,23 +1,27 @@
 import { describe, expect, it } from 'vitest';
 import { ToolwireError } from '../../src/core/errors.js';
-import {
-  parseDynamicAuthPayload,
-  parseDynamicAuthPayloadObject,
-  validateDynamicAuthPayload,
-} from '../../src/outbound/dynamic-auth/index.js';
+import { parseDynamicAuthPayload, parseDynamicAuthPayloadObject, validateDynamicAuthPayload } from '../../src/outbound/dynamic-auth/index.js';
 
 describe('dynamicAuthPayload parsing', () => {
   it('reads a JSON object and stringifies non-string values', () => {
     const raw = '{"user":"alice","pin":1234,"remember":true,"none":null,"scope":["a","b"],"ctx":{"k":1}}';
     expect(parseDynamicAuthPayload(raw)).toEqual({
-      user: 'alice', pin: '1234', remember: 'true', none: '', scope: '["a","b"]', ctx: '{"k":1}',
+      user: 'alice',
+      pin: '1234',
+      remember: 'true',
+      none: '',
+      scope: '["a","b"]',
+      ctx: '{"k":1}',
     });
     expect(parseDynamicAuthPayloadObject(raw)).toEqual(JSON.parse(raw));
   });
 
   it('reads form-encoded pairs, decoding them', () => {
     expect(parseDynamicAuthPayload('grant_type=password&username=a%40b.c&password=x+y&empty=')).toEqual({
-      grant_type: 'password', username: 'a@b.c', password: 'x y', empty: '',
+      grant_type: 'password',
+      username: 'a@b.c',
+      password: 'x y',
+      empty: '',
     });
     expect(parseDynamicAuthPayload('a=1&&b=2&')).toEqual({ a: '1', b: '2' });
   });

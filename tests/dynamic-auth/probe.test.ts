@@ -17,8 +17,11 @@ describe('probeToken', () => {
     server.reply((_req, res) => json(res, 200, { access_token: 'abcdEFGHIJKLmnopQRyz', expires_in: 3600 }));
     const result = await probeToken(provider({ dynamicAuthUrl: `${server.origin}/t` }), options);
     expect(result).toEqual({
-      ok: true, preview: `abcd${'*'.repeat(14)}yz`,
-      lifetimeSeconds: 3600, lifetimeSource: 'expires_in', injection: 'header Authorization: Bearer …',
+      ok: true,
+      preview: `abcd${'*'.repeat(14)}yz`,
+      lifetimeSeconds: 3600,
+      lifetimeSource: 'expires_in',
+      injection: 'header Authorization: Bearer …',
     });
     expect(JSON.stringify(result)).not.toContain('EFGHIJKL');
   });

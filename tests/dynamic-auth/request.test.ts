@@ -32,8 +32,13 @@ const TYPES: DynamicAuthPayloadType[] = ['JSON', 'FORM_DATA'];
 
 describe('token request: method × payload type × location, as the endpoint received it', () => {
   it('POST JSON BODY sends a JSON body with the payload types kept', async () => {
-    const req = await received({ dynamicAuthUrl: `${server.origin}/token`, dynamicAuthMethod: 'POST',
-      dynamicAuthPayloadType: 'JSON', dynamicAuthPayloadLocation: 'BODY', dynamicAuthPayload: PAYLOAD });
+    const req = await received({
+      dynamicAuthUrl: `${server.origin}/token`,
+      dynamicAuthMethod: 'POST',
+      dynamicAuthPayloadType: 'JSON',
+      dynamicAuthPayloadLocation: 'BODY',
+      dynamicAuthPayload: PAYLOAD,
+    });
     expect(req.method).toBe('POST');
     expect(req.url).toBe('/token');
     expect(req.headers['content-type']).toBe('application/json');
@@ -41,16 +46,26 @@ describe('token request: method × payload type × location, as the endpoint rec
   });
 
   it('POST FORM_DATA BODY sends a form-encoded body of strings', async () => {
-    const req = await received({ dynamicAuthUrl: `${server.origin}/token`, dynamicAuthMethod: 'POST',
-      dynamicAuthPayloadType: 'FORM_DATA', dynamicAuthPayloadLocation: 'BODY', dynamicAuthPayload: PAYLOAD });
+    const req = await received({
+      dynamicAuthUrl: `${server.origin}/token`,
+      dynamicAuthMethod: 'POST',
+      dynamicAuthPayloadType: 'FORM_DATA',
+      dynamicAuthPayloadLocation: 'BODY',
+      dynamicAuthPayload: PAYLOAD,
+    });
     expect(req.method).toBe('POST');
     expect(req.headers['content-type']).toBe('application/x-www-form-urlencoded');
     expect(Object.fromEntries(new URLSearchParams(req.body))).toEqual(AS_STRINGS);
   });
 
   it.each(TYPES)('GET %s BODY puts the payload in the query string (a GET has no body)', async (type) => {
-    const req = await received({ dynamicAuthUrl: `${server.origin}/token`, dynamicAuthMethod: 'GET',
-      dynamicAuthPayloadType: type, dynamicAuthPayloadLocation: 'BODY', dynamicAuthPayload: PAYLOAD });
+    const req = await received({
+      dynamicAuthUrl: `${server.origin}/token`,
+      dynamicAuthMethod: 'GET',
+      dynamicAuthPayloadType: type,
+      dynamicAuthPayloadLocation: 'BODY',
+      dynamicAuthPayload: PAYLOAD,
+    });
     expect(req.method).toBe('GET');
     expect(req.body).toBe('');
     expect(query(req)).toEqual(AS_STRINGS);
@@ -58,9 +73,13 @@ describe('token request: method × payload type × location, as the endpoint rec
 
   for (const method of METHODS) {
     it.each(TYPES)(`${method} %s QUERY_PARAMETERS appends encoded params to the URL's own query`, async (type) => {
-      const req = await received({ dynamicAuthUrl: `${server.origin}/oauth/token?tenant=acme&v=2`,
-        dynamicAuthMethod: method, dynamicAuthPayloadType: type, dynamicAuthPayloadLocation: 'QUERY_PARAMETERS',
-        dynamicAuthPayload: PAYLOAD });
+      const req = await received({
+        dynamicAuthUrl: `${server.origin}/oauth/token?tenant=acme&v=2`,
+        dynamicAuthMethod: method,
+        dynamicAuthPayloadType: type,
+        dynamicAuthPayloadLocation: 'QUERY_PARAMETERS',
+        dynamicAuthPayload: PAYLOAD,
+      });
       expect(req.method).toBe(method);
       expect(req.body).toBe('');
       expect(req.url.startsWith('/oauth/token?tenant=acme&v=2&')).toBe(true);
@@ -69,9 +88,13 @@ describe('token request: method × payload type × location, as the endpoint rec
     });
 
     it.each(TYPES)(`${method} %s HEADERS sends each payload field as a request header`, async (type) => {
-      const req = await received({ dynamicAuthUrl: `${server.origin}/token`, dynamicAuthMethod: method,
-        dynamicAuthPayloadType: type, dynamicAuthPayloadLocation: 'HEADERS',
-        dynamicAuthPayload: JSON.stringify({ 'X-Client-Id': 'cid-1', 'X-Client-Secret': 's3cr3t value', 'X-Tries': 3 }) });
+      const req = await received({
+        dynamicAuthUrl: `${server.origin}/token`,
+        dynamicAuthMethod: method,
+        dynamicAuthPayloadType: type,
+        dynamicAuthPayloadLocation: 'HEADERS',
+        dynamicAuthPayload: JSON.stringify({ 'X-Client-Id': 'cid-1', 'X-Client-Secret': 's3cr3t value', 'X-Tries': 3 }),
+      });
       expect(req.method).toBe(method);
       expect(req.url).toBe('/token');
       expect(req.body).toBe('');
@@ -89,14 +112,21 @@ describe('token request: method × payload type × location, as the endpoint rec
   });
 
   it('accepts a form-encoded payload string and sends it as JSON when the type is JSON', async () => {
-    const req = await received({ dynamicAuthUrl: `${server.origin}/token`, dynamicAuthPayloadType: 'JSON',
-      dynamicAuthPayload: 'grant_type=client_credentials&client_id=abc&client_secret=a%2Bb' });
+    const req = await received({
+      dynamicAuthUrl: `${server.origin}/token`,
+      dynamicAuthPayloadType: 'JSON',
+      dynamicAuthPayload: 'grant_type=client_credentials&client_id=abc&client_secret=a%2Bb',
+    });
     expect(JSON.parse(req.body)).toEqual({ grant_type: 'client_credentials', client_id: 'abc', client_secret: 'a+b' });
   });
 
   it('sends no payload fields when the payload is empty', async () => {
-    const req = await received({ dynamicAuthUrl: `${server.origin}/session?x=1`, dynamicAuthMethod: 'GET',
-      dynamicAuthPayloadLocation: 'QUERY_PARAMETERS', dynamicAuthPayload: null });
+    const req = await received({
+      dynamicAuthUrl: `${server.origin}/session?x=1`,
+      dynamicAuthMethod: 'GET',
+      dynamicAuthPayloadLocation: 'QUERY_PARAMETERS',
+      dynamicAuthPayload: null,
+    });
     expect(req.url).toBe('/session?x=1');
   });
 });
@@ -106,12 +136,17 @@ describe('buildTokenRequest refuses what cannot be sent', () => {
     ['no URL', { dynamicAuthUrl: null }, 'dynamicAuthUrl is not set'],
     ['a relative URL', { dynamicAuthUrl: '/token' }, 'dynamicAuthUrl is not a valid absolute URL'],
     ['a non-http URL', { dynamicAuthUrl: 'ftp://host/token' }, 'dynamicAuthUrl is not http(s)'],
-    ['a bad header name', { dynamicAuthUrl: 'http://h/t', dynamicAuthPayloadLocation: 'HEADERS',
-      dynamicAuthPayload: '{"bad name":"canary-hdr-1"}' }, 'key "bad name" is not a valid header name'],
-    ['a header value with a line break', { dynamicAuthUrl: 'http://h/t', dynamicAuthPayloadLocation: 'HEADERS',
-      dynamicAuthPayload: '{"X-A":"canary-hdr-2\\r\\nX-Evil: 1"}' }, 'key "X-A" contains a line break'],
-    ['an unreadable payload', { dynamicAuthUrl: 'http://h/t', dynamicAuthPayload: '{"user": canary-hdr-3' },
-      'dynamicAuthPayload is not valid JSON'],
+    [
+      'a bad header name',
+      { dynamicAuthUrl: 'http://h/t', dynamicAuthPayloadLocation: 'HEADERS', dynamicAuthPayload: '{"bad name":"canary-hdr-1"}' },
+      'key "bad name" is not a valid header name',
+    ],
+    [
+      'a header value with a line break',
+      { dynamicAuthUrl: 'http://h/t', dynamicAuthPayloadLocation: 'HEADERS', dynamicAuthPayload: '{"X-A":"canary-hdr-2\\r\\nX-Evil: 1"}' },
+      'key "X-A" contains a line break',
+    ],
+    ['an unreadable payload', { dynamicAuthUrl: 'http://h/t', dynamicAuthPayload: '{"user": canary-hdr-3' }, 'dynamicAuthPayload is not valid JSON'],
   ];
   it.each(cases)('%s', (_name, overrides, expected) => {
     let error: TokenFetchError | undefined;

@@ -30,7 +30,24 @@ describe('toolwire CLI with upstream MCP servers', () => {
     expect(gh.code, gh.stderr).toBe(0);
     expect(JSON.parse(gh.stdout)).toMatchObject({ code: 'gh', name: 'gh', kind: 'mcp', url: upstream.url, protocol: 'streamable_http' });
     const fs = await runCliAsync(
-      ['provider', 'add', '--kind', 'mcp', '--code', 'fs', '--name', 'Fixture', '--command', process.execPath, '--arg', STDIO_FIXTURE, '--env', `FIXTURE_SECRET=${ENV_SECRET}`, '--env', `FIXTURE_MARK=${marks}`],
+      [
+        'provider',
+        'add',
+        '--kind',
+        'mcp',
+        '--code',
+        'fs',
+        '--name',
+        'Fixture',
+        '--command',
+        process.execPath,
+        '--arg',
+        STDIO_FIXTURE,
+        '--env',
+        `FIXTURE_SECRET=${ENV_SECRET}`,
+        '--env',
+        `FIXTURE_MARK=${marks}`,
+      ],
       env,
     );
     expect(fs.code, fs.stderr).toBe(0);
@@ -52,7 +69,10 @@ describe('toolwire CLI with upstream MCP servers', () => {
 
   it('imports a kind mcp provider through the catalog, and exports it with its secret as a placeholder', async () => {
     const file = join(dir, 'import.json');
-    writeFileSync(file, JSON.stringify([{ name: 'Imported', code: 'imp', kind: 'mcp', url: upstream.url, protocol: 'sse', apiKeyValue: 'imported-key-77aa', tools: [] }]));
+    writeFileSync(
+      file,
+      JSON.stringify([{ name: 'Imported', code: 'imp', kind: 'mcp', url: upstream.url, protocol: 'sse', apiKeyValue: 'imported-key-77aa', tools: [] }]),
+    );
     const imported = await runCliAsync(['import', file], env);
     expect(imported.code, imported.stderr).toBe(0);
     const show = JSON.parse((await runCliAsync(['provider', 'show', 'imp', '--json'], env)).stdout);
@@ -82,7 +102,9 @@ describe('toolwire CLI with upstream MCP servers', () => {
   it('serve --http re-exports both upstreams to an MCP client, masks their secrets, and stops the stdio server on SIGTERM', async () => {
     const server = await startServer([], { ...env, TOOLWIRE_TOKEN: 'client-token-for-e2e-0123456789abcdef', TOOLWIRE_LOG_LEVEL: 'debug' });
     const client = new Client({ name: 'e2e', version: '1' });
-    await client.connect(new StreamableHTTPClientTransport(new URL(server.url), { requestInit: { headers: { Authorization: 'Bearer client-token-for-e2e-0123456789abcdef' } } }));
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(server.url), { requestInit: { headers: { Authorization: 'Bearer client-token-for-e2e-0123456789abcdef' } } }),
+    );
     try {
       await expect
         .poll(async () => (await client.listTools()).tools.map((t) => t.name), POLL)

@@ -22,7 +22,10 @@ export interface FederatedApp {
 /** `env`: more variables for the app's configuration (TOOLWIRE_MAX_RESPONSE_BYTES…). */
 export function federatedApp(env: Record<string, string> = {}): FederatedApp {
   const logs: string[] = [];
-  const app = createApp(loadConfig(testEnv(tempDir(), env)), createLog('debug', (line) => logs.push(line)));
+  const app = createApp(
+    loadConfig(testEnv(tempDir(), env)),
+    createLog('debug', (line) => logs.push(line)),
+  );
   const federation = startFederation(app, FAST);
   return { app, federation, logs };
 }

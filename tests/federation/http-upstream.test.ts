@@ -69,7 +69,12 @@ describe('an upstream MCP server over Streamable HTTP', () => {
     await client.callTool({ name: 'vaulted__multiply', arguments: { x: 1, y: 1 } });
     expect(upstream.authorizations.at(-1)).toBe(`Bearer ${VAULT_TOKEN}`);
 
-    fed.app.store.vaults.addCredential(vault.id, { mcpServerUrl: upstream.url, protocol: 'streamable_http', type: 'static_bearer', accessToken: NEWER_VAULT_TOKEN });
+    fed.app.store.vaults.addCredential(vault.id, {
+      mcpServerUrl: upstream.url,
+      protocol: 'streamable_http',
+      type: 'static_bearer',
+      accessToken: NEWER_VAULT_TOKEN,
+    });
     fed.app.registry.refresh();
     await expect
       .poll(async () => {

@@ -21,7 +21,11 @@ afterAll(async () => {
 });
 
 const post = (path: string, body: unknown) =>
-  fetch(new URL(path, server.url), { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  fetch(new URL(path, server.url), {
+    method: 'POST',
+    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
 
 describe('upstreams registered over HTTP', () => {
   it('servers from mcp_config, with an api_key or a vault credential, are re-exported to a connected client and removed with it', async () => {

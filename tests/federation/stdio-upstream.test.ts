@@ -12,7 +12,10 @@ afterEach(async () => {
 });
 
 function addStdioProvider(app: FederatedApp['app'], code = 'fs', env: Record<string, string> = {}) {
-  return app.catalog.createProvider({ name: 'Fixture', code, kind: 'mcp', command: process.execPath, args: [STDIO_FIXTURE], env: { FIXTURE_SECRET: ENV_SECRET, ...env } }, CLI_RULES);
+  return app.catalog.createProvider(
+    { name: 'Fixture', code, kind: 'mcp', command: process.execPath, args: [STDIO_FIXTURE], env: { FIXTURE_SECRET: ENV_SECRET, ...env } },
+    CLI_RULES,
+  );
 }
 
 /** The health-check pings process `pid` has answered so far (the fixture says each on stderr, FIXTURE_LOG_PINGS). */
@@ -108,7 +111,10 @@ describe('an upstream MCP server over stdio', () => {
   it('an upstream whose command does not exist is retried without affecting the others', async () => {
     fed = federatedApp();
     const { names } = await listeningClient(fed.app);
-    fed.app.catalog.createProvider({ name: 'Missing', code: 'missing', kind: 'mcp', command: '/nonexistent/mcp-server', env: { TOKEN: 'missing-env-secret' } }, CLI_RULES);
+    fed.app.catalog.createProvider(
+      { name: 'Missing', code: 'missing', kind: 'mcp', command: '/nonexistent/mcp-server', env: { TOKEN: 'missing-env-secret' } },
+      CLI_RULES,
+    );
     addStdioProvider(fed.app);
     await expect.poll(names, POLL).toContain('fs__whoami');
     await expect.poll(() => fed.federation.status().find((s) => s.code === 'missing')?.state, POLL).toBe('down');
@@ -116,7 +122,7 @@ describe('an upstream MCP server over stdio', () => {
     expect(fed.logs.join('')).not.toContain('missing-env-secret');
   });
 
-  it('a malformed answer to one call is that call\'s error: the server stays connected, listed and running', async () => {
+  it("a malformed answer to one call is that call's error: the server stays connected, listed and running", async () => {
     fed = federatedApp();
     const { client, changes, names } = await listeningClient(fed.app);
     addStdioProvider(fed.app, 'fs', { FIXTURE_LOG_PINGS: 'on' });
@@ -139,10 +145,17 @@ describe('an upstream MCP server over stdio', () => {
   it('masks every env value of 4 characters or more wherever it appears (a "data" field too), not shorter ones', async () => {
     fed = federatedApp();
     const { client, names } = await listeningClient(fed.app);
-    fed.app.catalog.createProvider({
-      name: 'Fixture', code: 'fs', kind: 'mcp', command: process.execPath, args: [STDIO_FIXTURE],
-      env: { FIXTURE_SECRET: ENV_SECRET, FIXTURE_LEVEL: 'on', DEBUG: 'true' },
-    }, CLI_RULES);
+    fed.app.catalog.createProvider(
+      {
+        name: 'Fixture',
+        code: 'fs',
+        kind: 'mcp',
+        command: process.execPath,
+        args: [STDIO_FIXTURE],
+        env: { FIXTURE_SECRET: ENV_SECRET, FIXTURE_LEVEL: 'on', DEBUG: 'true' },
+      },
+      CLI_RULES,
+    );
     await expect.poll(names, POLL).toContain('fs__echo_data');
     const result = await client.callTool({ name: 'fs__echo_data', arguments: {} });
     // Every env value is a secret (M3), but one under 4 characters is an ordinary word, never masked.
@@ -152,10 +165,17 @@ describe('an upstream MCP server over stdio', () => {
 
   it('a server that dies soon after every start is retried with growing delays, not at the first delay forever', async () => {
     fed = federatedApp();
-    fed.app.catalog.createProvider({
-      name: 'Crashy', code: 'crashy', kind: 'mcp', command: process.execPath, args: [STDIO_FIXTURE],
-      env: { FIXTURE_EXIT_AFTER_MS: '300' },
-    }, CLI_RULES);
+    fed.app.catalog.createProvider(
+      {
+        name: 'Crashy',
+        code: 'crashy',
+        kind: 'mcp',
+        command: process.execPath,
+        args: [STDIO_FIXTURE],
+        env: { FIXTURE_EXIT_AFTER_MS: '300' },
+      },
+      CLI_RULES,
+    );
     // FAST timings: 50 ms doubling to 400 ms. Reaching 200 ms takes three crashes in a row.
     await expect.poll(() => fed.logs.join('\n'), POLL).toMatch(/"crashy" is unavailable: .*retrying in 200 ms/);
   });

@@ -27,7 +27,11 @@ const PAGE = 2;
 
 export async function startMcpUpstream(accepted: string[]): Promise<McpUpstream> {
   const tools: Tool[] = [
-    { name: 'echo_auth', description: 'Echoes the Authorization header it received', inputSchema: { type: 'object', properties: { note: { type: 'string' } } } },
+    {
+      name: 'echo_auth',
+      description: 'Echoes the Authorization header it received',
+      inputSchema: { type: 'object', properties: { note: { type: 'string' } } },
+    },
     {
       name: 'multiply',
       title: 'Multiply',

@@ -16,8 +16,12 @@ export async function startSseUpstream(token: string): Promise<{ url: string; au
       const transport = new SSEServerTransport('/messages', res);
       transports.set(transport.sessionId, transport);
       const server = new Server({ name: 'fixture-sse', version: '1.0.0' }, { capabilities: { tools: {} } });
-      server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: [{ name: 'hello', description: 'Says hello', inputSchema: { type: 'object', properties: { who: { type: 'string' } } } }] }));
-      server.setRequestHandler(CallToolRequestSchema, (request) => ({ content: [{ type: 'text', text: `hello ${String(request.params.arguments?.who ?? '')}` }] }));
+      server.setRequestHandler(ListToolsRequestSchema, () => ({
+        tools: [{ name: 'hello', description: 'Says hello', inputSchema: { type: 'object', properties: { who: { type: 'string' } } } }],
+      }));
+      server.setRequestHandler(CallToolRequestSchema, (request) => ({
+        content: [{ type: 'text', text: `hello ${String(request.params.arguments?.who ?? '')}` }],
+      }));
       void server.connect(transport);
       return;
     }

@@ -18,7 +18,9 @@ export interface RunningServer {
 
 /** Spawns `toolwire serve --http` on port 0 and reads the URL and token it prints. */
 export async function startServer(args: string[], env: Record<string, string>): Promise<RunningServer> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--http', '--port', '0', ...args], { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env } });
+  const child = spawn(process.execPath, [CLI, 'serve', '--http', '--port', '0', ...args], {
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
+  });
   let out = '';
   let err = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -73,7 +75,10 @@ export interface InProcessServer {
 export async function startInProcess(env: Record<string, string>, options: { extraRoutes?: ExtraRoute[]; token?: string } = {}): Promise<InProcessServer> {
   const logLines: string[] = [];
   // Every line is captured whatever TOOLWIRE_LOG_LEVEL says, so a test can search them all for secrets.
-  const app = createApp(loadConfig(env), createLog('debug', (line) => void logLines.push(line)));
+  const app = createApp(
+    loadConfig(env),
+    createLog('debug', (line) => void logLines.push(line)),
+  );
   const token = options.token ?? `tw_test_${randomBytes(16).toString('hex')}`; // 40 characters: toolwire refuses tokens under 32
   const running = await startHttpServer(app, { host: '127.0.0.1', port: 0, stateless: false, noAuth: false, token }, options.extraRoutes ?? compatRoutes());
   return {

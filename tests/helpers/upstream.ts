@@ -44,7 +44,15 @@ export async function startUpstream(handler: Handler = echo): Promise<Upstream> 
       } catch {
         json = undefined;
       }
-      const recorded: Recorded = { method: req.method ?? '', url: req.url ?? '', path: url.pathname, query: url.searchParams, headers: req.headers, body, json };
+      const recorded: Recorded = {
+        method: req.method ?? '',
+        url: req.url ?? '',
+        path: url.pathname,
+        query: url.searchParams,
+        headers: req.headers,
+        body,
+        json,
+      };
       requests.push(recorded);
       Promise.resolve(current(recorded, res)).catch(() => res.destroy());
     });

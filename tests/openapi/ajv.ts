@@ -19,9 +19,7 @@ export function makeAjv(): Ajv {
 
 /** The input schema a tool gets in tools/list: each parameter's schema, or its flat type. */
 export function inputSchemaOf(tool: ImportTool): Record<string, unknown> {
-  const properties = Object.fromEntries(
-    tool.parameters.map((p) => [p.name, p.schema ?? { type: p.type.toLowerCase() }]),
-  );
+  const properties = Object.fromEntries(tool.parameters.map((p) => [p.name, p.schema ?? { type: p.type.toLowerCase() }]));
   const required = tool.parameters.filter((p) => p.required).map((p) => p.name);
   return { type: 'object', properties, ...(required.length > 0 ? { required } : {}) };
 }

@@ -9,13 +9,25 @@ describe('input formats', () => {
     expect(result.provider.name).toBe('Pet Store');
     expect(result.provider.code).toBe('pet-store');
     expect(result.provider.tools.map((t) => t.code)).toEqual([
-      'listPets', 'createPet', 'showPetById', 'replacePet', 'tagPet', 'delete_pets_petId',
-      'listPhotos', 'uploadPhoto', 'dup', 'dup_2',
+      'listPets',
+      'createPet',
+      'showPetById',
+      'replacePet',
+      'tagPet',
+      'delete_pets_petId',
+      'listPhotos',
+      'uploadPhoto',
+      'dup',
+      'dup_2',
     ]);
     const create = tool(result, 'createPet');
     expect(create).toMatchObject({
-      name: 'Create a pet', endpointPath: '/pets', httpMethod: 'POST',
-      bodyPayloadTemplate: null, enabled: true, isExportable: true,
+      name: 'Create a pet',
+      endpointPath: '/pets',
+      httpMethod: 'POST',
+      bodyPayloadTemplate: null,
+      enabled: true,
+      isExportable: true,
     });
   });
 
@@ -30,7 +42,9 @@ describe('input formats', () => {
     expect(param(create, 'text')).toMatchObject({ required: true, location: 'BODY', type: 'STRING' });
     expect(param(create, 'pinned')).toMatchObject({ type: 'BOOLEAN', schema: { const: false } });
     expect(param(create, 'position').schema).toEqual({
-      type: 'array', items: [{ type: 'number' }, { type: 'number' }], additionalItems: false,
+      type: 'array',
+      items: [{ type: 'number' }, { type: 'number' }],
+      additionalItems: false,
     });
     expect(param(create, 'color')).toMatchObject({ enum: ['red', 'green'], schema: { type: ['string', 'null'] } });
     expect(JSON.stringify(result.provider)).not.toContain('$schema');
@@ -44,12 +58,16 @@ describe('input formats', () => {
     expect(param(list, 'ids')).toMatchObject({ type: 'ARRAY', schema: { type: 'array', items: { type: 'integer' } } });
     const create = tool(result, 'createOrder');
     expect(create.parameters.map((p) => [p.name, p.location, p.required])).toEqual([
-      ['item', 'BODY', true], ['quantity', 'BODY', false], ['coupon', 'BODY', false],
+      ['item', 'BODY', true],
+      ['quantity', 'BODY', false],
+      ['coupon', 'BODY', false],
     ]);
     expect(param(create, 'coupon').schema).toEqual({ type: ['string', 'null'] }); // x-nullable
     const upload = tool(result, 'uploadReceipt');
     expect(param(upload, 'body').schema).toMatchObject({
-      type: 'object', required: ['file'], properties: { file: { type: 'string', format: 'binary' } },
+      type: 'object',
+      required: ['file'],
+      properties: { file: { type: 'string', format: 'binary' } },
     });
   });
 

@@ -11,10 +11,7 @@ describe("GitHub's full REST description (@octokit/openapi)", () => {
     const file = createRequire(import.meta.url).resolve('@octokit/openapi/generated/api.github.com.json');
     const text = readFileSync(file, 'utf8');
     const doc = JSON.parse(text) as { paths: Record<string, Record<string, unknown>> };
-    const total = Object.values(doc.paths).reduce(
-      (n, item) => n + Object.keys(item).filter((k) => METHODS.includes(k)).length,
-      0,
-    );
+    const total = Object.values(doc.paths).reduce((n, item) => n + Object.keys(item).filter((k) => METHODS.includes(k)).length, 0);
     const progress: Array<[number, number]> = [];
     const started = performance.now();
     const result = await convertOpenApi(text, { onProgress: (done, all) => progress.push([done, all]) });

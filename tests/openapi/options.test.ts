@@ -11,8 +11,7 @@ async function refusal(promise: Promise<unknown>): Promise<string> {
 
 describe('include / exclude', () => {
   const source = fixture('petstore-3.0.json');
-  const codes = async (options: { include?: string[]; exclude?: string[] }) =>
-    (await convertOpenApi(source, options)).provider.tools.map((t) => t.code);
+  const codes = async (options: { include?: string[]; exclude?: string[] }) => (await convertOpenApi(source, options)).provider.tools.map((t) => t.code);
 
   it('match a tag exactly', async () => {
     expect(await codes({ include: ['photos'] })).toEqual(['listPhotos', 'uploadPhoto']);
@@ -21,9 +20,7 @@ describe('include / exclude', () => {
 
   it('match the path as a glob: * within a segment, ** across segments', async () => {
     expect(await codes({ include: ['/pets/*'] })).toEqual(['showPetById', 'replacePet', 'tagPet', 'delete_pets_petId']);
-    expect(await codes({ include: ['/pets/**'] })).toEqual([
-      'showPetById', 'replacePet', 'tagPet', 'delete_pets_petId', 'listPhotos', 'uploadPhoto',
-    ]);
+    expect(await codes({ include: ['/pets/**'] })).toEqual(['showPetById', 'replacePet', 'tagPet', 'delete_pets_petId', 'listPhotos', 'uploadPhoto']);
     expect(await codes({ include: ['/stores/{storeId}/*'] })).toEqual(['dup', 'dup_2']);
   });
 
@@ -39,7 +36,9 @@ describe('include / exclude', () => {
 
 describe('operations → tools', () => {
   it('skip HEAD, OPTIONS and TRACE with a reason', async () => {
-    const result = await convertOpenApi(doc({ '/a': { head: { responses: ok }, options: { responses: ok }, trace: { responses: ok }, get: { responses: ok } } }));
+    const result = await convertOpenApi(
+      doc({ '/a': { head: { responses: ok }, options: { responses: ok }, trace: { responses: ok }, get: { responses: ok } } }),
+    );
     expect(result.provider.tools.map((t) => t.code)).toEqual(['get_a']);
     expect(result.skipped.map((s) => s.operation)).toEqual(['HEAD /a', 'OPTIONS /a', 'TRACE /a']);
     expect(result.skipped[1]!.reason).toBe('OPTIONS is not supported: toolwire tools use GET, POST, PUT, PATCH or DELETE');
@@ -47,22 +46,32 @@ describe('operations → tools', () => {
 
   it('derive codes from operationId (sanitized, ≤ 64, unique) or from method and path', async () => {
     const long = 'x'.repeat(70);
-    const result = await convertOpenApi(doc({
-      '/repos/{owner}/{repo}/issues': { get: { responses: ok }, post: { operationId: 'issues/create', responses: ok } },
-      '/b': { get: { operationId: long, responses: ok }, put: { operationId: long, responses: ok } },
-      '/c': { get: { operationId: 'a b:c', responses: ok }, post: { operationId: 'a_b_c', responses: ok }, delete: { operationId: '!!!', responses: ok } },
-    }));
+    const result = await convertOpenApi(
+      doc({
+        '/repos/{owner}/{repo}/issues': { get: { responses: ok }, post: { operationId: 'issues/create', responses: ok } },
+        '/b': { get: { operationId: long, responses: ok }, put: { operationId: long, responses: ok } },
+        '/c': { get: { operationId: 'a b:c', responses: ok }, post: { operationId: 'a_b_c', responses: ok }, delete: { operationId: '!!!', responses: ok } },
+      }),
+    );
     expect(result.provider.tools.map((t) => t.code)).toEqual([
-      'get_repos_owner_repo_issues', 'issues_create', 'x'.repeat(64), `${'x'.repeat(62)}_2`, 'a_b_c', 'a_b_c_2', 'delete_c',
+      'get_repos_owner_repo_issues',
+      'issues_create',
+      'x'.repeat(64),
+      `${'x'.repeat(62)}_2`,
+      'a_b_c',
+      'a_b_c_2',
+      'delete_c',
     ]);
   });
 
   it('take the title from summary and the description from summary + description, bounded', async () => {
-    const result = await convertOpenApi(doc({
-      '/a': { get: { operationId: 'a', summary: 'Get A', description: 'Reads A.', responses: ok } },
-      '/long': { get: { operationId: 'long', summary: 'Get it', description: `Get it in detail. ${'word '.repeat(400)}`, responses: ok } },
-      '/b': { get: { operationId: 'b', deprecated: true, responses: ok } },
-    }));
+    const result = await convertOpenApi(
+      doc({
+        '/a': { get: { operationId: 'a', summary: 'Get A', description: 'Reads A.', responses: ok } },
+        '/long': { get: { operationId: 'long', summary: 'Get it', description: `Get it in detail. ${'word '.repeat(400)}`, responses: ok } },
+        '/b': { get: { operationId: 'b', deprecated: true, responses: ok } },
+      }),
+    );
     expect(tool(result, 'a')).toMatchObject({ name: 'Get A', description: 'Get A\n\nReads A.' });
     const long = tool(result, 'long');
     expect(long.description!.startsWith('Get it in detail. word word')).toBe(true); // the summary is not repeated
@@ -75,7 +84,12 @@ describe('operations → tools', () => {
     const paths = Object.fromEntries(Array.from({ length: 250 }, (_, i) => [`/r${i}`, { get: { responses: ok } }]));
     const calls: Array<[number, number]> = [];
     await convertOpenApi(doc(paths), { onProgress: (done, total) => calls.push([done, total]) });
-    expect(calls).toEqual([[0, 250], [100, 250], [200, 250], [250, 250]]);
+    expect(calls).toEqual([
+      [0, 250],
+      [100, 250],
+      [200, 250],
+      [250, 250],
+    ]);
   });
 });
 
@@ -89,7 +103,9 @@ describe('provider fields', () => {
 
   it('baseUrl, providerCode and toolMode from the options win', async () => {
     const result = await convertOpenApi(fixture('petstore-3.0.json'), {
-      baseUrl: 'http://localhost:4010/', providerCode: 'pets', toolMode: 'meta',
+      baseUrl: 'http://localhost:4010/',
+      providerCode: 'pets',
+      toolMode: 'meta',
     });
     expect(result.provider).toMatchObject({ baseUrl: 'http://localhost:4010', code: 'pets', toolMode: 'meta', name: 'Pet Store' });
   });
@@ -119,7 +135,13 @@ describe('provider fields', () => {
     const result = await convertOpenApi({ ...doc(paths), servers: [{ url: '//api.test.example/v1/' }] });
     expect(result.provider.baseUrl).toBe('https://api.test.example/v1');
     expect(result.warnings).toContain('The server URL "//api.test.example/v1/" has no scheme: https://api.test.example/v1/ assumed.');
-    const swagger = await convertOpenApi({ swagger: '2.0', info: { title: 'S', version: '1' }, host: 'legacy.test.example', basePath: '/v2', paths: { '/a': { get: { responses: ok } } } });
+    const swagger = await convertOpenApi({
+      swagger: '2.0',
+      info: { title: 'S', version: '1' },
+      host: 'legacy.test.example',
+      basePath: '/v2',
+      paths: { '/a': { get: { responses: ok } } },
+    });
     expect(swagger.provider.baseUrl).toBe('https://legacy.test.example/v2');
   });
 
@@ -128,12 +150,17 @@ describe('provider fields', () => {
   });
 
   it('an operation with its own server below the base URL gets the extra path; elsewhere it is skipped', async () => {
-    const result = await convertOpenApi(doc({
-      '/up': { post: { operationId: 'up', servers: [{ url: 'https://uploads.test.example' }], responses: ok } },
-      '/sub': { servers: [{ url: 'https://api.test.example/beta' }], get: { operationId: 'sub', responses: ok } },
-      '/same': { get: { operationId: 'same', servers: [{ url: 'https://api.test.example/' }], responses: ok } },
-    }));
-    expect(result.provider.tools.map((t) => [t.code, t.endpointPath])).toEqual([['sub', '/beta/sub'], ['same', '/same']]);
+    const result = await convertOpenApi(
+      doc({
+        '/up': { post: { operationId: 'up', servers: [{ url: 'https://uploads.test.example' }], responses: ok } },
+        '/sub': { servers: [{ url: 'https://api.test.example/beta' }], get: { operationId: 'sub', responses: ok } },
+        '/same': { get: { operationId: 'same', servers: [{ url: 'https://api.test.example/' }], responses: ok } },
+      }),
+    );
+    expect(result.provider.tools.map((t) => [t.code, t.endpointPath])).toEqual([
+      ['sub', '/beta/sub'],
+      ['same', '/same'],
+    ]);
     expect(result.skipped).toEqual([{ operation: 'POST /up', reason: "its own server URL is not under the provider's base URL" }]);
     const schemeless = await convertOpenApi({
       ...doc({ '/k': { get: { operationId: 'k', servers: [{ url: 'https://kube.test.example' }], responses: ok } } }),

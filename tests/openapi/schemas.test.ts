@@ -25,14 +25,22 @@ describe('schema cleanup', () => {
   });
 
   it('drops values ajv would refuse: bad regex, unknown format, empty enum, non-array required, bad types', async () => {
-    const result = await convertOpenApi(doc({
-      '/q': { get: { operationId: 'q', parameters: [
-        { name: 'a', in: 'query', schema: { type: 'string', pattern: '[\\w-.]+', format: 'phone-number' } },
-        { name: 'b', in: 'query', schema: { type: 'int', enum: [] } },
-        { name: 'c', in: 'query', schema: { type: 'object', required: true, properties: { d: { type: 'file' } }, examples: { one: {} } } },
-        { name: 'e', in: 'query', schema: { type: 'integer', minimum: '1', multipleOf: 0, maxLength: -1 } },
-      ], responses: ok } },
-    }));
+    const result = await convertOpenApi(
+      doc({
+        '/q': {
+          get: {
+            operationId: 'q',
+            parameters: [
+              { name: 'a', in: 'query', schema: { type: 'string', pattern: '[\\w-.]+', format: 'phone-number' } },
+              { name: 'b', in: 'query', schema: { type: 'int', enum: [] } },
+              { name: 'c', in: 'query', schema: { type: 'object', required: true, properties: { d: { type: 'file' } }, examples: { one: {} } } },
+              { name: 'e', in: 'query', schema: { type: 'integer', minimum: '1', multipleOf: 0, maxLength: -1 } },
+            ],
+            responses: ok,
+          },
+        },
+      }),
+    );
     const q = tool(result, 'q');
     expect(param(q, 'a').schema).toEqual({ type: 'string' });
     expect(param(q, 'b')).toMatchObject({ type: 'STRING', schema: {} });
@@ -42,11 +50,28 @@ describe('schema cleanup', () => {
   });
 
   it('keeps null acceptable for a nullable composed schema', async () => {
-    const result = await convertOpenApi(doc({
-      '/n': { post: { operationId: 'n', requestBody: { content: { 'application/json': { schema: { type: 'object', properties: {
-        ref: { nullable: true, description: 'maybe', allOf: [{ type: 'object', properties: { x: { type: 'string' } } }] },
-      } } } } }, responses: ok } },
-    }));
+    const result = await convertOpenApi(
+      doc({
+        '/n': {
+          post: {
+            operationId: 'n',
+            requestBody: {
+              content: {
+                'application/json': {
+                  schema: {
+                    type: 'object',
+                    properties: {
+                      ref: { nullable: true, description: 'maybe', allOf: [{ type: 'object', properties: { x: { type: 'string' } } }] },
+                    },
+                  },
+                },
+              },
+            },
+            responses: ok,
+          },
+        },
+      }),
+    );
     const schema = param(tool(result, 'n'), 'ref').schema!;
     expect(schema).toEqual({ description: 'maybe', anyOf: [{ allOf: [{ type: 'object', properties: { x: { type: 'string' } } }] }, { type: 'null' }] });
     const validate = makeAjv().compile(schema);
@@ -71,13 +96,20 @@ describe('schema cleanup', () => {
       const next = { $ref: `#/components/schemas/L${i + 1}` };
       schemas[`L${i}`] = { type: 'object', description: `level ${i} ${'x'.repeat(100)}`, properties: { left: next, right: next } };
     }
-    const result = await convertOpenApi(doc({
-      '/big': { post: {
-        operationId: 'big',
-        parameters: [{ name: 'tree', in: 'query', schema: { $ref: '#/components/schemas/L0' } }],
-        responses: json({ $ref: '#/components/schemas/L0' }),
-      } },
-    }, { components: { schemas } }));
+    const result = await convertOpenApi(
+      doc(
+        {
+          '/big': {
+            post: {
+              operationId: 'big',
+              parameters: [{ name: 'tree', in: 'query', schema: { $ref: '#/components/schemas/L0' } }],
+              responses: json({ $ref: '#/components/schemas/L0' }),
+            },
+          },
+        },
+        { components: { schemas } },
+      ),
+    );
     const big = tool(result, 'big');
     const input = JSON.stringify(param(big, 'tree').schema);
     const output = JSON.stringify(big.outputSchema);
@@ -119,23 +151,42 @@ describe('outputSchema', () => {
   });
 
   it('describes without restricting: no required, closed objects, formats, enums or oneOf', async () => {
-    const result = await convertOpenApi(doc({
-      '/o': { get: { operationId: 'o', responses: json({
-        type: 'object', required: ['id'], additionalProperties: false,
-        properties: {
-          id: { type: 'string', format: 'uuid', pattern: '^x' },
-          state: { type: 'string', enum: ['open'] },
-          owner: { oneOf: [{ type: 'object', properties: { login: { type: 'string' } } }, { type: 'object', properties: { slug: { type: 'string' } } }] },
+    const result = await convertOpenApi(
+      doc({
+        '/o': {
+          get: {
+            operationId: 'o',
+            responses: json({
+              type: 'object',
+              required: ['id'],
+              additionalProperties: false,
+              properties: {
+                id: { type: 'string', format: 'uuid', pattern: '^x' },
+                state: { type: 'string', enum: ['open'] },
+                owner: {
+                  oneOf: [
+                    { type: 'object', properties: { login: { type: 'string' } } },
+                    { type: 'object', properties: { slug: { type: 'string' } } },
+                  ],
+                },
+              },
+            }),
+          },
         },
-      }) } },
-    }));
+      }),
+    );
     const output = tool(result, 'o').outputSchema!;
     expect(output).toEqual({
       type: 'object',
       properties: {
         id: { type: 'string' },
         state: { type: 'string' },
-        owner: { anyOf: [{ type: 'object', properties: { login: { type: 'string' } } }, { type: 'object', properties: { slug: { type: 'string' } } }] },
+        owner: {
+          anyOf: [
+            { type: 'object', properties: { login: { type: 'string' } } },
+            { type: 'object', properties: { slug: { type: 'string' } } },
+          ],
+        },
       },
     });
     const validate = makeAjv().compile(output);

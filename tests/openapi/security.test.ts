@@ -15,7 +15,11 @@ describe('security schemes → provider credentials', () => {
   it('apiKey in a header', async () => {
     const r = await withSchemes({ k: { type: 'apiKey', in: 'header', name: 'X-Token' } });
     expect(r.provider).toMatchObject({
-      authenticationType: 'API_KEY', apiKeyLocation: 'HEADER', apiKeyName: 'X-Token', apiKeyValue: PLACEHOLDER, isDynamicAuth: false,
+      authenticationType: 'API_KEY',
+      apiKeyLocation: 'HEADER',
+      apiKeyName: 'X-Token',
+      apiKeyValue: PLACEHOLDER,
+      isDynamicAuth: false,
     });
     expect(r.credentialsToFill).toEqual(['apiKeyValue']);
   });
@@ -49,9 +53,14 @@ describe('security schemes → provider credentials', () => {
       o: { type: 'oauth2', flows: { clientCredentials: { tokenUrl: '/oauth/token', scopes: { read: 'read' } } } },
     });
     expect(r.provider).toMatchObject({
-      authenticationType: 'BEARER_TOKEN', isDynamicAuth: true, dynamicAuthUrl: 'https://api.test.example/oauth/token',
-      dynamicAuthMethod: 'POST', dynamicAuthPayloadType: 'FORM_DATA', dynamicAuthPayloadLocation: 'BODY',
-      dynamicAuthTokenExtractionPath: '$.access_token', apiKeyValue: null,
+      authenticationType: 'BEARER_TOKEN',
+      isDynamicAuth: true,
+      dynamicAuthUrl: 'https://api.test.example/oauth/token',
+      dynamicAuthMethod: 'POST',
+      dynamicAuthPayloadType: 'FORM_DATA',
+      dynamicAuthPayloadLocation: 'BODY',
+      dynamicAuthTokenExtractionPath: '$.access_token',
+      apiKeyValue: null,
     });
     expect(JSON.parse(r.provider.dynamicAuthPayload!)).toEqual({ grant_type: 'client_credentials', client_id: PLACEHOLDER, client_secret: PLACEHOLDER });
     expect(r.credentialsToFill).toEqual(['dynamicAuthPayload.client_id', 'dynamicAuthPayload.client_secret']);
@@ -70,10 +79,7 @@ describe('security schemes → provider credentials', () => {
   });
 
   it('prefers the scheme of the global security requirement over the first declared', async () => {
-    const r = await withSchemes(
-      { first: { type: 'http', scheme: 'basic' }, chosen: { type: 'apiKey', in: 'header', name: 'X-Chosen' } },
-      [{ chosen: [] }],
-    );
+    const r = await withSchemes({ first: { type: 'http', scheme: 'basic' }, chosen: { type: 'apiKey', in: 'header', name: 'X-Chosen' } }, [{ chosen: [] }]);
     expect(r.provider.apiKeyName).toBe('X-Chosen');
   });
 
@@ -92,7 +98,10 @@ describe('security schemes → provider credentials', () => {
 
   it('Swagger 2.0 securityDefinitions go through the same mapping', async () => {
     const r = await convertOpenApi({
-      swagger: '2.0', info: { title: 'S', version: '1' }, host: 'api.s.example', schemes: ['https'],
+      swagger: '2.0',
+      info: { title: 'S', version: '1' },
+      host: 'api.s.example',
+      schemes: ['https'],
       securityDefinitions: { k: { type: 'apiKey', in: 'header', name: 'X-S-Key' } },
       paths: { '/a': { get: { responses: { '200': { description: 'ok' } } } } },
     });

@@ -26,9 +26,15 @@ function databaseWithTools(count: number, extra: Record<string, string> = {}): R
 }
 
 /** Runs the CLI with its stdout read by something that stops after the first chunk (`| head -1`). */
-function runWithEarlyClosedStdout(args: string[], env: Record<string, string>): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string; firstChunk: string }> {
+function runWithEarlyClosedStdout(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string; firstChunk: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, ...args], {
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stderr = '';
     let firstChunk = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -43,7 +49,10 @@ function runWithEarlyClosedStdout(args: string[], env: Record<string, string>): 
 describe('a closed stdout (`toolwire tool list --json | head -1`)', () => {
   const env = databaseWithTools(3000);
 
-  for (const args of [['tool', 'list', '--json'], ['tool', 'list']]) {
+  for (const args of [
+    ['tool', 'list', '--json'],
+    ['tool', 'list'],
+  ]) {
     it(`\`${args.join(' ')}\` ends quietly with exit 0, no EPIPE and no stack trace`, async () => {
       const run = await runWithEarlyClosedStdout(args, env);
       expect(run.firstChunk.length).toBeGreaterThan(0);
@@ -62,14 +71,29 @@ describe('a database that has a key, started without it', () => {
     // No TOOLWIRE_SECRET_KEY: the key lives in the file beside the database.
     const env = { TOOLWIRE_DB: join(dir, 'toolwire.db'), TOOLWIRE_LOG_LEVEL: 'silent' };
     const keyFile = `${env.TOOLWIRE_DB}.key`;
-    const added = runCli(['provider', 'add', '-'], env, JSON.stringify({ name: 'P', code: 'p', baseUrl: 'http://127.0.0.1:9', authenticationType: 'API_KEY', apiKeyName: 'X-Key', apiKeyLocation: 'HEADER', apiKeyValue: 'secret-value-123' }));
+    const added = runCli(
+      ['provider', 'add', '-'],
+      env,
+      JSON.stringify({
+        name: 'P',
+        code: 'p',
+        baseUrl: 'http://127.0.0.1:9',
+        authenticationType: 'API_KEY',
+        apiKeyName: 'X-Key',
+        apiKeyLocation: 'HEADER',
+        apiKeyValue: 'secret-value-123',
+      }),
+    );
     expect(added.code, added.stderr).toBe(0);
     expect(existsSync(keyFile)).toBe(true);
     const originalKey = readFileSync(keyFile, 'utf8');
     const dbBefore = statSync(env.TOOLWIRE_DB).mtimeMs;
 
     renameSync(keyFile, `${keyFile}.backup`); // lost: a copied database, a cleaned folder
-    for (const args of [['tool', 'list'], ['serve', '--http', '--port', '0']]) {
+    for (const args of [
+      ['tool', 'list'],
+      ['serve', '--http', '--port', '0'],
+    ]) {
       const run = runCli(args, env);
       expect(run.code, run.stdout).not.toBe(0);
       expect(run.stderr).toContain(`The key file ${keyFile} is missing`);

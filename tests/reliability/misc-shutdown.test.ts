@@ -63,7 +63,10 @@ describe('SIGTERM with calls that outlast the grace', () => {
           'mcp-session-id': transport.sessionId as string,
         },
         body: JSON.stringify({ jsonrpc: '2.0', id: 77, method: 'tools/call', params: { name: 'stuck-post', arguments: {} } }),
-      }).then(async (res) => ({ status: res.status, body: (await res.json()) as { id: number; result?: { isError?: boolean; content: Array<{ text: string }> } } }));
+      }).then(async (res) => ({
+        status: res.status,
+        body: (await res.json()) as { id: number; result?: { isError?: boolean; content: Array<{ text: string }> } },
+      }));
       await expect.poll(() => upstream.requests.filter((r) => r.path.startsWith('/stuck')).length, { timeout: 10_000 }).toBe(2);
 
       const exitCode = server.stop('SIGTERM');

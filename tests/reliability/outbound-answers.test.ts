@@ -57,7 +57,15 @@ beforeAll(async () => {
     }
   });
   app = makeApp({ TOOLWIRE_TIMEOUT_MS: '500' });
-  app.catalog.createProvider({ name: 'api', code: 'api', baseUrl: upstream.url, authenticationType: 'API_KEY', apiKeyLocation: 'QUERY_PARAMETER', apiKeyName: 'key', apiKeyValue: SECRET });
+  app.catalog.createProvider({
+    name: 'api',
+    code: 'api',
+    baseUrl: upstream.url,
+    authenticationType: 'API_KEY',
+    apiKeyLocation: 'QUERY_PARAMETER',
+    apiKeyName: 'key',
+    apiKeyValue: SECRET,
+  });
   for (const route of ['drip', 'drip-slow', 'bad-json', 'html-as-json']) {
     app.catalog.createTool({ name: route, code: route, providerCode: 'api', endpointPath: `/${route}`, httpMethod: 'GET' });
   }
@@ -65,7 +73,11 @@ beforeAll(async () => {
   app.catalog.createTool({ name: 'cut-get', code: 'cut-get', providerCode: 'api', endpointPath: '/cut', httpMethod: 'GET' });
   app.catalog.createTool({ name: 'no-answer', code: 'no-answer', providerCode: 'api', endpointPath: '/no-answer', httpMethod: 'POST' });
   app.catalog.createTool({
-    name: 'bad-json-typed', code: 'bad-json-typed', providerCode: 'api', endpointPath: '/bad-json', httpMethod: 'GET',
+    name: 'bad-json-typed',
+    code: 'bad-json-typed',
+    providerCode: 'api',
+    endpointPath: '/bad-json',
+    httpMethod: 'GET',
     outputSchema: { type: 'object', properties: { items: { type: 'array' } } },
   });
   client = await connect(app);
@@ -108,7 +120,9 @@ describe('an answer announced as JSON that is not JSON', () => {
     expect(result.structuredContent).toBeUndefined();
     const [text, note] = result.content as Array<{ type: string; text: string }>;
     expect(text?.text).toBe('{"items": [1, 2, {"key": "[REDACTED]"');
-    expect(note?.text).toMatch(/^Note: the API answered GET \/bad-json with \d+ bytes announced as application\/json \(its content-type\), but they are not valid JSON/);
+    expect(note?.text).toMatch(
+      /^Note: the API answered GET \/bad-json with \d+ bytes announced as application\/json \(its content-type\), but they are not valid JSON/,
+    );
     expect(JSON.stringify(result)).not.toContain(SECRET);
   });
 
@@ -132,14 +146,16 @@ describe('a connection cut while the answer arrives', () => {
     expect(result.isError).toBe(true);
     const text = textOf(result);
     expect(text).not.toContain('Could not reach the API');
-    expect(text).toMatch(/The connection was cut while reading the API's answer \(.+\): it had answered 200 and sent \d+ bytes of the body\. The request reached the API and may have been processed; the answer is incomplete\./);
+    expect(text).toMatch(
+      /The connection was cut while reading the API's answer \(.+\): it had answered 200 and sent \d+ bytes of the body\. The request reached the API and may have been processed; the answer is incomplete\./,
+    );
     expect(sent('/cut')).toBe(1);
   });
 
   it('a GET cut the same way is retried (it is idempotent) and then reported the same way', async () => {
     const before = sent('/cut');
     const result = await client.callTool({ name: 'cut-get' });
-    expect(textOf(result)).toContain('The connection was cut while reading the API\'s answer');
+    expect(textOf(result)).toContain("The connection was cut while reading the API's answer");
     expect(sent('/cut') - before).toBeGreaterThan(1);
   });
 

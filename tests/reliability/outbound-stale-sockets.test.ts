@@ -74,9 +74,23 @@ beforeAll(async () => {
   halfClosing = await startIdleClosingApi(10, 'end');
   app = makeApp({ TOOLWIRE_TIMEOUT_MS: '10000' });
   app.catalog.createProvider({ name: 'Idle', code: 'idle', baseUrl: api.url });
-  app.catalog.createTool({ name: 'Create', code: 'create', providerCode: 'idle', endpointPath: '/items', httpMethod: 'POST', parameters: [{ name: 'n', type: 'STRING', required: true }] });
+  app.catalog.createTool({
+    name: 'Create',
+    code: 'create',
+    providerCode: 'idle',
+    endpointPath: '/items',
+    httpMethod: 'POST',
+    parameters: [{ name: 'n', type: 'STRING', required: true }],
+  });
   app.catalog.createProvider({ name: 'Half', code: 'half', baseUrl: halfClosing.url });
-  app.catalog.createTool({ name: 'Create', code: 'half-create', providerCode: 'half', endpointPath: '/items', httpMethod: 'POST', parameters: [{ name: 'n', type: 'STRING', required: true }] });
+  app.catalog.createTool({
+    name: 'Create',
+    code: 'half-create',
+    providerCode: 'half',
+    endpointPath: '/items',
+    httpMethod: 'POST',
+    parameters: [{ name: 'n', type: 'STRING', required: true }],
+  });
   client = await connect(app);
 });
 

@@ -39,9 +39,17 @@ function addProvider(name: string, reply: TokenReply, accept: (token: string) =>
   tokenReplies.set(`/${name}`, reply);
   accepts.set(`/${name}`, accept);
   app.catalog.createProvider({
-    name, code: name, baseUrl: api.url, authenticationType: 'BEARER_TOKEN', isDynamicAuth: true,
-    dynamicAuthUrl: `${tokens.url}/${name}`, dynamicAuthMethod: 'POST', dynamicAuthPayloadType: 'JSON', dynamicAuthPayloadLocation: 'BODY',
-    dynamicAuthPayload: JSON.stringify({ client_id: name, client_secret: 'canary-secret-3e1f' }), dynamicAuthTokenExtractionPath: '$.access_token',
+    name,
+    code: name,
+    baseUrl: api.url,
+    authenticationType: 'BEARER_TOKEN',
+    isDynamicAuth: true,
+    dynamicAuthUrl: `${tokens.url}/${name}`,
+    dynamicAuthMethod: 'POST',
+    dynamicAuthPayloadType: 'JSON',
+    dynamicAuthPayloadLocation: 'BODY',
+    dynamicAuthPayload: JSON.stringify({ client_id: name, client_secret: 'canary-secret-3e1f' }),
+    dynamicAuthTokenExtractionPath: '$.access_token',
   });
   app.catalog.createTool({ name, code: name, providerCode: name, endpointPath: `/${name}`, httpMethod: 'GET' });
 }
@@ -73,7 +81,11 @@ afterAll(async () => {
 
 describe('an API that refuses freshly fetched tokens', () => {
   it('8 concurrent callers for 3 s cause a handful of token fetches, not one per call, and each failure says why', async () => {
-    addProvider('refuser', (_req, res, n) => issue(res, `refused-${n}`), () => false);
+    addProvider(
+      'refuser',
+      (_req, res, n) => issue(res, `refused-${n}`),
+      () => false,
+    );
     const results: Array<{ isError: boolean; text: string }> = [];
     const stop = Date.now() + 3_000; // only how long the load lasts; nothing below depends on time
     await Promise.all(
@@ -89,14 +101,22 @@ describe('an API that refuses freshly fetched tokens', () => {
     // Before: one fetch per call (1,918 in 10 s from 8 callers). Backoff 0, 1, 2 s… gives about 5 in 3 s.
     expect(fetches('refuser')).toBeGreaterThanOrEqual(2);
     expect(fetches('refuser')).toBeLessThanOrEqual(8);
-    const waiting = results.filter((r) => /refused a freshly fetched token of provider "refuser" \(\d+ in a row\), so toolwire does not fetch another one at once: next attempt in \d+ s\. Check the provider's credentials and their scope/.test(r.text));
+    const waiting = results.filter((r) =>
+      /refused a freshly fetched token of provider "refuser" \(\d+ in a row\), so toolwire does not fetch another one at once: next attempt in \d+ s\. Check the provider's credentials and their scope/.test(
+        r.text,
+      ),
+    );
     expect(waiting.length).toBeGreaterThan(results.length / 2);
     expect(results.some((r) => r.text.includes('canary-secret'))).toBe(false);
   });
 
   it('the first refusal of a fresh token is retried at once; repeated ones wait; a success ends the backoff', async () => {
     let acceptFrom = 4; // the API refuses the tokens issued 1st to 3rd
-    addProvider('recovers', (_req, res, n) => issue(res, `rec-${n}`), (token) => Number(token.split('-')[1]) >= acceptFrom);
+    addProvider(
+      'recovers',
+      (_req, res, n) => issue(res, `rec-${n}`),
+      (token) => Number(token.split('-')[1]) >= acceptFrom,
+    );
     const first = await client.callTool({ name: 'recovers' }); // rec-1 refused, rec-2 fetched and refused too
     expect(first.isError).toBe(true);
     expect(textOf(first)).toContain('refused a freshly fetched token of provider "recovers" too. If it refuses the next one as well, toolwire waits');
@@ -123,7 +143,11 @@ describe('an API that refuses freshly fetched tokens', () => {
 
 describe('a failed token fetch', () => {
   it('does not shut out the next call: it tries the token endpoint again at once', async () => {
-    addProvider('glitch', (_req, res, n) => (n === 1 ? void res.writeHead(503).end() : issue(res, `glitch-${n}`)), () => true);
+    addProvider(
+      'glitch',
+      (_req, res, n) => (n === 1 ? void res.writeHead(503).end() : issue(res, `glitch-${n}`)),
+      () => true,
+    );
     const failed = await client.callTool({ name: 'glitch' });
     expect(failed.isError).toBe(true);
     expect(textOf(failed)).toContain('the token endpoint answered 503 Service Unavailable');
@@ -133,7 +157,11 @@ describe('a failed token fetch', () => {
   });
 
   it('repeated failures back off: 12 quick calls make a few fetches, and the message says when the next one is', async () => {
-    addProvider('authdown', (_req, res) => void res.writeHead(500).end(), () => true);
+    addProvider(
+      'authdown',
+      (_req, res) => void res.writeHead(500).end(),
+      () => true,
+    );
     const texts: string[] = [];
     for (let i = 0; i < 12; i++) texts.push(textOf(await client.callTool({ name: 'authdown' })));
     expect(texts.every((t) => t.includes('the token endpoint answered 500'))).toBe(true);
@@ -150,13 +178,17 @@ describe('refresh ahead of expiry', () => {
     let issued2 = false;
     /** For each API request, when the API received it: the token it carried, and whether the token endpoint was holding the next fetch. */
     const seen: Array<{ token: string; fetchPending: boolean }> = [];
-    addProvider('ahead', (_req, res, n) => {
-      if (n === 1) return issue(res, 'ahead-1', 8);
-      held = res; // the second fetch waits until the test lets it go
-    }, (token) => {
-      seen.push({ token, fetchPending: held !== null && !issued2 });
-      return token.startsWith('ahead-');
-    });
+    addProvider(
+      'ahead',
+      (_req, res, n) => {
+        if (n === 1) return issue(res, 'ahead-1', 8);
+        held = res; // the second fetch waits until the test lets it go
+      },
+      (token) => {
+        seen.push({ token, fetchPending: held !== null && !issued2 });
+        return token.startsWith('ahead-');
+      },
+    );
     const release = () => {
       if (held && !issued2) {
         issued2 = true;
@@ -169,14 +201,18 @@ describe('refresh ahead of expiry', () => {
       // Keep calling, sequentially, until the token endpoint has held the refresh while some calls were
       // answered (or, if calls wait for the refresh, until it has been held for 3 s: then the test fails).
       let heldSince = 0;
-      await until(async () => {
-        const call = client.callTool({ name: 'ahead' });
-        calls.push(call);
-        await Promise.race([call, pause(200)]);
-        if (held && !heldSince) heldSince = Date.now();
-        const answeredWhileHeld = seen.filter((s) => s.fetchPending).length;
-        return answeredWhileHeld >= 3 || (heldSince !== 0 && Date.now() - heldSince > 3_000);
-      }, 30_000, 10);
+      await until(
+        async () => {
+          const call = client.callTool({ name: 'ahead' });
+          calls.push(call);
+          await Promise.race([call, pause(200)]);
+          if (held && !heldSince) heldSince = Date.now();
+          const answeredWhileHeld = seen.filter((s) => s.fetchPending).length;
+          return answeredWhileHeld >= 3 || (heldSince !== 0 && Date.now() - heldSince > 3_000);
+        },
+        30_000,
+        10,
+      );
       const whileHeld = seen.filter((s) => s.fetchPending);
       expect(whileHeld.length).toBeGreaterThanOrEqual(3);
       expect(whileHeld.every((s) => s.token === 'ahead-1')).toBe(true);

@@ -15,7 +15,14 @@ afterEach(async () => {
 });
 
 function fromScratch(app: App) {
-  const snapshot = buildSnapshot(app.store, createHttpToolFactory({ sender: app.sender, tokens: { getToken: async () => '', invalidate: () => ({ retry: false }), isInvalidation: () => false } as never }), []);
+  const snapshot = buildSnapshot(
+    app.store,
+    createHttpToolFactory({
+      sender: app.sender,
+      tokens: { getToken: async () => '', invalidate: () => ({ retry: false }), isInvalidation: () => false } as never,
+    }),
+    [],
+  );
   return snapshot.definitions;
 }
 
@@ -36,7 +43,14 @@ describe('incremental registry rebuilds', () => {
     app.catalog.createProvider({ name: 'A', code: 'a', baseUrl: 'http://127.0.0.1:9' });
     app.catalog.createProvider({ name: 'B', code: 'b', baseUrl: 'http://127.0.0.1:9' });
     for (let i = 0; i < 30; i++) {
-      app.catalog.createTool({ name: `T${i}`, code: `t${i}`, providerCode: i % 2 ? 'a' : 'b', endpointPath: `/t/${i}`, httpMethod: 'GET', parameters: [{ name: 'q', type: 'STRING' }] });
+      app.catalog.createTool({
+        name: `T${i}`,
+        code: `t${i}`,
+        providerCode: i % 2 ? 'a' : 'b',
+        endpointPath: `/t/${i}`,
+        httpMethod: 'GET',
+        parameters: [{ name: 'q', type: 'STRING' }],
+      });
     }
     const steps: Array<[string, () => void]> = [
       ['update a description', () => app.catalog.updateTool('t3', { description: 'changed' })],

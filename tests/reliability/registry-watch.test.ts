@@ -71,12 +71,17 @@ describe('changes from another process', () => {
 describe('a database file deleted or replaced while serving', () => {
   it('refuses writes with a message naming the file, and says so in the log', async () => {
     const lines: string[] = [];
-    app = createApp(loadConfig(testEnv()), createLog('warn', (line) => void lines.push(line)));
+    app = createApp(
+      loadConfig(testEnv()),
+      createLog('warn', (line) => void lines.push(line)),
+    );
     const path = app.config.dbPath;
     app.catalog.createProvider({ name: 'P', code: 'p', baseUrl: 'http://127.0.0.1:9' });
     rmSync(path);
     for (const suffix of ['-wal', '-shm']) if (existsSync(path + suffix)) rmSync(path + suffix);
-    expect(() => app.catalog.createProvider({ name: 'Q', code: 'q', baseUrl: 'http://127.0.0.1:9' })).toThrow(new RegExp(`${path.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} was deleted.*nothing was written`));
+    expect(() => app.catalog.createProvider({ name: 'Q', code: 'q', baseUrl: 'http://127.0.0.1:9' })).toThrow(
+      new RegExp(`${path.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} was deleted.*nothing was written`),
+    );
     app.registry.checkForChanges();
     app.registry.checkForChanges();
     expect(lines).toHaveLength(1); // said once, not every tick

@@ -16,7 +16,8 @@ const STDIO_FIXTURE = fileURLToPath(new URL('../fixtures/federation-security-std
 const API_KEY = 'binary-api-key-5c09e3a7';
 const VAULT_TOKEN = 'binary-vault-token-71d2b8';
 const ENV_SECRET = 'binary env pass 42';
-const WITHHELD = /binary answer \((image data|audio data|a resource blob)\) of the upstream MCP server "(\w+)" contained a credential of this provider and was withheld/;
+const WITHHELD =
+  /binary answer \((image data|audio data|a resource blob)\) of the upstream MCP server "(\w+)" contained a credential of this provider and was withheld/;
 
 let fed: FederatedApp | undefined;
 let upstream: SecurityUpstream | undefined;
@@ -71,10 +72,16 @@ describe('federation: binary answers holding a credential are withheld (Low)', (
 
   it('stdio: image and audio data holding an env value (with spaces, in UTF-8 or upper case) are refused', async () => {
     fed = federatedApp();
-    fed.app.catalog.createProvider({ name: 'Local', code: 'local', kind: 'mcp', command: process.execPath, args: [STDIO_FIXTURE], env: { FIXTURE_PASS: ENV_SECRET } }, CLI_RULES);
+    fed.app.catalog.createProvider(
+      { name: 'Local', code: 'local', kind: 'mcp', command: process.execPath, args: [STDIO_FIXTURE], env: { FIXTURE_PASS: ENV_SECRET } },
+      CLI_RULES,
+    );
     const client = await ready('local');
 
-    const image = await client.callTool({ name: 'local__image_with', arguments: { b64: Buffer.from(`\u00e9t\u00e9 ${ENV_SECRET}`, 'utf8').toString('base64') } });
+    const image = await client.callTool({
+      name: 'local__image_with',
+      arguments: { b64: Buffer.from(`\u00e9t\u00e9 ${ENV_SECRET}`, 'utf8').toString('base64') },
+    });
     expect(image.isError).toBe(true);
     expect(textOf(image)).toMatch(WITHHELD);
 

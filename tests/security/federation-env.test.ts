@@ -20,7 +20,14 @@ const ENV = {
   FIXTURE_TINY: 'on', // under the redactor's 4-character minimum: an ordinary word, never masked
 };
 /** Every form an env value must never take in what leaves toolwire. */
-const LEAKS = [ENV.FIXTURE_DB_URL, DB_PASSWORD, encodeURIComponent(DB_PASSWORD), `dbuser:${encodeURIComponent(DB_PASSWORD)}`, ENV.FIXTURE_SHORT, ENV.FIXTURE_PHRASE];
+const LEAKS = [
+  ENV.FIXTURE_DB_URL,
+  DB_PASSWORD,
+  encodeURIComponent(DB_PASSWORD),
+  `dbuser:${encodeURIComponent(DB_PASSWORD)}`,
+  ENV.FIXTURE_SHORT,
+  ENV.FIXTURE_PHRASE,
+];
 
 let fed: FederatedApp;
 afterEach(async () => {
@@ -28,9 +35,11 @@ afterEach(async () => {
 });
 
 function addServer(app: FederatedApp['app'], extra: Record<string, string> = {}) {
-  return app.catalog.createProvider({ name: 'Env', code: 'envy', kind: 'mcp', command: process.execPath, args: [FIXTURE], env: { ...ENV, ...extra } }, CLI_RULES);
+  return app.catalog.createProvider(
+    { name: 'Env', code: 'envy', kind: 'mcp', command: process.execPath, args: [FIXTURE], env: { ...ENV, ...extra } },
+    CLI_RULES,
+  );
 }
-
 
 describe('federation: the env values of a stdio upstream are all secrets (M3)', () => {
   it('masks each value (URL, its password, short, with spaces) in tool results, text and structuredContent', async () => {

@@ -24,14 +24,32 @@ describe('header arguments that steer routing, framing or trust', () => {
       { name: 'fwd', apiName: 'X-Forwarded-For', location: 'HEADER' },
       { name: 'transfer-encoding', location: 'header' },
     ]) {
-      const res = await admin.call('POST', '/tools', { name: 'T', code: 't', providerCode: 'p', endpointPath: '/x', httpMethod: 'GET', parameters: [parameter] });
+      const res = await admin.call('POST', '/tools', {
+        name: 'T',
+        code: 't',
+        providerCode: 'p',
+        endpointPath: '/x',
+        httpMethod: 'GET',
+        parameters: [parameter],
+      });
       expect(res.status, JSON.stringify(parameter)).toBe(400);
       expect(res.text).toContain('parameters[0].name');
       expect(res.text).toContain('customHeaders');
     }
     expect(admin.app.catalog.listTools()).toEqual([]);
     // The same name as a query parameter is an ordinary argument.
-    expect((await admin.call('POST', '/tools', { name: 'T', code: 't', providerCode: 'p', endpointPath: '/x', httpMethod: 'GET', parameters: [{ name: 'host', location: 'QUERY' }] })).status).toBe(201);
+    expect(
+      (
+        await admin.call('POST', '/tools', {
+          name: 'T',
+          code: 't',
+          providerCode: 'p',
+          endpointPath: '/x',
+          httpMethod: 'GET',
+          parameters: [{ name: 'host', location: 'QUERY' }],
+        })
+      ).status,
+    ).toBe(201);
     expect((await admin.call('PUT', `/tools/${admin.app.catalog.getTool('t').id}`, { parameters: [{ name: 'Host', location: 'HEADER' }] })).status).toBe(400);
   });
 
@@ -41,10 +59,29 @@ describe('header arguments that steer routing, framing or trust', () => {
     const provider = admin.app.catalog.createProvider({ name: 'P', code: 'p', baseUrl: upstream.url });
     // As an older database holds it: written straight to the store, past today's validation.
     admin.app.store.tools.insert({
-      providerId: provider.id, code: 'old', name: 'Old', description: null, endpointPath: '/x', httpMethod: 'GET', bodyPayloadTemplate: null, enabled: true, isExportable: true, outputSchema: null,
+      providerId: provider.id,
+      code: 'old',
+      name: 'Old',
+      description: null,
+      endpointPath: '/x',
+      httpMethod: 'GET',
+      bodyPayloadTemplate: null,
+      enabled: true,
+      isExportable: true,
+      outputSchema: null,
       parameters: [
         { name: 'Host', type: 'STRING', description: null, required: false, defaultValue: null, location: 'HEADER', enum: null, schema: null, apiName: null },
-        { name: 'X-Trace', type: 'STRING', description: null, required: false, defaultValue: null, location: 'HEADER', enum: null, schema: null, apiName: null },
+        {
+          name: 'X-Trace',
+          type: 'STRING',
+          description: null,
+          required: false,
+          defaultValue: null,
+          location: 'HEADER',
+          enum: null,
+          schema: null,
+          apiName: null,
+        },
       ],
     });
     admin.app.registry.refresh(true);

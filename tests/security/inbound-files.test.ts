@@ -16,7 +16,10 @@ const LONG_TOKEN = 'a-client-token-of-forty-characters-12345';
 describe('Low: TOOLWIRE_TOKEN of at least 32 characters', () => {
   it('refuses a short TOOLWIRE_TOKEN at start, saying how to make a good one', async () => {
     const env = testEnv(tempDir(), { TOOLWIRE_TOKEN: 'secret123' });
-    for (const command of [['serve', '--http', '--port', '0'], ['start', '--port', '0']]) {
+    for (const command of [
+      ['serve', '--http', '--port', '0'],
+      ['start', '--port', '0'],
+    ]) {
       const result = await runCliAsync(command, env);
       expect(result.code, command.join(' ')).toBe(1);
       expect(result.stderr).toMatch(/TOOLWIRE_TOKEN is 9 characters long; it must have at least 32/);
@@ -92,7 +95,13 @@ describe('SPEC §15 Files: 0600 files in a 0700 folder', () => {
       const created = await fetch(server.url.replace('/mcp', '/admin/providers'), {
         method: 'POST',
         headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ name: 'Files', code: 'files', baseUrl: 'http://127.0.0.1:9', authenticationType: 'BEARER_TOKEN', apiKeyValue: 'files-secret-value' }),
+        body: JSON.stringify({
+          name: 'Files',
+          code: 'files',
+          baseUrl: 'http://127.0.0.1:9',
+          authenticationType: 'BEARER_TOKEN',
+          apiKeyValue: 'files-secret-value',
+        }),
       });
       expect(created.status).toBe(201);
       const db = env.TOOLWIRE_DB as string;

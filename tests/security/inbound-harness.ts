@@ -19,26 +19,38 @@ export interface RawAnswer {
 export function raw(url: string, options: { method?: string; headers?: Record<string, string>; body?: unknown } = {}): Promise<RawAnswer> {
   const body = options.body === undefined ? undefined : JSON.stringify(options.body);
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: options.method ?? (body ? 'POST' : 'GET'), headers: { ...(body ? { 'content-type': 'application/json', accept: 'application/json, text/event-stream' } : {}), ...options.headers } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (text += chunk));
-      res.on('end', () => {
-        let json: unknown;
-        try {
-          json = text ? JSON.parse(text) : undefined;
-        } catch {
-          json = undefined;
-        }
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
-      });
-    });
+    const req = request(
+      url,
+      {
+        method: options.method ?? (body ? 'POST' : 'GET'),
+        headers: { ...(body ? { 'content-type': 'application/json', accept: 'application/json, text/event-stream' } : {}), ...options.headers },
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () => {
+          let json: unknown;
+          try {
+            json = text ? JSON.parse(text) : undefined;
+          } catch {
+            json = undefined;
+          }
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
+        });
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
 }
 
-export const initialize = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'attacker', version: '1' } } };
+export const initialize = {
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'initialize',
+  params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'attacker', version: '1' } },
+};
 
 export interface Issuer {
   url: string;
@@ -53,7 +65,8 @@ export async function startIssuer(): Promise<Issuer> {
   const jwk = { ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' };
   let url = '';
   const server: Server = createServer((req, res) => {
-    if (req.url === '/.well-known/oauth-authorization-server') res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ issuer: url, jwks_uri: `${url}/keys` }));
+    if (req.url === '/.well-known/oauth-authorization-server')
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ issuer: url, jwks_uri: `${url}/keys` }));
     else if (req.url === '/keys') res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [jwk] }));
     else res.writeHead(404).end();
   });
@@ -62,7 +75,10 @@ export async function startIssuer(): Promise<Issuer> {
   return {
     url,
     async sign(claims = {}) {
-      const jwt = new SignJWT({ sub: 'agent-1' }).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setIssuer(claims.iss ?? url).setIssuedAt();
+      const jwt = new SignJWT({ sub: 'agent-1' })
+        .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
+        .setIssuer(claims.iss ?? url)
+        .setIssuedAt();
       if (claims.aud !== null && claims.aud !== undefined) jwt.setAudience(claims.aud);
       if (claims.exp !== null) jwt.setExpirationTime(claims.exp ?? Math.floor(Date.now() / 1000) + 300);
       return jwt.sign(pair.privateKey);

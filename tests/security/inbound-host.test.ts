@@ -49,7 +49,15 @@ describe('Low: exact Host check on a loopback bind', () => {
   });
 
   it('answers the bound address, the loopback names with the port, and the configured hosts', async () => {
-    for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `LocalHost:${port}`, `[::1]:${port}`, 'tools.internal', `tools.internal:${port}`, 'proxy.example.com:8443']) {
+    for (const host of [
+      `127.0.0.1:${port}`,
+      `localhost:${port}`,
+      `LocalHost:${port}`,
+      `[::1]:${port}`,
+      'tools.internal',
+      `tools.internal:${port}`,
+      'proxy.example.com:8443',
+    ]) {
       expect((await asHost(host)).status, host).toBe(200);
     }
   });
@@ -100,7 +108,11 @@ describe('Low: OAuth protected-resource metadata is never reflected from Host', 
 
 describe('Low: /health says only ok without the token', () => {
   it('gives no counts, version or paths to a caller without the token, or with a wrong one', async () => {
-    for (const headers of [{}, { authorization: 'Bearer wrong-token-wrong-token-wrong-token' }, { authorization: `Bearer ${await issuer.sign({ aud: server.url })}` }]) {
+    for (const headers of [
+      {},
+      { authorization: 'Bearer wrong-token-wrong-token-wrong-token' },
+      { authorization: `Bearer ${await issuer.sign({ aud: server.url })}` },
+    ]) {
       const res = await raw(`${server.base}/health`, { headers });
       expect(res.status).toBe(200);
       expect(res.json).toEqual({ status: 'ok' });
@@ -117,7 +129,9 @@ describe('Low: /health says only ok without the token', () => {
 
 describe('configuration of the names this server answers to', () => {
   it('refuses a TOOLWIRE_ALLOWED_HOSTS entry that is a URL, and a TOOLWIRE_PUBLIC_URL that is not one, naming the variable', () => {
-    expect(() => loadConfig({ TOOLWIRE_ALLOWED_HOSTS: 'tools.example.com, https://tools.example.com/' })).toThrow(/TOOLWIRE_ALLOWED_HOSTS entry "https:\/\/tools.example.com\/" is not a host/);
+    expect(() => loadConfig({ TOOLWIRE_ALLOWED_HOSTS: 'tools.example.com, https://tools.example.com/' })).toThrow(
+      /TOOLWIRE_ALLOWED_HOSTS entry "https:\/\/tools.example.com\/" is not a host/,
+    );
     expect(() => loadConfig({ TOOLWIRE_PUBLIC_URL: 'tools.example.com' })).toThrow(/TOOLWIRE_PUBLIC_URL "tools.example.com" must be the http\(s\) URL/);
     expect(() => loadConfig({ TOOLWIRE_MAX_SESSIONS: '0' })).toThrow(/TOOLWIRE_MAX_SESSIONS must be a positive whole number/);
     expect(loadConfig({ TOOLWIRE_PUBLIC_URL: 'https://tools.example.com/team/mcp' }).publicUrl).toBe('https://tools.example.com/team');
@@ -126,11 +140,19 @@ describe('configuration of the names this server answers to', () => {
   it('answers the host of TOOLWIRE_PUBLIC_URL, and a browser on that origin, behind a proxy on loopback', async () => {
     const proxied = await startInProcess(testEnv(tempDir(), { TOOLWIRE_PUBLIC_URL: 'https://tools.example.com' }));
     try {
-      const res = await raw(proxied.url, { body: initialize, headers: { host: 'tools.example.com', origin: 'https://tools.example.com', authorization: `Bearer ${proxied.token}` } });
+      const res = await raw(proxied.url, {
+        body: initialize,
+        headers: { host: 'tools.example.com', origin: 'https://tools.example.com', authorization: `Bearer ${proxied.token}` },
+      });
       expect(res.status).toBe(200);
-      const foreign = await raw(proxied.url, { body: initialize, headers: { host: 'tools.example.com', origin: 'https://evil.example', authorization: `Bearer ${proxied.token}` } });
+      const foreign = await raw(proxied.url, {
+        body: initialize,
+        headers: { host: 'tools.example.com', origin: 'https://evil.example', authorization: `Bearer ${proxied.token}` },
+      });
       expect(foreign.status).toBe(403);
-      expect((await raw(proxied.url, { body: initialize, headers: { host: 'tools.example.com.evil.example', authorization: `Bearer ${proxied.token}` } })).status).toBe(403);
+      expect(
+        (await raw(proxied.url, { body: initialize, headers: { host: 'tools.example.com.evil.example', authorization: `Bearer ${proxied.token}` } })).status,
+      ).toBe(403);
     } finally {
       await proxied.close();
     }

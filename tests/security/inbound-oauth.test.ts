@@ -36,7 +36,7 @@ describe('M4: JWT audience and expiry, only TOOLWIRE_OAUTH_ISSUER set', () => {
     }
   });
 
-  it('accepts a JWT whose audience is this server\'s resource URL (RFC 8707), the one its metadata names', async () => {
+  it("accepts a JWT whose audience is this server's resource URL (RFC 8707), the one its metadata names", async () => {
     const metadata = await raw(`${server.base}/.well-known/oauth-protected-resource`);
     expect(metadata.json.resource).toBe(server.url);
     expect((await callMcp(server.url, await issuer.sign({ aud: server.url }))).status).toBe(200);

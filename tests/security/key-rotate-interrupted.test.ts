@@ -107,7 +107,11 @@ describe('an interrupted key rotation', () => {
     expect(rotated.code, rotated.stderr).toBe(0);
     expect(rotated.stdout).toContain(`Re-encrypted ${2 * COUNT} secret value(s)`);
     expectAllSecrets(env.TOOLWIRE_DB, key);
-    expectNone(`${output}${rotated.stdout}${rotated.stderr}${listed.stderr}`, [apiKeyOf(7), headerOf(7), ...keySpellings(oldKey), ...keySpellings(key)], 'output');
+    expectNone(
+      `${output}${rotated.stdout}${rotated.stderr}${listed.stderr}`,
+      [apiKeyOf(7), headerOf(7), ...keySpellings(oldKey), ...keySpellings(key)],
+      'output',
+    );
   }, 180_000);
 
   it('unable to get the write lock (another process holds it): a clear error, nothing changed, the old key opens every secret', async () => {
@@ -115,7 +119,7 @@ describe('an interrupted key rotation', () => {
     const key = newKey();
     const holder = new BetterSqlite3(env.TOOLWIRE_DB);
     holder.exec('BEGIN IMMEDIATE');
-    let rotated;
+    let rotated: Awaited<ReturnType<typeof runCliAsync>>;
     try {
       rotated = await runCliAsync(['key', 'rotate'], { ...env, TOOLWIRE_NEW_SECRET_KEY: key.toString('base64') });
     } finally {

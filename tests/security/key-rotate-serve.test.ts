@@ -78,13 +78,23 @@ async function waitForTool(client: Client, name: string): Promise<void> {
 }
 
 const provider = (code: string, secret: string, extra: Record<string, unknown> = {}) => ({
-  name: code, code, baseUrl: upstream.url, authenticationType: 'BEARER_TOKEN', apiKeyLocation: 'HEADER', apiKeyName: 'Authorization', apiKeyValue: secret, ...extra,
+  name: code,
+  code,
+  baseUrl: upstream.url,
+  authenticationType: 'BEARER_TOKEN',
+  apiKeyLocation: 'HEADER',
+  apiKeyName: 'Authorization',
+  apiKeyValue: secret,
+  ...extra,
 });
 const tool = (code: string) => ({ name: `${code} echo`, code: `${code}-echo`, providerCode: code, endpointPath: `/${code}`, httpMethod: 'GET' });
 
 beforeAll(async () => {
   upstream = await startUpstream();
-  expect((await cli(['provider', 'add', '-'], {}, JSON.stringify(provider('alpha', SECRETS.alpha, { customHeaders: { 'X-Custom-Token': SECRETS.alphaHeader } })))).code).toBe(0);
+  expect(
+    (await cli(['provider', 'add', '-'], {}, JSON.stringify(provider('alpha', SECRETS.alpha, { customHeaders: { 'X-Custom-Token': SECRETS.alphaHeader } }))))
+      .code,
+  ).toBe(0);
   expect((await cli(['tool', 'add', '-'], {}, JSON.stringify(tool('alpha')))).code).toBe(0);
   oldKey = parseMasterKey(readFileSync(keyFile, 'utf8')) as Buffer;
 });

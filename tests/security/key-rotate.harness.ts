@@ -36,16 +36,27 @@ export async function seedEveryKind(env: Record<string, string>, c: Canaries, ba
   const app = createApp(loadConfig(env), createLog('silent'));
   try {
     app.catalog.createProvider({
-      name: 'Static', code: 'static', baseUrl, authenticationType: 'BEARER_TOKEN', apiKeyValue: c.apiKey,
+      name: 'Static',
+      code: 'static',
+      baseUrl,
+      authenticationType: 'BEARER_TOKEN',
+      apiKeyValue: c.apiKey,
       customHeaders: { 'X-Custom-Token': c.header },
     });
     app.catalog.createTool({ name: 'Echo', code: 'static-echo', providerCode: 'static', endpointPath: '/echo' });
     app.catalog.createProvider({
-      name: 'Dynamic', code: 'dynamic', baseUrl, isDynamicAuth: true, dynamicAuthUrl: `${baseUrl}/token`,
+      name: 'Dynamic',
+      code: 'dynamic',
+      baseUrl,
+      isDynamicAuth: true,
+      dynamicAuthUrl: `${baseUrl}/token`,
       dynamicAuthPayload: JSON.stringify({ password: c.payload }),
     });
     // Written as the CLI writes it (stdio upstreams are refused over HTTP).
-    app.catalog.createProvider({ name: 'Local', code: 'local', kind: 'mcp', command: 'node', args: ['server.js'], env: { TOKEN: c.env } }, { lockStdio: false });
+    app.catalog.createProvider(
+      { name: 'Local', code: 'local', kind: 'mcp', command: 'node', args: ['server.js'], env: { TOKEN: c.env } },
+      { lockStdio: false },
+    );
     app.catalog.createProvider({ name: 'Remote', code: 'remote', kind: 'mcp', url: 'http://127.0.0.1:9/mcp', apiKeyValue: c.mcpKey });
     const vault = app.store.vaults.createVault('team');
     app.store.vaults.addCredential(vault.id, { mcpServerUrl: VAULT_URL, protocol: 'streamable_http', type: 'static_bearer', accessToken: c.vault });
@@ -117,13 +128,19 @@ export function sealedStringsInFiles(dbPath: string): string[] {
   const found = new Set<string>();
   for (const file of [dbPath, `${dbPath}-wal`, `${dbPath}-shm`]) {
     if (!existsSync(file)) continue;
-    for (const match of readFileSync(file).toString('latin1').matchAll(/v1:[A-Za-z0-9+/]{40,}={0,2}/g)) found.add(match[0]);
+    for (const match of readFileSync(file)
+      .toString('latin1')
+      .matchAll(/v1:[A-Za-z0-9+/]{40,}={0,2}/g))
+      found.add(match[0]);
   }
   return [...found];
 }
 
 export function fileText(dbPath: string): string {
-  return [dbPath, `${dbPath}-wal`, `${dbPath}-shm`].filter(existsSync).map((f) => readFileSync(f).toString('latin1')).join('\n');
+  return [dbPath, `${dbPath}-wal`, `${dbPath}-shm`]
+    .filter(existsSync)
+    .map((f) => readFileSync(f).toString('latin1'))
+    .join('\n');
 }
 
 /** Fails with the first forbidden string found in text (without printing the string itself in full). */

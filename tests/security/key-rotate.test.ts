@@ -9,7 +9,17 @@ import { parseMasterKey, sealWith } from '../../src/store/secret-box.js';
 import { tempDir } from '../helpers/app.js';
 import { runCliAsync, type CliResult } from '../helpers/cli.js';
 import {
-  canaries, expectNone, fileText, keySpellings, newKey, opens, readEveryKind, sealedCells, sealedStringsInFiles, seedEveryKind, VAULT_URL,
+  canaries,
+  expectNone,
+  fileText,
+  keySpellings,
+  newKey,
+  opens,
+  readEveryKind,
+  sealedCells,
+  sealedStringsInFiles,
+  seedEveryKind,
+  VAULT_URL,
 } from './key-rotate.harness.js';
 
 /**
@@ -39,7 +49,13 @@ describe('toolwire key rotate (key file beside the database)', () => {
     expect(rotated.stderr).not.toMatch(/unexpected/);
     expect(rotated.code).toBe(0);
     expect(rotated.stdout).toMatch(/Re-encrypted 6 secret value\(s\)/);
-    for (const column of ['providers.api_key_value_enc', 'providers.custom_headers_enc', 'providers.dynamic_auth_payload_enc', 'providers.mcp_env_enc', 'vault_credentials.access_token_enc']) {
+    for (const column of [
+      'providers.api_key_value_enc',
+      'providers.custom_headers_enc',
+      'providers.dynamic_auth_payload_enc',
+      'providers.mcp_env_enc',
+      'vault_credentials.access_token_enc',
+    ]) {
       expect(rotated.stdout).toContain(column);
     }
     expect(rotated.stderr).toContain('now holds the new key');
@@ -154,7 +170,13 @@ describe('a process that opened the database before the rotation', () => {
       const key = newKey();
       expect((await runCliAsync(['key', 'rotate'], { ...env, TOOLWIRE_NEW_SECRET_KEY: key.toString('base64') })).code).toBe(0);
 
-      running.catalog.createProvider({ name: 'Late', code: 'late', baseUrl: 'http://127.0.0.1:9', authenticationType: 'BEARER_TOKEN', apiKeyValue: 'written-after-the-rotation' });
+      running.catalog.createProvider({
+        name: 'Late',
+        code: 'late',
+        baseUrl: 'http://127.0.0.1:9',
+        authenticationType: 'BEARER_TOKEN',
+        apiKeyValue: 'written-after-the-rotation',
+      });
       const sealed = sealedCells(env.TOOLWIRE_DB).filter((cell) => cell.table === 'providers' && cell.column === 'api_key_value_enc');
       expect(sealed).toHaveLength(3);
       for (const cell of sealed) expect(opens(key, cell.value) && !opens(oldKey, cell.value)).toBe(true);

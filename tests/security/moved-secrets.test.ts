@@ -29,11 +29,18 @@ const evilSaw = () => JSON.stringify(evil.requests.map((r) => ({ url: r.url, hea
 
 async function httpProvider(extra: Record<string, unknown> = {}) {
   const res = await h.call('POST', '/admin/providers', {
-    name: 'Home', code: 'home', baseUrl: `${home.url}/v1`, authenticationType: 'BEARER_TOKEN', apiKeyValue: KEY,
-    customHeaders: { 'X-Passphrase': HEADER_SECRET, Accept: 'application/json', 'X-Api-Version': '2024-01-01' }, ...extra,
+    name: 'Home',
+    code: 'home',
+    baseUrl: `${home.url}/v1`,
+    authenticationType: 'BEARER_TOKEN',
+    apiKeyValue: KEY,
+    customHeaders: { 'X-Passphrase': HEADER_SECRET, Accept: 'application/json', 'X-Api-Version': '2024-01-01' },
+    ...extra,
   });
   expect(res.status, res.text).toBe(201);
-  expect((await h.call('POST', '/admin/tools', { name: 'Get', code: 'get', providerCode: 'home', endpointPath: '/thing', httpMethod: 'GET' })).status).toBe(201);
+  expect((await h.call('POST', '/admin/tools', { name: 'Get', code: 'get', providerCode: 'home', endpointPath: '/thing', httpMethod: 'GET' })).status).toBe(
+    201,
+  );
   return res.json.id as number;
 }
 
@@ -65,13 +72,24 @@ describe('M1: a secret never follows its provider to another origin', () => {
     const samePlace = await h.call('PUT', `/admin/providers/${id}`, { baseUrl: `${home.url}/v2` });
     expect(samePlace.json.droppedSecrets).toBeUndefined();
     expect(h.server.app.catalog.getProvider(id)).toMatchObject({ apiKeyValue: KEY, customHeaders: { 'X-Passphrase': HEADER_SECRET } });
-    const moved = await h.call('PUT', `/admin/providers/${id}`, { baseUrl: evil.url, apiKeyValue: 'a-key-meant-for-the-new-host', customHeaders: { 'X-Passphrase': 'generic_text' } });
+    const moved = await h.call('PUT', `/admin/providers/${id}`, {
+      baseUrl: evil.url,
+      apiKeyValue: 'a-key-meant-for-the-new-host',
+      customHeaders: { 'X-Passphrase': 'generic_text' },
+    });
     expect(moved.json.droppedSecrets).toEqual(['customHeaders.X-Passphrase']); // a mask is not "given again"
     expect(h.server.app.catalog.getProvider(id)).toMatchObject({ apiKeyValue: 'a-key-meant-for-the-new-host', customHeaders: {} });
   });
 
   it('route 2, MCP url: the api_key stays behind', async () => {
-    const res = await h.call('POST', '/admin/providers', { name: 'Up', code: 'up', kind: 'mcp', url: `${home.url}/mcp`, authenticationType: 'BEARER_TOKEN', apiKeyValue: KEY });
+    const res = await h.call('POST', '/admin/providers', {
+      name: 'Up',
+      code: 'up',
+      kind: 'mcp',
+      url: `${home.url}/mcp`,
+      authenticationType: 'BEARER_TOKEN',
+      apiKeyValue: KEY,
+    });
     expect(res.status, res.text).toBe(201);
     const moved = await h.call('PUT', `/admin/providers/${res.json.id}`, { url: `${evil.url}/mcp` });
     expect(moved.json.droppedSecrets).toEqual(['apiKeyValue']);
@@ -80,8 +98,14 @@ describe('M1: a secret never follows its provider to another origin', () => {
 
   it('route 3, dynamicAuthUrl: the payload is dropped, so the token endpoint at the new host never sees the client secret', async () => {
     const id = await httpProvider({
-      authenticationType: 'NONE', apiKeyValue: null, isDynamicAuth: true, dynamicAuthUrl: `${home.url}/token`, dynamicAuthMethod: 'POST',
-      dynamicAuthPayload: JSON.stringify({ client_id: 'cid', client_secret: CLIENT_SECRET }), dynamicAuthPayloadType: 'JSON', dynamicAuthPayloadLocation: 'BODY',
+      authenticationType: 'NONE',
+      apiKeyValue: null,
+      isDynamicAuth: true,
+      dynamicAuthUrl: `${home.url}/token`,
+      dynamicAuthMethod: 'POST',
+      dynamicAuthPayload: JSON.stringify({ client_id: 'cid', client_secret: CLIENT_SECRET }),
+      dynamicAuthPayloadType: 'JSON',
+      dynamicAuthPayloadLocation: 'BODY',
       dynamicAuthTokenExtractionPath: '$.access_token',
     });
     const moved = await h.call('PUT', `/admin/providers/${id}`, { dynamicAuthUrl: `${evil.url}/token` });
@@ -89,7 +113,10 @@ describe('M1: a secret never follows its provider to another origin', () => {
     await callGet();
     expect(evilSaw()).not.toContain(CLIENT_SECRET);
     // Moving the API itself drops it too: the token it buys would be sent to the new host.
-    const again = await h.call('PUT', `/admin/providers/${id}`, { dynamicAuthUrl: `${home.url}/token`, dynamicAuthPayload: JSON.stringify({ client_secret: CLIENT_SECRET }) });
+    const again = await h.call('PUT', `/admin/providers/${id}`, {
+      dynamicAuthUrl: `${home.url}/token`,
+      dynamicAuthPayload: JSON.stringify({ client_secret: CLIENT_SECRET }),
+    });
     expect(again.json.droppedSecrets).toBeUndefined();
     const apiMoved = await h.call('PUT', `/admin/providers/${id}`, { baseUrl: evil.url });
     expect(apiMoved.json.droppedSecrets).toEqual(expect.arrayContaining(['dynamicAuthPayload']));
@@ -97,8 +124,14 @@ describe('M1: a secret never follows its provider to another origin', () => {
 
   it('turning dynamic auth off, moving the API, then on again does not carry the payload along', async () => {
     const id = await httpProvider({
-      authenticationType: 'NONE', apiKeyValue: null, isDynamicAuth: true, dynamicAuthUrl: `${home.url}/token`, dynamicAuthMethod: 'POST',
-      dynamicAuthPayload: JSON.stringify({ client_secret: CLIENT_SECRET }), dynamicAuthPayloadType: 'JSON', dynamicAuthPayloadLocation: 'BODY',
+      authenticationType: 'NONE',
+      apiKeyValue: null,
+      isDynamicAuth: true,
+      dynamicAuthUrl: `${home.url}/token`,
+      dynamicAuthMethod: 'POST',
+      dynamicAuthPayload: JSON.stringify({ client_secret: CLIENT_SECRET }),
+      dynamicAuthPayloadType: 'JSON',
+      dynamicAuthPayloadLocation: 'BODY',
     });
     const off = await h.call('PUT', `/admin/providers/${id}`, { isDynamicAuth: false, baseUrl: evil.url });
     expect(off.json.droppedSecrets).toEqual(expect.arrayContaining(['dynamicAuthPayload']));
@@ -109,13 +142,24 @@ describe('M1: a secret never follows its provider to another origin', () => {
   it('a cached token bought for the old host is never sent to the new one', async () => {
     let issued = 0;
     home.handle((req, res) => {
-      if (req.path === '/token') return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ access_token: `home-token-${++issued}-abcdef`, expires_in: 3600 }));
+      if (req.path === '/token')
+        return void res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ access_token: `home-token-${++issued}-abcdef`, expires_in: 3600 }));
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
     });
     const payload = JSON.stringify({ client_secret: CLIENT_SECRET });
     const id = await httpProvider({
-      authenticationType: 'NONE', apiKeyValue: null, customHeaders: {}, isDynamicAuth: true, dynamicAuthUrl: `${home.url}/token`, dynamicAuthMethod: 'POST',
-      dynamicAuthPayload: payload, dynamicAuthPayloadType: 'JSON', dynamicAuthPayloadLocation: 'BODY', dynamicAuthTokenExtractionPath: '$.access_token',
+      authenticationType: 'NONE',
+      apiKeyValue: null,
+      customHeaders: {},
+      isDynamicAuth: true,
+      dynamicAuthUrl: `${home.url}/token`,
+      dynamicAuthMethod: 'POST',
+      dynamicAuthPayload: payload,
+      dynamicAuthPayloadType: 'JSON',
+      dynamicAuthPayloadLocation: 'BODY',
+      dynamicAuthTokenExtractionPath: '$.access_token',
     });
     expect((await callGet()).isError).toBeFalsy();
     expect(home.requests.at(-1)!.headers.authorization).toBe('Bearer home-token-1-abcdef');
@@ -135,17 +179,26 @@ describe('M1: a secret never follows its provider to another origin', () => {
     await callGet();
     expect(evilSaw()).not.toContain(KEY);
     expect(evilSaw()).not.toContain(HEADER_SECRET);
-    const withToken = await h.call('POST', '/api/add-git-providers', { provider_tokens: { home: { token: 'token-for-new-host-123', host: new URL(home.url).host } } });
+    const withToken = await h.call('POST', '/api/add-git-providers', {
+      provider_tokens: { home: { token: 'token-for-new-host-123', host: new URL(home.url).host } },
+    });
     expect(withToken.json.dropped_secrets).toBeUndefined();
     expect(h.server.app.catalog.getProvider('home').apiKeyValue).toBe('token-for-new-host-123');
   });
 
   it('route 5, an import file with <YOUR_API_KEY> placeholders and another baseUrl', async () => {
     await httpProvider();
-    const res = await h.call('POST', '/admin/import', [{
-      name: 'Home', code: 'home', baseUrl: evil.url, authenticationType: 'BEARER_TOKEN', apiKeyValue: '<YOUR_API_KEY>',
-      customHeaders: { 'X-Passphrase': '<YOUR_API_KEY>' }, tools: [],
-    }]);
+    const res = await h.call('POST', '/admin/import', [
+      {
+        name: 'Home',
+        code: 'home',
+        baseUrl: evil.url,
+        authenticationType: 'BEARER_TOKEN',
+        apiKeyValue: '<YOUR_API_KEY>',
+        customHeaders: { 'X-Passphrase': '<YOUR_API_KEY>' },
+        tools: [],
+      },
+    ]);
     expect(res.status, res.text).toBe(200);
     expect(res.json.providers.droppedSecrets).toEqual({ home: ['apiKeyValue', 'customHeaders.X-Passphrase'] });
     await callGet();
@@ -155,8 +208,11 @@ describe('M1: a secret never follows its provider to another origin', () => {
 
   it('route 6, an OpenAPI re-import with another server', async () => {
     const doc = (server: string) => ({
-      openapi: '3.0.3', info: { title: 'Home', version: '1' }, servers: [{ url: server }],
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } }, security: [{ bearer: [] }],
+      openapi: '3.0.3',
+      info: { title: 'Home', version: '1' },
+      servers: [{ url: server }],
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
       paths: { '/thing': { get: { operationId: 'get', responses: { '200': { description: 'ok' } } } } },
     });
     expect((await h.call('POST', '/admin/import?provider=home', doc(home.url))).status).toBe(200);
@@ -179,7 +235,12 @@ describe('M1: a secret never follows its provider to another origin', () => {
 describe('token extraction paths that could freeze the server', () => {
   it('are refused when a provider is written, naming the field, and nothing is written', async () => {
     const res = await h.call('POST', '/admin/providers', {
-      name: 'Dyn', code: 'dyn', baseUrl: home.url, isDynamicAuth: true, dynamicAuthUrl: `${home.url}/token`, dynamicAuthTokenExtractionPath: '$..*..*..*',
+      name: 'Dyn',
+      code: 'dyn',
+      baseUrl: home.url,
+      isDynamicAuth: true,
+      dynamicAuthUrl: `${home.url}/token`,
+      dynamicAuthTokenExtractionPath: '$..*..*..*',
     });
     expect(res.status, res.text).toBe(400);
     expect(res.json.fields).toEqual([expect.objectContaining({ field: 'dynamicAuthTokenExtractionPath', message: expect.stringMatching(/^is refused/) })]);

@@ -19,9 +19,23 @@ import { startUpstream, type Upstream } from '../helpers/upstream.js';
 
 /** Header parameters an attacker-written (or careless) document declares, in mixed case. */
 const FORBIDDEN = [
-  'Host', 'content-length', 'Transfer-Encoding', 'CONNECTION', 'Forwarded', 'X-Forwarded-For', 'x-forwarded-host',
-  'X-Forwarded-Proto', 'Upgrade', 'TE', 'Trailer', 'Keep-Alive', 'Proxy-Authorization', 'Proxy-Connection', 'Expect',
-  'X-HTTP-Method-Override', 'X-Real-IP',
+  'Host',
+  'content-length',
+  'Transfer-Encoding',
+  'CONNECTION',
+  'Forwarded',
+  'X-Forwarded-For',
+  'x-forwarded-host',
+  'X-Forwarded-Proto',
+  'Upgrade',
+  'TE',
+  'Trailer',
+  'Keep-Alive',
+  'Proxy-Authorization',
+  'Proxy-Connection',
+  'Expect',
+  'X-HTTP-Method-Override',
+  'X-Real-IP',
 ];
 
 function header(name: string, required = false) {
@@ -80,12 +94,22 @@ describe('OpenAPI header parameters an argument may never set (issue 10, Low)', 
 
   it('are left out of Swagger 2.0 documents too', async () => {
     const result = await convertOpenApi({
-      swagger: '2.0', info: { title: 't', version: '1' }, host: 'api.test.example',
-      paths: { '/a': { post: { operationId: 'a', parameters: [
-        { name: 'Host', in: 'header', type: 'string' },
-        { name: 'Transfer-Encoding', in: 'header', type: 'string' },
-        { name: 'X-Trace', in: 'header', type: 'string' },
-      ], responses: { '200': { description: 'ok' } } } } },
+      swagger: '2.0',
+      info: { title: 't', version: '1' },
+      host: 'api.test.example',
+      paths: {
+        '/a': {
+          post: {
+            operationId: 'a',
+            parameters: [
+              { name: 'Host', in: 'header', type: 'string' },
+              { name: 'Transfer-Encoding', in: 'header', type: 'string' },
+              { name: 'X-Trace', in: 'header', type: 'string' },
+            ],
+            responses: { '200': { description: 'ok' } },
+          },
+        },
+      },
     });
     expect(result.provider.tools[0]!.parameters.map((p) => p.name)).toEqual(['X-Trace']);
     expect(result.skipped.map((s) => s.parameter)).toEqual(['Host', 'Transfer-Encoding']);
@@ -100,7 +124,11 @@ describe('OpenAPI header parameters an argument may never set (issue 10, Low)', 
     expect(out.code, out.stderr).toBe(0);
     const report = JSON.parse(out.stdout) as { added: string[]; skipped: Array<{ operation: string; parameter?: string; reason: string }> };
     expect(report.added).toEqual(['getItem']);
-    expect(report.skipped).toContainEqual({ operation: 'GET /items/{id}', parameter: 'Host', reason: expect.stringContaining('header parameter "Host" left out') });
+    expect(report.skipped).toContainEqual({
+      operation: 'GET /items/{id}',
+      parameter: 'Host',
+      reason: expect.stringContaining('header parameter "Host" left out'),
+    });
     expect(out.stderr).toContain('skipped GET /items/{id}: header parameter "Transfer-Encoding" left out');
 
     const app = createApp(loadConfig(env));
@@ -131,7 +159,19 @@ describe('OpenAPI header parameters an argument may never set (issue 10, Low)', 
 
 describe('isForbiddenArgumentHeader (for tool validation)', () => {
   it('matches the routing, framing, hop-by-hop, forwarding and override headers in any case, and invalid names', () => {
-    for (const name of [...FORBIDDEN, 'HOST', ' host ', 'x-forwarded-port', 'Proxy-Anything', 'te', 'x-original-url', 'Via', 'X Foo', 'X-A\r\nHost: evil', '']) {
+    for (const name of [
+      ...FORBIDDEN,
+      'HOST',
+      ' host ',
+      'x-forwarded-port',
+      'Proxy-Anything',
+      'te',
+      'x-original-url',
+      'Via',
+      'X Foo',
+      'X-A\r\nHost: evil',
+      '',
+    ]) {
       expect(isForbiddenArgumentHeader(name), name).toBe(true);
     }
     for (const name of ['X-Request-Id', 'Cookie', 'If-None-Match', 'X-Api-Version', 'Hostname', 'X-Host', 'Tenant', 'Expected-Version', 'Teapot']) {

@@ -73,7 +73,15 @@ describe('OpenAPI $refs outside the document are never followed (SPEC §15)', ()
     hits = [];
     const dir = tempDir();
     writeFileSync(join(dir, 'other.yaml'), stringify({ x: { type: 'string', enum: [MARKER] } }));
-    for (const ref of ['/etc/passwd', 'file:///etc/hostname', `${base}/x.json`, `${base}/x.json#/y`, 'other.yaml#/x', join(dir, 'other.yaml'), `//127.0.0.1:${new URL(base).port}/x`]) {
+    for (const ref of [
+      '/etc/passwd',
+      'file:///etc/hostname',
+      `${base}/x.json`,
+      `${base}/x.json#/y`,
+      'other.yaml#/x',
+      join(dir, 'other.yaml'),
+      `//127.0.0.1:${new URL(base).port}/x`,
+    ]) {
       const message = await refusal(withRef(ref));
       expect(message).toContain(`External $ref "${ref}"`);
       expect(message).toContain('never fetches other files or URLs');
@@ -83,7 +91,7 @@ describe('OpenAPI $refs outside the document are never followed (SPEC §15)', ()
     expect(hits).toEqual([]);
   });
 
-  it('`toolwire import` from the spec file\'s folder: the same refusals, the database unchanged, nothing fetched', async () => {
+  it("`toolwire import` from the spec file's folder: the same refusals, the database unchanged, nothing fetched", async () => {
     hits = [];
     const dir = tempDir();
     const env = testEnv(dir);
@@ -105,12 +113,18 @@ describe('OpenAPI $refs outside the document are never followed (SPEC §15)', ()
   it('refuses external refs in Swagger 2.0 before conversion (definitions, parameters, responses), fetching nothing', async () => {
     hits = [];
     const swagger = (where: 'definition' | 'parameter' | 'response') => ({
-      swagger: '2.0', info: { title: 't', version: '1' }, host: 'api.test.example',
+      swagger: '2.0',
+      info: { title: 't', version: '1' },
+      host: 'api.test.example',
       definitions: where === 'definition' ? { Pet: { $ref: `${base}/pet.json` } } : {},
-      paths: { '/a': { get: {
-        parameters: where === 'parameter' ? [{ $ref: `${base}/params.json#/p` }] : [],
-        responses: { '200': where === 'response' ? { $ref: 'file:///etc/passwd' } : { description: 'ok' } },
-      } } },
+      paths: {
+        '/a': {
+          get: {
+            parameters: where === 'parameter' ? [{ $ref: `${base}/params.json#/p` }] : [],
+            responses: { '200': where === 'response' ? { $ref: 'file:///etc/passwd' } : { description: 'ok' } },
+          },
+        },
+      },
     });
     for (const where of ['definition', 'parameter', 'response'] as const) {
       expect(await refusal(swagger(where))).toContain('External $ref');
@@ -126,21 +140,27 @@ describe('OpenAPI $refs outside the document are never followed (SPEC §15)', ()
       jsonSchemaDialect: `${base}/dialect`,
       externalDocs: { url: `${base}/docs` },
       servers: [{ url: 'https://api.test.example' }],
-      components: { schemas: {
-        Pet: {
-          $id: `${base}/schemas/pet.json`,
-          $schema: `${base}/meta`,
-          type: 'object',
-          properties: { kind: { type: 'string' }, owner: { $ref: '#/components/schemas/Owner' } },
-          discriminator: { propertyName: 'kind', mapping: { dog: `${base}/dog.json` } },
+      components: {
+        schemas: {
+          Pet: {
+            $id: `${base}/schemas/pet.json`,
+            $schema: `${base}/meta`,
+            type: 'object',
+            properties: { kind: { type: 'string' }, owner: { $ref: '#/components/schemas/Owner' } },
+            discriminator: { propertyName: 'kind', mapping: { dog: `${base}/dog.json` } },
+          },
+          Owner: { type: 'object', properties: { name: { type: 'string' } } },
         },
-        Owner: { type: 'object', properties: { name: { type: 'string' } } },
-      } },
-      paths: { '/pets': { post: {
-        operationId: 'addPet',
-        requestBody: { content: { 'application/json': { schema: { $ref: '#/components/schemas/Pet' } } } },
-        responses: { '200': { description: 'ok' } },
-      } } },
+      },
+      paths: {
+        '/pets': {
+          post: {
+            operationId: 'addPet',
+            requestBody: { content: { 'application/json': { schema: { $ref: '#/components/schemas/Pet' } } } },
+            responses: { '200': { description: 'ok' } },
+          },
+        },
+      },
     });
     const owner = result.provider.tools[0]!.parameters.find((p) => p.name === 'owner');
     expect(owner?.schema).toMatchObject({ type: 'object', properties: { name: { type: 'string' } } });

@@ -59,7 +59,19 @@ describe('the outbound address classifier', () => {
     expect(nonPublicReason(address)).toMatch(reason);
   });
 
-  const allowed = ['8.8.8.8', '1.1.1.1', '93.184.216.34', '172.32.0.1', '100.128.0.1', '2606:4700::1111', '2a00:1450:4001:80b::200e', '::ffff:8.8.8.8', '64:ff9b::808:808', '2002:0808:0808::1', '2001:0:4136:e378:8000:63bf:f7f7:f7f7'];
+  const allowed = [
+    '8.8.8.8',
+    '1.1.1.1',
+    '93.184.216.34',
+    '172.32.0.1',
+    '100.128.0.1',
+    '2606:4700::1111',
+    '2a00:1450:4001:80b::200e',
+    '::ffff:8.8.8.8',
+    '64:ff9b::808:808',
+    '2002:0808:0808::1',
+    '2001:0:4136:e378:8000:63bf:f7f7:f7f7',
+  ];
   it.each(allowed)('allows the public address %s', (address) => {
     expect(nonPublicReason(address)).toBeNull();
   });

@@ -45,7 +45,15 @@ afterEach(async () => {
 afterAll(() => api.close());
 
 function addApiTool(app: App, baseUrl: string): void {
-  app.catalog.createProvider({ name: 'Local API', code: 'local', baseUrl, authenticationType: 'API_KEY', apiKeyLocation: 'HEADER', apiKeyName: 'X-Api-Key', apiKeyValue: API_KEY });
+  app.catalog.createProvider({
+    name: 'Local API',
+    code: 'local',
+    baseUrl,
+    authenticationType: 'API_KEY',
+    apiKeyLocation: 'HEADER',
+    apiKeyName: 'X-Api-Key',
+    apiKeyValue: API_KEY,
+  });
   app.catalog.createTool({ name: 'Ping', code: 'ping', providerCode: 'local', endpointPath: '/ping', httpMethod: 'GET' });
 }
 
@@ -65,7 +73,11 @@ describe('tool calls (provider baseUrl)', () => {
 
   it('refuses localhost, localhost. and [::ffff:127.0.0.1] the same way', async () => {
     const { app, client } = await appWith(BLOCK);
-    for (const [code, host] of [['a', 'localhost'], ['b', 'localhost.'], ['c', '[::ffff:127.0.0.1]']] as const) {
+    for (const [code, host] of [
+      ['a', 'localhost'],
+      ['b', 'localhost.'],
+      ['c', '[::ffff:127.0.0.1]'],
+    ] as const) {
       app.catalog.createProvider({ name: code, code, baseUrl: `http://${host}:${api.port}` });
       app.catalog.createTool({ name: code, code: `t-${code}`, providerCode: code, endpointPath: '/ping', httpMethod: 'GET' });
       const result = await client.callTool({ name: `t-${code}`, arguments: {} });
@@ -105,13 +117,17 @@ describe('the resolved address of a name', () => {
   it('guardedLookup refuses a name by what it resolves to (localhost → loopback), in both lookup forms', async () => {
     const single = await new Promise<unknown>((resolve) => guardedLookup('localhost', {}, (err) => resolve(err)));
     expect(single).toBeInstanceOf(BlockedAddressError);
-    expect((single as BlockedAddressError).message).toMatch(/Refused to connect to localhost: it resolves to (127\.0\.0\.1|::1), a loopback address.*TOOLWIRE_BLOCK_PRIVATE/);
+    expect((single as BlockedAddressError).message).toMatch(
+      /Refused to connect to localhost: it resolves to (127\.0\.0\.1|::1), a loopback address.*TOOLWIRE_BLOCK_PRIVATE/,
+    );
     const all = await new Promise<unknown>((resolve) => guardedLookup('localhost', { all: true }, (err) => resolve(err)));
     expect(all).toBeInstanceOf(BlockedAddressError);
   });
 
   it('passes a lookup error through unchanged', async () => {
-    const err = await new Promise<NodeJS.ErrnoException | null>((resolve) => guardedLookup('no-such-host.invalid', { all: true }, (e: NodeJS.ErrnoException | null, _a: string | LookupAddress[]) => resolve(e)));
+    const err = await new Promise<NodeJS.ErrnoException | null>((resolve) =>
+      guardedLookup('no-such-host.invalid', { all: true }, (e: NodeJS.ErrnoException | null, _a: string | LookupAddress[]) => resolve(e)),
+    );
     expect(err).not.toBeInstanceOf(BlockedAddressError);
     expect(err?.code).toMatch(/ENOTFOUND|EAI_AGAIN|EAI_NONAME/);
   });
@@ -120,9 +136,16 @@ describe('the resolved address of a name', () => {
 describe('dynamic-auth token endpoints', () => {
   function addDynamic(app: App, tokenUrl: string, baseUrl: string): void {
     app.catalog.createProvider({
-      name: 'Dyn', code: 'dyn', baseUrl, authenticationType: 'BEARER_TOKEN',
-      isDynamicAuth: true, dynamicAuthUrl: tokenUrl, dynamicAuthMethod: 'POST', dynamicAuthPayloadType: 'JSON',
-      dynamicAuthPayload: JSON.stringify({ user: 'me', password: 'token-password-77aa' }), dynamicAuthTokenExtractionPath: '$.access_token',
+      name: 'Dyn',
+      code: 'dyn',
+      baseUrl,
+      authenticationType: 'BEARER_TOKEN',
+      isDynamicAuth: true,
+      dynamicAuthUrl: tokenUrl,
+      dynamicAuthMethod: 'POST',
+      dynamicAuthPayloadType: 'JSON',
+      dynamicAuthPayload: JSON.stringify({ user: 'me', password: 'token-password-77aa' }),
+      dynamicAuthTokenExtractionPath: '$.access_token',
     });
     app.catalog.createTool({ name: 'Me', code: 'me', providerCode: 'dyn', endpointPath: '/me', httpMethod: 'GET' });
   }
@@ -135,7 +158,9 @@ describe('dynamic-auth token endpoints', () => {
       addDynamic(app, `${tokens.url}/token`, 'http://93.184.216.34:9');
       const result = await client.callTool({ name: 'me', arguments: {} });
       expect(result.isError).toBe(true);
-      expect(textOf(result)).toMatch(/token for provider "dyn".*Refused to connect to 127\.0\.0\.1, a loopback address.*TOOLWIRE_BLOCK_PRIVATE.*dynamicAuthUrl/s);
+      expect(textOf(result)).toMatch(
+        /token for provider "dyn".*Refused to connect to 127\.0\.0\.1, a loopback address.*TOOLWIRE_BLOCK_PRIVATE.*dynamicAuthUrl/s,
+      );
       expect(textOf(result)).not.toContain('token-password-77aa');
       expect(tokens.requests).toHaveLength(0);
     } finally {
@@ -187,7 +212,9 @@ describe('upstream MCP servers', () => {
     const { app } = federated(BLOCK);
     const before = mcp.authorizations.length;
     app.catalog.createProvider({ name: 'Up', code: 'up', kind: 'mcp', url: mcp.url, apiKeyValue: MCP_KEY });
-    await expect.poll(() => federation.status()[0]?.error ?? '', POLL).toMatch(/Refused to connect to 127\.0\.0\.1, a loopback address.*TOOLWIRE_BLOCK_PRIVATE/s);
+    await expect
+      .poll(() => federation.status()[0]?.error ?? '', POLL)
+      .toMatch(/Refused to connect to 127\.0\.0\.1, a loopback address.*TOOLWIRE_BLOCK_PRIVATE/s);
     expect(federation.status()[0]?.state).not.toBe('ready');
     expect(mcp.authorizations.length).toBe(before);
     const client = await connect(app);

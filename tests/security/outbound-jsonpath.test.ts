@@ -44,7 +44,23 @@ describe('checkExtractionPath (for provider create/update and import)', () => {
     expect(message).toMatch(/Use a direct path like \$\.access_token/);
   });
 
-  const accepted = ['', '   ', '$', '$.access_token', '$..access_token', '$.data.token', '$.items[0].token', "$['access-token']", '$..*', '$.tokens[*].value', '$.a[*].b[*].c', '$.a[0:2]', 'accessJwt', 'data.token', 'items[0].token'];
+  const accepted = [
+    '',
+    '   ',
+    '$',
+    '$.access_token',
+    '$..access_token',
+    '$.data.token',
+    '$.items[0].token',
+    "$['access-token']",
+    '$..*',
+    '$.tokens[*].value',
+    '$.a[*].b[*].c',
+    '$.a[0:2]',
+    'accessJwt',
+    'data.token',
+    'items[0].token',
+  ];
   it.each(accepted)('accepts %j', (path) => {
     expect(checkExtractionPath(path)).toBeNull();
   });
@@ -116,9 +132,16 @@ describe('through a tool call', () => {
    */
   function providerWithPath(code: string, path: string): void {
     const created = app.catalog.createProvider({
-      name: code, code, baseUrl: api.url, authenticationType: 'BEARER_TOKEN',
-      isDynamicAuth: true, dynamicAuthUrl: `${tokens.url}/token`, dynamicAuthMethod: 'POST', dynamicAuthPayloadType: 'JSON',
-      dynamicAuthPayload: JSON.stringify({ user: 'me', password: 'pw-jsonpath-1' }), dynamicAuthTokenExtractionPath: '$.access_token',
+      name: code,
+      code,
+      baseUrl: api.url,
+      authenticationType: 'BEARER_TOKEN',
+      isDynamicAuth: true,
+      dynamicAuthUrl: `${tokens.url}/token`,
+      dynamicAuthMethod: 'POST',
+      dynamicAuthPayloadType: 'JSON',
+      dynamicAuthPayload: JSON.stringify({ user: 'me', password: 'pw-jsonpath-1' }),
+      dynamicAuthTokenExtractionPath: '$.access_token',
     });
     const { id, createdAt: _c, updatedAt: _u, ...record } = created as unknown as Record<string, unknown> & { id: number };
     app.store.providers.update(id, { ...record, dynamicAuthTokenExtractionPath: path } as never);
@@ -131,7 +154,9 @@ describe('through a tool call', () => {
     providerWithPath('nest', '$..*..*..*');
     const result = await client.callTool({ name: 'nest-call', arguments: {} });
     expect(result.isError).toBe(true);
-    expect(textOf(result)).toMatch(/token for provider "nest": dynamicAuthTokenExtractionPath is refused: "\$\.\.\*\.\.\*\.\.\*" uses recursive descent \(\.\.\) 3 times/);
+    expect(textOf(result)).toMatch(
+      /token for provider "nest": dynamicAuthTokenExtractionPath is refused: "\$\.\.\*\.\.\*\.\.\*" uses recursive descent \(\.\.\) 3 times/,
+    );
     expect(textOf(result)).not.toContain('pw-jsonpath-1');
     expect(tokens.requests).toHaveLength(0);
     expect(api.requests).toHaveLength(0);

@@ -57,11 +57,24 @@ beforeAll(async () => {
   });
   app = makeApp();
   app.catalog.createProvider({
-    name: 'Redirecting API', code: 'redir', baseUrl: api.url, authenticationType: 'API_KEY', apiKeyLocation: 'HEADER', apiKeyName: 'X-Api-Key', apiKeyValue: API_KEY,
+    name: 'Redirecting API',
+    code: 'redir',
+    baseUrl: api.url,
+    authenticationType: 'API_KEY',
+    apiKeyLocation: 'HEADER',
+    apiKeyName: 'X-Api-Key',
+    apiKeyValue: API_KEY,
     customHeaders: { Authorization: `Bearer ${BEARER}` },
   });
   const tool = (code: string, endpointPath: string, httpMethod = 'GET') =>
-    app.catalog.createTool({ name: code, code, providerCode: 'redir', endpointPath, httpMethod, parameters: httpMethod === 'POST' ? [{ name: 'note', type: 'STRING', required: false }] : [] });
+    app.catalog.createTool({
+      name: code,
+      code,
+      providerCode: 'redir',
+      endpointPath,
+      httpMethod,
+      parameters: httpMethod === 'POST' ? [{ name: 'note', type: 'STRING', required: false }] : [],
+    });
   tool('moved', '/moved');
   tool('absolute', '/absolute');
   tool('post-307', '/post-307', 'POST');
@@ -75,7 +88,15 @@ beforeAll(async () => {
   tool('loop', '/loop/0');
   tool('five', '/hops/5');
   tool('six', '/hops/6');
-  app.catalog.createProvider({ name: 'Query key', code: 'qkey', baseUrl: api.url, authenticationType: 'API_KEY', apiKeyLocation: 'QUERY_PARAMETER', apiKeyName: 'key', apiKeyValue: API_KEY });
+  app.catalog.createProvider({
+    name: 'Query key',
+    code: 'qkey',
+    baseUrl: api.url,
+    authenticationType: 'API_KEY',
+    apiKeyLocation: 'QUERY_PARAMETER',
+    apiKeyName: 'key',
+    apiKeyValue: API_KEY,
+  });
   app.catalog.createTool({ name: 'q-moved', code: 'q-moved', providerCode: 'qkey', endpointPath: '/moved' });
   app.catalog.createTool({ name: 'q-away', code: 'q-away', providerCode: 'qkey', endpointPath: '/away' });
   client = await connect(app);

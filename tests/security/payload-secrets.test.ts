@@ -19,10 +19,19 @@ describe('dynamic-auth payload values in answers', () => {
     app = makeApp();
     upstream = await startUpstream();
     app.catalog.createProvider({
-      name: 'P', code: 'p', baseUrl: upstream.url,
+      name: 'P',
+      code: 'p',
+      baseUrl: upstream.url,
       dynamicAuthPayload: JSON.stringify({ grant_type: 'password', scope: 'read write', auth: { password: 'hunter2hunter2' }, pin: 98765432 }),
     });
-    app.catalog.createTool({ name: 'Echo', code: 'echo', providerCode: 'p', endpointPath: '/echo', httpMethod: 'GET', parameters: [{ name: 'q', type: 'STRING' }] });
+    app.catalog.createTool({
+      name: 'Echo',
+      code: 'echo',
+      providerCode: 'p',
+      endpointPath: '/echo',
+      httpMethod: 'GET',
+      parameters: [{ name: 'q', type: 'STRING' }],
+    });
     const client = await connect(app);
     const result = await client.callTool({ name: 'echo', arguments: { q: 'password hunter2hunter2 98765432 read write' } });
     const text = textOf(result);

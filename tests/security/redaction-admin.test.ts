@@ -27,12 +27,27 @@ beforeAll(async () => {
     const passphrase = String(req.headers['x-passphrase'] ?? '');
     res
       .writeHead(200, { 'content-type': 'application/json' })
-      .end(`{"token":"${escapeSome(bare)}","all":"${escapeAll(bare)}","phrase":"${escapeAll(passphrase)}","hex":"${Buffer.from(bare).toString('hex').toUpperCase()}"}`);
+      .end(
+        `{"token":"${escapeSome(bare)}","all":"${escapeAll(bare)}","phrase":"${escapeAll(passphrase)}","hex":"${Buffer.from(bare).toString('hex').toUpperCase()}"}`,
+      );
   });
   admin = await startAdmin();
   const created = await admin.call('POST', '/providers', {
-    name: 'Echo', code: 'echo', baseUrl: `${upstream.url}/v1`, authenticationType: 'BEARER_TOKEN', apiKeyValue: `Bearer ${BEARER_TOKEN}`,
-    customHeaders: { 'X-Passphrase': PASSPHRASE, 'X-Tenant': TENANT, Accept: 'application/vnd.github+json', 'User-Agent': 'toolwire-test/1', 'Accept-Language': 'fr', 'X-GitHub-Api-Version': '2022-11-28', 'Anthropic-Version': '2023-06-01', 'X-Token-Version': 'v-secretish-77' },
+    name: 'Echo',
+    code: 'echo',
+    baseUrl: `${upstream.url}/v1`,
+    authenticationType: 'BEARER_TOKEN',
+    apiKeyValue: `Bearer ${BEARER_TOKEN}`,
+    customHeaders: {
+      'X-Passphrase': PASSPHRASE,
+      'X-Tenant': TENANT,
+      Accept: 'application/vnd.github+json',
+      'User-Agent': 'toolwire-test/1',
+      'Accept-Language': 'fr',
+      'X-GitHub-Api-Version': '2022-11-28',
+      'Anthropic-Version': '2023-06-01',
+      'X-Token-Version': 'v-secretish-77',
+    },
   });
   expect(created.status, created.text).toBe(201);
 });
@@ -64,7 +79,9 @@ describe('M2: POST /admin/tools/{id}/validate', () => {
 
   it('dry run: the bare token pasted into a body template, as a value or a key, is masked', async () => {
     const id = await tool('post-note', {
-      endpointPath: '/notes', httpMethod: 'POST', isExportable: false,
+      endpointPath: '/notes',
+      httpMethod: 'POST',
+      isExportable: false,
       bodyPayloadTemplate: `{"note": "{{text}}", "auth": "${BEARER_TOKEN}", "${BEARER_TOKEN}": true, "upper": "${BEARER_TOKEN.toUpperCase()}"}`,
       parameters: [{ name: 'text', type: 'STRING', required: true }],
     });
@@ -101,12 +118,16 @@ describe('Low: exports keep only known configuration headers', () => {
     const exported = (await admin.call('GET', '/export')).json;
     const res = await admin.call('POST', '/import', exported);
     expect(res.status, res.text).toBeLessThan(300);
-    expect(admin.app.catalog.getProvider('echo').customHeaders).toMatchObject({ 'X-Passphrase': PASSPHRASE, 'X-Tenant': TENANT, 'X-Token-Version': 'v-secretish-77' });
+    expect(admin.app.catalog.getProvider('echo').customHeaders).toMatchObject({
+      'X-Passphrase': PASSPHRASE,
+      'X-Tenant': TENANT,
+      'X-Token-Version': 'v-secretish-77',
+    });
   });
 
   it('admin answers still mask every custom header value', async () => {
     const res = await admin.call('GET', '/providers');
-    const echo = (Array.isArray(res.json) ? res.json : res.json.providers ?? res.json.items).find((p: { code: string }) => p.code === 'echo');
+    const echo = (Array.isArray(res.json) ? res.json : (res.json.providers ?? res.json.items)).find((p: { code: string }) => p.code === 'echo');
     expect(Object.values(echo.customHeaders)).toEqual(Array(8).fill('generic_text'));
   });
 });

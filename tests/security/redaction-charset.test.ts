@@ -20,10 +20,19 @@ describe('answers in another charset', () => {
     upstream = await startUpstream((req, res) => {
       const text = `echo: ${String(req.headers['x-api-key'])}`;
       if (req.path === '/declared') res.writeHead(200, { 'content-type': 'text/plain; charset=utf-16le' }).end(Buffer.from(text, 'utf16le'));
-      else if (req.path === '/bom') res.writeHead(200, { 'content-type': 'text/plain' }).end(Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]));
+      else if (req.path === '/bom')
+        res.writeHead(200, { 'content-type': 'text/plain' }).end(Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]));
       else res.writeHead(500, { 'content-type': 'application/json; charset=utf-16le' }).end(Buffer.from(JSON.stringify({ error: text }), 'utf16le'));
     });
-    app.catalog.createProvider({ name: 'P', code: 'p', baseUrl: upstream.url, authenticationType: 'API_KEY', apiKeyLocation: 'HEADER', apiKeyName: 'X-Api-Key', apiKeyValue: KEY });
+    app.catalog.createProvider({
+      name: 'P',
+      code: 'p',
+      baseUrl: upstream.url,
+      authenticationType: 'API_KEY',
+      apiKeyLocation: 'HEADER',
+      apiKeyName: 'X-Api-Key',
+      apiKeyValue: KEY,
+    });
     for (const path of ['/declared', '/bom', '/error']) app.catalog.createTool({ name: path, code: path.slice(1), providerCode: 'p', endpointPath: path });
     const client = await connect(app);
     for (const name of ['declared', 'bom', 'error']) {

@@ -56,7 +56,12 @@ function answer(req: Recorded, res: ServerResponse) {
     }
     case 'escaped-json':
       // Hand-written JSON: escaped forms that JSON.parse turns back into the plaintext.
-      return send(res, 200, 'application/json', `{"some":"${escapeSome(bare)}","all":"${escapeAll(bare)}","${escapeAll(bare)}":1,"nested":"{\\"k\\":\\"${escapeSome(bare).replaceAll('\\', '\\\\')}\\"}"}`);
+      return send(
+        res,
+        200,
+        'application/json',
+        `{"some":"${escapeSome(bare)}","all":"${escapeAll(bare)}","${escapeAll(bare)}":1,"nested":"{\\"k\\":\\"${escapeSome(bare).replaceAll('\\', '\\\\')}\\"}"}`,
+      );
     case 'escaped-array':
       return send(res, 200, 'application/json', `["${escapeAll(bare)}", 2]`);
     case 'escaped-text':
@@ -82,14 +87,39 @@ function answer(req: Recorded, res: ServerResponse) {
     }
     case 'forms-text': {
       const bytes = Buffer.from(bare);
-      return send(res, 200, 'text/plain', [bytes.toString('base64url'), bytes.toString('hex').toUpperCase(), encodeURIComponent(encodeURIComponent(bare)), bare.toLowerCase()].join('\n'));
+      return send(
+        res,
+        200,
+        'text/plain',
+        [bytes.toString('base64url'), bytes.toString('hex').toUpperCase(), encodeURIComponent(encodeURIComponent(bare)), bare.toLowerCase()].join('\n'),
+      );
     }
     case 'config-echo':
-      return send(res, 200, 'application/json', JSON.stringify({ accept: req.headers.accept, version: req.headers['x-github-api-version'], passphrase: req.headers['x-passphrase'], note: 'application/json is fine' }));
+      return send(
+        res,
+        200,
+        'application/json',
+        JSON.stringify({
+          accept: req.headers.accept,
+          version: req.headers['x-github-api-version'],
+          passphrase: req.headers['x-passphrase'],
+          note: 'application/json is fine',
+        }),
+      );
     case 'image-with-secret':
-      return send(res, 200, 'image/png', Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0]), Buffer.from(`tEXt comment ${bare}`), Buffer.from([0, 1, 2])]));
+      return send(
+        res,
+        200,
+        'image/png',
+        Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0]), Buffer.from(`tEXt comment ${bare}`), Buffer.from([0, 1, 2])]),
+      );
     case 'image-with-encoded-secret':
-      return send(res, 200, 'image/png', Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0]), Buffer.from(Buffer.from(bare).toString('hex').toUpperCase()), Buffer.from([0xff])]));
+      return send(
+        res,
+        200,
+        'image/png',
+        Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0]), Buffer.from(Buffer.from(bare).toString('hex').toUpperCase()), Buffer.from([0xff])]),
+      );
     case 'image-clean':
       return send(res, 200, 'image/png', Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 1, 2, 3]));
     default:
@@ -97,11 +127,26 @@ function answer(req: Recorded, res: ServerResponse) {
   }
 }
 
-const ROUTES = ['bare-json', 'bare-text', 'basic-parts', 'escaped-json', 'escaped-array', 'escaped-text', 'escaped-error', 'forms', 'forms-text', 'config-echo', 'image-with-secret', 'image-with-encoded-secret', 'image-clean'];
+const ROUTES = [
+  'bare-json',
+  'bare-text',
+  'basic-parts',
+  'escaped-json',
+  'escaped-array',
+  'escaped-text',
+  'escaped-error',
+  'forms',
+  'forms-text',
+  'config-echo',
+  'image-with-secret',
+  'image-with-encoded-secret',
+  'image-clean',
+];
 
 function provider(code: string, fields: Record<string, unknown>) {
   app.catalog.createProvider({ name: code, code, baseUrl: `${upstream.url}/${code}`, ...fields });
-  for (const route of ROUTES) app.catalog.createTool({ name: `${code} ${route}`, code: `${code}-${route}`, providerCode: code, endpointPath: `/${route}`, httpMethod: 'GET' });
+  for (const route of ROUTES)
+    app.catalog.createTool({ name: `${code} ${route}`, code: `${code}-${route}`, providerCode: code, endpointPath: `/${route}`, httpMethod: 'GET' });
 }
 
 async function call(name: string) {
@@ -254,7 +299,8 @@ describe('Low: binary answers that contain a secret are withheld', () => {
 describe('what must stay as it is', () => {
   it('an answer without a secret keeps its exact text (formatting, big numbers)', async () => {
     upstream.handle((req, res) => {
-      if (req.path.endsWith('/bare-json')) return send(res, 200, 'application/json', '{\n  "id": 12345678901234567890123,\n  "path": "a\\/b",\n  "word": "pass"\n}');
+      if (req.path.endsWith('/bare-json'))
+        return send(res, 200, 'application/json', '{\n  "id": 12345678901234567890123,\n  "path": "a\\/b",\n  "word": "pass"\n}');
       return answer(req, res);
     });
     try {

@@ -17,7 +17,14 @@ afterEach(async () => {
   await h?.close();
 });
 
-const STDIO = { name: 'Local MCP', code: 'local', kind: 'mcp', command: process.execPath, args: [STDIO_FIXTURE], env: { FIXTURE_SECRET: 'stdio-lock-env-secret' } };
+const STDIO = {
+  name: 'Local MCP',
+  code: 'local',
+  kind: 'mcp',
+  command: process.execPath,
+  args: [STDIO_FIXTURE],
+  env: { FIXTURE_SECRET: 'stdio-lock-env-secret' },
+};
 
 async function withStdioProvider(): Promise<{ id: number; marker: string; evilArgs: string[] }> {
   h = await startCompat();
@@ -52,7 +59,11 @@ describe('C1: the stdio lock judges the resulting record', () => {
     expect((await h.call('PUT', `/admin/providers/${id}`, { command: process.execPath, args: evilArgs })).status).toBe(200);
     expect(h.server.app.catalog.getProvider(id)).toMatchObject({ protocol: 'streamable_http', command: null, args: [] });
     // Asking for stdio outright, with the old command or a new one, is refused and writes nothing.
-    for (const change of [{ protocol: 'stdio', command: process.execPath, args: evilArgs }, { protocol: 'stdio', command: process.execPath, args: [STDIO_FIXTURE] }, { protocol: 'stdio' }]) {
+    for (const change of [
+      { protocol: 'stdio', command: process.execPath, args: evilArgs },
+      { protocol: 'stdio', command: process.execPath, args: [STDIO_FIXTURE] },
+      { protocol: 'stdio' },
+    ]) {
       const res = await h.call('PUT', `/admin/providers/${id}`, change);
       expect(res.status, JSON.stringify(change)).toBe(403);
       expect(res.json.message).toMatch(/TOOLWIRE_ALLOW_STDIO_UPSTREAMS=1/);
@@ -73,7 +84,9 @@ describe('C1: the stdio lock judges the resulting record', () => {
       expect(res.status, res.text).toBe(200);
     }
     expect(h.server.app.catalog.getProvider('local')).toMatchObject({ protocol: 'streamable_http', command: null, args: [] });
-    const direct = await h.call('POST', '/admin/import', [{ code: 'local', name: 'Local MCP', kind: 'mcp', protocol: 'stdio', command: process.execPath, args: evilArgs, tools: [] }]);
+    const direct = await h.call('POST', '/admin/import', [
+      { code: 'local', name: 'Local MCP', kind: 'mcp', protocol: 'stdio', command: process.execPath, args: evilArgs, tools: [] },
+    ]);
     expect(direct.status, direct.text).toBe(403);
     await noMarkerAfterAWhile(marker);
   });
@@ -96,7 +109,10 @@ describe('C1: the stdio lock judges the resulting record', () => {
     h = await startCompat();
     const server = { name: 'fs', command: process.execPath, args: [STDIO_FIXTURE] };
     // Registered as mcp_config would have with the flag on (or by the CLI): the provider and its mark.
-    const created = h.server.app.catalog.createProvider({ name: 'fs', code: 'fs', kind: 'mcp', protocol: 'stdio', command: server.command, args: server.args }, CLI_RULES);
+    const created = h.server.app.catalog.createProvider(
+      { name: 'fs', code: 'fs', kind: 'mcp', protocol: 'stdio', command: server.command, args: server.args },
+      CLI_RULES,
+    );
     h.server.app.store.mcpRegistrations.add(created.id, 'stdio:fs');
     expect((await h.call('POST', '/api/add-git-providers', { mcp_config: { stdio_servers: [server] } })).status).toBe(200);
     const evil = await h.call('POST', '/api/add-git-providers', { mcp_config: { stdio_servers: [{ ...server, args: ['-e', '1'] }] } });
@@ -109,20 +125,56 @@ describe('null in a partial update means "not given"', () => {
   it('enabled:null keeps a disabled provider disabled; protocol, toolMode, kind and the maps stay too', async () => {
     h = await startCompat();
     const created = await h.call('POST', '/admin/providers', {
-      name: 'P', code: 'p', baseUrl: 'http://127.0.0.1:9', enabled: false, toolMode: 'meta', isExportable: false,
-      authenticationType: 'API_KEY', apiKeyLocation: 'QUERY_PARAMETER', apiKeyName: 'key', apiKeyValue: 'null-test-secret',
-      isDynamicAuth: true, dynamicAuthUrl: 'http://127.0.0.1:9/token', dynamicAuthPayload: '{"client_secret":"payload-secret"}', customHeaders: { 'X-Token': 'header-secret' },
+      name: 'P',
+      code: 'p',
+      baseUrl: 'http://127.0.0.1:9',
+      enabled: false,
+      toolMode: 'meta',
+      isExportable: false,
+      authenticationType: 'API_KEY',
+      apiKeyLocation: 'QUERY_PARAMETER',
+      apiKeyName: 'key',
+      apiKeyValue: 'null-test-secret',
+      isDynamicAuth: true,
+      dynamicAuthUrl: 'http://127.0.0.1:9/token',
+      dynamicAuthPayload: '{"client_secret":"payload-secret"}',
+      customHeaders: { 'X-Token': 'header-secret' },
     });
     expect(created.status, created.text).toBe(201);
     const nulls = Object.fromEntries(
-      ['enabled', 'toolMode', 'isExportable', 'authenticationType', 'apiKeyLocation', 'apiKeyName', 'apiKeyValue', 'isDynamicAuth', 'dynamicAuthUrl', 'dynamicAuthPayload', 'customHeaders', 'kind', 'baseUrl', 'name'].map((k) => [k, null]),
+      [
+        'enabled',
+        'toolMode',
+        'isExportable',
+        'authenticationType',
+        'apiKeyLocation',
+        'apiKeyName',
+        'apiKeyValue',
+        'isDynamicAuth',
+        'dynamicAuthUrl',
+        'dynamicAuthPayload',
+        'customHeaders',
+        'kind',
+        'baseUrl',
+        'name',
+      ].map((k) => [k, null]),
     );
     const res = await h.call('PUT', `/admin/providers/${created.json.id}`, nulls);
     expect(res.status, res.text).toBe(200);
     expect(h.server.app.catalog.getProvider('p')).toMatchObject({
-      enabled: false, toolMode: 'meta', isExportable: false, authenticationType: 'API_KEY', apiKeyLocation: 'QUERY_PARAMETER', apiKeyName: 'key',
-      apiKeyValue: 'null-test-secret', isDynamicAuth: true, dynamicAuthPayload: '{"client_secret":"payload-secret"}', customHeaders: { 'X-Token': 'header-secret' },
-      kind: 'http', baseUrl: 'http://127.0.0.1:9', name: 'P',
+      enabled: false,
+      toolMode: 'meta',
+      isExportable: false,
+      authenticationType: 'API_KEY',
+      apiKeyLocation: 'QUERY_PARAMETER',
+      apiKeyName: 'key',
+      apiKeyValue: 'null-test-secret',
+      isDynamicAuth: true,
+      dynamicAuthPayload: '{"client_secret":"payload-secret"}',
+      customHeaders: { 'X-Token': 'header-secret' },
+      kind: 'http',
+      baseUrl: 'http://127.0.0.1:9',
+      name: 'P',
     });
   });
 });

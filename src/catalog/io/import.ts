@@ -38,7 +38,11 @@ export function importProviders(catalog: Catalog, raw: unknown, options: ImportO
   const entries = raw.map((item, i) => parseOrThrow(importEntrySchema, item, `Import entry ${i} (${entryLabel(item)})`, ''));
   checkDuplicateCodes(entries);
   const report: ImportReport = { providers: { created: [], updated: [], droppedSecrets: {} }, tools: { created: [], updated: [], unchanged: [], removed: [] } };
-  const run = () => entries.forEach((entry, i) => importEntry(catalog, entry, i, report, options));
+  const run = () => {
+    entries.forEach((entry, i) => {
+      importEntry(catalog, entry, i, report, options);
+    });
+  };
   try {
     if (options.dryRun) {
       catalog.store.transaction(() => {
@@ -57,7 +61,19 @@ export function importProviders(catalog: Catalog, raw: unknown, options: ImportO
 /** Whether an upsert would change nothing (so a re-import does not rewrite or rebuild it). */
 function sameTool(record: ToolRecord, current: Tool): boolean {
   const view = (t: ToolRecord | Tool) =>
-    JSON.stringify([t.providerId, t.code, t.name, t.description, t.endpointPath, t.httpMethod, t.bodyPayloadTemplate, t.enabled, t.isExportable, t.parameters, t.outputSchema]);
+    JSON.stringify([
+      t.providerId,
+      t.code,
+      t.name,
+      t.description,
+      t.endpointPath,
+      t.httpMethod,
+      t.bodyPayloadTemplate,
+      t.enabled,
+      t.isExportable,
+      t.parameters,
+      t.outputSchema,
+    ]);
   return view(record) === view(current);
 }
 
@@ -73,14 +89,19 @@ function checkDuplicateCodes(entries: ImportEntry[]): void {
   entries.forEach((entry, i) => {
     const code = entry.code?.trim();
     if (code) {
-      if (providers.has(code)) throw invalid(`Import entry ${i} (provider "${code}")`, [{ field: 'code', message: `"${code}" appears twice in the file; each provider code must be unique` }]);
+      if (providers.has(code))
+        throw invalid(`Import entry ${i} (provider "${code}")`, [
+          { field: 'code', message: `"${code}" appears twice in the file; each provider code must be unique` },
+        ]);
       providers.add(code);
     }
     (entry.tools ?? []).forEach((tool, j) => {
       const toolCode = tool.code?.trim();
       if (!toolCode) return;
       if (tools.has(toolCode)) {
-        throw invalid(`Import entry ${i} (provider "${code ?? entry.name}")`, [{ field: `tools[${j}].code`, message: `"${toolCode}" appears twice in the file (also in entry ${tools.get(toolCode)}); tool codes must be unique` }]);
+        throw invalid(`Import entry ${i} (provider "${code ?? entry.name}")`, [
+          { field: `tools[${j}].code`, message: `"${toolCode}" appears twice in the file (also in entry ${tools.get(toolCode)}); tool codes must be unique` },
+        ]);
       }
       tools.set(toolCode, i);
     });
@@ -105,7 +126,10 @@ function importEntry(catalog: Catalog, entry: ImportEntry, index: number, report
     listed.add(toolCode);
     const current = store.tools.findByCode(toolCode);
     if (current && current.providerId !== provider.id) {
-      throw new ToolwireError('CONFLICT', `${toolSubject} is invalid: code "${toolCode}" belongs to a tool of provider "${current.providerCode}". Tool codes are unique across providers: rename it.`);
+      throw new ToolwireError(
+        'CONFLICT',
+        `${toolSubject} is invalid: code "${toolCode}" belongs to a tool of provider "${current.providerCode}". Tool codes are unique across providers: rename it.`,
+      );
     }
     try {
       if (current) {

@@ -54,7 +54,11 @@ export async function importOpenApi(catalog: Catalog, source: string | object, o
   const entry: Record<string, unknown> = { ...provider };
   if (options.meta) entry.toolMode = toolMode;
   if (Object.keys(customHeaders).length > 0) entry.customHeaders = customHeaders;
-  const report = importProviders(catalog, [entry], { prune: options.prune ?? false, dryRun: options.dryRun ?? false, ...(options.rules ? { rules: options.rules } : {}) });
+  const report = importProviders(catalog, [entry], {
+    prune: options.prune ?? false,
+    dryRun: options.dryRun ?? false,
+    ...(options.rules ? { rules: options.rules } : {}),
+  });
   return {
     provider: provider.code,
     providerCreated: report.providers.created.length > 0,
@@ -63,7 +67,10 @@ export async function importOpenApi(catalog: Catalog, source: string | object, o
     unchanged: report.tools.unchanged,
     removed: report.tools.removed,
     skipped: conversion.skipped,
-    credentialsToFill: report.providers.created.length > 0 ? conversion.credentialsToFill : conversion.credentialsToFill.filter((field) => !hasStored(catalog, provider.code, field)),
+    credentialsToFill:
+      report.providers.created.length > 0
+        ? conversion.credentialsToFill
+        : conversion.credentialsToFill.filter((field) => !hasStored(catalog, provider.code, field)),
     droppedSecrets: report.providers.droppedSecrets[provider.code] ?? [],
     warnings: conversion.warnings,
     dryRun: options.dryRun ?? false,

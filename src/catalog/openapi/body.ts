@@ -24,9 +24,7 @@ export function bodyParameters(requestBody: unknown): BodyResult {
   if (picked === undefined) return { parameters: [], unnamed: 0 };
   const schema = picked.media.schema;
   const shape = picked.json ? objectShape(schema) : undefined;
-  const properties = Object.entries(shape?.properties ?? {}).filter(
-    ([, property]) => !(isRecord(property) && property.readOnly === true),
-  );
+  const properties = Object.entries(shape?.properties ?? {}).filter(([, property]) => !(isRecord(property) && property.readOnly === true));
   const named = properties.filter(([name]) => name.trim() !== '');
   if (shape !== undefined && named.length > 0) {
     return {

@@ -23,7 +23,10 @@ function checkOptions(options: ConvertOptions): void {
   if (options.providerCode !== undefined && !CODE_PATTERN.test(options.providerCode)) {
     throw new ToolwireError('INVALID_INPUT', `providerCode "${options.providerCode}" must be 1–64 of A-Z a-z 0-9 _ . -`);
   }
-  for (const [field, list] of [['include', options.include], ['exclude', options.exclude]] as const) {
+  for (const [field, list] of [
+    ['include', options.include],
+    ['exclude', options.exclude],
+  ] as const) {
     if (list !== undefined && !(Array.isArray(list) && list.every((e) => typeof e === 'string' && e !== ''))) {
       throw new ToolwireError('INVALID_INPUT', `${field} must be a list of tags or path globs.`);
     }
@@ -61,7 +64,11 @@ export async function convertOpenApi(source: string | object, options: ConvertOp
 
   const notes: ToolNotes = { renames: [], nonJsonBodies: new Map(), undeclaredPathParameters: 0, unnamedParameters: 0 };
   const ctx = {
-    doc, notes, slot: security.slot, codes: new CodeAllocator(), filter: new OperationFilter(options.include, options.exclude),
+    doc,
+    notes,
+    slot: security.slot,
+    codes: new CodeAllocator(),
+    filter: new OperationFilter(options.include, options.exclude),
   };
   const tools: ImportTool[] = [];
   const skipped: SkippedOperation[] = [];

@@ -10,8 +10,7 @@ import { ToolwireError } from '../../core/errors.js';
 import { checkRefs } from './refs.js';
 import { isRecord, type Dict } from './util.js';
 
-const NOT_OPENAPI =
-  'Not an OpenAPI document: expected a top-level "openapi: 3.x" or "swagger: \\"2.0\\"" field.';
+const NOT_OPENAPI = 'Not an OpenAPI document: expected a top-level "openapi: 3.x" or "swagger: \\"2.0\\"" field.';
 
 export interface LoadedDocument {
   doc: Dict;

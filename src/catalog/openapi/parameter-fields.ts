@@ -43,9 +43,7 @@ export function parameterType(schema: JsonSchema): ParameterType {
 
 function enumOf(schema: JsonSchema): Array<string | number | boolean> | null {
   if (!Array.isArray(schema.enum)) return null;
-  const values = schema.enum.filter(
-    (v): v is string | number | boolean => typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean',
-  );
+  const values = schema.enum.filter((v): v is string | number | boolean => typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean');
   return values.length > 0 ? values : null;
 }
 

@@ -80,7 +80,10 @@ function cookieParameter(cookies: Dict[]): ImportParameter {
 export type OnForbiddenHeader = (name: string, reason: string) => void;
 
 export function collectParameters(
-  pathLevel: unknown, operationLevel: unknown, slot?: CredentialSlot, onUnnamed: () => void = () => {},
+  pathLevel: unknown,
+  operationLevel: unknown,
+  slot?: CredentialSlot,
+  onUnnamed: () => void = () => {},
   onForbidden: OnForbiddenHeader = () => {},
 ): ImportParameter[] {
   const out: ImportParameter[] = [];

@@ -11,9 +11,7 @@
  * not match the tool's output schema.
  */
 import type { JsonSchema } from '../../core/model.js';
-import {
-  cleanEnum, cleanRequired, cleanType, copyAnnotations, copyConstraints, copyValueHints, isNullable, isValidRegex,
-} from './schema-keywords.js';
+import { cleanEnum, cleanRequired, cleanType, copyAnnotations, copyConstraints, copyValueHints, isNullable, isValidRegex } from './schema-keywords.js';
 import { isRecord, type Dict } from './util.js';
 
 export type SchemaMode = 'input' | 'output';
@@ -125,9 +123,7 @@ function propertySchema(value: Dict | boolean, mode: SchemaMode): Dict {
 function copyObjectKeywords(node: Dict, out: Dict, ctx: Context, depth: number): void {
   const properties = walkMap(node.properties, ctx, depth);
   if (properties !== undefined) {
-    out.properties = Object.fromEntries(
-      Object.entries(properties).map(([name, value]) => [name, propertySchema(value as Dict | boolean, ctx.mode)]),
-    );
+    out.properties = Object.fromEntries(Object.entries(properties).map(([name, value]) => [name, propertySchema(value as Dict | boolean, ctx.mode)]));
   }
   const patterns = walkMap(node.patternProperties, ctx, depth, isValidRegex);
   if (patterns !== undefined) out.patternProperties = patterns;

@@ -18,14 +18,25 @@ export interface AuthResult {
 }
 
 const NO_AUTH: ImportAuth = {
-  authenticationType: 'NONE', apiKeyLocation: 'NONE', apiKeyName: null, apiKeyValue: null, customHeaders: {},
-  isDynamicAuth: false, dynamicAuthUrl: null, dynamicAuthMethod: null, dynamicAuthPayload: null,
-  dynamicAuthPayloadType: null, dynamicAuthPayloadLocation: null, dynamicAuthTokenExtractionPath: null,
+  authenticationType: 'NONE',
+  apiKeyLocation: 'NONE',
+  apiKeyName: null,
+  apiKeyValue: null,
+  customHeaders: {},
+  isDynamicAuth: false,
+  dynamicAuthUrl: null,
+  dynamicAuthMethod: null,
+  dynamicAuthPayload: null,
+  dynamicAuthPayloadType: null,
+  dynamicAuthPayloadLocation: null,
+  dynamicAuthTokenExtractionPath: null,
   dynamicAuthInvalidationKeywords: null,
 };
 
 const CLIENT_CREDENTIALS_PAYLOAD = JSON.stringify({
-  grant_type: 'client_credentials', client_id: SECRET_PLACEHOLDER, client_secret: SECRET_PLACEHOLDER,
+  grant_type: 'client_credentials',
+  client_id: SECRET_PLACEHOLDER,
+  client_secret: SECRET_PLACEHOLDER,
 });
 
 function bearer(apiKeyValue: string | null = SECRET_PLACEHOLDER): ImportAuth {
@@ -79,9 +90,14 @@ function fromOAuth2(scheme: Dict, baseUrl: string, warnings: string[]): AuthResu
     }
     return {
       auth: {
-        ...bearer(null), isDynamicAuth: true, dynamicAuthUrl: tokenUrl, dynamicAuthMethod: 'POST',
-        dynamicAuthPayload: CLIENT_CREDENTIALS_PAYLOAD, dynamicAuthPayloadType: 'FORM_DATA',
-        dynamicAuthPayloadLocation: 'BODY', dynamicAuthTokenExtractionPath: '$.access_token',
+        ...bearer(null),
+        isDynamicAuth: true,
+        dynamicAuthUrl: tokenUrl,
+        dynamicAuthMethod: 'POST',
+        dynamicAuthPayload: CLIENT_CREDENTIALS_PAYLOAD,
+        dynamicAuthPayloadType: 'FORM_DATA',
+        dynamicAuthPayloadLocation: 'BODY',
+        dynamicAuthTokenExtractionPath: '$.access_token',
       },
       credentialsToFill: ['dynamicAuthPayload.client_id', 'dynamicAuthPayload.client_secret'],
       warnings,

@@ -48,7 +48,9 @@ export interface BaseUrl {
 
 /** The first https server, else the first http one: documents often list `http://` before `https://`. */
 function pickServerUrl(doc: Dict): { url: string | undefined; absolute: boolean; warning?: string } {
-  const urls = asArray(doc.servers).map(serverUrl).filter((u): u is string => u !== undefined && !/[{}]/.test(u));
+  const urls = asArray(doc.servers)
+    .map(serverUrl)
+    .filter((u): u is string => u !== undefined && !/[{}]/.test(u));
   const absolute = urls.find((u) => u.startsWith('https:') && isAbsoluteHttp(u)) ?? urls.find(isAbsoluteHttp);
   if (absolute !== undefined) return { url: absolute, absolute: true };
   const first = serverUrl(asArray(doc.servers)[0]);
@@ -69,10 +71,7 @@ export function resolveBaseUrl(doc: Dict, override: string | undefined): BaseUrl
   const { url, absolute, warning } = pickServerUrl(doc);
   if (url !== undefined && absolute) return warning === undefined ? { baseUrl: trimSlash(url) } : { baseUrl: trimSlash(url), warning };
   const what = url === undefined || url === '' ? 'The document names no server URL' : `The document's server URL "${url}" is not an absolute http(s) URL`;
-  throw new ToolwireError(
-    'INVALID_INPUT',
-    `${what}: give the API's base URL (baseUrl option, e.g. --base-url https://api.example.com/v1).`,
-  );
+  throw new ToolwireError('INVALID_INPUT', `${what}: give the API's base URL (baseUrl option, e.g. --base-url https://api.example.com/v1).`);
 }
 
 function resolveAgainst(url: string, base: string): string | undefined {

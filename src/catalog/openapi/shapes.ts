@@ -16,9 +16,7 @@ function declaresObject(schema: Dict): boolean {
 
 /** A member of `allOf` that only annotates or lists `required` names: merged, never blocking. */
 function isAnnotationOnly(schema: Dict): boolean {
-  return ['type', 'properties', 'allOf', 'anyOf', 'oneOf', 'items', 'enum', 'additionalProperties'].every(
-    (key) => schema[key] === undefined,
-  );
+  return ['type', 'properties', 'allOf', 'anyOf', 'oneOf', 'items', 'enum', 'additionalProperties'].every((key) => schema[key] === undefined);
 }
 
 /**

@@ -43,9 +43,7 @@ function undeclaredPathParameters(path: string, parameters: ImportParameter[]): 
   const declared = new Set(parameters.filter((p) => p.location === 'PATH').map((p) => p.name));
   // The catalog's reading of placeholders: innermost braces, name trimmed.
   const names = [...path.matchAll(/\{([^{}]+)\}/g)].map((m) => m[1]!.trim()).filter((n) => n !== '' && !declared.has(n));
-  return [...new Set(names)].map((name) =>
-    makeParameter({ name, location: 'PATH', schema: { type: 'string' }, required: true }),
-  );
+  return [...new Set(names)].map((name) => makeParameter({ name, location: 'PATH', schema: { type: 'string' }, required: true }));
 }
 
 function tags(operation: Dict): string[] {
@@ -70,7 +68,10 @@ export function buildTool(raw: RawOperation, ctx: ToolContext): ToolOutcome {
   const unnamed = (): void => void ctx.notes.unnamedParameters++;
   const skippedParameters: SkippedParameter[] = [];
   const forbidden = (name: string, reason: string): void => {
-    skippedParameters.push({ name, reason: `header parameter "${name}" left out (the operation is imported without it): ${reason}; a tool argument may never set this header` });
+    skippedParameters.push({
+      name,
+      reason: `header parameter "${name}" left out (the operation is imported without it): ${reason}; a tool argument may never set this header`,
+    });
   };
   const declared = [...collectParameters(pathItem.parameters, operation.parameters, ctx.slot, unnamed, forbidden), ...body.parameters];
   const missing = undeclaredPathParameters(endpointPath, declared);

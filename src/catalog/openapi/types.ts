@@ -2,14 +2,7 @@
  * The shapes an OpenAPI conversion produces: a provider in the §4 import-file format (what
  * `toolwire import` and `POST /admin/import` take), plus what the user must know before using it.
  */
-import type {
-  HttpMethod,
-  JsonSchema,
-  ParameterLocation,
-  ParameterType,
-  Provider,
-  ToolMode,
-} from '../../core/model.js';
+import type { HttpMethod, JsonSchema, ParameterLocation, ParameterType, Provider, ToolMode } from '../../core/model.js';
 
 export interface ImportParameter {
   name: string;
@@ -43,9 +36,19 @@ export interface ImportTool {
 /** The credential-related provider fields, filled from the document's security schemes. */
 export type ImportAuth = Pick<
   Provider,
-  | 'authenticationType' | 'apiKeyLocation' | 'apiKeyName' | 'apiKeyValue' | 'customHeaders' | 'isDynamicAuth'
-  | 'dynamicAuthUrl' | 'dynamicAuthMethod' | 'dynamicAuthPayload' | 'dynamicAuthPayloadType'
-  | 'dynamicAuthPayloadLocation' | 'dynamicAuthTokenExtractionPath' | 'dynamicAuthInvalidationKeywords'
+  | 'authenticationType'
+  | 'apiKeyLocation'
+  | 'apiKeyName'
+  | 'apiKeyValue'
+  | 'customHeaders'
+  | 'isDynamicAuth'
+  | 'dynamicAuthUrl'
+  | 'dynamicAuthMethod'
+  | 'dynamicAuthPayload'
+  | 'dynamicAuthPayloadType'
+  | 'dynamicAuthPayloadLocation'
+  | 'dynamicAuthTokenExtractionPath'
+  | 'dynamicAuthInvalidationKeywords'
 >;
 
 export interface ImportProvider extends ImportAuth {

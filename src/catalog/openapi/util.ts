@@ -19,7 +19,11 @@ export function asArray(value: unknown): unknown[] {
 
 /** Collapses whitespace and cuts at a word boundary, so titles and descriptions stay bounded. */
 export function boundText(text: string, max: number): string {
-  const clean = text.replace(/\r\n?/g, '\n').replace(/[ \t]+/g, ' ').replace(/\n{3,}/g, '\n\n').trim();
+  const clean = text
+    .replace(/\r\n?/g, '\n')
+    .replace(/[ \t]+/g, ' ')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim();
   if (clean.length <= max) return clean;
   const cut = clean.slice(0, max - 1);
   const space = cut.lastIndexOf(' ');

@@ -89,6 +89,11 @@ export function dryRun(tool: Tool, provider: Provider): DryRun {
   return {
     arguments: args,
     credential: { source, placedIn },
-    request: { method: request.method, url: redact(requestUrl(request)), headers, body: request.body === undefined ? null : masked(redactValue(request.body, redact)) },
+    request: {
+      method: request.method,
+      url: redact(requestUrl(request)),
+      headers,
+      body: request.body === undefined ? null : masked(redactValue(request.body, redact)),
+    },
   };
 }

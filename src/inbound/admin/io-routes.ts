@@ -8,9 +8,14 @@ import { httpWriteRules } from '../web/write-rules.js';
 
 /** `GET /admin/export?provider=CODE&provider=CODE2` (commas also separate); none = every exportable provider. */
 function exportRoute(ctx: RequestContext) {
-  const codes = ctx.query.getAll('provider').flatMap((v) => v.split(',')).map((c) => c.trim()).filter(Boolean);
+  const codes = ctx.query
+    .getAll('provider')
+    .flatMap((v) => v.split(','))
+    .map((c) => c.trim())
+    .filter(Boolean);
   for (const code of codes) {
-    if (!ctx.app.store.providers.findByCode(code)) throw new ToolwireError('NOT_FOUND', `No provider with code ${quote(code)} to export. GET /admin/providers lists the codes.`);
+    if (!ctx.app.store.providers.findByCode(code))
+      throw new ToolwireError('NOT_FOUND', `No provider with code ${quote(code)} to export. GET /admin/providers lists the codes.`);
   }
   return { status: 200, body: exportProviders(ctx.app.catalog, codes) };
 }
@@ -25,7 +30,12 @@ async function importRoute(ctx: RequestContext) {
   const prune = ctx.flag('prune');
   const body = await ctx.body();
   if (looksLikeOpenApi(body)) {
-    const list = (name: string) => ctx.query.getAll(name).flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+    const list = (name: string) =>
+      ctx.query
+        .getAll(name)
+        .flatMap((v) => v.split(','))
+        .map((v) => v.trim())
+        .filter(Boolean);
     const report = await importOpenApi(ctx.app.catalog, body as object, {
       providerCode: ctx.query.get('provider') ?? undefined,
       baseUrl: ctx.query.get('baseUrl') ?? undefined,

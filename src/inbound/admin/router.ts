@@ -23,7 +23,11 @@ function queryOf(req: IncomingMessage): URLSearchParams {
 async function dispatch(req: IncomingMessage, method: string, path: string, app: App): Promise<Reply> {
   const match = matchRoute(ROUTES, path);
   if (!match) {
-    throw new HttpError(404, 'not_found', `No admin route ${quote(`/admin${path}`)}. The routes are /admin/providers, /admin/tools (and /admin/tools/api), /admin/export and /admin/import.`);
+    throw new HttpError(
+      404,
+      'not_found',
+      `No admin route ${quote(`/admin${path}`)}. The routes are /admin/providers, /admin/tools (and /admin/tools/api), /admin/export and /admin/import.`,
+    );
   }
   const handler = match.route.methods[method as Method];
   if (!handler) {

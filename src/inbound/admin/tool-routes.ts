@@ -21,7 +21,10 @@ function list(ctx: RequestContext) {
   const rawId = ctx.query.get('providerId');
   const code = ctx.query.get('provider') ?? ctx.query.get('providerCode');
   if (rawId !== null) {
-    if (!/^[0-9]{1,15}$/.test(rawId)) throw badRequest(`The query parameter providerId must be a whole number, got ${quote(rawId)}.`, [{ field: 'providerId', message: 'must be a whole number' }]);
+    if (!/^[0-9]{1,15}$/.test(rawId))
+      throw badRequest(`The query parameter providerId must be a whole number, got ${quote(rawId)}.`, [
+        { field: 'providerId', message: 'must be a whole number' },
+      ]);
     if (!store.providers.findById(Number(rawId))) throw new ToolwireError('NOT_FOUND', `No provider with id ${rawId}.`);
     return { status: 200, body: catalog.listTools(Number(rawId)).map(presentTool) };
   }

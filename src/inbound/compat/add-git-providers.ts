@@ -13,9 +13,16 @@ async function readBody(req: IncomingMessage): Promise<Record<string, unknown>> 
   const body = await readJsonBody(req);
   if (!body.ok) {
     if (body.status === 413) throw new DetailError(413, body.message);
-    throw new Unprocessable([{ loc: ['body'], msg: `JSON decode error: ${parserReason(body.message)}. Send a JSON object with provider_tokens and/or mcp_config.`, type: 'json_invalid' }]);
+    throw new Unprocessable([
+      {
+        loc: ['body'],
+        msg: `JSON decode error: ${parserReason(body.message)}. Send a JSON object with provider_tokens and/or mcp_config.`,
+        type: 'json_invalid',
+      },
+    ]);
   }
-  if (body.empty) throw new Unprocessable([{ loc: ['body'], msg: 'Field required: send a JSON object with provider_tokens and/or mcp_config.', type: 'missing' }]);
+  if (body.empty)
+    throw new Unprocessable([{ loc: ['body'], msg: 'Field required: send a JSON object with provider_tokens and/or mcp_config.', type: 'missing' }]);
   if (!isObject(body.value)) {
     throw new Unprocessable([{ loc: ['body'], msg: 'Input should be a JSON object with provider_tokens and/or mcp_config.', type: 'model_attributes_type' }]);
   }
@@ -40,7 +47,9 @@ async function storeProviderTokens(req: IncomingMessage, app: App) {
     return { stored, droppedSecrets, mcp };
   });
   const mcpNote = outcome.mcp ? `; mcp_config: ${outcome.mcp.registered.length} server(s) registered, ${outcome.mcp.removed.length} removed` : '';
-  app.log.info(`add-git-providers: stored ${outcome.stored.length} provider token entr${outcome.stored.length === 1 ? 'y' : 'ies'} (${outcome.stored.join(', ') || 'none'})${mcpNote}`);
+  app.log.info(
+    `add-git-providers: stored ${outcome.stored.length} provider token entr${outcome.stored.length === 1 ? 'y' : 'ies'} (${outcome.stored.join(', ') || 'none'})${mcpNote}`,
+  );
   return {
     message: 'Git providers stored',
     provider_tokens: outcome.stored,

@@ -40,14 +40,17 @@ function parseStdioServer(item: Record<string, unknown>, loc: Loc, problems: Pro
   const command = problems.requiredString(item.command, [...loc, 'command'], 'the program to run, such as "npx"');
   let args: string[] = [];
   if (Array.isArray(item.args)) {
-    item.args.forEach((arg, i) => typeof arg !== 'string' && problems.add([...loc, 'args', i], 'Input should be a valid string.', 'string_type'));
+    item.args.forEach((arg, i) => {
+      if (typeof arg !== 'string') problems.add([...loc, 'args', i], 'Input should be a valid string.', 'string_type');
+    });
     args = item.args.filter((arg): arg is string => typeof arg === 'string');
   } else if (item.args !== undefined && item.args !== null) {
-    problems.add([...loc, 'args'], 'Input should be a valid list of strings (the command\'s arguments).', 'list_type');
+    problems.add([...loc, 'args'], "Input should be a valid list of strings (the command's arguments).", 'list_type');
   }
   let env: Record<string, string> | null = null;
   if (isObject(item.env)) {
-    for (const [key, value] of Object.entries(item.env)) if (typeof value !== 'string') problems.add([...loc, 'env', key], 'Input should be a valid string.', 'string_type');
+    for (const [key, value] of Object.entries(item.env))
+      if (typeof value !== 'string') problems.add([...loc, 'env', key], 'Input should be a valid string.', 'string_type');
     env = Object.fromEntries(Object.entries(item.env).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
   } else if (item.env !== undefined && item.env !== null) {
     problems.add([...loc, 'env'], 'Input should be a valid dictionary of environment variables (name → string value).', 'dict_type');
@@ -64,7 +67,12 @@ export function parseMcpConfig(raw: unknown, problems: Problems): McpServerSpec[
     return null;
   }
   for (const key of Object.keys(raw)) {
-    if (!(key in LISTS)) problems.add(['body', 'mcp_config', key], 'Extra inputs are not permitted: mcp_config takes only sse_servers, shttp_servers and stdio_servers.', 'extra_forbidden');
+    if (!(key in LISTS))
+      problems.add(
+        ['body', 'mcp_config', key],
+        'Extra inputs are not permitted: mcp_config takes only sse_servers, shttp_servers and stdio_servers.',
+        'extra_forbidden',
+      );
   }
   const specs: McpServerSpec[] = [];
   const seen = new Map<string, Loc>();
@@ -77,11 +85,20 @@ export function parseMcpConfig(raw: unknown, problems: Problems): McpServerSpec[
     }
     items.forEach((item, i) => {
       const loc = ['body', 'mcp_config', list, i];
-      if (!isObject(item)) return problems.add(loc, `Input should be an object (${protocol === 'stdio' ? 'name, command, args, env' : 'url, api_key'}).`, 'model_type');
+      if (!isObject(item)) {
+        problems.add(loc, `Input should be an object (${protocol === 'stdio' ? 'name, command, args, env' : 'url, api_key'}).`, 'model_type');
+        return;
+      }
       const spec = protocol === 'stdio' ? parseStdioServer(item, loc, problems) : parseUrlServer(item, protocol, loc, problems);
       if (!spec) return;
       const earlier = seen.get(spec.key);
-      if (earlier) return problems.add(loc, `This server is already listed at ${earlier.slice(1).join('.')}: list each server once (a URL in one list only, each stdio name once).`);
+      if (earlier) {
+        problems.add(
+          loc,
+          `This server is already listed at ${earlier.slice(1).join('.')}: list each server once (a URL in one list only, each stdio name once).`,
+        );
+        return;
+      }
       seen.set(spec.key, loc);
       specs.push(spec);
     });

@@ -36,9 +36,17 @@ export class DetailError extends Error {
 }
 
 export function sendDetailUnauthorized(res: ServerResponse): void {
-  sendJson(res, 401, { detail: 'Not authenticated: send Authorization: Bearer <token> or X-Session-API-Key: <token>, with the token toolwire printed at start (or TOOLWIRE_TOKEN).' }, {
-    'www-authenticate': 'Bearer realm="toolwire"',
-  });
+  sendJson(
+    res,
+    401,
+    {
+      detail:
+        'Not authenticated: send Authorization: Bearer <token> or X-Session-API-Key: <token>, with the token toolwire printed at start (or TOOLWIRE_TOKEN).',
+    },
+    {
+      'www-authenticate': 'Bearer realm="toolwire"',
+    },
+  );
 }
 
 /** Any failure as status and body; an unexpected one is a generic 500, logged without the request body. */
@@ -51,7 +59,11 @@ export function detailReply(err: unknown, log: Log, where: string): { status: nu
   }
   const kind = err instanceof Error ? `${err.name}: ${err.message}` : typeof err;
   log.error(`${where} failed unexpectedly (${kind})`);
-  return { status: 500, body: { detail: 'toolwire failed to store the providers unexpectedly; nothing was written and the server log has the details.' }, headers: {} };
+  return {
+    status: 500,
+    body: { detail: 'toolwire failed to store the providers unexpectedly; nothing was written and the server log has the details.' },
+    headers: {},
+  };
 }
 
 /** Collects problems with their location in the body, in FastAPI's vocabulary of error types. */

@@ -48,7 +48,10 @@ export function parseProviderTokens(raw: unknown, problems: Problems): ProviderT
     const userId = problems.optionalString(value.user_id, [...loc, 'user_id']) ?? null;
     const host = problems.optionalString(value.host, [...loc, 'host'])?.trim() || null;
     if (host !== null && !isHostValue(host)) {
-      problems.add([...loc, 'host'], `Host must be a host name with an optional port, such as github.example.com or gitlab.internal:8443 — no scheme, path or user (got ${JSON.stringify(host.slice(0, 60))}).`);
+      problems.add(
+        [...loc, 'host'],
+        `Host must be a host name with an optional port, such as github.example.com or gitlab.internal:8443 — no scheme, path or user (got ${JSON.stringify(host.slice(0, 60))}).`,
+      );
     }
     entries.push({ code, token, userId, host });
   }
@@ -62,9 +65,15 @@ function changes(entry: ProviderTokenInput, provider: Provider, problems: Proble
   const token = entry.token?.trim() ?? '';
   if (token !== '' && !isSecretStandIn(token)) {
     if (provider.isDynamicAuth) {
-      problems.add([...loc, 'token'], `Provider "${provider.code}" obtains its token from its dynamicAuthUrl, so a stored token would never be sent. Send token null, or turn dynamic auth off first (PUT /admin/providers/${provider.id}).`);
+      problems.add(
+        [...loc, 'token'],
+        `Provider "${provider.code}" obtains its token from its dynamicAuthUrl, so a stored token would never be sent. Send token null, or turn dynamic auth off first (PUT /admin/providers/${provider.id}).`,
+      );
     } else if (provider.protocol === 'stdio') {
-      problems.add([...loc, 'token'], `Provider "${provider.code}" is a stdio MCP server, which takes credentials through its env, not a token. Send token null.`);
+      problems.add(
+        [...loc, 'token'],
+        `Provider "${provider.code}" is a stdio MCP server, which takes credentials through its env, not a token. Send token null.`,
+      );
     } else {
       out.apiKeyValue = token;
       // A provider without auth gets the token as a bearer token: the usual way a git host takes one.
@@ -96,7 +105,10 @@ export function applyProviderTokens(app: App, entries: ProviderTokenInput[], pro
     const loc = ['body', 'provider_tokens', entry.code];
     const provider = app.store.providers.findByCode(entry.code);
     if (!provider) {
-      problems.add(loc, `Unknown provider code "${entry.code.slice(0, 64)}": no provider has it. GET /admin/providers lists the codes; create the provider first, or fix the code.`);
+      problems.add(
+        loc,
+        `Unknown provider code "${entry.code.slice(0, 64)}": no provider has it. GET /admin/providers lists the codes; create the provider first, or fix the code.`,
+      );
       continue;
     }
     const fieldLoc = (field: string) => [FIELD_LOC[field] ?? field];

@@ -36,9 +36,17 @@ function envelope(type: string, message: string, param: string | null = null) {
 
 /** 401 for a missing or wrong token, as Qoder answers it (`TOKEN_INVALID`). */
 export function sendVaultUnauthorized(res: ServerResponse): void {
-  sendJson(res, 401, envelope('TOKEN_INVALID', 'Missing or invalid authentication token: send Authorization: Bearer <token> with the token toolwire printed at start (or TOOLWIRE_TOKEN).'), {
-    'www-authenticate': 'Bearer realm="toolwire"',
-  });
+  sendJson(
+    res,
+    401,
+    envelope(
+      'TOKEN_INVALID',
+      'Missing or invalid authentication token: send Authorization: Bearer <token> with the token toolwire printed at start (or TOOLWIRE_TOKEN).',
+    ),
+    {
+      'www-authenticate': 'Bearer realm="toolwire"',
+    },
+  );
 }
 
 /**

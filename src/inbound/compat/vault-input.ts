@@ -34,12 +34,18 @@ function credentialProblems(raw: unknown, at: string, problems: Problem[]): NewV
   const before = problems.length;
   if (!isObject(raw)) {
     const self = at.replace(/\.$/, '');
-    problems.push({ field: self || '(body)', message: `${self ? `Field '${self}'` : 'The request body'} must be a JSON object with mcp_server_url, protocol, type and access_token.` });
+    problems.push({
+      field: self || '(body)',
+      message: `${self ? `Field '${self}'` : 'The request body'} must be a JSON object with mcp_server_url, protocol, type and access_token.`,
+    });
     return null;
   }
   const url = text(raw, 'mcp_server_url', `${at}mcp_server_url`, problems);
   if (url !== null && !isHttpUrl(url)) {
-    problems.push({ field: `${at}mcp_server_url`, message: `Field '${at}mcp_server_url' must be the full http(s) URL of the MCP server, such as https://example.com/mcp (got ${quote(url)}).` });
+    problems.push({
+      field: `${at}mcp_server_url`,
+      message: `Field '${at}mcp_server_url' must be the full http(s) URL of the MCP server, such as https://example.com/mcp (got ${quote(url)}).`,
+    });
   }
   const protocol = text(raw, 'protocol', `${at}protocol`, problems);
   if (protocol !== null && !(VAULT_PROTOCOLS as readonly string[]).includes(protocol)) {

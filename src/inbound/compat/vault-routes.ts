@@ -42,12 +42,17 @@ function page<T extends { id: string }>(items: T[], query: URLSearchParams) {
   let start = 0;
   if (after !== null) {
     const index = items.findIndex((item) => item.id === after);
-    if (index < 0) throw invalidRequest(`Query parameter 'after_id' names no record here (${JSON.stringify(after.slice(0, 60))}); use the last_id of the previous page.`, 'after_id');
+    if (index < 0)
+      throw invalidRequest(
+        `Query parameter 'after_id' names no record here (${JSON.stringify(after.slice(0, 60))}); use the last_id of the previous page.`,
+        'after_id',
+      );
     start = index + 1;
   }
   const rawLimit = query.get('limit');
   const limit = rawLimit === null ? items.length : Number(rawLimit);
-  if (rawLimit !== null && (!Number.isInteger(limit) || limit < 1)) throw invalidRequest(`Query parameter 'limit' must be a whole number of at least 1 (got ${JSON.stringify((rawLimit ?? '').slice(0, 20))}).`, 'limit');
+  if (rawLimit !== null && (!Number.isInteger(limit) || limit < 1))
+    throw invalidRequest(`Query parameter 'limit' must be a whole number of at least 1 (got ${JSON.stringify((rawLimit ?? '').slice(0, 20))}).`, 'limit');
   const data = items.slice(start, start + limit);
   return { data, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null, has_more: start + limit < items.length };
 }
@@ -91,7 +96,13 @@ const ROUTES: readonly Route[] = [
   {
     pattern: '/',
     methods: {
-      GET: (ctx) => ({ status: 200, body: page(ctx.app.store.vaults.listVaults().map((v) => presentVault(v)), ctx.query) }),
+      GET: (ctx) => ({
+        status: 200,
+        body: page(
+          ctx.app.store.vaults.listVaults().map((v) => presentVault(v)),
+          ctx.query,
+        ),
+      }),
       POST: createVault,
     },
   },
@@ -135,7 +146,10 @@ const ROUTES: readonly Route[] = [
 async function dispatch(req: IncomingMessage, path: string, app: App): Promise<Reply> {
   const method = (req.method ?? 'GET').toUpperCase();
   const match = matchRoute(ROUTES, path);
-  if (!match) throw notFound(`No vault route ${JSON.stringify(path.slice(0, 80))}. The routes are /v1/vaults, /v1/vaults/{vault_id} and /v1/vaults/{vault_id}/credentials[/{id}].`);
+  if (!match)
+    throw notFound(
+      `No vault route ${JSON.stringify(path.slice(0, 80))}. The routes are /v1/vaults, /v1/vaults/{vault_id} and /v1/vaults/{vault_id}/credentials[/{id}].`,
+    );
   const handler = match.route.methods[method as Method];
   if (!handler) {
     const allow = allowedMethods(match.route);

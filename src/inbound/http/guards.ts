@@ -122,7 +122,8 @@ export function originProblem(req: IncomingMessage, options: GuardOptions): stri
   }
   const host = req.headers.host;
   const own = host !== undefined && parsed.host === host && (parsed.protocol === 'http:' || parsed.protocol === 'https:');
-  const ownLoopback = isLoopbackHost(options.bindHost) && LOOPBACK_HOSTS.has(parsed.hostname === '[::1]' ? '::1' : parsed.hostname) && Number(parsed.port || 80) === options.port;
+  const ownLoopback =
+    isLoopbackHost(options.bindHost) && LOOPBACK_HOSTS.has(parsed.hostname === '[::1]' ? '::1' : parsed.hostname) && Number(parsed.port || 80) === options.port;
   return own && (!isLoopbackHost(options.bindHost) || ownLoopback) ? null : `origin "${origin}" is not allowed (set TOOLWIRE_ALLOWED_ORIGINS to allow it)`;
 }
 

@@ -91,15 +91,18 @@ export function createSessionEndpoint(newServer: () => Server, registry: Registr
     void oldest[1].transport.close().catch(() => {});
     return true;
   }
-  const reaper = setInterval(() => {
-    const cutoff = Date.now() - idleMs;
-    for (const [id, session] of sessions) {
-      if (session.lastSeen < cutoff) {
-        log.debug(`reaping idle session ${id}`);
-        void session.transport.close();
+  const reaper = setInterval(
+    () => {
+      const cutoff = Date.now() - idleMs;
+      for (const [id, session] of sessions) {
+        if (session.lastSeen < cutoff) {
+          log.debug(`reaping idle session ${id}`);
+          void session.transport.close();
+        }
       }
-    }
-  }, Math.min(idleMs, 60_000));
+    },
+    Math.min(idleMs, 60_000),
+  );
   reaper.unref();
 
   return {

@@ -34,9 +34,14 @@ export interface RunningHttp {
 
 function unauthorized(res: ServerResponse, metadataUrl: string | null): void {
   const challenge = `Bearer realm="toolwire"${metadataUrl ? `, resource_metadata="${metadataUrl}"` : ''}`;
-  sendJson(res, 401, { error: 'unauthorized', message: 'Send Authorization: Bearer <token> (the token toolwire printed at start, or TOOLWIRE_TOKEN).' }, {
-    'www-authenticate': challenge,
-  });
+  sendJson(
+    res,
+    401,
+    { error: 'unauthorized', message: 'Send Authorization: Bearer <token> (the token toolwire printed at start, or TOOLWIRE_TOKEN).' },
+    {
+      'www-authenticate': challenge,
+    },
+  );
 }
 
 /** After the grace: how long the answers of stopped calls get to be written before connections are closed. */
@@ -52,10 +57,18 @@ function hostName(host: string): string {
 
 export async function startHttpServer(app: App, options: HttpOptions, extraRoutes: ExtraRoute[] = []): Promise<RunningHttp> {
   const newServer = () => createMcpServer(app.registry, { pageSize: app.config.pageSize });
-  const endpoint = options.stateless ? createStatelessEndpoint(newServer, app.registry) : createSessionEndpoint(newServer, app.registry, app.log, undefined, app.config.maxSessions);
+  const endpoint = options.stateless
+    ? createStatelessEndpoint(newServer, app.registry)
+    : createSessionEndpoint(newServer, app.registry, app.log, undefined, app.config.maxSessions);
   const { oauthIssuer, oauthAudience, publicUrl, allowedHosts } = app.config;
   // `hosts` is filled in once the port is known (port 0 picks one at listen).
-  const guard: GuardOptions = { bindHost: options.host, port: options.port, allowedOrigins: app.config.allowedOrigins, hosts: { exact: new Set(), anyPort: new Set() }, publicOrigin: publicUrl ? new URL(publicUrl).origin : null };
+  const guard: GuardOptions = {
+    bindHost: options.host,
+    port: options.port,
+    allowedOrigins: app.config.allowedOrigins,
+    hosts: { exact: new Set(), anyPort: new Set() },
+    publicOrigin: publicUrl ? new URL(publicUrl).origin : null,
+  };
   const jwt = oauthIssuer ? createJwtVerifier(oauthIssuer, app.log) : null;
   /**
    * This server's base URL as the client sees it: TOOLWIRE_PUBLIC_URL, else the request's Host — only
@@ -157,7 +170,9 @@ export async function startHttpServer(app: App, options: HttpOptions, extraRoute
       if (inFlight > 0) {
         const running = inFlight;
         const stopped = app.stopCalls();
-        app.log.warn(`${running} request(s) still running after the ${graceMs / 1000} s grace; ${stopped} tool call(s) waiting on an API were answered that the server is shutting down`);
+        app.log.warn(
+          `${running} request(s) still running after the ${graceMs / 1000} s grace; ${stopped} tool call(s) waiting on an API were answered that the server is shutting down`,
+        );
         await waitFor(ANSWER_FLUSH_MS); // those answers go out now; anything else is cut below
       }
       await endpoint.close();

@@ -46,7 +46,10 @@ export function createContext(app: App, req: IncomingMessage, params: Record<str
     query,
     id(name = 'id') {
       const raw = params[name] ?? '';
-      if (!ID.test(raw)) throw badRequest(`The ${name} in the path must be a whole number, got ${quote(raw)}.`, [{ field: name, message: `must be a whole number such as 3 (got ${quote(raw)})` }]);
+      if (!ID.test(raw))
+        throw badRequest(`The ${name} in the path must be a whole number, got ${quote(raw)}.`, [
+          { field: name, message: `must be a whole number such as 3 (got ${quote(raw)})` },
+        ]);
       return Number(raw);
     },
     async body() {
@@ -54,7 +57,9 @@ export function createContext(app: App, req: IncomingMessage, params: Record<str
       if (!result.ok) {
         if (result.status === 413) throw new HttpError(413, 'payload_too_large', result.message);
         const reason = parserReason(result.message);
-        throw badRequest(`The request body is not valid JSON (${reason}). Send a JSON document.`, [{ field: '(body)', message: `must be valid JSON (${reason})` }]);
+        throw badRequest(`The request body is not valid JSON (${reason}). Send a JSON document.`, [
+          { field: '(body)', message: `must be valid JSON (${reason})` },
+        ]);
       }
       if (result.empty) throw badRequest('The request needs a JSON body.', [{ field: '(body)', message: 'is required: send a JSON document' }]);
       return result.value;
@@ -76,5 +81,7 @@ export { isJsonObject as isObject } from '../../core/json.js';
 export function expectObject(value: unknown, what: string): Record<string, unknown> {
   if (isJsonObject(value)) return value;
   const got = Array.isArray(value) ? 'a list' : value === null ? 'null' : `a ${typeof value}`;
-  throw badRequest(`The request body must be a JSON object of ${what} fields, got ${got}.`, [{ field: '(body)', message: `must be a JSON object of ${what} fields (got ${got})` }]);
+  throw badRequest(`The request body must be a JSON object of ${what} fields, got ${got}.`, [
+    { field: '(body)', message: `must be a JSON object of ${what} fields (got ${got})` },
+  ]);
 }

@@ -8,7 +8,9 @@ import type { Provider } from '../../core/model.js';
  * the values of its dynamic-auth payload. What results, previews and log lines must never show.
  */
 export function providerSecrets(provider: Provider): string[] {
-  const headers = Object.entries(provider.customHeaders).filter(([name]) => !isConfigurationHeader(name)).map(([, value]) => value);
+  const headers = Object.entries(provider.customHeaders)
+    .filter(([name]) => !isConfigurationHeader(name))
+    .map(([, value]) => value);
   const payload = provider.dynamicAuthPayload ? parsePayloadObject(provider.dynamicAuthPayload) : null;
   const payloadValues = payload ? payloadSecrets(payload.values) : [];
   return [...(provider.apiKeyValue ? [provider.apiKeyValue] : []), ...headers, ...payloadValues];
@@ -23,7 +25,7 @@ function payloadSecrets(values: Record<string, unknown>): string[] {
   const walk = (key: string, value: unknown): void => {
     if (NOT_SECRET_FIELDS.has(key.toLowerCase())) return;
     if (typeof value === 'string' || typeof value === 'number') out.push(String(value));
-    else if (Array.isArray(value)) value.forEach((item) => walk(key, item));
+    else if (Array.isArray(value)) for (const item of value) walk(key, item);
     else if (value !== null && typeof value === 'object') for (const [k, v] of Object.entries(value)) walk(k, v);
   };
   for (const [key, value] of Object.entries(values)) walk(key, value);

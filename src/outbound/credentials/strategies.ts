@@ -41,7 +41,6 @@ function injectApiKey(request: OutgoingRequest, credential: string, provider: Pr
   }
 }
 
-
 /**
  * Injects the credential by the provider's settings. A dynamic token on a provider whose
  * authenticationType is NONE is sent as a bearer token (SPEC §6).

@@ -75,7 +75,12 @@ function byJsonPath(code: string, json: unknown, path: string): unknown {
   if (steps.some((step) => step === '..' || step === '*' || step.includes(',') || step.includes(':'))) {
     const size = tooBigToSearch(json);
     if (size) {
-      throw tokenError('extract', code, `the answer has ${size}, too large for a path that searches ("${path}" uses .. or *)`, `Use a direct path to the token, like $.data.token.`);
+      throw tokenError(
+        'extract',
+        code,
+        `the answer has ${size}, too large for a path that searches ("${path}" uses .. or *)`,
+        `Use a direct path to the token, like $.data.token.`,
+      );
     }
   }
   let found: unknown;
@@ -133,8 +138,12 @@ function wholeBody(code: string, answer: TokenAnswer): string {
   const { json } = answer;
   if (typeof json === 'string') return asToken(code, json, 'the answer');
   if (typeof json === 'object' && json !== null) {
-    throw tokenError('extract', code, `the answer is JSON${fieldHint(json)} but dynamicAuthTokenExtractionPath is empty`,
-      'Set dynamicAuthTokenExtractionPath to the field that holds the token, like $.access_token.');
+    throw tokenError(
+      'extract',
+      code,
+      `the answer is JSON${fieldHint(json)} but dynamicAuthTokenExtractionPath is empty`,
+      'Set dynamicAuthTokenExtractionPath to the field that holds the token, like $.access_token.',
+    );
   }
   return asToken(code, answer.text, 'the answer');
 }
@@ -146,8 +155,12 @@ export function extractToken(providerCode: string, answer: TokenAnswer, extracti
   assertExtractionPath(providerCode, path);
   if (answer.json === undefined) {
     const type = answer.contentType.split(';')[0]?.trim() || 'none';
-    throw tokenError('parse', providerCode, `the answer is not valid JSON (content type: ${type})`,
-      'Check dynamicAuthUrl, or clear dynamicAuthTokenExtractionPath if the endpoint answers with the bare token.');
+    throw tokenError(
+      'parse',
+      providerCode,
+      `the answer is not valid JSON (content type: ${type})`,
+      'Check dynamicAuthUrl, or clear dynamicAuthTokenExtractionPath if the endpoint answers with the bare token.',
+    );
   }
   const value = path.startsWith('$') ? byJsonPath(providerCode, answer.json, path) : byDottedPath(providerCode, answer.json, path);
   if (value === undefined) {

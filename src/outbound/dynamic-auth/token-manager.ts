@@ -76,8 +76,15 @@ interface Slot {
 /** What a cached token is bound to: how it was obtained, and where it is sent (a moved API gets a new token, never the old one). */
 function fingerprintOf(p: Provider): string {
   return JSON.stringify([
-    p.dynamicAuthUrl, p.dynamicAuthMethod, p.dynamicAuthPayload, p.dynamicAuthPayloadType,
-    p.dynamicAuthPayloadLocation, p.dynamicAuthTokenExtractionPath, p.kind, p.baseUrl, p.url,
+    p.dynamicAuthUrl,
+    p.dynamicAuthMethod,
+    p.dynamicAuthPayload,
+    p.dynamicAuthPayloadType,
+    p.dynamicAuthPayloadLocation,
+    p.dynamicAuthTokenExtractionPath,
+    p.kind,
+    p.baseUrl,
+    p.url,
   ]);
 }
 
@@ -94,9 +101,14 @@ const FREE_RETRY: TokenRefusal = { retry: true, reason: null, settle: () => null
 
 export function createTokenManager(options: TokenManagerOptions): TokenManager {
   const {
-    timeoutMs, defaultTtlMs, now = Date.now, dispatcher,
-    failureBackoffMs = 1000, maxFailureBackoffMs = 30_000,
-    refusalBackoffMs = 1000, maxRefusalBackoffMs = 60_000,
+    timeoutMs,
+    defaultTtlMs,
+    now = Date.now,
+    dispatcher,
+    failureBackoffMs = 1000,
+    maxFailureBackoffMs = 30_000,
+    refusalBackoffMs = 1000,
+    maxRefusalBackoffMs = 60_000,
   } = options;
   const slots = new Map<number, Slot>();
 

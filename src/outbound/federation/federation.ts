@@ -115,7 +115,7 @@ export class Federation implements ToolSource {
     for (const provider of providers) if (provider.kind === 'mcp' && provider.enabled) wanted.set(provider.id, provider);
     for (const id of this.managed.keys()) if (!wanted.has(id)) this.drop(id);
     for (const provider of wanted.values()) {
-      let config;
+      let config: ReturnType<typeof resolveUpstream>;
       try {
         config = resolveUpstream(provider, this.deps.store);
       } catch (err) {

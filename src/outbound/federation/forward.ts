@@ -10,7 +10,6 @@ import { federatedToolName } from './tool-names.js';
 import { describeUpstreamError } from './upstream-errors.js';
 import { UpstreamDownError, type UpstreamConnection } from './upstream-connection.js';
 
-
 /** The upstream's definition under our name: its title, description, schemas and annotations kept. */
 export function federatedDefinition(providerCode: string, tool: McpTool): McpTool {
   const definition: McpTool = {
@@ -47,7 +46,8 @@ export function binaryWithSecret(value: unknown, redact: Redactor): string | nul
   for (const [k, v] of Object.entries(parent)) {
     if (typeof v === 'string' && isBinaryPayload(parent, k)) {
       // The bytes it decodes to, and the string as written (a hex key passes for base64 too).
-      if (bytesContainSecret(Buffer.from(v, 'base64'), redact) || redactText(v, redact) !== v) return k === 'blob' ? 'a resource blob' : `${String(parent.type)} data`;
+      if (bytesContainSecret(Buffer.from(v, 'base64'), redact) || redactText(v, redact) !== v)
+        return k === 'blob' ? 'a resource blob' : `${String(parent.type)} data`;
     } else {
       const found = binaryWithSecret(v, redact);
       if (found) return found;

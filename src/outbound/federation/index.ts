@@ -22,7 +22,10 @@ export interface FederationHost {
 }
 
 export function startFederation(app: FederationHost, options: FederationOptions = {}): Federation {
-  const federation = new Federation({ store: app.store, registry: app.registry, log: app.log, timeoutMs: app.config.timeoutMs, maxResponseBytes: app.config.maxResponseBytes }, options);
+  const federation = new Federation(
+    { store: app.store, registry: app.registry, log: app.log, timeoutMs: app.config.timeoutMs, maxResponseBytes: app.config.maxResponseBytes },
+    options,
+  );
   app.registry.addSource(federation);
   app.onClose(() => federation.close());
   // Rebuild if a snapshot exists already; otherwise the first build includes the upstreams.

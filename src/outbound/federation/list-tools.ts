@@ -13,7 +13,9 @@ export async function listAllTools(client: Client, timeoutMs: number): Promise<M
   const seen = new Set<string>();
   let cursor: string | undefined;
   for (let page = 0; page < MAX_PAGES; page++) {
-    const result = await client.request({ method: 'tools/list', params: cursor === undefined ? {} : { cursor } }, ListToolsResultSchema, { timeout: timeoutMs });
+    const result = await client.request({ method: 'tools/list', params: cursor === undefined ? {} : { cursor } }, ListToolsResultSchema, {
+      timeout: timeoutMs,
+    });
     tools.push(...result.tools);
     cursor = result.nextCursor;
     if (cursor === undefined || seen.has(cursor)) break;

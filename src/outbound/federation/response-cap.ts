@@ -154,11 +154,18 @@ export class BoundedReadBuffer {
   }
 }
 
-function standIn(edges: { head: string; tail: string; size: number }, maxResponseBytes: number, onDropped: OnDropped, fallbackId?: RequestId): JSONRPCMessage | null {
+function standIn(
+  edges: { head: string; tail: string; size: number },
+  maxResponseBytes: number,
+  onDropped: OnDropped,
+  fallbackId?: RequestId,
+): JSONRPCMessage | null {
   const { head, tail } = edges;
   const id = responseIdOf(head, tail) ?? (fallbackId !== undefined && RESPONSE_HEAD.test(head) ? fallbackId : undefined);
   if (id === undefined) {
-    onDropped(`a message of ${edges.size} bytes (over the ${maxResponseBytes}-byte cap, TOOLWIRE_MAX_RESPONSE_BYTES) that answers no request of ours was dropped`);
+    onDropped(
+      `a message of ${edges.size} bytes (over the ${maxResponseBytes}-byte cap, TOOLWIRE_MAX_RESPONSE_BYTES) that answers no request of ours was dropped`,
+    );
     return null;
   }
   return tooLargeMessage(id, maxResponseBytes);
@@ -183,7 +190,9 @@ function requestIds(body: unknown): RequestId[] {
   try {
     const parsed = JSON.parse(body) as unknown;
     const messages = Array.isArray(parsed) ? parsed : [parsed];
-    return messages.flatMap((m) => (m && typeof m === 'object' && 'method' in m && 'id' in m && (typeof m.id === 'string' || typeof m.id === 'number') ? [m.id] : []));
+    return messages.flatMap((m) =>
+      m && typeof m === 'object' && 'method' in m && 'id' in m && (typeof m.id === 'string' || typeof m.id === 'number') ? [m.id] : [],
+    );
   } catch {
     return [];
   }

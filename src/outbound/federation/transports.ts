@@ -76,7 +76,11 @@ export function createUpstreamTransport(config: UpstreamConfig, onStderr: (line:
   const base = upstreamFetch ?? globalThis.fetch;
   const fetch = hooks.wrapFetch ? hooks.wrapFetch(base) : base;
   if (config.protocol === 'sse') return new Sse(url, { requestInit, fetch });
-  return new StreamableHttp(url, { requestInit, fetch, reconnectionOptions: { initialReconnectionDelay: 500, maxReconnectionDelay: 5000, reconnectionDelayGrowFactor: 2, maxRetries: 2 } });
+  return new StreamableHttp(url, {
+    requestInit,
+    fetch,
+    reconnectionOptions: { initialReconnectionDelay: 500, maxReconnectionDelay: 5000, reconnectionDelayGrowFactor: 2, maxRetries: 2 },
+  });
 }
 
 /** The pid of a stdio upstream's process (diagnostics and tests), else null. */

@@ -80,11 +80,7 @@ export function resolveUpstream(provider: Provider, store: Store): UpstreamConfi
     headers.Authorization = bearer(credential);
   }
   const env = stdio ? { ...provider.env } : {};
-  const secrets = [
-    credential,
-    ...providerSecrets(provider),
-    ...envSecrets(env),
-  ];
+  const secrets = [credential, ...providerSecrets(provider), ...envSecrets(env)];
   const identity = JSON.stringify([provider.code, protocol, provider.url, provider.command, provider.args, env, headers]);
   return {
     providerId: provider.id,

@@ -112,5 +112,7 @@ function withNote(result: CallToolResult, note: string | null): CallToolResult {
 function keepOutputPromise(result: CallToolResult, label: string): CallToolResult {
   if (result.isError || result.structuredContent) return result;
   const shown = result.content.map((part) => (part.type === 'text' ? part.text : `[${part.type}]`)).join('\n');
-  return errorResult(`The API answered ${label} with ${shown.trim() === '' ? 'an empty body' : 'something other than the JSON object its description promises'}, so it is not shown as structured content.${shown.trim() === '' ? '' : `\n${shown}`}`);
+  return errorResult(
+    `The API answered ${label} with ${shown.trim() === '' ? 'an empty body' : 'something other than the JSON object its description promises'}, so it is not shown as structured content.${shown.trim() === '' ? '' : `\n${shown}`}`,
+  );
 }

@@ -58,7 +58,9 @@ export function planRequest(tool: Tool, baseUrl: string, customHeaders: Record<s
   const fixed = [...new URLSearchParams(fixedQuery)];
   // A header still holding an import placeholder has no value yet: it is not sent.
   const headers = Object.fromEntries(
-    Object.entries(customHeaders).filter(([, v]) => !isSecretStandIn(v)).map(([k, v]) => [k.toLowerCase(), v]),
+    Object.entries(customHeaders)
+      .filter(([, v]) => !isSecretStandIn(v))
+      .map(([k, v]) => [k.toLowerCase(), v]),
   );
   const hasBody = tool.httpMethod !== 'GET' && tool.httpMethod !== 'DELETE';
   const origin = new URL(baseUrl).origin;

@@ -48,7 +48,12 @@ export function mapResponse(response: UpstreamResponse, redact: Redactor, label:
       // An answer announced as JSON that does not parse (cut short, an HTML error page behind a proxy,
       // a streaming format): the agent gets the text as it came, and a note that it is not JSON.
       if (raw.trim() === '' || !announcesJson(type)) return { content: [{ type: 'text', text }] };
-      return { content: [{ type: 'text', text }, { type: 'text', text: notJsonNote(type, label, response.body.length) }] };
+      return {
+        content: [
+          { type: 'text', text },
+          { type: 'text', text: notJsonNote(type, label, response.body.length) },
+        ],
+      };
     }
     const { text, value } = json;
     if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
@@ -57,7 +62,9 @@ export function mapResponse(response: UpstreamResponse, redact: Redactor, label:
     return { content: [{ type: 'text', text }] };
   }
   if (type !== '' && !type.startsWith('text/') && !type.includes('xml') && !isPrintable(response.body)) {
-    return { content: [{ type: 'text', text: `The API answered with ${response.body.length} bytes of ${type.split(';')[0]}, which cannot be shown as text.` }] };
+    return {
+      content: [{ type: 'text', text: `The API answered with ${response.body.length} bytes of ${type.split(';')[0]}, which cannot be shown as text.` }],
+    };
   }
   return { content: [{ type: 'text', text: redactText(raw, redact) }] };
 }

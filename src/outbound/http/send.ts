@@ -293,7 +293,8 @@ class Exchanges {
     const now = Date.now();
     let next = Infinity;
     for (const exchange of this.live) {
-      if (exchange.deadline <= now) exchange.expire(); // expire() removes it from `live`
+      if (exchange.deadline <= now)
+        exchange.expire(); // expire() removes it from `live`
       else if (exchange.deadline < next) next = exchange.deadline;
     }
     if (next !== Infinity) this.arm(next);
@@ -507,16 +508,16 @@ function asToolwireError(err: unknown, state: ExchangeState, timeoutMs: number):
       `The API reset a kept-alive connection before it read the request (${what}), so the request did not reach it; sending it again on other connections failed the same way. Check that the API is up.`,
     );
   }
-  return new UpstreamNetworkError(
-    'sent',
-    `The connection to the API closed before it answered (${what}). The request was sent and may have been processed.`,
-  );
+  return new UpstreamNetworkError('sent', `The connection to the API closed before it answered (${what}). The request was sent and may have been processed.`);
 }
 
 /** The deadline passed: before the answer began, or while its body was still arriving. */
 function timedOut(timeoutMs: number, status: number, size: number): ToolwireError {
   if (status === 0) {
-    return new ToolwireError('UPSTREAM_TIMEOUT', `The API did not answer within ${timeoutMs} ms (TOOLWIRE_TIMEOUT_MS, a deadline for the whole call): it timed out after ${timeoutMs} ms.`);
+    return new ToolwireError(
+      'UPSTREAM_TIMEOUT',
+      `The API did not answer within ${timeoutMs} ms (TOOLWIRE_TIMEOUT_MS, a deadline for the whole call): it timed out after ${timeoutMs} ms.`,
+    );
   }
   return new ToolwireError(
     'UPSTREAM_TIMEOUT',
@@ -586,4 +587,3 @@ function tooLarge(limit: number): ToolwireError {
     `The API's answer is larger than ${limit} bytes, the response cap (TOOLWIRE_MAX_RESPONSE_BYTES). Ask for less (a filter or a smaller page), or raise the cap.`,
   );
 }
-
