@@ -8,7 +8,7 @@ import type { Config } from './config.js';
 import { ToolwireError } from './core/errors.js';
 import { createLog, type Log } from './core/log.js';
 import { Registry } from './registry/registry.js';
-import { createOutboundGuard } from './outbound/address-policy.js';
+import { createOutboundGuard, type OutboundGuard } from './outbound/address-policy.js';
 import { setUpstreamFetch } from './outbound/federation/transports.js';
 import { keyFilePath, loadMasterKey } from './store/secret-files.js';
 import { createStore, WrongKeyError, type Store } from './store/index.js';
@@ -23,6 +23,8 @@ export interface App {
   registry: Registry;
   sender: HttpSender;
   tokens: TokenManager;
+  /** The TOOLWIRE_BLOCK_PRIVATE policy every outbound connection goes through; null when blocking is off. */
+  outbound: OutboundGuard | null;
   /**
    * Ends every tool call still waiting on an API or a token endpoint with an isError answer saying the
    * server is shutting down (after a graceful stop's grace). Returns how many were waiting; later calls
@@ -126,6 +128,7 @@ export function createApp(config: Config, log: Log = createLog(config.logLevel))
     registry,
     sender,
     tokens,
+    outbound,
     stopCalls: () => stopper.stop(),
     onClose(fn) {
       closers.push(fn);

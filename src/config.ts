@@ -1,11 +1,8 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { ToolwireError } from './core/errors.js';
-import { parseMasterKey } from './core/master-key.js';
-
 import type { LogLevel } from './core/log.js';
-
-export type { LogLevel };
+import { parseMasterKey } from './core/master-key.js';
 
 /** Everything the process environment and global flags decide, validated once. */
 export interface Config {

@@ -1,3 +1,4 @@
+import { isHeaderName } from '../core/forbidden-headers.js';
 import { checkExtractionPath } from '../core/extraction-path.js';
 import type { FieldIssue } from '../core/errors.js';
 import type { ProviderRecord } from '../store/providers.js';
@@ -124,7 +125,7 @@ export function checkProvider(p: ProviderRecord): FieldIssue[] {
     });
   }
   for (const [name] of Object.entries(p.customHeaders)) {
-    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) issues.push({ field: `customHeaders.${name}`, message: 'is not a valid HTTP header name' });
+    if (!isHeaderName(name)) issues.push({ field: `customHeaders.${name}`, message: 'is not a valid HTTP header name' });
   }
   return issues;
 }

@@ -4,7 +4,7 @@ import { ToolwireError } from '../core/errors.js';
 import { createLog } from '../core/log.js';
 import { keyFilePath } from '../store/secret-files.js';
 import { finishRotation, KeyRotationError, replaceKeyFile, rotateKey, type ResealCounts } from '../store/key-rotation.js';
-import { parseMasterKey } from '../store/secret-box.js';
+import { parseMasterKey } from '../core/master-key.js';
 import type { Command, CommandContext } from './context.js';
 import { UsageError } from './context.js';
 

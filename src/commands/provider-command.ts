@@ -1,7 +1,6 @@
 import { probeToken } from '../outbound/dynamic-auth/index.js';
 import { createApp } from '../app.js';
 import { ToolwireError } from '../core/errors.js';
-import { createOutboundGuard } from '../outbound/address-policy.js';
 import type { Command } from './context.js';
 import { UsageError } from './context.js';
 import { providerCommand } from './registry-commands.js';
@@ -11,8 +10,6 @@ const providerTest: Command = async (ctx) => {
   const code = ctx.args[1];
   if (!code) throw new UsageError('Missing provider code.');
   const app = createApp(ctx.config);
-  // The same TOOLWIRE_BLOCK_PRIVATE check as the server's token fetches.
-  const outbound = ctx.config.blockPrivate ? createOutboundGuard() : null;
   try {
     const provider = app.catalog.getProvider(code);
     if (!provider.isDynamicAuth) {
@@ -24,7 +21,8 @@ const providerTest: Command = async (ctx) => {
     const result = await probeToken(provider, {
       timeoutMs: ctx.config.timeoutMs,
       defaultTtlMs: ctx.config.tokenTtlSeconds * 1000,
-      dispatcher: outbound?.dispatcher,
+      // The app's TOOLWIRE_BLOCK_PRIVATE policy, as for the server's own token fetches.
+      dispatcher: app.outbound?.dispatcher,
     });
     if (!result.ok) throw new ToolwireError('AUTH_FETCH', `Token test failed at step "${result.step}": ${result.message}`);
     ctx.stdout(
@@ -34,7 +32,6 @@ const providerTest: Command = async (ctx) => {
     );
     return 0;
   } finally {
-    await outbound?.close();
     await app.close();
   }
 };

@@ -39,6 +39,11 @@ const PREFIXES: ReadonlyArray<readonly [string, string]> = [
 /** An RFC 9110 field name (`token`): anything else cannot be sent as a header at all. */
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
+/** Whether `name` can be sent as an HTTP header name at all. */
+export function isHeaderName(name: string): boolean {
+  return TOKEN.test(name);
+}
+
 /**
  * Why a tool argument may not set the header `name` (case-insensitive, surrounding blanks ignored),
  * as a clause for a message ("it frames the request body…"); undefined when it may.

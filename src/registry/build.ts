@@ -79,13 +79,7 @@ export function buildSnapshot(
   }
 }
 
-function build(
-  store: Store,
-  factory: HttpToolFactory,
-  sources: readonly ToolSource[],
-  warn: (message: string) => void = () => {},
-  cache: BuildCache = createBuildCache(),
-): RegistrySnapshot {
+function build(store: Store, factory: HttpToolFactory, sources: readonly ToolSource[], warn: (message: string) => void, cache: BuildCache): RegistrySnapshot {
   const { version, providers, read } = store.read(() => ({
     version: store.registryVersion(),
     providers: store.providers.list(),

@@ -16,8 +16,6 @@ export interface OpenDatabase {
   close(): void;
 }
 
-export { WrongKeyError } from './key-rotation.js';
-
 export function openDatabase(path: string, key: Buffer): OpenDatabase {
   if (path !== ':memory:') createPrivately(path);
   const sqlite = new BetterSqlite3(path);

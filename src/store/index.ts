@@ -102,7 +102,7 @@ export function storageError(err: unknown, path: string): ToolwireError | null {
   return new ToolwireError('STORAGE', `The database ${path} could not take the change (${code}): ${SQLITE_PROBLEMS[base]}. Nothing was written.`);
 }
 
-export { WrongKeyError } from './db.js';
+export { WrongKeyError } from './key-rotation.js';
 export type { ProviderRecord } from './providers.js';
 export type { ToolRecord } from './tools.js';
 export * from '../core/model.js';

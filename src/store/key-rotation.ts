@@ -2,7 +2,8 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { createKeyring, looksSealed, openWith, parseMasterKey, sealWith, type Keyring } from './secret-box.js';
+import { parseMasterKey } from '../core/master-key.js';
+import { createKeyring, looksSealed, openWith, sealWith, type Keyring } from './secret-box.js';
 
 /**
  * The master key of a database, and its rotation (SPEC §15).

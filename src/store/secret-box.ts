@@ -120,10 +120,3 @@ export function createKeyring(primary: Buffer, hooks: KeyringHooks = {}): Keyrin
   };
   return ring;
 }
-
-/** A keyring with one key and no database behind it. */
-export function createSecretBox(key: Buffer): Keyring {
-  return createKeyring(key);
-}
-
-export { parseMasterKey } from '../core/master-key.js';

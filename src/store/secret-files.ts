@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ToolwireError } from '../core/errors.js';
-import { parseMasterKey } from './secret-box.js';
+import { parseMasterKey } from '../core/master-key.js';
 
 /**
  * The two files toolwire keeps beside its database when the environment gives no value:

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { parseMasterKey } from '../../src/store/secret-box.js';
+import { parseMasterKey } from '../../src/core/master-key.js';
 import { tempDir } from '../helpers/app.js';
 import { runCliAsync, type CliResult } from '../helpers/cli.js';
 import { fetchJson } from '../helpers/fetch-json.js';

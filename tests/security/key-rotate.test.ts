@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { createLog } from '../../src/core/log.js';
-import { parseMasterKey, sealWith } from '../../src/store/secret-box.js';
+import { parseMasterKey } from '../../src/core/master-key.js';
+import { sealWith } from '../../src/store/secret-box.js';
 import { tempDir } from '../helpers/app.js';
 import { runCliAsync, type CliResult } from '../helpers/cli.js';
 import {

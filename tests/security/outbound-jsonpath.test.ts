@@ -1,7 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { App } from '../../src/app.js';
-import { checkExtractionPath, extractToken, parseAnswer, TokenFetchError } from '../../src/outbound/dynamic-auth/index.js';
+import { checkExtractionPath } from '../../src/core/extraction-path.js';
+import { extractToken, parseAnswer, TokenFetchError } from '../../src/outbound/dynamic-auth/index.js';
 import { connect, makeApp, textOf } from '../helpers/app.js';
 import { startUpstream, type Upstream } from '../helpers/upstream.js';
 

@@ -3,7 +3,7 @@ import { injectCredential } from '../../outbound/credentials/strategies.js';
 import { planRequest, requestUrl, type OutgoingRequest } from '../../outbound/http/request.js';
 import { createRedactor, isCredentialHeaderName, REDACTED, redactText, redactValue, type Redactor } from '../../core/redact.js';
 import { MASKED_VALUE, type Parameter, type Provider, type Tool } from '../../core/model.js';
-import { isObject } from '../web/context.js';
+import { isJsonObject } from '../../core/json.js';
 
 /** A tool's request as it would be sent with example arguments, every secret shown as `generic_text`. */
 export interface DryRun {
@@ -50,12 +50,12 @@ function credentialSource(provider: Provider): DryRun['credential']['source'] {
 function injectStandIn(request: OutgoingRequest, provider: Provider): string[] {
   const headers = { ...request.headers };
   const query = new Set(request.query.map(([k, v]) => `${k}=${v}`));
-  const body = isObject(request.body) ? { ...request.body } : {};
+  const body = isJsonObject(request.body) ? { ...request.body } : {};
   injectCredential(request, provider, MASKED_VALUE);
   const placed: string[] = [];
   for (const [k, v] of Object.entries(request.headers)) if (headers[k] !== v) placed.push(`header ${k}`);
   for (const [k, v] of request.query) if (!query.has(`${k}=${v}`)) placed.push(`query ${k}`);
-  if (isObject(request.body)) for (const [k, v] of Object.entries(request.body)) if (body[k] !== v) placed.push(`body ${k}`);
+  if (isJsonObject(request.body)) for (const [k, v] of Object.entries(request.body)) if (body[k] !== v) placed.push(`body ${k}`);
   return placed;
 }
 
@@ -69,7 +69,7 @@ function secretRedactor(provider: Provider): Redactor {
 function masked(value: unknown): unknown {
   if (value === REDACTED) return MASKED_VALUE;
   if (Array.isArray(value)) return value.map(masked);
-  if (isObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, masked(v)]));
+  if (isJsonObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, masked(v)]));
   return value;
 }
 

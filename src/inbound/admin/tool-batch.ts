@@ -3,13 +3,13 @@ import { invalid, zodIssues } from '../../catalog/issues.js';
 import { toolInputSchema, type ToolInput } from '../../catalog/schemas.js';
 import { ToolwireError, type FieldIssue } from '../../core/errors.js';
 import type { Provider, Tool } from '../../core/model.js';
-import { isObject } from '../web/context.js';
+import { isJsonObject } from '../../core/json.js';
 
 const SUBJECT = 'The tool batch';
 
 /** The list a batch body holds: a JSON list, or HandsAI-style `{ "tools": [...] }`. */
 function batchItems(raw: unknown): unknown[] {
-  const list = Array.isArray(raw) ? raw : isObject(raw) && Array.isArray(raw.tools) ? raw.tools : null;
+  const list = Array.isArray(raw) ? raw : isJsonObject(raw) && Array.isArray(raw.tools) ? raw.tools : null;
   if (!list) throw invalid(SUBJECT, [{ field: '(body)', message: 'must be a JSON list of tools' }]);
   if (list.length === 0) throw invalid(SUBJECT, [{ field: '(body)', message: 'must list at least one tool' }]);
   return list;

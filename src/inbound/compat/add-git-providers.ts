@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { isObject, parserReason } from '../web/context.js';
+import { isJsonObject } from '../../core/json.js';
+import { parserReason } from '../web/context.js';
 import type { App } from '../../app.js';
 import { readJsonBody, sendJson } from '../http/body.js';
 import type { ExtraRoute } from '../http/server.js';
@@ -23,7 +24,7 @@ async function readBody(req: IncomingMessage): Promise<Record<string, unknown>> 
   }
   if (body.empty)
     throw new Unprocessable([{ loc: ['body'], msg: 'Field required: send a JSON object with provider_tokens and/or mcp_config.', type: 'missing' }]);
-  if (!isObject(body.value)) {
+  if (!isJsonObject(body.value)) {
     throw new Unprocessable([{ loc: ['body'], msg: 'Input should be a JSON object with provider_tokens and/or mcp_config.', type: 'model_attributes_type' }]);
   }
   return body.value;

@@ -1,4 +1,4 @@
-import { isObject } from '../web/context.js';
+import { isJsonObject } from '../../core/json.js';
 import { httpWriteRules } from '../web/write-rules.js';
 import type { App } from '../../app.js';
 import { isHttpUrl } from '../../catalog/resolve-provider.js';
@@ -48,7 +48,7 @@ function parseStdioServer(item: Record<string, unknown>, loc: Loc, problems: Pro
     problems.add([...loc, 'args'], "Input should be a valid list of strings (the command's arguments).", 'list_type');
   }
   let env: Record<string, string> | null = null;
-  if (isObject(item.env)) {
+  if (isJsonObject(item.env)) {
     for (const [key, value] of Object.entries(item.env))
       if (typeof value !== 'string') problems.add([...loc, 'env', key], 'Input should be a valid string.', 'string_type');
     env = Object.fromEntries(Object.entries(item.env).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
@@ -62,7 +62,7 @@ function parseStdioServer(item: Record<string, unknown>, loc: Loc, problems: Pro
 /** Checks the shape of `mcp_config`; null when it was not given (then the registered servers stay as they are). */
 export function parseMcpConfig(raw: unknown, problems: Problems): McpServerSpec[] | null {
   if (raw === undefined || raw === null) return null;
-  if (!isObject(raw)) {
+  if (!isJsonObject(raw)) {
     problems.add(['body', 'mcp_config'], 'Input should be an object with sse_servers, shttp_servers and stdio_servers lists.', 'model_type');
     return null;
   }
@@ -85,7 +85,7 @@ export function parseMcpConfig(raw: unknown, problems: Problems): McpServerSpec[
     }
     items.forEach((item, i) => {
       const loc = ['body', 'mcp_config', list, i];
-      if (!isObject(item)) {
+      if (!isJsonObject(item)) {
         problems.add(loc, `Input should be an object (${protocol === 'stdio' ? 'name, command, args, env' : 'url, api_key'}).`, 'model_type');
         return;
       }

@@ -1,4 +1,4 @@
-import { isObject } from '../web/context.js';
+import { isJsonObject } from '../../core/json.js';
 import type { App } from '../../app.js';
 import { isSecretStandIn, type Provider } from '../../core/model.js';
 import type { Problems } from './openhands-errors.js';
@@ -33,14 +33,14 @@ export function replaceHost(url: string, host: string): string {
 /** Checks the shape of `provider_tokens`; problems are recorded, valid entries returned. */
 export function parseProviderTokens(raw: unknown, problems: Problems): ProviderTokenInput[] {
   if (raw === undefined || raw === null) return [];
-  if (!isObject(raw)) {
+  if (!isJsonObject(raw)) {
     problems.add(['body', 'provider_tokens'], 'Input should be an object of provider codes, such as {"github": {"token": "…"}}.', 'dict_type');
     return [];
   }
   const entries: ProviderTokenInput[] = [];
   for (const [code, value] of Object.entries(raw)) {
     const loc = ['body', 'provider_tokens', code];
-    if (!isObject(value)) {
+    if (!isJsonObject(value)) {
       problems.add(loc, 'Input should be an object with token, user_id and host (each a string or null).', 'model_type');
       continue;
     }

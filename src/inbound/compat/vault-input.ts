@@ -1,4 +1,5 @@
-import { isObject, quote } from '../web/context.js';
+import { isJsonObject } from '../../core/json.js';
+import { quote } from '../web/context.js';
 import { isHttpUrl } from '../../catalog/resolve-provider.js';
 import { VAULT_CREDENTIAL_TYPES, VAULT_PROTOCOLS, type NewVaultCredential, type VaultCredentialType, type VaultProtocol } from '../../store/vaults.js';
 import { invalidRequest } from './vault-errors.js';
@@ -32,7 +33,7 @@ function text(body: Record<string, unknown>, key: string, field: string, problem
 /** A CREDENTIAL object (`mcp_server_url`, `protocol`, `type`, `access_token`); `at` prefixes field names inside a vault body. */
 function credentialProblems(raw: unknown, at: string, problems: Problem[]): NewVaultCredential | null {
   const before = problems.length;
-  if (!isObject(raw)) {
+  if (!isJsonObject(raw)) {
     const self = at.replace(/\.$/, '');
     problems.push({
       field: self || '(body)',
@@ -75,7 +76,7 @@ export function parseCredential(raw: unknown): NewVaultCredential {
 
 /** The body of `POST /v1/vaults`: a display name and at least one credential. */
 export function parseVault(raw: unknown): { displayName: string; credentials: NewVaultCredential[] } {
-  if (!isObject(raw)) reject([{ field: '(body)', message: 'The request body must be a JSON object with display_name and credentials.' }]);
+  if (!isJsonObject(raw)) reject([{ field: '(body)', message: 'The request body must be a JSON object with display_name and credentials.' }]);
   const problems: Problem[] = [];
   const displayName = text(raw, 'display_name', 'display_name', problems);
   if (displayName === '') problems.push({ field: 'display_name', message: "Field 'display_name' must not be empty." });

@@ -75,8 +75,6 @@ export function createContext(app: App, req: IncomingMessage, params: Record<str
   };
 }
 
-export { isJsonObject as isObject } from '../../core/json.js';
-
 /** The body must be one JSON object of fields (not a list, a string or null). */
 export function expectObject(value: unknown, what: string): Record<string, unknown> {
   if (isJsonObject(value)) return value;

@@ -4,7 +4,6 @@ export { probeToken, maskToken, describeInjection, type ProbeResult, type ProbeO
 export { fetchToken, type FetchedToken, type FetchTokenOptions } from './fetch-token.js';
 export { buildTokenRequest, type TokenRequest } from './request.js';
 export { extractToken, parseAnswer, type TokenAnswer } from './extract.js';
-export { checkExtractionPath } from '../../core/extraction-path.js';
 export { tokenLifetime, refreshMarginMs, refreshAheadMs, jwtExpiryMs, type Lifetime, type LifetimeSource } from './lifetime.js';
 export { parseDynamicAuthPayload, parseDynamicAuthPayloadObject, validateDynamicAuthPayload } from './payload.js';
 export { TokenFetchError, type TokenStep } from './token-error.js';

@@ -73,8 +73,20 @@ interface Slot {
   refusal: { token: string; count: number; until: number } | null;
 }
 
+/** Provider objects are immutable snapshots (one per registry build): their fingerprint is computed once, not per call. */
+const fingerprints = new WeakMap<Provider, string>();
+
 /** What a cached token is bound to: how it was obtained, and where it is sent (a moved API gets a new token, never the old one). */
 function fingerprintOf(p: Provider): string {
+  let known = fingerprints.get(p);
+  if (known === undefined) {
+    known = computeFingerprint(p);
+    fingerprints.set(p, known);
+  }
+  return known;
+}
+
+function computeFingerprint(p: Provider): string {
   return JSON.stringify([
     p.dynamicAuthUrl,
     p.dynamicAuthMethod,

@@ -8,7 +8,8 @@ import type { ArgumentValidator } from '../../registry/validate-args.js';
 import type { HttpToolFactory, ToolEntry } from '../../registry/types.js';
 import type { Provider, Tool } from '../../core/model.js';
 import { planRequest, type RequestPlan } from './request.js';
-import { errorResult, mapResponse } from './result.js';
+import { errorResult } from '../../core/tool-result.js';
+import { mapResponse } from './result.js';
 import type { HttpSender, UpstreamResponse } from './send.js';
 
 /** Dynamic-auth tokens, as the call path needs them (implemented in auth/dynamic). */

@@ -6,7 +6,6 @@ import type { UpstreamResponse } from './send.js';
 /** How much of a failed answer's body an agent sees: enough to act on, bounded for its context. */
 const ERROR_EXCERPT_CHARS = 2000;
 
-export { errorResult } from '../../core/tool-result.js';
 import { errorResult } from '../../core/tool-result.js';
 
 function contentType(response: UpstreamResponse): string {
