@@ -1,6 +1,5 @@
 import { isConfigurationHeader } from '../core/redact.js';
-import type { ProviderRecord } from '../store/providers.js';
-import { isSecretStandIn, type Provider } from '../core/model.js';
+import { isSecretStandIn, type Provider, type ProviderRecord } from '../core/model.js';
 import type { ProviderInput } from './schemas.js';
 import { parsePayloadObject } from '../core/secret-merge.js';
 
@@ -40,9 +39,9 @@ export function dropMovedSecrets(record: ProviderRecord, existing: Provider | nu
 }
 
 /** Where a provider's static secrets are sent: its API's origin, its MCP server's, or its own process. */
-function secretOrigin(p: Pick<Provider, 'kind' | 'protocol' | 'baseUrl' | 'url'>): string {
+function secretOrigin(p: Provider | ProviderRecord): string {
   if (p.kind === 'http') return origin(p.baseUrl);
-  return p.protocol === 'stdio' ? 'stdio:' : origin(p.url);
+  return p.transport.protocol === 'stdio' ? 'stdio:' : origin(p.transport.url);
 }
 
 function origin(url: string | null): string {

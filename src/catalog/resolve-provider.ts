@@ -1,13 +1,26 @@
 import { isHeaderName } from '../core/forbidden-headers.js';
 import { checkExtractionPath } from '../core/extraction-path.js';
 import type { FieldIssue } from '../core/errors.js';
-import type { ProviderRecord } from '../store/providers.js';
-import { DEFAULT_API_KEY_HEADER, type Provider } from '../core/model.js';
+import {
+  DEFAULT_API_KEY_HEADER,
+  flatKindFields,
+  type FlatKindFields,
+  type Provider,
+  type ProviderBase,
+  type ProviderKind,
+  type ProviderRecord,
+} from '../core/model.js';
 import { invalid } from './issues.js';
 import type { ProviderInput } from './schemas.js';
 import { dropMovedSecrets } from './moved-secrets.js';
 import { mergePayload, mergeSecret, mergeSecretMap, parsePayloadObject } from '../core/secret-merge.js';
-import { isStdio, refuseStdioChange, type ProviderWriteRules } from './write-rules.js';
+import { refuseStdioChange, type ProviderWriteRules } from './write-rules.js';
+
+/**
+ * A provider being worked out from a request, in HandsAI's flat shape: the request's fields merged
+ * over the stored ones, not yet checked. Only a draft that passes `checkProvider` becomes a record.
+ */
+export type ProviderDraft = Omit<ProviderBase, 'id' | 'createdAt' | 'updatedAt'> & FlatKindFields & { kind: ProviderKind };
 
 /** A provider write worked out: the record to store, and the stored secrets it dropped because their origin moved. */
 export interface ResolvedProvider {
@@ -22,11 +35,12 @@ export interface ResolvedProvider {
  * the resulting record, not the request, so no sequence of partial updates can get around them.
  */
 export function resolveProvider(input: ProviderInput, existing: Provider | null, subject: string, rules: ProviderWriteRules): ResolvedProvider {
+  const stored: ProviderDraft | null = existing ? { ...existing, ...flatKindFields(existing) } : null;
   // null in a partial update means "not given", like an absent field: it never resets to a default.
-  const pick = <K extends keyof ProviderInput & keyof Provider>(key: K, fallback: Provider[K]): Provider[K] => {
+  const pick = <K extends keyof ProviderInput & keyof ProviderDraft>(key: K, fallback: ProviderDraft[K]): ProviderDraft[K] => {
     const value = input[key];
-    if (value !== undefined && value !== null) return value as Provider[K];
-    return existing ? existing[key] : fallback;
+    if (value !== undefined && value !== null) return value as ProviderDraft[K];
+    return stored ? stored[key] : fallback;
   };
   const text = (
     key:
@@ -41,25 +55,25 @@ export function resolveProvider(input: ProviderInput, existing: Provider | null,
       | 'command',
   ) => {
     const value = input[key];
-    if (value === undefined || (value === null && existing)) return existing ? existing[key] : null;
+    if (value === undefined || (value === null && stored)) return stored ? stored[key] : null;
     const trimmed = value === null ? '' : value.trim();
     return trimmed === '' ? null : trimmed;
   };
 
-  const record: ProviderRecord = {
+  const draft: ProviderDraft = {
     name: text('name') ?? '',
-    code: (input.code ?? '').trim() || existing?.code || '',
+    code: (input.code ?? '').trim() || stored?.code || '',
     baseUrl: text('baseUrl'),
     authenticationType: pick('authenticationType', 'NONE'),
     apiKeyLocation: pick('apiKeyLocation', 'NONE'),
     apiKeyName: text('apiKeyName'),
-    apiKeyValue: mergeSecret(input.apiKeyValue, existing?.apiKeyValue ?? null),
+    apiKeyValue: mergeSecret(input.apiKeyValue, stored?.apiKeyValue ?? null),
     isExportable: pick('isExportable', true),
-    customHeaders: input.customHeaders ? mergeSecretMap(input.customHeaders, existing?.customHeaders ?? {}) : (existing?.customHeaders ?? {}),
+    customHeaders: input.customHeaders ? mergeSecretMap(input.customHeaders, stored?.customHeaders ?? {}) : (stored?.customHeaders ?? {}),
     isDynamicAuth: pick('isDynamicAuth', false),
     dynamicAuthUrl: text('dynamicAuthUrl'),
     dynamicAuthMethod: pick('dynamicAuthMethod', null),
-    dynamicAuthPayload: mergePayload(input.dynamicAuthPayload, existing?.dynamicAuthPayload ?? null),
+    dynamicAuthPayload: mergePayload(input.dynamicAuthPayload, stored?.dynamicAuthPayload ?? null),
     dynamicAuthPayloadType: pick('dynamicAuthPayloadType', null),
     dynamicAuthPayloadLocation: pick('dynamicAuthPayloadLocation', null),
     dynamicAuthTokenExtractionPath: text('dynamicAuthTokenExtractionPath'),
@@ -72,27 +86,36 @@ export function resolveProvider(input: ProviderInput, existing: Provider | null,
     protocol: pick('protocol', null),
     command: text('command'),
     args: pick('args', []),
-    env: input.env ? mergeSecretMap(input.env, existing?.env ?? {}) : (existing?.env ?? {}),
+    env: input.env ? mergeSecretMap(input.env, stored?.env ?? {}) : (stored?.env ?? {}),
   };
-  if (record.authenticationType === 'API_KEY' && record.apiKeyLocation === 'NONE') record.apiKeyLocation = 'HEADER';
-  if (record.authenticationType === 'API_KEY' && record.apiKeyLocation === 'HEADER' && !record.apiKeyName) record.apiKeyName = DEFAULT_API_KEY_HEADER;
-  if (record.kind === 'mcp' && !record.protocol) record.protocol = record.command ? 'stdio' : 'streamable_http';
-  if (!isStdio(record)) {
+  if (draft.authenticationType === 'API_KEY' && draft.apiKeyLocation === 'NONE') draft.apiKeyLocation = 'HEADER';
+  if (draft.authenticationType === 'API_KEY' && draft.apiKeyLocation === 'HEADER' && !draft.apiKeyName) draft.apiKeyName = DEFAULT_API_KEY_HEADER;
+  if (draft.kind === 'mcp' && !draft.protocol) draft.protocol = draft.command ? 'stdio' : 'streamable_http';
+  if (draft.kind !== 'mcp' || draft.protocol !== 'stdio') {
     // A provider that stops being stdio forgets what it ran, so nothing stored can make it run again.
-    record.command = null;
-    record.args = [];
-    record.env = {};
+    draft.command = null;
+    draft.args = [];
+    draft.env = {};
   }
 
   // The lock first: over HTTP, fixing the fields of a stdio provider would only lead to this refusal.
-  refuseStdioChange(record, existing, rules, subject);
-  const issues = checkProvider(record);
+  refuseStdioChange(draft, stored, rules, subject);
+  const issues = checkProvider(draft);
   if (issues.length > 0) throw invalid(subject, issues);
+  const record = toRecord(draft);
   const droppedSecrets = dropMovedSecrets(record, existing, input);
   return { record, droppedSecrets };
 }
 
-export function checkProvider(p: ProviderRecord): FieldIssue[] {
+/** A checked draft as the record it describes: only the fields of its kind are kept. */
+function toRecord(draft: ProviderDraft): ProviderRecord {
+  const { baseUrl, url, protocol, command, args, env, kind, ...base } = draft;
+  if (kind === 'http') return { ...base, kind, baseUrl: baseUrl ?? '' };
+  if (protocol === 'stdio') return { ...base, kind, transport: { protocol, command: command ?? '', args, env } };
+  return { ...base, kind, transport: { protocol: protocol ?? 'streamable_http', url: url ?? '' } };
+}
+
+export function checkProvider(p: ProviderDraft): FieldIssue[] {
   const issues: FieldIssue[] = [];
   if (!p.name) issues.push({ field: 'name', message: 'is required (a display name such as "GitHub API")' });
   if (p.kind === 'http') {

@@ -1,6 +1,6 @@
 import { isConfigurationHeader } from '../core/redact.js';
 import type { Parameter, Provider, Tool } from '../core/model.js';
-import { MASKED_VALUE, SECRET_PLACEHOLDER } from '../core/model.js';
+import { flatKindFields, MASKED_VALUE, SECRET_PLACEHOLDER } from '../core/model.js';
 import { maskPayload } from '../core/secret-merge.js';
 
 /**
@@ -11,17 +11,22 @@ import { maskPayload } from '../core/secret-merge.js';
 
 const maskAll = (map: Record<string, string>, mask: string) => Object.fromEntries(Object.keys(map).map((k) => [k, mask]));
 
+/** The MCP server fields in HandsAI's flat shape, present only on MCP providers (HTTP ones answer as HandsAI's do). */
 function mcpFields(p: Provider, envMask: string) {
   if (p.kind !== 'mcp') return {};
-  return { url: p.url, protocol: p.protocol, command: p.command, args: p.args, env: maskAll(p.env, envMask) };
+  const { url, protocol, command, args, env } = flatKindFields(p);
+  return { url, protocol, command, args, env: maskAll(env, envMask) };
 }
+
+/** HandsAI's `baseUrl`: null on an MCP provider. */
+const baseUrlOf = (p: Provider): string | null => (p.kind === 'http' ? p.baseUrl : null);
 
 export function presentProvider(p: Provider) {
   return {
     id: p.id,
     name: p.name,
     code: p.code,
-    baseUrl: p.baseUrl,
+    baseUrl: baseUrlOf(p),
     authenticationType: p.authenticationType,
     apiKeyLocation: p.apiKeyLocation,
     apiKeyName: p.apiKeyName,
@@ -91,7 +96,7 @@ export function exportProvider(p: Provider, tools: Tool[]) {
   return {
     name: p.name,
     code: p.code,
-    baseUrl: p.baseUrl,
+    baseUrl: baseUrlOf(p),
     authenticationType: p.authenticationType,
     apiKeyLocation: p.apiKeyLocation,
     apiKeyName: p.apiKeyName,

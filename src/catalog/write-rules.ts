@@ -1,6 +1,8 @@
 import { ToolwireError } from '../core/errors.js';
-import type { ProviderRecord } from '../store/providers.js';
-import type { Provider } from '../core/model.js';
+import type { FlatKindFields, ProviderKind } from '../core/model.js';
+
+/** The fields the stdio lock judges, in the flat shape a provider write is worked out in. */
+type Runnable = FlatKindFields & { kind: ProviderKind };
 
 /**
  * Who is writing, and so what a provider write may do. Where a caller does not say, the locked rules
@@ -24,19 +26,19 @@ export const CLI_RULES: ProviderWriteRules = { lockStdio: false };
 export const STDIO_LOCKED_MESSAGE =
   'is a stdio MCP upstream, which runs a command on this machine: it cannot be registered or changed over HTTP unless the server runs with TOOLWIRE_ALLOW_STDIO_UPSTREAMS=1. Use the CLI (toolwire provider add / provider update) instead; nothing was written.';
 
-export const isStdio = (p: Pick<Provider, 'kind' | 'protocol'>): boolean => p.kind === 'mcp' && p.protocol === 'stdio';
+const isStdio = (p: Runnable): boolean => p.kind === 'mcp' && p.protocol === 'stdio';
 
 /**
  * Whether the resolved record runs something other than what is stored: a stdio result is allowed only
  * when the stored provider is stdio with byte-identical command, args and env.
  */
-export function runsNewCommand(record: ProviderRecord, existing: Provider | null): boolean {
+export function runsNewCommand(record: Runnable, existing: Runnable | null): boolean {
   if (!isStdio(record)) return false;
   if (!existing || !isStdio(existing)) return true;
   return record.command !== existing.command || !sameList(record.args, existing.args) || !sameMap(record.env, existing.env);
 }
 
-export function refuseStdioChange(record: ProviderRecord, existing: Provider | null, rules: ProviderWriteRules, subject: string): void {
+export function refuseStdioChange(record: Runnable, existing: Runnable | null, rules: ProviderWriteRules, subject: string): void {
   if (rules.lockStdio && runsNewCommand(record, existing)) throw new ToolwireError('FORBIDDEN', `${subject} ${STDIO_LOCKED_MESSAGE}`);
 }
 

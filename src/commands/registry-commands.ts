@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { providerTarget } from '../core/model.js';
 import { createApp } from '../app.js';
 import { droppedSecretsNote } from '../catalog/moved-secrets.js';
 import { presentProvider, presentTool } from '../catalog/views.js';
@@ -114,7 +115,7 @@ export const providerCommand: Command = async (ctx) => {
                 p.isDynamicAuth ? `${p.authenticationType}+dynamic` : p.authenticationType,
                 String(counts.get(p.id) ?? 0),
                 p.enabled ? 'yes' : 'no',
-                p.baseUrl ?? p.url ?? p.command ?? '',
+                providerTarget(p),
               ]),
             ]),
           );

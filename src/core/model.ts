@@ -31,11 +31,11 @@ export type McpProtocol = (typeof MCP_PROTOCOLS)[number];
 /** A JSON Schema object, kept as given (OpenAPI imports carry nested schemas whole). */
 export type JsonSchema = Record<string, unknown>;
 
-export interface Provider {
+/** What every provider has, whichever kind: names, switches, and the credential it sends (HandsAI's field names). */
+export interface ProviderBase {
   id: number;
   name: string;
   code: string;
-  baseUrl: string | null;
   authenticationType: AuthenticationType;
   apiKeyLocation: ApiKeyLocation;
   apiKeyName: string | null;
@@ -54,19 +54,75 @@ export interface Provider {
   dynamicAuthTokenExtractionPath: string | null;
   dynamicAuthInvalidationKeywords: string | null;
   enabled: boolean;
-  kind: ProviderKind;
   toolMode: ToolMode;
   userId: string | null;
-  /** kind `mcp`: the upstream MCP server's URL (streamable_http or sse). */
-  url: string | null;
-  protocol: McpProtocol | null;
-  /** kind `mcp` over stdio. */
-  command: string | null;
-  args: string[];
-  /** Secret values: passed only to the stdio upstream's process. */
-  env: Record<string, string>;
   createdAt: string;
   updatedAt: string;
+}
+
+/** An HTTP API: its tools are requests to `baseUrl`. */
+export interface HttpProvider extends ProviderBase {
+  kind: 'http';
+  baseUrl: string;
+}
+
+/** An upstream MCP server run as a child process. */
+export interface StdioTransport {
+  protocol: 'stdio';
+  command: string;
+  args: string[];
+  /** Secret values: passed only to the child process. */
+  env: Record<string, string>;
+}
+
+/** An upstream MCP server reached over the network. */
+export interface RemoteTransport {
+  protocol: 'streamable_http' | 'sse';
+  url: string;
+}
+
+export type McpTransport = StdioTransport | RemoteTransport;
+
+/** An upstream MCP server: its tools are its own, served under the provider's code. */
+export interface McpProvider extends ProviderBase {
+  kind: 'mcp';
+  transport: McpTransport;
+}
+
+/** A provider is one of two things; `kind` says which, and only that kind's fields exist. */
+export type Provider = HttpProvider | McpProvider;
+
+/** Omit over each member of a union (the built-in Omit would flatten it). */
+export type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+/** A provider as written: everything but the assigned id and timestamps. */
+export type ProviderRecord = DistributiveOmit<Provider, 'id' | 'createdAt' | 'updatedAt'>;
+
+/**
+ * The kind-specific fields as HandsAI's API and files spell them: one flat object, null (or empty)
+ * where the kind has no such field. Only the edges (admin JSON, import/export, the table) use it.
+ */
+export interface FlatKindFields {
+  baseUrl: string | null;
+  url: string | null;
+  protocol: McpProtocol | null;
+  command: string | null;
+  args: string[];
+  env: Record<string, string>;
+}
+
+export function flatKindFields(p: Pick<HttpProvider, 'kind' | 'baseUrl'> | Pick<McpProvider, 'kind' | 'transport'>): FlatKindFields {
+  const flat: FlatKindFields = { baseUrl: null, url: null, protocol: null, command: null, args: [], env: {} };
+  if (p.kind === 'http') return { ...flat, baseUrl: p.baseUrl };
+  const t = p.transport;
+  if (t.protocol === 'stdio') return { ...flat, protocol: 'stdio', command: t.command, args: t.args, env: t.env };
+  return { ...flat, protocol: t.protocol, url: t.url };
+}
+
+/** Where a provider's requests go, for messages and origin checks: the API root, the server URL, or `stdio:`. */
+export function providerTarget(p: Provider): string {
+  if (p.kind === 'http') return p.baseUrl;
+  return p.transport.protocol === 'stdio' ? 'stdio:' : p.transport.url;
 }
 
 export interface Parameter {

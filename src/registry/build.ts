@@ -1,6 +1,6 @@
 import type { Tool as McpTool } from '@modelcontextprotocol/sdk/types.js';
 import type { Store } from '../store/index.js';
-import type { Provider, Tool } from '../core/model.js';
+import type { HttpProvider, Provider, Tool } from '../core/model.js';
 import { annotationsFor, buildInputSchema } from '../core/input-schema.js';
 import { metaToolEntries, type MetaOperation } from './meta-tools.js';
 import type { HttpToolFactory, ProviderRuntime, RegistrySnapshot, ToolEntry } from './types.js';
@@ -240,7 +240,7 @@ function forget(cache: BuildCache, id: number): void {
 }
 
 /** A provider's runtime (its secrets' redactor), reused while the provider is unchanged. */
-function runtimeFor(provider: Provider, factory: HttpToolFactory, cache: BuildCache): ProviderRuntime {
+function runtimeFor(provider: HttpProvider, factory: HttpToolFactory, cache: BuildCache): ProviderRuntime {
   const fingerprint = JSON.stringify(provider);
   const cached = cache.runtimes.get(provider.id);
   if (cached?.fingerprint === fingerprint) return cached.runtime;

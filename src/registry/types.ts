@@ -1,5 +1,5 @@
 import type { CallToolResult, Tool as McpTool } from '@modelcontextprotocol/sdk/types.js';
-import type { Provider, Tool } from '../core/model.js';
+import type { HttpProvider, Tool } from '../core/model.js';
 import type { ArgumentValidator } from './validate-args.js';
 
 /** What `tools/call` needs besides the arguments. */
@@ -28,7 +28,7 @@ export interface RegistrySnapshot {
 
 /** What a provider's tools share at run time; the outbound side adds what it needs (its secrets' redactor). */
 export interface ProviderRuntime {
-  readonly provider: Provider;
+  readonly provider: HttpProvider;
 }
 
 /**
@@ -37,6 +37,6 @@ export interface ProviderRuntime {
  */
 export interface HttpToolFactory {
   /** Made again only when the provider changed. */
-  runtime(provider: Provider): ProviderRuntime;
+  runtime(provider: HttpProvider): ProviderRuntime;
   entry(tool: Tool, runtime: ProviderRuntime, definition: McpTool, validate: ArgumentValidator): ToolEntry;
 }

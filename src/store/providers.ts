@@ -1,8 +1,7 @@
 import type { OpenDatabase } from './db.js';
-import type { Provider } from '../core/model.js';
+import { flatKindFields, type McpProtocol, type McpTransport, type Provider, type ProviderBase, type ProviderRecord } from '../core/model.js';
 
-/** A provider as written: everything but the assigned id and timestamps. */
-export type ProviderRecord = Omit<Provider, 'id' | 'createdAt' | 'updatedAt'>;
+export type { ProviderRecord };
 
 interface ProviderRow {
   id: number;
@@ -111,10 +110,11 @@ export class ProviderRepository {
   }
 
   private toRow(p: ProviderRecord): Omit<ProviderRow, 'id' | 'created_at' | 'updated_at'> {
+    const flat = flatKindFields(p);
     return {
       code: p.code,
       name: p.name,
-      base_url: p.baseUrl,
+      base_url: flat.baseUrl,
       authentication_type: p.authenticationType,
       api_key_location: p.apiKeyLocation,
       api_key_name: p.apiKeyName,
@@ -133,20 +133,19 @@ export class ProviderRepository {
       kind: p.kind,
       tool_mode: p.toolMode,
       user_id: p.userId,
-      mcp_url: p.url,
-      mcp_protocol: p.protocol,
-      mcp_command: p.command,
-      mcp_args: JSON.stringify(p.args),
-      mcp_env_enc: this.sealMap(p.env),
+      mcp_url: flat.url,
+      mcp_protocol: flat.protocol,
+      mcp_command: flat.command,
+      mcp_args: JSON.stringify(flat.args),
+      mcp_env_enc: this.sealMap(flat.env),
     };
   }
 
   private fromRow(r: ProviderRow): Provider {
-    return {
+    const base: ProviderBase = {
       id: r.id,
       name: r.name,
       code: r.code,
-      baseUrl: r.base_url,
       authenticationType: r.authentication_type as Provider['authenticationType'],
       apiKeyLocation: r.api_key_location as Provider['apiKeyLocation'],
       apiKeyName: r.api_key_name,
@@ -162,16 +161,19 @@ export class ProviderRepository {
       dynamicAuthTokenExtractionPath: r.dynamic_auth_token_extraction_path,
       dynamicAuthInvalidationKeywords: r.dynamic_auth_invalidation_keywords,
       enabled: r.enabled === 1,
-      kind: r.kind as Provider['kind'],
       toolMode: r.tool_mode as Provider['toolMode'],
       userId: r.user_id,
-      url: r.mcp_url,
-      protocol: r.mcp_protocol as Provider['protocol'],
-      command: r.mcp_command,
-      args: JSON.parse(r.mcp_args) as string[],
-      env: this.openMap(r.mcp_env_enc),
       createdAt: r.created_at,
       updatedAt: r.updated_at,
     };
+    if (r.kind !== 'mcp') return { ...base, kind: 'http', baseUrl: r.base_url ?? '' };
+    return { ...base, kind: 'mcp', transport: this.transport(r) };
+  }
+
+  /** The catalog only stores complete transports; an empty string stands in should a column be missing. */
+  private transport(r: ProviderRow): McpTransport {
+    const protocol = (r.mcp_protocol ?? (r.mcp_command ? 'stdio' : 'streamable_http')) as McpProtocol;
+    if (protocol === 'stdio') return { protocol, command: r.mcp_command ?? '', args: JSON.parse(r.mcp_args) as string[], env: this.openMap(r.mcp_env_enc) };
+    return { protocol, url: r.mcp_url ?? '' };
   }
 }

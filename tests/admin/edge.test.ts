@@ -2,6 +2,7 @@ import { CLI_RULES } from '../../src/catalog/write-rules.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Log } from '../../src/core/log.js';
 import { startAdmin, type AdminHarness } from './harness.js';
+import { flatKindFields } from '../../src/core/model.js';
 
 let admin: AdminHarness | null = null;
 afterEach(async () => {
@@ -43,7 +44,7 @@ describe('stdio MCP upstreams over HTTP (SPEC §9)', () => {
     expect(shown.json).toMatchObject({ kind: 'mcp', protocol: 'stdio', command: 'node', env: { API_TOKEN: 'generic_text' } });
     const back = await admin.call('PUT', `/providers/${created.id}`, shown.json);
     expect(back.status, back.text).toBe(200);
-    expect(admin.app.catalog.getProvider(created.id).env).toEqual({ API_TOKEN: 'canary-env-secret' });
+    expect(flatKindFields(admin.app.catalog.getProvider(created.id)).env).toEqual({ API_TOKEN: 'canary-env-secret' });
     expect((await admin.call('PUT', `/providers/${created.id}`, { name: 'Renamed' })).status).toBe(200);
 
     // Dropping or adding an env key changes what runs as much as changing a value.
@@ -54,7 +55,11 @@ describe('stdio MCP upstreams over HTTP (SPEC §9)', () => {
       expect(res.status, JSON.stringify(change)).toBe(403);
       expect(res.json.error).toBe('forbidden');
     }
-    expect(admin.app.catalog.getProvider(created.id)).toMatchObject({ command: 'node', args: ['server.js'], env: { API_TOKEN: 'canary-env-secret' } });
+    expect(flatKindFields(admin.app.catalog.getProvider(created.id))).toMatchObject({
+      command: 'node',
+      args: ['server.js'],
+      env: { API_TOKEN: 'canary-env-secret' },
+    });
     expect((await admin.call('DELETE', `/providers/${created.id}`)).status).toBe(204);
     expect(admin.bodies.some((b) => b.includes('canary-env-secret'))).toBe(false);
   });

@@ -3,6 +3,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { startUpstream, type Upstream } from '../helpers/upstream.js';
 import { leaked, startCompat, type CompatHarness } from './harness.js';
+import { flatKindFields } from '../../src/core/model.js';
 
 /** SPEC §9: OpenHands' POST /api/add-git-providers — provider tokens, hosts, and the upstream MCP servers of mcp_config. */
 let h: CompatHarness;
@@ -242,7 +243,7 @@ describe('mcp_config', () => {
       removed: ['b.example.com-mcp'],
     });
     const after = h.server.app.catalog.getProvider('a.example.com-sse');
-    expect(after).toMatchObject({ id: a.id, protocol: 'streamable_http', apiKeyValue: API_KEY }); // same provider; a masked api_key keeps the stored one
+    expect(after).toMatchObject({ id: a.id, transport: { protocol: 'streamable_http' }, apiKeyValue: API_KEY }); // same provider; a masked api_key keeps the stored one
     // Listed without api_key, it has none any more: a vault credential for its URL can take over.
     expect((await post({ mcp_config: { shttp_servers: [{ url: 'https://a.example.com/sse' }, { url: 'https://c.example.com/mcp' }] } })).status).toBe(200);
     expect(h.server.app.catalog.getProvider('a.example.com-sse')).toMatchObject({ id: a.id, apiKeyValue: null, authenticationType: 'NONE' });
@@ -280,7 +281,7 @@ describe('mcp_config with TOOLWIRE_ALLOW_STDIO_UPSTREAMS=1', () => {
     expect(res.status, res.text).toBe(200);
     const view = (await providerView('file-system'))!;
     expect(view).toMatchObject({ kind: 'mcp', protocol: 'stdio', command: 'npx', args: ['-y', 'server-fs'], env: { SECRET: 'generic_text' }, url: null });
-    expect(h.server.app.catalog.getProvider('file-system').env).toEqual({ SECRET: ENV_SECRET });
+    expect(flatKindFields(h.server.app.catalog.getProvider('file-system')).env).toEqual({ SECRET: ENV_SECRET });
     expect((await post(config)).json.mcp_servers.registered).toEqual([{ code: 'file-system', protocol: 'stdio', server: 'File System', status: 'updated' }]);
   });
 });

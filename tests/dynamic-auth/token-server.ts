@@ -1,6 +1,6 @@
 import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Provider } from '../../src/core/model.js';
+import type { HttpProvider } from '../../src/core/model.js';
 
 /** A request as the token endpoint received it. */
 export interface Received {
@@ -82,7 +82,7 @@ export async function closedPort(): Promise<number> {
 let nextId = 1;
 
 /** A dynamic-auth provider with every field a real one has; tests override what they exercise. */
-export function provider(overrides: Partial<Provider> = {}): Provider {
+export function provider(overrides: Partial<HttpProvider> = {}): HttpProvider {
   return {
     id: nextId++,
     name: 'Test API',
@@ -106,11 +106,6 @@ export function provider(overrides: Partial<Provider> = {}): Provider {
     kind: 'http',
     toolMode: 'direct',
     userId: null,
-    url: null,
-    protocol: null,
-    command: null,
-    args: [],
-    env: {},
     createdAt: '2025-01-01T00:00:00.000Z',
     updatedAt: '2025-01-01T00:00:00.000Z',
     ...overrides,

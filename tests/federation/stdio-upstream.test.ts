@@ -33,7 +33,7 @@ describe('an upstream MCP server over stdio', () => {
     fed = federatedApp();
     const { client, changes, names } = await listeningClient(fed.app);
     const provider = addStdioProvider(fed.app);
-    expect(provider.protocol).toBe('stdio');
+    expect(provider).toMatchObject({ kind: 'mcp', transport: { protocol: 'stdio' } });
     await expect.poll(names, POLL).toEqual(['fs__whoami', 'fs__add', 'fs__grow', 'fs__echo_data', 'fs__malformed']);
 
     const add = (await client.listTools()).tools.find((t) => t.name === 'fs__add')!;

@@ -6,6 +6,7 @@ import { loadConfig } from '../../src/config.js';
 import { createLog } from '../../src/core/log.js';
 import { createStore } from '../../src/store/index.js';
 import { looksSealed, openWith } from '../../src/store/secret-box.js';
+import { flatKindFields } from '../../src/core/model.js';
 
 /** Shared by the key-rotation tests: a database holding a secret of every kind, and ways to look inside. */
 
@@ -74,7 +75,7 @@ export function readEveryKind(dbPath: string, key: Buffer): Canaries {
       apiKey: by('static').apiKeyValue ?? '',
       header: by('static').customHeaders['X-Custom-Token'] ?? '',
       payload: (JSON.parse(by('dynamic').dynamicAuthPayload ?? '{}') as { password?: string }).password ?? '',
-      env: by('local').env.TOKEN ?? '',
+      env: flatKindFields(by('local')).env.TOKEN ?? '',
       mcpKey: by('remote').apiKeyValue ?? '',
       vault: store.vaults.tokenFor(VAULT_URL, 'streamable_http') ?? '',
     };

@@ -6,6 +6,7 @@ import { startFederation } from '../../src/outbound/federation/index.js';
 import { startCompat, type CompatHarness } from '../compat/harness.js';
 import { tempDir } from '../helpers/app.js';
 import { FAST, STDIO_FIXTURE } from '../federation/harness.js';
+import { flatKindFields } from '../../src/core/model.js';
 
 // Issue 10 C1: command execution from the HTTP admin API despite the stdio guard. The guard judged the
 // request body against the stored protocol, and `null` reset fields to defaults, so three harmless-looking
@@ -45,19 +46,19 @@ describe('C1: the stdio lock judges the resulting record', () => {
     const away = await h.call('PUT', `/admin/providers/${id}`, { protocol: 'streamable_http', url: 'http://127.0.0.1:9/mcp' });
     expect(away.status, away.text).toBe(200);
     // A provider that stops being stdio forgets its command, args and env.
-    expect(h.server.app.catalog.getProvider(id)).toMatchObject({ protocol: 'streamable_http', command: null, args: [], env: {} });
+    expect(flatKindFields(h.server.app.catalog.getProvider(id))).toMatchObject({ protocol: 'streamable_http', command: null, args: [], env: {} });
 
     const args = await h.call('PUT', `/admin/providers/${id}`, { args: evilArgs });
     expect(args.status, args.text).toBe(200);
-    expect(h.server.app.catalog.getProvider(id).args).toEqual([]);
+    expect(flatKindFields(h.server.app.catalog.getProvider(id)).args).toEqual([]);
 
     const back = await h.call('PUT', `/admin/providers/${id}`, { protocol: null });
     expect(back.status, back.text).toBe(200);
-    expect(h.server.app.catalog.getProvider(id)).toMatchObject({ protocol: 'streamable_http', command: null });
+    expect(flatKindFields(h.server.app.catalog.getProvider(id))).toMatchObject({ protocol: 'streamable_http', command: null });
 
     // A command given to a provider that stays on HTTP is not kept: it could only wait to be revived.
     expect((await h.call('PUT', `/admin/providers/${id}`, { command: process.execPath, args: evilArgs })).status).toBe(200);
-    expect(h.server.app.catalog.getProvider(id)).toMatchObject({ protocol: 'streamable_http', command: null, args: [] });
+    expect(flatKindFields(h.server.app.catalog.getProvider(id))).toMatchObject({ protocol: 'streamable_http', command: null, args: [] });
     // Asking for stdio outright, with the old command or a new one, is refused and writes nothing.
     for (const change of [
       { protocol: 'stdio', command: process.execPath, args: evilArgs },
@@ -68,7 +69,7 @@ describe('C1: the stdio lock judges the resulting record', () => {
       expect(res.status, JSON.stringify(change)).toBe(403);
       expect(res.json.message).toMatch(/TOOLWIRE_ALLOW_STDIO_UPSTREAMS=1/);
     }
-    expect(h.server.app.catalog.getProvider(id)).toMatchObject({ protocol: 'streamable_http', command: null, args: [] });
+    expect(flatKindFields(h.server.app.catalog.getProvider(id))).toMatchObject({ protocol: 'streamable_http', command: null, args: [] });
     await noMarkerAfterAWhile(marker);
   });
 
@@ -83,7 +84,7 @@ describe('C1: the stdio lock judges the resulting record', () => {
       const res = await h.call('POST', '/admin/import', body);
       expect(res.status, res.text).toBe(200);
     }
-    expect(h.server.app.catalog.getProvider('local')).toMatchObject({ protocol: 'streamable_http', command: null, args: [] });
+    expect(flatKindFields(h.server.app.catalog.getProvider('local'))).toMatchObject({ protocol: 'streamable_http', command: null, args: [] });
     const direct = await h.call('POST', '/admin/import', [
       { code: 'local', name: 'Local MCP', kind: 'mcp', protocol: 'stdio', command: process.execPath, args: evilArgs, tools: [] },
     ]);
@@ -95,7 +96,8 @@ describe('C1: the stdio lock judges the resulting record', () => {
     const { id, marker, evilArgs } = await withStdioProvider();
     const same = await h.call('POST', '/admin/import', [{ ...STDIO, env: { FIXTURE_SECRET: '<YOUR_API_KEY>' }, name: 'Renamed', tools: [] }]);
     expect(same.status, same.text).toBe(200);
-    expect(h.server.app.catalog.getProvider(id)).toMatchObject({ name: 'Renamed', args: [STDIO_FIXTURE], env: { FIXTURE_SECRET: 'stdio-lock-env-secret' } });
+    expect(h.server.app.catalog.getProvider(id).name).toBe('Renamed');
+    expect(flatKindFields(h.server.app.catalog.getProvider(id))).toMatchObject({ args: [STDIO_FIXTURE], env: { FIXTURE_SECRET: 'stdio-lock-env-secret' } });
     const changed = await h.call('POST', '/admin/import', [
       { code: 'other', name: 'Other', baseUrl: 'http://127.0.0.1:9', tools: [] },
       { ...STDIO, args: evilArgs, tools: [] },

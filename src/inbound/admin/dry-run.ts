@@ -75,7 +75,8 @@ function masked(value: unknown): unknown {
 
 export function dryRun(tool: Tool, provider: Provider): DryRun {
   const args = exampleArguments(tool.parameters);
-  const request = planRequest(tool, provider.baseUrl ?? '', provider.customHeaders).build(args);
+  // A tool stored under an MCP provider has no API root: its path is shown as it is.
+  const request = planRequest(tool, provider.kind === 'http' ? provider.baseUrl : '', provider.customHeaders).build(args);
   const source = credentialSource(provider);
   const placedIn = source === 'stored' || source === 'dynamic' ? injectStandIn(request, provider) : [];
   if (request.body !== undefined && !('content-type' in request.headers)) request.headers['content-type'] = 'application/json';

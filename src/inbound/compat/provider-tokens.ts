@@ -69,7 +69,7 @@ function changes(entry: ProviderTokenInput, provider: Provider, problems: Proble
         [...loc, 'token'],
         `Provider "${provider.code}" obtains its token from its dynamicAuthUrl, so a stored token would never be sent. Send token null, or turn dynamic auth off first (PUT /admin/providers/${provider.id}).`,
       );
-    } else if (provider.protocol === 'stdio') {
+    } else if (provider.kind === 'mcp' && provider.transport.protocol === 'stdio') {
       problems.add(
         [...loc, 'token'],
         `Provider "${provider.code}" is a stdio MCP server, which takes credentials through its env, not a token. Send token null.`,
@@ -82,8 +82,8 @@ function changes(entry: ProviderTokenInput, provider: Provider, problems: Proble
   }
   if (entry.userId !== null) out.userId = entry.userId;
   if (entry.host !== null) {
-    const url = provider.kind === 'http' ? provider.baseUrl : provider.url;
-    if (url) out[provider.kind === 'http' ? 'baseUrl' : 'url'] = replaceHost(url, entry.host);
+    if (provider.kind === 'http') out.baseUrl = replaceHost(provider.baseUrl, entry.host);
+    else if (provider.transport.protocol !== 'stdio') out.url = replaceHost(provider.transport.url, entry.host);
     else problems.add([...loc, 'host'], `Provider "${provider.code}" has no URL whose host could be replaced (it is a stdio MCP server). Send host null.`);
   }
   return out;

@@ -1,6 +1,6 @@
 import type { Dispatcher } from 'undici';
 import { ToolwireError } from '../../core/errors.js';
-import type { Provider } from '../../core/model.js';
+import { providerTarget, type Provider } from '../../core/model.js';
 import { fetchToken } from './fetch-token.js';
 import { refreshAheadMs, refreshMarginMs } from './lifetime.js';
 import { TokenFetchError } from './token-error.js';
@@ -94,9 +94,7 @@ function computeFingerprint(p: Provider): string {
     p.dynamicAuthPayloadType,
     p.dynamicAuthPayloadLocation,
     p.dynamicAuthTokenExtractionPath,
-    p.kind,
-    p.baseUrl,
-    p.url,
+    providerTarget(p),
   ]);
 }
 

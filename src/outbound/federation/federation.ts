@@ -3,7 +3,7 @@ import type { ToolSource } from '../../registry/build.js';
 import type { Registry } from '../../registry/registry.js';
 import type { ToolEntry } from '../../registry/types.js';
 import type { Store } from '../../store/index.js';
-import type { Provider } from '../../core/model.js';
+import type { McpProvider, Provider } from '../../core/model.js';
 import { federatedEntry } from './forward.js';
 import { resolveUpstream } from './upstream-config.js';
 import { UpstreamConnection, type ConnectionTimings, type UpstreamState } from './upstream-connection.js';
@@ -111,7 +111,7 @@ export class Federation implements ToolSource {
   }
 
   private reconcile(providers: readonly Provider[]): void {
-    const wanted = new Map<number, Provider>();
+    const wanted = new Map<number, McpProvider>();
     for (const provider of providers) if (provider.kind === 'mcp' && provider.enabled) wanted.set(provider.id, provider);
     for (const id of this.managed.keys()) if (!wanted.has(id)) this.drop(id);
     for (const provider of wanted.values()) {

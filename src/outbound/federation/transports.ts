@@ -54,10 +54,11 @@ export interface TransportHooks {
 /** A fresh SDK client transport for one connection attempt (after `loadTransports`). */
 export function createUpstreamTransport(config: UpstreamConfig, onStderr: (line: string) => void, hooks: TransportHooks = {}): Transport {
   const { Stdio, Sse, StreamableHttp } = loaded();
-  if (config.protocol === 'stdio') {
+  const target = config.transport;
+  if (target.protocol === 'stdio') {
     // The SDK adds only a minimal safe environment (PATH, HOME, …) to what we give: toolwire's own
     // environment (its master key, its token) never reaches the child.
-    const transport = new Stdio({ command: config.command ?? '', args: [...config.args], env: { ...config.env }, stderr: 'pipe' });
+    const transport = new Stdio({ command: target.command, args: [...target.args], env: { ...target.env }, stderr: 'pipe' });
     let pending = '';
     transport.stderr?.on('data', (chunk: Buffer) => {
       pending += chunk.toString('utf8');
@@ -71,11 +72,11 @@ export function createUpstreamTransport(config: UpstreamConfig, onStderr: (line:
     });
     return transport;
   }
-  const url = new URL(config.url ?? '');
+  const url = new URL(target.url);
   const requestInit: RequestInit = { headers: { ...config.headers } };
   const base = upstreamFetch ?? globalThis.fetch;
   const fetch = hooks.wrapFetch ? hooks.wrapFetch(base) : base;
-  if (config.protocol === 'sse') return new Sse(url, { requestInit, fetch });
+  if (target.protocol === 'sse') return new Sse(url, { requestInit, fetch });
   return new StreamableHttp(url, {
     requestInit,
     fetch,

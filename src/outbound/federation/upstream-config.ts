@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { providerSecrets } from '../credentials/provider-secrets.js';
 import { createRedactor, type Redactor } from '../../core/redact.js';
 import type { Store } from '../../store/index.js';
-import type { McpProtocol, Provider } from '../../core/model.js';
+import type { McpProvider, McpTransport, RemoteTransport } from '../../core/model.js';
 
 /**
  * Everything needed to reach one upstream MCP server, resolved from its provider and the vaults.
@@ -12,12 +12,8 @@ import type { McpProtocol, Provider } from '../../core/model.js';
 export interface UpstreamConfig {
   providerId: number;
   code: string;
-  protocol: McpProtocol;
-  url: string | null;
-  command: string | null;
-  args: readonly string[];
-  /** stdio only: passed to that process alone, on top of a minimal safe environment. */
-  env: Readonly<Record<string, string>>;
+  /** How to reach it; a stdio server's env is passed to that process alone, on top of a minimal safe environment. */
+  transport: McpTransport;
   /** HTTP transports: custom headers plus `Authorization: Bearer` when there is a credential. */
   headers: Readonly<Record<string, string>>;
   /** Masks every secret of this upstream in results, errors and log lines. */
@@ -26,10 +22,9 @@ export interface UpstreamConfig {
 }
 
 /** The credential of an HTTP upstream: its `api_key` (apiKeyValue), else the newest matching vault credential. */
-export function upstreamCredential(provider: Provider, store: Store): string | null {
+export function upstreamCredential(provider: McpProvider, transport: RemoteTransport, store: Store): string | null {
   if (provider.apiKeyValue) return provider.apiKeyValue;
-  if (!provider.url || (provider.protocol !== 'sse' && provider.protocol !== 'streamable_http')) return null;
-  return store.vaults.tokenFor(provider.url, provider.protocol);
+  return store.vaults.tokenFor(transport.url, transport.protocol);
 }
 
 /** `scheme://user:password@` anywhere in a value: the userinfo of a URL (up to its last `@`, as URL parsers read it). */
@@ -70,26 +65,23 @@ function bearer(credential: string): string {
   return /^bearer\s/i.test(credential) ? credential : `Bearer ${credential}`;
 }
 
-export function resolveUpstream(provider: Provider, store: Store): UpstreamConfig {
-  const protocol: McpProtocol = provider.protocol ?? (provider.command ? 'stdio' : 'streamable_http');
-  const stdio = protocol === 'stdio';
-  const credential = stdio ? null : upstreamCredential(provider, store);
+export function resolveUpstream(provider: McpProvider, store: Store): UpstreamConfig {
+  const given = provider.transport;
+  const stdio = given.protocol === 'stdio';
+  const credential = given.protocol === 'stdio' ? null : upstreamCredential(provider, given, store);
   const headers: Record<string, string> = stdio ? {} : { ...provider.customHeaders };
   if (credential) {
     for (const name of Object.keys(headers)) if (name.toLowerCase() === 'authorization') delete headers[name];
     headers.Authorization = bearer(credential);
   }
-  const env = stdio ? { ...provider.env } : {};
+  const transport: McpTransport = given.protocol === 'stdio' ? { ...given, args: [...given.args], env: { ...given.env } } : { ...given };
+  const env = transport.protocol === 'stdio' ? transport.env : {};
   const secrets = [credential, ...providerSecrets(provider), ...envSecrets(env)];
-  const identity = JSON.stringify([provider.code, protocol, provider.url, provider.command, provider.args, env, headers]);
+  const identity = JSON.stringify([provider.code, transport, headers]);
   return {
     providerId: provider.id,
     code: provider.code,
-    protocol,
-    url: stdio ? null : provider.url,
-    command: stdio ? provider.command : null,
-    args: stdio ? [...provider.args] : [],
-    env,
+    transport,
     headers,
     redact: createRedactor(secrets),
     fingerprint: createHash('sha256').update(identity).digest('hex'),

@@ -163,7 +163,7 @@ export class UpstreamConnection {
       },
       { wrapFetch: (base) => boundedFetch(maxResponseBytes, onDropped, base) },
     );
-    if (this.config.protocol === 'stdio' && !boundStdioReads(transport, maxResponseBytes, onDropped)) {
+    if (this.config.transport.protocol === 'stdio' && !boundStdioReads(transport, maxResponseBytes, onDropped)) {
       this.log.debug(`upstream "${code}": the SDK's stdio read buffer could not be bounded; its own 10 MB limit applies`);
     }
     const client = new Client({ name: 'toolwire', version: '0.1.0' }, { capabilities: {} });

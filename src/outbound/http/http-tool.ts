@@ -6,7 +6,7 @@ import { describeError } from '../../core/errors.js';
 import { chainRedactors, createRedactor, type Redactor } from '../../core/redact.js';
 import type { ArgumentValidator } from '../../registry/validate-args.js';
 import type { HttpToolFactory, ToolEntry } from '../../registry/types.js';
-import type { Provider, Tool } from '../../core/model.js';
+import type { HttpProvider, Provider, Tool } from '../../core/model.js';
 import { planRequest, type RequestPlan } from './request.js';
 import { errorResult } from '../../core/tool-result.js';
 import { mapResponse } from './result.js';
@@ -27,7 +27,7 @@ export interface HttpToolDeps {
 
 /** A provider's secrets and the redactor built from them, shared by its tools. */
 export interface ProviderRuntime {
-  provider: Provider;
+  provider: HttpProvider;
   redact: Redactor;
 }
 
@@ -39,7 +39,7 @@ export function createHttpToolFactory(deps: HttpToolDeps): HttpToolFactory {
   };
 }
 
-export function providerRuntime(provider: Provider): ProviderRuntime {
+export function providerRuntime(provider: HttpProvider): ProviderRuntime {
   return { provider, redact: createRedactor(providerSecrets(provider)) };
 }
 
@@ -61,7 +61,7 @@ export function httpToolEntry(tool: Tool, runtime: ProviderRuntime, definition: 
   }
 
   async function attempt(args: Record<string, unknown>, credential: string | null) {
-    plan ??= planRequest(tool, provider.baseUrl ?? '', provider.customHeaders);
+    plan ??= planRequest(tool, provider.baseUrl, provider.customHeaders);
     const request = plan.build(args);
     injectCredential(request, provider, credential);
     return deps.sender.send(request);
