@@ -1,45 +1,71 @@
-import { ErrorCode, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import {
+  CLIENT_CAPABILITIES_META_KEY,
+  CLIENT_INFO_META_KEY,
+  PROTOCOL_VERSION_META_KEY,
+  ProtocolErrorCode,
+  SERVER_INFO_META_KEY,
+  type JSONRPCMessage,
+} from '@modelcontextprotocol/server';
+import { isJsonObject } from '../../core/json.js';
 import type { Registry } from '../../registry/registry.js';
+import { unknownToolMessage } from './server.js';
+import { MODERN_VERSION, SERVER_INFO } from './versions.js';
 
 /**
  * The one lean path around the SDK (DESIGN.md allows it where the benchmark shows the SDK dominates
  * `tools/call`): a well-formed `tools/call` request is answered straight from the registry, without
- * the per-message schema parsing of the SDK's transport and Protocol. Anything else — or a call
- * whose shape is not exactly right — goes to the SDK, which answers it (or its error) as usual.
+ * the per-message schema parsing of the SDK. It takes only the exact happy path of either revision;
+ * anything else — a call whose shape or envelope is not exactly right — goes to the SDK, which
+ * answers it (or its error) as usual.
  */
 export interface ToolCall {
   id: string | number;
   name: string;
   args: Record<string, unknown>;
+  /** 2026-07-28: the request carried a valid envelope, and the answer must carry `resultType` and `serverInfo`. */
+  modern: boolean;
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** The call, if `message` is a single well-formed tools/call request; otherwise null. */
+/** The call, if `message` is a single well-formed tools/call request of either revision; otherwise null. */
 export function asToolCall(message: unknown): ToolCall | null {
-  if (!isPlainObject(message) || message.jsonrpc !== '2.0' || message.method !== 'tools/call') return null;
+  if (!isJsonObject(message) || message.jsonrpc !== '2.0' || message.method !== 'tools/call') return null;
   const { id, params } = message;
-  if ((typeof id !== 'string' && typeof id !== 'number') || !isPlainObject(params) || typeof params.name !== 'string') return null;
+  if ((typeof id !== 'string' && typeof id !== 'number') || !isJsonObject(params) || typeof params.name !== 'string') return null;
   const args = params.arguments;
-  if (args !== undefined && !isPlainObject(args)) return null;
-  return { id, name: params.name, args: args ?? {} };
+  if (args !== undefined && !isJsonObject(args)) return null;
+  const meta = params._meta;
+  let modern = false;
+  if (meta !== undefined) {
+    if (!isJsonObject(meta)) return null;
+    if (PROTOCOL_VERSION_META_KEY in meta) {
+      if (!validEnvelope(meta)) return null;
+      modern = true;
+    }
+  }
+  return { id, name: params.name, args: args ?? {}, modern };
+}
+
+/** The 2026-07-28 envelope exactly as the SDK requires it; a near miss goes to the SDK for its -32602. */
+function validEnvelope(meta: Record<string, unknown>): boolean {
+  const info = meta[CLIENT_INFO_META_KEY];
+  return (
+    meta[PROTOCOL_VERSION_META_KEY] === MODERN_VERSION &&
+    isJsonObject(info) &&
+    typeof info.name === 'string' &&
+    typeof info.version === 'string' &&
+    isJsonObject(meta[CLIENT_CAPABILITIES_META_KEY])
+  );
 }
 
 /** Runs the call and returns the JSON-RPC answer: a result, or invalid-params for an unknown tool. */
-export async function answerToolCall(registry: Registry, call: ToolCall): Promise<JSONRPCMessage> {
+export async function answerToolCall(registry: Registry, call: ToolCall, signal?: AbortSignal): Promise<JSONRPCMessage> {
   const entry = registry.current().entries.get(call.name);
-  if (!entry) {
-    return {
-      jsonrpc: '2.0',
-      id: call.id,
-      error: { code: ErrorCode.InvalidParams, message: `Unknown tool "${call.name}". Call tools/list for the tools this server offers.` },
-    };
-  }
+  if (!entry) return { jsonrpc: '2.0', id: call.id, error: { code: ProtocolErrorCode.InvalidParams, message: unknownToolMessage(call.name) } };
   try {
-    return { jsonrpc: '2.0', id: call.id, result: await entry.invoke(call.args, {}) };
+    const result = await entry.invoke(call.args, signal ? { signal } : {});
+    if (!call.modern) return { jsonrpc: '2.0', id: call.id, result };
+    return { jsonrpc: '2.0', id: call.id, result: { ...result, resultType: 'complete', _meta: { ...result._meta, [SERVER_INFO_META_KEY]: SERVER_INFO } } };
   } catch (err) {
-    return { jsonrpc: '2.0', id: call.id, error: { code: ErrorCode.InternalError, message: `Tool "${call.name}" failed: ${(err as Error).message}` } };
+    return { jsonrpc: '2.0', id: call.id, error: { code: ProtocolErrorCode.InternalError, message: `Tool "${call.name}" failed: ${(err as Error).message}` } };
   }
 }

@@ -1,43 +1,67 @@
-import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { ProtocolError, ProtocolErrorCode, Server, type DiscoverResult, type McpServerFactory, type Tool } from '@modelcontextprotocol/server';
 import type { Registry } from '../../registry/registry.js';
-
-export const SERVER_NAME = 'toolwire';
-export const SERVER_VERSION = '0.1.0';
+import { LEGACY_VERSION, SERVER_INFO } from './versions.js';
 
 export interface McpServerOptions {
   pageSize: number;
+  /**
+   * Whether legacy (2025-11-25) clients are told the list can change: false on `--stateless`, which
+   * has no stream to send `list_changed` on. 2026-07-28 clients always are (`subscriptions/listen`).
+   */
+  legacyListChanged: boolean;
 }
 
+/** How long a 2026-07-28 client may reuse a `tools/list` answer; a change reaches listeners at once anyway. */
+export const TOOLS_LIST_TTL_MS = 10_000;
+
+const INSTRUCTIONS = 'Tools of HTTP APIs configured in toolwire. Each tool calls one API endpoint with the credentials toolwire holds.';
+
 /**
- * The MCP server for one client connection: `tools/list` (paginated) and `tools/call` straight from
- * the registry's current snapshot, and `list_changed` whenever the registry is swapped.
+ * `server/discover` lists both revisions served (SPEC §10). The SDK lists only the 2026 ones, since a
+ * 2025 client negotiates with `initialize`; it calls `_ondiscover` on the instance, so a subclass can
+ * add ours. A test pins this (an SDK upgrade that renames it fails there, not in production).
  */
-export function createMcpServer(registry: Registry, options: McpServerOptions): Server {
-  const server = new Server(
-    { name: SERVER_NAME, version: SERVER_VERSION },
-    {
-      capabilities: { tools: { listChanged: true } },
-      instructions: 'Tools of HTTP APIs configured in toolwire. Each tool calls one API endpoint with the credentials toolwire holds.',
-    },
-  );
+class ToolwireServer extends Server {}
+const sdkDiscover = (Server.prototype as unknown as { _ondiscover(this: Server): DiscoverResult })._ondiscover;
+Object.defineProperty(ToolwireServer.prototype, '_ondiscover', {
+  value(this: Server): DiscoverResult {
+    const result = sdkDiscover.call(this);
+    return { ...result, supportedVersions: [...new Set([...result.supportedVersions, LEGACY_VERSION])] };
+  },
+});
 
-  server.setRequestHandler(ListToolsRequestSchema, (request) => {
-    const { definitions } = registry.current();
-    const start = decodeCursor(request.params?.cursor);
-    const end = start + options.pageSize;
-    const page = { tools: definitions.slice(start, end) as typeof definitions extends readonly (infer T)[] ? T[] : never };
-    return end < definitions.length ? { ...page, nextCursor: encodeCursor(end) } : page;
-  });
+/**
+ * The MCP server for one connection (2025-11-25, stdio or an HTTP session) or one request
+ * (2026-07-28 over HTTP): `tools/list` (paginated, in the registry's stable order) and `tools/call`
+ * straight from the registry's current snapshot. Cheap to make: the SDK makes one per 2026 request.
+ * Change notifications are wired by the transport side, which knows the era (see `notifyChanges`).
+ */
+export function createServerFactory(registry: Registry, options: McpServerOptions): McpServerFactory {
+  return (context) => {
+    const listChanged = context.era === 'modern' || options.legacyListChanged;
+    const server = new ToolwireServer(SERVER_INFO, {
+      capabilities: { tools: { listChanged } },
+      instructions: INSTRUCTIONS,
+      cacheHints: { 'tools/list': { ttlMs: TOOLS_LIST_TTL_MS, cacheScope: 'public' } },
+    });
+    server.setRequestHandler('tools/list', (request) => {
+      const { definitions } = registry.current();
+      const start = decodeCursor(request.params?.cursor);
+      const end = start + options.pageSize;
+      const tools = definitions.slice(start, end) as Tool[];
+      return end < definitions.length ? { tools, nextCursor: encodeCursor(end) } : { tools };
+    });
+    server.setRequestHandler('tools/call', async (request, ctx) => {
+      const entry = registry.current().entries.get(request.params.name);
+      if (!entry) throw new ProtocolError(ProtocolErrorCode.InvalidParams, unknownToolMessage(request.params.name));
+      return entry.invoke(request.params.arguments ?? {}, { signal: ctx.mcpReq.signal });
+    });
+    return server;
+  };
+}
 
-  server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
-    const entry = registry.current().entries.get(request.params.name);
-    if (!entry) {
-      throw new McpError(ErrorCode.InvalidParams, `Unknown tool "${request.params.name}". Call tools/list for the tools this server offers.`);
-    }
-    return entry.invoke(request.params.arguments ?? {}, { signal: extra.signal });
-  });
-
+/** Sends `list_changed` to a long-lived (2025-11-25 or stdio) server on every registry change, until it closes. */
+export function notifyChanges(server: Server, registry: Registry): void {
   const unsubscribe = registry.onChange(() => {
     if (server.transport) server.sendToolListChanged().catch(() => {});
   });
@@ -46,7 +70,10 @@ export function createMcpServer(registry: Registry, options: McpServerOptions): 
     unsubscribe();
     previousOnClose?.();
   };
-  return server;
+}
+
+export function unknownToolMessage(name: string): string {
+  return `Unknown tool "${name}". Call tools/list for the tools this server offers.`;
 }
 
 function encodeCursor(offset: number): string {
@@ -56,6 +83,6 @@ function encodeCursor(offset: number): string {
 function decodeCursor(cursor: string | undefined): number {
   if (cursor === undefined) return 0;
   const match = /^o:(\d+)$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  if (!match) throw new McpError(ErrorCode.InvalidParams, 'Invalid cursor: pass the nextCursor of a previous tools/list answer.');
+  if (!match) throw new ProtocolError(ProtocolErrorCode.InvalidParams, 'Invalid cursor: pass the nextCursor of a previous tools/list answer.');
   return Number(match[1]);
 }

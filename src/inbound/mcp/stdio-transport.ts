@@ -1,6 +1,6 @@
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { JSONRPCMessageSchema, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { parseJSONRPCMessage, type JSONRPCMessage, type Transport } from '@modelcontextprotocol/server';
 import type { Registry } from '../../registry/registry.js';
+import { CallsInFlight } from './calls-in-flight.js';
 import { answerToolCall, asToolCall } from './fast-call.js';
 
 /** The SDK's stdio limit: a single message over 10 MB is refused (paginate instead). */
@@ -8,8 +8,9 @@ const MAX_LINE_BYTES = 10 * 1024 * 1024;
 
 /**
  * Newline-delimited JSON-RPC over stdin/stdout, like the SDK's StdioServerTransport, with the
- * tools/call fast path in front: those requests are answered from the registry directly; every
- * other message is validated with the SDK's schema and handed to the SDK server.
+ * tools/call fast path in front: those requests are answered from the registry directly, and a
+ * `notifications/cancelled` for one of them aborts its upstream request; every other message is
+ * validated with the SDK's schema and handed to the SDK server (`serveStdio`, either revision).
  * Answers written in the same tick go out in one write (cork), which matters under load.
  */
 export class FastStdioTransport implements Transport {
@@ -18,6 +19,7 @@ export class FastStdioTransport implements Transport {
   onerror?: (error: Error) => void;
   private buffer: Buffer | null = null;
   private corked = false;
+  private readonly calls = new CallsInFlight();
 
   constructor(
     private readonly registry: Registry,
@@ -52,12 +54,24 @@ export class FastStdioTransport implements Transport {
     }
     const call = asToolCall(parsed);
     if (call) {
-      void answerToolCall(this.registry, call).then((answer) => this.send(answer));
+      const signal = this.calls.start(call.id);
+      void answerToolCall(this.registry, call, signal).then((answer) => {
+        this.calls.end(call.id);
+        // A cancelled request gets no answer (the client stopped waiting for it).
+        if (!signal.aborted) void this.send(answer);
+      });
       return;
     }
-    const checked = JSONRPCMessageSchema.safeParse(parsed);
-    if (checked.success) this.onmessage?.(checked.data);
-    else this.onerror?.(new Error(`Invalid JSON-RPC message: ${checked.error.message}`));
+    // Cancels of fast-path calls stop here; the SDK also gets them, for the calls it runs itself.
+    this.calls.cancelFrom(parsed);
+    let message: JSONRPCMessage;
+    try {
+      message = parseJSONRPCMessage(parsed);
+    } catch (error) {
+      this.onerror?.(new Error(`Invalid JSON-RPC message: ${(error as Error).message}`));
+      return;
+    }
+    this.onmessage?.(message);
   }
 
   async start(): Promise<void> {
@@ -82,6 +96,7 @@ export class FastStdioTransport implements Transport {
     this.stdin.off('data', this.onData);
     this.stdin.off('error', this.onError);
     this.buffer = null;
+    this.calls.abortAll();
     this.onclose?.();
   }
 }

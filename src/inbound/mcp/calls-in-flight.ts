@@ -1,0 +1,38 @@
+import { isJsonObject } from '../../core/json.js';
+
+/**
+ * The fast-path calls of one connection still running, so a `notifications/cancelled` (or the
+ * connection ending) aborts their upstream request: the user pressed Stop, and a POST they stopped
+ * must not complete later. The SDK does the same for the requests it dispatches itself.
+ */
+export class CallsInFlight {
+  private readonly running = new Map<string | number, AbortController>();
+
+  start(id: string | number): AbortSignal {
+    const controller = new AbortController();
+    this.running.set(id, controller);
+    return controller.signal;
+  }
+
+  end(id: string | number): void {
+    this.running.delete(id);
+  }
+
+  /** Aborts the call a `notifications/cancelled` message names, if it is one of ours. */
+  cancelFrom(message: unknown): boolean {
+    if (!isJsonObject(message) || message.method !== 'notifications/cancelled' || !isJsonObject(message.params)) return false;
+    const id = message.params.requestId;
+    if (typeof id !== 'string' && typeof id !== 'number') return false;
+    const controller = this.running.get(id);
+    if (!controller) return false;
+    this.running.delete(id);
+    const reason = message.params.reason;
+    controller.abort(new Error(typeof reason === 'string' && reason !== '' ? `cancelled by the client: ${reason}` : 'cancelled by the client'));
+    return true;
+  }
+
+  abortAll(): void {
+    for (const controller of this.running.values()) controller.abort(new Error('the connection closed'));
+    this.running.clear();
+  }
+}
