@@ -1,4 +1,6 @@
-import { ErrorCode, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { ToolwireError } from '../../core/errors.js';
+import { rpcCodeOf } from './errors.js';
 import type { Registry } from '../../registry/registry.js';
 
 /**
@@ -27,19 +29,21 @@ export function asToolCall(message: unknown): ToolCall | null {
   return { id, name: params.name, args: args ?? {} };
 }
 
+/** A tools/call for a name the registry does not hold (a JSON-RPC invalid-params error, not a tool result). */
+export function unknownTool(name: string): ToolwireError {
+  return new ToolwireError('NOT_FOUND', `Unknown tool "${name}". Call tools/list for the tools this server offers.`);
+}
+
 /** Runs the call and returns the JSON-RPC answer: a result, or invalid-params for an unknown tool. */
 export async function answerToolCall(registry: Registry, call: ToolCall): Promise<JSONRPCMessage> {
   const entry = registry.current().entries.get(call.name);
   if (!entry) {
-    return {
-      jsonrpc: '2.0',
-      id: call.id,
-      error: { code: ErrorCode.InvalidParams, message: `Unknown tool "${call.name}". Call tools/list for the tools this server offers.` },
-    };
+    const err = unknownTool(call.name);
+    return { jsonrpc: '2.0', id: call.id, error: { code: rpcCodeOf(err), message: err.message } };
   }
   try {
     return { jsonrpc: '2.0', id: call.id, result: await entry.invoke(call.args, {}) };
   } catch (err) {
-    return { jsonrpc: '2.0', id: call.id, error: { code: ErrorCode.InternalError, message: `Tool "${call.name}" failed: ${(err as Error).message}` } };
+    return { jsonrpc: '2.0', id: call.id, error: { code: rpcCodeOf(err), message: `Tool "${call.name}" failed: ${(err as Error).message}` } };
   }
 }

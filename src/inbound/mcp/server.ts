@@ -1,5 +1,8 @@
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { CallToolRequestSchema, ListToolsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import { ToolwireError } from '../../core/errors.js';
+import { toMcpError } from './errors.js';
+import { unknownTool } from './fast-call.js';
 import type { Registry } from '../../registry/registry.js';
 
 export const SERVER_NAME = 'toolwire';
@@ -33,7 +36,7 @@ export function createMcpServer(registry: Registry, options: McpServerOptions): 
   server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
     const entry = registry.current().entries.get(request.params.name);
     if (!entry) {
-      throw new McpError(ErrorCode.InvalidParams, `Unknown tool "${request.params.name}". Call tools/list for the tools this server offers.`);
+      throw toMcpError(unknownTool(request.params.name));
     }
     return entry.invoke(request.params.arguments ?? {}, { signal: extra.signal });
   });
@@ -56,6 +59,6 @@ function encodeCursor(offset: number): string {
 function decodeCursor(cursor: string | undefined): number {
   if (cursor === undefined) return 0;
   const match = /^o:(\d+)$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  if (!match) throw new McpError(ErrorCode.InvalidParams, 'Invalid cursor: pass the nextCursor of a previous tools/list answer.');
+  if (!match) throw toMcpError(new ToolwireError('INVALID_INPUT', 'Invalid cursor: pass the nextCursor of a previous tools/list answer.'));
   return Number(match[1]);
 }
