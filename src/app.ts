@@ -47,10 +47,13 @@ export function openStore(config: Config, log: Log = createLog(config.logLevel))
       throw new ToolwireError(
         'CONFIG',
         `The master key does not open the database ${config.dbPath}: its secrets were encrypted with another key. Set TOOLWIRE_SECRET_KEY to the key used before (or restore the key file ${config.dbPath}.key); if \`toolwire key rotate\` and \`toolwire key finish\` ran, that is the new key. Nothing was sent anywhere.`,
+        { cause: err },
       );
     }
     if ((err as { code?: string }).code === 'SQLITE_NOTADB') {
-      throw new ToolwireError('CONFIG', `${config.dbPath} is not a toolwire database (SQLite could not read it). Point --db or TOOLWIRE_DB at another file.`);
+      throw new ToolwireError('CONFIG', `${config.dbPath} is not a toolwire database (SQLite could not read it). Point --db or TOOLWIRE_DB at another file.`, {
+        cause: err,
+      });
     }
     throw err;
   }

@@ -2,7 +2,7 @@
 import { loadConfig } from './config.js';
 import { isToolwireError } from './core/errors.js';
 import type { Command, CommandContext } from './commands/context.js';
-import { UsageError } from './commands/context.js';
+import { cliFailure } from './commands/exit-codes.js';
 
 /**
  * The only file that reads argv and the environment and ends the process. Every failure becomes a
@@ -99,13 +99,10 @@ async function main(argv: string[]): Promise<number> {
 }
 
 function report(err: unknown): number {
-  if (err instanceof UsageError) {
-    process.stderr.write(`toolwire: ${err.message} Run \`toolwire --help\` for usage.\n`);
-    return 2;
-  }
   if (isToolwireError(err)) {
-    process.stderr.write(`toolwire: ${err.message}\n`);
-    return 1;
+    const { text, exit } = cliFailure(err.code, err.message);
+    process.stderr.write(text);
+    return exit;
   }
   const code = (err as { code?: string } | null)?.code;
   if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' || code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {

@@ -18,7 +18,7 @@ export function formatPath(prefix: string, path: ReadonlyArray<PropertyKey>): st
 /** One paragraph naming each offending field, for CLI output and error bodies. */
 export function invalid(subject: string, issues: FieldIssue[]): ToolwireError {
   const list = issues.map((i) => `${i.field} ${i.message}`).join('; ');
-  return new ToolwireError('INVALID_INPUT', `${subject} is invalid: ${list}.`, issues);
+  return new ToolwireError('INVALID_INPUT', `${subject} is invalid: ${list}.`, { issues, subject });
 }
 
 /** Parses with a zod schema or throws one INVALID_INPUT error listing every problem. */

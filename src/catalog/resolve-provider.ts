@@ -1,5 +1,5 @@
 import { isHeaderName } from '../core/forbidden-headers.js';
-import { checkExtractionPath } from '../core/extraction-path.js';
+import { extractionPathIssue } from '../core/extraction-path.js';
 import type { FieldIssue } from '../core/errors.js';
 import {
   DEFAULT_API_KEY_HEADER,
@@ -139,8 +139,8 @@ export function checkProvider(p: ProviderDraft): FieldIssue[] {
     if (!p.dynamicAuthUrl) issues.push({ field: 'dynamicAuthUrl', message: 'is required when isDynamicAuth is true (the token endpoint)' });
     else if (!isHttpUrl(p.dynamicAuthUrl)) issues.push({ field: 'dynamicAuthUrl', message: `must be an absolute http(s) URL (got "${p.dynamicAuthUrl}")` });
   }
-  const pathProblem = checkExtractionPath(p.dynamicAuthTokenExtractionPath);
-  if (pathProblem) issues.push({ field: 'dynamicAuthTokenExtractionPath', message: pathProblem.replace(/^dynamicAuthTokenExtractionPath /, '') });
+  const pathProblem = extractionPathIssue(p.dynamicAuthTokenExtractionPath);
+  if (pathProblem) issues.push({ field: 'dynamicAuthTokenExtractionPath', message: pathProblem });
   if (p.dynamicAuthPayload && !parsePayloadObject(p.dynamicAuthPayload)) {
     issues.push({
       field: 'dynamicAuthPayload',

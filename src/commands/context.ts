@@ -1,4 +1,5 @@
 import type { Config } from '../config.js';
+import { ToolwireError } from '../core/errors.js';
 
 /** What a command may touch: its arguments, the config and three streams. Only cli.ts knows the process. */
 export interface CommandContext {
@@ -16,4 +17,10 @@ export interface CommandContext {
 /** A command's outcome: the exit code. Failures are thrown as ToolwireError and printed by cli.ts. */
 export type Command = (ctx: CommandContext) => Promise<number>;
 
-export class UsageError extends Error {}
+/** A command line that cannot be run: the CLI adds where to read the usage and exits 2. */
+export class UsageError extends ToolwireError {
+  constructor(message: string) {
+    super('USAGE', message);
+    this.name = 'UsageError';
+  }
+}

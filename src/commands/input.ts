@@ -10,7 +10,7 @@ export async function readText(ctx: CommandContext, source: string): Promise<str
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
-    throw new ToolwireError('INVALID_INPUT', `Cannot read ${source}: ${why}. Give the path of a JSON file, or - to read standard input.`);
+    throw new ToolwireError('INVALID_INPUT', `Cannot read ${source}: ${why}. Give the path of a JSON file, or - to read standard input.`, { cause: err });
   }
 }
 
@@ -23,6 +23,7 @@ export function parseJson(text: string, source: string): unknown {
     throw new ToolwireError(
       'INVALID_INPUT',
       `${where} is not valid JSON (${(err as Error).message}). Fix the syntax and run the command again; nothing was changed.`,
+      { cause: err },
     );
   }
 }

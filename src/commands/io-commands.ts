@@ -40,6 +40,7 @@ async function readImportFile(text: string, file: string): Promise<unknown> {
     throw new ToolwireError(
       'INVALID_INPUT',
       `${file} is not valid JSON (${(jsonError as Error).message}), nor an OpenAPI document in YAML. Fix the syntax; nothing was changed.`,
+      { cause: jsonError },
     );
   }
 }

@@ -3,7 +3,7 @@ import { openStore } from '../app.js';
 import { ToolwireError } from '../core/errors.js';
 import { createLog } from '../core/log.js';
 import { keyFilePath } from '../store/secret-files.js';
-import { finishRotation, KeyRotationError, replaceKeyFile, rotateKey, type ResealCounts } from '../store/key-rotation.js';
+import { finishRotation, replaceKeyFile, rotateKey, type ResealCounts } from '../store/key-rotation.js';
 import { parseMasterKey } from '../core/master-key.js';
 import type { Command, CommandContext } from './context.js';
 import { UsageError } from './context.js';
@@ -48,15 +48,6 @@ function requireDatabase(ctx: CommandContext): void {
   );
 }
 
-function asConfigError<T>(fn: () => T): T {
-  try {
-    return fn();
-  } catch (err) {
-    if (err instanceof KeyRotationError) throw new ToolwireError('CONFIG', err.message);
-    throw err;
-  }
-}
-
 function describe(counts: ResealCounts): string {
   return Object.entries(counts)
     .map(([where, n]) => `  ${where}: ${n}\n`)
@@ -69,7 +60,7 @@ async function rotate(ctx: CommandContext): Promise<number> {
   const log = createLog(ctx.config.logLevel, (line) => ctx.stderr(line));
   const store = openStore(ctx.config, log);
   try {
-    const counts = asConfigError(() => rotateKey(store.database.sqlite, store.database.box, newKey));
+    const counts = rotateKey(store.database.sqlite, store.database.box, newKey);
     const total = Object.values(counts).reduce((a, b) => a + b, 0);
     ctx.stdout(`Re-encrypted ${total} secret value(s) with the new key in one transaction.\n${describe(counts)}`);
     // Only after the commit: killed before it, the database still opens with the key file's key.
@@ -97,7 +88,7 @@ async function finish(ctx: CommandContext): Promise<number> {
   try {
     // With the key file, openStore has already moved it to the current key if it held the previous one.
     const given = ctx.config.secretKey ?? store.database.box.primary();
-    const counts = asConfigError(() => finishRotation(store.database.sqlite, store.database.box, given));
+    const counts = finishRotation(store.database.sqlite, store.database.box, given);
     if (counts === null) {
       ctx.stdout('No key rotation to finish: only the current key opens this database.\n');
       return 0;

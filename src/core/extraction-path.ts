@@ -54,8 +54,14 @@ export function pathProblem(path: string): string | null {
  * checks again before sending anything.
  */
 export function checkExtractionPath(path: string | null | undefined): string | null {
+  const issue = extractionPathIssue(path);
+  return issue ? `dynamicAuthTokenExtractionPath ${issue}` : null;
+}
+
+/** The same as a field issue's message (`is refused: …`), for lists that name the field themselves. */
+export function extractionPathIssue(path: string | null | undefined): string | null {
   const trimmed = path?.trim() ?? '';
   if (trimmed === '') return null;
   const problem = pathProblem(trimmed);
-  return problem ? `dynamicAuthTokenExtractionPath is refused: ${problem}. ${PATH_EXAMPLES}` : null;
+  return problem ? `is refused: ${problem}. ${PATH_EXAMPLES}` : null;
 }

@@ -19,17 +19,18 @@ export class BlockedAddressError extends ToolwireError {
   readonly host: string;
   readonly address: string;
   readonly reason: string;
+  /** The message without its final period, for a caller that puts it inside its own sentence. */
+  readonly refusal: string;
   constructor(host: string, address: string, reason: string) {
     const where =
       host === address ? `${host}, ${article(reason)} ${reason} address` : `${host}: it resolves to ${address}, ${article(reason)} ${reason} address`;
-    super(
-      'FORBIDDEN',
-      `Refused to connect to ${where}. ${BLOCK_PRIVATE_VARIABLE}=1 allows only public addresses (no loopback, private, link-local, CGNAT, cloud metadata or reserved ones). Point the URL at a public host, or unset ${BLOCK_PRIVATE_VARIABLE} to reach local and private APIs.`,
-    );
+    const refusal = `Refused to connect to ${where}. ${BLOCK_PRIVATE_VARIABLE}=1 allows only public addresses (no loopback, private, link-local, CGNAT, cloud metadata or reserved ones). Point the URL at a public host, or unset ${BLOCK_PRIVATE_VARIABLE} to reach local and private APIs`;
+    super('BLOCKED_ADDRESS', `${refusal}.`);
     this.name = 'BlockedAddressError';
     this.host = host;
     this.address = address;
     this.reason = reason;
+    this.refusal = refusal;
   }
 }
 

@@ -99,7 +99,9 @@ export function storageError(err: unknown, path: string): ToolwireError | null {
   const base = Object.keys(SQLITE_PROBLEMS).find((k) => code === k || code.startsWith(`${k}_`));
   // Anything else (a schema error, a bug) stays an internal error: its text is for the log, not the client.
   if (!base) return null;
-  return new ToolwireError('STORAGE', `The database ${path} could not take the change (${code}): ${SQLITE_PROBLEMS[base]}. Nothing was written.`);
+  return new ToolwireError('STORAGE', `The database ${path} could not take the change (${code}): ${SQLITE_PROBLEMS[base]}. Nothing was written.`, {
+    cause: err,
+  });
 }
 
 export { WrongKeyError } from './key-rotation.js';

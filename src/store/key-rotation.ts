@@ -2,6 +2,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { ToolwireError } from '../core/errors.js';
 import { parseMasterKey } from '../core/master-key.js';
 import { createKeyring, looksSealed, openWith, sealWith, type Keyring } from './secret-box.js';
 
@@ -31,10 +32,20 @@ const CHECK_ROW = 'key_check';
 const ROTATION_ROW = 'key_rotation';
 
 /** Thrown when the master key cannot decrypt this database's check value. */
-export class WrongKeyError extends Error {}
+export class WrongKeyError extends ToolwireError {
+  constructor(message: string) {
+    super('WRONG_KEY', message);
+    this.name = 'WrongKeyError';
+  }
+}
 
-/** A rotation that cannot be done; the message says why and what to do, and that nothing changed. */
-export class KeyRotationError extends Error {}
+/** A rotation that cannot be done (a CONFIG error); the message says why and what to do, and that nothing changed. */
+export class KeyRotationError extends ToolwireError {
+  constructor(message: string, cause?: unknown) {
+    super('CONFIG', message, cause === undefined ? {} : { cause });
+    this.name = 'KeyRotationError';
+  }
+}
 
 interface RotationRow {
   next: string;
@@ -182,7 +193,7 @@ function busyAware<T>(fn: () => T, what: string): T {
     return fn();
   } catch (err) {
     if ((err as { code?: string }).code === 'SQLITE_BUSY') {
-      throw new KeyRotationError(`The database is busy: another process kept it locked for writing. Nothing was changed; run \`toolwire ${what}\` again.`);
+      throw new KeyRotationError(`The database is busy: another process kept it locked for writing. Nothing was changed; run \`toolwire ${what}\` again.`, err);
     }
     throw err;
   }

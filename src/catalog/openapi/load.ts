@@ -28,13 +28,13 @@ function parseText(text: string): unknown {
     try {
       return JSON.parse(trimmed);
     } catch (err) {
-      throw new ToolwireError('INVALID_INPUT', `The OpenAPI document is not valid JSON: ${firstLine(err)}`);
+      throw new ToolwireError('INVALID_INPUT', `The OpenAPI document is not valid JSON: ${firstLine(err)}`, { cause: err });
     }
   }
   try {
     return parseYaml(trimmed, { uniqueKeys: false, merge: true, maxAliasCount: 10_000 });
   } catch (err) {
-    throw new ToolwireError('INVALID_INPUT', `The OpenAPI document is neither JSON nor valid YAML: ${firstLine(err)}`);
+    throw new ToolwireError('INVALID_INPUT', `The OpenAPI document is neither JSON nor valid YAML: ${firstLine(err)}`, { cause: err });
   }
 }
 
@@ -61,14 +61,15 @@ function fixCommonMistakes(doc: Dict): void {
 }
 
 async function toOpenApi3(doc: Dict): Promise<Dict> {
+  let converted: unknown;
   try {
     // `resolve: false` (its default, said aloud): swagger2openapi would otherwise fetch external refs itself.
-    const converted = await convertObj(doc, { patch: true, warnOnly: true, direct: true, resolve: false });
-    if (!isRecord(converted)) throw new Error('no document produced');
-    return converted;
+    converted = await convertObj(doc, { patch: true, warnOnly: true, direct: true, resolve: false });
   } catch (err) {
-    throw new ToolwireError('INVALID_INPUT', `The Swagger 2.0 document could not be converted: ${firstLine(err)}`);
+    throw new ToolwireError('INVALID_INPUT', `The Swagger 2.0 document could not be converted: ${firstLine(err)}`, { cause: err });
   }
+  if (!isRecord(converted)) throw new ToolwireError('INVALID_INPUT', 'The Swagger 2.0 document could not be converted: no document produced');
+  return converted;
 }
 
 async function dereference(doc: Dict): Promise<Dict> {
@@ -79,7 +80,7 @@ async function dereference(doc: Dict): Promise<Dict> {
     });
     return result as Dict;
   } catch (err) {
-    throw new ToolwireError('INVALID_INPUT', `The OpenAPI document's $refs could not be resolved: ${firstLine(err)}`);
+    throw new ToolwireError('INVALID_INPUT', `The OpenAPI document's $refs could not be resolved: ${firstLine(err)}`, { cause: err });
   }
 }
 

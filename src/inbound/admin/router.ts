@@ -3,7 +3,8 @@ import type { App } from '../../app.js';
 import { sendJson } from '../http/body.js';
 import { createContext, quote } from '../web/context.js';
 import { storageError } from '../../store/index.js';
-import { HttpError } from '../web/reply.js';
+import { ToolwireError } from '../../core/errors.js';
+import { methodNotAllowed } from '../web/reply.js';
 import { errorReply, type Reply } from './errors.js';
 import { ioRoutes } from './io-routes.js';
 import { providerRoutes } from './provider-routes.js';
@@ -23,16 +24,15 @@ function queryOf(req: IncomingMessage): URLSearchParams {
 async function dispatch(req: IncomingMessage, method: string, path: string, app: App): Promise<Reply> {
   const match = matchRoute(ROUTES, path);
   if (!match) {
-    throw new HttpError(
-      404,
-      'not_found',
+    throw new ToolwireError(
+      'NOT_FOUND',
       `No admin route ${quote(`/admin${path}`)}. The routes are /admin/providers, /admin/tools (and /admin/tools/api), /admin/export and /admin/import.`,
     );
   }
   const handler = match.route.methods[method as Method];
   if (!handler) {
     const allow = allowedMethods(match.route);
-    throw new HttpError(405, 'method_not_allowed', `${method} is not allowed on /admin${match.route.pattern}; use ${allow}.`, { allow });
+    throw methodNotAllowed(`${method} is not allowed on /admin${match.route.pattern}; use ${allow}.`, allow);
   }
   return handler(createContext(app, req, match.params, queryOf(req)));
 }

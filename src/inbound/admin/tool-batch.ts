@@ -40,12 +40,12 @@ function providerOf(catalog: Catalog, input: ToolInput, i: number): Provider {
   throw invalid(SUBJECT, [{ field, message: `names provider ${named}, which does not exist; create it first or fix the reference` }]);
 }
 
-/** A catalog error about one tool, its fields prefixed with the tool's place in the list. */
-function located(err: unknown, i: number): unknown {
+/** A catalog error about one tool, its fields prefixed with the tool's place in the list (and its message, unless it already names it). */
+function located(err: unknown, subject: string, i: number): unknown {
   if (!(err instanceof ToolwireError)) return err;
   const issues = err.issues.map((issue) => ({ field: `[${i}].${issue.field}`, message: issue.message }));
-  const message = err.message.startsWith(`Tool [${i}]`) ? err.message : `Tool [${i}] of the batch: ${err.message}`;
-  return new ToolwireError(err.code, message, issues);
+  const message = err.subject === subject ? err.message : `${subject}: ${err.message}`;
+  return new ToolwireError(err.code, message, { issues, cause: err, subject });
 }
 
 /**
@@ -57,10 +57,11 @@ export function createToolBatch(catalog: Catalog, raw: unknown): Tool[] {
   return catalog.write(() =>
     inputs.map((input, i) => {
       const provider = providerOf(catalog, input, i);
+      const subject = `Tool [${i}] of the batch`;
       try {
-        return catalog.insertTool(input, provider, `Tool [${i}] of the batch`);
+        return catalog.insertTool(input, provider, subject);
       } catch (err) {
-        throw located(err, i);
+        throw located(err, subject, i);
       }
     }),
   );

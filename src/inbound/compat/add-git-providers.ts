@@ -1,11 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isJsonObject } from '../../core/json.js';
+import { ToolwireError } from '../../core/errors.js';
 import { parserReason } from '../web/context.js';
+import { methodNotAllowed } from '../web/reply.js';
 import type { App } from '../../app.js';
 import { readJsonBody, sendJson } from '../http/body.js';
 import type { ExtraRoute } from '../http/server.js';
 import { applyMcpConfig, parseMcpConfig } from './mcp-config.js';
-import { DetailError, detailReply, Problems, sendDetailUnauthorized, Unprocessable } from './openhands-errors.js';
+import { detailReply, Problems, sendDetailUnauthorized, Unprocessable } from './openhands-errors.js';
 import { applyProviderTokens, parseProviderTokens } from './provider-tokens.js';
 
 const PATH = '/api/add-git-providers';
@@ -13,11 +15,11 @@ const PATH = '/api/add-git-providers';
 async function readBody(req: IncomingMessage): Promise<Record<string, unknown>> {
   const body = await readJsonBody(req);
   if (!body.ok) {
-    if (body.status === 413) throw new DetailError(413, body.message);
+    if (body.error.code !== 'INVALID_JSON') throw body.error;
     throw new Unprocessable([
       {
         loc: ['body'],
-        msg: `JSON decode error: ${parserReason(body.message)}. Send a JSON object with provider_tokens and/or mcp_config.`,
+        msg: `JSON decode error: ${parserReason(body.error)}. Send a JSON object with provider_tokens and/or mcp_config.`,
         type: 'json_invalid',
       },
     ]);
@@ -63,8 +65,8 @@ async function storeProviderTokens(req: IncomingMessage, app: App) {
 async function handle(req: IncomingMessage, res: ServerResponse, path: string, app: App): Promise<void> {
   const method = (req.method ?? 'GET').toUpperCase();
   try {
-    if (path !== '' && path !== '/') throw new DetailError(404, `Not Found: no route ${PATH}${path.slice(0, 80)}; the route is POST ${PATH}.`);
-    if (method !== 'POST') throw new DetailError(405, `Method Not Allowed: use POST ${PATH}.`, { allow: 'POST' });
+    if (path !== '' && path !== '/') throw new ToolwireError('NOT_FOUND', `Not Found: no route ${PATH}${path.slice(0, 80)}; the route is POST ${PATH}.`);
+    if (method !== 'POST') throw methodNotAllowed(`Method Not Allowed: use POST ${PATH}.`, 'POST');
     sendJson(res, 200, await storeProviderTokens(req, app));
   } catch (err) {
     const reply = detailReply(err, app.log, `${method} ${PATH}`);

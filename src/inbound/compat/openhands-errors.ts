@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { sendJson } from '../http/body.js';
-import { ToolwireError } from '../../core/errors.js';
+import { type ErrorCode, ToolwireError } from '../../core/errors.js';
 import type { Log } from '../../core/log.js';
 
 /**
@@ -15,50 +15,64 @@ export interface Detail {
   type: string;
 }
 
-/** Every problem found in one request; thrown inside the write so the transaction rolls back. */
-export class Unprocessable extends Error {
+/** Every problem found in one request, located in the body; thrown inside the write so the transaction rolls back. */
+export class Unprocessable extends ToolwireError {
   constructor(readonly detail: Detail[]) {
-    super(detail.map((d) => `${d.loc.join('.')}: ${d.msg}`).join('; '));
+    super('INVALID_INPUT', detail.map((d) => `${d.loc.join('.')}: ${d.msg}`).join('; '));
     this.name = 'Unprocessable';
   }
 }
 
-/** A failure with a status and a one-paragraph message (403, 404, 405, 413). */
-export class DetailError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(message);
-    this.name = 'DetailError';
-  }
-}
+/** OpenHands' answer per code: a 422 `detail` list, or `{detail: "message"}` with a status; null: a generic 500. */
+export const OPENHANDS_ERRORS: Record<ErrorCode, { status: number; detail: 'list' | 'message' } | null> = {
+  INVALID_INPUT: { status: 422, detail: 'list' },
+  INVALID_JSON: { status: 422, detail: 'list' },
+  CONFLICT: { status: 422, detail: 'list' },
+  UNAUTHORIZED: { status: 401, detail: 'message' },
+  FORBIDDEN: { status: 403, detail: 'message' },
+  BLOCKED_ADDRESS: { status: 403, detail: 'message' },
+  NOT_FOUND: { status: 404, detail: 'message' },
+  METHOD_NOT_ALLOWED: { status: 405, detail: 'message' },
+  PAYLOAD_TOO_LARGE: { status: 413, detail: 'message' },
+  INVALID_ARGUMENTS: null,
+  USAGE: null,
+  CONFIG: null,
+  WRONG_KEY: null,
+  STORAGE: null,
+  UPSTREAM_STATUS: null,
+  UPSTREAM_TIMEOUT: null,
+  UPSTREAM_NETWORK: null,
+  UPSTREAM_TOO_LARGE: null,
+  UPSTREAM_DOWN: null,
+  AUTH_FETCH: null,
+  INTERNAL: null,
+};
 
+/** A 401 naming both ways to send the token. */
 export function sendDetailUnauthorized(res: ServerResponse): void {
-  sendJson(
-    res,
-    401,
-    {
-      detail:
-        'Not authenticated: send Authorization: Bearer <token> or X-Session-API-Key: <token>, with the token toolwire printed at start (or TOOLWIRE_TOKEN).',
-    },
-    {
-      'www-authenticate': 'Bearer realm="toolwire"',
-    },
+  const reply = detailReply(
+    new ToolwireError(
+      'UNAUTHORIZED',
+      'Not authenticated: send Authorization: Bearer <token> or X-Session-API-Key: <token>, with the token toolwire printed at start (or TOOLWIRE_TOKEN).',
+      { headers: { 'www-authenticate': 'Bearer realm="toolwire"' } },
+    ),
   );
+  sendJson(res, reply.status, reply.body, reply.headers);
 }
 
-/** Any failure as status and body; an unexpected one is a generic 500, logged without the request body. */
-export function detailReply(err: unknown, log: Log, where: string): { status: number; body: unknown; headers: Record<string, string> } {
-  if (err instanceof Unprocessable) return { status: 422, body: { detail: err.detail }, headers: {} };
-  if (err instanceof DetailError) return { status: err.status, body: { detail: err.message }, headers: err.headers };
-  if (err instanceof ToolwireError && err.code === 'FORBIDDEN') return { status: 403, body: { detail: err.message }, headers: {} };
-  if (err instanceof ToolwireError && (err.code === 'INVALID_INPUT' || err.code === 'CONFLICT')) {
-    return { status: 422, body: { detail: [{ loc: ['body'], msg: err.message, type: 'value_error' }] }, headers: {} };
+/**
+ * Any failure as status and body. A 422 lists where in the body each problem is (an error without
+ * locations is about the whole body); an unexpected failure is a generic 500, logged without the request body.
+ */
+export function detailReply(err: unknown, log?: Log, where = ''): { status: number; body: unknown; headers: Record<string, string> } {
+  const mapped = err instanceof ToolwireError ? OPENHANDS_ERRORS[err.code] : null;
+  if (err instanceof ToolwireError && mapped) {
+    if (mapped.detail === 'message') return { status: mapped.status, body: { detail: err.message }, headers: err.headers };
+    const detail: Detail[] = err instanceof Unprocessable ? err.detail : [{ loc: ['body'], msg: err.message, type: 'value_error' }];
+    return { status: mapped.status, body: { detail }, headers: err.headers };
   }
   const kind = err instanceof Error ? `${err.name}: ${err.message}` : typeof err;
-  log.error(`${where} failed unexpectedly (${kind})`);
+  log?.error(`${where} failed unexpectedly (${kind})`);
   return {
     status: 500,
     body: { detail: 'toolwire failed to store the providers unexpectedly; nothing was written and the server log has the details.' },

@@ -30,11 +30,11 @@ function text(body: Record<string, unknown>, key: string, field: string, problem
   return value.trim();
 }
 
-/** A CREDENTIAL object (`mcp_server_url`, `protocol`, `type`, `access_token`); `at` prefixes field names inside a vault body. */
-function credentialProblems(raw: unknown, at: string, problems: Problem[]): NewVaultCredential | null {
+/** A CREDENTIAL object (`mcp_server_url`, `protocol`, `type`, `access_token`); `self` names it inside a vault body (`credentials[0]`). */
+function credentialProblems(raw: unknown, self: string, problems: Problem[]): NewVaultCredential | null {
   const before = problems.length;
+  const at = self ? `${self}.` : '';
   if (!isJsonObject(raw)) {
-    const self = at.replace(/\.$/, '');
     problems.push({
       field: self || '(body)',
       message: `${self ? `Field '${self}'` : 'The request body'} must be a JSON object with mcp_server_url, protocol, type and access_token.`,
@@ -88,7 +88,7 @@ export function parseVault(raw: unknown): { displayName: string; credentials: Ne
     problems.push({ field: 'credentials', message: 'At least one credential is required when creating a vault.' });
   } else {
     list.forEach((item, i) => {
-      const credential = credentialProblems(item, `credentials[${i}].`, problems);
+      const credential = credentialProblems(item, `credentials[${i}]`, problems);
       if (credential) credentials.push(credential);
     });
   }

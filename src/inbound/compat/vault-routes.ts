@@ -6,7 +6,8 @@ import type { App } from '../../app.js';
 import { sendJson } from '../http/body.js';
 import type { ExtraRoute } from '../http/server.js';
 import type { Vault, VaultCredential } from '../../store/vaults.js';
-import { invalidRequest, notFound, sendVaultUnauthorized, VaultApiError, vaultErrorReply } from './vault-errors.js';
+import { invalidRequest, notFound, sendVaultUnauthorized, vaultErrorReply } from './vault-errors.js';
+import { methodNotAllowed } from '../web/reply.js';
 import { parseCredential, parseVault } from './vault-input.js';
 
 /** Qoder's vault and credential objects; an access token is never part of either. */
@@ -153,7 +154,7 @@ async function dispatch(req: IncomingMessage, path: string, app: App): Promise<R
   const handler = match.route.methods[method as Method];
   if (!handler) {
     const allow = allowedMethods(match.route);
-    throw new VaultApiError(405, 'invalid_request_error', `${method} is not allowed here; use ${allow}.`, null, { allow });
+    throw methodNotAllowed(`${method} is not allowed here; use ${allow}.`, allow);
   }
   const query = new URL(req.url ?? '/', 'http://vaults.invalid').searchParams;
   return handler(createContext(app, req, match.params, query));

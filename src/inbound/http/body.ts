@@ -1,9 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ToolwireError } from '../../core/errors.js';
 
 /** The largest request body accepted on /mcp and the admin routes (an OpenAPI import can be large). */
 export const MAX_BODY_BYTES = 32 * 1024 * 1024;
 
-export type BodyResult = { ok: true; value: unknown; empty: boolean } | { ok: false; status: 400 | 413; message: string };
+/**
+ * A body, or why there is none: PAYLOAD_TOO_LARGE, or INVALID_JSON whose `cause` is the parser's
+ * SyntaxError (callers that word their own message take the reason from there, not from ours).
+ */
+export type BodyResult = { ok: true; value: unknown; empty: boolean } | { ok: false; error: ToolwireError };
 
 /**
  * Reads and parses a JSON body; malformed JSON is a 400 with the parser's reason, never a 500.
@@ -21,7 +26,7 @@ export function readJsonBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Prom
         done = true;
         req.off('data', onData);
         req.resume(); // drain the rest without keeping it
-        resolve({ ok: false, status: 413, message: `The request body is larger than ${limit} bytes.` });
+        resolve({ ok: false, error: new ToolwireError('PAYLOAD_TOO_LARGE', `The request body is larger than ${limit} bytes.`) });
         return;
       }
       chunks.push(chunk);
@@ -38,7 +43,8 @@ export function readJsonBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Prom
       try {
         resolve({ ok: true, value: JSON.parse(text), empty: false });
       } catch (err) {
-        resolve({ ok: false, status: 400, message: `The request body is not valid JSON (${(err as Error).message}).` });
+        const error = new ToolwireError('INVALID_JSON', `The request body is not valid JSON (${(err as Error).message}).`, { cause: err });
+        resolve({ ok: false, error });
       }
     });
   });

@@ -4,6 +4,8 @@ import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest, SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/sdk/types.js';
 import type { Log } from '../../core/log.js';
+import type { ToolwireError } from '../../core/errors.js';
+import { rpcErrorReply } from '../mcp/errors.js';
 import { answerToolCall, asToolCall, type ToolCall } from '../mcp/fast-call.js';
 import type { Registry } from '../../registry/registry.js';
 import { readJsonBody, sendJson } from './body.js';
@@ -11,6 +13,12 @@ import { readJsonBody, sendJson } from './body.js';
 /** A JSON-RPC error answer for requests the transport never sees. */
 function rpcError(res: ServerResponse, status: number, code: number, message: string, headers: Record<string, string> = {}): void {
   sendJson(res, status, { jsonrpc: '2.0', error: { code, message }, id: null }, headers);
+}
+
+/** One of our failures (a body too large or not JSON), answered by the MCP table. */
+function rpcFailure(res: ServerResponse, err: ToolwireError): void {
+  const reply = rpcErrorReply(err);
+  sendJson(res, reply.status, reply.body);
 }
 
 /** Seconds a client is asked to wait when every session slot is busy. */
@@ -111,7 +119,7 @@ export function createSessionEndpoint(newServer: () => Server, registry: Registr
       let body: unknown;
       if (req.method === 'POST') {
         const parsed = await readJsonBody(req);
-        if (!parsed.ok) return rpcError(res, parsed.status, -32700, `Parse error: ${parsed.message}`);
+        if (!parsed.ok) return rpcFailure(res, parsed.error);
         body = parsed.value;
       }
       if (typeof sessionId === 'string') {
@@ -201,7 +209,7 @@ export function createStatelessEndpoint(newServer: () => Server, registry: Regis
         return;
       }
       const parsed = await readJsonBody(req);
-      if (!parsed.ok) return rpcError(res, parsed.status, -32700, `Parse error: ${parsed.message}`);
+      if (!parsed.ok) return rpcFailure(res, parsed.error);
       if (await tryFastCall(registry, req, res, parsed.value)) return;
       const server = newServer();
       const transport = new StreamableHTTPServerTransport({ enableJsonResponse: true });

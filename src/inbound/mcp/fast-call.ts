@@ -2,13 +2,13 @@ import {
   CLIENT_CAPABILITIES_META_KEY,
   CLIENT_INFO_META_KEY,
   PROTOCOL_VERSION_META_KEY,
-  ProtocolErrorCode,
   SERVER_INFO_META_KEY,
   type JSONRPCMessage,
 } from '@modelcontextprotocol/server';
 import { isJsonObject } from '../../core/json.js';
 import type { Registry } from '../../registry/registry.js';
-import { unknownToolMessage } from './server.js';
+import { rpcCodeOf } from './errors.js';
+import { unknownTool } from './server.js';
 import { MODERN_VERSION, SERVER_INFO } from './versions.js';
 
 /**
@@ -60,12 +60,15 @@ function validEnvelope(meta: Record<string, unknown>): boolean {
 /** Runs the call and returns the JSON-RPC answer: a result, or invalid-params for an unknown tool. */
 export async function answerToolCall(registry: Registry, call: ToolCall, signal?: AbortSignal): Promise<JSONRPCMessage> {
   const entry = registry.current().entries.get(call.name);
-  if (!entry) return { jsonrpc: '2.0', id: call.id, error: { code: ProtocolErrorCode.InvalidParams, message: unknownToolMessage(call.name) } };
+  if (!entry) {
+    const err = unknownTool(call.name);
+    return { jsonrpc: '2.0', id: call.id, error: { code: rpcCodeOf(err), message: err.message } };
+  }
   try {
     const result = await entry.invoke(call.args, signal ? { signal } : {});
     if (!call.modern) return { jsonrpc: '2.0', id: call.id, result };
     return { jsonrpc: '2.0', id: call.id, result: { ...result, resultType: 'complete', _meta: { ...result._meta, [SERVER_INFO_META_KEY]: SERVER_INFO } } };
   } catch (err) {
-    return { jsonrpc: '2.0', id: call.id, error: { code: ProtocolErrorCode.InternalError, message: `Tool "${call.name}" failed: ${(err as Error).message}` } };
+    return { jsonrpc: '2.0', id: call.id, error: { code: rpcCodeOf(err), message: `Tool "${call.name}" failed: ${(err as Error).message}` } };
   }
 }

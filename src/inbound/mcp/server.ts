@@ -1,4 +1,6 @@
-import { ProtocolError, ProtocolErrorCode, Server, type DiscoverResult, type McpServerFactory, type Tool } from '@modelcontextprotocol/server';
+import { Server, type DiscoverResult, type McpRequestContext, type Tool } from '@modelcontextprotocol/server';
+import { ToolwireError } from '../../core/errors.js';
+import { toMcpError } from './errors.js';
 import type { Registry } from '../../registry/registry.js';
 import { LEGACY_VERSION, SERVER_INFO } from './versions.js';
 
@@ -36,7 +38,7 @@ Object.defineProperty(ToolwireServer.prototype, '_ondiscover', {
  * straight from the registry's current snapshot. Cheap to make: the SDK makes one per 2026 request.
  * Change notifications are wired by the transport side, which knows the era (see `notifyChanges`).
  */
-export function createServerFactory(registry: Registry, options: McpServerOptions): McpServerFactory {
+export function createServerFactory(registry: Registry, options: McpServerOptions): (context: Pick<McpRequestContext, 'era'>) => Server {
   return (context) => {
     const listChanged = context.era === 'modern' || options.legacyListChanged;
     const server = new ToolwireServer(SERVER_INFO, {
@@ -53,7 +55,7 @@ export function createServerFactory(registry: Registry, options: McpServerOption
     });
     server.setRequestHandler('tools/call', async (request, ctx) => {
       const entry = registry.current().entries.get(request.params.name);
-      if (!entry) throw new ProtocolError(ProtocolErrorCode.InvalidParams, unknownToolMessage(request.params.name));
+      if (!entry) throw toMcpError(unknownTool(request.params.name));
       return entry.invoke(request.params.arguments ?? {}, { signal: ctx.mcpReq.signal });
     });
     return server;
@@ -72,8 +74,9 @@ export function notifyChanges(server: Server, registry: Registry): void {
   };
 }
 
-export function unknownToolMessage(name: string): string {
-  return `Unknown tool "${name}". Call tools/list for the tools this server offers.`;
+/** A tools/call for a name the registry does not hold (a JSON-RPC invalid-params error, not a tool result). */
+export function unknownTool(name: string): ToolwireError {
+  return new ToolwireError('NOT_FOUND', `Unknown tool "${name}". Call tools/list for the tools this server offers.`);
 }
 
 function encodeCursor(offset: number): string {
@@ -83,6 +86,6 @@ function encodeCursor(offset: number): string {
 function decodeCursor(cursor: string | undefined): number {
   if (cursor === undefined) return 0;
   const match = /^o:(\d+)$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  if (!match) throw new ProtocolError(ProtocolErrorCode.InvalidParams, 'Invalid cursor: pass the nextCursor of a previous tools/list answer.');
+  if (!match) throw toMcpError(new ToolwireError('INVALID_INPUT', 'Invalid cursor: pass the nextCursor of a previous tools/list answer.'));
   return Number(match[1]);
 }

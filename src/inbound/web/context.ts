@@ -1,7 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import type { App } from '../../app.js';
 import { readJsonBody } from '../http/body.js';
-import { HttpError, badRequest } from './reply.js';
+import { ToolwireError } from '../../core/errors.js';
+import { badRequest } from './reply.js';
 import { isJsonObject } from '../../core/json.js';
 
 /** What a route handler of the admin or compat APIs gets: the app, the path parameters, the query and the body on demand. */
@@ -28,14 +29,13 @@ export function quote(value: string): string {
 }
 
 /**
- * Node's JSON.parse messages quote part of the source (`Unexpected token 's', ..."Value": sk-…" is not
- * valid JSON`); that quote is cut so the client's body, secrets and all, is never echoed back.
+ * Why a body did not parse, from the JSON parser's own error (the `cause` of INVALID_JSON). Node's
+ * JSON.parse messages quote part of the source (`Unexpected token 's', ..."Value": sk-…" is not valid
+ * JSON`); that quote is cut so the client's body, secrets and all, is never echoed back.
  */
-export function parserReason(message: string): string {
-  return message
-    .replace(/^The request body is not valid JSON \(/, '')
-    .replace(/\)\.$/, '')
-    .replace(/,\s*(?:\.\.\.)?"[\s\S]*$/, '');
+export function parserReason(error: ToolwireError): string {
+  const message = error.cause instanceof Error ? error.cause.message : '';
+  return message.replace(/,\s*(?:\.\.\.)?"[\s\S]*$/, '');
 }
 
 export function createContext(app: App, req: IncomingMessage, params: Record<string, string>, query: URLSearchParams): RequestContext {
@@ -55,11 +55,12 @@ export function createContext(app: App, req: IncomingMessage, params: Record<str
     async body() {
       const result = await readJsonBody(req);
       if (!result.ok) {
-        if (result.status === 413) throw new HttpError(413, 'payload_too_large', result.message);
-        const reason = parserReason(result.message);
-        throw badRequest(`The request body is not valid JSON (${reason}). Send a JSON document.`, [
-          { field: '(body)', message: `must be valid JSON (${reason})` },
-        ]);
+        if (result.error.code !== 'INVALID_JSON') throw result.error;
+        const reason = parserReason(result.error);
+        throw new ToolwireError('INVALID_INPUT', `The request body is not valid JSON (${reason}). Send a JSON document.`, {
+          issues: [{ field: '(body)', message: `must be valid JSON (${reason})` }],
+          cause: result.error,
+        });
       }
       if (result.empty) throw badRequest('The request needs a JSON body.', [{ field: '(body)', message: 'is required: send a JSON document' }]);
       return result.value;

@@ -2,7 +2,7 @@ import { ToolwireError, type FieldIssue } from '../../core/errors.js';
 
 /**
  * The small web kernel the admin API, the compat APIs and the MCP endpoint share: what a handler
- * answers, and the HTTP failures that are not the catalog's.
+ * answers, and the HTTP failures that are not the catalog's (each API's table says how it answers them).
  */
 
 /** What a handler answers: a status, an optional JSON body and extra headers. */
@@ -12,20 +12,12 @@ export interface Reply {
   headers?: Record<string, string>;
 }
 
-/** An HTTP-level failure that has no catalog meaning (405, 413, an unknown route), for any of our APIs. */
-export class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly error: string,
-    message: string,
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(message);
-    this.name = 'HttpError';
-  }
-}
-
 /** A 400 naming the offending fields; the same shape the catalog's INVALID_INPUT errors take. */
 export function badRequest(message: string, fields: FieldIssue[]): ToolwireError {
   return new ToolwireError('INVALID_INPUT', message, fields);
+}
+
+/** A 405: the route exists, `allow` lists its methods (the reply's Allow header). */
+export function methodNotAllowed(message: string, allow: string): ToolwireError {
+  return new ToolwireError('METHOD_NOT_ALLOWED', message, { headers: { allow } });
 }

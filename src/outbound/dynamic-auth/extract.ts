@@ -98,7 +98,7 @@ function byJsonPath(code: string, json: unknown, path: string): unknown {
       },
     });
   } catch (err) {
-    if (err !== FIRST_FOUND) throw tokenError('extract', code, `path "${path}" is not a valid JSONPath (filter scripts are not supported)`, PATH_FIX);
+    if (err !== FIRST_FOUND) throw tokenError('extract', code, `path "${path}" is not a valid JSONPath (filter scripts are not supported)`, PATH_FIX, err);
   }
   return found;
 }

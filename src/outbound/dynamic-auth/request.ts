@@ -28,8 +28,8 @@ export interface TokenResponse {
 const MAX_ANSWER_BYTES = 1024 * 1024;
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
-function fail(provider: Provider, cause: string, fix: string): never {
-  throw tokenError('request', provider.code, cause, fix);
+function fail(provider: Provider, cause: string, fix: string, error?: unknown): never {
+  throw tokenError('request', provider.code, cause, fix, error);
 }
 
 function tokenUrl(provider: Provider): URL {
@@ -70,7 +70,7 @@ function payload<T>(provider: Provider, parse: (raw: string | null) => T): T {
     return parse(provider.dynamicAuthPayload);
   } catch (err) {
     const problem = isToolwireError(err) ? err.message : 'dynamicAuthPayload could not be read';
-    return fail(provider, problem, 'Fix dynamicAuthPayload.');
+    return fail(provider, problem, 'Fix dynamicAuthPayload.', err);
   }
 }
 
@@ -146,9 +146,9 @@ export async function requestToken(provider: Provider, timeoutMs: number, dispat
     text = await readCapped(response);
   } catch (err) {
     const blocked = blockedCause(err);
-    if (blocked) fail(provider, blocked.message.replace(/\.$/, ''), 'Check dynamicAuthUrl.');
+    if (blocked) fail(provider, blocked.refusal, 'Check dynamicAuthUrl.', blocked);
     const cause = describeNetworkFailure(err, timeoutMs, deadline.aborted);
-    return fail(provider, cause, 'Check dynamicAuthUrl and that the token endpoint is reachable from this machine.');
+    return fail(provider, cause, 'Check dynamicAuthUrl and that the token endpoint is reachable from this machine.', err);
   }
   if (text === null) {
     throw tokenError('parse', provider.code, 'the answer is larger than 1 MB', 'Check dynamicAuthUrl.');

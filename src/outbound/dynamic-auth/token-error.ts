@@ -9,14 +9,14 @@ export type TokenStep = 'request' | 'status' | 'parse' | 'extract';
  */
 export class TokenFetchError extends ToolwireError {
   readonly step: TokenStep;
-  constructor(step: TokenStep, message: string) {
-    super('AUTH_FETCH', message);
+  constructor(step: TokenStep, message: string, cause?: unknown) {
+    super('AUTH_FETCH', message, cause === undefined ? {} : { cause });
     this.name = 'TokenFetchError';
     this.step = step;
   }
 }
 
 /** One message shape for every failure: who, what went wrong, what to check. */
-export function tokenError(step: TokenStep, providerCode: string, cause: string, fix: string): TokenFetchError {
-  return new TokenFetchError(step, `Could not obtain a token for provider "${providerCode}": ${cause}. ${fix}`);
+export function tokenError(step: TokenStep, providerCode: string, cause: string, fix: string, error?: unknown): TokenFetchError {
+  return new TokenFetchError(step, `Could not obtain a token for provider "${providerCode}": ${cause}. ${fix}`, error);
 }

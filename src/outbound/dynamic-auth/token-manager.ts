@@ -101,7 +101,7 @@ function computeFingerprint(p: Provider): string {
 function asAuthFetch(err: unknown, provider: Provider): ToolwireError {
   if (err instanceof ToolwireError && err.code === 'AUTH_FETCH') return err;
   const kind = err instanceof Error ? err.name : typeof err;
-  return new ToolwireError('AUTH_FETCH', `Could not obtain a token for provider "${provider.code}": unexpected error (${kind}).`);
+  return new ToolwireError('AUTH_FETCH', `Could not obtain a token for provider "${provider.code}": unexpected error (${kind}).`, { cause: err });
 }
 
 const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
@@ -166,7 +166,9 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
   function stillFailing(failure: NonNullable<Slot['failure']>, time: number): ToolwireError {
     const note = ` The token endpoint failed ${failure.count} times in a row; toolwire tries it again in ${seconds(failure.until - time)} s.`;
     const { error } = failure;
-    return error instanceof TokenFetchError ? new TokenFetchError(error.step, error.message + note) : new ToolwireError('AUTH_FETCH', error.message + note);
+    return error instanceof TokenFetchError
+      ? new TokenFetchError(error.step, error.message + note, error)
+      : new ToolwireError('AUTH_FETCH', error.message + note, { cause: error });
   }
 
   function refusedReason(slot: Slot, time: number): string {

@@ -8,7 +8,7 @@ import {
   type CallToolResult,
   type Tool as McpTool,
 } from '@modelcontextprotocol/sdk/types.js';
-import { describeError } from '../../core/errors.js';
+import { describeError, ToolwireError } from '../../core/errors.js';
 import { describeUpstreamError } from './upstream-errors.js';
 import type { Log } from '../../core/log.js';
 import { Backoff } from './backoff.js';
@@ -263,9 +263,10 @@ export class UpstreamConnection {
   }
 }
 
-/** A call reached an upstream that is not connected. */
-export class UpstreamDownError extends Error {
+/** A call reached an upstream that is not connected; `reason` says why, when known. */
+export class UpstreamDownError extends ToolwireError {
   constructor(readonly reason: string | null) {
-    super(reason ?? 'not connected');
+    super('UPSTREAM_DOWN', reason ?? 'not connected');
+    this.name = 'UpstreamDownError';
   }
 }

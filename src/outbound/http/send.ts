@@ -77,8 +77,8 @@ export class UpstreamNetworkError extends ToolwireError {
   readonly phase: NetworkPhase;
   /** Set when it happened after a redirect: the request that led there was sent, and answered. */
   afterRedirect = false;
-  constructor(phase: NetworkPhase, message: string) {
-    super('UPSTREAM_NETWORK', message);
+  constructor(phase: NetworkPhase, message: string, cause?: unknown) {
+    super('UPSTREAM_NETWORK', message, cause === undefined ? {} : { cause });
     this.name = 'UpstreamNetworkError';
     this.phase = phase;
   }
@@ -493,12 +493,14 @@ function asToolwireError(err: unknown, state: ExchangeState, timeoutMs: number):
   if (TIMEOUT_CODES.has(code)) return timedOut(timeoutMs, state.status, state.size);
   const what = code || (err as Error).message;
   // A request undici refuses to send (an invalid header value…) would be refused again: not retried.
-  if (code === 'UND_ERR_INVALID_ARG') return new ToolwireError('UPSTREAM_NETWORK', `Could not send the request to the API (${(err as Error).message}).`);
-  if (!state.started) return new UpstreamNetworkError('connect', `Could not reach the API (${what}).`);
+  if (code === 'UND_ERR_INVALID_ARG')
+    return new ToolwireError('UPSTREAM_NETWORK', `Could not send the request to the API (${(err as Error).message}).`, { cause: err });
+  if (!state.started) return new UpstreamNetworkError('connect', `Could not reach the API (${what}).`, err);
   if (state.status !== 0) {
     return new UpstreamNetworkError(
       'reading',
       `The connection was cut while reading the API's answer (${what}): it had answered ${state.status} and sent ${state.size} bytes of the body. The request reached the API and may have been processed; the answer is incomplete.`,
+      err,
     );
   }
   const nothingRead = state.socket !== null && state.socket.bytesRead === state.bytesRead;
@@ -506,9 +508,14 @@ function asToolwireError(err: unknown, state: ExchangeState, timeoutMs: number):
     return new UpstreamNetworkError(
       'stale',
       `The API reset a kept-alive connection before it read the request (${what}), so the request did not reach it; sending it again on other connections failed the same way. Check that the API is up.`,
+      err,
     );
   }
-  return new UpstreamNetworkError('sent', `The connection to the API closed before it answered (${what}). The request was sent and may have been processed.`);
+  return new UpstreamNetworkError(
+    'sent',
+    `The connection to the API closed before it answered (${what}). The request was sent and may have been processed.`,
+    err,
+  );
 }
 
 /** The deadline passed: before the answer began, or while its body was still arriving. */
