@@ -5,8 +5,8 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { App } from '../src/app.js';
 import { createLog } from '../src/core/log.js';
-import { createSessionEndpoint, type McpEndpoint } from '../src/inbound/http/mcp-endpoint.js';
-import { createMcpServer } from '../src/inbound/mcp/server.js';
+import { createMcpEndpoint, type McpEndpoint } from '../src/inbound/http/mcp-endpoint.js';
+import { createServerFactory } from '../src/inbound/mcp/server.js';
 import { makeApp, tempDir, testEnv } from './helpers/app.js';
 import { runCliAsync } from './helpers/cli.js';
 
@@ -18,7 +18,13 @@ let url: string;
 
 beforeAll(async () => {
   app = makeApp();
-  endpoint = createSessionEndpoint(() => createMcpServer(app.registry, { pageSize: 50 }), app.registry, createLog('silent'), 200);
+  endpoint = createMcpEndpoint({
+    registry: app.registry,
+    log: createLog('silent'),
+    factory: createServerFactory(app.registry, { pageSize: 50, legacyListChanged: true }),
+    stateless: false,
+    idleMs: 200,
+  });
   http = createServer((req, res) => void endpoint.handle(req, res));
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
   url = `http://127.0.0.1:${(http.address() as AddressInfo).port}/mcp`;

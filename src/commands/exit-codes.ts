@@ -23,6 +23,7 @@ export const CLI_ERRORS: Record<ErrorCode, { exit: 1 | 2; usageHint: boolean }> 
   UPSTREAM_NETWORK: { exit: 1, usageHint: false },
   UPSTREAM_TOO_LARGE: { exit: 1, usageHint: false },
   UPSTREAM_DOWN: { exit: 1, usageHint: false },
+  CANCELLED: { exit: 1, usageHint: false },
   BLOCKED_ADDRESS: { exit: 1, usageHint: false },
   AUTH_FETCH: { exit: 1, usageHint: false },
   INTERNAL: { exit: 1, usageHint: false },

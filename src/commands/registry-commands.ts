@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { providerTarget } from '../core/model.js';
+import { ToolwireError } from '../core/errors.js';
 import { createApp } from '../app.js';
 import { droppedSecretsNote } from '../catalog/moved-secrets.js';
 import { presentProvider, presentTool } from '../catalog/views.js';
@@ -195,8 +196,7 @@ export const toolCommand: Command = async (ctx) => {
 
 /** Runs one call exactly as an agent would: through an MCP client connected to our server in memory. */
 async function callTool(ctx: CommandContext, app: ReturnType<typeof createApp>, code: string, argsJson: string | undefined): Promise<number> {
-  const { Client } = await import('@modelcontextprotocol/sdk/client/index.js');
-  const { InMemoryTransport } = await import('@modelcontextprotocol/sdk/inMemory.js');
+  const { Client, InMemoryTransport } = await import('@modelcontextprotocol/client');
   const { createMcpServer } = await import('../inbound/mcp/server.js');
   const args = argsJson === undefined ? {} : parseJson(argsJson, 'ARGS_JSON');
   if (args === null || typeof args !== 'object' || Array.isArray(args))
@@ -205,6 +205,12 @@ async function callTool(ctx: CommandContext, app: ReturnType<typeof createApp>, 
     // A tool of an upstream MCP server: connect to it for this one call (closed with the app).
     const { startFederation } = await import('../outbound/federation/index.js');
     await startFederation(app).settled(app.config.timeoutMs);
+  }
+  if (!app.registry.current().entries.has(code)) {
+    throw new ToolwireError(
+      'NOT_FOUND',
+      `No tool "${code}" is served: \`toolwire tool list\` shows the tools (a disabled tool, or one of a disabled or meta-mode provider, is not served directly).`,
+    );
   }
   const server = createMcpServer(app.registry, { pageSize: app.config.pageSize });
   const client = new Client({ name: 'toolwire-cli', version: '1' });

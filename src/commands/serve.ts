@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { createApp, type App } from '../app.js';
 import { loadExamplesIfEmpty } from '../catalog/io/examples.js';
-import { createMcpServer } from '../inbound/mcp/server.js';
+import { createServerFactory, notifyChanges } from '../inbound/mcp/server.js';
 import { FastStdioTransport } from '../inbound/mcp/stdio-transport.js';
 import { blockingOffNotice } from '../outbound/address-policy.js';
 import type { Command, CommandContext } from './context.js';
@@ -48,17 +48,28 @@ function reportExamples(ctx: CommandContext, app: App): void {
   if (loaded > 0) ctx.stderr(`The database was empty: loaded ${loaded} example provider(s) from examples/.\n`);
 }
 
+/**
+ * stdio, in whichever revision the client opens with (the SDK's `serveStdio` pins one per connection:
+ * `initialize` → 2025-11-25, an enveloped request or `server/discover` → 2026-07-28), with our fast
+ * transport underneath. Every server it makes hears of registry changes: a 2025 one sends
+ * `list_changed` as it always did, a 2026 one through the client's `subscriptions/listen`.
+ */
 async function serveStdio(ctx: CommandContext, app: App): Promise<number> {
-  const server = createMcpServer(app.registry, { pageSize: app.config.pageSize });
+  const { serveStdio: serve } = await import('@modelcontextprotocol/server/stdio');
+  const factory = createServerFactory(app.registry, { pageSize: app.config.pageSize, legacyListChanged: true });
   const transport = new FastStdioTransport(app.registry);
-  const closed = new Promise<string>((resolve) => {
-    transport.onclose = () => resolve('closed');
-    process.stdin.once('end', () => resolve('end'));
-  });
-  await server.connect(transport);
+  const ended = new Promise<void>((resolve) => process.stdin.once('end', () => resolve()));
+  const handle = serve(
+    (context) => {
+      const server = factory(context);
+      notifyChanges(server, app.registry);
+      return server;
+    },
+    { transport, onerror: (err) => app.log.debug(`stdio: ${err.message}`) },
+  );
   app.registry.watch();
   app.log.info(`serving ${app.registry.current().definitions.length} tool(s) over stdio from ${app.config.dbPath}`);
-  await Promise.race([closed, ctx.stopSignal]);
-  await server.close();
+  await Promise.race([ended, ctx.stopSignal]);
+  await handle.close();
   return 0;
 }

@@ -22,6 +22,7 @@ export type ErrorCode =
   | 'UPSTREAM_NETWORK'
   | 'UPSTREAM_TOO_LARGE'
   | 'UPSTREAM_DOWN' // an upstream MCP server is not connected
+  | 'CANCELLED' // the client cancelled the call (or went away) and the upstream request was aborted
   | 'BLOCKED_ADDRESS' // TOOLWIRE_BLOCK_PRIVATE refused the address
   | 'AUTH_FETCH' // dynamic-auth token could not be obtained
   | 'INVALID_ARGUMENTS' // tool-call arguments failed validation

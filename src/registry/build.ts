@@ -136,11 +136,14 @@ function build(store: Store, factory: HttpToolFactory, sources: readonly ToolSou
   return { version, entries, definitions: listed(entries) };
 }
 
+/** The listed tools in a stable order, by name (SPEC §10): pages and caches stay valid across changes elsewhere in the list. */
 function listed(entries: ReadonlyMap<string, ToolEntry>): McpTool[] {
   const definitions: McpTool[] = [];
   for (const entry of entries.values()) if (!entry.unlisted) definitions.push(entry.definition);
-  return definitions;
+  return definitions.sort(byName);
 }
+
+const byName = (a: McpTool, b: McpTool): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 
 function rememberForPatching(cache: BuildCache, tools: readonly Tool[], entries: Map<string, ToolEntry>, runtimes: ReadonlyMap<number, ProviderRuntime>): void {
   const codes = new Map<number, string>();

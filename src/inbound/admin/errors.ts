@@ -26,6 +26,7 @@ export const ADMIN_ERRORS: Record<ErrorCode, { status: number; error: string } |
   UPSTREAM_NETWORK: null,
   UPSTREAM_TOO_LARGE: null,
   UPSTREAM_DOWN: null,
+  CANCELLED: null,
   AUTH_FETCH: null,
   INTERNAL: null,
 };

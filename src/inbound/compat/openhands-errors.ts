@@ -44,6 +44,7 @@ export const OPENHANDS_ERRORS: Record<ErrorCode, { status: number; detail: 'list
   UPSTREAM_NETWORK: null,
   UPSTREAM_TOO_LARGE: null,
   UPSTREAM_DOWN: null,
+  CANCELLED: null,
   AUTH_FETCH: null,
   INTERNAL: null,
 };

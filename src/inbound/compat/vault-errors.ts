@@ -30,6 +30,7 @@ export const VAULT_ERRORS: Record<ErrorCode, { status: number; type: string } | 
   UPSTREAM_NETWORK: null,
   UPSTREAM_TOO_LARGE: null,
   UPSTREAM_DOWN: null,
+  CANCELLED: null,
   AUTH_FETCH: null,
   INTERNAL: null,
 };

@@ -1,14 +1,23 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { isInitializeRequest, SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/sdk/types.js';
+import {
+  createMcpHandler,
+  isInitializeRequest,
+  isLegacyRequest,
+  type McpHttpHandler,
+  type Server,
+  WebStandardStreamableHTTPServerTransport,
+} from '@modelcontextprotocol/server';
 import type { Log } from '../../core/log.js';
 import type { ToolwireError } from '../../core/errors.js';
 import { rpcErrorReply } from '../mcp/errors.js';
+import { CallsInFlight } from '../mcp/calls-in-flight.js';
 import { answerToolCall, asToolCall, type ToolCall } from '../mcp/fast-call.js';
+import { notifyChanges } from '../mcp/server.js';
+import { LEGACY_VERSION, MODERN_VERSION } from '../mcp/versions.js';
 import type { Registry } from '../../registry/registry.js';
 import { readJsonBody, sendJson } from './body.js';
+import { toWebRequest, writeWebResponse } from './web-adapter.js';
 
 /** A JSON-RPC error answer for requests the transport never sees. */
 function rpcError(res: ServerResponse, status: number, code: number, message: string, headers: Record<string, string> = {}): void {
@@ -24,50 +33,18 @@ function rpcFailure(res: ServerResponse, err: ToolwireError): void {
 /** Seconds a client is asked to wait when every session slot is busy. */
 const FULL_RETRY_AFTER_S = 5;
 
-/**
- * Whether a POST may take the tools/call fast path: exactly the headers the SDK transport would
- * accept. Anything else goes to the SDK, which answers with the right 4xx.
- */
-function fastPathHeaders(req: IncomingMessage): boolean {
-  const accept = req.headers.accept ?? '';
-  const version = req.headers['mcp-protocol-version'];
-  return (
-    accept.includes('application/json') &&
-    accept.includes('text/event-stream') &&
-    (req.headers['content-type'] ?? '').includes('application/json') &&
-    (version === undefined || (typeof version === 'string' && SUPPORTED_PROTOCOL_VERSIONS.includes(version)))
-  );
-}
+/** What makes an MCP server for one connection or request; `era` says which revision it will speak. */
+export type ServerFactory = (context: { era: 'legacy' | 'modern' }) => Server;
 
-/** The call, when a POST may take the fast path: a single tools/call with the headers the SDK would accept. */
-function fastCall(req: IncomingMessage, body: unknown): ToolCall | null {
-  const call = asToolCall(body);
-  return call && fastPathHeaders(req) ? call : null;
-}
-
-/** Answers a single tools/call POST as JSON (allowed for any POST by the spec). */
-async function answerFast(registry: Registry, res: ServerResponse, call: ToolCall, sessionId?: string): Promise<void> {
-  const text = JSON.stringify(await answerToolCall(registry, call));
-  const headers = ['content-type', 'application/json', 'content-length', String(Buffer.byteLength(text))];
-  if (sessionId) headers.push('mcp-session-id', sessionId);
-  res.writeHead(200, headers);
-  res.end(text);
-}
-
-/** Answers a single tools/call POST as JSON; false when the request is not one (the SDK answers it). */
-async function tryFastCall(registry: Registry, req: IncomingMessage, res: ServerResponse, body: unknown, sessionId?: string): Promise<boolean> {
-  const call = fastCall(req, body);
-  if (!call) return false;
-  await answerFast(registry, res, call, sessionId);
-  return true;
-}
-
-interface Session {
-  transport: StreamableHTTPServerTransport;
-  server: Server;
-  lastSeen: number;
-  /** Requests of this session still being answered (GET streams are listeners, not work). */
-  busy: number;
+export interface McpEndpointOptions {
+  registry: Registry;
+  log: Log;
+  /** 2026-07-28 requests, and 2025-11-25 sessions. */
+  factory: ServerFactory;
+  /** `--stateless`: 2025-11-25 clients get no session (and a server that does not promise `list_changed`). */
+  stateless: boolean;
+  idleMs?: number;
+  maxSessions?: number;
 }
 
 export interface McpEndpoint {
@@ -77,12 +54,90 @@ export interface McpEndpoint {
 }
 
 /**
- * `/mcp` over Streamable HTTP with sessions: one SDK transport and server per session, an unknown
- * session id answered 404, DELETE ending a session, idle sessions reaped. At most `maxSessions` are open
- * (TOOLWIRE_MAX_SESSIONS): a new one closes the oldest idle session, or is answered 503 when all are busy,
- * so a client looping on initialize cannot grow memory without bound.
+ * Whether a POST may take the tools/call fast path: exactly the headers the SDK would accept for
+ * that revision (2026-07-28 also names the method and tool in headers, SPEC §10). Anything else goes
+ * to the SDK, which answers with the right error.
  */
-export function createSessionEndpoint(newServer: () => Server, registry: Registry, log: Log, idleMs = 30 * 60_000, maxSessions = 1000): McpEndpoint {
+function fastPathHeaders(req: IncomingMessage, call: ToolCall): boolean {
+  const { headers } = req;
+  const accept = headers.accept ?? '';
+  if (!accept.includes('application/json') || !accept.includes('text/event-stream') || !(headers['content-type'] ?? '').includes('application/json'))
+    return false;
+  const version = headers['mcp-protocol-version'];
+  if (!call.modern) return version === undefined || version === LEGACY_VERSION || version === '2025-06-18' || version === '2025-03-26';
+  if (version !== MODERN_VERSION || headers['mcp-method'] !== 'tools/call' || headers['mcp-name'] !== call.name || headers['mcp-session-id'] !== undefined)
+    return false;
+  // No tool declares x-mcp-header parameters yet: a client sending Mcp-Param-* gets the SDK's checks.
+  for (const name in headers) if (name.startsWith('mcp-param-')) return false;
+  return true;
+}
+
+/** The call, when a POST may take the fast path: a single tools/call with the headers the SDK would accept. */
+function fastCall(req: IncomingMessage, body: unknown): ToolCall | null {
+  const call = asToolCall(body);
+  return call && fastPathHeaders(req, call) ? call : null;
+}
+
+/**
+ * Answers a single tools/call POST as JSON (allowed for any POST by the spec). The client going away
+ * first is a cancel: the upstream request is aborted.
+ */
+async function answerFast(registry: Registry, res: ServerResponse, call: ToolCall, session?: { id: string; calls: CallsInFlight }): Promise<void> {
+  // A session's call can also be cancelled by a notifications/cancelled sent on another POST.
+  const own = session ? null : new AbortController();
+  const signal = own ? own.signal : session!.calls.start(call.id);
+  const onClose = () => {
+    if (res.writableFinished) return;
+    const reason = new Error('the client closed the connection before the answer');
+    if (own) own.abort(reason);
+    else session!.calls.abort(call.id, reason);
+  };
+  res.once('close', onClose);
+  const answer = await answerToolCall(registry, call, signal);
+  res.off('close', onClose);
+  session?.calls.end(call.id);
+  if (signal.aborted) {
+    // Cancelled by a notification on another POST: no answer for the request (MCP), and this POST ends empty.
+    if (!res.writableEnded && !res.destroyed) res.writeHead(202).end();
+    return;
+  }
+  const text = JSON.stringify(answer);
+  const headers = ['content-type', 'application/json', 'content-length', String(Buffer.byteLength(text))];
+  if (session) headers.push('mcp-session-id', session.id);
+  res.writeHead(200, headers);
+  res.end(text);
+}
+
+interface Session {
+  id: string;
+  transport: WebStandardStreamableHTTPServerTransport;
+  server: Server;
+  /** Its fast-path calls still running, so a notifications/cancelled (on any POST of the session) aborts them. */
+  calls: CallsInFlight;
+  lastSeen: number;
+  /** Requests of this session still being answered (GET streams are listeners, not work). */
+  busy: number;
+}
+
+/**
+ * `/mcp` over Streamable HTTP, both revisions on one URL, chosen per request:
+ * - 2026-07-28 (a request whose `_meta` names it): stateless, answered by the SDK's per-request
+ *   handler (`server/discover`, `subscriptions/listen`, the envelope and header checks), or by the fast
+ *   path for a well-formed `tools/call`.
+ * - 2025-11-25: sessions (one SDK transport and server per session, an unknown session id answered
+ *   404, DELETE ending a session, idle sessions reaped, at most `maxSessions` open — a new one closes the
+ *   oldest idle session, or is answered 503 when all are busy); or, with `--stateless`, a fresh
+ *   transport per request answering JSON.
+ */
+export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
+  const { registry, log, factory, stateless } = options;
+  const idleMs = options.idleMs ?? 30 * 60_000;
+  const maxSessions = options.maxSessions ?? 1000;
+  const modern: McpHttpHandler = createMcpHandler((context) => factory({ era: context.era }), {
+    legacy: 'reject',
+    onerror: (err) => log.debug(`MCP 2026-07-28: ${err.message}`),
+  });
+  const unsubscribe = registry.onChange(() => modern.notify.toolsChanged());
   const sessions = new Map<string, Session>();
   /** Initializes under way: they hold a slot before their session id exists. */
   let opening = 0;
@@ -99,94 +154,128 @@ export function createSessionEndpoint(newServer: () => Server, registry: Registr
     void oldest[1].transport.close().catch(() => {});
     return true;
   }
-  const reaper = setInterval(
-    () => {
-      const cutoff = Date.now() - idleMs;
-      for (const [id, session] of sessions) {
-        if (session.lastSeen < cutoff) {
-          log.debug(`reaping idle session ${id}`);
-          void session.transport.close();
+  const reaper = stateless
+    ? null
+    : setInterval(
+        () => {
+          const cutoff = Date.now() - idleMs;
+          for (const [id, session] of sessions) {
+            if (session.lastSeen < cutoff) {
+              log.debug(`reaping idle session ${id}`);
+              void session.transport.close();
+            }
+          }
+        },
+        Math.min(idleMs, 60_000),
+      );
+  reaper?.unref();
+
+  async function legacySession(req: IncomingMessage, res: ServerResponse, request: Request, body: unknown): Promise<void> {
+    const sessionId = req.headers['mcp-session-id'];
+    if (typeof sessionId === 'string') {
+      const session = sessions.get(sessionId);
+      if (!session) return rpcError(res, 404, -32001, 'Session not found: it ended or never existed. Initialize a new session.');
+      session.lastSeen = Date.now();
+      if (req.method === 'GET') return writeWebResponse(res, await session.transport.handleRequest(request)); // a listener, not work
+      session.busy++;
+      // A tools/call on the fast path is busy until it is answered: no 'close' listener per call.
+      const call = req.method === 'POST' ? fastCall(req, body) : null;
+      if (call && !call.modern) {
+        try {
+          return await answerFast(registry, res, call, session);
+        } finally {
+          session.busy--;
+          session.lastSeen = Date.now();
         }
       }
-    },
-    Math.min(idleMs, 60_000),
-  );
-  reaper.unref();
+      if (req.method === 'POST') session.calls.cancelFrom(body);
+      res.once('close', () => {
+        session.busy--;
+        session.lastSeen = Date.now();
+      });
+      return writeWebResponse(res, await session.transport.handleRequest(request, { parsedBody: body }));
+    }
+    if (req.method !== 'POST' || !isInitializeMessage(body)) {
+      return rpcError(res, 400, -32000, 'Bad Request: no valid Mcp-Session-Id header; start with an initialize request.');
+    }
+    while (sessions.size + opening >= maxSessions) {
+      if (!evictOldestIdle()) {
+        log.warn(`refused a new session: ${maxSessions} are open and all busy (TOOLWIRE_MAX_SESSIONS)`);
+        return rpcError(
+          res,
+          503,
+          -32000,
+          `Too many open sessions: all ${maxSessions} allowed (TOOLWIRE_MAX_SESSIONS) are busy. Retry in ${FULL_RETRY_AFTER_S} seconds, or end sessions you no longer use (DELETE /mcp).`,
+          { 'retry-after': String(FULL_RETRY_AFTER_S) },
+        );
+      }
+    }
+    opening++;
+    let reserved = true;
+    const release = () => {
+      if (reserved) opening--;
+      reserved = false;
+    };
+    try {
+      const server = factory({ era: 'legacy' });
+      notifyChanges(server, registry);
+      const transport: WebStandardStreamableHTTPServerTransport = new WebStandardStreamableHTTPServerTransport({
+        sessionIdGenerator: () => randomUUID(),
+        onsessioninitialized: (id) => {
+          release();
+          sessions.set(id, { id, transport, server, calls: new CallsInFlight(), lastSeen: Date.now(), busy: 0 });
+        },
+      });
+      transport.onclose = () => {
+        const session = transport.sessionId ? sessions.get(transport.sessionId) : undefined;
+        if (session?.transport === transport) {
+          sessions.delete(session.id);
+          session.calls.abortAll();
+        }
+        void server.close().catch(() => {});
+      };
+      await server.connect(transport);
+      await writeWebResponse(res, await transport.handleRequest(request, { parsedBody: body }));
+    } finally {
+      release();
+    }
+  }
+
+  /** `--stateless` for 2025-11-25: no session ids and JSON answers, so any instance can serve any request. */
+  async function legacyStateless(req: IncomingMessage, res: ServerResponse, request: Request, body: unknown): Promise<void> {
+    if (req.method !== 'POST') {
+      res.writeHead(405, { allow: 'POST' }).end();
+      return;
+    }
+    const server = factory({ era: 'legacy' });
+    const transport = new WebStandardStreamableHTTPServerTransport({ enableJsonResponse: true });
+    res.on('close', () => {
+      void transport.close();
+      void server.close();
+    });
+    await server.connect(transport);
+    await writeWebResponse(res, await transport.handleRequest(request, { parsedBody: body }));
+  }
 
   return {
     async handle(req, res) {
-      const sessionId = req.headers['mcp-session-id'];
       let body: unknown;
       if (req.method === 'POST') {
         const parsed = await readJsonBody(req);
         if (!parsed.ok) return rpcFailure(res, parsed.error);
         body = parsed.value;
+        const call = req.headers['mcp-session-id'] === undefined ? fastCall(req, body) : null;
+        if (call && (call.modern || stateless)) return answerFast(registry, res, call);
       }
-      if (typeof sessionId === 'string') {
-        const session = sessions.get(sessionId);
-        if (!session) return rpcError(res, 404, -32001, 'Session not found: it ended or never existed. Initialize a new session.');
-        session.lastSeen = Date.now();
-        if (req.method === 'GET') return session.transport.handleRequest(req, res, body); // a stream: a listener, not work
-        session.busy++;
-        // A tools/call on the fast path is busy until it is answered: no 'close' listener per call.
-        const call = req.method === 'POST' ? fastCall(req, body) : null;
-        if (call) {
-          try {
-            return await answerFast(registry, res, call, sessionId);
-          } finally {
-            session.busy--;
-            session.lastSeen = Date.now();
-          }
-        }
-        res.once('close', () => {
-          session.busy--;
-          session.lastSeen = Date.now();
-        });
-        return session.transport.handleRequest(req, res, body);
-      }
-      if (req.method !== 'POST' || !isInitializeMessage(body)) {
-        return rpcError(res, 400, -32000, 'Bad Request: no valid Mcp-Session-Id header; start with an initialize request.');
-      }
-      while (sessions.size + opening >= maxSessions) {
-        if (!evictOldestIdle()) {
-          log.warn(`refused a new session: ${maxSessions} are open and all busy (TOOLWIRE_MAX_SESSIONS)`);
-          return rpcError(
-            res,
-            503,
-            -32000,
-            `Too many open sessions: all ${maxSessions} allowed (TOOLWIRE_MAX_SESSIONS) are busy. Retry in ${FULL_RETRY_AFTER_S} seconds, or end sessions you no longer use (DELETE /mcp).`,
-            { 'retry-after': String(FULL_RETRY_AFTER_S) },
-          );
-        }
-      }
-      opening++;
-      let reserved = true;
-      const release = () => {
-        if (reserved) opening--;
-        reserved = false;
-      };
-      try {
-        const server = newServer();
-        const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
-          sessionIdGenerator: () => randomUUID(),
-          onsessioninitialized: (id) => {
-            release();
-            sessions.set(id, { transport, server, lastSeen: Date.now(), busy: 0 });
-          },
-        });
-        transport.onclose = () => {
-          if (transport.sessionId && sessions.get(transport.sessionId)?.transport === transport) sessions.delete(transport.sessionId);
-          void server.close().catch(() => {});
-        };
-        await server.connect(transport);
-        await transport.handleRequest(req, res, body);
-      } finally {
-        release();
-      }
+      const request = toWebRequest(req, res);
+      if (!(await isLegacyRequest(request, body))) return writeWebResponse(res, await modern.fetch(request, { parsedBody: body }));
+      return stateless ? legacyStateless(req, res, request, body) : legacySession(req, res, request, body);
     },
     sessionCount: () => sessions.size,
     async close() {
-      clearInterval(reaper);
+      if (reaper) clearInterval(reaper);
+      unsubscribe();
+      await modern.close();
       await Promise.all([...sessions.values()].map((s) => s.transport.close().catch(() => {})));
       sessions.clear();
     },
@@ -195,32 +284,4 @@ export function createSessionEndpoint(newServer: () => Server, registry: Registr
 
 function isInitializeMessage(body: unknown): boolean {
   return Array.isArray(body) ? body.some((m) => isInitializeRequest(m)) : isInitializeRequest(body);
-}
-
-/**
- * Stateless `/mcp`: no session ids and JSON answers, so any instance behind a load balancer can serve
- * any request. Each request gets a fresh transport; servers are cheap (the registry is shared).
- */
-export function createStatelessEndpoint(newServer: () => Server, registry: Registry): McpEndpoint {
-  return {
-    async handle(req, res) {
-      if (req.method !== 'POST') {
-        res.writeHead(405, { allow: 'POST' }).end();
-        return;
-      }
-      const parsed = await readJsonBody(req);
-      if (!parsed.ok) return rpcFailure(res, parsed.error);
-      if (await tryFastCall(registry, req, res, parsed.value)) return;
-      const server = newServer();
-      const transport = new StreamableHTTPServerTransport({ enableJsonResponse: true });
-      res.on('close', () => {
-        void transport.close();
-        void server.close();
-      });
-      await server.connect(transport);
-      await transport.handleRequest(req, res, parsed.value);
-    },
-    sessionCount: () => 0,
-    close: async () => {},
-  };
 }

@@ -1,11 +1,11 @@
 import { createServer, type IncomingMessage, type Server as NodeHttpServer, type ServerResponse } from 'node:http';
 import { handleAdmin } from '../admin/router.js';
 import type { App } from '../../app.js';
-import { createMcpServer } from '../mcp/server.js';
+import { createServerFactory } from '../mcp/server.js';
 import { sendJson } from './body.js';
 import { bearerMatches, hostAllowList, hostProblem, originProblem, presentedBearer, type GuardOptions } from './guards.js';
 import { createJwtVerifier, protectedResourceMetadata } from './oauth.js';
-import { createSessionEndpoint, createStatelessEndpoint, type McpEndpoint } from './mcp-endpoint.js';
+import { createMcpEndpoint, type McpEndpoint } from './mcp-endpoint.js';
 
 export interface HttpOptions {
   host: string;
@@ -56,10 +56,14 @@ function hostName(host: string): string {
 }
 
 export async function startHttpServer(app: App, options: HttpOptions, extraRoutes: ExtraRoute[] = []): Promise<RunningHttp> {
-  const newServer = () => createMcpServer(app.registry, { pageSize: app.config.pageSize });
-  const endpoint = options.stateless
-    ? createStatelessEndpoint(newServer, app.registry)
-    : createSessionEndpoint(newServer, app.registry, app.log, undefined, app.config.maxSessions);
+  const endpoint = createMcpEndpoint({
+    registry: app.registry,
+    log: app.log,
+    // --stateless: 2025-11-25 clients have no stream for list_changed, so they are not promised it.
+    factory: createServerFactory(app.registry, { pageSize: app.config.pageSize, legacyListChanged: !options.stateless }),
+    stateless: options.stateless,
+    maxSessions: app.config.maxSessions,
+  });
   const { oauthIssuer, oauthAudience, publicUrl, allowedHosts } = app.config;
   // `hosts` is filled in once the port is known (port 0 picks one at listen).
   const guard: GuardOptions = {

@@ -18,16 +18,20 @@ export class CallsInFlight {
     this.running.delete(id);
   }
 
+  abort(id: string | number, reason: Error): void {
+    const controller = this.running.get(id);
+    this.running.delete(id);
+    controller?.abort(reason);
+  }
+
   /** Aborts the call a `notifications/cancelled` message names, if it is one of ours. */
   cancelFrom(message: unknown): boolean {
     if (!isJsonObject(message) || message.method !== 'notifications/cancelled' || !isJsonObject(message.params)) return false;
     const id = message.params.requestId;
     if (typeof id !== 'string' && typeof id !== 'number') return false;
-    const controller = this.running.get(id);
-    if (!controller) return false;
-    this.running.delete(id);
+    if (!this.running.has(id)) return false;
     const reason = message.params.reason;
-    controller.abort(new Error(typeof reason === 'string' && reason !== '' ? `cancelled by the client: ${reason}` : 'cancelled by the client'));
+    this.abort(id, new Error(typeof reason === 'string' && reason !== '' ? `cancelled by the client: ${reason}` : 'cancelled by the client'));
     return true;
   }
 

@@ -25,6 +25,7 @@ export const MCP_ERRORS: Record<ErrorCode, { rpc: number; http: number }> = {
   UPSTREAM_NETWORK: { rpc: RpcCode.InternalError, http: 500 },
   UPSTREAM_TOO_LARGE: { rpc: RpcCode.InternalError, http: 500 },
   UPSTREAM_DOWN: { rpc: RpcCode.InternalError, http: 500 },
+  CANCELLED: { rpc: RpcCode.InternalError, http: 500 }, // never sent: a cancelled request gets no answer
   BLOCKED_ADDRESS: { rpc: RpcCode.InternalError, http: 500 },
   AUTH_FETCH: { rpc: RpcCode.InternalError, http: 500 },
   INTERNAL: { rpc: RpcCode.InternalError, http: 500 },

@@ -89,3 +89,10 @@ function decodeCursor(cursor: string | undefined): number {
   if (!match) throw toMcpError(new ToolwireError('INVALID_INPUT', 'Invalid cursor: pass the nextCursor of a previous tools/list answer.'));
   return Number(match[1]);
 }
+
+/** A long-lived 2025-11-25 server for one in-process connection (`toolwire tool call`, tests), told of every change. */
+export function createMcpServer(registry: Registry, options: Pick<McpServerOptions, 'pageSize'>): Server {
+  const server = createServerFactory(registry, { pageSize: options.pageSize, legacyListChanged: true })({ era: 'legacy' });
+  notifyChanges(server, registry);
+  return server;
+}

@@ -60,11 +60,11 @@ export function httpToolEntry(tool: Tool, runtime: ProviderRuntime, definition: 
     return tokenRedactor.redact;
   }
 
-  async function attempt(args: Record<string, unknown>, credential: string | null) {
+  async function attempt(args: Record<string, unknown>, credential: string | null, signal: AbortSignal | undefined) {
     plan ??= planRequest(tool, provider.baseUrl, provider.customHeaders);
     const request = plan.build(args);
     injectCredential(request, provider, credential);
-    return deps.sender.send(request);
+    return deps.sender.send(request, signal);
   }
 
   const refused = (response: UpstreamResponse) =>
@@ -72,19 +72,19 @@ export function httpToolEntry(tool: Tool, runtime: ProviderRuntime, definition: 
 
   return {
     definition,
-    async invoke(args): Promise<CallToolResult> {
+    async invoke(args, context): Promise<CallToolResult> {
       const problem = validate(args);
       if (problem) return errorResult(`Invalid arguments for tool "${tool.code}": ${problem}. Nothing was sent.`);
       let token: string | null = null;
       try {
         token = provider.isDynamicAuth ? await deps.tokens.getToken(provider) : null;
-        let response = await attempt(args, token ?? provider.apiKeyValue);
+        let response = await attempt(args, token ?? provider.apiKeyValue, context.signal);
         let note: string | null = null;
         if (token !== null && refused(response)) {
           const refusal = deps.tokens.invalidate(provider.id, token);
           if (refusal.retry) {
             token = await deps.tokens.getToken(provider);
-            response = await attempt(args, token);
+            response = await attempt(args, token, context.signal);
             note = refusal.settle(token, !refused(response));
           } else {
             note = refusal.reason;

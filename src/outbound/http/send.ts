@@ -30,7 +30,8 @@ export const MAX_REDIRECTS = 5;
 const REDIRECT_STATUS = new Set([301, 302, 303, 307, 308]);
 
 export interface HttpSender {
-  send(request: OutgoingRequest): Promise<UpstreamResponse>;
+  /** `signal`: the caller's cancel; it aborts the request on the wire and any retry still to come. */
+  send(request: OutgoingRequest, signal?: AbortSignal): Promise<UpstreamResponse>;
   close(): Promise<void>;
 }
 
@@ -187,12 +188,25 @@ class Exchange implements Dispatcher.DispatchHandler, Probe {
     private readonly limits: Exchanges,
     private readonly resolve: (response: UpstreamResponse) => void,
     private readonly reject: (err: ToolwireError) => void,
-  ) {}
+    private readonly signal: AbortSignal | undefined,
+  ) {
+    signal?.addEventListener('abort', this);
+  }
+
+  /** The caller cancelled: the request is aborted on the wire (a POST the user stopped must not complete later). */
+  handleEvent(): void {
+    this.stop(cancelled());
+  }
+
+  private settle(): void {
+    this.settled = true;
+    this.limits.unwatch(this);
+    this.signal?.removeEventListener('abort', this);
+  }
 
   fail(err: unknown): void {
     if (this.settled) return;
-    this.settled = true;
-    this.limits.unwatch(this);
+    this.settle();
     this.reject(asToolwireError(err, this, this.limits.timeoutMs));
   }
 
@@ -233,8 +247,7 @@ class Exchange implements Dispatcher.DispatchHandler, Probe {
 
   onResponseEnd(): void {
     if (this.settled) return;
-    this.settled = true;
-    this.limits.unwatch(this);
+    this.settle();
     const chunks = this.chunks;
     this.resolve({
       status: this.status,
@@ -342,8 +355,9 @@ export function createHttpSender(options: SendOptions): StoppableSender {
   }
 
   /** One exchange: resolves with the answer read in full, or rejects with a ToolwireError (its phase, for network failures). */
-  function attempt(request: OutgoingRequest, deadline: number): Promise<UpstreamResponse> {
+  function attempt(request: OutgoingRequest, deadline: number, signal: AbortSignal | undefined): Promise<UpstreamResponse> {
     if (stopped) return Promise.reject(stopped()); // no resend, redirect hop or retry once stopping
+    if (signal?.aborted) return Promise.reject(cancelled());
     const headers = request.headers;
     let body: string | null = null;
     if (request.body !== undefined) {
@@ -351,7 +365,7 @@ export function createHttpSender(options: SendOptions): StoppableSender {
       if (!('content-type' in headers)) headers['content-type'] = 'application/json';
     }
     return new Promise<UpstreamResponse>((resolve, reject) => {
-      const exchange = new Exchange(deadline, exchanges, resolve, reject);
+      const exchange = new Exchange(deadline, exchanges, resolve, reject, signal);
       exchanges.watch(exchange); // a deadline already past expires it on the watch's next tick, as a 0 ms timer did
       const dispatchOptions: ProbedOptions = {
         origin: request.origin,
@@ -375,9 +389,9 @@ export function createHttpSender(options: SendOptions): StoppableSender {
    * One exchange, sent again at once (on another connection) while a kept-alive one is reset before
    * the API read it. The first try is a plain promise chain (no async frame per call).
    */
-  function sendOnce(request: OutgoingRequest, deadline: number, stale = 0): Promise<UpstreamResponse> {
-    return attempt(request, deadline).catch((err: unknown) => {
-      if (err instanceof UpstreamNetworkError && err.phase === 'stale' && stale < STALE_RETRIES) return sendOnce(request, deadline, stale + 1);
+  function sendOnce(request: OutgoingRequest, deadline: number, signal: AbortSignal | undefined, stale = 0): Promise<UpstreamResponse> {
+    return attempt(request, deadline, signal).catch((err: unknown) => {
+      if (err instanceof UpstreamNetworkError && err.phase === 'stale' && stale < STALE_RETRIES) return sendOnce(request, deadline, signal, stale + 1);
       throw err;
     });
   }
@@ -388,11 +402,18 @@ export function createHttpSender(options: SendOptions): StoppableSender {
    * header kept, up to MAX_REDIRECTS hops; to another origin never, so no credential can go there.
    * An answer that is not a redirect (nearly every call) returns without another async step.
    */
-  function follow(first: OutgoingRequest, deadline: number): Promise<UpstreamResponse> {
-    return sendOnce(first, deadline).then((response) => (REDIRECT_STATUS.has(response.status) ? followRedirects(first, response, deadline) : response));
+  function follow(first: OutgoingRequest, deadline: number, signal: AbortSignal | undefined): Promise<UpstreamResponse> {
+    return sendOnce(first, deadline, signal).then((response) =>
+      REDIRECT_STATUS.has(response.status) ? followRedirects(first, response, deadline, signal) : response,
+    );
   }
 
-  async function followRedirects(first: OutgoingRequest, firstResponse: UpstreamResponse, deadline: number): Promise<UpstreamResponse> {
+  async function followRedirects(
+    first: OutgoingRequest,
+    firstResponse: UpstreamResponse,
+    deadline: number,
+    signal: AbortSignal | undefined,
+  ): Promise<UpstreamResponse> {
     let request = first;
     let response = firstResponse;
     for (let hop = 0; ; hop++) {
@@ -402,7 +423,7 @@ export function createHttpSender(options: SendOptions): StoppableSender {
       if (hop >= MAX_REDIRECTS) throw tooManyRedirects(first.origin);
       request = redirected(request, response.status, next);
       try {
-        response = await sendOnce(request, deadline);
+        response = await sendOnce(request, deadline, signal);
       } catch (err) {
         if (err instanceof UpstreamNetworkError) err.afterRedirect = true;
         throw err;
@@ -414,7 +435,13 @@ export function createHttpSender(options: SendOptions): StoppableSender {
   const final = (response: UpstreamResponse, idempotent: boolean) => !idempotent || retries <= 0 || !RETRY_STATUS.has(response.status);
 
   /** The retry loop of `send`, entered only after a failure or a retryable status. */
-  async function retry(request: OutgoingRequest, deadline: number, idempotent: boolean, first: Promise<UpstreamResponse>): Promise<UpstreamResponse> {
+  async function retry(
+    request: OutgoingRequest,
+    deadline: number,
+    idempotent: boolean,
+    first: Promise<UpstreamResponse>,
+    signal: AbortSignal | undefined,
+  ): Promise<UpstreamResponse> {
     let failures = 0;
     let pending = first;
     for (;;) {
@@ -432,7 +459,7 @@ export function createHttpSender(options: SendOptions): StoppableSender {
         if (Date.now() + wait >= deadline) throw err;
       }
       await backoff(wait);
-      pending = follow(request, deadline);
+      pending = follow(request, deadline, signal);
     }
   }
 
@@ -443,19 +470,19 @@ export function createHttpSender(options: SendOptions): StoppableSender {
      * connection was reset before the API read it (sent again at once, on another connection). All
      * within one deadline.
      */
-    send(request) {
+    send(request, signal) {
       if (stopped) return Promise.reject(stopped());
       const deadline = Date.now() + timeoutMs;
       const idempotent = IDEMPOTENT.has(request.method);
       let first: Promise<UpstreamResponse>;
       try {
-        first = follow(request, deadline);
+        first = follow(request, deadline, signal);
       } catch (err) {
         return Promise.reject(err); // a body JSON cannot serialize: a rejection, as from an async function
       }
       return first.then(
-        (response) => (final(response, idempotent) ? response : retry(request, deadline, idempotent, first)),
-        () => retry(request, deadline, idempotent, first),
+        (response) => (final(response, idempotent) ? response : retry(request, deadline, idempotent, first, signal)),
+        () => retry(request, deadline, idempotent, first, signal),
       );
     },
     stop(reason) {
@@ -516,6 +543,10 @@ function asToolwireError(err: unknown, state: ExchangeState, timeoutMs: number):
     `The connection to the API closed before it answered (${what}). The request was sent and may have been processed.`,
     err,
   );
+}
+
+function cancelled(): ToolwireError {
+  return new ToolwireError('CANCELLED', 'The call was cancelled by the client; the request to the API was aborted.');
 }
 
 /** The deadline passed: before the answer began, or while its body was still arriving. */

@@ -1,0 +1,285 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
+import { CLI, runCli, runCliAsync } from './helpers/cli.js';
+import { tempDir, testEnv } from './helpers/app.js';
+import { startServer, type RunningServer } from './helpers/http-server.js';
+import { startUpstream, type Upstream } from './helpers/upstream.js';
+
+/**
+ * MCP 2026-07-28 beside 2025-11-25 (SPEC §10), as real v2 SDK clients see it: pinned to each
+ * revision and in auto mode, over Streamable HTTP (sessions and --stateless) and stdio, plus the
+ * raw wire answers a client relies on.
+ */
+const MODERN = '2026-07-28';
+const env = testEnv(tempDir());
+let upstream: Upstream;
+/** When the upstream saw each /hold request's socket close (the client's cancel reaching it). */
+const holdClosed: number[] = [];
+let sessions: RunningServer;
+let stateless: RunningServer;
+
+beforeAll(async () => {
+  upstream = await startUpstream((req, res) => {
+    if (req.path === '/hold') {
+      res.on('close', () => holdClosed.push(Date.now()));
+      return; // never answers: only a cancel ends it
+    }
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ path: req.path, method: req.method }));
+  });
+  runCli(['provider', 'add', '-'], env, JSON.stringify({ name: 'Echo', code: 'echo', baseUrl: upstream.url }));
+  runCli(['tool', 'add', '-'], env, JSON.stringify({ name: 'Ping', code: 'ping', providerCode: 'echo', endpointPath: '/ping' }));
+  runCli(['tool', 'add', '-'], env, JSON.stringify({ name: 'Hold', code: 'hold', providerCode: 'echo', endpointPath: '/hold', httpMethod: 'POST' }));
+  [sessions, stateless] = await Promise.all([startServer([], env), startServer(['--stateless'], env)]);
+});
+
+afterAll(async () => {
+  await Promise.all([sessions?.stop(), stateless?.stop()]);
+  await upstream.close();
+});
+
+type Mode = 'legacy' | 'auto' | { pin: string };
+
+async function httpClient(server: RunningServer, mode: Mode) {
+  const client = new Client({ name: 'test', version: '1' }, { versionNegotiation: { mode } });
+  const transport = new StreamableHTTPClientTransport(new URL(server.url), { requestInit: { headers: { Authorization: `Bearer ${server.token}` } } });
+  await client.connect(transport);
+  return { client, transport };
+}
+
+const textOf = (result: { content?: unknown }) => (result.content as Array<{ text: string }>)[0]!.text;
+
+/** A change made by another process (the CLI), as an admin would make it. */
+let added = 0;
+async function addToolFromCli(): Promise<string> {
+  const code = `added-${++added}`;
+  const done = await runCliAsync(['tool', 'add', '-'], env, JSON.stringify({ name: code, code, providerCode: 'echo', endpointPath: `/${code}` }));
+  expect(done.code, done.stderr).toBe(0);
+  return code;
+}
+
+describe.each([
+  ['sessions', () => sessions],
+  ['--stateless', () => stateless],
+])('Streamable HTTP (%s)', (_label, server) => {
+  it('serves a client pinned to 2026-07-28: no session, list with cache hints in a stable order, call reaching the API', async () => {
+    const { client, transport } = await httpClient(server(), { pin: MODERN });
+    try {
+      expect(client.getNegotiatedProtocolVersion()).toBe(MODERN);
+      expect(transport.sessionId).toBeUndefined();
+      expect(client.getDiscoverResult()?.supportedVersions).toEqual(expect.arrayContaining([MODERN, '2025-11-25']));
+      const listed = await client.listTools();
+      const names = listed.tools.map((t) => t.name);
+      expect(names).toEqual([...names].sort());
+      expect(names).toEqual(expect.arrayContaining(['ping', 'hold']));
+      expect(listed).toMatchObject({ ttlMs: expect.any(Number), cacheScope: 'public' });
+      const before = upstream.requests.length;
+      const result = await client.callTool({ name: 'ping', arguments: {} });
+      expect(result.isError).toBeFalsy();
+      expect(JSON.parse(textOf(result))).toEqual({ path: '/ping', method: 'GET' });
+      expect(upstream.requests.length).toBe(before + 1);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('ends on 2026-07-28 in auto mode, and still serves a 2025-11-25 client on the same URL', async () => {
+    const auto = await httpClient(server(), 'auto');
+    const legacy = await httpClient(server(), 'legacy');
+    try {
+      expect(auto.client.getNegotiatedProtocolVersion()).toBe(MODERN);
+      expect(legacy.client.getNegotiatedProtocolVersion()).toBe('2025-11-25');
+      for (const client of [auto.client, legacy.client]) expect(JSON.parse(textOf(await client.callTool({ name: 'ping', arguments: {} }))).path).toBe('/ping');
+    } finally {
+      await auto.client.close();
+      await legacy.client.close();
+    }
+  });
+
+  it('delivers list_changed through subscriptions/listen when another process changes the registry, and the next list shows it', async () => {
+    const { client } = await httpClient(server(), { pin: MODERN });
+    let changes = 0;
+    client.setNotificationHandler('notifications/tools/list_changed', () => {
+      changes++;
+    });
+    const subscription = await client.listen({ toolsListChanged: true });
+    try {
+      const code = await addToolFromCli();
+      await expect.poll(() => changes, { timeout: 10_000 }).toBeGreaterThan(0);
+      expect((await client.listTools()).tools.map((t) => t.name)).toContain(code);
+    } finally {
+      await subscription.close();
+      await client.close();
+    }
+  });
+
+  it('aborts the upstream request when a 2026-07-28 client cancels the call', async () => {
+    const { client } = await httpClient(server(), { pin: MODERN });
+    try {
+      const seen = holdClosed.length;
+      const held = upstream.requests.filter((r) => r.path === '/hold').length;
+      const controller = new AbortController();
+      const call = client.callTool({ name: 'hold', arguments: {} }, { signal: controller.signal }).catch((err: unknown) => err);
+      await expect.poll(() => upstream.requests.filter((r) => r.path === '/hold').length, { timeout: 10_000 }).toBe(held + 1);
+      controller.abort();
+      await call;
+      // Generous: the SDK and the machine may be slow; without the cancel the request would stay open forever.
+      await expect.poll(() => holdClosed.length, { timeout: 10_000 }).toBe(seen + 1);
+    } finally {
+      await client.close();
+    }
+  });
+});
+
+describe('Streamable HTTP, 2025-11-25 sessions', () => {
+  it('aborts the upstream request when a 2025-11-25 client cancels (notifications/cancelled)', async () => {
+    const { client } = await httpClient(sessions, 'legacy');
+    try {
+      const seen = holdClosed.length;
+      const held = upstream.requests.filter((r) => r.path === '/hold').length;
+      const controller = new AbortController();
+      const call = client.callTool({ name: 'hold', arguments: {} }, { signal: controller.signal }).catch((err: unknown) => err);
+      await expect.poll(() => upstream.requests.filter((r) => r.path === '/hold').length, { timeout: 10_000 }).toBe(held + 1);
+      controller.abort();
+      await call;
+      await expect.poll(() => holdClosed.length, { timeout: 10_000 }).toBe(seen + 1);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('--stateless no longer promises list_changed to 2025-11-25 clients (it has no stream to send it on)', async () => {
+    const legacy = await httpClient(stateless, 'legacy');
+    const modern = await httpClient(stateless, { pin: MODERN });
+    try {
+      expect(legacy.client.getServerCapabilities()?.tools?.listChanged).toBe(false);
+      expect(modern.client.getServerCapabilities()?.tools?.listChanged).toBe(true);
+    } finally {
+      await legacy.client.close();
+      await modern.client.close();
+    }
+  });
+});
+
+describe('the 2026-07-28 wire', () => {
+  const meta = {
+    'io.modelcontextprotocol/protocolVersion': MODERN,
+    'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '1' },
+    'io.modelcontextprotocol/clientCapabilities': {},
+  };
+  const post = (body: Record<string, unknown>, headers: Record<string, string> = {}) =>
+    fetch(sessions.url, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${sessions.token}`,
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        'mcp-protocol-version': MODERN,
+        'mcp-method': String(body.method),
+        ...headers,
+      },
+      body: JSON.stringify({ jsonrpc: '2.0', ...body }),
+    });
+
+  it('server/discover lists both revisions, with serverInfo and resultType on the result', async () => {
+    const res = await post({ id: 1, method: 'server/discover', params: { _meta: meta } });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { result: Record<string, unknown> };
+    expect(body.result).toMatchObject({
+      supportedVersions: expect.arrayContaining([MODERN, '2025-11-25']),
+      resultType: 'complete',
+      _meta: { 'io.modelcontextprotocol/serverInfo': { name: 'toolwire' } },
+    });
+  });
+
+  it('a fast-path tools/call answers with resultType and serverInfo, like the SDK', async () => {
+    const res = await post({ id: 'c1', method: 'tools/call', params: { name: 'ping', arguments: {}, _meta: meta } }, { 'mcp-name': 'ping' });
+    const body = (await res.json()) as { id: string; result: Record<string, unknown> };
+    expect(body.id).toBe('c1');
+    expect(body.result).toMatchObject({ resultType: 'complete', _meta: { 'io.modelcontextprotocol/serverInfo': { name: 'toolwire' } } });
+  });
+
+  it('refuses a request missing its _meta keys with -32602 and its own id', async () => {
+    const res = await post({ id: 7, method: 'tools/list', params: { _meta: { 'io.modelcontextprotocol/protocolVersion': MODERN } } });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ id: 7, error: { code: -32602 } });
+  });
+
+  it('refuses an unsupported version with -32022 naming the supported ones', async () => {
+    const res = await post(
+      { id: 8, method: 'tools/list', params: { _meta: { ...meta, 'io.modelcontextprotocol/protocolVersion': '2099-01-01' } } },
+      { 'mcp-protocol-version': '2099-01-01' },
+    );
+    const body = (await res.json()) as { error: { code: number; data: { supported: string[] } } };
+    expect(body.error.code).toBe(-32022);
+    expect(body.error.data.supported).toContain(MODERN);
+  });
+
+  it('refuses an Mcp-Method or Mcp-Name header that does not match the body: HTTP 400, -32020', async () => {
+    const method = await post({ id: 9, method: 'tools/list', params: { _meta: meta } }, { 'mcp-method': 'tools/call' });
+    expect(method.status).toBe(400);
+    expect(await method.json()).toMatchObject({ error: { code: -32020 } });
+    const name = await post({ id: 10, method: 'tools/call', params: { name: 'ping', arguments: {}, _meta: meta } }, { 'mcp-name': 'hold' });
+    expect(name.status).toBe(400);
+    expect(await name.json()).toMatchObject({ error: { code: -32020 } });
+    expect(upstream.requests.some((r) => r.path === '/hold' && r.method === 'GET')).toBe(false);
+  });
+
+  it.each(['initialize', 'ping', 'logging/setLevel', 'resources/subscribe'])('answers %s, removed in 2026-07-28, with -32601 and HTTP 404', async (method) => {
+    const res = await post({ id: 11, method, params: { _meta: meta } });
+    expect(res.status).toBe(404);
+    expect(await res.json()).toMatchObject({ id: 11, error: { code: -32601 } });
+  });
+});
+
+describe('stdio', () => {
+  const spawnClient = async (mode: Mode) => {
+    const client = new Client({ name: 'stdio-test', version: '1' }, { versionNegotiation: { mode } });
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: [CLI, 'serve'],
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stderr: 'pipe',
+    });
+    await client.connect(transport);
+    return client;
+  };
+
+  it('serves a client pinned to 2026-07-28: list, call, list_changed through subscriptions/listen after a CLI change', async () => {
+    const client = await spawnClient({ pin: MODERN });
+    try {
+      expect(client.getNegotiatedProtocolVersion()).toBe(MODERN);
+      expect(JSON.parse(textOf(await client.callTool({ name: 'ping', arguments: {} }))).path).toBe('/ping');
+      let changes = 0;
+      client.setNotificationHandler('notifications/tools/list_changed', () => {
+        changes++;
+      });
+      const subscription = await client.listen({ toolsListChanged: true });
+      const code = await addToolFromCli();
+      await expect.poll(() => changes, { timeout: 10_000 }).toBeGreaterThan(0);
+      expect((await client.listTools()).tools.map((t) => t.name)).toContain(code);
+      await subscription.close();
+    } finally {
+      await client.close();
+    }
+  });
+
+  it.each<[string, Mode]>([
+    ['2026-07-28', { pin: MODERN }],
+    ['2025-11-25', 'legacy'],
+  ])('aborts the upstream request when a %s client cancels the call', async (_label, mode) => {
+    const client = await spawnClient(mode);
+    try {
+      const seen = holdClosed.length;
+      const held = upstream.requests.filter((r) => r.path === '/hold').length;
+      const controller = new AbortController();
+      const call = client.callTool({ name: 'hold', arguments: {} }, { signal: controller.signal }).catch((err: unknown) => err);
+      await expect.poll(() => upstream.requests.filter((r) => r.path === '/hold').length, { timeout: 10_000 }).toBe(held + 1);
+      controller.abort();
+      await call;
+      await expect.poll(() => holdClosed.length, { timeout: 10_000 }).toBe(seen + 1);
+    } finally {
+      await client.close();
+    }
+  });
+});
