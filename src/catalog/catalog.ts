@@ -1,7 +1,7 @@
 import { ToolwireError } from '../core/errors.js';
 import type { Store } from '../store/index.js';
 import type { Provider, Tool } from '../core/model.js';
-import { generateCode } from './codes.js';
+import { codeFromName } from './codes.js';
 import { invalid, parseOrThrow } from './issues.js';
 import { resolveProvider } from './resolve-provider.js';
 import { resolveTool } from './resolve-tool.js';
@@ -47,7 +47,7 @@ export class Catalog {
   createProvider(raw: unknown, rules: ProviderWriteRules = LOCKED_RULES): Provider {
     const input = parseOrThrow(providerInputSchema, raw, 'The provider');
     return this.write(() => {
-      const code = input.code?.trim() || generateCode(input.name ?? '', (c) => !!this.store.providers.findByCode(c), 'provider');
+      const code = input.code?.trim() || codeFromName(input.name ?? '', (c) => !!this.store.providers.findByCode(c), 'provider');
       if (this.store.providers.findByCode(code)) throw duplicate('provider', code);
       return this.store.providers.insert(resolveProvider({ ...input, code }, null, `The provider "${code}"`, rules).record);
     });
@@ -90,7 +90,7 @@ export class Catalog {
 
   /** Inserts a tool of a known provider; the caller holds the transaction. */
   insertTool(input: ToolInput, provider: Provider, subject = 'The tool'): Tool {
-    const code = input.code?.trim() || generateCode(input.name ?? '', (c) => !!this.store.tools.findByCode(c), 'tool');
+    const code = input.code?.trim() || codeFromName(input.name ?? '', (c) => !!this.store.tools.findByCode(c), 'tool');
     if (this.store.tools.findByCode(code)) throw duplicate('tool', code);
     return this.store.tools.insert(resolveTool(input, null, provider.id, code, subject === 'The tool' ? `The tool "${code}"` : subject));
   }

@@ -4,7 +4,7 @@ import { resolveProvider } from '../resolve-provider.js';
 import { resolveTool } from '../resolve-tool.js';
 import { LOCKED_RULES, type ProviderWriteRules } from '../write-rules.js';
 import { importEntrySchema, type ImportEntry } from '../schemas.js';
-import { generateCode } from '../codes.js';
+import { codeFromName } from '../codes.js';
 import { ToolwireError } from '../../core/errors.js';
 import type { ToolRecord } from '../../store/tools.js';
 import type { Tool } from '../../core/model.js';
@@ -111,7 +111,7 @@ function checkDuplicateCodes(entries: ImportEntry[]): void {
 function importEntry(catalog: Catalog, entry: ImportEntry, index: number, report: ImportReport, options: ImportOptions): void {
   const { store } = catalog;
   const { tools = [], ...fields } = entry;
-  const code = fields.code?.trim() || generateCode(fields.name ?? '', (c) => !!store.providers.findByCode(c), 'provider');
+  const code = fields.code?.trim() || codeFromName(fields.name ?? '', (c) => !!store.providers.findByCode(c), 'provider');
   const subject = `Import entry ${index} (provider "${code}")`;
   const existing = store.providers.findByCode(code) ?? null;
   const { record, droppedSecrets } = resolveProvider({ ...fields, code }, existing, subject, options.rules ?? LOCKED_RULES);
@@ -122,7 +122,7 @@ function importEntry(catalog: Catalog, entry: ImportEntry, index: number, report
   const listed = new Set<string>();
   (tools ?? []).forEach((tool, j) => {
     const toolSubject = `${subject}, tools[${j}]`;
-    const toolCode = tool.code?.trim() || generateCode(tool.name ?? '', (c) => !!store.tools.findByCode(c), 'tool');
+    const toolCode = tool.code?.trim() || codeFromName(tool.name ?? '', (c) => !!store.tools.findByCode(c), 'tool');
     listed.add(toolCode);
     const current = store.tools.findByCode(toolCode);
     if (current && current.providerId !== provider.id) {

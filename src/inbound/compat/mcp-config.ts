@@ -2,7 +2,7 @@ import { isJsonObject } from '../../core/json.js';
 import { httpWriteRules } from '../web/write-rules.js';
 import type { App } from '../../app.js';
 import { isHttpUrl } from '../../catalog/resolve-provider.js';
-import { codeSource, serverCode } from './mcp-codes.js';
+import { serverCode, serverCodeSource } from '../../catalog/codes.js';
 import type { Loc, Problems } from './openhands-errors.js';
 import { resolveInto } from './provider-write.js';
 
@@ -161,7 +161,7 @@ export function applyMcpConfig(app: App, specs: McpServerSpec[], problems: Probl
       if (record) result.registered.push({ code: providers.update(existing.id, record).code, protocol: spec.protocol, server, status: 'updated' });
       continue;
     }
-    const code = serverCode(codeSource(spec), spec.key, (c) => providers.findByCode(c) !== undefined);
+    const code = serverCode(serverCodeSource(spec), spec.key, (c) => providers.findByCode(c) !== undefined);
     const record = resolveInto({ ...providerFields(spec), code }, null, spec.loc, problems, fieldLoc, httpWriteRules(app), subject)?.record;
     if (!record) continue;
     const created = providers.insert(record);
