@@ -50,6 +50,33 @@ module.exports = {
     },
     ...layerRules,
     {
+      name: 'store-only-through-catalog',
+      comment:
+        'The catalog is the only writer and the only reader the APIs have: inbound/ reaches data through catalog ' +
+        'operations, never the store (type-only imports included; a type it needs lives in core or the catalog).',
+      severity: 'error',
+      from: { path: '^src/inbound/' },
+      to: { path: '^src/store/' },
+    },
+    {
+      name: 'commands-store-files-only',
+      comment:
+        'Commands go through the catalog too; only the files beside the database (secret-files.ts: key and token ' +
+        'files) and key rotation (key-rotation.ts, which reseals every secret itself) are theirs to open.',
+      severity: 'error',
+      from: { path: '^src/(commands/|cli[.]ts$)' },
+      to: { path: '^src/store/', pathNot: '^src/store/(secret-files|key-rotation)[.]ts$' },
+    },
+    {
+      name: 'inbound-handlers-not-app',
+      comment:
+        'Inbound handlers get the narrow dependencies they use (AdminDeps, CompatDeps), built from the App where ' +
+        'the routes are mounted: only inbound/http/server.ts and inbound/http/api-deps.ts see App.',
+      severity: 'error',
+      from: { path: '^src/inbound/', pathNot: '^src/inbound/http/(server|api-deps)[.]ts$' },
+      to: { path: '^src/app[.]ts$' },
+    },
+    {
       name: 'layer-unknown',
       comment: 'Every file of src/ belongs to a layer: add a new top-level folder or file to LAYERS in ' + '.dependency-cruiser.cjs and to ARCHITECTURE.md.',
       severity: 'error',

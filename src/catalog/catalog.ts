@@ -1,12 +1,18 @@
 import { ToolwireError } from '../core/errors.js';
 import type { Store } from '../store/index.js';
 import type { Provider, Tool } from '../core/model.js';
-import { generateCode } from './codes.js';
+import { codeFromName } from './codes.js';
+import { duplicate } from './duplicate.js';
+import { InvalidEntries, issueCollector, type EntryIssue } from './entry-issues.js';
+import { emptyImportReport, importEntry, type ImportOptions, type ImportReport } from './io/import-entries.js';
+import { syncMcpServers, type McpServerEntry, type McpServersResult } from './mcp-registrations.js';
+import { applyProviderTokens, type ProviderTokenEntry, type ProviderTokensResult } from './provider-tokens.js';
+import { VaultCatalog } from './vaults.js';
 import { invalid, parseOrThrow } from './issues.js';
 import { resolveProvider } from './resolve-provider.js';
 import { resolveTool } from './resolve-tool.js';
 import { LOCKED_RULES, type ProviderWriteRules } from './write-rules.js';
-import { providerInputSchema, toolInputSchema, type ToolInput } from './schemas.js';
+import { providerInputSchema, toolInputSchema, type ImportEntry, type ToolInput } from './schemas.js';
 
 export type Ref = number | string;
 
@@ -17,17 +23,25 @@ export interface ProviderChange {
 }
 
 /**
- * Every admin operation on providers and tools, for the CLI, the admin API and import alike:
- * input checked at the boundary, one transaction per change, and `onChange` told afterwards so the
- * registry is rebuilt at once.
+ * The only writer: every operation on providers, tools, vaults and registered MCP servers, for the CLI,
+ * the admin and compatibility APIs and import alike: input checked at the boundary, one transaction per
+ * operation, and `onChange` told afterwards so the registry is rebuilt at once. The store stays inside.
  */
 export class Catalog {
-  constructor(
-    readonly store: Store,
-    private readonly onChange: () => void = () => {},
-  ) {}
+  /** Credential vaults (SPEC §9). */
+  readonly vaults: VaultCatalog;
 
-  /** Runs a write in one transaction, then tells the registry. */
+  constructor(
+    private readonly store: Store,
+    private readonly onChange: () => void = () => {},
+  ) {
+    this.vaults = new VaultCatalog(store, (fn) => this.write(fn));
+  }
+
+  /**
+   * Runs catalog operations in one transaction, then tells the registry: for a batch of them that must
+   * all be written or none (operations that say "the caller holds the transaction", like `insertTool`).
+   */
   write<T>(fn: () => T): T {
     const result = this.store.transaction(fn);
     this.onChange();
@@ -38,8 +52,13 @@ export class Catalog {
     return this.store.providers.list();
   }
 
+  /** The provider, or undefined: for callers that answer a missing one in their own words. */
+  findProvider(ref: Ref): Provider | undefined {
+    return typeof ref === 'number' ? this.store.providers.findById(ref) : this.store.providers.findByCode(ref);
+  }
+
   getProvider(ref: Ref): Provider {
-    const found = typeof ref === 'number' ? this.store.providers.findById(ref) : this.store.providers.findByCode(ref);
+    const found = this.findProvider(ref);
     if (!found) throw new ToolwireError('NOT_FOUND', `No provider ${describeRef(ref)}. \`toolwire provider list\` shows the providers there are.`);
     return found;
   }
@@ -47,7 +66,7 @@ export class Catalog {
   createProvider(raw: unknown, rules: ProviderWriteRules = LOCKED_RULES): Provider {
     const input = parseOrThrow(providerInputSchema, raw, 'The provider');
     return this.write(() => {
-      const code = input.code?.trim() || generateCode(input.name ?? '', (c) => !!this.store.providers.findByCode(c), 'provider');
+      const code = input.code?.trim() || codeFromName(input.name ?? '', (c) => !!this.store.providers.findByCode(c), 'provider');
       if (this.store.providers.findByCode(code)) throw duplicate('provider', code);
       return this.store.providers.insert(resolveProvider({ ...input, code }, null, `The provider "${code}"`, rules).record);
     });
@@ -77,8 +96,13 @@ export class Catalog {
     return this.store.tools.listByProvider(this.getProvider(providerRef).id);
   }
 
+  /** The tool, or undefined: for callers that answer a missing one in their own words. */
+  findTool(ref: Ref): Tool | undefined {
+    return typeof ref === 'number' ? this.store.tools.findById(ref) : this.store.tools.findByCode(ref);
+  }
+
   getTool(ref: Ref): Tool {
-    const found = typeof ref === 'number' ? this.store.tools.findById(ref) : this.store.tools.findByCode(ref);
+    const found = this.findTool(ref);
     if (!found) throw new ToolwireError('NOT_FOUND', `No tool ${describeRef(ref)}. \`toolwire tool list\` shows the tools there are.`);
     return found;
   }
@@ -90,7 +114,7 @@ export class Catalog {
 
   /** Inserts a tool of a known provider; the caller holds the transaction. */
   insertTool(input: ToolInput, provider: Provider, subject = 'The tool'): Tool {
-    const code = input.code?.trim() || generateCode(input.name ?? '', (c) => !!this.store.tools.findByCode(c), 'tool');
+    const code = input.code?.trim() || codeFromName(input.name ?? '', (c) => !!this.store.tools.findByCode(c), 'tool');
     if (this.store.tools.findByCode(code)) throw duplicate('tool', code);
     return this.store.tools.insert(resolveTool(input, null, provider.id, code, subject === 'The tool' ? `The tool "${code}"` : subject));
   }
@@ -114,6 +138,51 @@ export class Catalog {
     });
   }
 
+  /**
+   * Upserts checked import entries (SPEC §4) in one transaction; with `dryRun` everything is checked and
+   * reported, then rolled back.
+   */
+  importEntries(entries: ImportEntry[], options: ImportOptions = {}): ImportReport {
+    const report = emptyImportReport();
+    const run = () => {
+      entries.forEach((entry, i) => {
+        importEntry(this.store, entry, i, report, options);
+      });
+    };
+    if (!options.dryRun) {
+      this.write(run);
+      return report;
+    }
+    try {
+      this.store.transaction(() => {
+        run();
+        throw new DryRunRollback();
+      });
+    } catch (err) {
+      if (!(err instanceof DryRunRollback)) throw err;
+    }
+    return report;
+  }
+
+  /**
+   * Provider tokens and the registered MCP servers (when `servers` is given, it becomes the whole set
+   * registered this way), in one transaction: any entry's problem throws InvalidEntries naming every
+   * problem of every entry, and nothing is written.
+   */
+  storeProviderTokens(
+    tokens: ProviderTokenEntry[],
+    servers: McpServerEntry[] | null,
+    rules: ProviderWriteRules,
+  ): ProviderTokensResult & { mcp: McpServersResult | null } {
+    return this.write(() => {
+      const issues: EntryIssue[] = [];
+      const stored = applyProviderTokens(this.store, tokens, rules, issueCollector('providerTokens', issues));
+      const mcp = servers === null ? null : syncMcpServers(this.store, servers, rules, issueCollector('mcpServers', issues));
+      if (issues.length > 0) throw new InvalidEntries(issues); // rolls the whole transaction back
+      return { ...stored, mcp };
+    });
+  }
+
   /** The provider a tool input names (providerId or providerCode), else the existing tool's. */
   private toolProvider(input: ToolInput, existing: Tool | null): Provider {
     const byId = input.providerId ?? null;
@@ -133,12 +202,8 @@ export class Catalog {
   }
 }
 
+class DryRunRollback extends Error {}
+
 function describeRef(ref: Ref): string {
   return typeof ref === 'number' ? `with id ${ref}` : `with code "${ref}"`;
-}
-
-export function duplicate(what: 'provider' | 'tool', code: string): ToolwireError {
-  return new ToolwireError('CONFLICT', `A ${what} with code "${code}" already exists. Choose another code, or update the existing ${what}.`, [
-    { field: 'code', message: `"${code}" is already taken` },
-  ]);
 }

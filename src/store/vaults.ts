@@ -1,36 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import type { NewVaultCredential, Vault, VaultCredential, VaultCredentialType, VaultProtocol } from '../core/vaults.js';
 import type { OpenDatabase } from './db.js';
-
-export const VAULT_PROTOCOLS = ['sse', 'streamable_http'] as const;
-export type VaultProtocol = (typeof VAULT_PROTOCOLS)[number];
-export const VAULT_CREDENTIAL_TYPES = ['static_bearer'] as const;
-export type VaultCredentialType = (typeof VAULT_CREDENTIAL_TYPES)[number];
-
-export interface Vault {
-  id: string;
-  displayName: string;
-  createdAt: string;
-  updatedAt: string;
-}
-
-/** A credential as shown: never its access token. */
-export interface VaultCredential {
-  id: string;
-  vaultId: string;
-  mcpServerUrl: string;
-  protocol: VaultProtocol;
-  type: VaultCredentialType;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface NewVaultCredential {
-  mcpServerUrl: string;
-  protocol: VaultProtocol;
-  type: VaultCredentialType;
-  /** Secret: sealed before it is written, never read back out through this API except by `tokenFor`. */
-  accessToken: string;
-}
 
 interface CredentialRow {
   id: string;

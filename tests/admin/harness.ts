@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { handleAdmin } from '../../src/inbound/admin/router.js';
+import { adminDeps } from '../../src/inbound/http/api-deps.js';
 import { createApp, type App } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import type { Log } from '../../src/core/log.js';
@@ -33,10 +34,11 @@ export async function startAdmin(env: Record<string, string> = {}, log?: Log): P
     loadConfig({ TOOLWIRE_DB: join(dir, 'test.db'), TOOLWIRE_SECRET_KEY: 'ab'.repeat(32), TOOLWIRE_LOG_LEVEL: 'silent', ...env }),
     ...(log ? [log] : []),
   );
+  const deps = adminDeps(app);
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname === '/admin' || url.pathname.startsWith('/admin/')) {
-      void handleAdmin(req, res, url.pathname.slice('/admin'.length), app);
+      void handleAdmin(req, res, url.pathname.slice('/admin'.length), deps);
     } else {
       res.writeHead(404).end();
     }

@@ -79,7 +79,7 @@ export async function importOpenApi(catalog: Catalog, source: string | object, o
 
 /** Whether a credential field the document wants filled already holds a value. */
 function hasStored(catalog: Catalog, code: string, field: string): boolean {
-  const stored = catalog.store.providers.findByCode(code);
+  const stored = catalog.findProvider(code);
   if (!stored) return false;
   if (field === 'apiKeyValue') return stored.apiKeyValue !== null;
   if (field === 'dynamicAuthPayload') return stored.dynamicAuthPayload !== null && !stored.dynamicAuthPayload.includes('<YOUR_API_KEY>');

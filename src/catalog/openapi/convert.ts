@@ -4,7 +4,7 @@
  * imports the result (upsert by code, all-or-nothing) and shows the user the skips and warnings.
  */
 import { ToolwireError } from '../../core/errors.js';
-import { CodeAllocator, codeFromTitle } from './codes.js';
+import { CodeAllocator, codeFromTitle } from '../codes.js';
 import { OperationFilter } from './filter.js';
 import { loadDocument } from './load.js';
 import { listOperations } from './operations.js';

@@ -3,7 +3,8 @@
  * about but that does not stop the import is noted in `ToolNotes`, summarised once by the caller.
  */
 import { bodyParameters } from './body.js';
-import { type CodeAllocator, codeFromRoute, sanitizeCode, toolDescription, toolTitle } from './codes.js';
+import { type CodeAllocator, codeFromRoute, sanitizeCode } from '../codes.js';
+import { toolDescription, toolTitle } from './tool-text.js';
 import type { OperationFilter } from './filter.js';
 import { outputSchema } from './output.js';
 import { makeParameter } from './parameter-fields.js';

@@ -4,20 +4,22 @@ import { importOpenApi, looksLikeOpenApi } from '../../catalog/io/openapi-import
 import { ToolwireError } from '../../core/errors.js';
 import { quote, type RequestContext } from '../web/context.js';
 import type { Route } from '../web/routing.js';
-import { httpWriteRules } from '../web/write-rules.js';
+import type { AdminDeps } from './deps.js';
+
+type Ctx = RequestContext<AdminDeps>;
 
 /** `GET /admin/export?provider=CODE&provider=CODE2` (commas also separate); none = every exportable provider. */
-function exportRoute(ctx: RequestContext) {
+function exportRoute(ctx: Ctx) {
   const codes = ctx.query
     .getAll('provider')
     .flatMap((v) => v.split(','))
     .map((c) => c.trim())
     .filter(Boolean);
   for (const code of codes) {
-    if (!ctx.app.store.providers.findByCode(code))
+    if (!ctx.deps.catalog.findProvider(code))
       throw new ToolwireError('NOT_FOUND', `No provider with code ${quote(code)} to export. GET /admin/providers lists the codes.`);
   }
-  return { status: 200, body: exportProviders(ctx.app.catalog, codes) };
+  return { status: 200, body: exportProviders(ctx.deps.catalog, codes) };
 }
 
 /**
@@ -25,7 +27,7 @@ function exportRoute(ctx: RequestContext) {
  * An OpenAPI document (JSON) is converted first; `provider`, `baseUrl`, `include`, `exclude` (repeatable)
  * and `meta=true` in the query work as the CLI flags do.
  */
-async function importRoute(ctx: RequestContext) {
+async function importRoute(ctx: Ctx) {
   const dryRun = ctx.flag('dryRun');
   const prune = ctx.flag('prune');
   const body = await ctx.body();
@@ -36,7 +38,7 @@ async function importRoute(ctx: RequestContext) {
         .flatMap((v) => v.split(','))
         .map((v) => v.trim())
         .filter(Boolean);
-    const report = await importOpenApi(ctx.app.catalog, body as object, {
+    const report = await importOpenApi(ctx.deps.catalog, body as object, {
       providerCode: ctx.query.get('provider') ?? undefined,
       baseUrl: ctx.query.get('baseUrl') ?? undefined,
       include: list('include').length > 0 ? list('include') : undefined,
@@ -44,15 +46,15 @@ async function importRoute(ctx: RequestContext) {
       meta: ctx.flag('meta'),
       prune,
       dryRun,
-      rules: httpWriteRules(ctx.app),
+      rules: ctx.deps.writeRules,
     });
     return { status: 200, body: report };
   }
-  const report = importProviders(ctx.app.catalog, body, { dryRun, prune, rules: httpWriteRules(ctx.app) });
+  const report = importProviders(ctx.deps.catalog, body, { dryRun, prune, rules: ctx.deps.writeRules });
   return { status: 200, body: { dryRun, prune, ...report } };
 }
 
-export const ioRoutes: Route[] = [
+export const ioRoutes: Route<AdminDeps>[] = [
   { pattern: '/export', methods: { GET: exportRoute } },
   { pattern: '/import', methods: { POST: importRoute } },
 ];

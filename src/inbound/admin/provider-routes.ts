@@ -1,48 +1,50 @@
-import type { App } from '../../app.js';
+import type { Catalog } from '../../catalog/catalog.js';
 import { presentProvider } from '../../catalog/views.js';
 import { ToolwireError } from '../../core/errors.js';
 import type { Provider } from '../../core/model.js';
 import { expectObject, type RequestContext } from '../web/context.js';
 import type { Route } from '../web/routing.js';
-import { httpWriteRules } from '../web/write-rules.js';
+import type { AdminDeps } from './deps.js';
+
+type Ctx = RequestContext<AdminDeps>;
 
 /** A provider by its numeric id, or a 404 that says how to find the ids. */
-export function requireProvider(app: App, id: number): Provider {
-  const found = app.store.providers.findById(id);
+export function requireProvider(catalog: Catalog, id: number): Provider {
+  const found = catalog.findProvider(id);
   if (!found) throw new ToolwireError('NOT_FOUND', `No provider with id ${id}. GET /admin/providers lists the providers and their ids.`);
   return found;
 }
 
-async function create(ctx: RequestContext) {
+async function create(ctx: Ctx) {
   const body = expectObject(await ctx.body(), 'provider');
-  const created = ctx.app.catalog.createProvider(body, httpWriteRules(ctx.app));
+  const created = ctx.deps.catalog.createProvider(body, ctx.deps.writeRules);
   return { status: 201, body: presentProvider(created), headers: { location: `/admin/providers/${created.id}` } };
 }
 
-async function update(ctx: RequestContext) {
-  const existing = requireProvider(ctx.app, ctx.id());
+async function update(ctx: Ctx) {
+  const existing = requireProvider(ctx.deps.catalog, ctx.id());
   const body = expectObject(await ctx.body(), 'provider');
-  const { provider, droppedSecrets } = ctx.app.catalog.updateProvider(existing.id, body, httpWriteRules(ctx.app));
+  const { provider, droppedSecrets } = ctx.deps.catalog.updateProvider(existing.id, body, ctx.deps.writeRules);
   // Beside the HandsAI shape: which stored secrets were dropped because the provider's host moved.
   return { status: 200, body: droppedSecrets.length > 0 ? { ...presentProvider(provider), droppedSecrets } : presentProvider(provider) };
 }
 
 /** HandsAI's `/admin/providers` routes. Every answer is the masked view: no apiKeyValue, masked maps. */
-export const providerRoutes: Route[] = [
+export const providerRoutes: Route<AdminDeps>[] = [
   {
     pattern: '/providers',
     methods: {
-      GET: (ctx) => ({ status: 200, body: ctx.app.catalog.listProviders().map(presentProvider) }),
+      GET: (ctx) => ({ status: 200, body: ctx.deps.catalog.listProviders().map(presentProvider) }),
       POST: create,
     },
   },
   {
     pattern: '/providers/:id',
     methods: {
-      GET: (ctx) => ({ status: 200, body: presentProvider(requireProvider(ctx.app, ctx.id())) }),
+      GET: (ctx) => ({ status: 200, body: presentProvider(requireProvider(ctx.deps.catalog, ctx.id())) }),
       PUT: update,
       DELETE: (ctx) => {
-        ctx.app.catalog.removeProvider(requireProvider(ctx.app, ctx.id()).id);
+        ctx.deps.catalog.removeProvider(requireProvider(ctx.deps.catalog, ctx.id()).id);
         return { status: 204 };
       },
     },

@@ -1,8 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { App } from '../../app.js';
 import { sendJson } from '../http/body.js';
 import { createContext, quote } from '../web/context.js';
-import { storageError } from '../../store/index.js';
+import { storageError } from '../../catalog/storage-error.js';
 import { ToolwireError } from '../../core/errors.js';
 import { methodNotAllowed } from '../web/reply.js';
 import { errorReply, type Reply } from './errors.js';
@@ -10,8 +9,9 @@ import { ioRoutes } from './io-routes.js';
 import { providerRoutes } from './provider-routes.js';
 import { allowedMethods, matchRoute, type Method, type Route } from '../web/routing.js';
 import { toolRoutes } from './tool-routes.js';
+import type { AdminDeps } from './deps.js';
 
-const ROUTES: readonly Route[] = [...providerRoutes, ...toolRoutes, ...ioRoutes];
+const ROUTES: readonly Route<AdminDeps>[] = [...providerRoutes, ...toolRoutes, ...ioRoutes];
 
 function queryOf(req: IncomingMessage): URLSearchParams {
   try {
@@ -21,7 +21,7 @@ function queryOf(req: IncomingMessage): URLSearchParams {
   }
 }
 
-async function dispatch(req: IncomingMessage, method: string, path: string, app: App): Promise<Reply> {
+async function dispatch(req: IncomingMessage, method: string, path: string, deps: AdminDeps): Promise<Reply> {
   const match = matchRoute(ROUTES, path);
   if (!match) {
     throw new ToolwireError(
@@ -34,7 +34,7 @@ async function dispatch(req: IncomingMessage, method: string, path: string, app:
     const allow = allowedMethods(match.route);
     throw methodNotAllowed(`${method} is not allowed on /admin${match.route.pattern}; use ${allow}.`, allow);
   }
-  return handler(createContext(app, req, match.params, queryOf(req)));
+  return handler(createContext(deps, req, match.params, queryOf(req)));
 }
 
 function send(res: ServerResponse, reply: Reply): void {
@@ -55,14 +55,14 @@ function send(res: ServerResponse, reply: Reply): void {
  * bearer token and the Origin; `path` is what follows `/admin`. Always answers JSON (or 204); a
  * client's mistake is a 4xx naming what to fix, never a 500.
  */
-export async function handleAdmin(req: IncomingMessage, res: ServerResponse, path: string, app: App): Promise<void> {
+export async function handleAdmin(req: IncomingMessage, res: ServerResponse, path: string, deps: AdminDeps): Promise<void> {
   const method = (req.method ?? 'GET').toUpperCase();
   const normalized = path === '' ? '/' : path;
   let reply: Reply;
   try {
-    reply = await dispatch(req, method, normalized, app);
+    reply = await dispatch(req, method, normalized, deps);
   } catch (err) {
-    reply = errorReply(storageError(err, app.config.dbPath) ?? err, app.log, `${method} /admin${normalized}`);
+    reply = errorReply(storageError(err, deps.dbPath) ?? err, deps.log, `${method} /admin${normalized}`);
   }
   send(res, reply);
 }

@@ -33,7 +33,7 @@ function providerOf(catalog: Catalog, input: ToolInput, i: number): Provider {
   if (byId === null && byCode === null) {
     throw invalid(SUBJECT, [{ field: `[${i}].providerCode`, message: 'is required: the code of the provider this tool belongs to (or give providerId)' }]);
   }
-  const found = byId !== null ? catalog.store.providers.findById(byId) : catalog.store.providers.findByCode(byCode as string);
+  const found = catalog.findProvider(byId ?? (byCode as string));
   if (found) return found;
   const field = byId !== null ? `[${i}].providerId` : `[${i}].providerCode`;
   const named = byId !== null ? `with id ${byId}` : `with code "${byCode}"`;

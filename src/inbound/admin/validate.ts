@@ -1,20 +1,20 @@
-import type { App } from '../../app.js';
 import type { Tool } from '../../core/model.js';
 import { dryRun } from './dry-run.js';
 import type { Reply } from './errors.js';
+import type { AdminDeps } from './deps.js';
 
 /**
  * `POST /admin/tools/{id}/validate`: a tool that needs no arguments is called for real, through the
  * registry exactly as an agent would call it; one that needs arguments is shown as the request it
  * would send with example values (a dry run: nothing is sent, every secret masked).
  */
-export async function validateTool(app: App, tool: Tool): Promise<Reply> {
-  const provider = app.catalog.getProvider(tool.providerId);
+export async function validateTool({ catalog, registry }: Pick<AdminDeps, 'catalog' | 'registry'>, tool: Tool): Promise<Reply> {
+  const provider = catalog.getProvider(tool.providerId);
   const subject = { id: tool.id, code: tool.code, providerCode: provider.code };
   const required = tool.parameters.filter((p) => p.required && p.defaultValue === null).map((p) => p.name);
   const served = tool.enabled && provider.enabled && provider.kind === 'http' && provider.toolMode === 'direct';
-  app.registry.refresh(); // a write by another process (the CLI) may not have been noticed yet
-  const entry = served ? app.registry.current().entries.get(tool.code) : undefined;
+  registry.refresh(); // a write by another process (the CLI) may not have been noticed yet
+  const entry = served ? registry.current().entries.get(tool.code) : undefined;
 
   if (required.length === 0 && entry) {
     const result = await entry.invoke({}, {});

@@ -2,13 +2,15 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isJsonObject } from '../../core/json.js';
 import { ToolwireError } from '../../core/errors.js';
 import { parserReason } from '../web/context.js';
-import { methodNotAllowed } from '../web/reply.js';
-import type { App } from '../../app.js';
 import { readJsonBody, sendJson } from '../http/body.js';
 import type { ExtraRoute } from '../http/server.js';
-import { applyMcpConfig, parseMcpConfig } from './mcp-config.js';
-import { detailReply, Problems, sendDetailUnauthorized, Unprocessable } from './openhands-errors.js';
-import { applyProviderTokens, parseProviderTokens } from './provider-tokens.js';
+import { methodNotAllowed } from '../web/reply.js';
+import { InvalidEntries, type EntryIssue } from '../../catalog/entry-issues.js';
+import type { CompatDeps } from './deps.js';
+import { parseMcpConfig, type McpServerSpec } from './mcp-config.js';
+import { detailReply, type Loc, Problems, sendDetailUnauthorized, Unprocessable } from './openhands-errors.js';
+import { parseProviderTokens } from './provider-tokens.js';
+import type { ProviderTokenEntry } from '../../catalog/provider-tokens.js';
 
 const PATH = '/api/add-git-providers';
 
@@ -32,25 +34,40 @@ async function readBody(req: IncomingMessage): Promise<Record<string, unknown>> 
   return body.value;
 }
 
+/** The request's names for the catalog's entry fields. */
+const TOKEN_FIELD: Record<string, string> = { userId: 'user_id' };
+const SERVER_FIELD: Record<string, string> = { apiKey: 'api_key' };
+
+/** Where in the request body a catalog issue's entry and field came from. */
+function locOf(issue: EntryIssue, tokens: ProviderTokenEntry[], servers: McpServerSpec[]): Loc {
+  const field = issue.field;
+  if (issue.list === 'providerTokens') {
+    const code = tokens[issue.index]?.code ?? '';
+    return ['body', 'provider_tokens', code, ...(field ? [TOKEN_FIELD[field] ?? field] : [])];
+  }
+  return [...(servers[issue.index]?.loc ?? ['body', 'mcp_config']), ...(field ? [SERVER_FIELD[field] ?? field] : [])];
+}
+
 /**
  * `POST /api/add-git-providers` (OpenHands' "store provider tokens", SPEC §9): each token becomes its
  * provider's credential, `host` moves its base URL, and `mcp_config` (when given) becomes the whole set of
  * upstream MCP servers registered this way. All of it in one transaction: any problem → 422, nothing written.
  */
-async function storeProviderTokens(req: IncomingMessage, app: App) {
+async function storeProviderTokens(req: IncomingMessage, deps: CompatDeps) {
   const body = await readBody(req);
   const problems = new Problems();
   const tokens = parseProviderTokens(body.provider_tokens, problems);
   const servers = parseMcpConfig(body.mcp_config, problems);
   problems.throwIfAny();
-  const outcome = app.catalog.write(() => {
-    const { stored, droppedSecrets } = applyProviderTokens(app, tokens, problems);
-    const mcp = servers === null ? null : applyMcpConfig(app, servers, problems);
-    problems.throwIfAny(); // rolls the whole transaction back
-    return { stored, droppedSecrets, mcp };
-  });
+  let outcome: ReturnType<CompatDeps['catalog']['storeProviderTokens']>;
+  try {
+    outcome = deps.catalog.storeProviderTokens(tokens, servers, deps.writeRules);
+  } catch (err) {
+    if (!(err instanceof InvalidEntries)) throw err;
+    throw new Unprocessable(err.entries.map((issue) => ({ loc: locOf(issue, tokens, servers ?? []), msg: issue.message, type: 'value_error' })));
+  }
   const mcpNote = outcome.mcp ? `; mcp_config: ${outcome.mcp.registered.length} server(s) registered, ${outcome.mcp.removed.length} removed` : '';
-  app.log.info(
+  deps.log.info(
     `add-git-providers: stored ${outcome.stored.length} provider token entr${outcome.stored.length === 1 ? 'y' : 'ies'} (${outcome.stored.join(', ') || 'none'})${mcpNote}`,
   );
   return {
@@ -62,14 +79,14 @@ async function storeProviderTokens(req: IncomingMessage, app: App) {
   };
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, path: string, app: App): Promise<void> {
+async function handle(req: IncomingMessage, res: ServerResponse, path: string, deps: CompatDeps): Promise<void> {
   const method = (req.method ?? 'GET').toUpperCase();
   try {
     if (path !== '' && path !== '/') throw new ToolwireError('NOT_FOUND', `Not Found: no route ${PATH}${path.slice(0, 80)}; the route is POST ${PATH}.`);
     if (method !== 'POST') throw methodNotAllowed(`Method Not Allowed: use POST ${PATH}.`, 'POST');
-    sendJson(res, 200, await storeProviderTokens(req, app));
+    sendJson(res, 200, await storeProviderTokens(req, deps));
   } catch (err) {
-    const reply = detailReply(err, app.log, `${method} ${PATH}`);
+    const reply = detailReply(err, deps.log, `${method} ${PATH}`);
     sendJson(res, reply.status, reply.body, reply.headers);
   }
 }

@@ -1,25 +1,15 @@
 import { isJsonObject } from '../../core/json.js';
-import { httpWriteRules } from '../web/write-rules.js';
-import type { App } from '../../app.js';
+import type { McpServerEntry, ServerProtocol } from '../../catalog/mcp-registrations.js';
 import { isHttpUrl } from '../../catalog/resolve-provider.js';
-import { codeSource, serverCode } from './mcp-codes.js';
 import type { Loc, Problems } from './openhands-errors.js';
-import { resolveInto } from './provider-write.js';
 
-type ServerProtocol = 'sse' | 'streamable_http' | 'stdio';
-
-/** One server of `mcp_config`, checked; `key` is its identity across requests (the URL, or `stdio:` + name). */
-export interface McpServerSpec {
-  key: string;
+/** One server of `mcp_config`, checked, and where the request listed it. */
+export interface McpServerSpec extends McpServerEntry {
   loc: Loc;
-  protocol: ServerProtocol;
-  name: string;
-  url: string | null;
-  apiKey: string | null;
-  command: string | null;
-  args: string[];
-  env: Record<string, string> | null;
 }
+
+/** How messages name a server: where it is listed, and its name. */
+const subjectOf = (loc: Loc, name: string) => `mcp_config.${loc.slice(2).join('.')} ("${name}")`;
 
 const LISTS: Record<string, ServerProtocol> = { sse_servers: 'sse', shttp_servers: 'streamable_http', stdio_servers: 'stdio' };
 
@@ -32,7 +22,8 @@ function parseUrlServer(item: Record<string, unknown>, protocol: ServerProtocol,
     return null;
   }
   const parsed = new URL(url);
-  return { key: url, loc, protocol, name: `${parsed.host}${parsed.pathname}`, url, apiKey, command: null, args: [], env: null };
+  const name = `${parsed.host}${parsed.pathname}`;
+  return { key: url, loc, subject: subjectOf(loc, name), protocol, name, url, apiKey, command: null, args: [], env: null };
 }
 
 function parseStdioServer(item: Record<string, unknown>, loc: Loc, problems: Problems): McpServerSpec | null {
@@ -56,7 +47,7 @@ function parseStdioServer(item: Record<string, unknown>, loc: Loc, problems: Pro
     problems.add([...loc, 'env'], 'Input should be a valid dictionary of environment variables (name → string value).', 'dict_type');
   }
   if (name === null || command === null) return null;
-  return { key: `stdio:${name}`, loc, protocol: 'stdio', name, url: null, apiKey: null, command, args, env };
+  return { key: `stdio:${name}`, loc, subject: subjectOf(loc, name), protocol: 'stdio', name, url: null, apiKey: null, command, args, env };
 }
 
 /** Checks the shape of `mcp_config`; null when it was not given (then the registered servers stay as they are). */
@@ -104,69 +95,4 @@ export function parseMcpConfig(raw: unknown, problems: Problems): McpServerSpec[
     });
   }
   return specs;
-}
-
-/** The provider fields of a server: `kind: "mcp"`, and its `api_key` as the bearer credential. */
-function providerFields(spec: McpServerSpec): Record<string, unknown> {
-  return {
-    name: spec.name,
-    kind: 'mcp',
-    protocol: spec.protocol,
-    url: spec.url,
-    command: spec.command,
-    args: spec.args,
-    ...(spec.env ? { env: spec.env } : {}),
-    ...(spec.apiKey ? { apiKeyValue: spec.apiKey, authenticationType: 'BEARER_TOKEN' } : {}),
-  };
-}
-
-export interface McpConfigResult {
-  registered: Array<{ code: string; protocol: ServerProtocol; server: string; status: 'created' | 'updated' }>;
-  removed: string[];
-}
-
-const FIELD_LOC: Record<string, string> = { url: 'url', command: 'command', apiKeyValue: 'api_key', env: 'env' };
-
-/**
- * Makes the servers registered through `mcp_config` exactly `specs`, inside the caller's transaction:
- * servers no longer listed are removed (only those this endpoint registered), the others created or updated.
- */
-export function applyMcpConfig(app: App, specs: McpServerSpec[], problems: Problems): McpConfigResult {
-  const { providers } = app.store;
-  const marks = app.store.mcpRegistrations;
-  const current = marks.list();
-  const wanted = new Set(specs.map((s) => s.key));
-  const result: McpConfigResult = { registered: [], removed: [] };
-  for (const mark of current) {
-    if (wanted.has(mark.serverKey)) continue;
-    const gone = providers.findById(mark.providerId);
-    if (gone && providers.remove(gone.id)) result.removed.push(gone.code);
-  }
-  const byKey = new Map(current.map((m) => [m.serverKey, m.providerId]));
-  for (const spec of specs) {
-    const id = byKey.get(spec.key);
-    const existing = (id !== undefined && providers.findById(id)) || null;
-    // SPEC §9: over HTTP a stdio server that would run something new needs TOOLWIRE_ALLOW_STDIO_UPSTREAMS=1.
-    const subject = `mcp_config.${spec.loc.slice(2).join('.')} ("${spec.name}")`;
-    const fieldLoc = (field: string) => (FIELD_LOC[field] ? [FIELD_LOC[field]] : []);
-    const server = spec.url ?? spec.name;
-    if (existing) {
-      const record = resolveInto(providerFields(spec), existing, spec.loc, problems, fieldLoc, httpWriteRules(app), subject)?.record;
-      // mcp_config is the whole truth about its servers: one listed without api_key has none now
-      // (its vault credential, if any, takes over); a masked stand-in still keeps the stored key.
-      if (record && !spec.apiKey && spec.protocol !== 'stdio') {
-        record.apiKeyValue = null;
-        record.authenticationType = 'NONE';
-      }
-      if (record) result.registered.push({ code: providers.update(existing.id, record).code, protocol: spec.protocol, server, status: 'updated' });
-      continue;
-    }
-    const code = serverCode(codeSource(spec), spec.key, (c) => providers.findByCode(c) !== undefined);
-    const record = resolveInto({ ...providerFields(spec), code }, null, spec.loc, problems, fieldLoc, httpWriteRules(app), subject)?.record;
-    if (!record) continue;
-    const created = providers.insert(record);
-    marks.add(created.id, spec.key);
-    result.registered.push({ code: created.code, protocol: spec.protocol, server, status: 'created' });
-  }
-  return result;
 }

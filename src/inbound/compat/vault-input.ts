@@ -1,7 +1,7 @@
 import { isJsonObject } from '../../core/json.js';
 import { quote } from '../web/context.js';
 import { isHttpUrl } from '../../catalog/resolve-provider.js';
-import { VAULT_CREDENTIAL_TYPES, VAULT_PROTOCOLS, type NewVaultCredential, type VaultCredentialType, type VaultProtocol } from '../../store/vaults.js';
+import { VAULT_CREDENTIAL_TYPES, VAULT_PROTOCOLS, type NewVaultCredential, type VaultCredentialType, type VaultProtocol } from '../../core/vaults.js';
 import { invalidRequest } from './vault-errors.js';
 
 /** One problem with one field, in Qoder's wording ("Field 'x' is required."). */

@@ -2,13 +2,15 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createContext, type RequestContext } from '../web/context.js';
 import type { Reply } from '../web/reply.js';
 import { allowedMethods, matchRoute, type Method, type Route } from '../web/routing.js';
-import type { App } from '../../app.js';
 import { sendJson } from '../http/body.js';
 import type { ExtraRoute } from '../http/server.js';
-import type { Vault, VaultCredential } from '../../store/vaults.js';
+import type { Vault, VaultCredential } from '../../core/vaults.js';
 import { invalidRequest, notFound, sendVaultUnauthorized, vaultErrorReply } from './vault-errors.js';
 import { methodNotAllowed } from '../web/reply.js';
 import { parseCredential, parseVault } from './vault-input.js';
+import type { CompatDeps } from './deps.js';
+
+type Ctx = RequestContext<CompatDeps>;
 
 /** Qoder's vault and credential objects; an access token is never part of either. */
 function presentCredential(c: VaultCredential) {
@@ -58,49 +60,48 @@ function page<T extends { id: string }>(items: T[], query: URLSearchParams) {
   return { data, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null, has_more: start + limit < items.length };
 }
 
-function requireVault(ctx: RequestContext): Vault {
+const vaultMissing = (id: string) => notFound(`Vault '${id}' was not found. GET /v1/vaults lists the vaults there are.`);
+
+function requireVault(ctx: Ctx): Vault {
   const id = ctx.params.vault_id ?? '';
-  const vault = ctx.app.store.vaults.getVault(id);
-  if (!vault) throw notFound(`Vault '${id}' was not found. GET /v1/vaults lists the vaults there are.`);
+  const vault = ctx.deps.catalog.vaults.get(id);
+  if (!vault) throw vaultMissing(id);
   return vault;
 }
 
-function requireCredential(ctx: RequestContext, vault: Vault): VaultCredential {
+function requireCredential(ctx: Ctx, vault: Vault): VaultCredential {
   const id = ctx.params.credential_id ?? '';
-  const credential = ctx.app.store.vaults.getCredential(vault.id, id);
+  const credential = ctx.deps.catalog.vaults.credential(vault.id, id);
   if (!credential) throw notFound(`Credential '${id}' was not found in vault '${vault.id}'. GET /v1/vaults/${vault.id}/credentials lists its credentials.`);
   return credential;
 }
 
-async function createVault(ctx: RequestContext): Promise<Reply> {
+async function createVault(ctx: Ctx): Promise<Reply> {
   const input = parseVault(await ctx.body());
-  const { vaults } = ctx.app.store;
-  const { vault, credentials } = ctx.app.catalog.write(() => {
-    const created = vaults.createVault(input.displayName);
-    return { vault: created, credentials: input.credentials.map((c) => vaults.addCredential(created.id, c)) };
-  });
-  ctx.app.log.info(`vault ${vault.id} created with ${credentials.length} credential(s)`);
+  const { vault, credentials } = ctx.deps.catalog.vaults.create(input.displayName, input.credentials);
+  ctx.deps.log.info(`vault ${vault.id} created with ${credentials.length} credential(s)`);
   return { status: 201, body: presentVault(vault, credentials) };
 }
 
-async function addCredential(ctx: RequestContext): Promise<Reply> {
+async function addCredential(ctx: Ctx): Promise<Reply> {
   const vault = requireVault(ctx);
   const input = parseCredential(await ctx.body());
-  // Checked again inside the write: the vault may have been deleted while the body was read.
-  const credential = ctx.app.catalog.write(() => ctx.app.store.vaults.addCredential(requireVault(ctx).id, input));
-  ctx.app.log.info(`vault ${vault.id}: credential ${credential.id} added for ${credential.protocol} ${credential.mcpServerUrl}`);
+  // Null when the vault was deleted while the body was read (checked inside the write).
+  const credential = ctx.deps.catalog.vaults.addCredential(vault.id, input);
+  if (!credential) throw vaultMissing(vault.id);
+  ctx.deps.log.info(`vault ${vault.id}: credential ${credential.id} added for ${credential.protocol} ${credential.mcpServerUrl}`);
   return { status: 201, body: presentCredential(credential) };
 }
 
 /** Paths below the prefix (`/v1/vaults` or Qoder's `/api/v1/cloud/vaults`). */
-const ROUTES: readonly Route[] = [
+const ROUTES: readonly Route<CompatDeps>[] = [
   {
     pattern: '/',
     methods: {
       GET: (ctx) => ({
         status: 200,
         body: page(
-          ctx.app.store.vaults.listVaults().map((v) => presentVault(v)),
+          ctx.deps.catalog.vaults.list().map((v) => presentVault(v)),
           ctx.query,
         ),
       }),
@@ -112,12 +113,12 @@ const ROUTES: readonly Route[] = [
     methods: {
       GET: (ctx) => {
         const vault = requireVault(ctx);
-        return { status: 200, body: presentVault(vault, ctx.app.store.vaults.listCredentials(vault.id)) };
+        return { status: 200, body: presentVault(vault, ctx.deps.catalog.vaults.credentials(vault.id)) };
       },
       DELETE: (ctx) => {
         const vault = requireVault(ctx);
-        ctx.app.catalog.write(() => ctx.app.store.vaults.deleteVault(vault.id));
-        ctx.app.log.info(`vault ${vault.id} deleted with its credentials`);
+        ctx.deps.catalog.vaults.remove(vault.id);
+        ctx.deps.log.info(`vault ${vault.id} deleted with its credentials`);
         return { status: 204 };
       },
     },
@@ -125,7 +126,7 @@ const ROUTES: readonly Route[] = [
   {
     pattern: '/:vault_id/credentials',
     methods: {
-      GET: (ctx) => ({ status: 200, body: page(ctx.app.store.vaults.listCredentials(requireVault(ctx).id).map(presentCredential), ctx.query) }),
+      GET: (ctx) => ({ status: 200, body: page(ctx.deps.catalog.vaults.credentials(requireVault(ctx).id).map(presentCredential), ctx.query) }),
       POST: addCredential,
     },
   },
@@ -136,15 +137,15 @@ const ROUTES: readonly Route[] = [
       DELETE: (ctx) => {
         const vault = requireVault(ctx);
         const credential = requireCredential(ctx, vault);
-        ctx.app.catalog.write(() => ctx.app.store.vaults.deleteCredential(vault.id, credential.id));
-        ctx.app.log.info(`vault ${vault.id}: credential ${credential.id} deleted`);
+        ctx.deps.catalog.vaults.removeCredential(vault.id, credential.id);
+        ctx.deps.log.info(`vault ${vault.id}: credential ${credential.id} deleted`);
         return { status: 200, body: { id: credential.id, type: 'vault_credential_deleted' } };
       },
     },
   },
 ];
 
-async function dispatch(req: IncomingMessage, path: string, app: App): Promise<Reply> {
+async function dispatch(req: IncomingMessage, path: string, deps: CompatDeps): Promise<Reply> {
   const method = (req.method ?? 'GET').toUpperCase();
   const match = matchRoute(ROUTES, path);
   if (!match)
@@ -157,19 +158,19 @@ async function dispatch(req: IncomingMessage, path: string, app: App): Promise<R
     throw methodNotAllowed(`${method} is not allowed here; use ${allow}.`, allow);
   }
   const query = new URL(req.url ?? '/', 'http://vaults.invalid').searchParams;
-  return handler(createContext(app, req, match.params, query));
+  return handler(createContext(deps, req, match.params, query));
 }
 
 function vaultRoute(prefix: string): ExtraRoute {
   return {
     prefix,
     unauthorized: sendVaultUnauthorized,
-    async handle(req: IncomingMessage, res: ServerResponse, path: string, app: App) {
+    async handle(req: IncomingMessage, res: ServerResponse, path: string, deps: CompatDeps) {
       let reply: Reply;
       try {
-        reply = await dispatch(req, path === '' ? '/' : path, app);
+        reply = await dispatch(req, path === '' ? '/' : path, deps);
       } catch (err) {
-        reply = vaultErrorReply(err, app.log, `${req.method ?? 'GET'} ${prefix}${path}`);
+        reply = vaultErrorReply(err, deps.log, `${req.method ?? 'GET'} ${prefix}${path}`);
       }
       if (reply.status === 204) res.writeHead(204, reply.headers ?? {}).end();
       else sendJson(res, reply.status, reply.body, reply.headers ?? {});

@@ -1,5 +1,7 @@
 import { createServer, type IncomingMessage, type Server as NodeHttpServer, type ServerResponse } from 'node:http';
 import { handleAdmin } from '../admin/router.js';
+import type { CompatDeps } from '../compat/deps.js';
+import { adminDeps, compatDeps } from './api-deps.js';
 import type { App } from '../../app.js';
 import { createServerFactory } from '../mcp/server.js';
 import { sendJson } from './body.js';
@@ -22,7 +24,7 @@ export interface ExtraRoute {
   /** Header accepted in place of `Authorization: Bearer` (OpenHands' X-Session-API-Key). */
   altTokenHeader?: string;
   unauthorized(res: ServerResponse): void;
-  handle(req: IncomingMessage, res: ServerResponse, path: string, app: App): Promise<void>;
+  handle(req: IncomingMessage, res: ServerResponse, path: string, deps: CompatDeps): Promise<void>;
 }
 
 export interface RunningHttp {
@@ -56,6 +58,9 @@ function hostName(host: string): string {
 }
 
 export async function startHttpServer(app: App, options: HttpOptions, extraRoutes: ExtraRoute[] = []): Promise<RunningHttp> {
+  // The admin and compat APIs get their share of the app, built once here.
+  const admin = adminDeps(app);
+  const compat = compatDeps(app);
   const endpoint = createMcpEndpoint({
     registry: app.registry,
     log: app.log,
@@ -123,11 +128,11 @@ export async function startHttpServer(app: App, options: HttpOptions, extraRoute
     }
     if (isAdmin) {
       if (!bearerMatches(req, options.token)) return unauthorized(res, null);
-      return handleAdmin(req, res, path.slice('/admin'.length), app);
+      return handleAdmin(req, res, path.slice('/admin'.length), admin);
     }
     if (extra) {
       if (!bearerMatches(req, options.token, extra.altTokenHeader)) return extra.unauthorized(res);
-      return extra.handle(req, res, path.slice(extra.prefix.length), app);
+      return extra.handle(req, res, path.slice(extra.prefix.length), compat);
     }
   }
 

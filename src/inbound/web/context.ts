@@ -1,13 +1,12 @@
 import type { IncomingMessage } from 'node:http';
-import type { App } from '../../app.js';
 import { readJsonBody } from '../http/body.js';
 import { ToolwireError } from '../../core/errors.js';
 import { badRequest } from './reply.js';
 import { isJsonObject } from '../../core/json.js';
 
-/** What a route handler of the admin or compat APIs gets: the app, the path parameters, the query and the body on demand. */
-export interface RequestContext {
-  app: App;
+/** What a route handler of the admin or compat APIs gets: its API's dependencies, the path parameters, the query and the body on demand. */
+export interface RequestContext<Deps = unknown> {
+  deps: Deps;
   req: IncomingMessage;
   params: Record<string, string>;
   query: URLSearchParams;
@@ -38,9 +37,9 @@ export function parserReason(error: ToolwireError): string {
   return message.replace(/,\s*(?:\.\.\.)?"[\s\S]*$/, '');
 }
 
-export function createContext(app: App, req: IncomingMessage, params: Record<string, string>, query: URLSearchParams): RequestContext {
+export function createContext<Deps>(deps: Deps, req: IncomingMessage, params: Record<string, string>, query: URLSearchParams): RequestContext<Deps> {
   return {
-    app,
+    deps,
     req,
     params,
     query,

@@ -2,16 +2,16 @@ import type { RequestContext } from './context.js';
 import type { Reply } from './reply.js';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
-export type Handler = (ctx: RequestContext) => Reply | Promise<Reply>;
+export type Handler<Deps> = (ctx: RequestContext<Deps>) => Reply | Promise<Reply>;
 
 /** One path pattern (`/providers/:id`) and its handler per method. */
-export interface Route {
+export interface Route<Deps> {
   pattern: string;
-  methods: Partial<Record<Method, Handler>>;
+  methods: Partial<Record<Method, Handler<Deps>>>;
 }
 
-export interface Match {
-  route: Route;
+export interface Match<Deps> {
+  route: Route<Deps>;
   params: Record<string, string>;
 }
 
@@ -20,7 +20,7 @@ function segments(path: string): string[] {
 }
 
 /** The first route whose pattern fits the path; literal routes are listed before parameter routes. */
-export function matchRoute(routes: readonly Route[], path: string): Match | null {
+export function matchRoute<Deps>(routes: readonly Route<Deps>[], path: string): Match<Deps> | null {
   const parts = segments(path);
   for (const route of routes) {
     const pattern = segments(route.pattern);
@@ -39,6 +39,6 @@ export function matchRoute(routes: readonly Route[], path: string): Match | null
   return null;
 }
 
-export function allowedMethods(route: Route): string {
+export function allowedMethods<Deps>(route: Route<Deps>): string {
   return Object.keys(route.methods).join(', ');
 }

@@ -1,5 +1,6 @@
 import type { Dispatcher } from 'undici';
-import { DEFAULT_API_KEY_HEADER, type Provider } from '../../core/model.js';
+import { credentialPlacement } from '../../core/credential-placement.js';
+import type { Provider } from '../../core/model.js';
 import { fetchToken } from './fetch-token.js';
 import type { LifetimeSource } from './lifetime.js';
 import { TokenFetchError, type TokenStep } from './token-error.js';
@@ -28,6 +29,7 @@ export interface ProbeOptions {
 }
 
 const MAX_MASK = 16;
+const UNNAMED = '(apiKeyName is not set)';
 
 /** Short tokens are masked whole: 6 visible characters of a 10-character token would be most of it. */
 export function maskToken(token: string): string {
@@ -37,18 +39,18 @@ export function maskToken(token: string): string {
 
 /** Where the call path puts a dynamic token, by the provider's static-key settings (SPEC §6). */
 export function describeInjection(provider: Provider): string {
-  if (provider.authenticationType === 'BEARER_TOKEN' || provider.authenticationType === 'NONE') {
-    return 'header Authorization: Bearer …';
-  }
-  if (provider.authenticationType === 'BASIC_AUTH') return 'header Authorization: Basic …';
-  const name = provider.apiKeyName?.trim();
-  switch (provider.apiKeyLocation) {
-    case 'QUERY_PARAMETER':
-      return `query parameter ${name || '(apiKeyName is not set)'}`;
-    case 'IN_BODY':
-      return `body field ${name || '(apiKeyName is not set)'} (query for GET/DELETE)`;
-    default:
-      return `header ${name || DEFAULT_API_KEY_HEADER}`;
+  const place = credentialPlacement({ ...provider, isDynamicAuth: true });
+  switch (place.in) {
+    case 'none':
+      return 'nowhere (authenticationType NONE)';
+    case 'authorization':
+      return `header Authorization: ${place.scheme} …`;
+    case 'header':
+      return `header ${place.name}`;
+    case 'query':
+      return `query parameter ${place.named ? place.name : UNNAMED}`;
+    case 'body':
+      return `body field ${place.named ? place.name : UNNAMED} (query for GET/DELETE)`;
   }
 }
 

@@ -1,0 +1,152 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { App } from '../../src/app.js';
+import { Catalog } from '../../src/catalog/catalog.js';
+import { InvalidEntries } from '../../src/catalog/entry-issues.js';
+import type { McpServerEntry } from '../../src/catalog/mcp-registrations.js';
+import { LOCKED_RULES } from '../../src/catalog/write-rules.js';
+import type { NewVaultCredential } from '../../src/core/vaults.js';
+import { makeApp } from '../helpers/app.js';
+
+let app: App;
+afterEach(async () => {
+  await app?.close();
+});
+
+/** A catalog over the app's store that counts how often it told the registry about a change. */
+function countingCatalog(): { catalog: Catalog; changes: () => number } {
+  app = makeApp();
+  let changes = 0;
+  return { catalog: new Catalog(app.store, () => changes++), changes: () => changes };
+}
+
+const credential = (url = 'https://mcp.example.com/mcp'): NewVaultCredential => ({
+  mcpServerUrl: url,
+  protocol: 'streamable_http',
+  type: 'static_bearer',
+  accessToken: 'secret-token-1',
+});
+
+const server = (fields: Partial<McpServerEntry> = {}): McpServerEntry => ({
+  key: 'https://mcp.example.com/v1/mcp',
+  subject: 'server 0',
+  protocol: 'streamable_http',
+  name: 'mcp.example.com/v1/mcp',
+  url: 'https://mcp.example.com/v1/mcp',
+  apiKey: null,
+  command: null,
+  args: [],
+  env: null,
+  ...fields,
+});
+
+describe('vaults', () => {
+  it('creates a vault with its credentials in one write, and tells the registry once', () => {
+    const { catalog, changes } = countingCatalog();
+    const { vault, credentials } = catalog.vaults.create('Team', [credential(), credential('https://b.example.com/mcp')]);
+    expect(changes()).toBe(1);
+    expect(catalog.vaults.list().map((v) => v.id)).toEqual([vault.id]);
+    expect(catalog.vaults.credentials(vault.id).map((c) => c.mcpServerUrl)).toEqual(['https://mcp.example.com/mcp', 'https://b.example.com/mcp']);
+    expect(catalog.vaults.credential(vault.id, credentials[1]!.id)?.mcpServerUrl).toBe('https://b.example.com/mcp');
+    expect(JSON.stringify(catalog.vaults.credentials(vault.id))).not.toContain('secret-token-1');
+  });
+
+  it('writes nothing when one credential cannot be stored: not the vault, not the other credentials', () => {
+    const { catalog, changes } = countingCatalog();
+    const broken = { ...credential(), mcpServerUrl: null as unknown as string };
+    expect(() => catalog.vaults.create('Team', [credential(), broken])).toThrow(/NOT NULL/);
+    expect(catalog.vaults.list()).toEqual([]);
+    expect(changes()).toBe(0);
+  });
+
+  it('adds no credential to a vault that is gone, and removes vaults and credentials', () => {
+    const { catalog } = countingCatalog();
+    expect(catalog.vaults.addCredential('vault_missing', credential())).toBeNull();
+    const { vault, credentials } = catalog.vaults.create('Team', [credential()]);
+    const added = catalog.vaults.addCredential(vault.id, credential('https://c.example.com/mcp'));
+    expect(added?.vaultId).toBe(vault.id);
+    expect(catalog.vaults.removeCredential(vault.id, credentials[0]!.id)).toBe(true);
+    expect(catalog.vaults.credentials(vault.id).map((c) => c.id)).toEqual([added!.id]);
+    expect(catalog.vaults.remove(vault.id)).toBe(true);
+    expect(catalog.vaults.get(vault.id)).toBeNull();
+    expect(catalog.vaults.remove(vault.id)).toBe(false);
+  });
+});
+
+describe('provider tokens', () => {
+  it('stores a token as the bearer credential of a provider without auth and moves its host', () => {
+    const { catalog, changes } = countingCatalog();
+    catalog.createProvider({ name: 'GitHub', code: 'gh', baseUrl: 'https://api.github.com/v3' });
+    const before = changes();
+    const result = catalog.storeProviderTokens([{ code: 'gh', token: 'ghp_1', userId: 'me', host: 'git.example.com:8443' }], null, LOCKED_RULES);
+    expect(result).toEqual({ stored: ['gh'], droppedSecrets: {}, mcp: null });
+    expect(changes()).toBe(before + 1);
+    const gh = catalog.getProvider('gh');
+    expect([gh.apiKeyValue, gh.authenticationType, gh.userId, gh.kind === 'http' ? gh.baseUrl : null]).toEqual([
+      'ghp_1',
+      'BEARER_TOKEN',
+      'me',
+      'https://git.example.com:8443/v3',
+    ]);
+  });
+
+  it('writes no entry when one is wrong, and names every problem by list, entry and field', () => {
+    const { catalog } = countingCatalog();
+    catalog.createProvider({ name: 'GitHub', code: 'gh', baseUrl: 'https://api.github.com' });
+    catalog.createProvider({ name: 'Local', code: 'local', kind: 'mcp', command: 'npx', args: ['server'] }, { lockStdio: false });
+    const attempt = () =>
+      catalog.storeProviderTokens(
+        [
+          { code: 'gh', token: 'ghp_1', userId: null, host: null },
+          { code: 'nope', token: 't', userId: null, host: null },
+          { code: 'local', token: null, userId: null, host: 'x.example.com' },
+        ],
+        null,
+        LOCKED_RULES,
+      );
+    expect(attempt).toThrow(InvalidEntries);
+    try {
+      attempt();
+    } catch (err) {
+      expect((err as InvalidEntries).entries.map(({ list, index, field }) => ({ list, index, field }))).toEqual([
+        { list: 'providerTokens', index: 1, field: null },
+        { list: 'providerTokens', index: 2, field: 'host' },
+      ]);
+    }
+    expect(catalog.getProvider('gh').apiKeyValue).toBeNull();
+  });
+});
+
+describe('MCP server registrations', () => {
+  it('creates, updates and removes only the servers registered this way', () => {
+    const { catalog } = countingCatalog();
+    catalog.createProvider({ name: 'Other', code: 'other', kind: 'mcp', url: 'https://other.example.com/mcp' });
+    const first = catalog.storeProviderTokens([], [server({ apiKey: 'k1' })], LOCKED_RULES).mcp;
+    expect(first).toEqual({
+      registered: [{ code: 'mcp.example.com-v1-mcp', protocol: 'streamable_http', server: 'https://mcp.example.com/v1/mcp', status: 'created' }],
+      removed: [],
+    });
+    expect(catalog.getProvider('mcp.example.com-v1-mcp').apiKeyValue).toBe('k1');
+    // Listed again without a key: it has none now.
+    expect(catalog.storeProviderTokens([], [server()], LOCKED_RULES).mcp?.registered[0]?.status).toBe('updated');
+    expect(catalog.getProvider('mcp.example.com-v1-mcp').apiKeyValue).toBeNull();
+    expect(catalog.storeProviderTokens([], [], LOCKED_RULES).mcp).toEqual({ registered: [], removed: ['mcp.example.com-v1-mcp'] });
+    expect(catalog.listProviders().map((p) => p.code)).toEqual(['other']);
+  });
+
+  it('writes nothing when one server is wrong, tokens included, and refuses a new stdio command over HTTP', () => {
+    const { catalog, changes } = countingCatalog();
+    catalog.createProvider({ name: 'GitHub', code: 'gh', baseUrl: 'https://api.github.com' });
+    const before = changes();
+    const bad = server({ key: 'https://two.example.com/mcp', name: 'two', url: 'ftp://two.example.com/mcp' });
+    expect(() => catalog.storeProviderTokens([{ code: 'gh', token: 'ghp_1', userId: null, host: null }], [server(), bad], LOCKED_RULES)).toThrow(
+      InvalidEntries,
+    );
+    expect(catalog.listProviders().map((p) => p.code)).toEqual(['gh']);
+    expect(catalog.getProvider('gh').apiKeyValue).toBeNull();
+    expect(changes()).toBe(before);
+
+    const stdio = server({ key: 'stdio:git', name: 'git', protocol: 'stdio', url: null, command: 'npx', args: ['git-mcp'] });
+    expect(() => catalog.storeProviderTokens([], [server(), stdio], LOCKED_RULES)).toThrow(/TOOLWIRE_ALLOW_STDIO_UPSTREAMS/);
+    expect(catalog.listProviders().map((p) => p.code)).toEqual(['gh']);
+  });
+});
