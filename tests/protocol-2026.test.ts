@@ -30,6 +30,17 @@ beforeAll(async () => {
   runCli(['provider', 'add', '-'], env, JSON.stringify({ name: 'Echo', code: 'echo', baseUrl: upstream.url }));
   runCli(['tool', 'add', '-'], env, JSON.stringify({ name: 'Ping', code: 'ping', providerCode: 'echo', endpointPath: '/ping' }));
   runCli(['tool', 'add', '-'], env, JSON.stringify({ name: 'Hold', code: 'hold', providerCode: 'echo', endpointPath: '/hold', httpMethod: 'POST' }));
+  runCli(
+    ['tool', 'add', '-'],
+    env,
+    JSON.stringify({
+      name: 'Regional',
+      code: 'regional',
+      providerCode: 'echo',
+      endpointPath: '/regional',
+      parameters: [{ name: 'region', type: 'STRING', location: 'QUERY', mcpHeader: 'Region' }],
+    }),
+  );
   [sessions, stateless] = await Promise.all([startServer([], env), startServer(['--stateless'], env)]);
 });
 
@@ -229,6 +240,68 @@ describe('the 2026-07-28 wire', () => {
     const res = await post({ id: 11, method, params: { _meta: meta } });
     expect(res.status).toBe(404);
     expect(await res.json()).toMatchObject({ id: 11, error: { code: -32601 } });
+  });
+});
+
+describe('mcpHeader (SEP-2243)', () => {
+  const meta = {
+    'io.modelcontextprotocol/protocolVersion': MODERN,
+    'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '1' },
+    'io.modelcontextprotocol/clientCapabilities': {},
+  };
+  const call = (headers: Record<string, string>) =>
+    fetch(sessions.url, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${sessions.token}`,
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        'mcp-protocol-version': MODERN,
+        'mcp-method': 'tools/call',
+        'mcp-name': 'regional',
+        ...headers,
+      },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'regional', arguments: { region: 'eu-west' }, _meta: meta } }),
+    });
+  const regionalCalls = () => upstream.requests.filter((r) => r.path === '/regional').length;
+
+  it('lists the parameter with x-mcp-header, and a pinned v2 client mirrors it so the call goes through', async () => {
+    const { client } = await httpClient(sessions, { pin: MODERN });
+    try {
+      const tool = (await client.listTools()).tools.find((t) => t.name === 'regional')!;
+      expect(tool.inputSchema.properties?.region).toMatchObject({ type: 'string', 'x-mcp-header': 'Region' });
+      const before = regionalCalls();
+      const result = await client.callTool({ name: 'regional', arguments: { region: 'eu-west' } });
+      expect(result.isError).toBeFalsy();
+      expect(regionalCalls()).toBe(before + 1);
+      expect(upstream.requests.at(-1)!.query.get('region')).toBe('eu-west');
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('refuses a call whose Mcp-Param header is missing or disagrees with the argument (400, -32020), sending nothing', async () => {
+    const before = regionalCalls();
+    for (const headers of [{}, { 'mcp-param-region': 'us-east' }]) {
+      const res = await call(headers);
+      expect(res.status).toBe(400);
+      expect(await res.json()).toMatchObject({ id: 1, error: { code: -32020 } });
+    }
+    const ok = await call({ 'mcp-param-region': 'eu-west' });
+    expect(ok.status).toBe(200);
+    expect(regionalCalls()).toBe(before + 1);
+  });
+
+  it('refuses, when the tool is written, an mcpHeader that names a credential or sits on an object argument', () => {
+    const bad = (parameter: Record<string, unknown>) =>
+      runCli(['tool', 'add', '-'], env, JSON.stringify({ name: 'Bad', code: 'bad-header', providerCode: 'echo', endpointPath: '/b', parameters: [parameter] }));
+    const credential = bad({ name: 'token', type: 'STRING', mcpHeader: 'Authorization' });
+    expect(credential.code).not.toBe(0);
+    expect(credential.stderr).toMatch(/parameters\[0\]\.mcpHeader/);
+    const object = bad({ name: 'filter', type: 'OBJECT', mcpHeader: 'Filter' });
+    expect(object.code).not.toBe(0);
+    expect(object.stderr).toMatch(/only allowed on a STRING, NUMBER, INTEGER or BOOLEAN parameter/);
+    expect(runCli(['tool', 'show', 'bad-header'], env).code).not.toBe(0);
   });
 });
 

@@ -33,6 +33,7 @@ const param = (name: string, extra: Partial<Parameter> = {}): Parameter => ({
   enum: null,
   schema: null,
   apiName: null,
+  mcpHeader: null,
   ...extra,
 });
 

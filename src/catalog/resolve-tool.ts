@@ -2,6 +2,7 @@ import { pathParameterNames } from '../core/path.js';
 import { templateProblem } from '../core/template.js';
 import type { FieldIssue } from '../core/errors.js';
 import { forbiddenHeaderReason } from '../core/forbidden-headers.js';
+import { isCredentialHeaderName } from '../core/redact.js';
 import type { ToolRecord } from '../store/tools.js';
 import type { Parameter, Tool } from '../core/model.js';
 import { invalid } from './issues.js';
@@ -19,6 +20,7 @@ function toParameter(input: ParameterInput): Parameter {
     enum: input.enum ?? null,
     schema: input.schema ?? null,
     apiName: input.apiName?.trim() || null,
+    mcpHeader: input.mcpHeader?.trim() || null,
   };
 }
 
@@ -65,6 +67,7 @@ export function checkTool(t: ToolRecord): FieldIssue[] {
       });
     }
   });
+  issues.push(...mcpHeaderIssues(t.parameters));
   for (const name of pathParameterNames(t.endpointPath)) {
     if (!seen.has(name)) issues.push({ field: 'endpointPath', message: `uses {${name}} but no parameter is named "${name}"; add it to parameters` });
   }
@@ -72,5 +75,32 @@ export function checkTool(t: ToolRecord): FieldIssue[] {
     const problem = templateProblem(t.bodyPayloadTemplate);
     if (problem) issues.push({ field: 'bodyPayloadTemplate', message: `must be JSON with {{parameter}} placeholders (${problem})` });
   }
+  return issues;
+}
+
+/** Types a client can mirror into a header (SEP-2243: primitives only; the v2 client drops a tool declaring another). */
+const HEADER_TYPES = new Set<Parameter['type']>(['STRING', 'NUMBER', 'INTEGER', 'BOOLEAN']);
+
+/**
+ * `mcpHeader` values a client can send and a gateway may see: an HTTP token, unique per tool
+ * (case-insensitively), on a primitive top-level argument, and never a name that carries a
+ * credential or steers routing (it is sent as `Mcp-Param-{name}`, but a proxy may still act on it).
+ */
+function mcpHeaderIssues(parameters: Parameter[]): FieldIssue[] {
+  const issues: FieldIssue[] = [];
+  const seen = new Map<string, string>();
+  parameters.forEach((p, i) => {
+    if (p.mcpHeader === null) return;
+    const field = `parameters[${i}].mcpHeader`;
+    const name = p.mcpHeader;
+    const reason = forbiddenHeaderReason(name) ?? (isCredentialHeaderName(name) ? 'it names a credential header' : undefined);
+    if (reason) issues.push({ field, message: `"${name}" cannot be an mcpHeader: ${reason}. Use a plain name such as "Region"` });
+    if (!HEADER_TYPES.has(p.type) || p.schema) {
+      issues.push({ field, message: 'is only allowed on a STRING, NUMBER, INTEGER or BOOLEAN parameter without a nested schema' });
+    }
+    const prior = seen.get(name.toLowerCase());
+    if (prior !== undefined) issues.push({ field, message: `"${name}" is already the mcpHeader of "${prior}" (names are compared ignoring case)` });
+    seen.set(name.toLowerCase(), p.name);
+  });
   return issues;
 }

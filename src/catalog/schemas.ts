@@ -79,6 +79,7 @@ export const parameterInputSchema = z.object({
   enum: z.array(scalar, { error: () => 'must be a list of strings, numbers or booleans' }).nullish(),
   schema: z.record(z.string(), z.unknown(), { error: () => 'must be a JSON Schema object' }).nullish(),
   apiName: optionalText,
+  mcpHeader: optionalText,
 });
 export type ParameterInput = z.infer<typeof parameterInputSchema>;
 

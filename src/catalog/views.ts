@@ -83,6 +83,7 @@ function presentParameter(p: Parameter) {
   if (p.enum) out.enum = p.enum;
   if (p.schema) out.schema = p.schema;
   if (p.apiName) out.apiName = p.apiName;
+  if (p.mcpHeader) out.mcpHeader = p.mcpHeader;
   return out;
 }
 

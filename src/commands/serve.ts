@@ -62,7 +62,7 @@ async function serveStdio(ctx: CommandContext, app: App): Promise<number> {
   const handle = serve(
     (context) => {
       const server = factory(context);
-      notifyChanges(server, app.registry);
+      notifyChanges(server.server, app.registry);
       return server;
     },
     { transport, onerror: (err) => app.log.debug(`stdio: ${err.message}`) },

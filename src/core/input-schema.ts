@@ -43,6 +43,7 @@ function propertySchema(param: Parameter): JsonSchema {
   if (param.enum && param.enum.length > 0) schema.enum = param.enum;
   const fallback = typedDefault(param);
   if (fallback !== undefined) schema.default = fallback;
+  if (param.mcpHeader) schema['x-mcp-header'] = param.mcpHeader;
   return schema;
 }
 

@@ -141,6 +141,11 @@ export interface Parameter {
    * beside a path `id` becomes the argument `query_id`, still sent as `id`) — toolwire extension.
    */
   apiName: string | null;
+  /**
+   * SEP-2243 (MCP 2026-07-28): clients mirror this argument into an `Mcp-Param-{mcpHeader}` HTTP
+   * header, so gateways can route on it without reading the body; the server checks they agree.
+   */
+  mcpHeader: string | null;
 }
 
 export interface Tool {

@@ -125,8 +125,10 @@ function fromRow(r: ToolRow): Tool {
     bodyPayloadTemplate: r.body_payload_template,
     enabled: r.enabled === 1,
     isExportable: r.is_exportable === 1,
-    // Rows written before `apiName` existed lack it.
-    parameters: (JSON.parse(r.parameters) as Parameter[]).map((p) => (p.apiName === undefined ? { ...p, apiName: null } : p)),
+    // Rows written before `apiName` or `mcpHeader` existed lack them.
+    parameters: (JSON.parse(r.parameters) as Parameter[]).map((p) =>
+      p.apiName === undefined || p.mcpHeader === undefined ? { ...p, apiName: p.apiName ?? null, mcpHeader: p.mcpHeader ?? null } : p,
+    ),
     outputSchema: r.output_schema === null ? null : (JSON.parse(r.output_schema) as Tool['outputSchema']),
     createdAt: r.created_at,
     updatedAt: r.updated_at,

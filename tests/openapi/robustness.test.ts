@@ -12,7 +12,7 @@ import { doc, ok, param, tool } from './helpers.js';
 
 /** The tool as the registry lists it, checked as an MCP client and ajv would. */
 function expectListable(t: ImportTool): void {
-  const inputSchema = buildInputSchema(t.parameters.map((p) => ({ ...p, apiName: p.apiName ?? null })));
+  const inputSchema = buildInputSchema(t.parameters.map((p) => ({ ...p, apiName: p.apiName ?? null, mcpHeader: null })));
   const definition = { name: t.code, inputSchema, ...(t.outputSchema ? { outputSchema: t.outputSchema } : {}) };
   expect(ToolSchema.safeParse(definition).success, `${t.code} is a valid MCP Tool`).toBe(true);
   const ajv = makeAjv();

@@ -70,7 +70,18 @@ describe('header arguments that steer routing, framing or trust', () => {
       isExportable: true,
       outputSchema: null,
       parameters: [
-        { name: 'Host', type: 'STRING', description: null, required: false, defaultValue: null, location: 'HEADER', enum: null, schema: null, apiName: null },
+        {
+          name: 'Host',
+          type: 'STRING',
+          description: null,
+          required: false,
+          defaultValue: null,
+          location: 'HEADER',
+          enum: null,
+          schema: null,
+          apiName: null,
+          mcpHeader: null,
+        },
         {
           name: 'X-Trace',
           type: 'STRING',
@@ -81,6 +92,7 @@ describe('header arguments that steer routing, framing or trust', () => {
           enum: null,
           schema: null,
           apiName: null,
+          mcpHeader: null,
         },
       ],
     });

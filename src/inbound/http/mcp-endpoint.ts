@@ -5,7 +5,7 @@ import {
   isInitializeRequest,
   isLegacyRequest,
   type McpHttpHandler,
-  type Server,
+  type McpServer,
   WebStandardStreamableHTTPServerTransport,
 } from '@modelcontextprotocol/server';
 import type { Log } from '../../core/log.js';
@@ -34,7 +34,7 @@ function rpcFailure(res: ServerResponse, err: ToolwireError): void {
 const FULL_RETRY_AFTER_S = 5;
 
 /** What makes an MCP server for one connection or request; `era` says which revision it will speak. */
-export type ServerFactory = (context: { era: 'legacy' | 'modern' }) => Server;
+export type ServerFactory = (context: { era: 'legacy' | 'modern' }) => McpServer;
 
 export interface McpEndpointOptions {
   registry: Registry;
@@ -67,15 +67,28 @@ function fastPathHeaders(req: IncomingMessage, call: ToolCall): boolean {
   if (!call.modern) return version === undefined || version === LEGACY_VERSION || version === '2025-06-18' || version === '2025-03-26';
   if (version !== MODERN_VERSION || headers['mcp-method'] !== 'tools/call' || headers['mcp-name'] !== call.name || headers['mcp-session-id'] !== undefined)
     return false;
-  // No tool declares x-mcp-header parameters yet: a client sending Mcp-Param-* gets the SDK's checks.
+  // Mcp-Param-* headers, sent or owed (SEP-2243), are the SDK's to check against the arguments.
   for (const name in headers) if (name.startsWith('mcp-param-')) return false;
   return true;
 }
 
+/** Tools whose input schema has an `x-mcp-header` property: their calls go through the SDK's header checks. */
+const mirrored = new WeakMap<object, boolean>();
+function declaresMcpHeaders(definition: { inputSchema: { properties?: Record<string, object> } }): boolean {
+  let known = mirrored.get(definition);
+  if (known === undefined) {
+    known = Object.values(definition.inputSchema.properties ?? {}).some((property) => 'x-mcp-header' in property);
+    mirrored.set(definition, known);
+  }
+  return known;
+}
+
 /** The call, when a POST may take the fast path: a single tools/call with the headers the SDK would accept. */
-function fastCall(req: IncomingMessage, body: unknown): ToolCall | null {
+function fastCall(registry: Registry, req: IncomingMessage, body: unknown): ToolCall | null {
   const call = asToolCall(body);
-  return call && fastPathHeaders(req, call) ? call : null;
+  if (!call || !fastPathHeaders(req, call)) return null;
+  const definition = call.modern ? registry.current().entries.get(call.name)?.definition : undefined;
+  return definition && declaresMcpHeaders(definition as Parameters<typeof declaresMcpHeaders>[0]) ? null : call;
 }
 
 /**
@@ -111,7 +124,7 @@ async function answerFast(registry: Registry, res: ServerResponse, call: ToolCal
 interface Session {
   id: string;
   transport: WebStandardStreamableHTTPServerTransport;
-  server: Server;
+  server: McpServer;
   /** Its fast-path calls still running, so a notifications/cancelled (on any POST of the session) aborts them. */
   calls: CallsInFlight;
   lastSeen: number;
@@ -179,7 +192,7 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
       if (req.method === 'GET') return writeWebResponse(res, await session.transport.handleRequest(request)); // a listener, not work
       session.busy++;
       // A tools/call on the fast path is busy until it is answered: no 'close' listener per call.
-      const call = req.method === 'POST' ? fastCall(req, body) : null;
+      const call = req.method === 'POST' ? fastCall(registry, req, body) : null;
       if (call && !call.modern) {
         try {
           return await answerFast(registry, res, call, session);
@@ -218,7 +231,7 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
     };
     try {
       const server = factory({ era: 'legacy' });
-      notifyChanges(server, registry);
+      notifyChanges(server.server, registry);
       const transport: WebStandardStreamableHTTPServerTransport = new WebStandardStreamableHTTPServerTransport({
         sessionIdGenerator: () => randomUUID(),
         onsessioninitialized: (id) => {
@@ -264,7 +277,7 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
         const parsed = await readJsonBody(req);
         if (!parsed.ok) return rpcFailure(res, parsed.error);
         body = parsed.value;
-        const call = req.headers['mcp-session-id'] === undefined ? fastCall(req, body) : null;
+        const call = req.headers['mcp-session-id'] === undefined ? fastCall(registry, req, body) : null;
         if (call && (call.modern || stateless)) return answerFast(registry, res, call);
       }
       const request = toWebRequest(req, res);

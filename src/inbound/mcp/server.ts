@@ -1,4 +1,4 @@
-import { Server, type DiscoverResult, type McpRequestContext, type Tool } from '@modelcontextprotocol/server';
+import { McpServer, Server, type DiscoverResult, type McpRequestContext, type Tool } from '@modelcontextprotocol/server';
 import { ToolwireError } from '../../core/errors.js';
 import { toMcpError } from './errors.js';
 import type { Registry } from '../../registry/registry.js';
@@ -20,17 +20,29 @@ const INSTRUCTIONS = 'Tools of HTTP APIs configured in toolwire. Each tool calls
 
 /**
  * `server/discover` lists both revisions served (SPEC §10). The SDK lists only the 2026 ones, since a
- * 2025 client negotiates with `initialize`; it calls `_ondiscover` on the instance, so a subclass can
- * add ours. A test pins this (an SDK upgrade that renames it fails there, not in production).
+ * 2025 client negotiates with `initialize`; it calls `_ondiscover` on the instance, so the instance's
+ * own can add ours. A test pins this (an SDK upgrade that renames it fails there, not in production).
  */
-class ToolwireServer extends Server {}
 const sdkDiscover = (Server.prototype as unknown as { _ondiscover(this: Server): DiscoverResult })._ondiscover;
-Object.defineProperty(ToolwireServer.prototype, '_ondiscover', {
-  value(this: Server): DiscoverResult {
-    const result = sdkDiscover.call(this);
-    return { ...result, supportedVersions: [...new Set([...result.supportedVersions, LEGACY_VERSION])] };
-  },
-});
+function discoverBothRevisions(this: Server): DiscoverResult {
+  const result = sdkDiscover.call(this);
+  return { ...result, supportedVersions: [...new Set([...result.supportedVersions, LEGACY_VERSION])] };
+}
+
+/**
+ * The SDK's high-level server, used only as the SDK's handle on our tools: it registers none itself
+ * (our handlers serve them from the registry), but the SDK asks it for a tool's input schema to check
+ * a 2026-07-28 call's `Mcp-Param-*` headers against the arguments (SEP-2243).
+ */
+class RegistryMcpServer extends McpServer {
+  constructor(private readonly registry: Registry) {
+    super(SERVER_INFO, { instructions: INSTRUCTIONS, cacheHints: { 'tools/list': { ttlMs: TOOLS_LIST_TTL_MS, cacheScope: 'public' } } });
+  }
+
+  override toolInputSchemaJson(name: string): Record<string, unknown> | undefined {
+    return this.registry.current().entries.get(name)?.definition.inputSchema as Record<string, unknown> | undefined;
+  }
+}
 
 /**
  * The MCP server for one connection (2025-11-25, stdio or an HTTP session) or one request
@@ -38,14 +50,12 @@ Object.defineProperty(ToolwireServer.prototype, '_ondiscover', {
  * straight from the registry's current snapshot. Cheap to make: the SDK makes one per 2026 request.
  * Change notifications are wired by the transport side, which knows the era (see `notifyChanges`).
  */
-export function createServerFactory(registry: Registry, options: McpServerOptions): (context: Pick<McpRequestContext, 'era'>) => Server {
+export function createServerFactory(registry: Registry, options: McpServerOptions): (context: Pick<McpRequestContext, 'era'>) => McpServer {
   return (context) => {
-    const listChanged = context.era === 'modern' || options.legacyListChanged;
-    const server = new ToolwireServer(SERVER_INFO, {
-      capabilities: { tools: { listChanged } },
-      instructions: INSTRUCTIONS,
-      cacheHints: { 'tools/list': { ttlMs: TOOLS_LIST_TTL_MS, cacheScope: 'public' } },
-    });
+    const mcp = new RegistryMcpServer(registry);
+    const server = mcp.server;
+    Object.defineProperty(server, '_ondiscover', { value: discoverBothRevisions });
+    server.registerCapabilities({ tools: { listChanged: context.era === 'modern' || options.legacyListChanged } });
     server.setRequestHandler('tools/list', (request) => {
       const { definitions } = registry.current();
       const start = decodeCursor(request.params?.cursor);
@@ -58,7 +68,7 @@ export function createServerFactory(registry: Registry, options: McpServerOption
       if (!entry) throw toMcpError(unknownTool(request.params.name));
       return entry.invoke(request.params.arguments ?? {}, { signal: ctx.mcpReq.signal });
     });
-    return server;
+    return mcp;
   };
 }
 
@@ -91,8 +101,8 @@ function decodeCursor(cursor: string | undefined): number {
 }
 
 /** A long-lived 2025-11-25 server for one in-process connection (`toolwire tool call`, tests), told of every change. */
-export function createMcpServer(registry: Registry, options: Pick<McpServerOptions, 'pageSize'>): Server {
-  const server = createServerFactory(registry, { pageSize: options.pageSize, legacyListChanged: true })({ era: 'legacy' });
-  notifyChanges(server, registry);
-  return server;
+export function createMcpServer(registry: Registry, options: Pick<McpServerOptions, 'pageSize'>): McpServer {
+  const mcp = createServerFactory(registry, { pageSize: options.pageSize, legacyListChanged: true })({ era: 'legacy' });
+  notifyChanges(mcp.server, registry);
+  return mcp;
 }
