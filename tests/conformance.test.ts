@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
+import { promisify, stripVTControlCharacters } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir, testEnv } from './helpers/app.js';
 import { runCli } from './helpers/cli.js';
@@ -106,7 +106,7 @@ describe('MCP conformance suite', () => {
       const summary = /Passed: (\d+)\/(\d+), (\d+) failed/.exec(stdout);
       expect(summary, `${stdout}\n${stderr}`).not.toBeNull();
       // The check ids of the failures (the log line is `… [check-id   ] FAILURE …`, colours and all).
-      const plain = stdout.replace(/\x1b\[[0-9;]*m/g, '');
+      const plain = stripVTControlCharacters(stdout);
       const failed = [...plain.matchAll(/\[([a-z0-9-]+)\s*\]\s+FAILURE/g)].map((m) => m[1]!);
       expect(
         failed.filter((id) => !(id in NOT_APPLICABLE)),
