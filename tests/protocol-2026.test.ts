@@ -305,6 +305,52 @@ describe('mcpHeader (SEP-2243)', () => {
   });
 });
 
+describe('W3C trace context', () => {
+  const PARENT = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+  const traceOf = (path: string) => {
+    const seen = upstream.requests.filter((r) => r.path === path).at(-1)!;
+    return { traceparent: seen.headers.traceparent as string | undefined, tracestate: seen.headers.tracestate as string | undefined };
+  };
+  const expectChild = (traceparent: string | undefined) => {
+    expect(traceparent).toMatch(/^00-4bf92f3577b34da6a3ce929d0e0e4736-[0-9a-f]{16}-01$/);
+    expect(traceparent).not.toBe(PARENT); // a span of our own, under the caller's
+  };
+
+  it('passes the _meta traceparent/tracestate of a 2026-07-28 call on to the API as a child span (fast path and SDK path)', async () => {
+    const { client } = await httpClient(sessions, { pin: MODERN });
+    try {
+      await client.callTool({ name: 'ping', arguments: {}, _meta: { traceparent: PARENT, tracestate: 'vendor=abc' } });
+      expectChild(traceOf('/ping').traceparent);
+      expect(traceOf('/ping').tracestate).toBe('vendor=abc');
+      // regional declares an mcpHeader, so its calls go through the SDK's handler, not the fast path.
+      await client.callTool({ name: 'regional', arguments: { region: 'eu' }, _meta: { traceparent: PARENT } });
+      expectChild(traceOf('/regional').traceparent);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('takes the HTTP traceparent header of a 2025-11-25 call, and drops a malformed one', async () => {
+    const { client } = await httpClient(stateless, 'legacy');
+    await client.close();
+    const call = (traceparent: string) =>
+      fetch(stateless.url, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${stateless.token}`,
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          traceparent,
+        },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'ping', arguments: {} } }),
+      });
+    expect((await call(PARENT)).status).toBe(200);
+    expectChild(traceOf('/ping').traceparent);
+    expect((await call('00-not-a-trace-01')).status).toBe(200);
+    expect(traceOf('/ping').traceparent).toBeUndefined();
+  });
+});
+
 describe('stdio', () => {
   const spawnClient = async (mode: Mode) => {
     const client = new Client({ name: 'stdio-test', version: '1' }, { versionNegotiation: { mode } });

@@ -1,10 +1,14 @@
 import type { CallToolResult, Tool as McpTool } from '@modelcontextprotocol/sdk/types.js';
 import type { HttpProvider, Tool } from '../core/model.js';
+import type { TraceContext } from '../core/trace-context.js';
 import type { ArgumentValidator } from './validate-args.js';
 
 /** What `tools/call` needs besides the arguments. */
 export interface CallContext {
+  /** The caller's cancel: aborts the upstream request. */
   signal?: AbortSignal | undefined;
+  /** The caller's W3C trace context, passed on to the upstream request. */
+  trace?: TraceContext | undefined;
 }
 
 /**

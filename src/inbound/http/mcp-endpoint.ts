@@ -9,6 +9,7 @@ import {
   WebStandardStreamableHTTPServerTransport,
 } from '@modelcontextprotocol/server';
 import type { Log } from '../../core/log.js';
+import { readTraceContext } from '../../core/trace-context.js';
 import type { ToolwireError } from '../../core/errors.js';
 import { rpcErrorReply } from '../mcp/errors.js';
 import { CallsInFlight } from '../mcp/calls-in-flight.js';
@@ -87,6 +88,7 @@ function declaresMcpHeaders(definition: { inputSchema: { properties?: Record<str
 function fastCall(registry: Registry, req: IncomingMessage, body: unknown): ToolCall | null {
   const call = asToolCall(body);
   if (!call || !fastPathHeaders(req, call)) return null;
+  call.trace ??= readTraceContext(req.headers.traceparent, req.headers.tracestate);
   const definition = call.modern ? registry.current().entries.get(call.name)?.definition : undefined;
   return definition && declaresMcpHeaders(definition as Parameters<typeof declaresMcpHeaders>[0]) ? null : call;
 }

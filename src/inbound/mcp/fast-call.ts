@@ -3,9 +3,12 @@ import {
   CLIENT_INFO_META_KEY,
   PROTOCOL_VERSION_META_KEY,
   SERVER_INFO_META_KEY,
+  TRACEPARENT_META_KEY,
+  TRACESTATE_META_KEY,
   type JSONRPCMessage,
 } from '@modelcontextprotocol/server';
 import { isJsonObject } from '../../core/json.js';
+import { readTraceContext, type TraceContext } from '../../core/trace-context.js';
 import type { Registry } from '../../registry/registry.js';
 import { rpcCodeOf } from './errors.js';
 import { unknownTool } from './server.js';
@@ -24,6 +27,8 @@ export interface ToolCall {
   args: Record<string, unknown>;
   /** 2026-07-28: the request carried a valid envelope, and the answer must carry `resultType` and `serverInfo`. */
   modern: boolean;
+  /** The caller's W3C trace context from `_meta` (the HTTP endpoint falls back to its headers). */
+  trace: TraceContext | undefined;
 }
 
 /** The call, if `message` is a single well-formed tools/call request of either revision; otherwise null. */
@@ -35,14 +40,16 @@ export function asToolCall(message: unknown): ToolCall | null {
   if (args !== undefined && !isJsonObject(args)) return null;
   const meta = params._meta;
   let modern = false;
+  let trace: TraceContext | undefined;
   if (meta !== undefined) {
     if (!isJsonObject(meta)) return null;
     if (PROTOCOL_VERSION_META_KEY in meta) {
       if (!validEnvelope(meta)) return null;
       modern = true;
     }
+    trace = readTraceContext(meta[TRACEPARENT_META_KEY], meta[TRACESTATE_META_KEY]);
   }
-  return { id, name: params.name, args: args ?? {}, modern };
+  return { id, name: params.name, args: args ?? {}, modern, trace };
 }
 
 /** The 2026-07-28 envelope exactly as the SDK requires it; a near miss goes to the SDK for its -32602. */
@@ -65,7 +72,7 @@ export async function answerToolCall(registry: Registry, call: ToolCall, signal?
     return { jsonrpc: '2.0', id: call.id, error: { code: rpcCodeOf(err), message: err.message } };
   }
   try {
-    const result = await entry.invoke(call.args, signal ? { signal } : {});
+    const result = await entry.invoke(call.args, { signal, trace: call.trace });
     if (!call.modern) return { jsonrpc: '2.0', id: call.id, result };
     return { jsonrpc: '2.0', id: call.id, result: { ...result, resultType: 'complete', _meta: { ...result._meta, [SERVER_INFO_META_KEY]: SERVER_INFO } } };
   } catch (err) {

@@ -1,4 +1,13 @@
-import { McpServer, Server, type DiscoverResult, type McpRequestContext, type Tool } from '@modelcontextprotocol/server';
+import {
+  McpServer,
+  Server,
+  TRACEPARENT_META_KEY,
+  TRACESTATE_META_KEY,
+  type DiscoverResult,
+  type McpRequestContext,
+  type Tool,
+} from '@modelcontextprotocol/server';
+import { readTraceContext } from '../../core/trace-context.js';
 import { ToolwireError } from '../../core/errors.js';
 import { toMcpError } from './errors.js';
 import type { Registry } from '../../registry/registry.js';
@@ -66,7 +75,12 @@ export function createServerFactory(registry: Registry, options: McpServerOption
     server.setRequestHandler('tools/call', async (request, ctx) => {
       const entry = registry.current().entries.get(request.params.name);
       if (!entry) throw toMcpError(unknownTool(request.params.name));
-      return entry.invoke(request.params.arguments ?? {}, { signal: ctx.mcpReq.signal });
+      const meta = ctx.mcpReq._meta as Record<string, unknown> | undefined;
+      const headers = ctx.http?.req?.headers;
+      const trace =
+        readTraceContext(meta?.[TRACEPARENT_META_KEY], meta?.[TRACESTATE_META_KEY]) ??
+        readTraceContext(headers?.get('traceparent') ?? undefined, headers?.get('tracestate') ?? undefined);
+      return entry.invoke(request.params.arguments ?? {}, { signal: ctx.mcpReq.signal, trace });
     });
     return mcp;
   };

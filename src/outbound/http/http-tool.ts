@@ -5,7 +5,8 @@ import { injectCredential } from '../credentials/strategies.js';
 import { describeError } from '../../core/errors.js';
 import { chainRedactors, createRedactor, type Redactor } from '../../core/redact.js';
 import type { ArgumentValidator } from '../../registry/validate-args.js';
-import type { HttpToolFactory, ToolEntry } from '../../registry/types.js';
+import type { CallContext, HttpToolFactory, ToolEntry } from '../../registry/types.js';
+import { childTraceparent } from '../../core/trace-context.js';
 import type { HttpProvider, Provider, Tool } from '../../core/model.js';
 import { planRequest, type RequestPlan } from './request.js';
 import { errorResult } from '../../core/tool-result.js';
@@ -60,11 +61,15 @@ export function httpToolEntry(tool: Tool, runtime: ProviderRuntime, definition: 
     return tokenRedactor.redact;
   }
 
-  async function attempt(args: Record<string, unknown>, credential: string | null, signal: AbortSignal | undefined) {
+  async function attempt(args: Record<string, unknown>, credential: string | null, context: CallContext) {
     plan ??= planRequest(tool, provider.baseUrl, provider.customHeaders);
     const request = plan.build(args);
     injectCredential(request, provider, credential);
-    return deps.sender.send(request, signal);
+    if (context.trace) {
+      request.headers.traceparent = childTraceparent(context.trace.traceparent);
+      if (context.trace.tracestate) request.headers.tracestate = context.trace.tracestate;
+    }
+    return deps.sender.send(request, context.signal);
   }
 
   const refused = (response: UpstreamResponse) =>
@@ -78,13 +83,13 @@ export function httpToolEntry(tool: Tool, runtime: ProviderRuntime, definition: 
       let token: string | null = null;
       try {
         token = provider.isDynamicAuth ? await deps.tokens.getToken(provider) : null;
-        let response = await attempt(args, token ?? provider.apiKeyValue, context.signal);
+        let response = await attempt(args, token ?? provider.apiKeyValue, context);
         let note: string | null = null;
         if (token !== null && refused(response)) {
           const refusal = deps.tokens.invalidate(provider.id, token);
           if (refusal.retry) {
             token = await deps.tokens.getToken(provider);
-            response = await attempt(args, token, context.signal);
+            response = await attempt(args, token, context);
             note = refusal.settle(token, !refused(response));
           } else {
             note = refusal.reason;
