@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { MODERN_META } from './load.mjs';
 
 /** The built CLI; BENCH_CLI points at another build (bench/ab.mjs compares two). */
 export const CLI = process.env.BENCH_CLI || new URL('../dist/cli.js', import.meta.url).pathname;
@@ -39,7 +40,7 @@ export async function startStdio(env, nodeArgs = [], cli = CLI) {
  * toolwire over stdio driven with raw JSON-RPC lines (no SDK on the client side), to separate the
  * server's cost from the SDK client's. `call()` resolves with the parsed answer.
  */
-export async function startRawStdio(env, nodeArgs = [], cli = CLI) {
+export async function startRawStdio(env, nodeArgs = [], cli = CLI, { modern = false } = {}) {
   const child = spawn(process.execPath, [...nodeArgs, cli, 'serve'], { env, stdio: ['pipe', 'pipe', 'inherit'] });
   const pending = new Map();
   let nextId = 1;
@@ -67,11 +68,15 @@ export async function startRawStdio(env, nodeArgs = [], cli = CLI) {
       pending.set(id, resolve);
       child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', id, method, params })}\n`);
     });
-  await request('initialize', { protocolVersion: '2025-06-18', capabilities: {}, clientInfo });
-  child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' })}\n`);
+  // 2026-07-28 has no handshake: every request carries its envelope (the connection is pinned by the first).
+  if (!modern) {
+    await request('initialize', { protocolVersion: '2025-06-18', capabilities: {}, clientInfo });
+    child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' })}\n`);
+  }
+  const meta = modern ? { _meta: MODERN_META } : {};
   return {
     pid: child.pid,
-    call: (name, args) => request('tools/call', { name, arguments: args }),
+    call: (name, args) => request('tools/call', { name, arguments: args, ...meta }),
     request,
     close: () => stopChild(child),
   };

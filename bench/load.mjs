@@ -8,6 +8,13 @@ export function sdkCaller(client) {
   return () => client.callTool({ name: CALL_TOOL, arguments: CALL_ARGS }).then((r) => !r.isError);
 }
 
+/** The per-request envelope of MCP 2026-07-28, as a pinned client sends it with every request. */
+export const MODERN_META = {
+  'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+  'io.modelcontextprotocol/clientInfo': { name: 'toolwire-bench-raw', version: '1.0.0' },
+  'io.modelcontextprotocol/clientCapabilities': {},
+};
+
 /** A call over raw stdio lines. */
 export function rawStdioCaller(raw) {
   return () => raw.call(CALL_TOOL, CALL_ARGS).then((m) => Boolean(m.result) && !m.result.isError);
@@ -28,16 +35,20 @@ function post(agent, url, headers, body) {
 
 /**
  * The light load generator: raw JSON-RPC `tools/call` POSTs on keep-alive connections (one per call
- * in flight). With `session: true` it first initializes a session and sends its id on every call.
+ * in flight). With `session: true` it first initializes a session and sends its id on every call;
+ * with `modern: true` each call is a 2026-07-28 request (envelope in `_meta`, the method and tool
+ * named in headers, no session).
  */
-export async function rawHttpCaller(url, token, { session = false, connections = 64 } = {}) {
+export async function rawHttpCaller(url, token, { session = false, modern = false, connections = 64 } = {}) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
   const headers = {
     authorization: `Bearer ${token}`,
     accept: 'application/json, text/event-stream',
     'content-type': 'application/json',
-    'mcp-protocol-version': '2025-06-18',
+    'mcp-protocol-version': modern ? '2026-07-28' : '2025-06-18',
+    ...(modern ? { 'mcp-method': 'tools/call', 'mcp-name': CALL_TOOL } : {}),
   };
+  const meta = modern ? `,"_meta":${JSON.stringify(MODERN_META)}` : '';
   if (session) {
     const init = await post(
       agent,
@@ -57,7 +68,7 @@ export async function rawHttpCaller(url, token, { session = false, connections =
   }
   let nextId = 1;
   const call = async () => {
-    const body = `{"jsonrpc":"2.0","id":${nextId++},"method":"tools/call","params":{"name":"${CALL_TOOL}","arguments":${JSON.stringify(CALL_ARGS)}}}`;
+    const body = `{"jsonrpc":"2.0","id":${nextId++},"method":"tools/call","params":{"name":"${CALL_TOOL}","arguments":${JSON.stringify(CALL_ARGS)}${meta}}}`;
     const res = await post(agent, url, headers, body);
     if (res.status !== 200) return false;
     const msg = JSON.parse(res.text);

@@ -103,6 +103,37 @@ export function summarize({ targets, rounds }) {
       check(githubImportMs, 10_000),
     ],
   ];
+  // Issue 13: the 2026-07-28 fast path against the legacy one (same run), and against the upstream's own CPU.
+  const ratio = (a, b, c) => over(rounds, (r) => at(r, a, c)?.cpuPerCallUs / at(r, b, c)?.cpuPerCallUs);
+  const toUpstream = (key, c) => over(rounds, (r) => at(r, key, c)?.cpuPerCallUs / at(r, key, c)?.upstreamCpuPerCallUs);
+  if (t['stdio-2026-raw'] && t['http-2026-raw']) {
+    targetRows.push(
+      [
+        'server CPU per call, 2026-07-28 ÷ 2025-11-25 fast path, stdio raw (1 in flight)',
+        '≤ 1× (5 % for noise)',
+        fmt(ratio('stdio-2026-raw', 'stdio-raw', 1), 2, '×'),
+        check(ratio('stdio-2026-raw', 'stdio-raw', 1), 1.05),
+      ],
+      [
+        'server CPU per call, 2026-07-28 ÷ 2025-11-25 stateless fast path, HTTP load generator (1 in flight)',
+        '≤ 1× (5 % for noise)',
+        fmt(ratio('http-2026-raw', 'http-stateless-raw', 1), 2, '×'),
+        check(ratio('http-2026-raw', 'http-stateless-raw', 1), 1.05),
+      ],
+      [
+        'server CPU ÷ upstream CPU per call, 2026-07-28 stdio (32 in flight; aim)',
+        '≤ 2.5×',
+        fmt(toUpstream('stdio-2026-raw', 32), 2, '×'),
+        check(toUpstream('stdio-2026-raw', 32), 2.5),
+      ],
+      [
+        'server CPU ÷ upstream CPU per call, 2026-07-28 HTTP (32 in flight; aim)',
+        '≤ 3×',
+        fmt(toUpstream('http-2026-raw', 32), 2, '×'),
+        check(toUpstream('http-2026-raw', 32), 3),
+      ],
+    );
+  }
   // Issue 11: one small admin write with 10 and with 10,000 tools (bench/write-cost.mjs).
   const writeSizes = Object.keys(rounds[0]?.writes ?? {});
   const writes = Object.fromEntries(

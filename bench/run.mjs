@@ -121,6 +121,8 @@ async function callRounds(envFor, upstream, upstreamToken, rounds) {
   cleanups.push(() => stdio.close());
   const rawStdio = await startRawStdio(stdioEnv);
   cleanups.push(() => rawStdio.close());
+  const modernStdio = await startRawStdio(stdioEnv, [], undefined, { modern: true });
+  cleanups.push(() => modernStdio.close());
   const sessions = await startHttp(sessionEnv);
   cleanups.push(() => sessions.close());
   const stateless = await startHttp(statelessEnv, { stateless: true });
@@ -131,10 +133,13 @@ async function callRounds(envFor, upstream, upstreamToken, rounds) {
   cleanups.push(() => statelessSdk.close());
   const sessionRaw = await rawHttpCaller(sessions.url, sessions.token, { session: true });
   const statelessRaw = await rawHttpCaller(stateless.url, stateless.token);
+  // 2026-07-28 on the sessions-mode server (any mode serves it, statelessly): no session lookup.
+  const modernRaw = await rawHttpCaller(sessions.url, sessions.token, { modern: true });
   const direct = directCaller(upstream.url, upstreamToken);
   cleanups.push(async () => {
     sessionRaw.close();
     statelessRaw.close();
+    modernRaw.close();
     direct.close();
   });
 
@@ -147,6 +152,8 @@ async function callRounds(envFor, upstream, upstreamToken, rounds) {
     { key: 'http-sessions-raw', label: 'HTTP sessions, load generator', call: sessionRaw, pid: sessions.pid },
     { key: 'http-stateless-sdk', label: 'HTTP stateless, SDK Client', call: sdkCaller(statelessSdk.client), pid: stateless.pid },
     { key: 'http-stateless-raw', label: 'HTTP stateless, load generator', call: statelessRaw, pid: stateless.pid },
+    { key: 'stdio-2026-raw', label: 'stdio, 2026-07-28 raw JSON-RPC lines', call: rawStdioCaller(modernStdio), pid: modernStdio.pid },
+    { key: 'http-2026-raw', label: 'HTTP 2026-07-28, load generator', call: modernRaw, pid: sessions.pid },
   ];
   for (const t of targets) await warmUp(t.call, quick ? 200 : 500);
 

@@ -142,6 +142,35 @@ describe.each([
   });
 });
 
+describe('two instances on one database', () => {
+  it('answer alternate requests of one 2026-07-28 client, and both see a change made by another process', async () => {
+    // `sessions` and `stateless` are two processes on the same database: a client's requests alternate between them.
+    const ports = [new URL(sessions.url).port, new URL(stateless.url).port];
+    const served: string[] = [];
+    let turn = 0;
+    const alternate = (input: string | URL | Request, init?: RequestInit) => {
+      const url = new URL(input instanceof Request ? input.url : input);
+      url.port = ports[turn++ % 2]!;
+      served.push(url.port);
+      return fetch(url, init);
+    };
+    const client = new Client({ name: 'balanced', version: '1' }, { versionNegotiation: { mode: { pin: MODERN } } });
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(sessions.url), { fetch: alternate, requestInit: { headers: { Authorization: `Bearer ${sessions.token}` } } }),
+    );
+    try {
+      const code = await addToolFromCli();
+      for (let i = 0; i < 4; i++) {
+        await expect.poll(async () => (await client.listTools()).tools.map((t) => t.name), { timeout: 10_000 }).toContain(code);
+        expect(JSON.parse(textOf(await client.callTool({ name: 'ping', arguments: {} }))).path).toBe('/ping');
+      }
+      expect(new Set(served)).toEqual(new Set(ports));
+    } finally {
+      await client.close();
+    }
+  });
+});
+
 describe('Streamable HTTP, 2025-11-25 sessions', () => {
   it('aborts the upstream request when a 2025-11-25 client cancels (notifications/cancelled)', async () => {
     const { client } = await httpClient(sessions, 'legacy');
