@@ -1,4 +1,5 @@
-// `node bench/ab.mjs A_CLI B_CLI [stdio|sessions|stateless] [--rounds N] [--concurrency C] [--duration MS] [--json FILE]`:
+// `node bench/ab.mjs A_CLI B_CLI [stdio|sessions|stateless] [--rounds N] [--concurrency C] [--duration MS] [--json FILE]
+//   [--era modern] [--b-env TOOLWIRE_FAST_PATH=0]`:
 // two builds side by side, rounds interleaved (A, B, B, A, …), raw load generator; CPU per call and
 // calls/s, and the paired B/A CPU ratio (each round's B against the A run next to it: on a busy
 // machine the pairs share its load, so their ratio is steadier than a ratio of medians).
@@ -23,15 +24,24 @@ const upstream = await forkUpstream(token);
 const { env, dir, cleanup } = freshEnv();
 loadCatalog({ cli: CLI, env, dir, upstreamUrl: upstream.url, token });
 
-async function start(cli) {
+/** `--era modern`: every call a 2026-07-28 request; `--b-env K=V,…`: extra environment for side B only (TOOLWIRE_FAST_PATH=0). */
+const modern = opt('--era', 'legacy') === 'modern';
+const bEnv = Object.fromEntries(
+  (opt('--b-env', '') || '')
+    .split(',')
+    .filter(Boolean)
+    .map((kv) => kv.split('=')),
+);
+async function start(cli, extra = {}) {
+  const sideEnv = { ...env, ...extra };
   if (target === 'stdio') {
-    const server = await startRawStdio(env, [], cli);
+    const server = await startRawStdio(sideEnv, [], cli, { modern });
     return { server, call: rawStdioCaller(server) };
   }
-  const server = await startHttp(env, { stateless: target === 'stateless', cli });
-  return { server, call: await rawHttpCaller(server.url, server.token, { session: target === 'sessions' }) };
+  const server = await startHttp(sideEnv, { stateless: target === 'stateless', cli });
+  return { server, call: await rawHttpCaller(server.url, server.token, { session: target === 'sessions' && !modern, modern }) };
 }
-const sides = { A: await start(a), B: await start(b) };
+const sides = { A: await start(a), B: await start(b, bEnv) };
 for (const side of Object.values(sides)) await warmUp(side.call, 1000);
 const results = { A: {}, B: {} };
 for (let r = 0; r < rounds; r++) {

@@ -30,6 +30,8 @@ export interface Config {
   allowedHosts: string[];
   /** TOOLWIRE_MAX_SESSIONS: open MCP sessions at most; the oldest idle one makes room. */
   maxSessions: number;
+  /** TOOLWIRE_FAST_PATH=0 sends every tools/call through the SDK (to measure what the fast path saves, or to rule it out). */
+  fastPath: boolean;
 }
 
 type Env = Record<string, string | undefined>;
@@ -73,6 +75,7 @@ export function loadConfig(env: Env, flags: { db?: string | undefined } = {}): C
     publicUrl: publicUrl(env.TOOLWIRE_PUBLIC_URL),
     allowedHosts: allowedHosts(env.TOOLWIRE_ALLOWED_HOSTS),
     maxSessions: positiveInt(env, 'TOOLWIRE_MAX_SESSIONS', 1000),
+    fastPath: !['0', 'false', 'no', 'off'].includes((env.TOOLWIRE_FAST_PATH || '').trim().toLowerCase()),
   };
 }
 

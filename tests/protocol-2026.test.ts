@@ -381,12 +381,12 @@ describe('W3C trace context', () => {
 });
 
 describe('stdio', () => {
-  const spawnClient = async (mode: Mode) => {
+  const spawnClient = async (mode: Mode, extra: Record<string, string> = {}) => {
     const client = new Client({ name: 'stdio-test', version: '1' }, { versionNegotiation: { mode } });
     const transport = new StdioClientTransport({
       command: process.execPath,
       args: [CLI, 'serve'],
-      env: { PATH: process.env.PATH ?? '', ...env },
+      env: { PATH: process.env.PATH ?? '', ...env, ...extra },
       stderr: 'pipe',
     });
     await client.connect(transport);
@@ -412,11 +412,13 @@ describe('stdio', () => {
     }
   });
 
-  it.each<[string, Mode]>([
-    ['2026-07-28', { pin: MODERN }],
-    ['2025-11-25', 'legacy'],
-  ])('aborts the upstream request when a %s client cancels the call', async (_label, mode) => {
-    const client = await spawnClient(mode);
+  it.each<[string, Mode, Record<string, string>]>([
+    ['2026-07-28', { pin: MODERN }, {}],
+    ['2025-11-25', 'legacy', {}],
+    ['2026-07-28 (fast path off: the SDK serves the call)', { pin: MODERN }, { TOOLWIRE_FAST_PATH: '0' }],
+    ['2025-11-25 (fast path off: the SDK serves the call)', 'legacy', { TOOLWIRE_FAST_PATH: '0' }],
+  ])('aborts the upstream request when a %s client cancels the call', async (_label, mode, extra) => {
+    const client = await spawnClient(mode, extra);
     try {
       const seen = holdClosed.length;
       const held = upstream.requests.filter((r) => r.path === '/hold').length;

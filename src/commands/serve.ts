@@ -57,7 +57,7 @@ function reportExamples(ctx: CommandContext, app: App): void {
 async function serveStdio(ctx: CommandContext, app: App): Promise<number> {
   const { serveStdio: serve } = await import('@modelcontextprotocol/server/stdio');
   const factory = createServerFactory(app.registry, { pageSize: app.config.pageSize, legacyListChanged: true });
-  const transport = new FastStdioTransport(app.registry);
+  const transport = new FastStdioTransport(app.registry, process.stdin, process.stdout, app.config.fastPath);
   const ended = new Promise<void>((resolve) => process.stdin.once('end', () => resolve()));
   const handle = serve(
     (context) => {

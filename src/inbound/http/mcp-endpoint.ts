@@ -46,6 +46,8 @@ export interface McpEndpointOptions {
   stateless: boolean;
   idleMs?: number;
   maxSessions?: number;
+  /** TOOLWIRE_FAST_PATH: false sends every call through the SDK. */
+  fastPath?: boolean;
 }
 
 export interface McpEndpoint {
@@ -146,6 +148,7 @@ interface Session {
  */
 export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
   const { registry, log, factory, stateless } = options;
+  const fast = options.fastPath === false ? () => null : (req: IncomingMessage, body: unknown) => fastCall(registry, req, body);
   const idleMs = options.idleMs ?? 30 * 60_000;
   const maxSessions = options.maxSessions ?? 1000;
   const modern: McpHttpHandler = createMcpHandler((context) => factory({ era: context.era }), {
@@ -194,7 +197,7 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
       if (req.method === 'GET') return writeWebResponse(res, await session.transport.handleRequest(request)); // a listener, not work
       session.busy++;
       // A tools/call on the fast path is busy until it is answered: no 'close' listener per call.
-      const call = req.method === 'POST' ? fastCall(registry, req, body) : null;
+      const call = req.method === 'POST' ? fast(req, body) : null;
       if (call && !call.modern) {
         try {
           return await answerFast(registry, res, call, session);
@@ -279,7 +282,7 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
         const parsed = await readJsonBody(req);
         if (!parsed.ok) return rpcFailure(res, parsed.error);
         body = parsed.value;
-        const call = req.headers['mcp-session-id'] === undefined ? fastCall(registry, req, body) : null;
+        const call = req.headers['mcp-session-id'] === undefined ? fast(req, body) : null;
         if (call && (call.modern || stateless)) return answerFast(registry, res, call);
       }
       const request = toWebRequest(req, res);

@@ -68,6 +68,7 @@ export async function startHttpServer(app: App, options: HttpOptions, extraRoute
     factory: createServerFactory(app.registry, { pageSize: app.config.pageSize, legacyListChanged: !options.stateless }),
     stateless: options.stateless,
     maxSessions: app.config.maxSessions,
+    fastPath: app.config.fastPath,
   });
   const { oauthIssuer, oauthAudience, publicUrl, allowedHosts } = app.config;
   // `hosts` is filled in once the port is known (port 0 picks one at listen).

@@ -25,6 +25,8 @@ export class FastStdioTransport implements Transport {
     private readonly registry: Registry,
     private readonly stdin: NodeJS.ReadableStream = process.stdin,
     private readonly stdout: NodeJS.WritableStream & { cork(): void; uncork(): void } = process.stdout,
+    /** TOOLWIRE_FAST_PATH: false hands every message to the SDK. */
+    private readonly fastPath = true,
   ) {}
 
   private readonly onData = (chunk: Buffer) => {
@@ -52,7 +54,7 @@ export class FastStdioTransport implements Transport {
       this.onerror?.(error as Error);
       return;
     }
-    const call = asToolCall(parsed);
+    const call = this.fastPath ? asToolCall(parsed) : null;
     if (call) {
       const signal = this.calls.start(call.id);
       void answerToolCall(this.registry, call, signal).then((answer) => {
