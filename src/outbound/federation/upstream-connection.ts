@@ -127,15 +127,21 @@ export class UpstreamConnection {
   }
 
   /**
-   * Whether the connection of `generation` still answers: any JSON-RPC answer to a ping, even an
-   * error (a server without ping), means alive; a timeout, a closed connection or a network error
+   * Whether the connection of `generation` still answers: any JSON-RPC answer to a ping (2025) or a
+   * server/discover (2026-07-28), even an error (a server without ping), means alive; a timeout, a closed connection or a network error
    * means down.
    */
   private async probe(generation: number): Promise<void> {
     const client = this.client;
     if (generation !== this.generation || !client) return;
     try {
-      await client.ping({ timeout: this.timings.connectTimeoutMs });
+      // 2026-07-28 has no ping: server/discover is its cheapest request (it also refreshes the kept verdict).
+      const options = { timeout: this.timings.connectTimeoutMs };
+      if (client.getProtocolEra() !== 'modern') await client.ping(options);
+      else {
+        const discover = await client.discover(options);
+        if (generation === this.generation) this.prior = { kind: 'modern', discover };
+      }
     } catch (err) {
       if (isUpstreamAnswer(err)) return;
       this.lost(generation, `it did not answer a ping (${describeUpstreamError(err)})`);
