@@ -77,6 +77,15 @@ module.exports = {
       to: { path: '^src/app[.]ts$' },
     },
     {
+      name: 'no-mcp-sdk-v1',
+      comment:
+        'src/ is on the v2 MCP SDK (@modelcontextprotocol/server, /client; issue 13): the v1 package ' +
+        '@modelcontextprotocol/sdk is a devDependency for test fixtures that play 2025-only upstreams.',
+      severity: 'error',
+      from: { path: '^src/' },
+      to: { path: '(^|/)node_modules/@modelcontextprotocol/sdk/|^@modelcontextprotocol/sdk(/|$)' },
+    },
+    {
       name: 'layer-unknown',
       comment: 'Every file of src/ belongs to a layer: add a new top-level folder or file to LAYERS in ' + '.dependency-cruiser.cjs and to ARCHITECTURE.md.',
       severity: 'error',

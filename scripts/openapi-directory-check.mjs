@@ -97,7 +97,8 @@ async function worker({ compile }) {
 async function definitionChecker() {
   const { default: Ajv } = await import('ajv');
   const { default: addFormats } = await import('ajv-formats');
-  const { ToolSchema } = await import('@modelcontextprotocol/sdk/types.js');
+  const { specTypeSchemas } = await import('@modelcontextprotocol/server');
+  const ToolSchema = specTypeSchemas.Tool;
   // Ajv keeps every compiled schema: a fresh instance now and then keeps memory flat on large documents.
   let ajv;
   let compiled = 0;

@@ -1,4 +1,4 @@
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult } from '@modelcontextprotocol/server';
 
 /** A failed tool call as agents see it: one text block, `isError` set (never a JSON-RPC error). */
 export function errorResult(message: string): CallToolResult {

@@ -1,4 +1,4 @@
-import type { Tool as McpTool } from '@modelcontextprotocol/sdk/types.js';
+import type { Tool as McpTool } from '@modelcontextprotocol/server';
 import type { Store } from '../store/index.js';
 import type { HttpProvider, Provider, Tool } from '../core/model.js';
 import { annotationsFor, buildInputSchema } from '../core/input-schema.js';

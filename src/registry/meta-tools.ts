@@ -1,4 +1,4 @@
-import type { CallToolResult, Tool as McpTool } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, Tool as McpTool } from '@modelcontextprotocol/server';
 import { errorResult } from '../core/tool-result.js';
 import type { Provider, Tool } from '../core/model.js';
 import type { ToolEntry } from './types.js';

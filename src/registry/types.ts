@@ -1,4 +1,4 @@
-import type { CallToolResult, Tool as McpTool } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, Tool as McpTool } from '@modelcontextprotocol/server';
 import type { HttpProvider, Tool } from '../core/model.js';
 import type { TraceContext } from '../core/trace-context.js';
 import type { ArgumentValidator } from './validate-args.js';

@@ -27,7 +27,7 @@ describe('an upstream MCP server over Streamable HTTP', () => {
     fed.app.catalog.createProvider({ name: 'Upstream', code: 'up', kind: 'mcp', url: upstream.url, apiKeyValue: API_KEY });
 
     await expect.poll(() => changes(), POLL).toBeGreaterThan(0);
-    await expect.poll(async () => (await client.listTools()).tools.map((t) => t.name), POLL).toEqual(['up__echo_auth', 'up__multiply', 'up__fail']);
+    await expect.poll(async () => (await client.listTools()).tools.map((t) => t.name), POLL).toEqual(['up__echo_auth', 'up__fail', 'up__multiply']);
     const multiply = (await client.listTools()).tools.find((t) => t.name === 'up__multiply')!;
     expect(multiply.title).toBe('Multiply');
     expect(multiply.description).toBe('Multiplies x by y');

@@ -34,7 +34,7 @@ describe('an upstream MCP server over stdio', () => {
     const { client, changes, names } = await listeningClient(fed.app);
     const provider = addStdioProvider(fed.app);
     expect(provider).toMatchObject({ kind: 'mcp', transport: { protocol: 'stdio' } });
-    await expect.poll(names, POLL).toEqual(['fs__whoami', 'fs__add', 'fs__grow', 'fs__echo_data', 'fs__malformed']);
+    await expect.poll(names, POLL).toEqual(['fs__add', 'fs__echo_data', 'fs__grow', 'fs__malformed', 'fs__whoami']);
 
     const add = (await client.listTools()).tools.find((t) => t.name === 'fs__add')!;
     expect(add).toMatchObject({

@@ -28,6 +28,8 @@ export interface UpstreamStatus {
   tools: number;
   error: string | null;
   pid: number | null;
+  /** The MCP revision it speaks while connected (`2026-07-28` or a 2025 one). */
+  protocolVersion: string | null;
 }
 
 interface Managed {
@@ -91,6 +93,7 @@ export class Federation implements ToolSource {
       tools: c.tools.length,
       error: c.lastError,
       pid: c.pid,
+      protocolVersion: c.protocolVersion,
     }));
   }
 

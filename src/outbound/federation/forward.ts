@@ -1,6 +1,5 @@
 import { Buffer } from 'node:buffer';
-import type { CallToolResult, Tool as McpTool } from '@modelcontextprotocol/sdk/types.js';
-import { McpError } from '@modelcontextprotocol/sdk/types.js';
+import { ProtocolError, type CallToolResult, type Tool as McpTool } from '@modelcontextprotocol/client';
 import { errorResult } from '../../core/tool-result.js';
 import { describeError } from '../../core/errors.js';
 import { bytesContainSecret, redactText, redactValue, type Redactor } from '../../core/redact.js';
@@ -84,7 +83,7 @@ export function federatedEntry(connection: UpstreamConnection, tool: McpTool): T
     definition,
     async invoke(args, context) {
       try {
-        const result = await connection.callTool(tool.name, args, context.signal);
+        const result = await connection.callTool(tool, args, context.signal);
         // The transports already drop a message over the cap unread; this is the rule itself, on the parsed result.
         const limit = connection.maxResponseBytes;
         if (Buffer.byteLength(JSON.stringify(result)) > limit) return errorResult(tooLargeText(definition.name, code, limit));
@@ -104,7 +103,7 @@ export function federatedEntry(connection: UpstreamConnection, tool: McpTool): T
             `The upstream MCP server "${code}" is not connected${err.reason ? ` (${err.reason})` : ''}; toolwire keeps reconnecting in the background. Try "${definition.name}" again shortly.`,
           );
         }
-        const what = err instanceof McpError ? `answered with an error: ${describeError(err)}` : `could not be reached: ${describeUpstreamError(err)}`;
+        const what = err instanceof ProtocolError ? `answered with an error: ${describeError(err)}` : `could not be reached: ${describeUpstreamError(err)}`;
         return errorResult(redact(`Tool "${definition.name}" failed: the upstream MCP server "${code}" ${what}`));
       }
     },

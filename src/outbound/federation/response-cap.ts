@@ -1,7 +1,13 @@
 import { Buffer } from 'node:buffer';
-import { deserializeMessage } from '@modelcontextprotocol/sdk/shared/stdio.js';
-import type { FetchLike, Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { ErrorCode, McpError, type JSONRPCMessage, type RequestId } from '@modelcontextprotocol/sdk/types.js';
+import {
+  deserializeMessage,
+  ProtocolError,
+  ProtocolErrorCode,
+  type FetchLike,
+  type JSONRPCMessage,
+  type RequestId,
+  type Transport,
+} from '@modelcontextprotocol/client';
 
 /**
  * The response cap (TOOLWIRE_MAX_RESPONSE_BYTES) for upstream MCP servers, applied to the bytes they
@@ -33,7 +39,7 @@ function tooLargeMessage(id: RequestId, maxResponseBytes: number): JSONRPCMessag
     jsonrpc: '2.0',
     id,
     error: {
-      code: ErrorCode.InternalError,
+      code: ProtocolErrorCode.InternalError,
       message: `the answer is larger than ${maxResponseBytes} bytes (TOOLWIRE_MAX_RESPONSE_BYTES)`,
       data: { toolwire: RESPONSE_TOO_LARGE, limit: maxResponseBytes },
     },
@@ -42,7 +48,7 @@ function tooLargeMessage(id: RequestId, maxResponseBytes: number): JSONRPCMessag
 
 /** Whether a failed request was one whose answer went over the cap; gives the cap. */
 export function tooLargeLimit(err: unknown): number | null {
-  if (!(err instanceof McpError)) return null;
+  if (!(err instanceof ProtocolError)) return null;
   const data = err.data as { toolwire?: unknown; limit?: unknown } | undefined;
   return data?.toolwire === RESPONSE_TOO_LARGE && typeof data.limit === 'number' ? data.limit : null;
 }
@@ -174,7 +180,9 @@ function standIn(
 /**
  * Puts a BoundedReadBuffer in place of the SDK stdio transport's read buffer (before it starts).
  * False when the transport has no such buffer (a future SDK): the SDK's own 10 MB buffer limit and
- * the check of each result's size after parsing then remain.
+ * the check of each result's size after parsing then remain. The SDK's public `maxBufferSize` is no
+ * substitute: it closes the whole connection. The version probe's sibling process keeps the SDK's
+ * own buffer; it only reads the small `server/discover` answer.
  */
 export function boundStdioReads(transport: Transport, maxResponseBytes: number, onDropped: OnDropped): boolean {
   const target = transport as unknown as { _readBuffer?: { append?: unknown; readMessage?: unknown; clear?: unknown } };

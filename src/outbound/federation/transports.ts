@@ -1,7 +1,5 @@
-import type { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
-import type { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import type { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { FetchLike, Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { FetchLike, SSEClientTransport, StreamableHTTPClientTransport, Transport } from '@modelcontextprotocol/client';
+import type { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import type { UpstreamConfig } from './upstream-config.js';
 
 interface TransportClasses {
@@ -18,12 +16,8 @@ let classes: TransportClasses | null = null;
  */
 export async function loadTransports(): Promise<void> {
   if (classes) return;
-  const [stdio, sse, http] = await Promise.all([
-    import('@modelcontextprotocol/sdk/client/stdio.js'),
-    import('@modelcontextprotocol/sdk/client/sse.js'),
-    import('@modelcontextprotocol/sdk/client/streamableHttp.js'),
-  ]);
-  classes = { Stdio: stdio.StdioClientTransport, Sse: sse.SSEClientTransport, StreamableHttp: http.StreamableHTTPClientTransport };
+  const [stdio, client] = await Promise.all([import('@modelcontextprotocol/client/stdio'), import('@modelcontextprotocol/client')]);
+  classes = { Stdio: stdio.StdioClientTransport, Sse: client.SSEClientTransport, StreamableHttp: client.StreamableHTTPClientTransport };
 }
 
 function loaded(): TransportClasses {
@@ -57,7 +51,8 @@ export function createUpstreamTransport(config: UpstreamConfig, onStderr: (line:
   const target = config.transport;
   if (target.protocol === 'stdio') {
     // The SDK adds only a minimal safe environment (PATH, HOME, …) to what we give: toolwire's own
-    // environment (its master key, its token) never reaches the child.
+    // environment (its master key, its token) never reaches the child. The version probe's short-lived
+    // sibling process (versionNegotiation 'auto') is spawned from these same parameters.
     const transport = new Stdio({ command: target.command, args: [...target.args], env: { ...target.env }, stderr: 'pipe' });
     let pending = '';
     transport.stderr?.on('data', (chunk: Buffer) => {

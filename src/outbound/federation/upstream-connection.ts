@@ -1,15 +1,6 @@
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import {
-  CallToolResultSchema,
-  ErrorCode,
-  McpError,
-  ToolListChangedNotificationSchema,
-  type CallToolResult,
-  type Tool as McpTool,
-} from '@modelcontextprotocol/sdk/types.js';
+import { Client, type CallToolResult, type Tool as McpTool, type PriorDiscovery, type Transport } from '@modelcontextprotocol/client';
 import { describeError, ToolwireError } from '../../core/errors.js';
-import { describeUpstreamError } from './upstream-errors.js';
+import { describeUpstreamError, isUpstreamAnswer } from './upstream-errors.js';
 import type { Log } from '../../core/log.js';
 import { Backoff } from './backoff.js';
 import { listAllTools } from './list-tools.js';
@@ -38,6 +29,11 @@ export interface ConnectionTimings {
  * follows the upstream's `list_changed`, pings to notice an outage, and reconnects with backoff
  * (a stdio server that exits is started again). `onToolsChanged` fires whenever the tools it offers
  * change, including when it goes down (no tools) or comes back.
+ *
+ * It speaks whichever revision the upstream does: the first connection probes with `server/discover`
+ * (2026-07-28) and falls back to `initialize` (2025-11-25); the verdict is kept, so reconnects (and a
+ * stdio server, whose probe costs a short-lived extra process) skip the probe. A new URL, command or
+ * credential makes a new UpstreamConnection, and so a new probe.
  */
 export class UpstreamConnection {
   private client: Client | null = null;
@@ -53,6 +49,10 @@ export class UpstreamConnection {
   private readonly closingClients = new Set<Promise<void>>();
   /** When the current connection became ready: the backoff resets only after it stayed up a while. */
   private readyAt = 0;
+  /** The revision verdict of the last successful connection, reused by the next one (no probe). */
+  private prior: PriorDiscovery | null = null;
+  /** The protocol revision of the current connection, once ready. */
+  private negotiated: string | null = null;
   private readonly backoff: Backoff;
   private firstAttempt: Promise<void>;
   private firstAttemptDone!: () => void;
@@ -85,6 +85,11 @@ export class UpstreamConnection {
     return this.timings.maxResponseBytes;
   }
 
+  /** The protocol revision it speaks (`2026-07-28`, `2025-11-25`, …) while connected, else null. */
+  get protocolVersion(): string | null {
+    return this.current === 'ready' ? this.negotiated : null;
+  }
+
   /** The stdio server's process id while it runs. */
   get pid(): number | null {
     return transportPid(this.transport);
@@ -99,34 +104,46 @@ export class UpstreamConnection {
     void this.connect();
   }
 
-  async callTool(name: string, args: Record<string, unknown>, signal: AbortSignal | undefined): Promise<CallToolResult> {
+  /**
+   * Forwards one tools/call. `tool` is the upstream's definition: on 2026-07-28 over HTTP the SDK
+   * mirrors its `x-mcp-header` arguments into `Mcp-Param-*` headers from it. Its output schema is left
+   * out, so the SDK does not judge the result (our clients get the schema and do).
+   */
+  async callTool(tool: McpTool, args: Record<string, unknown>, signal: AbortSignal | undefined): Promise<CallToolResult> {
     const client = this.client;
     const generation = this.generation;
     if (this.current !== 'ready' || !client) throw new UpstreamDownError(this.problem);
     try {
-      const options = signal ? { signal, timeout: this.timings.callTimeoutMs } : { timeout: this.timings.callTimeoutMs };
-      return await client.request({ method: 'tools/call', params: { name, arguments: args } }, CallToolResultSchema, options);
+      const { outputSchema: _, ...toolDefinition } = tool;
+      const options = { timeout: this.timings.callTimeoutMs, toolDefinition, ...(signal ? { signal } : {}) };
+      return await client.callTool({ name: tool.name, arguments: args }, options);
     } catch (err) {
-      // A protocol answer (unknown tool, invalid params, timeout), a malformed result or an HTTP error
-      // for this one request, or our client cancelling, says nothing about the connection. Only a
-      // failed ping afterwards (refused, closed, exited) marks the upstream down.
-      if (!(err instanceof McpError) && !signal?.aborted) void this.probe(generation);
+      // A protocol answer (unknown tool, invalid params) or a malformed result for this one request, or
+      // our client cancelling, says nothing about the connection. Otherwise (a timeout, an HTTP error),
+      // only a failed ping afterwards (refused, closed, exited) marks the upstream down.
+      if (!isUpstreamAnswer(err) && !signal?.aborted) void this.probe(generation);
       throw err;
     }
   }
 
   /**
-   * Whether the connection of `generation` still answers: any JSON-RPC answer to a ping, even an
-   * error (a server without ping), means alive; a timeout, a closed connection or a network error
+   * Whether the connection of `generation` still answers: any JSON-RPC answer to a ping (2025) or a
+   * server/discover (2026-07-28), even an error (a server without ping), means alive; a timeout, a closed connection or a network error
    * means down.
    */
   private async probe(generation: number): Promise<void> {
     const client = this.client;
     if (generation !== this.generation || !client) return;
     try {
-      await client.ping({ timeout: this.timings.connectTimeoutMs });
+      // 2026-07-28 has no ping: server/discover is its cheapest request (it also refreshes the kept verdict).
+      const options = { timeout: this.timings.connectTimeoutMs };
+      if (client.getProtocolEra() !== 'modern') await client.ping(options);
+      else {
+        const discover = await client.discover(options);
+        if (generation === this.generation) this.prior = { kind: 'modern', discover };
+      }
     } catch (err) {
-      if (err instanceof McpError && err.code !== ErrorCode.RequestTimeout && err.code !== ErrorCode.ConnectionClosed) return;
+      if (isUpstreamAnswer(err)) return;
       this.lost(generation, `it did not answer a ping (${describeUpstreamError(err)})`);
     }
   }
@@ -166,7 +183,9 @@ export class UpstreamConnection {
     if (this.config.transport.protocol === 'stdio' && !boundStdioReads(transport, maxResponseBytes, onDropped)) {
       this.log.debug(`upstream "${code}": the SDK's stdio read buffer could not be bounded; its own 10 MB limit applies`);
     }
-    const client = new Client({ name: 'toolwire', version: '0.1.0' }, { capabilities: {} });
+    // 'auto': discover first, then initialize. The SDK's response cache is never used: tools are listed
+    // with plain requests (listAllTools), so a cached list cannot outlive a change.
+    const client = new Client({ name: 'toolwire', version: '0.1.0' }, { capabilities: {}, versionNegotiation: { mode: 'auto' } });
     // Before it is up, a failure rejects connect() or the listing with its real reason (the SDK
     // closes the client first); afterwards, a close is how an exited process or a dead stream shows.
     let established = false;
@@ -174,16 +193,31 @@ export class UpstreamConnection {
       if (established) this.lost(generation, 'the connection closed');
     };
     client.onerror = (err) => this.log.debug(`upstream "${code}": ${redact(describeError(err))}`);
-    client.setNotificationHandler(ToolListChangedNotificationSchema, () => void this.relist(generation));
+    client.setNotificationHandler('notifications/tools/list_changed', () => void this.relist(generation));
     this.client = client;
     this.transport = transport;
     this.current = 'connecting';
     this.lastStderr = null;
+    const prior = this.prior;
     try {
-      await client.connect(transport, { timeout: this.timings.connectTimeoutMs });
+      await client.connect(transport, { timeout: this.timings.connectTimeoutMs, ...(prior ? { prior } : {}) });
+      const modern = client.getProtocolEra() === 'modern';
+      const discover = client.getDiscoverResult();
+      this.prior = modern && discover ? { kind: 'modern', discover } : { kind: 'legacy' };
       const tools = await listAllTools(client, this.timings.connectTimeoutMs);
+      // 2026-07-28 sends list_changed only on a subscription; its stream ending means we may miss one: reconnect.
+      if (modern && client.getServerCapabilities()?.tools?.listChanged) {
+        const subscription = await client.listen({ toolsListChanged: true }, { timeout: this.timings.connectTimeoutMs }).catch((err: unknown) => {
+          this.log.warn(`upstream MCP server "${code}" refused a subscription to list_changed: ${redact(describeUpstreamError(err))}`);
+          return null;
+        });
+        void subscription?.closed.then((how) => {
+          if (how !== 'local') this.lost(generation, `its subscriptions/listen stream ended (${how})`);
+        });
+      }
       if (generation !== this.generation) return;
       established = true;
+      this.negotiated = client.getNegotiatedProtocolVersion() ?? null;
       this.toolList = tools;
       this.current = 'ready';
       this.problem = null;
@@ -192,6 +226,8 @@ export class UpstreamConnection {
       this.startHealthChecks(generation);
       this.onToolsChanged();
     } catch (err) {
+      // The upstream may have changed its revision: the next attempt probes again.
+      this.prior = null;
       if (generation === this.generation) this.lost(generation, describeUpstreamError(err));
       else await client.close().catch(() => {});
     } finally {
@@ -211,7 +247,7 @@ export class UpstreamConnection {
     } catch (err) {
       // A listing it answered badly keeps the tools we have; one it could not answer is checked.
       this.log.warn(`upstream MCP server "${this.config.code}" could not list its changed tools: ${this.config.redact(describeUpstreamError(err))}`);
-      if (!(err instanceof McpError)) void this.probe(generation);
+      if (!isUpstreamAnswer(err)) void this.probe(generation);
     }
   }
 

@@ -1,10 +1,9 @@
-import { SseError } from '@modelcontextprotocol/sdk/client/sse.js';
-import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { ProtocolError, SdkError, SdkErrorCode, SdkHttpError, SseError } from '@modelcontextprotocol/client';
 import { describeError } from '../../core/errors.js';
 
 /** A failure to reach or talk to an upstream, with its HTTP status and what to do about a refused credential. */
 export function describeUpstreamError(err: unknown): string {
-  const status = err instanceof StreamableHTTPError || err instanceof SseError ? err.code : undefined;
+  const status = err instanceof SdkHttpError ? err.status : err instanceof SseError ? err.code : undefined;
   const message = describeError(err);
   if (status === 401 || status === 403) {
     return `it refused the credential (HTTP ${status}): give the provider an apiKeyValue, or add a vault credential for its URL and protocol (${message})`;
@@ -12,4 +11,14 @@ export function describeUpstreamError(err: unknown): string {
   if (typeof status === 'number' && status > 0) return `HTTP ${status}: ${message}`;
   const cause = (err as { cause?: { code?: unknown } } | null)?.cause?.code;
   return typeof cause === 'string' ? `${message} (${cause})` : message;
+}
+
+/**
+ * Whether the upstream answered, badly or with an error (a JSON-RPC error, a result that fails the
+ * SDK's schema or has a result type we cannot consume): that says nothing about the connection,
+ * unlike a timeout, a closed connection or an HTTP failure.
+ */
+export function isUpstreamAnswer(err: unknown): boolean {
+  if (err instanceof ProtocolError) return true;
+  return err instanceof SdkError && (err.code === SdkErrorCode.InvalidResult || err.code === SdkErrorCode.UnsupportedResultType);
 }

@@ -1,4 +1,4 @@
-import type { CallToolResult, Tool as McpTool } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, Tool as McpTool } from '@modelcontextprotocol/server';
 import type { TokenRefusal } from '../dynamic-auth/index.js';
 import { providerSecrets } from '../credentials/provider-secrets.js';
 import { injectCredential } from '../credentials/strategies.js';

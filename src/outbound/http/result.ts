@@ -1,5 +1,5 @@
 import { STATUS_CODES } from 'node:http';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult } from '@modelcontextprotocol/server';
 import { bytesContainSecret, redactJsonText, redactText, type Redactor } from '../../core/redact.js';
 import type { UpstreamResponse } from './send.js';
 
