@@ -300,9 +300,9 @@ describe('toolMode meta', () => {
     const app = makeApp();
     await importOpenApi(app.catalog, doc('1'), { providerCode: 'notes' });
     const client = await connect(app);
-    expect((await client.listTools()).tools.map((t) => t.name)).toEqual(['getNote', 'createNote']);
+    expect((await client.listTools()).tools.map((t) => t.name)).toEqual(['createNote', 'getNote']);
     app.catalog.updateProvider('notes', { toolMode: 'meta' });
-    expect((await client.listTools()).tools.map((t) => t.name)).toEqual(['notes__search_operations', 'notes__describe_operation', 'notes__call_operation']);
+    expect((await client.listTools()).tools.map((t) => t.name)).toEqual(['notes__call_operation', 'notes__describe_operation', 'notes__search_operations']);
     await client.close();
     await app.close();
   });
@@ -312,7 +312,7 @@ describe('toolMode meta', () => {
     await importOpenApi(app.catalog, doc('1'), { providerCode: 'notes', meta: true });
     app.catalog.updateProvider('notes', { apiKeyValue: 'meta-token' });
     const client = await connect(app);
-    expect((await client.listTools()).tools.map((t) => t.name)).toEqual(['notes__search_operations', 'notes__describe_operation', 'notes__call_operation']);
+    expect((await client.listTools()).tools.map((t) => t.name)).toEqual(['notes__call_operation', 'notes__describe_operation', 'notes__search_operations']);
     const found = await client.callTool({ name: 'notes__search_operations', arguments: { query: 'create note' } });
     expect((found.structuredContent as { operations: Array<{ code: string }> }).operations[0]!.code).toBe('createNote');
     const described = await client.callTool({ name: 'notes__describe_operation', arguments: { code: 'getNote' } });

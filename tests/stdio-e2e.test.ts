@@ -94,7 +94,7 @@ describe('toolwire serve (stdio)', () => {
     add.stdin.end(JSON.stringify({ name: 'Other', code: 'echo-other', providerCode: 'echo', endpointPath: '/other' }));
     await new Promise((resolve) => add.on('close', resolve));
     await expect.poll(() => changed, { timeout: 10_000 }).toBeGreaterThan(0);
-    expect((await client.listTools()).tools.map((t) => t.name)).toEqual(['echo-search', 'echo-other']);
+    expect((await client.listTools()).tools.map((t) => t.name)).toEqual(['echo-other', 'echo-search']);
 
     await client.close();
     expect(stdoutNoise).toEqual([]);

@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
 import type { IncomingMessage } from 'node:http';
-import { ErrorCode as RpcCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { ProtocolError, ProtocolErrorCode as RpcCode } from '@modelcontextprotocol/server';
 import { describe, expect, it } from 'vitest';
 import { CLI_ERRORS, cliFailure } from '../../src/commands/exit-codes.js';
 import { UsageError } from '../../src/commands/context.js';
@@ -205,9 +205,9 @@ describe('MCP table', () => {
 
   it('an unknown tool or a bad cursor is invalid params; anything not ours an internal error', () => {
     const mcp = toMcpError(err('NOT_FOUND', 'Unknown tool "x".'));
-    expect(mcp).toBeInstanceOf(McpError);
+    expect(mcp).toBeInstanceOf(ProtocolError);
     expect(mcp.code).toBe(RpcCode.InvalidParams);
-    expect(mcp.message).toBe('MCP error -32602: Unknown tool "x".');
+    expect(mcp.message).toBe('Unknown tool "x".');
     expect(MCP_ERRORS.INVALID_INPUT.rpc).toBe(RpcCode.InvalidParams);
     expect(rpcCodeOf(new Error('bug'))).toBe(RpcCode.InternalError);
     expect(rpcCodeOf(err('UPSTREAM_DOWN'))).toBe(RpcCode.InternalError);
