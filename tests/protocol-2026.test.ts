@@ -161,7 +161,10 @@ describe('two instances on one database', () => {
     try {
       const code = await addToolFromCli();
       for (let i = 0; i < 4; i++) {
-        await expect.poll(async () => (await client.listTools()).tools.map((t) => t.name), { timeout: 10_000 }).toContain(code);
+        // `refresh`: past the client's own cache (the list's ttlMs), so each instance's answer is what is read.
+        await expect
+          .poll(async () => (await client.listTools(undefined, { cacheMode: 'refresh' })).tools.map((t) => t.name), { timeout: 10_000 })
+          .toContain(code);
         expect(JSON.parse(textOf(await client.callTool({ name: 'ping', arguments: {} }))).path).toBe('/ping');
       }
       expect(new Set(served)).toEqual(new Set(ports));
