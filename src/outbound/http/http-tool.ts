@@ -7,7 +7,7 @@ import { chainRedactors, createRedactor, type Redactor } from '../../core/redact
 import type { ArgumentValidator } from '../../registry/validate-args.js';
 import type { HttpToolFactory, ToolEntry } from '../../registry/types.js';
 import type { HttpProvider, Provider, Tool } from '../../core/model.js';
-import { planRequest, type RequestPlan } from './request.js';
+import { planRequest, type OutgoingRequest, type RequestPlan } from './request.js';
 import { errorResult } from '../../core/tool-result.js';
 import { mapResponse } from './result.js';
 import type { HttpSender, UpstreamResponse } from './send.js';
@@ -51,7 +51,6 @@ export function providerRuntime(provider: HttpProvider): ProviderRuntime {
 export function httpToolEntry(tool: Tool, runtime: ProviderRuntime, definition: McpTool, validate: ArgumentValidator, deps: HttpToolDeps): ToolEntry {
   const { provider } = runtime;
   let plan: RequestPlan | null = null;
-  const label = `${tool.httpMethod} ${tool.endpointPath}`;
   // A dynamic token is masked too; its redactor is made once per token, not once per call.
   let tokenRedactor: { token: string; redact: Redactor } | null = null;
   function redactorFor(token: string | null): Redactor {
@@ -64,7 +63,7 @@ export function httpToolEntry(tool: Tool, runtime: ProviderRuntime, definition: 
     plan ??= planRequest(tool, provider.baseUrl, provider.customHeaders);
     const request = plan.build(args);
     injectCredential(request, provider, credential);
-    return deps.sender.send(request, signal);
+    return { label: requestLabel(request), response: await deps.sender.send(request, signal) };
   }
 
   const refused = (response: UpstreamResponse) =>
@@ -78,25 +77,35 @@ export function httpToolEntry(tool: Tool, runtime: ProviderRuntime, definition: 
       let token: string | null = null;
       try {
         token = provider.isDynamicAuth ? await deps.tokens.getToken(provider) : null;
-        let response = await attempt(args, token ?? provider.apiKeyValue, context.signal);
+        let { label, response } = await attempt(args, token ?? provider.apiKeyValue, context.signal);
         let note: string | null = null;
         if (token !== null && refused(response)) {
           const refusal = deps.tokens.invalidate(provider.id, token);
           if (refusal.retry) {
             token = await deps.tokens.getToken(provider);
-            response = await attempt(args, token, context.signal);
+            ({ label, response } = await attempt(args, token, context.signal));
             note = refusal.settle(token, !refused(response));
           } else {
             note = refusal.reason;
           }
         }
-        const result = withNote(mapResponse(response, redactorFor(token), label), note);
+        const redact = redactorFor(token);
+        label = redact(label);
+        const result = withNote(mapResponse(response, redact, label), note);
         return definition.outputSchema ? keepOutputPromise(result, label) : result;
       } catch (err) {
         return errorResult(redactorFor(token)(`Tool "${tool.code}" failed: ${describeError(err)}`));
       }
     },
   };
+}
+
+/**
+ * How an answer names the request: its method and the path it went to (the provider's base path and the
+ * rendered tool path, `GET /api/fail`), never the query, whose values may hold an API key.
+ */
+function requestLabel(request: OutgoingRequest): string {
+  return `${request.method} ${request.url.slice(request.origin.length) || '/'}`;
 }
 
 /** A failed call's message, followed by why its token was not replaced (the provider's refusal backoff). */
