@@ -1,5 +1,3 @@
-import BetterSqlite3 from 'better-sqlite3';
-import { existsSync } from 'node:fs';
 import { createTokenManager, isInvalidation, type TokenManager } from './outbound/dynamic-auth/index.js';
 import { createHttpSender, type HttpSender, type StoppableSender } from './outbound/http/send.js';
 import { createHttpToolFactory, type TokenSource } from './outbound/http/http-tool.js';
@@ -12,7 +10,7 @@ import { createOutboundGuard, type OutboundGuard } from './outbound/address-poli
 import { setUpstreamFetch } from './outbound/federation/transports.js';
 import { keyFilePath, loadMasterKey } from './store/secret-files.js';
 import { createStore, WrongKeyError, type Store } from './store/index.js';
-import { replaceKeyFile } from './store/key-rotation.js';
+import { databaseHasKey, replaceKeyFile } from './store/key-rotation.js';
 
 /** The parts of a running toolwire, wired once: store → catalog → registry, sender and tokens. */
 export interface App {
@@ -37,7 +35,7 @@ export interface App {
 }
 
 export function openStore(config: Config, log: Log = createLog(config.logLevel)): Store {
-  const key = loadMasterKey(config.dbPath, config.secretKey, () => hasKeyCheck(config.dbPath));
+  const key = loadMasterKey(config.dbPath, config.secretKey, () => databaseHasKey(config.dbPath));
   try {
     const store = createStore(config.dbPath, key);
     followRotation(config, log, store, key);
@@ -56,24 +54,6 @@ export function openStore(config: Config, log: Log = createLog(config.logLevel))
       });
     }
     throw err;
-  }
-}
-
-/**
- * Whether an existing database already has a master key (its `key_check` row), read without a key and
- * without writing: the file is opened read-only. A file that is not a readable database says no here;
- * opening it for real then says what is wrong with it.
- */
-function hasKeyCheck(dbPath: string): boolean {
-  if (dbPath === ':memory:' || !existsSync(dbPath)) return false;
-  let sqlite: BetterSqlite3.Database | null = null;
-  try {
-    sqlite = new BetterSqlite3(dbPath, { readonly: true, fileMustExist: true });
-    return sqlite.prepare("SELECT 1 FROM meta WHERE key IN ('key_check', 'key_rotation') LIMIT 1").get() !== undefined;
-  } catch {
-    return false;
-  } finally {
-    sqlite?.close();
   }
 }
 

@@ -21,7 +21,9 @@ const USAGE = `Usage: toolwire [--db PATH] COMMAND
     upstream MCP server: provider add --kind mcp --code C (--url U [--protocol sse] [--api-key K]
                          | --command CMD [--arg A ...] [--env K=V ...])
   tool add|list|show|update|remove|call ...                        manage tools; call one as an agent would
-  config [claude|vscode|cursor|http]                               print a client-config snippet
+  config [claude|vscode|cursor]                                    print a client-config entry (stdio)
+  config http [CLIENT] [--host H] [--port P]                       the same for serve --http; CLIENT: claude-code,
+                                                                   vscode, cursor or claude-desktop (else all)
   key rotate | key finish                                          re-encrypt every secret with TOOLWIRE_NEW_SECRET_KEY;
                                                                    then retire the old key (after servers restarted)
 `;

@@ -1,7 +1,11 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, runCliAsync } from './helpers/cli.js';
+import BetterSqlite3 from 'better-sqlite3';
+import { Client as V2Client } from '@modelcontextprotocol/client';
+import { StdioClientTransport as V2StdioClientTransport } from '@modelcontextprotocol/client/stdio';
+import { CLI, runCli, runCliAsync } from './helpers/cli.js';
 import { tempDir, testEnv } from './helpers/app.js';
 import { echo, startUpstream, type Upstream } from './helpers/upstream.js';
 
@@ -201,6 +205,9 @@ describe('TOOLWIRE_TOKEN_TTL_S', () => {
   });
 });
 
+/** `${name}` as a client config writes it (the client fills it in). */
+const v = (name: string) => `\${${name}}`;
+
 describe('config snippets', () => {
   it('prints a Claude Desktop entry that runs this install by absolute path', () => {
     const { env } = fresh();
@@ -211,5 +218,161 @@ describe('config snippets', () => {
     expect(entry.env.TOOLWIRE_DB).toBe(env.TOOLWIRE_DB);
     expect(JSON.parse(runCli(['config', 'vscode'], env).stdout).servers.toolwire.type).toBe('stdio');
     expect(JSON.parse(runCli(['config', 'cursor'], env).stdout).mcpServers.toolwire.args).toEqual(entry.args);
+  });
+
+  it('with the key from TOOLWIRE_SECRET_KEY, each entry carries it (with a warning) and starts a server that serves, writing no key file', async () => {
+    const { env, file } = fresh();
+    addEchoProvider(env); // a sealed secret: the server must open it with the same key
+    const toolFile = file('tool.json', { name: 'Ping', code: 'ping', providerCode: 'echo', endpointPath: '/ping', httpMethod: 'GET' });
+    expect(runCli(['tool', 'add', toolFile], env).code).toBe(0);
+    for (const kind of ['claude', 'vscode', 'cursor']) {
+      const out = runCli(['config', kind], env);
+      expect(out.code, out.stderr).toBe(0);
+      expect(out.stderr).toMatch(/holds the master key \(TOOLWIRE_SECRET_KEY/);
+      const snippet = JSON.parse(out.stdout);
+      const entry = kind === 'vscode' ? snippet.servers.toolwire : snippet.mcpServers.toolwire;
+      // As the client starts it: the entry's command, args and env, nothing of this shell's environment.
+      const client = new V2Client({ name: `paste-${kind}`, version: '1' });
+      await client.connect(new V2StdioClientTransport({ command: entry.command, args: entry.args, env: entry.env, stderr: 'pipe' }));
+      try {
+        expect((await client.listTools()).tools.map((t) => t.name)).toEqual(['ping']);
+        const called = await client.callTool({ name: 'ping', arguments: {} });
+        expect(called.isError, JSON.stringify(called)).toBeFalsy();
+      } finally {
+        await client.close();
+      }
+      expect(upstream.requests.at(-1)!.headers.authorization).toBe(`Bearer ${SECRET}`);
+    }
+    expect(existsSync(`${env.TOOLWIRE_DB}.key`)).toBe(false);
+  });
+
+  it('a database holding sealed secrets never gets a new key file, even one from before the key check', () => {
+    const { env } = fresh();
+    addEchoProvider(env);
+    // A database written before key_check existed: sealed values, no check row.
+    const dbPath = env.TOOLWIRE_DB as string;
+    const db = new BetterSqlite3(dbPath);
+    db.prepare("DELETE FROM meta WHERE key = 'key_check'").run();
+    db.close();
+    const withoutKey = { TOOLWIRE_DB: dbPath, TOOLWIRE_LOG_LEVEL: 'silent' };
+    for (const args of [['tool', 'list'], ['serve']]) {
+      const run = runCli(args, withoutKey);
+      expect(run.code, args.join(' ')).toBe(1);
+      expect(run.stderr).toMatch(/already holds secrets sealed with a master key.*TOOLWIRE_SECRET_KEY.*Nothing was written/s);
+      expect(run.stderr.trim().split('\n')).toHaveLength(1);
+      expect(existsSync(`${env.TOOLWIRE_DB}.key`)).toBe(false);
+    }
+    expect(runCli(['provider', 'show', 'echo', '--json'], env).code).toBe(0); // the right key still opens it
+  });
+
+  it('config http prints the form each client documents, for the port serve --http really uses', async () => {
+    const { env } = fresh();
+    const child = spawn(process.execPath, [CLI, 'serve', '--http', '--port', '0'], { env: { ...env, PATH: process.env.PATH ?? '' } });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    try {
+      await expect.poll(() => out, { timeout: 20_000 }).toMatch(/Client config:[\s\S]*\}\n/);
+      const mcpUrl = /MCP URL:\s+(\S+)/.exec(out)?.[1];
+      const hint = /Other clients: toolwire config http --port (\d+)/.exec(out);
+      expect(mcpUrl).toBe(`http://127.0.0.1:${hint?.[1]}/mcp`);
+      expect(JSON.parse(out.slice(out.indexOf('{'))).mcpServers.toolwire.url).toBe(mcpUrl); // the serve output scripts parse
+      const port = hint?.[1] as string;
+
+      const all = runCli(['config', 'http', '--port', port], env);
+      expect(all.code, all.stderr).toBe(0);
+      // stdout: Claude Code's .mcp.json entry, the shape `config http` always printed.
+      expect(JSON.parse(all.stdout)).toEqual({
+        mcpServers: { toolwire: { type: 'http', url: mcpUrl, headers: { Authorization: `Bearer ${v('TOOLWIRE_TOKEN')}` } } },
+      });
+      expect(all.stderr).toContain(`claude mcp add --transport http toolwire ${mcpUrl} --header "Authorization: Bearer $TOOLWIRE_TOKEN"`);
+      expect(all.stderr).toMatch(/VS Code.*"servers":\{"toolwire":\{"type":"http"/);
+      expect(all.stderr).toContain(v('env:TOOLWIRE_TOKEN'));
+      expect(all.stderr).toMatch(/Claude Desktop.*mcp-remote/);
+      expect(all.stderr).toMatch(/Connectors/);
+
+      expect(runCli(['config', 'http', 'claude-code', '--port', port], env).stdout).toBe(
+        `claude mcp add --transport http toolwire ${mcpUrl} --header "Authorization: Bearer $TOOLWIRE_TOKEN"\n`,
+      );
+      expect(JSON.parse(runCli(['config', 'http', 'vscode', '--port', port], env).stdout)).toEqual({
+        inputs: [{ type: 'promptString', id: 'toolwire-token', description: 'toolwire bearer token', password: true }],
+        servers: { toolwire: { type: 'http', url: mcpUrl, headers: { Authorization: `Bearer ${v('input:toolwire-token')}` } } },
+      });
+      expect(JSON.parse(runCli(['config', 'http', 'cursor', '--port', port], env).stdout)).toEqual({
+        mcpServers: { toolwire: { url: mcpUrl, headers: { Authorization: `Bearer ${v('env:TOOLWIRE_TOKEN')}` } } },
+      });
+      const desktop = JSON.parse(runCli(['config', 'http', 'claude-desktop', '--port', port], env).stdout).mcpServers.toolwire;
+      expect(desktop).toMatchObject({ command: 'npx', args: ['-y', 'mcp-remote', mcpUrl, '--header', `Authorization:${v('TOOLWIRE_AUTH_HEADER')}`] });
+      expect(
+        JSON.parse(runCli(['config', 'http', '--port', port], { ...env, TOOLWIRE_PUBLIC_URL: 'https://tools.example.com' }).stdout).mcpServers.toolwire.url,
+      ).toBe('https://tools.example.com/mcp');
+      expect(runCli(['config', 'http', 'nope'], env).code).toBe(2);
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((resolve) => child.on('exit', resolve));
+    }
+  });
+});
+
+describe('what a failed call says', () => {
+  it('names the full path of a missing or wrong field inside an object or an array argument', async () => {
+    const { env, file } = fresh();
+    addEchoProvider(env);
+    const item = { type: 'object', properties: { name: { type: 'string' }, size: { type: 'integer' } }, required: ['name'] };
+    const toolFile = file('tool.json', {
+      name: 'Put items',
+      code: 'put-items',
+      providerCode: 'echo',
+      endpointPath: '/items',
+      httpMethod: 'POST',
+      parameters: [
+        { name: 'item', type: 'OBJECT', schema: item },
+        { name: 'items', type: 'ARRAY', schema: { type: 'array', items: item } },
+      ],
+    });
+    expect(runCli(['tool', 'add', toolFile], env).code).toBe(0);
+    const before = upstream.requests.length;
+    const args = { item: { size: 1 }, items: [{ name: 'a' }, { name: 'b' }, { size: 'big' }] };
+    const call = await runCliAsync(['tool', 'call', 'put-items', JSON.stringify(args)], env);
+    expect(call.code).toBe(1);
+    const text = JSON.parse(call.stdout).content[0].text;
+    expect(text).toContain('missing required argument "item.name"');
+    expect(text).toContain('missing required argument "items[2].name"');
+    expect(text).toContain('argument "items[2].size" must be of type integer');
+    expect(upstream.requests.length).toBe(before); // nothing was sent
+  });
+
+  it('names the path the failed request went to, never the query or its API key', async () => {
+    const { env, file } = fresh();
+    const key = 'qk_canary_5510aa';
+    const provider = {
+      name: 'Q',
+      code: 'q',
+      baseUrl: `${upstream.url}/api`,
+      authenticationType: 'API_KEY',
+      apiKeyLocation: 'QUERY_PARAMETER',
+      apiKeyName: 'api_key',
+      apiKeyValue: key,
+    };
+    expect(runCli(['provider', 'add', '-'], env, JSON.stringify(provider)).code).toBe(0);
+    const tool = {
+      name: 'Fail',
+      code: 'fail',
+      providerCode: 'q',
+      endpointPath: '/fail/{id}',
+      httpMethod: 'GET',
+      parameters: [
+        { name: 'id', type: 'STRING', required: true },
+        { name: 'q', type: 'STRING' },
+      ],
+    };
+    expect(runCli(['tool', 'add', file('tool.json', tool)], env).code).toBe(0);
+    upstream.handle((_req, res) => void res.writeHead(500, { 'content-type': 'text/plain' }).end('internal trouble'));
+    const call = await runCliAsync(['tool', 'call', 'fail', '{"id": "7", "q": "term"}'], env);
+    expect(call.code).toBe(1);
+    const text = JSON.parse(call.stdout).content[0].text;
+    expect(upstream.requests.at(-1)!.url).toBe(`/api/fail/7?q=term&api_key=${key}`);
+    expect(text).toMatch(/^The API answered 500 Internal Server Error to GET \/api\/fail\/7\.\ninternal trouble/);
+    expect(call.stdout).not.toContain(key);
+    expect(call.stdout).not.toContain('api_key');
   });
 });

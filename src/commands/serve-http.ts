@@ -1,5 +1,5 @@
 import type { App } from '../app.js';
-import { clientConfig } from './config-command.js';
+import { DEFAULT_HTTP_HOST, httpClientConfig } from './config-command.js';
 import type { CommandContext } from './context.js';
 import { ToolwireError } from '../core/errors.js';
 import { loadClientToken, tokenFilePath } from '../store/secret-files.js';
@@ -30,7 +30,7 @@ export async function serveHttp(ctx: CommandContext, app: App, flags: ServeHttpF
   const { token, created } = loadClientToken(ctx.config.dbPath, ctx.config.clientToken);
   const running = await startHttpServer(app, { host: flags.host, port, stateless: flags.stateless, noAuth: flags.noAuth, token }, extraRoutes);
   app.registry.watch();
-  const snippet = clientConfig('http', ctx.config.dbPath, running.url) as { mcpServers: { toolwire: { headers: Record<string, string> } } };
+  const snippet = httpClientConfig('claude-code', running.url) as { mcpServers: { toolwire: { headers: Record<string, string> } } };
   snippet.mcpServers.toolwire.headers.Authorization = `Bearer ${token}`;
   ctx.stdout(
     [
@@ -43,6 +43,7 @@ export async function serveHttp(ctx: CommandContext, app: App, flags: ServeHttpF
       flags.noAuth ? 'Client auth:  off for /mcp (--no-auth); /admin still needs the token.' : '',
       `Bearer token: ${token}${created ? ` (new; kept in ${tokenFilePath(ctx.config.dbPath)})` : ''}`,
       `Admin API:    ${running.url.replace(/\/mcp$/, '/admin')}`,
+      `Other clients: toolwire config http${flags.host === DEFAULT_HTTP_HOST ? '' : ` --host ${flags.host}`} --port ${new URL(running.url).port || '80'} (VS Code, Cursor, Claude Desktop, claude mcp add)`,
       'Client config:',
       JSON.stringify(snippet, null, 2),
       '',

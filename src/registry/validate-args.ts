@@ -19,7 +19,7 @@ export function createValidatorFactory(): ValidatorFactory {
     return (args) => {
       ajv ??= new Ajv({ allErrors: true, strict: false, validateFormats: false });
       compiled ??= ajv.compile(schema);
-      return compiled(args) ? null : describe(compiled.errors ?? []);
+      return compiled(args) ? null : describe(compiled.errors ?? [], args);
     };
   };
   factory.release = (schema: JsonSchema) => {
@@ -28,14 +28,15 @@ export function createValidatorFactory(): ValidatorFactory {
   return factory;
 }
 
-function describe(errors: ErrorObject[]): string {
+function describe(errors: ErrorObject[], args: Record<string, unknown>): string {
   const parts = errors.map((e) => {
-    const where = e.instancePath ? `argument "${e.instancePath.slice(1).replaceAll('/', '.')}"` : 'the arguments';
+    const path = argumentPath(e.instancePath, args);
+    const where = path ? `argument "${path}"` : 'the arguments';
     switch (e.keyword) {
       case 'required':
-        return `missing required argument "${(e.params as { missingProperty: string }).missingProperty}"`;
+        return `missing required argument "${joinPath(path, (e.params as { missingProperty: string }).missingProperty)}"`;
       case 'additionalProperties':
-        return `unknown argument "${(e.params as { additionalProperty: string }).additionalProperty}"`;
+        return `unknown argument "${joinPath(path, (e.params as { additionalProperty: string }).additionalProperty)}"`;
       case 'type':
         return `${where} must be of type ${(e.params as { type: string }).type}`;
       case 'enum':
@@ -45,4 +46,24 @@ function describe(errors: ErrorObject[]): string {
     }
   });
   return [...new Set(parts)].join('; ');
+}
+
+const joinPath = (parent: string, name: string) => (parent ? `${parent}.${name}` : name);
+
+/**
+ * An Ajv instance path (`/items/2/name`) as the agent wrote the argument (`items[2].name`), so a field
+ * missing deep inside an object or array is named where it is. The arguments are walked alongside: only
+ * an index into an actual array is written `[n]`, a property that happens to be called "2" stays `.2`.
+ */
+function argumentPath(pointer: string, args: unknown): string {
+  if (!pointer) return '';
+  let path = '';
+  let value: unknown = args;
+  for (const raw of pointer.slice(1).split('/')) {
+    const segment = raw.replaceAll('~1', '/').replaceAll('~0', '~');
+    if (Array.isArray(value) && /^\d+$/.test(segment)) path += `[${segment}]`;
+    else path = joinPath(path, segment);
+    value = value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[segment] : undefined;
+  }
+  return path;
 }

@@ -1,6 +1,6 @@
-import type BetterSqlite3 from 'better-sqlite3';
+import BetterSqlite3 from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ToolwireError } from '../core/errors.js';
 import { parseMasterKey } from '../core/master-key.js';
@@ -128,6 +128,46 @@ export function openKeyring(sqlite: Sqlite, key: Buffer): Keyring {
   return ring;
 }
 
+/**
+ * Whether an existing database already belongs to a master key: its `key_check` or `key_rotation` row,
+ * or any sealed value (a database written before `key_check` existed has only those). Read without a
+ * key and without writing (the file is opened read-only), so a start without the key can refuse before
+ * a new key file is made. A file that is not a readable database says no here; opening it for real then
+ * says what is wrong with it.
+ */
+export function databaseHasKey(dbPath: string): boolean {
+  if (dbPath === ':memory:' || !existsSync(dbPath)) return false;
+  let sqlite: Sqlite | null = null;
+  try {
+    const db = new BetterSqlite3(dbPath, { readonly: true, fileMustExist: true });
+    sqlite = db;
+    // The meta rows first (one indexed read); otherwise any sealed value, meta's own included.
+    const tables = sealedTables(db);
+    const keyRows = `SELECT 1 FROM meta WHERE key IN ('${CHECK_ROW}', '${ROTATION_ROW}') LIMIT 1`;
+    if (tables.some((t) => t.name === 'meta') && db.prepare(keyRows).get() !== undefined) return true;
+    return tables.some(({ name, where }) => db.prepare(`SELECT 1 FROM ${quote(name)} WHERE ${where} LIMIT 1`).get() !== undefined);
+  } catch {
+    return false;
+  } finally {
+    sqlite?.close();
+  }
+}
+
+/** Every table of the database with the condition that finds its sealed values (by content, as rotation does). */
+function sealedTables(sqlite: Sqlite): Array<{ name: string; where: string; withoutRowid: boolean }> {
+  const tables = (sqlite.pragma('table_list') as Array<{ schema: string; name: string; type: string; wr: number }>).filter(
+    (t) => t.schema === 'main' && t.type === 'table' && !t.name.startsWith('sqlite_'),
+  );
+  return tables.flatMap((table) => {
+    const columns = (sqlite.pragma(`table_info(${quote(table.name)})`) as Array<{ name: string }>).map((c) => c.name);
+    if (columns.length === 0) return [];
+    // The shape `looksSealed` accepts: the prefix and at least 40 characters of nonce, tag and text.
+    const candidates = columns.map((c) => `(typeof(${quote(c)}) = 'text' AND ${quote(c)} LIKE 'v1:%' AND length(${quote(c)}) >= 43)`).join(' OR ');
+    const skipKeys = table.name === 'meta' ? ` AND key NOT IN ('${CHECK_ROW}', '${ROTATION_ROW}')` : '';
+    return [{ name: table.name, where: `(${candidates})${skipKeys}`, withoutRowid: table.wr !== 0 }];
+  });
+}
+
 /** Whether a `toolwire key rotate` is waiting for `toolwire key finish`. */
 export function rotationPending(sqlite: Sqlite): boolean {
   return sqlite.prepare('SELECT 1 FROM meta WHERE key = ?').pluck().get(ROTATION_ROW) !== undefined;
@@ -144,18 +184,10 @@ export type ResealCounts = Record<string, number>;
  */
 function resealEverything(sqlite: Sqlite, ring: Keyring, pick: (sealed: string) => string | null): ResealCounts {
   const counts: ResealCounts = {};
-  const tables = (sqlite.pragma('table_list') as Array<{ schema: string; name: string; type: string; wr: number }>).filter(
-    (t) => t.schema === 'main' && t.type === 'table' && !t.name.startsWith('sqlite_'),
-  );
-  for (const table of tables) {
+  for (const table of sealedTables(sqlite)) {
     const columns = (sqlite.pragma(`table_info(${quote(table.name)})`) as Array<{ name: string }>).map((c) => c.name);
-    if (columns.length === 0) continue;
-    const candidates = columns.map((c) => `(typeof(${quote(c)}) = 'text' AND ${quote(c)} LIKE 'v1:%')`).join(' OR ');
-    const skipKeys = table.name === 'meta' ? ` AND key NOT IN ('${CHECK_ROW}', '${ROTATION_ROW}')` : '';
-    const rows = sqlite.prepare(`SELECT rowid AS __rowid, * FROM ${quote(table.name)} WHERE (${candidates})${skipKeys}`).all() as Array<
-      Record<string, unknown>
-    >;
-    if (rows.length > 0 && table.wr) {
+    const rows = sqlite.prepare(`SELECT rowid AS __rowid, * FROM ${quote(table.name)} WHERE ${table.where}`).all() as Array<Record<string, unknown>>;
+    if (rows.length > 0 && table.withoutRowid) {
       throw new KeyRotationError(`The table ${table.name} holds sealed values but has no rowid; key rotation does not support it yet. Nothing was changed.`);
     }
     const updates = new Map<string, BetterSqlite3.Statement>();

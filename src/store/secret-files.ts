@@ -40,7 +40,7 @@ function refuseOpenMode(path: string, what: string): void {
 
 /**
  * The master key: TOOLWIRE_SECRET_KEY, else the key file, made at first use. A database that already
- * has a key (`databaseHasKey`: its check value is there) never gets a new key file: a new key could
+ * has a key (`databaseHasKey`: its check value or a sealed secret is there) never gets a new key file: a new key could
  * not open it, and the file would then sit beside it looking right. That is refused before anything
  * is written, so restoring the real key file is all it takes.
  */
@@ -50,7 +50,7 @@ export function loadMasterKey(dbPath: string, fromEnv: Buffer | null, databaseHa
   if (!existsSync(path) && databaseHasKey()) {
     throw new ToolwireError(
       'CONFIG',
-      `The key file ${path} is missing, and the database ${dbPath} was set up with a master key (its secrets are sealed with it), so a new key would not open it. Restore it from a backup (mode 0600), or set TOOLWIRE_SECRET_KEY to that key. Nothing was written.`,
+      `The key file ${path} is missing, and the database ${dbPath} already holds secrets sealed with a master key, so toolwire makes no new key file (a new key would not open them). Restore it from a backup (mode 0600), or set TOOLWIRE_SECRET_KEY to the key they were sealed with, in an MCP client's entry too (\`toolwire config\` run with TOOLWIRE_SECRET_KEY set prints an entry that carries it). Nothing was written.`,
     );
   }
   const { value } = readOrCreate(path, 'master key', () => randomBytes(32).toString('base64') + '\n');

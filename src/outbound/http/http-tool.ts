@@ -8,7 +8,7 @@ import type { ArgumentValidator } from '../../registry/validate-args.js';
 import type { CallContext, HttpToolFactory, ToolEntry } from '../../registry/types.js';
 import { childTraceparent } from '../../core/trace-context.js';
 import type { HttpProvider, Provider, Tool } from '../../core/model.js';
-import { planRequest, type RequestPlan } from './request.js';
+import { planRequest, type OutgoingRequest, type RequestPlan } from './request.js';
 import { errorResult } from '../../core/tool-result.js';
 import { mapResponse } from './result.js';
 import type { HttpSender, UpstreamResponse } from './send.js';
@@ -52,7 +52,6 @@ export function providerRuntime(provider: HttpProvider): ProviderRuntime {
 export function httpToolEntry(tool: Tool, runtime: ProviderRuntime, definition: McpTool, validate: ArgumentValidator, deps: HttpToolDeps): ToolEntry {
   const { provider } = runtime;
   let plan: RequestPlan | null = null;
-  const label = `${tool.httpMethod} ${tool.endpointPath}`;
   // A dynamic token is masked too; its redactor is made once per token, not once per call.
   let tokenRedactor: { token: string; redact: Redactor } | null = null;
   function redactorFor(token: string | null): Redactor {
@@ -69,7 +68,7 @@ export function httpToolEntry(tool: Tool, runtime: ProviderRuntime, definition: 
       request.headers.traceparent = childTraceparent(context.trace.traceparent);
       if (context.trace.tracestate) request.headers.tracestate = context.trace.tracestate;
     }
-    return deps.sender.send(request, context.signal);
+    return { request, response: await deps.sender.send(request, context.signal) };
   }
 
   const refused = (response: UpstreamResponse) =>
@@ -83,25 +82,36 @@ export function httpToolEntry(tool: Tool, runtime: ProviderRuntime, definition: 
       let token: string | null = null;
       try {
         token = provider.isDynamicAuth ? await deps.tokens.getToken(provider) : null;
-        let response = await attempt(args, token ?? provider.apiKeyValue, context);
+        let { request, response } = await attempt(args, token ?? provider.apiKeyValue, context);
         let note: string | null = null;
         if (token !== null && refused(response)) {
           const refusal = deps.tokens.invalidate(provider.id, token);
           if (refusal.retry) {
             token = await deps.tokens.getToken(provider);
-            response = await attempt(args, token, context);
+            ({ request, response } = await attempt(args, token, context));
             note = refusal.settle(token, !refused(response));
           } else {
             note = refusal.reason;
           }
         }
-        const result = withNote(mapResponse(response, redactorFor(token), label), note);
+        const redact = redactorFor(token);
+        // Named only when a message needs it: most answers never do.
+        const label = () => redact(requestLabel(request));
+        const result = withNote(mapResponse(response, redact, label), note);
         return definition.outputSchema ? keepOutputPromise(result, label) : result;
       } catch (err) {
         return errorResult(redactorFor(token)(`Tool "${tool.code}" failed: ${describeError(err)}`));
       }
     },
   };
+}
+
+/**
+ * How an answer names the request: its method and the path it went to (the provider's base path and the
+ * rendered tool path, `GET /api/fail`), never the query, whose values may hold an API key.
+ */
+function requestLabel(request: OutgoingRequest): string {
+  return `${request.method} ${request.url.slice(request.origin.length) || '/'}`;
 }
 
 /** A failed call's message, followed by why its token was not replaced (the provider's refusal backoff). */
@@ -115,10 +125,10 @@ function withNote(result: CallToolResult, note: string | null): CallToolResult {
  * among them) refuse the whole result. When the API answered something else — an array, text, an
  * empty body — the agent still gets the answer, as an error that says why.
  */
-function keepOutputPromise(result: CallToolResult, label: string): CallToolResult {
+function keepOutputPromise(result: CallToolResult, label: () => string): CallToolResult {
   if (result.isError || result.structuredContent) return result;
   const shown = result.content.map((part) => (part.type === 'text' ? part.text : `[${part.type}]`)).join('\n');
   return errorResult(
-    `The API answered ${label} with ${shown.trim() === '' ? 'an empty body' : 'something other than the JSON object its description promises'}, so it is not shown as structured content.${shown.trim() === '' ? '' : `\n${shown}`}`,
+    `The API answered ${label()} with ${shown.trim() === '' ? 'an empty body' : 'something other than the JSON object its description promises'}, so it is not shown as structured content.${shown.trim() === '' ? '' : `\n${shown}`}`,
   );
 }

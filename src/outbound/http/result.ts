@@ -23,18 +23,19 @@ function isJson(type: string): boolean {
  * is rendered again from the masked value, so escaping cannot hide a secret and the text and
  * structuredContent agree); an image that holds a secret is withheld, since bytes cannot be masked.
  */
-export function mapResponse(response: UpstreamResponse, redact: Redactor, label: string): CallToolResult {
+/** `label` names the request (`GET /api/items`) for the messages that need it; computed only then. */
+export function mapResponse(response: UpstreamResponse, redact: Redactor, label: () => string): CallToolResult {
   const type = contentType(response);
   if (response.status < 200 || response.status >= 300) {
     const text = redactText(decodeText(response.body, type), redact);
     const excerpt = text.length > ERROR_EXCERPT_CHARS ? `${text.slice(0, ERROR_EXCERPT_CHARS)}… (${text.length - ERROR_EXCERPT_CHARS} more characters)` : text;
     const reason = STATUS_CODES[response.status] ?? '';
-    return errorResult(`The API answered ${response.status}${reason ? ` ${reason}` : ''} to ${label}.${excerpt ? `\n${excerpt}` : ''}`);
+    return errorResult(`The API answered ${response.status}${reason ? ` ${reason}` : ''} to ${label()}.${excerpt ? `\n${excerpt}` : ''}`);
   }
   if (type.startsWith('image/')) {
     if (bytesContainSecret(response.body, redact)) {
       return errorResult(
-        `The API answered ${label} with ${response.body.length} bytes of ${type.split(';')[0]} that contain a credential of this provider (its API key, a custom header value or a dynamic token). The binary answer was withheld, since bytes cannot be masked.`,
+        `The API answered ${label()} with ${response.body.length} bytes of ${type.split(';')[0]} that contain a credential of this provider (its API key, a custom header value or a dynamic token). The binary answer was withheld, since bytes cannot be masked.`,
       );
     }
     return { content: [{ type: 'image', data: response.body.toString('base64'), mimeType: type.split(';')[0] as string }] };
@@ -50,7 +51,7 @@ export function mapResponse(response: UpstreamResponse, redact: Redactor, label:
       return {
         content: [
           { type: 'text', text },
-          { type: 'text', text: notJsonNote(type, label, response.body.length) },
+          { type: 'text', text: notJsonNote(type, label(), response.body.length) },
         ],
       };
     }
