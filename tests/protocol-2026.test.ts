@@ -415,6 +415,19 @@ describe('stdio', () => {
     }
   });
 
+  it('ends on 2026-07-28 in auto mode, and serves a 2025-11-25 client as before', async () => {
+    const auto = await spawnClient('auto');
+    const legacy = await spawnClient('legacy');
+    try {
+      expect(auto.getNegotiatedProtocolVersion()).toBe(MODERN);
+      expect(legacy.getNegotiatedProtocolVersion()).toBe('2025-11-25');
+      for (const client of [auto, legacy]) expect(JSON.parse(textOf(await client.callTool({ name: 'ping', arguments: {} }))).path).toBe('/ping');
+    } finally {
+      await auto.close();
+      await legacy.close();
+    }
+  });
+
   it.each<[string, Mode, Record<string, string>]>([
     ['2026-07-28', { pin: MODERN }, {}],
     ['2025-11-25', 'legacy', {}],
