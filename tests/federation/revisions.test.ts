@@ -22,10 +22,17 @@ let toolwire: RunningServer;
 let legacyHttp: McpUpstream;
 let fed: FederatedApp;
 
+/** When the API saw each /hold request's socket close: a cancel that went all the way through. */
+const holdClosed: number[] = [];
+
 beforeAll(async () => {
-  api = await startUpstream();
+  api = await startUpstream((req, res) => {
+    if (req.path === '/hold') return void res.on('close', () => holdClosed.push(Date.now())); // answers never
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ path: req.path, method: req.method }));
+  });
   runCli(['provider', 'add', '-'], upEnv, JSON.stringify({ name: 'Echo', code: 'echo', baseUrl: api.url }));
   runCli(['tool', 'add', '-'], upEnv, JSON.stringify({ name: 'Ping', code: 'ping', providerCode: 'echo', endpointPath: '/ping' }));
+  runCli(['tool', 'add', '-'], upEnv, JSON.stringify({ name: 'Hold', code: 'hold', providerCode: 'echo', endpointPath: '/hold', httpMethod: 'POST' }));
   [toolwire, legacyHttp] = await Promise.all([startServer([], upEnv), startMcpUpstream(['legacy-key-4471'])]);
 });
 afterEach(async () => {
@@ -62,9 +69,25 @@ describe('upstream MCP servers in either revision', () => {
     await expect.poll(names, POLL).toContain('tw__later');
     // Relisted on the same connection (not a reconnect): the notification came on the subscription.
     const lines = fed.logs.join('\n');
-    expect(lines).toMatch(/upstream MCP server "tw" changed its tools: 2 tool/);
+    expect(lines).toMatch(/upstream MCP server "tw" changed its tools: 3 tool/);
     expect(lines.match(/upstream MCP server "tw" connected/g)).toHaveLength(1);
     expect(status('tw')?.protocolVersion).toBe(MODERN);
+  });
+
+  it("cancelling a call of an upstream server's tool cancels it upstream too: the API sees its request closed", async () => {
+    fed = federatedApp();
+    const { client, names } = await listeningClient(fed.app);
+    fed.app.catalog.createProvider({ name: 'Toolwire', code: 'tw', kind: 'mcp', url: toolwire.url, apiKeyValue: toolwire.token });
+    await expect.poll(names, POLL).toContain('tw__hold');
+    const seen = holdClosed.length;
+    const held = () => api.requests.filter((r) => r.path === '/hold').length;
+    const before = held();
+    const controller = new AbortController();
+    const call = client.callTool({ name: 'tw__hold', arguments: {} }, undefined, { signal: controller.signal }).catch((err: unknown) => err);
+    await expect.poll(held, POLL).toBe(before + 1);
+    controller.abort();
+    await call;
+    await expect.poll(() => holdClosed.length, POLL).toBe(seen + 1);
   });
 
   it('an upstream that speaks 2026-07-28 over stdio is reached in it', async () => {
