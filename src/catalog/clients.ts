@@ -98,6 +98,11 @@ export class ClientCatalog {
     });
   }
 
+  /** Every identity by the hash of its token (`hashClientToken`), for a lookup that reads no database per request. */
+  tokenIndex(): Map<string, ClientIdentity> {
+    return this.store.clients.byTokenHash();
+  }
+
   /** The identity a bearer token belongs to, or null: one hash and one index lookup, so current even across processes. */
   findClientByToken(token: string): ClientIdentity | null {
     if (!token.startsWith(CLIENT_TOKEN_PREFIX)) return null;

@@ -41,6 +41,7 @@ export class ClientRepository {
       all: db.prepare(`SELECT ${COLUMNS} FROM clients ORDER BY name`),
       byName: db.prepare(`SELECT ${COLUMNS} FROM clients WHERE name = ?`),
       byHash: db.prepare(`SELECT ${COLUMNS} FROM clients WHERE token_hash = ?`),
+      withHashes: db.prepare(`SELECT token_hash, ${COLUMNS} FROM clients`),
       insert: db.prepare(
         'INSERT INTO clients (name, token_hash, providers, tools, admin, created_at) VALUES (@name, @tokenHash, @providers, @tools, @admin, @createdAt)',
       ),
@@ -56,6 +57,12 @@ export class ClientRepository {
   findByName(name: string): ClientIdentity | null {
     const row = this.statements.byName.get(name) as ClientRow | undefined;
     return row ? toIdentity(row) : null;
+  }
+
+  /** Every identity by its token hash: the server's in-memory lookup, rebuilt only when clients change. */
+  byTokenHash(): Map<string, ClientIdentity> {
+    const rows = this.statements.withHashes.all() as Array<ClientRow & { token_hash: string }>;
+    return new Map(rows.map((row) => [row.token_hash, toIdentity(row)]));
   }
 
   findByTokenHash(tokenHash: string): ClientIdentity | null {
