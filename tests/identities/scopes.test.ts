@@ -95,7 +95,14 @@ describe.each<['legacy' | { pin: string }, string]>([
     const carol = await clientFor(tokens.carol!, mode);
     try {
       expect(await names(bob.client)).toEqual(['mail-send']);
-      expect(await names(carol.client)).toEqual(['gh-issues', 'gh-repos', 'mail-send', 'notes__call_operation', 'notes__describe_operation', 'notes__search_operations']);
+      expect(await names(carol.client)).toEqual([
+        'gh-issues',
+        'gh-repos',
+        'mail-send',
+        'notes__call_operation',
+        'notes__describe_operation',
+        'notes__search_operations',
+      ]);
     } finally {
       await bob.client.close();
       await carol.client.close();
@@ -167,7 +174,12 @@ describe('identities on the HTTP server', () => {
       fetch(server.url, {
         method: 'POST',
         headers: { authorization: `Bearer ${t}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
-        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'x', version: '1' } } }),
+        body: JSON.stringify({
+          jsonrpc: '2.0',
+          id: 1,
+          method: 'initialize',
+          params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'x', version: '1' } },
+        }),
       });
     await expect.poll(async () => (await list(token)).status, { timeout: 10_000 }).toBe(200);
     const rotated = await runCliAsync(['client', 'rotate', 'erin'], env);

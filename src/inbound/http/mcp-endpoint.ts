@@ -158,10 +158,13 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
   const idleMs = options.idleMs ?? 30 * 60_000;
   const maxSessions = options.maxSessions ?? 1000;
   // The caller travels to the per-request server as the request's authInfo (set by `handle` below).
-  const modern: McpHttpHandler = createMcpHandler((context) => factory({ era: context.era, caller: (context.authInfo?.extra?.caller as Caller) ?? ownerCaller() }), {
-    legacy: 'reject',
-    onerror: (err) => log.debug(`MCP 2026-07-28: ${err.message}`),
-  });
+  const modern: McpHttpHandler = createMcpHandler(
+    (context) => factory({ era: context.era, caller: (context.authInfo?.extra?.caller as Caller) ?? ownerCaller() }),
+    {
+      legacy: 'reject',
+      onerror: (err) => log.debug(`MCP 2026-07-28: ${err.message}`),
+    },
+  );
   const unsubscribe = registry.onChange(() => modern.notify.toolsChanged());
   const sessions = new Map<string, Session>();
   /** Initializes under way: they hold a slot before their session id exists. */
@@ -200,7 +203,8 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
     if (typeof sessionId === 'string') {
       const session = sessions.get(sessionId);
       // A session is its opener's: another identity presenting its id is told it does not exist.
-      if (!session || session.caller.identity.name !== caller.identity.name) return rpcError(res, 404, -32001, 'Session not found: it ended or never existed. Initialize a new session.');
+      if (!session || session.caller.identity.name !== caller.identity.name)
+        return rpcError(res, 404, -32001, 'Session not found: it ended or never existed. Initialize a new session.');
       session.lastSeen = Date.now();
       if (req.method === 'GET') return writeWebResponse(res, await session.transport.handleRequest(request)); // a listener, not work
       session.busy++;

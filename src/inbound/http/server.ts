@@ -154,7 +154,8 @@ export async function startHttpServer(app: App, options: HttpOptions, extraRoute
       if (access === 'forbidden') {
         return sendJson(res, 403, {
           error: 'forbidden',
-          message: 'Forbidden: this client identity has no admin rights. Use the owner token (TOOLWIRE_TOKEN), or a client made with `toolwire client add NAME --admin`.',
+          message:
+            'Forbidden: this client identity has no admin rights. Use the owner token (TOOLWIRE_TOKEN), or a client made with `toolwire client add NAME --admin`.',
         });
       }
       return handleAdmin(req, res, path.slice('/admin'.length), admin);

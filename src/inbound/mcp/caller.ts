@@ -14,9 +14,12 @@ export interface Caller {
   listCache: 'public' | 'private';
 }
 
+const OWNER_PUBLIC: Caller = Object.freeze({ identity: OWNER, scope: null, key: 'owner', listCache: 'public' });
+const OWNER_PRIVATE: Caller = Object.freeze({ identity: OWNER, scope: null, key: 'owner', listCache: 'private' });
+
 /** The owner (TOOLWIRE_TOKEN, stdio, --no-auth): every tool; lists public while no client can see another. */
 export function ownerCaller(listCache: Caller['listCache'] = 'public'): Caller {
-  return { identity: OWNER, scope: null, key: 'owner', listCache };
+  return listCache === 'public' ? OWNER_PUBLIC : OWNER_PRIVATE;
 }
 
 export function clientCaller(identity: ClientIdentity): Caller {

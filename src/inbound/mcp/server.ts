@@ -61,7 +61,10 @@ class RegistryMcpServer extends McpServer {
  * straight from the registry's current snapshot. Cheap to make: the SDK makes one per 2026 request.
  * Change notifications are wired by the transport side, which knows the era (see `notifyChanges`).
  */
-export function createServerFactory(registry: Registry, options: McpServerOptions): (context: Pick<McpRequestContext, 'era'> & { caller?: Caller }) => McpServer {
+export function createServerFactory(
+  registry: Registry,
+  options: McpServerOptions,
+): (context: Pick<McpRequestContext, 'era'> & { caller?: Caller }) => McpServer {
   return (context) => {
     const caller = context.caller ?? ownerCaller();
     // What this caller may see, from the current snapshot: out-of-scope tools are unknown tools (SPEC §11).
