@@ -21,6 +21,9 @@ const USAGE = `Usage: toolwire [--db PATH] COMMAND
     upstream MCP server: provider add --kind mcp --code C (--url U [--protocol sse] [--api-key K]
                          | --command CMD [--arg A ...] [--env K=V ...])
   tool add|list|show|update|remove|call ...                        manage tools; call one as an agent would
+  client add NAME [--provider CODE ...] [--tool GLOB ...] [--admin]
+                                                                   an identity for serve --http; prints its token once
+  client list [--json] | client remove NAME | client rotate NAME   list, remove, or give a new token (old one stops)
   config [claude|vscode|cursor]                                    print a client-config entry (stdio)
   config http [CLIENT] [--host H] [--port P]                       the same for serve --http; CLIENT: claude-code,
                                                                    vscode, cursor or claude-desktop (else all)
@@ -46,6 +49,8 @@ async function loadCommand(name: string): Promise<Command | null> {
       return (await import('./commands/config-command.js')).configCommand;
     case 'key':
       return (await import('./commands/key-command.js')).keyCommand;
+    case 'client':
+      return (await import('./commands/client-command.js')).clientCommand;
     default:
       return null;
   }

@@ -7,6 +7,7 @@ import type { App } from '../src/app.js';
 import { createLog } from '../src/core/log.js';
 import { createMcpEndpoint, type McpEndpoint } from '../src/inbound/http/mcp-endpoint.js';
 import { createServerFactory } from '../src/inbound/mcp/server.js';
+import { ownerCaller } from '../src/inbound/mcp/caller.js';
 import { makeApp, tempDir, testEnv } from './helpers/app.js';
 import { runCliAsync } from './helpers/cli.js';
 
@@ -25,7 +26,7 @@ beforeAll(async () => {
     stateless: false,
     idleMs: 200,
   });
-  http = createServer((req, res) => void endpoint.handle(req, res));
+  http = createServer((req, res) => void endpoint.handle(req, res, ownerCaller()));
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
   url = `http://127.0.0.1:${(http.address() as AddressInfo).port}/mcp`;
 });

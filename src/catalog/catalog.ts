@@ -8,6 +8,7 @@ import { emptyImportReport, importEntry, type ImportOptions, type ImportReport }
 import { syncMcpServers, type McpServerEntry, type McpServersResult } from './mcp-registrations.js';
 import { applyProviderTokens, type ProviderTokenEntry, type ProviderTokensResult } from './provider-tokens.js';
 import { VaultCatalog } from './vaults.js';
+import { ClientCatalog } from './clients.js';
 import { invalid, parseOrThrow } from './issues.js';
 import { resolveProvider } from './resolve-provider.js';
 import { resolveTool } from './resolve-tool.js';
@@ -30,12 +31,15 @@ export interface ProviderChange {
 export class Catalog {
   /** Credential vaults (SPEC §9). */
   readonly vaults: VaultCatalog;
+  /** Client identities and their scopes (SPEC §11). */
+  readonly clients: ClientCatalog;
 
   constructor(
     private readonly store: Store,
     private readonly onChange: () => void = () => {},
   ) {
     this.vaults = new VaultCatalog(store, (fn) => this.write(fn));
+    this.clients = new ClientCatalog(store, (fn) => this.write(fn));
   }
 
   /**

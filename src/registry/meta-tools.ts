@@ -1,7 +1,7 @@
 import type { CallToolResult, Tool as McpTool } from '@modelcontextprotocol/server';
 import { errorResult } from '../core/tool-result.js';
 import type { Provider, Tool } from '../core/model.js';
-import type { ToolEntry } from './types.js';
+import type { CallContext, ToolEntry } from './types.js';
 
 /**
  * `toolMode: "meta"`: a provider with hundreds of operations is offered as three tools — search,
@@ -46,12 +46,21 @@ function search(operations: MetaOperation[], query: string, limit: number) {
 
 export function metaToolEntries(provider: Provider, operations: MetaOperation[]): ToolEntry[] {
   const byCode = new Map(operations.map((op) => [op.tool.code, op]));
+  const reaches = operations.map((op) => op.tool.code);
+  // An operation out of the caller's scope is as unknown as one that does not exist (SPEC §11).
+  const visible = (context: CallContext) => (context.scope ? operations.filter((op) => context.scope!(provider.code, op.tool.code)) : operations);
+  const find = (code: unknown, context: CallContext) => {
+    const op = byCode.get(String(code));
+    return op && (!context.scope || context.scope(provider.code, op.tool.code)) ? op : undefined;
+  };
   const unknown = (code: unknown) => errorResult(`No operation "${String(code)}" in ${provider.name}. Use ${provider.code}__search_operations to find one.`);
   const stringArg = (name: string) => ({ type: 'object', properties: { [name]: { type: 'string' } }, required: [name] }) as McpTool['inputSchema'];
   const readOnly = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false };
 
   return [
     {
+      providerCode: provider.code,
+      reaches,
       definition: {
         name: `${provider.code}__search_operations`,
         title: `Search ${provider.name} operations`,
@@ -66,13 +75,15 @@ export function metaToolEntries(provider: Provider, operations: MetaOperation[])
         },
         annotations: { title: `Search ${provider.name} operations`, ...readOnly },
       },
-      async invoke(args) {
+      async invoke(args, context) {
         if (typeof args.query !== 'string') return errorResult('Argument "query" must be a string.');
         const limit = typeof args.limit === 'number' && args.limit > 0 ? Math.min(args.limit, 100) : SEARCH_LIMIT;
-        return json({ operations: search(operations, args.query, limit) });
+        return json({ operations: search(visible(context), args.query, limit) });
       },
     },
     {
+      providerCode: provider.code,
+      reaches,
       definition: {
         name: `${provider.code}__describe_operation`,
         title: `Describe a ${provider.name} operation`,
@@ -80,8 +91,8 @@ export function metaToolEntries(provider: Provider, operations: MetaOperation[])
         inputSchema: stringArg('code'),
         annotations: { title: `Describe a ${provider.name} operation`, ...readOnly },
       },
-      async invoke(args) {
-        const op = byCode.get(String(args.code));
+      async invoke(args, context) {
+        const op = find(args.code, context);
         if (!op) return unknown(args.code);
         const { definition } = op.entry;
         return json({
@@ -93,6 +104,8 @@ export function metaToolEntries(provider: Provider, operations: MetaOperation[])
       },
     },
     {
+      providerCode: provider.code,
+      reaches,
       definition: {
         name: `${provider.code}__call_operation`,
         title: `Call a ${provider.name} operation`,
@@ -105,7 +118,7 @@ export function metaToolEntries(provider: Provider, operations: MetaOperation[])
         annotations: { title: `Call a ${provider.name} operation`, readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
       },
       async invoke(args, context) {
-        const op = byCode.get(String(args.code));
+        const op = find(args.code, context);
         if (!op) return unknown(args.code);
         const callArgs = args.arguments ?? {};
         if (typeof callArgs !== 'object' || callArgs === null || Array.isArray(callArgs)) return errorResult('Argument "arguments" must be an object.');

@@ -9,7 +9,15 @@ export interface CallContext {
   signal?: AbortSignal | undefined;
   /** The caller's W3C trace context, passed on to the upstream request. */
   trace?: TraceContext | undefined;
+  /**
+   * The caller's scope, for tools that reach other tools (meta mode's search, describe and call): an
+   * operation out of scope is as unknown as a tool out of scope. Absent: everything is in scope.
+   */
+  scope?: ToolScope | undefined;
 }
+
+/** Whether a caller may see and call a tool: by its provider's code and its own code. */
+export type ToolScope = (providerCode: string, toolCode: string) => boolean;
 
 /**
  * One tool as agents see it: its MCP definition and how to run it. HTTP tools, meta tools and
@@ -17,6 +25,10 @@ export interface CallContext {
  */
 export interface ToolEntry {
   readonly definition: McpTool;
+  /** The provider it belongs to: an identity's scope names providers (SPEC §11). */
+  readonly providerCode: string;
+  /** A tool that reaches other tools (meta mode): their codes, so a caller who may use one of them sees it. */
+  readonly reaches?: readonly string[];
   /** Callable but left out of tools/list (an upstream MCP server's tool while it is down: a clear error, not "unknown tool"). */
   readonly unlisted?: boolean;
   invoke(args: Record<string, unknown>, context: CallContext): Promise<CallToolResult>;

@@ -5,6 +5,7 @@ import { ProviderRepository } from './providers.js';
 import { ToolRepository } from './tools.js';
 import { McpRegistrationRepository } from './mcp-registrations.js';
 import { VaultRepository } from './vaults.js';
+import { ClientRepository } from './clients.js';
 
 /** The registry's persistent side: providers and tools, secrets sealed, a version bumped on each change. */
 export interface Store {
@@ -14,6 +15,8 @@ export interface Store {
   readonly vaults: VaultRepository;
   /** Upstream MCP servers registered by POST /api/add-git-providers. */
   readonly mcpRegistrations: McpRegistrationRepository;
+  /** Client identities (SPEC §11): their scopes and token hashes. */
+  readonly clients: ClientRepository;
   /**
    * Runs fn in one IMMEDIATE transaction: all of it is written or none. Refused when the database
    * file was deleted or replaced while open (the write would go into a file no one will read again).
@@ -26,7 +29,7 @@ export interface Store {
   read<T>(fn: () => T): T;
   /** Null while the file on disk is the one opened; otherwise a message naming it. */
   fileProblem(): string | null;
-  /** A counter bumped by triggers on every provider, tool or vault-credential write, from any process. */
+  /** A counter bumped by triggers on every provider, tool, vault-credential or client write, from any process. */
   registryVersion(): number;
   /** SQLite's data_version: changes when another connection commits. Cheap to poll. */
   dataVersion(): number;
@@ -43,6 +46,7 @@ export function createStore(path: string, key: Buffer): Store {
     tools: new ToolRepository(database),
     vaults: new VaultRepository(database),
     mcpRegistrations: new McpRegistrationRepository(database),
+    clients: new ClientRepository(database),
     transaction: (fn) => {
       const problem = fileProblem();
       if (problem) throw new ToolwireError('STORAGE', problem);
@@ -85,3 +89,4 @@ export type { ToolRecord } from './tools.js';
 export * from '../core/model.js';
 export * from './vaults.js';
 export type { McpRegistration } from './mcp-registrations.js';
+export type { NewClient } from './clients.js';

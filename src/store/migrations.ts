@@ -115,4 +115,22 @@ export const MIGRATIONS: readonly string[] = [
     INSERT OR REPLACE INTO tools_removed (id, revision) VALUES (OLD.id, (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'tool_seq'));
   END;
   `,
+  // 5: client identities (SPEC §11). A token is stored only as its SHA-256 (hex), looked up by that hash.
+  // The integer id is what later per-identity rows reference (ON DELETE CASCADE); AUTOINCREMENT never
+  // reuses the id of a removed client. A client write bumps the registry version, so a server notices
+  // another process's `client add/remove/rotate` through the watcher it already has.
+  `
+  CREATE TABLE clients (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT NOT NULL UNIQUE,
+    token_hash TEXT NOT NULL,
+    providers TEXT NOT NULL DEFAULT '[]',
+    tools TEXT NOT NULL DEFAULT '[]',
+    admin INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL,
+    rotated_at TEXT
+  );
+  CREATE UNIQUE INDEX clients_token_hash ON clients(token_hash);
+  ${['INSERT', 'UPDATE', 'DELETE'].map((e) => bump('clients', e)).join('\n')}
+  `,
 ];

@@ -6,12 +6,13 @@ import { ToolwireError } from '../../core/errors.js';
 import { methodNotAllowed } from '../web/reply.js';
 import { errorReply, type Reply } from './errors.js';
 import { ioRoutes } from './io-routes.js';
+import { clientRoutes } from './client-routes.js';
 import { providerRoutes } from './provider-routes.js';
 import { allowedMethods, matchRoute, type Method, type Route } from '../web/routing.js';
 import { toolRoutes } from './tool-routes.js';
 import type { AdminDeps } from './deps.js';
 
-const ROUTES: readonly Route<AdminDeps>[] = [...providerRoutes, ...toolRoutes, ...ioRoutes];
+const ROUTES: readonly Route<AdminDeps>[] = [...providerRoutes, ...toolRoutes, ...ioRoutes, ...clientRoutes];
 
 function queryOf(req: IncomingMessage): URLSearchParams {
   try {
@@ -26,7 +27,7 @@ async function dispatch(req: IncomingMessage, method: string, path: string, deps
   if (!match) {
     throw new ToolwireError(
       'NOT_FOUND',
-      `No admin route ${quote(`/admin${path}`)}. The routes are /admin/providers, /admin/tools (and /admin/tools/api), /admin/export and /admin/import.`,
+      `No admin route ${quote(`/admin${path}`)}. The routes are /admin/providers, /admin/tools (and /admin/tools/api), /admin/export, /admin/import and /admin/clients.`,
     );
   }
   const handler = match.route.methods[method as Method];

@@ -15,6 +15,8 @@ import { rpcErrorReply } from '../mcp/errors.js';
 import { CallsInFlight } from '../mcp/calls-in-flight.js';
 import { answerToolCall, asToolCall, type ToolCall } from '../mcp/fast-call.js';
 import { notifyChanges } from '../mcp/server.js';
+import { type Caller, ownerCaller } from '../mcp/caller.js';
+import { scopedView, type ToolView } from '../../registry/scoped-view.js';
 import { LEGACY_VERSION, MODERN_VERSION } from '../mcp/versions.js';
 import type { Registry } from '../../registry/registry.js';
 import { readJsonBody, sendJson } from './body.js';
@@ -34,8 +36,8 @@ function rpcFailure(res: ServerResponse, err: ToolwireError): void {
 /** Seconds a client is asked to wait when every session slot is busy. */
 const FULL_RETRY_AFTER_S = 5;
 
-/** What makes an MCP server for one connection or request; `era` says which revision it will speak. */
-export type ServerFactory = (context: { era: 'legacy' | 'modern' }) => McpServer;
+/** What makes an MCP server for one connection or request; `era` says which revision it will speak, `caller` for whom. */
+export type ServerFactory = (context: { era: 'legacy' | 'modern'; caller: Caller }) => McpServer;
 
 export interface McpEndpointOptions {
   registry: Registry;
@@ -51,7 +53,8 @@ export interface McpEndpointOptions {
 }
 
 export interface McpEndpoint {
-  handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
+  /** `caller`: who the request is from (authenticated by the HTTP server before this). */
+  handle(req: IncomingMessage, res: ServerResponse, caller: Caller): Promise<void>;
   sessionCount(): number;
   close(): Promise<void>;
 }
@@ -87,11 +90,11 @@ function declaresMcpHeaders(definition: { inputSchema: { properties?: Record<str
 }
 
 /** The call, when a POST may take the fast path: a single tools/call with the headers the SDK would accept. */
-function fastCall(registry: Registry, req: IncomingMessage, body: unknown): ToolCall | null {
+function fastCall(view: ToolView, req: IncomingMessage, body: unknown): ToolCall | null {
   const call = asToolCall(body);
   if (!call || !fastPathHeaders(req, call)) return null;
   call.trace ??= readTraceContext(req.headers.traceparent, req.headers.tracestate);
-  const definition = call.modern ? registry.current().entries.get(call.name)?.definition : undefined;
+  const definition = call.modern ? view.entries.get(call.name)?.definition : undefined;
   return definition && declaresMcpHeaders(definition as Parameters<typeof declaresMcpHeaders>[0]) ? null : call;
 }
 
@@ -99,7 +102,7 @@ function fastCall(registry: Registry, req: IncomingMessage, body: unknown): Tool
  * Answers a single tools/call POST as JSON (allowed for any POST by the spec). The client going away
  * first is a cancel: the upstream request is aborted.
  */
-async function answerFast(registry: Registry, res: ServerResponse, call: ToolCall, session?: { id: string; calls: CallsInFlight }): Promise<void> {
+async function answerFast(view: ToolView, res: ServerResponse, call: ToolCall, session?: { id: string; calls: CallsInFlight }): Promise<void> {
   // A session's call can also be cancelled by a notifications/cancelled sent on another POST.
   const own = session ? null : new AbortController();
   const signal = own ? own.signal : session!.calls.start(call.id);
@@ -110,7 +113,7 @@ async function answerFast(registry: Registry, res: ServerResponse, call: ToolCal
     else session!.calls.abort(call.id, reason);
   };
   res.once('close', onClose);
-  const answer = await answerToolCall(registry, call, signal);
+  const answer = await answerToolCall(view, call, signal);
   res.off('close', onClose);
   session?.calls.end(call.id);
   if (signal.aborted) {
@@ -127,6 +130,8 @@ async function answerFast(registry: Registry, res: ServerResponse, call: ToolCal
 
 interface Session {
   id: string;
+  /** Who opened it: only that identity may use it, and it sees that identity's tools. */
+  caller: Caller;
   transport: WebStandardStreamableHTTPServerTransport;
   server: McpServer;
   /** Its fast-path calls still running, so a notifications/cancelled (on any POST of the session) aborts them. */
@@ -148,13 +153,18 @@ interface Session {
  */
 export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
   const { registry, log, factory, stateless } = options;
-  const fast = options.fastPath === false ? () => null : (req: IncomingMessage, body: unknown) => fastCall(registry, req, body);
+  const viewOf = (caller: Caller) => scopedView(registry.current(), caller.key, caller.scope);
+  const fast = options.fastPath === false ? () => null : (view: ToolView, req: IncomingMessage, body: unknown) => fastCall(view, req, body);
   const idleMs = options.idleMs ?? 30 * 60_000;
   const maxSessions = options.maxSessions ?? 1000;
-  const modern: McpHttpHandler = createMcpHandler((context) => factory({ era: context.era }), {
-    legacy: 'reject',
-    onerror: (err) => log.debug(`MCP 2026-07-28: ${err.message}`),
-  });
+  // The caller travels to the per-request server as the request's authInfo (set by `handle` below).
+  const modern: McpHttpHandler = createMcpHandler(
+    (context) => factory({ era: context.era, caller: (context.authInfo?.extra?.caller as Caller) ?? ownerCaller() }),
+    {
+      legacy: 'reject',
+      onerror: (err) => log.debug(`MCP 2026-07-28: ${err.message}`),
+    },
+  );
   const unsubscribe = registry.onChange(() => modern.notify.toolsChanged());
   const sessions = new Map<string, Session>();
   /** Initializes under way: they hold a slot before their session id exists. */
@@ -188,19 +198,22 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
       );
   reaper?.unref();
 
-  async function legacySession(req: IncomingMessage, res: ServerResponse, request: Request, body: unknown): Promise<void> {
+  async function legacySession(req: IncomingMessage, res: ServerResponse, request: Request, body: unknown, caller: Caller): Promise<void> {
     const sessionId = req.headers['mcp-session-id'];
     if (typeof sessionId === 'string') {
       const session = sessions.get(sessionId);
-      if (!session) return rpcError(res, 404, -32001, 'Session not found: it ended or never existed. Initialize a new session.');
+      // A session is its opener's: another identity presenting its id is told it does not exist.
+      if (!session || session.caller.identity.name !== caller.identity.name)
+        return rpcError(res, 404, -32001, 'Session not found: it ended or never existed. Initialize a new session.');
       session.lastSeen = Date.now();
       if (req.method === 'GET') return writeWebResponse(res, await session.transport.handleRequest(request)); // a listener, not work
       session.busy++;
       // A tools/call on the fast path is busy until it is answered: no 'close' listener per call.
-      const call = req.method === 'POST' ? fast(req, body) : null;
+      const view = viewOf(session.caller);
+      const call = req.method === 'POST' ? fast(view, req, body) : null;
       if (call && !call.modern) {
         try {
-          return await answerFast(registry, res, call, session);
+          return await answerFast(view, res, call, session);
         } finally {
           session.busy--;
           session.lastSeen = Date.now();
@@ -235,13 +248,13 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
       reserved = false;
     };
     try {
-      const server = factory({ era: 'legacy' });
+      const server = factory({ era: 'legacy', caller });
       notifyChanges(server.server, registry);
       const transport: WebStandardStreamableHTTPServerTransport = new WebStandardStreamableHTTPServerTransport({
         sessionIdGenerator: () => randomUUID(),
         onsessioninitialized: (id) => {
           release();
-          sessions.set(id, { id, transport, server, calls: new CallsInFlight(), lastSeen: Date.now(), busy: 0 });
+          sessions.set(id, { id, caller, transport, server, calls: new CallsInFlight(), lastSeen: Date.now(), busy: 0 });
         },
       });
       transport.onclose = () => {
@@ -260,12 +273,12 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
   }
 
   /** `--stateless` for 2025-11-25: no session ids and JSON answers, so any instance can serve any request. */
-  async function legacyStateless(req: IncomingMessage, res: ServerResponse, request: Request, body: unknown): Promise<void> {
+  async function legacyStateless(req: IncomingMessage, res: ServerResponse, request: Request, body: unknown, caller: Caller): Promise<void> {
     if (req.method !== 'POST') {
       res.writeHead(405, { allow: 'POST' }).end();
       return;
     }
-    const server = factory({ era: 'legacy' });
+    const server = factory({ era: 'legacy', caller });
     const transport = new WebStandardStreamableHTTPServerTransport({ enableJsonResponse: true });
     res.on('close', () => {
       void transport.close();
@@ -276,18 +289,22 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
   }
 
   return {
-    async handle(req, res) {
+    async handle(req, res, caller) {
       let body: unknown;
       if (req.method === 'POST') {
         const parsed = await readJsonBody(req);
         if (!parsed.ok) return rpcFailure(res, parsed.error);
         body = parsed.value;
-        const call = req.headers['mcp-session-id'] === undefined ? fast(req, body) : null;
-        if (call && (call.modern || stateless)) return answerFast(registry, res, call);
+        const view = viewOf(caller);
+        const call = req.headers['mcp-session-id'] === undefined ? fast(view, req, body) : null;
+        if (call && (call.modern || stateless)) return answerFast(view, res, call);
       }
       const request = toWebRequest(req, res);
-      if (!(await isLegacyRequest(request, body))) return writeWebResponse(res, await modern.fetch(request, { parsedBody: body }));
-      return stateless ? legacyStateless(req, res, request, body) : legacySession(req, res, request, body);
+      if (!(await isLegacyRequest(request, body))) {
+        const authInfo = { token: '', clientId: caller.identity.name, scopes: [], extra: { caller } };
+        return writeWebResponse(res, await modern.fetch(request, { parsedBody: body, authInfo }));
+      }
+      return stateless ? legacyStateless(req, res, request, body, caller) : legacySession(req, res, request, body, caller);
     },
     sessionCount: () => sessions.size,
     async close() {

@@ -4,6 +4,8 @@ import type { CompatDeps } from '../compat/deps.js';
 import { adminDeps, compatDeps } from './api-deps.js';
 import type { App } from '../../app.js';
 import { createServerFactory } from '../mcp/server.js';
+import { type Caller, ownerCaller } from '../mcp/caller.js';
+import { createCallerIndex } from './callers.js';
 import { sendJson } from './body.js';
 import { bearerMatches, hostAllowList, hostProblem, originProblem, presentedBearer, type GuardOptions } from './guards.js';
 import { createJwtVerifier, protectedResourceMetadata } from './oauth.js';
@@ -98,11 +100,29 @@ export async function startHttpServer(app: App, options: HttpOptions, extraRoute
   const resource = (req: IncomingMessage) => `${base(req)}/mcp`;
   const metadataUrl = (req: IncomingMessage) => (jwt ? `${base(req)}${METADATA_PATH}` : null);
 
-  /** The static token always; a JWT from the configured issuer, for this server's audience, too, on /mcp (admin stays static-token only). */
-  async function mcpClientAllowed(req: IncomingMessage): Promise<boolean> {
-    if (options.noAuth || bearerMatches(req, options.token)) return true;
+  const callers = createCallerIndex(app.catalog, app.registry);
+  /**
+   * Who a /mcp request is from, or null (401): the owner's static token (or --no-auth); a client
+   * identity's token (SPEC §11, looked up in memory); a JWT from the configured issuer for this
+   * server's audience, which for now acts as the owner on /mcp (identities from `sub`: not yet).
+   */
+  async function mcpCaller(req: IncomingMessage): Promise<Caller | null> {
+    const owner = () => ownerCaller(callers.anyClients() ? 'private' : 'public');
+    if (options.noAuth || bearerMatches(req, options.token)) return owner();
     const presented = presentedBearer(req);
-    return jwt !== null && presented !== null && (await jwt.verify(presented, oauthAudience ?? resource(req)));
+    if (presented === null) return null;
+    const client = callers.find(presented);
+    if (client) return client;
+    return jwt !== null && (await jwt.verify(presented, oauthAudience ?? resource(req))) ? owner() : null;
+  }
+
+  /** /admin: the owner's static token, or a client identity made with --admin; another client is known but refused (403). */
+  function adminAccess(req: IncomingMessage): 'allowed' | 'forbidden' | 'unknown' {
+    if (bearerMatches(req, options.token)) return 'allowed';
+    const presented = presentedBearer(req);
+    const client = presented === null ? null : callers.find(presented);
+    if (!client) return 'unknown';
+    return client.identity.admin ? 'allowed' : 'forbidden';
   }
 
   /** Load balancers get `ok`; counts are for the token holder only (issue 10: /health said too much to anyone). */
@@ -124,11 +144,20 @@ export async function startHttpServer(app: App, options: HttpOptions, extraRoute
     // Public metadata (any Origin may read it), but its resource is this server's, never a reflected Host.
     if (isMetadata && jwt) return sendJson(res, 200, protectedResourceMetadata(resource(req), jwt.issuer));
     if (isMcp) {
-      if (!(await mcpClientAllowed(req))) return unauthorized(res, metadataUrl(req));
-      return endpoint.handle(req, res);
+      const caller = await mcpCaller(req);
+      if (!caller) return unauthorized(res, metadataUrl(req));
+      return endpoint.handle(req, res, caller);
     }
     if (isAdmin) {
-      if (!bearerMatches(req, options.token)) return unauthorized(res, null);
+      const access = adminAccess(req);
+      if (access === 'unknown') return unauthorized(res, null);
+      if (access === 'forbidden') {
+        return sendJson(res, 403, {
+          error: 'forbidden',
+          message:
+            'Forbidden: this client identity has no admin rights. Use the owner token (TOOLWIRE_TOKEN), or a client made with `toolwire client add NAME --admin`.',
+        });
+      }
       return handleAdmin(req, res, path.slice('/admin'.length), admin);
     }
     if (extra) {

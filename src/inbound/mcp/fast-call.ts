@@ -9,7 +9,7 @@ import {
 } from '@modelcontextprotocol/server';
 import { isJsonObject } from '../../core/json.js';
 import { readTraceContext, type TraceContext } from '../../core/trace-context.js';
-import type { Registry } from '../../registry/registry.js';
+import type { ToolView } from '../../registry/scoped-view.js';
 import { rpcCodeOf } from './errors.js';
 import { unknownTool } from './server.js';
 import { MODERN_VERSION, SERVER_INFO } from './versions.js';
@@ -65,14 +65,14 @@ function validEnvelope(meta: Record<string, unknown>): boolean {
 }
 
 /** Runs the call and returns the JSON-RPC answer: a result, or invalid-params for an unknown tool. */
-export async function answerToolCall(registry: Registry, call: ToolCall, signal?: AbortSignal): Promise<JSONRPCMessage> {
-  const entry = registry.current().entries.get(call.name);
+export async function answerToolCall(view: ToolView, call: ToolCall, signal?: AbortSignal): Promise<JSONRPCMessage> {
+  const entry = view.entries.get(call.name);
   if (!entry) {
     const err = unknownTool(call.name);
     return { jsonrpc: '2.0', id: call.id, error: { code: rpcCodeOf(err), message: err.message } };
   }
   try {
-    const result = await entry.invoke(call.args, { signal, trace: call.trace });
+    const result = await entry.invoke(call.args, { signal, trace: call.trace, scope: view.scope });
     if (!call.modern) return { jsonrpc: '2.0', id: call.id, result };
     return { jsonrpc: '2.0', id: call.id, result: { ...result, resultType: 'complete', _meta: { ...result._meta, [SERVER_INFO_META_KEY]: SERVER_INFO } } };
   } catch (err) {

@@ -11,6 +11,8 @@ import { readTraceContext } from '../../core/trace-context.js';
 import { ToolwireError } from '../../core/errors.js';
 import { toMcpError } from './errors.js';
 import type { Registry } from '../../registry/registry.js';
+import { scopedView, type ToolView } from '../../registry/scoped-view.js';
+import { type Caller, ownerCaller } from './caller.js';
 import { LEGACY_VERSION, SERVER_INFO } from './versions.js';
 
 export interface McpServerOptions {
@@ -44,12 +46,12 @@ function discoverBothRevisions(this: Server): DiscoverResult {
  * a 2026-07-28 call's `Mcp-Param-*` headers against the arguments (SEP-2243).
  */
 class RegistryMcpServer extends McpServer {
-  constructor(private readonly registry: Registry) {
-    super(SERVER_INFO, { instructions: INSTRUCTIONS, cacheHints: { 'tools/list': { ttlMs: TOOLS_LIST_TTL_MS, cacheScope: 'public' } } });
+  constructor(private readonly view: () => ToolView) {
+    super(SERVER_INFO, { instructions: INSTRUCTIONS });
   }
 
   override toolInputSchemaJson(name: string): Record<string, unknown> | undefined {
-    return this.registry.current().entries.get(name)?.definition.inputSchema as Record<string, unknown> | undefined;
+    return this.view().entries.get(name)?.definition.inputSchema as Record<string, unknown> | undefined;
   }
 }
 
@@ -59,28 +61,37 @@ class RegistryMcpServer extends McpServer {
  * straight from the registry's current snapshot. Cheap to make: the SDK makes one per 2026 request.
  * Change notifications are wired by the transport side, which knows the era (see `notifyChanges`).
  */
-export function createServerFactory(registry: Registry, options: McpServerOptions): (context: Pick<McpRequestContext, 'era'>) => McpServer {
+export function createServerFactory(
+  registry: Registry,
+  options: McpServerOptions,
+): (context: Pick<McpRequestContext, 'era'> & { caller?: Caller }) => McpServer {
   return (context) => {
-    const mcp = new RegistryMcpServer(registry);
+    const caller = context.caller ?? ownerCaller();
+    // What this caller may see, from the current snapshot: out-of-scope tools are unknown tools (SPEC §11).
+    const view = () => scopedView(registry.current(), caller.key, caller.scope);
+    const mcp = new RegistryMcpServer(view);
     const server = mcp.server;
     Object.defineProperty(server, '_ondiscover', { value: discoverBothRevisions });
     server.registerCapabilities({ tools: { listChanged: context.era === 'modern' || options.legacyListChanged } });
+    // 2026-07-28 cache hints: `private` when lists differ between callers, so no shared cache hands one to another.
+    const hints = context.era === 'modern' ? { ttlMs: TOOLS_LIST_TTL_MS, cacheScope: caller.listCache } : {};
     server.setRequestHandler('tools/list', (request) => {
-      const { definitions } = registry.current();
+      const { definitions } = view();
       const start = decodeCursor(request.params?.cursor);
       const end = start + options.pageSize;
       const tools = definitions.slice(start, end) as Tool[];
-      return end < definitions.length ? { tools, nextCursor: encodeCursor(end) } : { tools };
+      return end < definitions.length ? { tools, nextCursor: encodeCursor(end), ...hints } : { tools, ...hints };
     });
     server.setRequestHandler('tools/call', async (request, ctx) => {
-      const entry = registry.current().entries.get(request.params.name);
+      const current = view();
+      const entry = current.entries.get(request.params.name);
       if (!entry) throw toMcpError(unknownTool(request.params.name));
       const meta = ctx.mcpReq._meta as Record<string, unknown> | undefined;
       const headers = ctx.http?.req?.headers;
       const trace =
         readTraceContext(meta?.[TRACEPARENT_META_KEY], meta?.[TRACESTATE_META_KEY]) ??
         readTraceContext(headers?.get('traceparent') ?? undefined, headers?.get('tracestate') ?? undefined);
-      return entry.invoke(request.params.arguments ?? {}, { signal: ctx.mcpReq.signal, trace });
+      return entry.invoke(request.params.arguments ?? {}, { signal: ctx.mcpReq.signal, trace, scope: current.scope });
     });
     return mcp;
   };

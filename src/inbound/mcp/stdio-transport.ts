@@ -57,7 +57,7 @@ export class FastStdioTransport implements Transport {
     const call = this.fastPath ? asToolCall(parsed) : null;
     if (call) {
       const signal = this.calls.start(call.id);
-      void answerToolCall(this.registry, call, signal).then((answer) => {
+      void answerToolCall(this.registry.current(), call, signal).then((answer) => {
         this.calls.end(call.id);
         // A cancelled request gets no answer (the client stopped waiting for it).
         if (!signal.aborted) void this.send(answer);

@@ -81,6 +81,7 @@ export function federatedEntry(connection: UpstreamConnection, tool: McpTool): T
   const definition = federatedDefinition(code, tool);
   return {
     definition,
+    providerCode: code,
     async invoke(args, context) {
       try {
         const result = await connection.callTool(tool, args, context.signal);

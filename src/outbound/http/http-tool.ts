@@ -76,6 +76,7 @@ export function httpToolEntry(tool: Tool, runtime: ProviderRuntime, definition: 
 
   return {
     definition,
+    providerCode: provider.code,
     async invoke(args, context): Promise<CallToolResult> {
       const problem = validate(args);
       if (problem) return errorResult(`Invalid arguments for tool "${tool.code}": ${problem}. Nothing was sent.`);

@@ -1,0 +1,56 @@
+/**
+ * Who is calling (SPEC §11): the owner (`TOOLWIRE_TOKEN`) or a client identity made with `toolwire client add`.
+ * A scope is two lists, both of which must let a tool through: provider codes (exact) and tool-code globs.
+ * An empty list lets everything through, so a client made without `--provider`/`--tool` sees every tool.
+ */
+export interface ClientIdentity {
+  name: string;
+  /** Provider codes this identity may use; empty: every provider. */
+  providers: readonly string[];
+  /** Globs over tool codes (`*` any run of characters, `?` one character); empty: every tool. */
+  tools: readonly string[];
+  /** May reach `/admin`. */
+  admin: boolean;
+  createdAt: string;
+  /** When its token was last replaced; null while it has its first token. */
+  rotatedAt: string | null;
+}
+
+/** The name no client may take: it stands for the owner in logs and answers. */
+export const OWNER_NAME = 'owner';
+
+/** The `TOOLWIRE_TOKEN` holder: every tool, admin rights. Not a stored record, so it has no creation time. */
+export const OWNER: ClientIdentity = Object.freeze({
+  name: OWNER_NAME,
+  providers: Object.freeze([]) as readonly string[],
+  tools: Object.freeze([]) as readonly string[],
+  admin: true,
+  createdAt: '',
+  rotatedAt: null,
+});
+
+/** A whole-string RegExp for a tool glob: `*` any run (also empty), `?` exactly one character, the rest literal. */
+export function toolGlobRegExp(glob: string): RegExp {
+  let source = '';
+  for (const char of glob) {
+    if (char === '*') source += '[\\s\\S]*';
+    else if (char === '?') source += '[\\s\\S]';
+    else source += char.replace(/[\\^$.|+()[\]{}/]/g, '\\$&');
+  }
+  return new RegExp(`^${source}$`, 'u');
+}
+
+/**
+ * The identity's scope compiled once (its globs as RegExps): for filtering a whole tool list per
+ * request without compiling a glob per tool.
+ */
+export function scopeMatcher(identity: Pick<ClientIdentity, 'providers' | 'tools'>): (providerCode: string, toolCode: string) => boolean {
+  const providers = identity.providers.length === 0 ? null : new Set(identity.providers);
+  const globs = identity.tools.length === 0 ? null : identity.tools.map(toolGlobRegExp);
+  return (providerCode, toolCode) => (providers === null || providers.has(providerCode)) && (globs === null || globs.some((g) => g.test(toolCode)));
+}
+
+/** Whether the identity may see and call this tool: its provider listed (or none listed) and its code matching a glob (or none given). */
+export function inScope(identity: Pick<ClientIdentity, 'providers' | 'tools'>, providerCode: string, toolCode: string): boolean {
+  return scopeMatcher(identity)(providerCode, toolCode);
+}

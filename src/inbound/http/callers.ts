@@ -1,0 +1,34 @@
+import type { Catalog } from '../../catalog/catalog.js';
+import { CLIENT_TOKEN_PREFIX, hashClientToken } from '../../catalog/client-tokens.js';
+import type { Registry } from '../../registry/registry.js';
+import { type Caller, clientCaller } from '../mcp/caller.js';
+
+/**
+ * Bearer tokens of client identities → callers, from memory: the index (token hashes, scopes compiled)
+ * is read from the catalog once, and again only after the registry saw a change — a client added,
+ * removed or rotated here or in another process bumps the same counter — so a request reads no
+ * database and a rotated token stops working as soon as the change is noticed.
+ */
+export interface CallerIndex {
+  /** The caller a client token belongs to, or null (not a client token, or unknown). */
+  find(token: string): Caller | null;
+  /** Whether any client identity exists: tool lists are then private to each caller. */
+  anyClients(): boolean;
+}
+
+export function createCallerIndex(catalog: Catalog, registry: Registry): CallerIndex {
+  let version = -1;
+  let byHash = new Map<string, Caller>();
+  const current = () => {
+    const now = registry.current().version;
+    if (now !== version) {
+      byHash = new Map([...catalog.clients.tokenIndex()].map(([hash, identity]) => [hash, clientCaller(identity)]));
+      version = now;
+    }
+    return byHash;
+  };
+  return {
+    find: (token) => (token.startsWith(CLIENT_TOKEN_PREFIX) ? (current().get(hashClientToken(token)) ?? null) : null),
+    anyClients: () => current().size > 0,
+  };
+}
