@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { createApp, type App } from '../app.js';
 import { loadExamplesIfEmpty } from '../catalog/io/examples.js';
 import { createServerFactory, notifyChanges } from '../inbound/mcp/server.js';
+import { ownerCaller } from '../inbound/mcp/caller.js';
 import { FastStdioTransport } from '../inbound/mcp/stdio-transport.js';
 import { blockingOffNotice } from '../outbound/address-policy.js';
 import type { Command, CommandContext } from './context.js';
@@ -61,7 +62,8 @@ async function serveStdio(ctx: CommandContext, app: App): Promise<number> {
   const ended = new Promise<void>((resolve) => process.stdin.once('end', () => resolve()));
   const handle = serve(
     (context) => {
-      const server = factory(context);
+      // stdio is the machine owner's own connection: every tool.
+      const server = factory({ era: context.era, caller: ownerCaller() });
       notifyChanges(server.server, app.registry);
       return server;
     },

@@ -29,15 +29,34 @@ export const OWNER: ClientIdentity = Object.freeze({
   rotatedAt: null,
 });
 
-/** A whole-string RegExp for a tool glob: `*` any run (also empty), `?` exactly one character, the rest literal. */
-export function toolGlobRegExp(glob: string): RegExp {
-  let source = '';
-  for (const char of glob) {
-    if (char === '*') source += '[\\s\\S]*';
-    else if (char === '?') source += '[\\s\\S]';
-    else source += char.replace(/[\\^$.|+()[\]{}/]/g, '\\$&');
+/**
+ * Whether `code` matches the tool glob as a whole: `*` any run of characters (also none), `?` exactly
+ * one, everything else literal. Greedy with one backtrack point (the last `*`), so it runs in time
+ * linear-ish in the lengths — a glob like `*a*a*a*b` cannot stall the server as a RegExp could.
+ */
+export function globMatches(glob: string, code: string): boolean {
+  const g = [...glob];
+  const c = [...code];
+  let gi = 0;
+  let ci = 0;
+  let star = -1;
+  let resume = 0;
+  while (ci < c.length) {
+    if (gi < g.length && (g[gi] === '?' || (g[gi] !== '*' && g[gi] === c[ci]))) {
+      gi++;
+      ci++;
+    } else if (gi < g.length && g[gi] === '*') {
+      star = gi++;
+      resume = ci;
+    } else if (star >= 0) {
+      gi = star + 1;
+      ci = ++resume;
+    } else {
+      return false;
+    }
   }
-  return new RegExp(`^${source}$`, 'u');
+  while (gi < g.length && g[gi] === '*') gi++;
+  return gi === g.length;
 }
 
 /**
@@ -46,8 +65,8 @@ export function toolGlobRegExp(glob: string): RegExp {
  */
 export function scopeMatcher(identity: Pick<ClientIdentity, 'providers' | 'tools'>): (providerCode: string, toolCode: string) => boolean {
   const providers = identity.providers.length === 0 ? null : new Set(identity.providers);
-  const globs = identity.tools.length === 0 ? null : identity.tools.map(toolGlobRegExp);
-  return (providerCode, toolCode) => (providers === null || providers.has(providerCode)) && (globs === null || globs.some((g) => g.test(toolCode)));
+  const globs = identity.tools.length === 0 ? null : identity.tools;
+  return (providerCode, toolCode) => (providers === null || providers.has(providerCode)) && (globs === null || globs.some((g) => globMatches(g, toolCode)));
 }
 
 /** Whether the identity may see and call this tool: its provider listed (or none listed) and its code matching a glob (or none given). */

@@ -64,7 +64,8 @@ export function metaToolEntries(provider: Provider, operations: MetaOperation[])
       definition: {
         name: `${provider.code}__search_operations`,
         title: `Search ${provider.name} operations`,
-        description: `Find operations of ${provider.name} (${operations.length} in all) by keywords; returns codes to describe or call.`,
+        // No count of operations here: the entry is shared by callers whose scopes show different numbers of them.
+        description: `Find operations of ${provider.name} by keywords; returns codes to describe or call.`,
         inputSchema: {
           type: 'object',
           properties: {

@@ -62,7 +62,13 @@ export class Registry {
     if (this.snapshot === null) return false;
     const version = this.store.registryVersion();
     if (!force && version === this.snapshot.version) return false;
-    this.snapshot = buildSnapshot(this.store, this.tools, this.sources, (message) => this.logger?.warn(message), this.cache);
+    try {
+      this.snapshot = buildSnapshot(this.store, this.tools, this.sources, (message) => this.logger?.warn(message), this.cache);
+    } catch (err) {
+      // This process's own commits do not move its data_version: make the watcher's next tick try again.
+      this.lastDataVersion = -1;
+      throw err;
+    }
     this.scheduleNotify();
     return true;
   }

@@ -58,6 +58,22 @@ async function clientFor(token: string, mode: 'legacy' | { pin: string }) {
   return { client, transport };
 }
 
+/** Waits until the running server has noticed a client the CLI just added (its change detection polls). */
+async function known(token: string): Promise<void> {
+  const initialize = () =>
+    fetch(server.url, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'initialize',
+        params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'x', version: '1' } },
+      }),
+    });
+  await expect.poll(async () => (await initialize()).status, { timeout: 10_000 }).toBe(200);
+}
+
 const names = async (client: Client) => (await client.request({ method: 'tools/list', params: {} })).tools.map((t) => t.name);
 const sent = (path: string) => upstream.requests.filter((r) => r.path === path).length;
 
@@ -155,6 +171,31 @@ describe('identities on the HTTP server', () => {
       expect(res.status).toBe(404);
     } finally {
       await client.close();
+    }
+  });
+
+  it('a client removed and added again under the same name does not inherit the sessions of its old token', async () => {
+    const before = addClient('frank');
+    await known(before);
+    const { client, transport } = await clientFor(before, 'legacy');
+    try {
+      expect(await names(client)).toContain('mail-send');
+      expect((await runCliAsync(['client', 'remove', 'frank'], env)).code).toBe(0);
+      const after = addClient('frank', '--tool', 'gh-issues');
+      const list = (token: string) =>
+        fetch(server.url, {
+          method: 'POST',
+          headers: {
+            authorization: `Bearer ${token}`,
+            'content-type': 'application/json',
+            accept: 'application/json, text/event-stream',
+            'mcp-session-id': transport.sessionId!,
+          },
+          body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list', params: {} }),
+        });
+      await expect.poll(async () => (await list(after)).status, { timeout: 10_000 }).toBe(404);
+    } finally {
+      await client.close().catch(() => {});
     }
   });
 

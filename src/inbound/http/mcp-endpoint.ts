@@ -15,7 +15,7 @@ import { rpcErrorReply } from '../mcp/errors.js';
 import { CallsInFlight } from '../mcp/calls-in-flight.js';
 import { answerToolCall, asToolCall, type ToolCall } from '../mcp/fast-call.js';
 import { notifyChanges } from '../mcp/server.js';
-import { type Caller, ownerCaller } from '../mcp/caller.js';
+import { type Caller, nobody } from '../mcp/caller.js';
 import { scopedView, type ToolView } from '../../registry/scoped-view.js';
 import { LEGACY_VERSION, MODERN_VERSION } from '../mcp/versions.js';
 import type { Registry } from '../../registry/registry.js';
@@ -115,7 +115,7 @@ async function answerFast(view: ToolView, res: ServerResponse, call: ToolCall, s
   res.once('close', onClose);
   const answer = await answerToolCall(view, call, signal);
   res.off('close', onClose);
-  session?.calls.end(call.id);
+  session?.calls.end(call.id, signal);
   if (signal.aborted) {
     // Cancelled by a notification on another POST: no answer for the request (MCP), and this POST ends empty.
     if (!res.writableEnded && !res.destroyed) res.writeHead(202).end();
@@ -158,13 +158,10 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
   const idleMs = options.idleMs ?? 30 * 60_000;
   const maxSessions = options.maxSessions ?? 1000;
   // The caller travels to the per-request server as the request's authInfo (set by `handle` below).
-  const modern: McpHttpHandler = createMcpHandler(
-    (context) => factory({ era: context.era, caller: (context.authInfo?.extra?.caller as Caller) ?? ownerCaller() }),
-    {
-      legacy: 'reject',
-      onerror: (err) => log.debug(`MCP 2026-07-28: ${err.message}`),
-    },
-  );
+  const modern: McpHttpHandler = createMcpHandler((context) => factory({ era: context.era, caller: (context.authInfo?.extra?.caller as Caller) ?? nobody() }), {
+    legacy: 'reject',
+    onerror: (err) => log.debug(`MCP 2026-07-28: ${err.message}`),
+  });
   const unsubscribe = registry.onChange(() => modern.notify.toolsChanged());
   const sessions = new Map<string, Session>();
   /** Initializes under way: they hold a slot before their session id exists. */
@@ -203,7 +200,7 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
     if (typeof sessionId === 'string') {
       const session = sessions.get(sessionId);
       // A session is its opener's: another identity presenting its id is told it does not exist.
-      if (!session || session.caller.identity.name !== caller.identity.name)
+      if (!session || !sameCaller(session.caller, caller))
         return rpcError(res, 404, -32001, 'Session not found: it ended or never existed. Initialize a new session.');
       session.lastSeen = Date.now();
       if (req.method === 'GET') return writeWebResponse(res, await session.transport.handleRequest(request)); // a listener, not work
@@ -266,7 +263,10 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
         void server.close().catch(() => {});
       };
       await server.connect(transport);
-      await writeWebResponse(res, await transport.handleRequest(request, { parsedBody: body }));
+      const response = await transport.handleRequest(request, { parsedBody: body });
+      // An initialize the SDK refused (406, 415, a batch) made no session: close its server and transport now.
+      if (!transport.sessionId || sessions.get(transport.sessionId)?.transport !== transport) void transport.close().catch(() => {});
+      await writeWebResponse(res, response);
     } finally {
       release();
     }
@@ -315,6 +315,14 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
       sessions.clear();
     },
   };
+}
+
+/**
+ * The same identity with the same scope: a client removed and added again under the same name (a new
+ * record, perhaps a narrower scope) does not inherit the sessions its old token opened.
+ */
+function sameCaller(a: Caller, b: Caller): boolean {
+  return a.identity.name === b.identity.name && a.identity.createdAt === b.identity.createdAt && a.key === b.key;
 }
 
 function isInitializeMessage(body: unknown): boolean {

@@ -37,13 +37,19 @@ export async function writeWebResponse(res: ServerResponse, response: Response):
     return;
   }
   const reader = response.body.getReader();
+  // The client may have gone before the SDK answered (a cancelled call): then nothing is read at all.
+  if (res.destroyed) {
+    void reader.cancel().catch(() => {});
+    return;
+  }
   const stop = () => void reader.cancel().catch(() => {});
   res.once('close', stop);
   try {
     for (;;) {
       const { done, value } = await reader.read();
-      if (done) break;
-      if (!res.write(value)) await new Promise((resolve) => res.once('drain', resolve));
+      if (done || res.destroyed) break;
+      // Waits for room, or for the client to leave: a full buffer whose client went away never drains.
+      if (!res.write(value)) await drainedOrClosed(res);
     }
   } catch {
     // The client went away mid-stream: nothing more to write.
@@ -51,4 +57,16 @@ export async function writeWebResponse(res: ServerResponse, response: Response):
     res.off('close', stop);
     res.end();
   }
+}
+
+function drainedOrClosed(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.once('drain', done);
+    res.once('close', done);
+  });
 }

@@ -22,6 +22,13 @@ export function ownerCaller(listCache: Caller['listCache'] = 'public'): Caller {
   return listCache === 'public' ? OWNER_PUBLIC : OWNER_PRIVATE;
 }
 
+const NOBODY: Caller = Object.freeze({ identity: { ...OWNER, name: 'nobody', admin: false }, scope: () => false, key: 'nobody', listCache: 'private' });
+
+/** A request that reached the MCP side without a caller (a route that forgot one): it sees no tool at all. */
+export function nobody(): Caller {
+  return NOBODY;
+}
+
 export function clientCaller(identity: ClientIdentity): Caller {
   const unscoped = identity.providers.length === 0 && identity.tools.length === 0;
   return {

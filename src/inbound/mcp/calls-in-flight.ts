@@ -14,8 +14,9 @@ export class CallsInFlight {
     return controller.signal;
   }
 
-  end(id: string | number): void {
-    this.running.delete(id);
+  /** Forgets the call started with `signal` (a later call reusing the id keeps its own). */
+  end(id: string | number, signal: AbortSignal): void {
+    if (this.running.get(id)?.signal === signal) this.running.delete(id);
   }
 
   abort(id: string | number, reason: Error): void {

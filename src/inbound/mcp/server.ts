@@ -64,9 +64,9 @@ class RegistryMcpServer extends McpServer {
 export function createServerFactory(
   registry: Registry,
   options: McpServerOptions,
-): (context: Pick<McpRequestContext, 'era'> & { caller?: Caller }) => McpServer {
+): (context: Pick<McpRequestContext, 'era'> & { caller: Caller }) => McpServer {
   return (context) => {
-    const caller = context.caller ?? ownerCaller();
+    const { caller } = context;
     // What this caller may see, from the current snapshot: out-of-scope tools are unknown tools (SPEC §11).
     const view = () => scopedView(registry.current(), caller.key, caller.scope);
     const mcp = new RegistryMcpServer(view);
@@ -127,7 +127,7 @@ function decodeCursor(cursor: string | undefined): number {
 
 /** A long-lived 2025-11-25 server for one in-process connection (`toolwire tool call`, tests), told of every change. */
 export function createMcpServer(registry: Registry, options: Pick<McpServerOptions, 'pageSize'>): McpServer {
-  const mcp = createServerFactory(registry, { pageSize: options.pageSize, legacyListChanged: true })({ era: 'legacy' });
+  const mcp = createServerFactory(registry, { pageSize: options.pageSize, legacyListChanged: true })({ era: 'legacy', caller: ownerCaller() });
   notifyChanges(mcp.server, registry);
   return mcp;
 }

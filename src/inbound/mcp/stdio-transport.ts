@@ -58,7 +58,7 @@ export class FastStdioTransport implements Transport {
     if (call) {
       const signal = this.calls.start(call.id);
       void answerToolCall(this.registry.current(), call, signal).then((answer) => {
-        this.calls.end(call.id);
+        this.calls.end(call.id, signal);
         // A cancelled request gets no answer (the client stopped waiting for it).
         if (!signal.aborted) void this.send(answer);
       });
