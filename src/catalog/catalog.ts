@@ -9,6 +9,7 @@ import { syncMcpServers, type McpServerEntry, type McpServersResult } from './mc
 import { applyProviderTokens, type ProviderTokenEntry, type ProviderTokensResult } from './provider-tokens.js';
 import { VaultCatalog } from './vaults.js';
 import { ClientCatalog } from './clients.js';
+import { CredentialCatalog } from './credentials.js';
 import { invalid, parseOrThrow } from './issues.js';
 import { resolveProvider } from './resolve-provider.js';
 import { resolveTool } from './resolve-tool.js';
@@ -33,6 +34,8 @@ export class Catalog {
   readonly vaults: VaultCatalog;
   /** Client identities and their scopes (SPEC §11). */
   readonly clients: ClientCatalog;
+  /** Each client's own credentials for per-user providers (SPEC §11). */
+  readonly credentials: CredentialCatalog;
 
   constructor(
     private readonly store: Store,
@@ -40,6 +43,7 @@ export class Catalog {
   ) {
     this.vaults = new VaultCatalog(store, (fn) => this.write(fn));
     this.clients = new ClientCatalog(store, (fn) => this.write(fn));
+    this.credentials = new CredentialCatalog(store, (fn) => this.write(fn));
   }
 
   /**
