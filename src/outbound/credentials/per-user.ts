@@ -55,14 +55,23 @@ export interface CallCredential {
  * without a caller (stdio, in-process); otherwise the caller's own, else — for `per_user_or_shared` —
  * the provider's. Null: `per_user` and the caller has none, so nothing may be sent.
  */
-export function callCredential(provider: Provider, caller: string | undefined, users: UserCredentials): CallCredential | null {
-  const shared: CallCredential = { apiKeyValue: provider.apiKeyValue, headers: undefined, own: null };
+export function callCredential(
+  provider: Provider,
+  caller: string | undefined,
+  users: UserCredentials,
+  shared: CallCredential = sharedCredential(provider),
+): CallCredential | null {
   if (provider.credentialMode === 'shared' || caller === undefined || caller === OWNER_NAME) return shared;
   const own = users.find(provider.id, caller);
   if (!own) return provider.credentialMode === 'per_user' ? null : shared;
   // A per_user provider never lends its shared key to a caller who set only headers.
   const apiKeyValue = own.secrets.apiKeyValue ?? (provider.credentialMode === 'per_user' ? null : provider.apiKeyValue);
   return { apiKeyValue, headers: own.secrets.customHeaders, own };
+}
+
+/** The provider's own credential, as a call sends it: made once per provider version by its tools. */
+export function sharedCredential(provider: Provider): CallCredential {
+  return { apiKeyValue: provider.apiKeyValue, headers: undefined, own: null };
 }
 
 /** The isError text for a `per_user` call whose caller has no credential of its own. */

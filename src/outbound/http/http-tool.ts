@@ -9,6 +9,7 @@ import {
   type UserCredentialEntry,
   type UserCredentials,
   NO_USER_CREDENTIALS,
+  sharedCredential,
 } from '../credentials/per-user.js';
 import { describeError } from '../../core/errors.js';
 import { chainRedactors, createRedactor, type Redactor } from '../../core/redact.js';
@@ -62,6 +63,7 @@ export function providerRuntime(provider: HttpProvider): ProviderRuntime {
 export function httpToolEntry(tool: Tool, runtime: ProviderRuntime, definition: McpTool, validate: ArgumentValidator, deps: HttpToolDeps): ToolEntry {
   const { provider } = runtime;
   const users = deps.users ?? NO_USER_CREDENTIALS;
+  const shared = sharedCredential(provider);
   let plan: RequestPlan | null = null;
   // A dynamic token is masked too; its redactor is made once per token, not once per call.
   let tokenRedactor: { token: string; redact: Redactor } | null = null;
@@ -101,7 +103,7 @@ export function httpToolEntry(tool: Tool, runtime: ProviderRuntime, definition: 
     async invoke(args, context): Promise<CallToolResult> {
       const problem = validate(args);
       if (problem) return errorResult(`Invalid arguments for tool "${tool.code}": ${problem}. Nothing was sent.`);
-      const credential = callCredential(provider, context.caller, users);
+      const credential = callCredential(provider, context.caller, users, shared);
       if (credential === null) return errorResult(missingCredentialMessage(provider.code, context.caller as string));
       let token: string | null = null;
       try {
