@@ -12,6 +12,7 @@ import { ClientCatalog } from './clients.js';
 import { CredentialCatalog } from './credentials.js';
 import { invalid, parseOrThrow } from './issues.js';
 import { resolveProvider } from './resolve-provider.js';
+import { updateProviderRecord } from './provider-update.js';
 import { resolveTool } from './resolve-tool.js';
 import { LOCKED_RULES, type ProviderWriteRules } from './write-rules.js';
 import { providerInputSchema, toolInputSchema, type ImportEntry, type ToolInput } from './schemas.js';
@@ -87,7 +88,7 @@ export class Catalog {
       const code = input.code?.trim() || existing.code;
       if (code !== existing.code && this.store.providers.findByCode(code)) throw duplicate('provider', code);
       const { record, droppedSecrets } = resolveProvider({ ...input, code }, existing, `The provider "${existing.code}"`, rules);
-      return { provider: this.store.providers.update(existing.id, record), droppedSecrets };
+      return { provider: updateProviderRecord(this.store, existing, record), droppedSecrets };
     });
   }
 

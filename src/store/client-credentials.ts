@@ -26,6 +26,7 @@ export class ClientCredentialRepository {
          VALUES ((SELECT id FROM clients WHERE name = @client), @providerId, @sealed, @now)
          ON CONFLICT (client_id, provider_id) DO UPDATE SET secrets_enc = excluded.secrets_enc, updated_at = excluded.updated_at`,
       ),
+      removeForProvider: db.prepare('DELETE FROM client_credentials WHERE provider_id = ?'),
       remove: db.prepare('DELETE FROM client_credentials WHERE client_id = (SELECT id FROM clients WHERE name = ?) AND provider_id = ?'),
     };
   }
@@ -47,6 +48,11 @@ export class ClientCredentialRepository {
   /** False when there was none. */
   remove(clientName: string, providerId: number): boolean {
     return this.statements.remove.run(clientName, providerId).changes > 0;
+  }
+
+  /** Every client's credential for the provider; how many there were. */
+  removeForProvider(providerId: number): number {
+    return this.statements.removeForProvider.run(providerId).changes;
   }
 
   private fromRow(row: CredentialRow): UserCredential {

@@ -99,4 +99,17 @@ describe('credential catalog', () => {
     expect(callCredential(b!, 'bob', users)?.apiKeyValue).toBe('bob-b');
     expect(users.find(b!.id, 'bob')?.redact('got bob-b back')).not.toContain('bob-b');
   });
+
+  it("drops every client's own credential for a provider moved to another origin (a path change keeps them)", () => {
+    const { catalog } = seed();
+    catalog.credentials.setCredential('alice', 'b', { apiKeyValue: 'alice-b' });
+    catalog.credentials.setCredential('bob', 'b', { apiKeyValue: 'bob-b' });
+    catalog.credentials.setCredential('alice', 'k', { apiKeyValue: 'alice-k' });
+    catalog.updateProvider('b', { baseUrl: 'http://127.0.0.1:9/v2' });
+    expect(catalog.credentials.index().map((c) => `${c.clientName}/${c.providerCode}`)).toEqual(['alice/b', 'alice/k', 'bob/b']);
+    catalog.updateProvider('b', { baseUrl: 'https://elsewhere.example' });
+    expect(catalog.credentials.index().map((c) => `${c.clientName}/${c.providerCode}`)).toEqual(['alice/k']);
+    catalog.importEntries([{ name: 'Key', code: 'k', baseUrl: 'https://other.example', authenticationType: 'API_KEY' }]);
+    expect(catalog.credentials.index()).toEqual([]);
+  });
 });
