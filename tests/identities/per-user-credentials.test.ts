@@ -135,6 +135,36 @@ describe.each<['legacy' | { pin: string }]>([['legacy'], [{ pin: MODERN }]])('a 
   });
 });
 
+describe('through the SDK handlers (TOOLWIRE_FAST_PATH=0)', () => {
+  it("sends the caller's own credential and refuses a caller without one, as the fast path does", async () => {
+    const sdkServer = await startServer([], { ...env, TOOLWIRE_FAST_PATH: '0' });
+    const callVia = async (token: string, mode: 'legacy' | { pin: string }) => {
+      const client = new Client({ name: 'sdk-path', version: '1' }, { versionNegotiation: { mode } });
+      await client.connect(new StreamableHTTPClientTransport(new URL(sdkServer.url), { requestInit: { headers: { Authorization: `Bearer ${token}` } } }));
+      try {
+        return await client.callTool({ name: 'pu-echo', arguments: {} });
+      } finally {
+        await client.close();
+      }
+    };
+    try {
+      for (const mode of ['legacy', { pin: MODERN }] as const) {
+        expect((await callVia(tokens.alice!, mode)).isError).toBeFalsy();
+        expect(last('/pu-echo')?.headers.authorization).toBe(`Bearer ${ALICE}`);
+        const before = sent('/pu-echo');
+        const carol = await callVia(tokens.carol!, mode);
+        expect(carol.isError).toBe(true);
+        expect(JSON.stringify(carol.content)).toContain('toolwire credential set --client carol --provider pu');
+        expect(sent('/pu-echo')).toBe(before);
+        expect((await callVia(sdkServer.token, mode)).isError).toBeFalsy();
+        expect(last('/pu-echo')?.headers.authorization).toBe(`Bearer ${SHARED_PU}`);
+      }
+    } finally {
+      await sdkServer.stop();
+    }
+  });
+});
+
 describe('a per_user_or_shared provider', () => {
   it("uses the caller's own credential when it has one (set through the admin API while serving), else the shared one; removing it falls back", async () => {
     const put = await fetchJson(admin('/clients/bob/credentials/pus'), 'PUT', { apiKeyValue: BOB_PUS }, owner());
