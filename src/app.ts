@@ -1,6 +1,7 @@
 import { createTokenManager, isInvalidation, type TokenManager } from './outbound/dynamic-auth/index.js';
 import { createHttpSender, type HttpSender, type StoppableSender } from './outbound/http/send.js';
 import { createHttpToolFactory, type TokenSource } from './outbound/http/http-tool.js';
+import { createUserCredentialIndex } from './outbound/credentials/per-user.js';
 import { Catalog } from './catalog/catalog.js';
 import type { Config } from './config.js';
 import { ToolwireError } from './core/errors.js';
@@ -100,7 +101,12 @@ export function createApp(config: Config, log: Log = createLog(config.logLevel))
     invalidate: (id, stale) => tokens.invalidate(id, stale),
     isInvalidation,
   };
-  const registry = new Registry(store, createHttpToolFactory({ sender, tokens: tokenSource }), [], log);
+  // Per-user credentials (SPEC §11): read from the catalog again only when the registry version moves.
+  const users = createUserCredentialIndex(
+    () => catalog.credentials.index(),
+    () => registry.current().version,
+  );
+  const registry = new Registry(store, createHttpToolFactory({ sender, tokens: tokenSource, users }), [], log);
   const catalog = new Catalog(store, () => registry.refresh());
   const closers: Array<() => Promise<void> | void> = [];
   return {

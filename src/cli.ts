@@ -24,6 +24,9 @@ const USAGE = `Usage: toolwire [--db PATH] COMMAND
   client add NAME [--provider CODE ...] [--tool GLOB ...] [--admin]
                                                                    an identity for serve --http; prints its token once
   client list [--json] | client remove NAME | client rotate NAME   list, remove, or give a new token (old one stops)
+  credential set --client NAME --provider CODE                     a client's own credential (JSON on stdin) for a
+                                                                   per_user provider; list --client NAME [--json];
+                                                                   remove --client NAME --provider CODE
   config [claude|vscode|cursor]                                    print a client-config entry (stdio)
   config http [CLIENT] [--host H] [--port P]                       the same for serve --http; CLIENT: claude-code,
                                                                    vscode, cursor or claude-desktop (else all)
@@ -51,6 +54,8 @@ async function loadCommand(name: string): Promise<Command | null> {
       return (await import('./commands/key-command.js')).keyCommand;
     case 'client':
       return (await import('./commands/client-command.js')).clientCommand;
+    case 'credential':
+      return (await import('./commands/credential-command.js')).credentialCommand;
     default:
       return null;
   }

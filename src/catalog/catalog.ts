@@ -9,8 +9,10 @@ import { syncMcpServers, type McpServerEntry, type McpServersResult } from './mc
 import { applyProviderTokens, type ProviderTokenEntry, type ProviderTokensResult } from './provider-tokens.js';
 import { VaultCatalog } from './vaults.js';
 import { ClientCatalog } from './clients.js';
+import { CredentialCatalog } from './credentials.js';
 import { invalid, parseOrThrow } from './issues.js';
 import { resolveProvider } from './resolve-provider.js';
+import { updateProviderRecord } from './provider-update.js';
 import { resolveTool } from './resolve-tool.js';
 import { LOCKED_RULES, type ProviderWriteRules } from './write-rules.js';
 import { providerInputSchema, toolInputSchema, type ImportEntry, type ToolInput } from './schemas.js';
@@ -33,6 +35,8 @@ export class Catalog {
   readonly vaults: VaultCatalog;
   /** Client identities and their scopes (SPEC §11). */
   readonly clients: ClientCatalog;
+  /** Each client's own credentials for per-user providers (SPEC §11). */
+  readonly credentials: CredentialCatalog;
 
   constructor(
     private readonly store: Store,
@@ -40,6 +44,7 @@ export class Catalog {
   ) {
     this.vaults = new VaultCatalog(store, (fn) => this.write(fn));
     this.clients = new ClientCatalog(store, (fn) => this.write(fn));
+    this.credentials = new CredentialCatalog(store, (fn) => this.write(fn));
   }
 
   /**
@@ -83,7 +88,7 @@ export class Catalog {
       const code = input.code?.trim() || existing.code;
       if (code !== existing.code && this.store.providers.findByCode(code)) throw duplicate('provider', code);
       const { record, droppedSecrets } = resolveProvider({ ...input, code }, existing, `The provider "${existing.code}"`, rules);
-      return { provider: this.store.providers.update(existing.id, record), droppedSecrets };
+      return { provider: updateProviderRecord(this.store, existing, record), droppedSecrets };
     });
   }
 

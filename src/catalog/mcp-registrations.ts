@@ -3,6 +3,7 @@ import { serverCode, serverCodeSource } from './codes.js';
 import type { ReportIssue } from './entry-issues.js';
 import { resolveEntry } from './resolve-entry.js';
 import type { ProviderWriteRules } from './write-rules.js';
+import { updateProviderRecord } from './provider-update.js';
 
 export type ServerProtocol = 'sse' | 'streamable_http' | 'stdio';
 
@@ -72,7 +73,7 @@ export function syncMcpServers(store: Store, entries: McpServerEntry[], rules: P
         record.apiKeyValue = null;
         record.authenticationType = 'NONE';
       }
-      if (record) result.registered.push({ code: providers.update(existing.id, record).code, protocol: entry.protocol, server, status: 'updated' });
+      if (record) result.registered.push({ code: updateProviderRecord(store, existing, record).code, protocol: entry.protocol, server, status: 'updated' });
       return;
     }
     const code = serverCode(serverCodeSource(entry), entry.key, (c) => providers.findByCode(c) !== undefined);

@@ -38,6 +38,11 @@ export function dropMovedSecrets(record: ProviderRecord, existing: Provider | nu
   return dropped;
 }
 
+/** Whether a write moves where the provider's static secrets go (its API's or MCP server's origin). */
+export function secretOriginMoved(record: ProviderRecord, existing: Provider): boolean {
+  return secretOrigin(record) !== secretOrigin(existing);
+}
+
 /** Where a provider's static secrets are sent: its API's origin, its MCP server's, or its own process. */
 function secretOrigin(p: Provider | ProviderRecord): string {
   if (p.kind === 'http') return origin(p.baseUrl);

@@ -3,6 +3,7 @@ import type { Store } from '../store/index.js';
 import type { ReportIssue } from './entry-issues.js';
 import { resolveEntry } from './resolve-entry.js';
 import type { ProviderWriteRules } from './write-rules.js';
+import { updateProviderRecord } from './provider-update.js';
 
 /** One provider token (OpenHands' `provider_tokens`): its credential, user and host; null keeps what is stored. */
 export interface ProviderTokenEntry {
@@ -72,7 +73,7 @@ export function applyProviderTokens(store: Store, entries: ProviderTokenEntry[],
     const fields = changes(entry, provider, (field, message) => report(index, field, message));
     const resolved = resolveEntry(fields, provider, subject, rules, (field, message) => report(index, ENTRY_FIELD[field] ?? field, message));
     if (resolved) {
-      store.providers.update(provider.id, resolved.record);
+      updateProviderRecord(store, provider, resolved.record);
       if (resolved.droppedSecrets.length > 0) droppedSecrets[provider.code] = resolved.droppedSecrets;
     }
     stored.push(provider.code);

@@ -79,6 +79,7 @@ export function resolveProvider(input: ProviderInput, existing: Provider | null,
     dynamicAuthTokenExtractionPath: text('dynamicAuthTokenExtractionPath'),
     dynamicAuthInvalidationKeywords: text('dynamicAuthInvalidationKeywords'),
     enabled: pick('enabled', true),
+    credentialMode: pick('credentialMode', 'shared'),
     kind: pick('kind', 'http'),
     toolMode: pick('toolMode', 'direct'),
     userId: text('userId'),
@@ -146,6 +147,16 @@ export function checkProvider(p: ProviderDraft): FieldIssue[] {
       field: 'dynamicAuthPayload',
       message: 'must be a JSON object written as a string (such as "{\\"client_id\\":\\"…\\"}") or a form string such as "a=b&c=d"',
     });
+  }
+  if (p.credentialMode !== 'shared') {
+    // This increment carries per-user secrets for static credentials of HTTP APIs only (SPEC §11).
+    const unsupported = p.kind === 'mcp' ? 'an upstream MCP server' : p.isDynamicAuth ? 'a provider with dynamic auth (isDynamicAuth)' : null;
+    if (unsupported) {
+      issues.push({
+        field: 'credentialMode',
+        message: `"${p.credentialMode}" is not supported yet for ${unsupported}: per-user credentials cover API keys, bearer and basic credentials and custom headers of HTTP APIs; use "shared"`,
+      });
+    }
   }
   for (const [name] of Object.entries(p.customHeaders)) {
     if (!isHeaderName(name)) issues.push({ field: `customHeaders.${name}`, message: 'is not a valid HTTP header name' });

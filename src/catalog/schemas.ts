@@ -2,6 +2,7 @@ import { z } from 'zod';
 import {
   API_KEY_LOCATIONS,
   AUTHENTICATION_TYPES,
+  CREDENTIAL_MODES,
   DYNAMIC_AUTH_METHODS,
   DYNAMIC_AUTH_PAYLOAD_LOCATIONS,
   DYNAMIC_AUTH_PAYLOAD_TYPES,
@@ -56,6 +57,7 @@ export const providerInputSchema = z.object({
   dynamicAuthTokenExtractionPath: optionalText,
   dynamicAuthInvalidationKeywords: optionalText,
   enabled: flag,
+  credentialMode: oneOf(CREDENTIAL_MODES).nullish(),
   kind: oneOf(PROVIDER_KINDS).nullish(),
   toolMode: oneOf(TOOL_MODES).nullish(),
   userId: optionalText,

@@ -42,6 +42,7 @@ export function presentProvider(p: Provider) {
     dynamicAuthTokenExtractionPath: p.dynamicAuthTokenExtractionPath,
     dynamicAuthInvalidationKeywords: p.dynamicAuthInvalidationKeywords,
     enabled: p.enabled,
+    credentialMode: p.credentialMode,
     kind: p.kind,
     toolMode: p.toolMode,
     userId: p.userId,
@@ -113,6 +114,8 @@ export function exportProvider(p: Provider, tools: Tool[]) {
     dynamicAuthTokenExtractionPath: p.dynamicAuthTokenExtractionPath,
     dynamicAuthInvalidationKeywords: p.dynamicAuthInvalidationKeywords,
     enabled: p.enabled,
+    // The mode travels; no client's own credential ever does (they stay with the database they were set in).
+    credentialMode: p.credentialMode,
     kind: p.kind,
     toolMode: p.toolMode,
     ...mcpFields(p, SECRET_PLACEHOLDER),

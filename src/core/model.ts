@@ -15,6 +15,8 @@ export const DYNAMIC_AUTH_PAYLOAD_LOCATIONS = ['BODY', 'QUERY_PARAMETERS', 'HEAD
 export const PROVIDER_KINDS = ['http', 'mcp'] as const;
 export const TOOL_MODES = ['direct', 'meta'] as const;
 export const MCP_PROTOCOLS = ['streamable_http', 'sse', 'stdio'] as const;
+/** Whose credential a call sends (SPEC §11): the provider's one, the caller's own, or the caller's own else the provider's. */
+export const CREDENTIAL_MODES = ['shared', 'per_user', 'per_user_or_shared'] as const;
 
 export type AuthenticationType = (typeof AUTHENTICATION_TYPES)[number];
 export type ApiKeyLocation = (typeof API_KEY_LOCATIONS)[number];
@@ -27,6 +29,7 @@ export type DynamicAuthPayloadLocation = (typeof DYNAMIC_AUTH_PAYLOAD_LOCATIONS)
 export type ProviderKind = (typeof PROVIDER_KINDS)[number];
 export type ToolMode = (typeof TOOL_MODES)[number];
 export type McpProtocol = (typeof MCP_PROTOCOLS)[number];
+export type CredentialMode = (typeof CREDENTIAL_MODES)[number];
 
 /** A JSON Schema object, kept as given (OpenAPI imports carry nested schemas whole). */
 export type JsonSchema = Record<string, unknown>;
@@ -54,6 +57,8 @@ export interface ProviderBase {
   dynamicAuthTokenExtractionPath: string | null;
   dynamicAuthInvalidationKeywords: string | null;
   enabled: boolean;
+  /** Whose secrets a call sends; a client's own are kept apart (client_credentials), never on the provider. */
+  credentialMode: CredentialMode;
   toolMode: ToolMode;
   userId: string | null;
   createdAt: string;

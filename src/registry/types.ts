@@ -14,6 +14,8 @@ export interface CallContext {
    * operation out of scope is as unknown as a tool out of scope. Absent: everything is in scope.
    */
   scope?: ToolScope | undefined;
+  /** The caller's identity name (`owner` for TOOLWIRE_TOKEN): whose credential a per-user provider sends. Absent: the owner. */
+  caller?: string | undefined;
 }
 
 /** Whether a caller may see and call a tool: by its provider's code and its own code. */

@@ -6,6 +6,7 @@ import { ToolRepository } from './tools.js';
 import { McpRegistrationRepository } from './mcp-registrations.js';
 import { VaultRepository } from './vaults.js';
 import { ClientRepository } from './clients.js';
+import { ClientCredentialRepository } from './client-credentials.js';
 
 /** The registry's persistent side: providers and tools, secrets sealed, a version bumped on each change. */
 export interface Store {
@@ -17,6 +18,8 @@ export interface Store {
   readonly mcpRegistrations: McpRegistrationRepository;
   /** Client identities (SPEC §11): their scopes and token hashes. */
   readonly clients: ClientRepository;
+  /** Each client's own credentials for per-user providers, sealed. */
+  readonly clientCredentials: ClientCredentialRepository;
   /**
    * Runs fn in one IMMEDIATE transaction: all of it is written or none. Refused when the database
    * file was deleted or replaced while open (the write would go into a file no one will read again).
@@ -47,6 +50,7 @@ export function createStore(path: string, key: Buffer): Store {
     vaults: new VaultRepository(database),
     mcpRegistrations: new McpRegistrationRepository(database),
     clients: new ClientRepository(database),
+    clientCredentials: new ClientCredentialRepository(database),
     transaction: (fn) => {
       const problem = fileProblem();
       if (problem) throw new ToolwireError('STORAGE', problem);

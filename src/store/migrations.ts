@@ -133,4 +133,19 @@ export const MIGRATIONS: readonly string[] = [
   CREATE UNIQUE INDEX clients_token_hash ON clients(token_hash);
   ${['INSERT', 'UPDATE', 'DELETE'].map((e) => bump('clients', e)).join('\n')}
   `,
+  // 6: per-user credentials (SPEC §11). A provider's credentialMode says whose secrets a call sends; a client's
+  // own secrets (a JSON object of the provider's secret fields, sealed) live here, gone with the client or the
+  // provider. A write bumps the registry version: servers rebuild their in-memory index of these.
+  `
+  ALTER TABLE providers ADD COLUMN credential_mode TEXT NOT NULL DEFAULT 'shared';
+  CREATE TABLE client_credentials (
+    client_id INTEGER NOT NULL REFERENCES clients(id) ON DELETE CASCADE,
+    provider_id INTEGER NOT NULL REFERENCES providers(id) ON DELETE CASCADE,
+    secrets_enc TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (client_id, provider_id)
+  );
+  CREATE INDEX client_credentials_provider ON client_credentials(provider_id);
+  ${['INSERT', 'UPDATE', 'DELETE'].map((e) => bump('client_credentials', e)).join('\n')}
+  `,
 ];

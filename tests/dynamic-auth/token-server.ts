@@ -103,6 +103,7 @@ export function provider(overrides: Partial<HttpProvider> = {}): HttpProvider {
     dynamicAuthTokenExtractionPath: '$.access_token',
     dynamicAuthInvalidationKeywords: null,
     enabled: true,
+    credentialMode: 'shared',
     kind: 'http',
     toolMode: 'direct',
     userId: null,

@@ -8,6 +8,7 @@ import { ToolwireError } from '../../core/errors.js';
 import type { Store } from '../../store/index.js';
 import type { ToolRecord } from '../../store/tools.js';
 import type { Tool } from '../../core/model.js';
+import { updateProviderRecord } from '../provider-update.js';
 
 export interface ImportReport {
   /** `droppedSecrets`: per provider code, the stored secrets dropped because the file moved its host. */
@@ -57,7 +58,7 @@ export function importEntry(store: Store, entry: ImportEntry, index: number, rep
   const existing = store.providers.findByCode(code) ?? null;
   const { record, droppedSecrets } = resolveProvider({ ...fields, code }, existing, subject, options.rules ?? LOCKED_RULES);
   if (droppedSecrets.length > 0) report.providers.droppedSecrets[code] = droppedSecrets;
-  const provider = existing ? store.providers.update(existing.id, record) : store.providers.insert(record);
+  const provider = existing ? updateProviderRecord(store, existing, record) : store.providers.insert(record);
   (existing ? report.providers.updated : report.providers.created).push(code);
 
   const listed = new Set<string>();

@@ -7,12 +7,13 @@ import { methodNotAllowed } from '../web/reply.js';
 import { errorReply, type Reply } from './errors.js';
 import { ioRoutes } from './io-routes.js';
 import { clientRoutes } from './client-routes.js';
+import { credentialRoutes } from './credential-routes.js';
 import { providerRoutes } from './provider-routes.js';
 import { allowedMethods, matchRoute, type Method, type Route } from '../web/routing.js';
 import { toolRoutes } from './tool-routes.js';
 import type { AdminDeps } from './deps.js';
 
-const ROUTES: readonly Route<AdminDeps>[] = [...providerRoutes, ...toolRoutes, ...ioRoutes, ...clientRoutes];
+const ROUTES: readonly Route<AdminDeps>[] = [...providerRoutes, ...toolRoutes, ...ioRoutes, ...clientRoutes, ...credentialRoutes];
 
 function queryOf(req: IncomingMessage): URLSearchParams {
   try {
@@ -27,7 +28,7 @@ async function dispatch(req: IncomingMessage, method: string, path: string, deps
   if (!match) {
     throw new ToolwireError(
       'NOT_FOUND',
-      `No admin route ${quote(`/admin${path}`)}. The routes are /admin/providers, /admin/tools (and /admin/tools/api), /admin/export, /admin/import and /admin/clients.`,
+      `No admin route ${quote(`/admin${path}`)}. The routes are /admin/providers, /admin/tools (and /admin/tools/api), /admin/export, /admin/import, /admin/clients and /admin/clients/{name}/credentials.`,
     );
   }
   const handler = match.route.methods[method as Method];

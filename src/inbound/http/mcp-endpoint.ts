@@ -102,7 +102,7 @@ function fastCall(view: ToolView, req: IncomingMessage, body: unknown): ToolCall
  * Answers a single tools/call POST as JSON (allowed for any POST by the spec). The client going away
  * first is a cancel: the upstream request is aborted.
  */
-async function answerFast(view: ToolView, res: ServerResponse, call: ToolCall, session?: { id: string; calls: CallsInFlight }): Promise<void> {
+async function answerFast(view: ToolView, res: ServerResponse, call: ToolCall, caller: Caller, session?: { id: string; calls: CallsInFlight }): Promise<void> {
   // A session's call can also be cancelled by a notifications/cancelled sent on another POST.
   const own = session ? null : new AbortController();
   const signal = own ? own.signal : session!.calls.start(call.id);
@@ -113,7 +113,7 @@ async function answerFast(view: ToolView, res: ServerResponse, call: ToolCall, s
     else session!.calls.abort(call.id, reason);
   };
   res.once('close', onClose);
-  const answer = await answerToolCall(view, call, signal);
+  const answer = await answerToolCall(view, call, signal, caller.identity.name);
   res.off('close', onClose);
   session?.calls.end(call.id, signal);
   if (signal.aborted) {
@@ -210,7 +210,7 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
       const call = req.method === 'POST' ? fast(view, req, body) : null;
       if (call && !call.modern) {
         try {
-          return await answerFast(view, res, call, session);
+          return await answerFast(view, res, call, session.caller, session);
         } finally {
           session.busy--;
           session.lastSeen = Date.now();
@@ -297,7 +297,7 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
         body = parsed.value;
         const view = viewOf(caller);
         const call = req.headers['mcp-session-id'] === undefined ? fast(view, req, body) : null;
-        if (call && (call.modern || stateless)) return answerFast(view, res, call);
+        if (call && (call.modern || stateless)) return answerFast(view, res, call, caller);
       }
       const request = toWebRequest(req, res);
       if (!(await isLegacyRequest(request, body))) {

@@ -64,15 +64,15 @@ function validEnvelope(meta: Record<string, unknown>): boolean {
   );
 }
 
-/** Runs the call and returns the JSON-RPC answer: a result, or invalid-params for an unknown tool. */
-export async function answerToolCall(view: ToolView, call: ToolCall, signal?: AbortSignal): Promise<JSONRPCMessage> {
+/** Runs the call and returns the JSON-RPC answer: a result, or invalid-params for an unknown tool. `caller`: the identity name (absent: the owner). */
+export async function answerToolCall(view: ToolView, call: ToolCall, signal?: AbortSignal, caller?: string): Promise<JSONRPCMessage> {
   const entry = view.entries.get(call.name);
   if (!entry) {
     const err = unknownTool(call.name);
     return { jsonrpc: '2.0', id: call.id, error: { code: rpcCodeOf(err), message: err.message } };
   }
   try {
-    const result = await entry.invoke(call.args, { signal, trace: call.trace, scope: view.scope });
+    const result = await entry.invoke(call.args, { signal, trace: call.trace, scope: view.scope, caller });
     if (!call.modern) return { jsonrpc: '2.0', id: call.id, result };
     return { jsonrpc: '2.0', id: call.id, result: { ...result, resultType: 'complete', _meta: { ...result._meta, [SERVER_INFO_META_KEY]: SERVER_INFO } } };
   } catch (err) {

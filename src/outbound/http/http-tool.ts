@@ -2,6 +2,15 @@ import type { CallToolResult, Tool as McpTool } from '@modelcontextprotocol/serv
 import type { TokenRefusal } from '../dynamic-auth/index.js';
 import { providerSecrets } from '../credentials/provider-secrets.js';
 import { injectCredential } from '../credentials/strategies.js';
+import {
+  type CallCredential,
+  callCredential,
+  missingCredentialMessage,
+  type UserCredentialEntry,
+  type UserCredentials,
+  NO_USER_CREDENTIALS,
+  sharedCredential,
+} from '../credentials/per-user.js';
 import { describeError } from '../../core/errors.js';
 import { chainRedactors, createRedactor, type Redactor } from '../../core/redact.js';
 import type { ArgumentValidator } from '../../registry/validate-args.js';
@@ -24,6 +33,8 @@ export interface TokenSource {
 export interface HttpToolDeps {
   sender: HttpSender;
   tokens: TokenSource;
+  /** Each client's own credentials for per-user providers (SPEC §11); none when absent. */
+  users?: UserCredentials;
 }
 
 /** A provider's secrets and the redactor built from them, shared by its tools. */
@@ -51,6 +62,8 @@ export function providerRuntime(provider: HttpProvider): ProviderRuntime {
  */
 export function httpToolEntry(tool: Tool, runtime: ProviderRuntime, definition: McpTool, validate: ArgumentValidator, deps: HttpToolDeps): ToolEntry {
   const { provider } = runtime;
+  const users = deps.users ?? NO_USER_CREDENTIALS;
+  const shared = sharedCredential(provider);
   let plan: RequestPlan | null = null;
   // A dynamic token is masked too; its redactor is made once per token, not once per call.
   let tokenRedactor: { token: string; redact: Redactor } | null = null;
@@ -59,10 +72,20 @@ export function httpToolEntry(tool: Tool, runtime: ProviderRuntime, definition: 
     if (tokenRedactor?.token !== token) tokenRedactor = { token, redact: chainRedactors(createRedactor([token]), runtime.redact) };
     return tokenRedactor.redact;
   }
+  // A caller's own secrets are masked too: one redactor per credential entry (a new entry per credential version).
+  const ownRedactors = new WeakMap<UserCredentialEntry, Redactor>();
+  function redactorOf(credential: CallCredential, token: string | null): Redactor {
+    const { own } = credential;
+    if (own === null) return redactorFor(token);
+    let redact = ownRedactors.get(own);
+    if (!redact) ownRedactors.set(own, (redact = chainRedactors(own.redact, runtime.redact)));
+    return redact;
+  }
 
-  async function attempt(args: Record<string, unknown>, credential: string | null, context: CallContext) {
+  async function attempt(args: Record<string, unknown>, credential: string | null, context: CallContext, headers?: Record<string, string>) {
     plan ??= planRequest(tool, provider.baseUrl, provider.customHeaders);
     const request = plan.build(args);
+    if (headers) for (const [name, value] of Object.entries(headers)) request.headers[name.toLowerCase()] = value;
     injectCredential(request, provider, credential);
     if (context.trace) {
       request.headers.traceparent = childTraceparent(context.trace.traceparent);
@@ -80,10 +103,12 @@ export function httpToolEntry(tool: Tool, runtime: ProviderRuntime, definition: 
     async invoke(args, context): Promise<CallToolResult> {
       const problem = validate(args);
       if (problem) return errorResult(`Invalid arguments for tool "${tool.code}": ${problem}. Nothing was sent.`);
+      const credential = callCredential(provider, context.caller, users, shared);
+      if (credential === null) return errorResult(missingCredentialMessage(provider.code, context.caller as string));
       let token: string | null = null;
       try {
         token = provider.isDynamicAuth ? await deps.tokens.getToken(provider) : null;
-        let { request, response } = await attempt(args, token ?? provider.apiKeyValue, context);
+        let { request, response } = await attempt(args, token ?? credential.apiKeyValue, context, credential.headers);
         let note: string | null = null;
         if (token !== null && refused(response)) {
           const refusal = deps.tokens.invalidate(provider.id, token);
@@ -95,13 +120,13 @@ export function httpToolEntry(tool: Tool, runtime: ProviderRuntime, definition: 
             note = refusal.reason;
           }
         }
-        const redact = redactorFor(token);
+        const redact = redactorOf(credential, token);
         // Named only when a message needs it: most answers never do.
         const label = () => redact(requestLabel(request));
         const result = withNote(mapResponse(response, redact, label), note);
         return definition.outputSchema ? keepOutputPromise(result, label) : result;
       } catch (err) {
-        return errorResult(redactorFor(token)(`Tool "${tool.code}" failed: ${describeError(err)}`));
+        return errorResult(redactorOf(credential, token)(`Tool "${tool.code}" failed: ${describeError(err)}`));
       }
     },
   };

@@ -1,0 +1,67 @@
+import type { UserCredential, UserSecrets } from '../core/user-credentials.js';
+import type { OpenDatabase } from './db.js';
+
+interface CredentialRow {
+  client_name: string;
+  provider_id: number;
+  provider_code: string;
+  secrets_enc: string;
+  updated_at: string;
+}
+
+const SELECT = `SELECT c.name AS client_name, p.id AS provider_id, p.code AS provider_code, cc.secrets_enc, cc.updated_at
+  FROM client_credentials cc JOIN clients c ON c.id = cc.client_id JOIN providers p ON p.id = cc.provider_id`;
+
+/** Per-user credentials (migration 6): one sealed JSON object per (client, provider); rows go with either. */
+export class ClientCredentialRepository {
+  private readonly statements;
+
+  constructor(private readonly database: OpenDatabase) {
+    const db = database.sqlite;
+    this.statements = {
+      all: db.prepare(`${SELECT} ORDER BY c.name, p.code`),
+      byClient: db.prepare(`${SELECT} WHERE c.name = ? ORDER BY p.code`),
+      upsert: db.prepare(
+        `INSERT INTO client_credentials (client_id, provider_id, secrets_enc, updated_at)
+         VALUES ((SELECT id FROM clients WHERE name = @client), @providerId, @sealed, @now)
+         ON CONFLICT (client_id, provider_id) DO UPDATE SET secrets_enc = excluded.secrets_enc, updated_at = excluded.updated_at`,
+      ),
+      removeForProvider: db.prepare('DELETE FROM client_credentials WHERE provider_id = ?'),
+      remove: db.prepare('DELETE FROM client_credentials WHERE client_id = (SELECT id FROM clients WHERE name = ?) AND provider_id = ?'),
+    };
+  }
+
+  /** Every client's credentials, opened: the call path's index, read once per registry version. */
+  list(): UserCredential[] {
+    return (this.statements.all.all() as CredentialRow[]).map((row) => this.fromRow(row));
+  }
+
+  listByClient(clientName: string): UserCredential[] {
+    return (this.statements.byClient.all(clientName) as CredentialRow[]).map((row) => this.fromRow(row));
+  }
+
+  /** Replaces the client's credential for the provider (the client must exist; the caller checked). */
+  set(clientName: string, providerId: number, secrets: UserSecrets): void {
+    this.statements.upsert.run({ client: clientName, providerId, sealed: this.database.box.encrypt(JSON.stringify(secrets)), now: new Date().toISOString() });
+  }
+
+  /** False when there was none. */
+  remove(clientName: string, providerId: number): boolean {
+    return this.statements.remove.run(clientName, providerId).changes > 0;
+  }
+
+  /** Every client's credential for the provider; how many there were. */
+  removeForProvider(providerId: number): number {
+    return this.statements.removeForProvider.run(providerId).changes;
+  }
+
+  private fromRow(row: CredentialRow): UserCredential {
+    return {
+      clientName: row.client_name,
+      providerId: row.provider_id,
+      providerCode: row.provider_code,
+      secrets: JSON.parse(this.database.box.decrypt(row.secrets_enc)) as UserSecrets,
+      updatedAt: row.updated_at,
+    };
+  }
+}
