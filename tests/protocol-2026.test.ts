@@ -58,7 +58,31 @@ async function httpClient(server: RunningServer, mode: Mode) {
   return { client, transport };
 }
 
+/** The `_meta` envelope a raw 2026-07-28 request carries. */
+const meta = {
+  'io.modelcontextprotocol/protocolVersion': MODERN,
+  'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '1' },
+  'io.modelcontextprotocol/clientCapabilities': {},
+};
+
 const textOf = (result: { content?: unknown }) => (result.content as Array<{ text: string }>)[0]!.text;
+
+/**
+ * Calls `hold` (the API never answers it), waits until the API has the request, cancels the call,
+ * and waits for the API to see its request closed. Generous waits: the SDK and the machine may be
+ * slow; without the cancel the request would stay open forever.
+ */
+async function expectCancelClosesUpstream(client: Client): Promise<void> {
+  const seen = holdClosed.length;
+  const held = () => upstream.requests.filter((r) => r.path === '/hold').length;
+  const before = held();
+  const controller = new AbortController();
+  const call = client.callTool({ name: 'hold', arguments: {} }, { signal: controller.signal }).catch((err: unknown) => err);
+  await expect.poll(held, { timeout: 10_000 }).toBe(before + 1);
+  controller.abort();
+  await call;
+  await expect.poll(() => holdClosed.length, { timeout: 10_000 }).toBe(seen + 1);
+}
 
 /** A change made by another process (the CLI), as an admin would make it. */
 let added = 0;
@@ -127,15 +151,7 @@ describe.each([
   it('aborts the upstream request when a 2026-07-28 client cancels the call', async () => {
     const { client } = await httpClient(server(), { pin: MODERN });
     try {
-      const seen = holdClosed.length;
-      const held = upstream.requests.filter((r) => r.path === '/hold').length;
-      const controller = new AbortController();
-      const call = client.callTool({ name: 'hold', arguments: {} }, { signal: controller.signal }).catch((err: unknown) => err);
-      await expect.poll(() => upstream.requests.filter((r) => r.path === '/hold').length, { timeout: 10_000 }).toBe(held + 1);
-      controller.abort();
-      await call;
-      // Generous: the SDK and the machine may be slow; without the cancel the request would stay open forever.
-      await expect.poll(() => holdClosed.length, { timeout: 10_000 }).toBe(seen + 1);
+      await expectCancelClosesUpstream(client);
     } finally {
       await client.close();
     }
@@ -178,14 +194,7 @@ describe('Streamable HTTP, 2025-11-25 sessions', () => {
   it('aborts the upstream request when a 2025-11-25 client cancels (notifications/cancelled)', async () => {
     const { client } = await httpClient(sessions, 'legacy');
     try {
-      const seen = holdClosed.length;
-      const held = upstream.requests.filter((r) => r.path === '/hold').length;
-      const controller = new AbortController();
-      const call = client.callTool({ name: 'hold', arguments: {} }, { signal: controller.signal }).catch((err: unknown) => err);
-      await expect.poll(() => upstream.requests.filter((r) => r.path === '/hold').length, { timeout: 10_000 }).toBe(held + 1);
-      controller.abort();
-      await call;
-      await expect.poll(() => holdClosed.length, { timeout: 10_000 }).toBe(seen + 1);
+      await expectCancelClosesUpstream(client);
     } finally {
       await client.close();
     }
@@ -205,11 +214,6 @@ describe('Streamable HTTP, 2025-11-25 sessions', () => {
 });
 
 describe('the 2026-07-28 wire', () => {
-  const meta = {
-    'io.modelcontextprotocol/protocolVersion': MODERN,
-    'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '1' },
-    'io.modelcontextprotocol/clientCapabilities': {},
-  };
   const post = (body: Record<string, unknown>, headers: Record<string, string> = {}) =>
     fetch(sessions.url, {
       method: 'POST',
@@ -276,11 +280,6 @@ describe('the 2026-07-28 wire', () => {
 });
 
 describe('mcpHeader (SEP-2243)', () => {
-  const meta = {
-    'io.modelcontextprotocol/protocolVersion': MODERN,
-    'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '1' },
-    'io.modelcontextprotocol/clientCapabilities': {},
-  };
   const call = (headers: Record<string, string>) =>
     fetch(sessions.url, {
       method: 'POST',
@@ -436,14 +435,7 @@ describe('stdio', () => {
   ])('aborts the upstream request when a %s client cancels the call', async (_label, mode, extra) => {
     const client = await spawnClient(mode, extra);
     try {
-      const seen = holdClosed.length;
-      const held = upstream.requests.filter((r) => r.path === '/hold').length;
-      const controller = new AbortController();
-      const call = client.callTool({ name: 'hold', arguments: {} }, { signal: controller.signal }).catch((err: unknown) => err);
-      await expect.poll(() => upstream.requests.filter((r) => r.path === '/hold').length, { timeout: 10_000 }).toBe(held + 1);
-      controller.abort();
-      await call;
-      await expect.poll(() => holdClosed.length, { timeout: 10_000 }).toBe(seen + 1);
+      await expectCancelClosesUpstream(client);
     } finally {
       await client.close();
     }

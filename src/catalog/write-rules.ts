@@ -32,7 +32,7 @@ const isStdio = (p: Runnable): boolean => p.kind === 'mcp' && p.protocol === 'st
  * Whether the resolved record runs something other than what is stored: a stdio result is allowed only
  * when the stored provider is stdio with byte-identical command, args and env.
  */
-export function runsNewCommand(record: Runnable, existing: Runnable | null): boolean {
+function runsNewCommand(record: Runnable, existing: Runnable | null): boolean {
   if (!isStdio(record)) return false;
   if (!existing || !isStdio(existing)) return true;
   return record.command !== existing.command || !sameList(record.args, existing.args) || !sameMap(record.env, existing.env);

@@ -1,4 +1,5 @@
 import type { Catalog } from '../../catalog/catalog.js';
+import { byVersion } from '../../core/by-version.js';
 import { CLIENT_TOKEN_PREFIX, hashClientToken } from '../../catalog/client-tokens.js';
 import type { Registry } from '../../registry/registry.js';
 import { type Caller, clientCaller } from '../mcp/caller.js';
@@ -17,16 +18,10 @@ export interface CallerIndex {
 }
 
 export function createCallerIndex(catalog: Catalog, registry: Registry): CallerIndex {
-  let version = -1;
-  let byHash = new Map<string, Caller>();
-  const current = () => {
-    const now = registry.current().version;
-    if (now !== version) {
-      byHash = new Map([...catalog.clients.tokenIndex()].map(([hash, identity]) => [hash, clientCaller(identity)]));
-      version = now;
-    }
-    return byHash;
-  };
+  const current = byVersion(
+    () => registry.current().version,
+    () => new Map([...catalog.clients.tokenIndex()].map(([hash, identity]) => [hash, clientCaller(identity)])),
+  );
   return {
     find: (token) => (token.startsWith(CLIENT_TOKEN_PREFIX) ? (current().get(hashClientToken(token)) ?? null) : null),
     anyClients: () => current().size > 0,

@@ -1,3 +1,4 @@
+import { byVersion } from '../../core/by-version.js';
 import { createRedactor, type Redactor } from '../../core/redact.js';
 import { OWNER_NAME } from '../../core/identity.js';
 import type { Provider } from '../../core/model.js';
@@ -23,23 +24,16 @@ export const NO_USER_CREDENTIALS: UserCredentials = { find: () => undefined };
  * redactor is made when its version is read, not per call.
  */
 export function createUserCredentialIndex(read: () => UserCredential[], version: () => number): UserCredentials {
-  let seen = -1;
-  let byProvider = new Map<number, Map<string, UserCredentialEntry>>();
-  const current = () => {
-    const now = version();
-    if (now !== seen) {
-      const next = new Map<number, Map<string, UserCredentialEntry>>();
-      for (const c of read()) {
-        const values = [c.secrets.apiKeyValue, ...Object.values(c.secrets.customHeaders ?? {})];
-        let clients = next.get(c.providerId);
-        if (!clients) next.set(c.providerId, (clients = new Map()));
-        clients.set(c.clientName, { secrets: c.secrets, redact: createRedactor(values) });
-      }
-      byProvider = next;
-      seen = now;
+  const current = byVersion(version, () => {
+    const byProvider = new Map<number, Map<string, UserCredentialEntry>>();
+    for (const c of read()) {
+      const values = [c.secrets.apiKeyValue, ...Object.values(c.secrets.customHeaders ?? {})];
+      let clients = byProvider.get(c.providerId);
+      if (!clients) byProvider.set(c.providerId, (clients = new Map()));
+      clients.set(c.clientName, { secrets: c.secrets, redact: createRedactor(values) });
     }
     return byProvider;
-  };
+  });
   return { find: (providerId, clientName) => current().get(providerId)?.get(clientName) };
 }
 
