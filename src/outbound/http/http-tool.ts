@@ -18,7 +18,7 @@ import type { CallContext, HttpToolFactory, ToolEntry } from '../../registry/typ
 import { childTraceparent } from '../../core/trace-context.js';
 import type { HttpProvider, Provider, Tool } from '../../core/model.js';
 import { planRequest, type OutgoingRequest, type RequestPlan } from './request.js';
-import { errorResult } from '../../core/tool-result.js';
+import { credentialRequiredResult, errorResult } from '../../core/tool-result.js';
 import { mapResponse } from './result.js';
 import type { HttpSender, UpstreamResponse } from './send.js';
 
@@ -104,7 +104,11 @@ export function httpToolEntry(tool: Tool, runtime: ProviderRuntime, definition: 
       const problem = validate(args);
       if (problem) return errorResult(`Invalid arguments for tool "${tool.code}": ${problem}. Nothing was sent.`);
       const credential = callCredential(provider, context.caller, users, shared);
-      if (credential === null) return errorResult(missingCredentialMessage(provider.code, context.caller as string));
+      if (credential === null) {
+        const clientName = context.caller as string;
+        const need = { providerId: provider.id, providerCode: provider.code, clientName };
+        return credentialRequiredResult(need, missingCredentialMessage(provider.code, clientName));
+      }
       let token: string | null = null;
       try {
         token = provider.isDynamicAuth ? await deps.tokens.getToken(provider) : null;
