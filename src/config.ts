@@ -1,6 +1,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { ToolwireError } from './core/errors.js';
+import { EMPTY_SCOPE, type Scope } from './core/identity.js';
 import type { LogLevel } from './core/log.js';
 import { parseMasterKey } from './core/master-key.js';
 
@@ -20,6 +21,8 @@ export interface Config {
   allowedOrigins: string[];
   oauthIssuer: string | null;
   oauthAudience: string | null;
+  /** The scope a JWT identity gets when it is made on first use (TOOLWIRE_OAUTH_DEFAULT_SCOPE; no tool when unset). */
+  oauthDefaultScope: Scope;
   allowStdioUpstreams: boolean;
   /** TOOLWIRE_BLOCK_PRIVATE: outbound connections only to public addresses (SPEC §15); off by default. */
   blockPrivate: boolean;
@@ -69,6 +72,7 @@ export function loadConfig(env: Env, flags: { db?: string | undefined } = {}): C
       .filter(Boolean),
     oauthIssuer: env.TOOLWIRE_OAUTH_ISSUER?.trim() || null,
     oauthAudience: env.TOOLWIRE_OAUTH_AUDIENCE?.trim() || null,
+    oauthDefaultScope: defaultScope(env.TOOLWIRE_OAUTH_DEFAULT_SCOPE),
     allowStdioUpstreams: ['1', 'true', 'yes', 'on'].includes((env.TOOLWIRE_ALLOW_STDIO_UPSTREAMS || '').toLowerCase()),
     blockPrivate: ['1', 'true', 'yes', 'on'].includes((env.TOOLWIRE_BLOCK_PRIVATE || '').trim().toLowerCase()),
     logLevel: level as LogLevel,
@@ -77,6 +81,31 @@ export function loadConfig(env: Env, flags: { db?: string | undefined } = {}): C
     maxSessions: positiveInt(env, 'TOOLWIRE_MAX_SESSIONS', 1000),
     fastPath: !['0', 'false', 'no', 'off'].includes((env.TOOLWIRE_FAST_PATH || '').trim().toLowerCase()),
   };
+}
+
+/**
+ * TOOLWIRE_OAUTH_DEFAULT_SCOPE: `*` (every tool), or `provider:CODE` and `tool:GLOB` entries separated by
+ * spaces or commas (both lists must let a tool through, as with `client add --provider/--tool`). Unset or
+ * empty: no tool, so a person the issuer knows sees nothing until the owner gives their identity a scope.
+ */
+function defaultScope(raw: string | undefined): Scope {
+  const entries = (raw || '').split(/[\s,]+/).filter(Boolean);
+  if (entries.length === 0) return EMPTY_SCOPE;
+  if (entries.length === 1 && entries[0] === '*') return { providers: [], tools: [] };
+  const providers: string[] = [];
+  const tools: string[] = [];
+  for (const entry of entries) {
+    const [kind, value] = [entry.slice(0, entry.indexOf(':')), entry.slice(entry.indexOf(':') + 1)];
+    if (kind === 'provider' && /^[A-Za-z0-9_.-]{1,100}$/.test(value)) providers.push(value);
+    else if (kind === 'tool' && /^[A-Za-z0-9_.*?-]{1,200}$/.test(value)) tools.push(value);
+    else {
+      throw new ToolwireError(
+        'CONFIG',
+        `TOOLWIRE_OAUTH_DEFAULT_SCOPE entry "${entry.slice(0, 80)}" is not a scope entry: write "*" for every tool, or entries like provider:github and tool:gh_* (a provider code, a tool-code glob of A-Z, a-z, 0-9, "_", ".", "-", "*" and "?"), separated by spaces or commas.`,
+      );
+    }
+  }
+  return { providers, tools };
 }
 
 /** TOOLWIRE_ALLOWED_HOSTS: `name` or `name:port` entries (an IPv6 address in brackets), lower-cased. */

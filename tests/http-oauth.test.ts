@@ -1,15 +1,11 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SignJWT, exportJWK, generateKeyPair, type CryptoKey } from 'jose';
 import { tempDir, testEnv } from './helpers/app.js';
+import { startJwtIssuer, type JwtIssuer } from './helpers/jwt-issuer.js';
 import { startServer, type RunningServer } from './helpers/http-server.js';
 
 /** Remote agents with OAuth: JWTs from the configured issuer are accepted beside the static token. */
-let issuerServer: Server;
-let issuer: string;
+let issuer: JwtIssuer;
 let server: RunningServer;
-let privateKey: CryptoKey;
 const initialize = {
   jsonrpc: '2.0',
   id: 1,
@@ -18,34 +14,14 @@ const initialize = {
 };
 
 beforeAll(async () => {
-  const pair = await generateKeyPair('RS256');
-  privateKey = pair.privateKey;
-  const jwk = { ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' };
-  issuerServer = createServer((req, res) => {
-    if (req.url === '/.well-known/oauth-authorization-server') {
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ issuer, jwks_uri: `${issuer}/keys` }));
-    } else if (req.url === '/keys') {
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [jwk] }));
-    } else res.writeHead(404).end();
-  });
-  await new Promise<void>((resolve) => issuerServer.listen(0, '127.0.0.1', resolve));
-  issuer = `http://127.0.0.1:${(issuerServer.address() as AddressInfo).port}`;
-  server = await startServer([], testEnv(tempDir(), { TOOLWIRE_OAUTH_ISSUER: issuer, TOOLWIRE_OAUTH_AUDIENCE: 'toolwire-test' }));
+  issuer = await startJwtIssuer('toolwire-test');
+  server = await startServer([], testEnv(tempDir(), { TOOLWIRE_OAUTH_ISSUER: issuer.url, TOOLWIRE_OAUTH_AUDIENCE: 'toolwire-test' }));
 });
 
 afterAll(async () => {
   await server.stop();
-  await new Promise((resolve) => issuerServer.close(resolve));
+  await issuer.close();
 });
-
-const sign = (claims: { aud?: string; iss?: string; exp?: number }) =>
-  new SignJWT({ sub: 'agent-1' })
-    .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
-    .setIssuer(claims.iss ?? issuer)
-    .setAudience(claims.aud ?? 'toolwire-test')
-    .setIssuedAt()
-    .setExpirationTime(claims.exp ?? Math.floor(Date.now() / 1000) + 300)
-    .sign(privateKey);
 
 const callMcp = (token: string) =>
   fetch(server.url, {
@@ -56,15 +32,17 @@ const callMcp = (token: string) =>
 
 describe('OAuth client tokens', () => {
   it('accepts a valid JWT from the issuer and still the static token', async () => {
-    expect((await callMcp(await sign({}))).status).toBe(200);
+    expect((await callMcp(await issuer.sign({}))).status).toBe(200);
     expect((await callMcp(server.token)).status).toBe(200);
   });
 
-  it('refuses a JWT for another audience, from another issuer, or expired, pointing at the resource metadata', async () => {
+  it('refuses a JWT for another audience, from another issuer, expired, or without a subject, pointing at the resource metadata', async () => {
     for (const token of [
-      await sign({ aud: 'someone-else' }),
-      await sign({ iss: 'http://127.0.0.1:1' }),
-      await sign({ exp: Math.floor(Date.now() / 1000) - 60 }),
+      await issuer.sign({ aud: 'someone-else' }),
+      await issuer.sign({ iss: 'http://127.0.0.1:1' }),
+      await issuer.sign({ exp: Math.floor(Date.now() / 1000) - 60 }),
+      await issuer.sign({ sub: null }),
+      await issuer.sign({ sub: 'has a space' }),
     ]) {
       const res = await callMcp(token);
       expect(res.status).toBe(401);
@@ -75,11 +53,11 @@ describe('OAuth client tokens', () => {
   it('serves the protected-resource metadata', async () => {
     const res = await fetch(server.url.replace('/mcp', '/.well-known/oauth-protected-resource'));
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ resource: server.url, authorization_servers: [issuer], bearer_methods_supported: ['header'] });
+    expect(await res.json()).toEqual({ resource: server.url, authorization_servers: [issuer.url], bearer_methods_supported: ['header'] });
   });
 
   it('keeps the admin API on the static token only', async () => {
-    const res = await fetch(server.url.replace('/mcp', '/admin/providers'), { headers: { authorization: `Bearer ${await sign({})}` } });
+    const res = await fetch(server.url.replace('/mcp', '/admin/providers'), { headers: { authorization: `Bearer ${await issuer.sign({})}` } });
     expect(res.status).toBe(401);
   });
 });

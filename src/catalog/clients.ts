@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ToolwireError } from '../core/errors.js';
-import { type ClientIdentity, OWNER_NAME } from '../core/identity.js';
+import { createHash } from 'node:crypto';
+import { type ClientIdentity, OWNER_NAME, type Scope } from '../core/identity.js';
 import type { Store } from '../store/index.js';
 import { CLIENT_TOKEN_PREFIX, hashClientToken, mintClientToken } from './client-tokens.js';
 import { invalid, parseOrThrow } from './issues.js';
@@ -95,6 +96,26 @@ export class ClientCatalog {
     return this.write(() => {
       this.requireClient(name);
       return { client: this.store.clients.rotate(name, hashClientToken(token)) as ClientIdentity, token };
+    });
+  }
+
+  /**
+   * The identity a verified JWT's `sub` stands for, made on first use with `scope` (SPEC §11,
+   * TOOLWIRE_OAUTH_DEFAULT_SCOPE). Its name is the subject when that is a free client name, else
+   * `oauth-` and 12 hex digits of the subject's hash — never a token client's name, so a subject that
+   * happens to spell one gets none of its rights. Its token is a hash of nothing anyone holds: it acts
+   * only through JWTs (until `client rotate` gives it one).
+   */
+  subjectClient(subject: string, scope: Scope): ClientIdentity {
+    const found = this.store.clients.findBySubject(subject);
+    if (found) return found;
+    return this.write(() => {
+      const raced = this.store.clients.findBySubject(subject);
+      if (raced) return raced;
+      const free = NAME.test(subject) && subject !== OWNER_NAME && !this.store.clients.findByName(subject);
+      const name = free ? subject : `oauth-${createHash('sha256').update(subject).digest('hex').slice(0, 12)}`;
+      const tokenHash = hashClientToken(mintClientToken());
+      return this.store.clients.insert({ name, tokenHash, providers: unique(scope.providers), tools: unique(scope.tools), admin: false, subject });
     });
   }
 

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { createApp } from '../app.js';
-import type { ClientIdentity } from '../core/identity.js';
+import { type ClientIdentity, NO_TOOL_GLOB } from '../core/identity.js';
 import type { Command, CommandContext } from './context.js';
 import { UsageError } from './context.js';
 import { json, table } from './format.js';
@@ -18,12 +18,15 @@ function printToken(ctx: CommandContext, token: string, note: string): void {
   ctx.stderr(`${note} The token above is shown only this once (toolwire keeps only its hash): store it now.\n`);
 }
 
-const listed = (list: readonly string[]) => (list.length === 0 ? 'all' : list.join(','));
+const listed = (list: readonly string[]) => {
+  if (list.length === 0) return 'all';
+  return list.includes(NO_TOOL_GLOB) ? 'none' : list.join(',');
+};
 
 function clientTable(clients: ClientIdentity[]): string {
   return table([
-    ['NAME', 'PROVIDERS', 'TOOLS', 'ADMIN', 'CREATED'],
-    ...clients.map((c) => [c.name, listed(c.providers), listed(c.tools), c.admin ? 'yes' : 'no', c.createdAt]),
+    ['NAME', 'PROVIDERS', 'TOOLS', 'ADMIN', 'CREATED', 'SUBJECT'],
+    ...clients.map((c) => [c.name, listed(c.providers), listed(c.tools), c.admin ? 'yes' : 'no', c.createdAt, c.subject ?? '-']),
   ]);
 }
 

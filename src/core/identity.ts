@@ -14,7 +14,27 @@ export interface ClientIdentity {
   createdAt: string;
   /** When its token was last replaced; null while it has its first token. */
   rotatedAt: string | null;
+  /** The JWT `sub` this identity stands for (made on first use with TOOLWIRE_OAUTH_ISSUER); null for token clients. */
+  subject: string | null;
 }
+
+/**
+ * The tool glob that matches no tool (a tool code is never empty): the scope of an identity given
+ * nothing yet — a JWT identity made on first use when TOOLWIRE_OAUTH_DEFAULT_SCOPE is unset.
+ */
+export const NO_TOOL_GLOB = '';
+
+/** A scope as two lists (see ClientIdentity); `{providers: [], tools: []}` is every tool. */
+export interface Scope {
+  providers: readonly string[];
+  tools: readonly string[];
+}
+
+/** No tool at all. */
+export const EMPTY_SCOPE: Scope = Object.freeze({
+  providers: Object.freeze([]) as readonly string[],
+  tools: Object.freeze([NO_TOOL_GLOB]) as readonly string[],
+});
 
 /** The name no client may take: it stands for the owner in logs and answers. */
 export const OWNER_NAME = 'owner';
@@ -27,6 +47,7 @@ export const OWNER: ClientIdentity = Object.freeze({
   admin: true,
   createdAt: '',
   rotatedAt: null,
+  subject: null,
 });
 
 /**

@@ -8,6 +8,7 @@ interface ClientRow {
   admin: number;
   created_at: string;
   rotated_at: string | null;
+  subject: string | null;
 }
 
 /** The new client's fields; its token only as the hash, which no read ever returns. */
@@ -17,10 +18,12 @@ export interface NewClient {
   providers: readonly string[];
   tools: readonly string[];
   admin: boolean;
+  /** The JWT subject the identity stands for; absent for token clients. */
+  subject?: string;
 }
 
 /** Every column but the hash: nothing read from this table can carry a token or its hash out. */
-const COLUMNS = 'name, providers, tools, admin, created_at, rotated_at';
+const COLUMNS = 'name, providers, tools, admin, created_at, rotated_at, subject';
 
 const toIdentity = (row: ClientRow): ClientIdentity => ({
   name: row.name,
@@ -29,6 +32,7 @@ const toIdentity = (row: ClientRow): ClientIdentity => ({
   admin: row.admin === 1,
   createdAt: row.created_at,
   rotatedAt: row.rotated_at,
+  subject: row.subject,
 });
 
 /** Client identities (migration 5). Callers hash tokens; this file never sees one. */
@@ -41,9 +45,10 @@ export class ClientRepository {
       all: db.prepare(`SELECT ${COLUMNS} FROM clients ORDER BY name`),
       byName: db.prepare(`SELECT ${COLUMNS} FROM clients WHERE name = ?`),
       byHash: db.prepare(`SELECT ${COLUMNS} FROM clients WHERE token_hash = ?`),
+      bySubject: db.prepare(`SELECT ${COLUMNS} FROM clients WHERE subject = ?`),
       withHashes: db.prepare(`SELECT token_hash, ${COLUMNS} FROM clients`),
       insert: db.prepare(
-        'INSERT INTO clients (name, token_hash, providers, tools, admin, created_at) VALUES (@name, @tokenHash, @providers, @tools, @admin, @createdAt)',
+        'INSERT INTO clients (name, token_hash, providers, tools, admin, created_at, subject) VALUES (@name, @tokenHash, @providers, @tools, @admin, @createdAt, @subject)',
       ),
       rotate: db.prepare('UPDATE clients SET token_hash = ?, rotated_at = ? WHERE name = ?'),
       remove: db.prepare('DELETE FROM clients WHERE name = ?'),
@@ -65,6 +70,11 @@ export class ClientRepository {
     return new Map(rows.map((row) => [row.token_hash, toIdentity(row)]));
   }
 
+  findBySubject(subject: string): ClientIdentity | null {
+    const row = this.statements.bySubject.get(subject) as ClientRow | undefined;
+    return row ? toIdentity(row) : null;
+  }
+
   findByTokenHash(tokenHash: string): ClientIdentity | null {
     const row = this.statements.byHash.get(tokenHash) as ClientRow | undefined;
     return row ? toIdentity(row) : null;
@@ -79,8 +89,17 @@ export class ClientRepository {
       tools: JSON.stringify(client.tools),
       admin: client.admin ? 1 : 0,
       createdAt,
+      subject: client.subject ?? null,
     });
-    return { name: client.name, providers: [...client.providers], tools: [...client.tools], admin: client.admin, createdAt, rotatedAt: null };
+    return {
+      name: client.name,
+      providers: [...client.providers],
+      tools: [...client.tools],
+      admin: client.admin,
+      createdAt,
+      rotatedAt: null,
+      subject: client.subject ?? null,
+    };
   }
 
   /** Replaces the token hash; null when there is no such client. */

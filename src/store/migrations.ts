@@ -148,4 +148,10 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX client_credentials_provider ON client_credentials(provider_id);
   ${['INSERT', 'UPDATE', 'DELETE'].map((e) => bump('client_credentials', e)).join('\n')}
   `,
+  // 10: identities from a JWT's `sub` (SPEC §11, TOOLWIRE_OAUTH_ISSUER): the subject an identity stands for,
+  // unique, null for token clients. Its name is chosen once; the subject is what a request is matched on.
+  `
+  ALTER TABLE clients ADD COLUMN subject TEXT;
+  CREATE UNIQUE INDEX clients_subject ON clients(subject) WHERE subject IS NOT NULL;
+  `,
 ];

@@ -40,6 +40,7 @@ describe('/admin/clients', () => {
       admin: true,
       createdAt: expect.any(String),
       rotatedAt: null,
+      subject: null,
       token: expect.stringMatching(TOKEN),
     });
     const first: string = created.json.token;
@@ -53,8 +54,8 @@ describe('/admin/clients', () => {
     const list = await admin.call('GET', '/clients');
     expect(list.status).toBe(200);
     expect(list.json).toEqual([
-      { name: 'alice', providers: ['github'], tools: ['gh_*'], admin: true, createdAt: expect.any(String), rotatedAt: null },
-      { name: 'bob', providers: [], tools: [], admin: false, createdAt: expect.any(String), rotatedAt: null },
+      { name: 'alice', providers: ['github'], tools: ['gh_*'], admin: true, createdAt: expect.any(String), rotatedAt: null, subject: null },
+      { name: 'bob', providers: [], tools: [], admin: false, createdAt: expect.any(String), rotatedAt: null, subject: null },
     ]);
 
     const rotated = await admin.call('POST', '/clients/alice/rotate');

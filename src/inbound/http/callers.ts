@@ -13,6 +13,8 @@ import { type Caller, clientCaller } from '../mcp/caller.js';
 export interface CallerIndex {
   /** The caller a client token belongs to, or null (not a client token, or unknown). */
   find(token: string): Caller | null;
+  /** The caller a JWT subject stands for, or null when no identity was made for it yet. */
+  findSubject(subject: string): Caller | null;
   /** Whether any client identity exists: tool lists are then private to each caller. */
   anyClients(): boolean;
 }
@@ -20,10 +22,20 @@ export interface CallerIndex {
 export function createCallerIndex(catalog: Catalog, registry: Registry): CallerIndex {
   const current = byVersion(
     () => registry.current().version,
-    () => new Map([...catalog.clients.tokenIndex()].map(([hash, identity]) => [hash, clientCaller(identity)])),
+    () => {
+      const byHash = new Map<string, Caller>();
+      const bySubject = new Map<string, Caller>();
+      for (const [hash, identity] of catalog.clients.tokenIndex()) {
+        const caller = clientCaller(identity);
+        byHash.set(hash, caller);
+        if (identity.subject !== null) bySubject.set(identity.subject, caller);
+      }
+      return { byHash, bySubject };
+    },
   );
   return {
-    find: (token) => (token.startsWith(CLIENT_TOKEN_PREFIX) ? (current().get(hashClientToken(token)) ?? null) : null),
-    anyClients: () => current().size > 0,
+    find: (token) => (token.startsWith(CLIENT_TOKEN_PREFIX) ? (current().byHash.get(hashClientToken(token)) ?? null) : null),
+    findSubject: (subject) => current().bySubject.get(subject) ?? null,
+    anyClients: () => current().byHash.size > 0,
   };
 }

@@ -6,8 +6,11 @@ import type { Log } from '../../core/log.js';
  * found through its authorization-server (or OpenID) metadata. The static token stays valid beside.
  */
 export interface JwtVerifier {
-  /** True only for a JWT from the issuer, meant for `audience` (RFC 8707), with an `exp` still ahead. */
-  verify(token: string, audience: string): Promise<boolean>;
+  /**
+   * The token's `sub` — only for a JWT from the issuer, meant for `audience` (RFC 8707), with an `exp`
+   * still ahead and a subject (the identity it acts as, SPEC §11) — else null.
+   */
+  verify(token: string, audience: string): Promise<string | null>;
   issuer: string;
 }
 
@@ -38,17 +41,22 @@ export function createJwtVerifier(issuer: string, log: Log): JwtVerifier {
   return {
     issuer,
     async verify(token, audience) {
-      if (!looksLikeJwt(token)) return false;
+      if (!looksLikeJwt(token)) return null;
       keys ??= discoverJwksUri(issuer).then((uri) => createRemoteJWKSet(new URL(uri)));
       try {
-        await jwtVerify(token, await keys, { issuer, audience, requiredClaims: ['exp'] });
-        return true;
+        const { payload } = await jwtVerify(token, await keys, { issuer, audience, requiredClaims: ['exp', 'sub'] });
+        return subjectOf(payload.sub);
       } catch (err) {
         log.debug(`a client JWT was refused: ${(err as Error).message}`);
-        return false;
+        return null;
       }
     },
   };
+}
+
+/** A subject toolwire can keep as an identity: 1-255 printable characters (RFC 7519 allows any string). */
+function subjectOf(sub: unknown): string | null {
+  return typeof sub === 'string' && /^[\x21-\x7e]{1,255}$/.test(sub) ? sub : null;
 }
 
 /** RFC 9728 metadata, so OAuth-capable MCP clients find the authorization server. */

@@ -4,7 +4,7 @@ import type { CompatDeps } from '../compat/deps.js';
 import { adminDeps, compatDeps } from './api-deps.js';
 import type { App } from '../../app.js';
 import { createServerFactory } from '../mcp/server.js';
-import { type Caller, ownerCaller } from '../mcp/caller.js';
+import { type Caller, clientCaller, ownerCaller } from '../mcp/caller.js';
 import { createCallerIndex } from './callers.js';
 import { sendJson } from './body.js';
 import { bearerMatches, hostAllowList, hostProblem, originProblem, presentedBearer, type GuardOptions } from './guards.js';
@@ -104,7 +104,8 @@ export async function startHttpServer(app: App, options: HttpOptions, extraRoute
   /**
    * Who a /mcp request is from, or null (401): the owner's static token (or --no-auth); a client
    * identity's token (SPEC §11, looked up in memory); a JWT from the configured issuer for this
-   * server's audience, which for now acts as the owner on /mcp (identities from `sub`: not yet).
+   * server's audience acts as the identity of its `sub`, made on first use with the configured default
+   * scope (one write, the first time a subject is seen; then a lookup in memory like a token).
    */
   async function mcpCaller(req: IncomingMessage): Promise<Caller | null> {
     const owner = () => ownerCaller(callers.anyClients() ? 'private' : 'public');
@@ -113,7 +114,9 @@ export async function startHttpServer(app: App, options: HttpOptions, extraRoute
     if (presented === null) return null;
     const client = callers.find(presented);
     if (client) return client;
-    return jwt !== null && (await jwt.verify(presented, oauthAudience ?? resource(req))) ? owner() : null;
+    const subject = jwt === null ? null : await jwt.verify(presented, oauthAudience ?? resource(req));
+    if (subject === null) return null;
+    return callers.findSubject(subject) ?? clientCaller(app.catalog.clients.subjectClient(subject, app.config.oauthDefaultScope));
   }
 
   /** /admin: the owner's static token, or a client identity made with --admin; another client is known but refused (403). */
