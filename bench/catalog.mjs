@@ -40,6 +40,20 @@ export function catalog(upstreamUrl, token, extraTools) {
   return [{ name: 'Bench upstream', code: 'bench', baseUrl: upstreamUrl, authenticationType: 'BEARER_TOKEN', apiKeyValue: token, tools }];
 }
 
+/**
+ * Issue 14's comparison: the bench provider as `per_user_or_shared` and two client identities — one with
+ * its own credential (the same token, so the upstream accepts it), one without (it falls back to the
+ * shared one). Returns their bearer tokens.
+ */
+export function addPerUserClients({ cli, env, token }) {
+  const run = (args, input) => execFileSync(process.execPath, [cli, ...args], { env, input, stdio: ['pipe', 'pipe', 'pipe'] }).toString().trim();
+  run(['provider', 'update', 'bench', '-'], JSON.stringify({ credentialMode: 'per_user_or_shared' }));
+  const shared = run(['client', 'add', 'bench-shared']);
+  const own = run(['client', 'add', 'bench-own']);
+  run(['credential', 'set', '--client', 'bench-own', '--provider', 'bench'], JSON.stringify({ apiKeyValue: token }));
+  return { shared, own };
+}
+
 /** Imports the catalog into the database named by env.TOOLWIRE_DB (fresh temp file). */
 export function loadCatalog({ cli, env, dir, upstreamUrl, token, extraTools = 0 }) {
   const file = join(dir, `catalog-${extraTools}.json`);

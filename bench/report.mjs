@@ -134,6 +134,17 @@ export function summarize({ targets, rounds }) {
       ],
     );
   }
+  // Issue 14: a call with the caller's own credential costs no more server CPU than with the shared one.
+  if (t['http-client-own'] && t['http-client-shared']) {
+    for (const c of [1, 32]) {
+      targetRows.push([
+        `server CPU per call, a client's own credential ÷ the shared one, HTTP 2026-07-28 (${c} in flight)`,
+        '≤ 1× (5 % for noise)',
+        fmt(ratio('http-client-own', 'http-client-shared', c), 2, '×'),
+        check(ratio('http-client-own', 'http-client-shared', c), 1.05),
+      ]);
+    }
+  }
   // Issue 11: one small admin write with 10 and with 10,000 tools (bench/write-cost.mjs).
   const writeSizes = Object.keys(rounds[0]?.writes ?? {});
   const writes = Object.fromEntries(

@@ -3,7 +3,7 @@
 // docs/benchmarks.{md,json}. Sections: calls, scale, import, writes (an admin write with 10 and 10,000
 // tools); `--only` (or BENCH_ONLY) runs just those and prints their figures without writing the report.
 import { randomBytes } from 'node:crypto';
-import { loadCatalog } from './catalog.mjs';
+import { addPerUserClients, loadCatalog } from './catalog.mjs';
 import { CLI, connectHttpClient, freshEnv, startHttp, startRawStdio, startStdio } from './launch.mjs';
 import { directCaller, rawHttpCaller, rawStdioCaller, sdkCaller } from './load.mjs';
 import { timedRun, warmUp } from './measure.mjs';
@@ -116,6 +116,8 @@ async function callRounds(envFor, upstream, upstreamToken, rounds) {
   const stdioEnv = envFor();
   const sessionEnv = envFor();
   const statelessEnv = envFor();
+  const perUserEnv = envFor();
+  const perUserTokens = addPerUserClients({ cli: CLI, env: perUserEnv, token: upstreamToken });
 
   const stdio = await startStdio(stdioEnv);
   cleanups.push(() => stdio.close());
@@ -127,6 +129,8 @@ async function callRounds(envFor, upstream, upstreamToken, rounds) {
   cleanups.push(() => sessions.close());
   const stateless = await startHttp(statelessEnv, { stateless: true });
   cleanups.push(() => stateless.close());
+  const perUser = await startHttp(perUserEnv);
+  cleanups.push(() => perUser.close());
   const sessionSdk = await connectHttpClient(sessions.url, sessions.token);
   cleanups.push(() => sessionSdk.close());
   const statelessSdk = await connectHttpClient(stateless.url, stateless.token);
@@ -135,11 +139,16 @@ async function callRounds(envFor, upstream, upstreamToken, rounds) {
   const statelessRaw = await rawHttpCaller(stateless.url, stateless.token);
   // 2026-07-28 on the sessions-mode server (any mode serves it, statelessly): no session lookup.
   const modernRaw = await rawHttpCaller(sessions.url, sessions.token, { modern: true });
+  // Issue 14: two client identities on one server, the same provider: the shared credential vs the caller's own.
+  const sharedCredentialRaw = await rawHttpCaller(perUser.url, perUserTokens.shared, { modern: true });
+  const ownCredentialRaw = await rawHttpCaller(perUser.url, perUserTokens.own, { modern: true });
   const direct = directCaller(upstream.url, upstreamToken);
   cleanups.push(async () => {
     sessionRaw.close();
     statelessRaw.close();
     modernRaw.close();
+    sharedCredentialRaw.close();
+    ownCredentialRaw.close();
     direct.close();
   });
 
@@ -154,6 +163,8 @@ async function callRounds(envFor, upstream, upstreamToken, rounds) {
     { key: 'http-stateless-raw', label: 'HTTP stateless, load generator', call: statelessRaw, pid: stateless.pid },
     { key: 'stdio-2026-raw', label: 'stdio, 2026-07-28 raw JSON-RPC lines', call: rawStdioCaller(modernStdio), pid: modernStdio.pid },
     { key: 'http-2026-raw', label: 'HTTP 2026-07-28, load generator', call: modernRaw, pid: sessions.pid },
+    { key: 'http-client-shared', label: 'HTTP 2026-07-28, a client identity, shared credential', call: sharedCredentialRaw, pid: perUser.pid },
+    { key: 'http-client-own', label: 'HTTP 2026-07-28, a client identity, its own credential', call: ownCredentialRaw, pid: perUser.pid },
   ];
   for (const t of targets) await warmUp(t.call, quick ? 200 : 500);
 
