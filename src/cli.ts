@@ -23,6 +23,8 @@ const USAGE = `Usage: toolwire [--db PATH] COMMAND
   tool add|list|show|update|remove|call ...                        manage tools; call one as an agent would
   client add NAME [--provider CODE ...] [--tool GLOB ...] [--admin]
                                                                    an identity for serve --http; prints its token once
+  client update NAME [--provider CODE ... | --all-providers] [--tool GLOB ... | --all-tools | --no-tools]
+                     [--admin | --no-admin]                        change its scope (each list given replaces the old)
   client list [--json] | client remove NAME | client rotate NAME   list, remove, or give a new token (old one stops)
   credential set --client NAME --provider CODE                     a client's own credential (JSON on stdin) for a
                                                                    per_user provider; list --client NAME [--json];

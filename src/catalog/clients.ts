@@ -8,20 +8,29 @@ import { invalid, parseOrThrow } from './issues.js';
 import type { Write } from './vaults.js';
 
 const NAME = /^[A-Za-z0-9_.-]{1,64}$/;
-/** A tool glob: the characters of a tool code, `*` and `?`. */
-const TOOL_GLOB = /^[A-Za-z0-9_.*?-]{1,200}$/;
+/** A tool glob: the characters of a tool code, `*` and `?`; the empty glob (NO_TOOL_GLOB) matches no tool. */
+const TOOL_GLOB = /^[A-Za-z0-9_.*?-]{0,200}$/;
+
+const providersSchema = z.array(z.string({ error: 'must be a provider code' }), { error: 'must be a list of provider codes' });
+const toolsSchema = z.array(
+  z.string().regex(TOOL_GLOB, { error: 'must be a tool code or a glob of one (A-Z, a-z, 0-9, "_", ".", "-", "*" and "?"), or "" for no tool' }),
+  { error: 'must be a list of tool-code globs' },
+);
+const adminSchema = z.boolean({ error: 'must be true or false' });
+
+/** A change to an identity: each field given replaces it (a list `[]` is every provider or tool). */
+const clientChangeSchema = z.strictObject({ providers: providersSchema.optional(), tools: toolsSchema.optional(), admin: adminSchema.optional() });
+
+/** What `client update` may change. */
+export type ClientChange = z.input<typeof clientChangeSchema>;
 
 const clientInputSchema = z.strictObject({
   name: z.string({ error: 'is required: the name of the identity (1-64 of A-Z, a-z, 0-9, "_", "." and "-")' }).regex(NAME, {
     error: (issue) => `must be 1-64 of A-Z, a-z, 0-9, "_", "." and "-" (got ${JSON.stringify(String(issue.input).slice(0, 64))})`,
   }),
-  providers: z.array(z.string({ error: 'must be a provider code' }), { error: 'must be a list of provider codes' }).optional(),
-  tools: z
-    .array(z.string().regex(TOOL_GLOB, { error: 'must be a tool code or a glob of one (A-Z, a-z, 0-9, "_", ".", "-", "*" and "?")' }), {
-      error: 'must be a list of tool-code globs',
-    })
-    .optional(),
-  admin: z.boolean({ error: 'must be true or false' }).optional(),
+  providers: providersSchema.optional(),
+  tools: toolsSchema.optional(),
+  admin: adminSchema.optional(),
 });
 
 /** A new identity: its name and scope. Lists left out or empty mean every provider, every tool. */
@@ -59,16 +68,7 @@ export class ClientCatalog {
     const tools = unique(input.tools);
     const token = mintClientToken();
     return this.write(() => {
-      const unknown = providers.flatMap((code, i) => (this.store.providers.findByCode(code) ? [] : [{ code, i }]));
-      if (unknown.length > 0) {
-        throw invalid(
-          'The client',
-          unknown.map(({ code, i }) => ({
-            field: `providers[${i}]`,
-            message: `names provider "${code.slice(0, 64)}", which does not exist; \`toolwire provider list\` (GET /admin/providers) shows the codes there are`,
-          })),
-        );
-      }
+      this.requireProviders(providers, 'The client');
       if (this.store.clients.findByName(input.name)) {
         throw new ToolwireError(
           'CONFLICT',
@@ -87,6 +87,21 @@ export class ClientCatalog {
       const existing = this.requireClient(name);
       this.store.clients.remove(name);
       return existing;
+    });
+  }
+
+  /**
+   * Changes an identity's scope or admin right (each field given replaces it); its open 2025-11-25
+   * sessions end (a session belongs to the exact scope that opened it) and its next request has the new scope.
+   */
+  updateClient(name: string, raw: unknown): ClientIdentity {
+    const change = parseOrThrow(clientChangeSchema, raw, `The change to client "${name.slice(0, 64)}"`);
+    return this.write(() => {
+      const existing = this.requireClient(name);
+      const providers = change.providers === undefined ? existing.providers : unique(change.providers.map((code) => code.trim()));
+      if (change.providers !== undefined) this.requireProviders(providers, `The change to client "${existing.name}"`);
+      const tools = change.tools === undefined ? existing.tools : unique(change.tools);
+      return this.store.clients.update(existing.name, { providers, tools, admin: change.admin ?? existing.admin }) as ClientIdentity;
     });
   }
 
@@ -128,6 +143,20 @@ export class ClientCatalog {
   findClientByToken(token: string): ClientIdentity | null {
     if (!token.startsWith(CLIENT_TOKEN_PREFIX)) return null;
     return this.store.clients.findByTokenHash(hashClientToken(token));
+  }
+
+  /** INVALID_INPUT naming each scope entry whose provider does not exist. */
+  private requireProviders(providers: readonly string[], subject: string): void {
+    const unknown = providers.flatMap((code, i) => (this.store.providers.findByCode(code) ? [] : [{ code, i }]));
+    if (unknown.length > 0) {
+      throw invalid(
+        subject,
+        unknown.map(({ code, i }) => ({
+          field: `providers[${i}]`,
+          message: `names provider "${code.slice(0, 64)}", which does not exist; \`toolwire provider list\` (GET /admin/providers) shows the codes there are`,
+        })),
+      );
+    }
   }
 
   private requireClient(name: string): ClientIdentity {

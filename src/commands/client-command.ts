@@ -1,11 +1,12 @@
 import { parseArgs } from 'node:util';
 import { createApp } from '../app.js';
 import { type ClientIdentity, NO_TOOL_GLOB } from '../core/identity.js';
+import type { ClientChange } from '../catalog/clients.js';
 import type { Command, CommandContext } from './context.js';
 import { UsageError } from './context.js';
 import { json, table } from './format.js';
 
-/** `client add|list|remove|rotate`: identities for a shared server (SPEC §11). A token is printed once, alone on stdout. */
+/** `client add|list|update|remove|rotate`: identities for a shared server (SPEC §11). A token is printed once, alone on stdout. */
 
 function need(name: string | undefined, action: string): string {
   if (!name) throw new UsageError(`Missing the client name: toolwire client ${action} NAME.`);
@@ -30,6 +31,40 @@ function clientTable(clients: ClientIdentity[]): string {
   ]);
 }
 
+interface UpdateFlags {
+  provider?: string[];
+  tool?: string[];
+  admin?: boolean;
+  'no-admin'?: boolean;
+  'all-providers'?: boolean;
+  'all-tools'?: boolean;
+  'no-tools'?: boolean;
+}
+
+/** `client update`'s flags as a change: each list given replaces the old one; the `--all-*`/`--no-*` flags name the two ends. */
+function updateChange(values: UpdateFlags): ClientChange {
+  const pairs: Array<[keyof UpdateFlags, keyof UpdateFlags]> = [
+    ['provider', 'all-providers'],
+    ['tool', 'all-tools'],
+    ['tool', 'no-tools'],
+    ['all-tools', 'no-tools'],
+    ['admin', 'no-admin'],
+  ];
+  for (const [a, b] of pairs) if (values[a] && values[b]) throw new UsageError(`--${a} and --${b} contradict each other: give one.`);
+  const change: ClientChange = {};
+  if (values.provider) change.providers = values.provider;
+  if (values['all-providers']) change.providers = [];
+  if (values.tool) change.tools = values.tool;
+  if (values['all-tools']) change.tools = [];
+  if (values['no-tools']) change.tools = [NO_TOOL_GLOB];
+  if (values.admin) change.admin = true;
+  if (values['no-admin']) change.admin = false;
+  if (Object.keys(change).length === 0) {
+    throw new UsageError('Nothing to change: give --provider CODE…, --all-providers, --tool GLOB…, --all-tools, --no-tools, --admin or --no-admin.');
+  }
+  return change;
+}
+
 export const clientCommand: Command = async (ctx) => {
   const { values, positionals } = parseArgs({
     args: ctx.args,
@@ -37,6 +72,10 @@ export const clientCommand: Command = async (ctx) => {
       provider: { type: 'string', multiple: true },
       tool: { type: 'string', multiple: true },
       admin: { type: 'boolean' },
+      'no-admin': { type: 'boolean' },
+      'all-providers': { type: 'boolean' },
+      'all-tools': { type: 'boolean' },
+      'no-tools': { type: 'boolean' },
       json: { type: 'boolean' },
     },
     allowPositionals: true,
@@ -44,9 +83,12 @@ export const clientCommand: Command = async (ctx) => {
   });
   const [action, name, extra] = positionals;
   if (extra !== undefined) throw new UsageError(`Unexpected argument "${extra.slice(0, 40)}": toolwire client ${action ?? ''} takes one NAME.`);
-  if (action !== 'add' && (values.provider || values.tool || values.admin)) {
-    throw new UsageError('--provider, --tool and --admin belong to `toolwire client add`.');
+  if (action !== 'add' && action !== 'update' && (values.provider || values.tool || values.admin)) {
+    throw new UsageError('--provider, --tool and --admin belong to `toolwire client add` and `toolwire client update`.');
   }
+  const updateOnly = ['no-admin', 'all-providers', 'all-tools', 'no-tools'] as const;
+  const misplaced = updateOnly.find((flag) => values[flag] && action !== 'update');
+  if (misplaced) throw new UsageError(`--${misplaced} belongs to \`toolwire client update\`.`);
   const app = createApp(ctx.config);
   try {
     const { clients } = app.catalog;
@@ -55,6 +97,12 @@ export const clientCommand: Command = async (ctx) => {
         const input = { name: need(name, 'add'), providers: values.provider ?? [], tools: values.tool ?? [], admin: values.admin === true };
         const { client, token } = clients.addClient(input);
         printToken(ctx, token, `Client "${client.name}" created.`);
+        return 0;
+      }
+      case 'update': {
+        const updated = clients.updateClient(need(name, 'update'), updateChange(values));
+        ctx.stderr(`Client "${updated.name}" updated; its open sessions end and its next request has the new scope.\n`);
+        ctx.stdout(json(updated));
         return 0;
       }
       case 'list': {
@@ -73,7 +121,7 @@ export const clientCommand: Command = async (ctx) => {
         return 0;
       }
       default:
-        throw new UsageError(`Unknown client action "${action ?? ''}": use add, list, remove or rotate.`);
+        throw new UsageError(`Unknown client action "${action ?? ''}": use add, list, update, remove or rotate.`);
     }
   } finally {
     await app.close();

@@ -51,6 +51,7 @@ export class ClientRepository {
         'INSERT INTO clients (name, token_hash, providers, tools, admin, created_at, subject) VALUES (@name, @tokenHash, @providers, @tools, @admin, @createdAt, @subject)',
       ),
       rotate: db.prepare('UPDATE clients SET token_hash = ?, rotated_at = ? WHERE name = ?'),
+      update: db.prepare('UPDATE clients SET providers = @providers, tools = @tools, admin = @admin WHERE name = @name'),
       remove: db.prepare('DELETE FROM clients WHERE name = ?'),
     };
   }
@@ -100,6 +101,13 @@ export class ClientRepository {
       rotatedAt: null,
       subject: client.subject ?? null,
     };
+  }
+
+  /** Replaces the scope and the admin flag; null when there is no such client. */
+  update(name: string, change: Pick<NewClient, 'providers' | 'tools' | 'admin'>): ClientIdentity | null {
+    const row = { name, providers: JSON.stringify(change.providers), tools: JSON.stringify(change.tools), admin: change.admin ? 1 : 0 };
+    if (this.statements.update.run(row).changes === 0) return null;
+    return this.findByName(name);
   }
 
   /** Replaces the token hash; null when there is no such client. */

@@ -85,6 +85,26 @@ describe('/admin/clients', () => {
     for (const body of [list.text, after.text]) expect(body).not.toMatch(/token|hash|[0-9a-f]{64}/i);
   });
 
+  it("changes an identity's scope and admin right with PUT, each field given replacing it, never a token", async () => {
+    admin = await startAdmin();
+    admin.app.catalog.createProvider({ name: 'Git', code: 'github', baseUrl: 'http://127.0.0.1:9' });
+    expect((await admin.call('POST', '/clients', { name: 'alice', tools: ['gh_*'] })).status).toBe(201);
+    const changed = await admin.call('PUT', '/clients/alice', { providers: ['github'], admin: true });
+    expect(changed.status).toBe(200);
+    expect(changed.json).toEqual({
+      name: 'alice',
+      providers: ['github'],
+      tools: ['gh_*'],
+      admin: true,
+      createdAt: expect.any(String),
+      rotatedAt: null,
+      subject: null,
+    });
+    const none = await admin.call('PUT', '/clients/alice', { tools: [''], providers: [] });
+    expect(none.json).toMatchObject({ providers: [], tools: [''], admin: true });
+    expect((await admin.call('GET', '/clients')).json).toEqual([none.json]);
+  });
+
   it('answers bad input with 400/404/409 naming the field and the fix, and writes nothing', async () => {
     admin = await startAdmin();
     expect((await admin.call('POST', '/clients', { name: 'alice' })).status).toBe(201);
@@ -120,9 +140,19 @@ describe('/admin/clients', () => {
       expect(missing.status).toBe(404);
       expect(missing.json).toMatchObject({ error: 'not_found', message: expect.stringContaining('GET /admin/clients') });
     }
-    const wrongMethod = await admin.call('PUT', '/clients/alice');
+    const wrongMethod = await admin.call('POST', '/clients/alice');
     expect(wrongMethod.status).toBe(405);
-    expect(wrongMethod.headers.get('allow')).toBe('DELETE');
+    expect(wrongMethod.headers.get('allow')).toBe('PUT, DELETE');
+
+    // A change: unknown client 404, unknown field or provider 400 naming it.
+    expect((await admin.call('PUT', '/clients/bob', { admin: true })).status).toBe(404);
+    const badChange = await admin.call('PUT', '/clients/alice', { providers: ['nope'] });
+    expect(badChange.status).toBe(400);
+    expect(badChange.json.fields).toEqual([{ field: 'providers[0]', message: expect.stringContaining('"nope", which does not exist') }]);
+    const badField = await admin.call('PUT', '/clients/alice', { name: 'renamed' });
+    expect(badField.status).toBe(400);
+    expect(badField.json.message).toContain('name');
+    expect((await admin.call('PUT', '/clients/alice', { tools: ['a b'] })).json.fields[0].field).toBe('tools[0]');
 
     expect((await admin.call('GET', '/clients')).text).toBe(before);
     expect(admin.app.store.registryVersion()).toBe(version);

@@ -102,6 +102,12 @@ describe('toolwire client', () => {
       [['client', 'add'], 2, 'Missing the client name'],
       [['client', 'frob'], 2, 'Unknown client action "frob"'],
       [['client', 'list', '--admin'], 2, '--admin belong to `toolwire client add`'],
+      [['client', 'update', 'alice'], 2, 'Nothing to change'],
+      [['client', 'update', 'alice', '--admin', '--no-admin'], 2, '--admin and --no-admin contradict'],
+      [['client', 'update', 'alice', '--tool', 'x', '--no-tools'], 2, '--tool and --no-tools contradict'],
+      [['client', 'add', 'bob', '--no-tools'], 2, '--no-tools belongs to `toolwire client update`'],
+      [['client', 'update', 'bob', '--admin'], 1, 'No client named "bob"'],
+      [['client', 'update', 'alice', '--provider', 'nope'], 1, 'providers[0]'],
       [['client', 'add', 'bob', '--bogus'], 2, 'Unknown option'],
     ];
     for (const [args, exit, message] of cases) {

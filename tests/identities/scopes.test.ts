@@ -199,6 +199,41 @@ describe('identities on the HTTP server', () => {
     }
   });
 
+  it('`client update` narrows a scope on the running server: the next list and call follow it, and open sessions end', async () => {
+    const token = addClient('gina');
+    await known(token);
+    const legacy = await clientFor(token, 'legacy');
+    const modern = await clientFor(token, { pin: MODERN });
+    try {
+      expect(await names(modern.client)).toContain('mail-send');
+      const updated = await runCliAsync(['client', 'update', 'gina', '--provider', 'gh', '--tool', 'gh-issues'], env);
+      expect(updated.code, updated.stderr).toBe(0);
+      expect(JSON.parse(updated.stdout)).toMatchObject({ name: 'gina', providers: ['gh'], tools: ['gh-issues'] });
+      await expect.poll(() => names(modern.client), { timeout: 10_000 }).toEqual(['gh-issues']);
+      const before = sent('/mail-send');
+      expect(await callError(modern.client, 'mail-send')).toContain('mail-send');
+      expect(sent('/mail-send')).toBe(before);
+      // The 2025-11-25 session opened under the old scope is gone: its id is no longer known.
+      const res = await fetch(server.url, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${token}`,
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          'mcp-session-id': legacy.transport.sessionId!,
+        },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 9, method: 'tools/list', params: {} }),
+      });
+      expect(res.status).toBe(404);
+      // --no-tools: nothing at all.
+      expect((await runCliAsync(['client', 'update', 'gina', '--no-tools'], env)).code).toBe(0);
+      await expect.poll(() => names(modern.client), { timeout: 10_000 }).toEqual([]);
+    } finally {
+      await legacy.client.close().catch(() => {});
+      await modern.client.close();
+    }
+  });
+
   it('reaches /admin with the owner token or an --admin client; another client gets 403, an unknown token 401', async () => {
     const admin = (token: string) => fetch(server.url.replace(/\/mcp$/, '/admin/providers'), { headers: { authorization: `Bearer ${token}` } });
     expect((await admin(server.token)).status).toBe(200);
