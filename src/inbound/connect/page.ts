@@ -9,7 +9,7 @@ import type { FormField } from './fields.js';
  * cross-site check refuses).
  */
 
-const escape = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 const STYLE = `*{box-sizing:border-box}body{font:16px/1.5 system-ui,sans-serif;margin:0;padding:1rem;color:#1b1b1b;background:#f6f6f6}
 main{max-width:32rem;margin:0 auto;background:#fff;padding:1.25rem;border-radius:8px;border:1px solid #ddd}
@@ -28,13 +28,13 @@ const HEADERS = {
   'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
 };
 
-function document(title: string, body: string): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${escape(title)} · toolwire</title><style>${STYLE}</style></head><body><main><h1>${escape(title)}</h1>${body}</main></body></html>`;
+function htmlDocument(title: string, body: string): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${escapeHtml(title)} · toolwire</title><style>${STYLE}</style></head><body><main><h1>${escapeHtml(title)}</h1>${body}</main></body></html>`;
 }
 
 /** Writes a page: `paragraphs` are plain text (escaped here). */
 export function sendPage(res: ServerResponse, status: number, title: string, paragraphs: string[], extraHeaders: Record<string, string> = {}): void {
-  sendHtml(res, status, document(title, paragraphs.map((p) => `<p>${escape(p)}</p>`).join('')), extraHeaders);
+  sendHtml(res, status, htmlDocument(title, paragraphs.map((p) => `<p>${escapeHtml(p)}</p>`).join('')), extraHeaders);
 }
 
 function sendHtml(res: ServerResponse, status: number, html: string, extraHeaders: Record<string, string> = {}): void {
@@ -58,16 +58,16 @@ export interface FormPage {
 /** The form: the identity's token first, then the provider's fields; it posts back to this same URL. */
 export function sendForm(res: ServerResponse, status: number, page: FormPage): void {
   const problems = page.problems?.length
-    ? `<div class="problem" role="alert"><p>Nothing was stored:</p><ul>${page.problems.map((p) => `<li>${escape(p)}</li>`).join('')}</ul></div>`
+    ? `<div class="problem" role="alert"><p>Nothing was stored:</p><ul>${page.problems.map((p) => `<li>${escapeHtml(p)}</li>`).join('')}</ul></div>`
     : '';
   const input = (id: string, name: string, label: string, hint: string) =>
-    `<label for="${id}">${escape(label)}<span class="hint" id="${id}-hint">${escape(hint)}</span></label><input id="${id}" name="${escape(name)}" type="password" autocomplete="off" spellcheck="false" required aria-describedby="${id}-hint">`;
+    `<label for="${id}">${escapeHtml(label)}<span class="hint" id="${id}-hint">${escapeHtml(hint)}</span></label><input id="${id}" name="${escapeHtml(name)}" type="password" autocomplete="off" spellcheck="false" required aria-describedby="${id}-hint">`;
   const fields = [
     input('f-token', 'token', `Token of client "${page.clientName}"`, 'The bearer token your agent uses with toolwire: it proves this link is yours.'),
     ...page.fields.map((f, i) => input(`f-${i}`, f.name, f.label, f.hint)),
   ].join('');
-  const body = `<p>${escape(page.intro)}</p>${problems}<form method="post" action="">${fields}<button type="submit">${escape(page.submit)}</button></form>`;
-  sendHtml(res, status, document(`Connect ${page.providerName} (${page.providerCode})`, body));
+  const body = `<p>${escapeHtml(page.intro)}</p>${problems}<form method="post" action="">${fields}<button type="submit">${escapeHtml(page.submit)}</button></form>`;
+  sendHtml(res, status, htmlDocument(`Connect ${page.providerName} (${page.providerCode})`, body));
 }
 
 /** 303 to where the person signs in (an OAuth 2 provider's authorization endpoint). */
