@@ -18,6 +18,8 @@ export interface Ticket {
   expiresAt: number;
   /** Wrong tokens presented for it so far. */
   failures: number;
+  /** Used up: kept until it expires only so a call waiting on it (`used`) learns so even if it asks late. */
+  used: boolean;
 }
 
 export interface TicketBookOptions {
@@ -52,7 +54,7 @@ export interface TicketBook {
    * a 2025-11-25 call that sent the user to the page waits on it before running again.
    */
   used(ticket: string, signal?: AbortSignal): Promise<boolean>;
-  /** Tickets pending now (tests, logs). */
+  /** Tickets still usable now (tests, logs). */
   size(): number;
 }
 
@@ -83,12 +85,19 @@ export function createTicketBook(options: TicketBookOptions = {}): TicketBook {
     if (tickets.delete(key)) settle(key, used);
   }
 
+  /** Marks it used (no longer usable, still known until it expires) and tells those waiting on it. */
+  function useUp(key: string, ticket: Ticket): void {
+    ticket.used = true;
+    settle(key, true);
+  }
+
   function prune(): void {
     const t = now();
     for (const [key, ticket] of tickets) if (ticket.expiresAt <= t) remove(key, false);
   }
 
-  function live(ticket: string): [string, Ticket] | null {
+  /** The ticket's record while it has not expired, used or not. */
+  function known(ticket: string): [string, Ticket] | null {
     if (!TICKET_SYNTAX.test(ticket)) return null;
     const key = keyOf(ticket);
     const found = tickets.get(key);
@@ -98,6 +107,12 @@ export function createTicketBook(options: TicketBookOptions = {}): TicketBook {
       return null;
     }
     return [key, found];
+  }
+
+  /** The ticket's record while it can still be used. */
+  function live(ticket: string): [string, Ticket] | null {
+    const found = known(ticket);
+    return found && !found[1].used ? found : null;
   }
 
   return {
@@ -114,6 +129,7 @@ export function createTicketBook(options: TicketBookOptions = {}): TicketBook {
         providerCode: need.providerCode,
         expiresAt: now() + ttlMs,
         failures: 0,
+        used: false,
       });
       return ticket;
     },
@@ -123,7 +139,7 @@ export function createTicketBook(options: TicketBookOptions = {}): TicketBook {
     },
     use(ticket) {
       const found = live(ticket);
-      if (found) remove(found[0], true);
+      if (found) useUp(found[0], found[1]);
     },
     fail(ticket) {
       const found = live(ticket);
@@ -134,7 +150,8 @@ export function createTicketBook(options: TicketBookOptions = {}): TicketBook {
       if (found) remove(found[0], false);
     },
     used(ticket, signal) {
-      const found = live(ticket);
+      const found = known(ticket);
+      if (found?.[1].used) return Promise.resolve(true);
       if (!found || signal?.aborted) return Promise.resolve(false);
       const [key, record] = found;
       return new Promise<boolean>((resolve) => {
@@ -156,7 +173,7 @@ export function createTicketBook(options: TicketBookOptions = {}): TicketBook {
     },
     size() {
       prune();
-      return tickets.size;
+      return [...tickets.values()].filter((t) => !t.used).length;
     },
   };
 }

@@ -46,3 +46,13 @@ export function connectInputRequired(need: CredentialNeed, offer: ConnectOffer):
 export function declaresUrlElicitation(capabilities: unknown): boolean {
   return isJsonObject(capabilities) && isJsonObject(capabilities.elicitation) && isJsonObject(capabilities.elicitation.url);
 }
+
+/**
+ * Whether a retried 2026-07-28 call carries the person's "no" to our link (decline or cancel): the call is
+ * then answered with the link in an isError, not asked again, so a client never loops on a refusal.
+ */
+export function connectRefused(inputResponses: unknown): boolean {
+  if (!isJsonObject(inputResponses)) return false;
+  const reply = inputResponses[CONNECT_INPUT_KEY];
+  return isJsonObject(reply) && (reply.action === 'decline' || reply.action === 'cancel');
+}

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { CallToolResult, InputRequiredResult, Server, ServerContext } from '@modelcontextprotocol/server';
 import { type CredentialNeed, credentialNeedOf } from '../../core/tool-result.js';
 import type { Caller } from './caller.js';
-import { type ConnectLinks, connectInputRequired, connectMessage, declaresUrlElicitation, linkedErrorResult } from './connect-answer.js';
+import { type ConnectLinks, connectInputRequired, connectMessage, connectRefused, declaresUrlElicitation, linkedErrorResult } from './connect-answer.js';
 
 /** How long a 2025-11-25 call waits for the person to use the link: as long as the link itself is valid. */
 const ELICITATION_WAIT_MS = 10 * 60_000;
@@ -23,7 +23,8 @@ export interface MissingCredential {
 
 /**
  * The SDK handlers' answer to a call whose caller lacks its own credential (SPEC §11):
- * - 2026-07-28, URL elicitation declared: `input_required` with the link; the client retries the call.
+ * - 2026-07-28, URL elicitation declared: `input_required` with the link; the client retries the call
+ *   (a retry that declined the link gets the isError naming it instead of being asked again).
  * - 2025-11-25, URL elicitation declared: `elicitation/create` in URL mode during the call. When the
  *   client accepts, the call waits until the person has used the link (or it expires, or the call is
  *   cancelled), sends `notifications/elicitation/complete`, and runs once more: its result is the answer.
@@ -34,7 +35,7 @@ export async function answerMissingCredential(m: MissingCredential): Promise<Cal
   const offer = m.connect.offer(m.need, m.caller);
   if (!offer) return m.result;
   if (!declaresUrlElicitation(m.capabilities)) return linkedErrorResult(m.result, offer);
-  if (m.era === 'modern') return connectInputRequired(m.need, offer);
+  if (m.era === 'modern') return connectRefused(m.ctx.mcpReq.inputResponses) ? linkedErrorResult(m.result, offer) : connectInputRequired(m.need, offer);
   const elicitationId = randomUUID();
   const signal = m.ctx.mcpReq.signal;
   let accepted = false;

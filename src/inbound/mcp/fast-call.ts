@@ -14,7 +14,7 @@ import type { ToolView } from '../../registry/scoped-view.js';
 import { rpcCodeOf } from './errors.js';
 import { unknownTool } from './server.js';
 import type { Caller } from './caller.js';
-import { type ConnectLinks, connectInputRequired, declaresUrlElicitation, linkedErrorResult } from './connect-answer.js';
+import { type ConnectLinks, connectInputRequired, connectRefused, declaresUrlElicitation, linkedErrorResult } from './connect-answer.js';
 import { MODERN_VERSION, SERVER_INFO } from './versions.js';
 
 /**
@@ -34,6 +34,8 @@ export interface ToolCall {
   trace: TraceContext | undefined;
   /** 2026-07-28: the request's client capabilities declare URL-mode elicitation (it can be sent to the connect page). */
   urlElicitation: boolean;
+  /** 2026-07-28: a retry whose `inputResponses` decline our connect link. */
+  connectRefused: boolean;
 }
 
 /** The call, if `message` is a single well-formed tools/call request of either revision; otherwise null. */
@@ -56,7 +58,7 @@ export function asToolCall(message: unknown): ToolCall | null {
     }
     trace = readTraceContext(meta[TRACEPARENT_META_KEY], meta[TRACESTATE_META_KEY]);
   }
-  return { id, name: params.name, args: args ?? {}, modern, trace, urlElicitation };
+  return { id, name: params.name, args: args ?? {}, modern, trace, urlElicitation, connectRefused: modern && connectRefused(params.inputResponses) };
 }
 
 /** The 2026-07-28 envelope exactly as the SDK requires it; a near miss goes to the SDK for its -32602. */
@@ -99,7 +101,7 @@ export async function answerToolCall(view: ToolView, call: ToolCall, options: Fa
     if (need) {
       if (!call.modern && options.legacyElicitation) return null;
       const offer = connect!.offer(need, caller!);
-      if (offer && call.modern && call.urlElicitation) {
+      if (offer && call.modern && call.urlElicitation && !call.connectRefused) {
         const asked = connectInputRequired(need, offer);
         return { jsonrpc: '2.0', id: call.id, result: { ...asked, _meta: { ...asked._meta, [SERVER_INFO_META_KEY]: SERVER_INFO } } };
       }
