@@ -199,6 +199,9 @@ describe.each([
       // Another client's token: 403, nothing stored.
       const wrong = await post(link, { token: tokens.intruder!, apiKeyValue: 'intruder-key-canary' });
       expect(wrong.status).toBe(403);
+      const wrongHtml = await wrong.text();
+      expect(wrongHtml).not.toContain('intruder-key-canary');
+      expect(wrongHtml).not.toContain(tokens.intruder!);
       expect(await credentialsOf('page')).toEqual([]);
       expect(await credentialsOf('intruder')).toEqual([]);
       // A cross-site post: refused, even with the right token.
@@ -207,7 +210,9 @@ describe.each([
       // Bad input: the field named, nothing stored, the link still usable.
       const empty = await post(link, { token: tokens.page!, apiKeyValue: '  ' });
       expect(empty.status).toBe(400);
-      expect(await empty.text()).toContain('apiKeyValue');
+      const emptyHtml = await empty.text();
+      expect(emptyHtml).toContain('apiKeyValue');
+      expect(emptyHtml).not.toContain(tokens.page!);
       expect(await credentialsOf('page')).toEqual([]);
 
       const PAGE_KEY = 'page-own-key-canary-1a3c5e7f9b';

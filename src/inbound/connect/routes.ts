@@ -106,7 +106,16 @@ export async function handleConnect(req: IncomingMessage, res: ServerResponse, t
       ]);
       return;
     }
-    const location = await deps.authorizationUrl(provider, identity.name);
+    let location: string;
+    try {
+      location = await deps.authorizationUrl(provider, identity.name);
+    } catch (err) {
+      deps.log.warn(`connect: could not start the OAuth 2 sign-in for provider ${provider.code}: ${(err as Error).message}`);
+      sendPage(res, 502, `Connect ${provider.name} (${provider.code})`, [
+        `The sign-in with ${provider.name} could not be started; the server log says why. The link still works: try again in a moment.`,
+      ]);
+      return;
+    }
     deps.tickets.use(ticket);
     sendRedirect(res, location);
     return;
