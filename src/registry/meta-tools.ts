@@ -1,5 +1,5 @@
 import type { CallToolResult, Tool as McpTool } from '@modelcontextprotocol/server';
-import { errorResult } from '../core/tool-result.js';
+import { credentialNeedOf, errorResult } from '../core/tool-result.js';
 import type { Provider, Tool } from '../core/model.js';
 import type { CallContext, ToolEntry } from './types.js';
 
@@ -124,6 +124,8 @@ export function metaToolEntries(provider: Provider, operations: MetaOperation[])
         const callArgs = args.arguments ?? {};
         if (typeof callArgs !== 'object' || callArgs === null || Array.isArray(callArgs)) return errorResult('Argument "arguments" must be an object.');
         const result = await op.entry.invoke(callArgs as Record<string, unknown>, context);
+        // A call that needs the caller's own credential keeps its mark, so the inbound side can send them to connect it.
+        if (credentialNeedOf(result)) return result;
         // structuredContent is not declared by call_operation's (absent) output schema: keep the text only.
         return { content: result.content, ...(result.isError ? { isError: true } : {}) };
       },

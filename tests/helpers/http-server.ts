@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { createApp, type App } from '../../src/app.js';
 import { compatRoutes } from '../../src/inbound/compat/index.js';
 import { loadConfig } from '../../src/config.js';
-import { startHttpServer, type ExtraRoute } from '../../src/inbound/http/server.js';
+import { startHttpServer, type ExtraRoute, type HttpOptions } from '../../src/inbound/http/server.js';
 import { createLog } from '../../src/core/log.js';
 import { CLI } from './cli.js';
 
@@ -72,7 +72,10 @@ export interface InProcessServer {
  * `serve --http` in-process on 127.0.0.1:0, with the routes the command mounts (the compatibility APIs of
  * SPEC §9) unless `extraRoutes` says otherwise. `env` goes to loadConfig (TOOLWIRE_DB, TOOLWIRE_SECRET_KEY…).
  */
-export async function startInProcess(env: Record<string, string>, options: { extraRoutes?: ExtraRoute[]; token?: string } = {}): Promise<InProcessServer> {
+export async function startInProcess(
+  env: Record<string, string>,
+  options: { extraRoutes?: ExtraRoute[]; token?: string; connect?: HttpOptions['connect'] } = {},
+): Promise<InProcessServer> {
   const logLines: string[] = [];
   // Every line is captured whatever TOOLWIRE_LOG_LEVEL says, so a test can search them all for secrets.
   const app = createApp(
@@ -80,7 +83,8 @@ export async function startInProcess(env: Record<string, string>, options: { ext
     createLog('debug', (line) => void logLines.push(line)),
   );
   const token = options.token ?? `tw_test_${randomBytes(16).toString('hex')}`; // 40 characters: toolwire refuses tokens under 32
-  const running = await startHttpServer(app, { host: '127.0.0.1', port: 0, stateless: false, noAuth: false, token }, options.extraRoutes ?? compatRoutes());
+  const http: HttpOptions = { host: '127.0.0.1', port: 0, stateless: false, noAuth: false, token, ...(options.connect ? { connect: options.connect } : {}) };
+  const running = await startHttpServer(app, http, options.extraRoutes ?? compatRoutes());
   return {
     app,
     base: running.url.replace(/\/mcp$/, ''),

@@ -1,6 +1,9 @@
 import type { App } from '../../app.js';
 import type { AdminDeps } from '../admin/deps.js';
 import type { CompatDeps } from '../compat/deps.js';
+import type { ConnectDeps } from '../connect/deps.js';
+import type { TicketBook } from '../connect/tickets.js';
+import type { CallerIndex } from './callers.js';
 import { httpWriteRules } from '../web/write-rules.js';
 
 /** The compatibility APIs' share of the app (the only inbound place besides the server that sees `App`). */
@@ -11,4 +14,21 @@ export function compatDeps(app: App): CompatDeps {
 /** The admin API's share of the app. */
 export function adminDeps(app: App): AdminDeps {
   return { ...compatDeps(app), registry: app.registry, dbPath: app.config.dbPath };
+}
+
+/**
+ * The connect page's share (SPEC §11): its tickets, who a token belongs to (the in-memory caller index),
+ * the provider a ticket names, and the catalog's `setCredential`. `authorizationUrl` is the OAuth 2 sign-in
+ * start, when one is wired.
+ */
+export function connectDeps(app: App, tickets: TicketBook, callers: CallerIndex, authorizationUrl?: ConnectDeps['authorizationUrl']): ConnectDeps {
+  return {
+    tickets,
+    identify: (token) => callers.find(token)?.identity ?? null,
+    clientExists: (name, createdAt) => app.catalog.clients.listClients().some((c) => c.name === name && c.createdAt === createdAt),
+    provider: (id) => app.catalog.findProvider(id),
+    setCredential: (clientName, providerCode, credential) => void app.catalog.credentials.setCredential(clientName, providerCode, credential),
+    authorizationUrl,
+    log: app.log,
+  };
 }

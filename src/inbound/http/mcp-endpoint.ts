@@ -16,6 +16,7 @@ import { CallsInFlight } from '../mcp/calls-in-flight.js';
 import { answerToolCall, asToolCall, type ToolCall } from '../mcp/fast-call.js';
 import { notifyChanges } from '../mcp/server.js';
 import { type Caller, nobody } from '../mcp/caller.js';
+import { type ConnectLinks, declaresUrlElicitation } from '../mcp/connect-answer.js';
 import { scopedView, type ToolView } from '../../registry/scoped-view.js';
 import { LEGACY_VERSION, MODERN_VERSION } from '../mcp/versions.js';
 import type { Registry } from '../../registry/registry.js';
@@ -50,6 +51,8 @@ export interface McpEndpointOptions {
   maxSessions?: number;
   /** TOOLWIRE_FAST_PATH: false sends every call through the SDK. */
   fastPath?: boolean;
+  /** Links to the connect page for calls whose caller lacks its own credential (SPEC §11); absent: the plain isError. */
+  connect?: ConnectLinks;
 }
 
 export interface McpEndpoint {
@@ -100,9 +103,17 @@ function fastCall(view: ToolView, req: IncomingMessage, body: unknown): ToolCall
 
 /**
  * Answers a single tools/call POST as JSON (allowed for any POST by the spec). The client going away
- * first is a cancel: the upstream request is aborted.
+ * first is a cancel: the upstream request is aborted. False: not answered — the caller lacks a
+ * credential and its session's client can be sent `elicitation/create`, which the SDK's server does.
  */
-async function answerFast(view: ToolView, res: ServerResponse, call: ToolCall, caller: Caller, session?: { id: string; calls: CallsInFlight }): Promise<void> {
+async function answerFast(
+  view: ToolView,
+  res: ServerResponse,
+  call: ToolCall,
+  caller: Caller,
+  connect: ConnectLinks | undefined,
+  session?: Session,
+): Promise<boolean> {
   // A session's call can also be cancelled by a notifications/cancelled sent on another POST.
   const own = session ? null : new AbortController();
   const signal = own ? own.signal : session!.calls.start(call.id);
@@ -113,19 +124,22 @@ async function answerFast(view: ToolView, res: ServerResponse, call: ToolCall, c
     else session!.calls.abort(call.id, reason);
   };
   res.once('close', onClose);
-  const answer = await answerToolCall(view, call, signal, caller.identity.name);
+  const legacyElicitation = connect !== undefined && session !== undefined && declaresUrlElicitation(session.server.server.getClientCapabilities());
+  const answer = await answerToolCall(view, call, { signal, caller, connect, legacyElicitation });
   res.off('close', onClose);
   session?.calls.end(call.id, signal);
   if (signal.aborted) {
     // Cancelled by a notification on another POST: no answer for the request (MCP), and this POST ends empty.
     if (!res.writableEnded && !res.destroyed) res.writeHead(202).end();
-    return;
+    return true;
   }
+  if (answer === null) return false;
   const text = JSON.stringify(answer);
   const headers = ['content-type', 'application/json', 'content-length', String(Buffer.byteLength(text))];
   if (session) headers.push('mcp-session-id', session.id);
   res.writeHead(200, headers);
   res.end(text);
+  return true;
 }
 
 interface Session {
@@ -152,7 +166,7 @@ interface Session {
  *   transport per request answering JSON.
  */
 export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
-  const { registry, log, factory, stateless } = options;
+  const { registry, log, factory, stateless, connect } = options;
   const viewOf = (caller: Caller) => scopedView(registry.current(), caller.key, caller.scope);
   const fast = options.fastPath === false ? () => null : (view: ToolView, req: IncomingMessage, body: unknown) => fastCall(view, req, body);
   const idleMs = options.idleMs ?? 30 * 60_000;
@@ -209,12 +223,17 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
       const view = viewOf(session.caller);
       const call = req.method === 'POST' ? fast(view, req, body) : null;
       if (call && !call.modern) {
+        let answered = true;
         try {
-          return await answerFast(view, res, call, session.caller, session);
+          answered = await answerFast(view, res, call, session.caller, connect, session);
         } finally {
-          session.busy--;
-          session.lastSeen = Date.now();
+          if (answered) {
+            session.busy--;
+            session.lastSeen = Date.now();
+          }
         }
+        if (answered) return;
+        // Not answered: the SDK's server runs the call again and sends elicitation/create (still busy, released on close).
       }
       if (req.method === 'POST') session.calls.cancelFrom(body);
       res.once('close', () => {
@@ -297,7 +316,10 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
         body = parsed.value;
         const view = viewOf(caller);
         const call = req.headers['mcp-session-id'] === undefined ? fast(view, req, body) : null;
-        if (call && (call.modern || stateless)) return answerFast(view, res, call, caller);
+        if (call && (call.modern || stateless)) {
+          await answerFast(view, res, call, caller, connect);
+          return;
+        }
       }
       const request = toWebRequest(req, res);
       if (!(await isLegacyRequest(request, body))) {

@@ -1,7 +1,11 @@
 import { createServer, type IncomingMessage, type Server as NodeHttpServer, type ServerResponse } from 'node:http';
 import { handleAdmin } from '../admin/router.js';
 import type { CompatDeps } from '../compat/deps.js';
-import { adminDeps, compatDeps } from './api-deps.js';
+import { adminDeps, compatDeps, connectDeps } from './api-deps.js';
+import type { ConnectDeps } from '../connect/deps.js';
+import { createConnectLinks } from '../connect/links.js';
+import { handleConnect } from '../connect/routes.js';
+import { createTicketBook, type TicketBookOptions } from '../connect/tickets.js';
 import type { App } from '../../app.js';
 import { createServerFactory } from '../mcp/server.js';
 import { type Caller, clientCaller, ownerCaller } from '../mcp/caller.js';
@@ -10,6 +14,7 @@ import { sendJson } from './body.js';
 import { bearerMatches, hostAllowList, hostProblem, originProblem, presentedBearer, type GuardOptions } from './guards.js';
 import { createJwtVerifier, protectedResourceMetadata } from './oauth.js';
 import { createMcpEndpoint, type McpEndpoint } from './mcp-endpoint.js';
+import { sendPage } from '../connect/page.js';
 
 export interface HttpOptions {
   host: string;
@@ -18,6 +23,8 @@ export interface HttpOptions {
   /** Client auth off for /mcp only (loopback only; checked by the caller). */
   noAuth: boolean;
   token: string;
+  /** The connect page (SPEC §11): the ticket clock and lifetime (tests), and the OAuth 2 sign-in start when wired. */
+  connect?: TicketBookOptions & { authorizationUrl?: ConnectDeps['authorizationUrl'] };
 }
 
 /** Extra route families (provider tokens, vaults) mounted beside /mcp and /admin. */
@@ -63,16 +70,21 @@ export async function startHttpServer(app: App, options: HttpOptions, extraRoute
   // The admin and compat APIs get their share of the app, built once here.
   const admin = adminDeps(app);
   const compat = compatDeps(app);
+  const { oauthIssuer, oauthAudience, publicUrl, allowedHosts } = app.config;
+  // Connect links point at TOOLWIRE_PUBLIC_URL, else at the address listened on (known once listening).
+  let listening = '';
+  const tickets = createTicketBook(options.connect);
+  const connect = createConnectLinks(tickets, () => publicUrl ?? listening);
   const endpoint = createMcpEndpoint({
     registry: app.registry,
     log: app.log,
     // --stateless: 2025-11-25 clients have no stream for list_changed, so they are not promised it.
-    factory: createServerFactory(app.registry, { pageSize: app.config.pageSize, legacyListChanged: !options.stateless }),
+    factory: createServerFactory(app.registry, { pageSize: app.config.pageSize, legacyListChanged: !options.stateless, connect }),
     stateless: options.stateless,
     maxSessions: app.config.maxSessions,
     fastPath: app.config.fastPath,
+    connect,
   });
-  const { oauthIssuer, oauthAudience, publicUrl, allowedHosts } = app.config;
   // `hosts` is filled in once the port is known (port 0 picks one at listen).
   const guard: GuardOptions = {
     bindHost: options.host,
@@ -101,6 +113,7 @@ export async function startHttpServer(app: App, options: HttpOptions, extraRoute
   const metadataUrl = (req: IncomingMessage) => (jwt ? `${base(req)}${METADATA_PATH}` : null);
 
   const callers = createCallerIndex(app.catalog, app.registry);
+  const connectPage = connectDeps(app, tickets, callers, options.connect?.authorizationUrl);
   /**
    * Who a /mcp request is from, or null (401): the owner's static token (or --no-auth); a client
    * identity's token (SPEC §11, looked up in memory); a JWT from the configured issuer for this
@@ -140,10 +153,17 @@ export async function startHttpServer(app: App, options: HttpOptions, extraRoute
     const isMetadata = jwt !== null && (path === METADATA_PATH || path === `${METADATA_PATH}/mcp`);
     const isMcp = path === '/mcp';
     const isAdmin = path === '/admin' || path.startsWith('/admin/');
+    // /connect/{ticket}: one segment, and not the OAuth 2 callback (another route's).
+    const connectTicket = /^\/connect\/([^/]+)$/.exec(path)?.[1];
+    const isConnect = connectTicket !== undefined && connectTicket !== 'callback';
     const extra = extraRoutes.find((r) => path === r.prefix || path.startsWith(`${r.prefix}/`));
-    if (!isMetadata && !isMcp && !isAdmin && !extra) return sendJson(res, 404, { error: 'not_found', message: `No route ${path}. The MCP endpoint is /mcp.` });
-    const problem = hostProblem(req, guard) ?? (isMetadata ? null : originProblem(req, guard));
+    if (!isMetadata && !isMcp && !isAdmin && !isConnect && !extra)
+      return sendJson(res, 404, { error: 'not_found', message: `No route ${path}. The MCP endpoint is /mcp.` });
+    // The connect page is opened from anywhere (a GET), but only this server's own page may post to it.
+    const problem = hostProblem(req, guard) ?? (isMetadata || (isConnect && req.method === 'GET') ? null : originProblem(req, guard));
+    if (problem && isConnect) return sendPage(res, 403, 'Forbidden', [`This request was refused: ${problem}. Send the form from the page itself.`]);
     if (problem) return sendJson(res, 403, { error: 'forbidden', message: `Forbidden: ${problem}.` });
+    if (isConnect) return handleConnect(req, res, connectTicket, connectPage);
     // Public metadata (any Origin may read it), but its resource is this server's, never a reflected Host.
     if (isMetadata && jwt) return sendJson(res, 200, protectedResourceMetadata(resource(req), jwt.issuer));
     if (isMcp) {
@@ -192,6 +212,7 @@ export async function startHttpServer(app: App, options: HttpOptions, extraRoute
   guard.port = port;
   guard.hosts = hostAllowList({ bindHost: options.host, port, publicUrl, allowedHosts });
   const shownHost = options.host.includes(':') ? `[${options.host}]` : options.host;
+  listening = `http://${shownHost}:${port}`;
   return {
     server,
     endpoint,

@@ -1,4 +1,5 @@
 import {
+  CLIENT_CAPABILITIES_META_KEY,
   McpServer,
   Server,
   TRACEPARENT_META_KEY,
@@ -14,6 +15,9 @@ import type { Registry } from '../../registry/registry.js';
 import { scopedView, type ToolView } from '../../registry/scoped-view.js';
 import { type Caller, ownerCaller } from './caller.js';
 import { LEGACY_VERSION, SERVER_INFO } from './versions.js';
+import { credentialNeedOf } from '../../core/tool-result.js';
+import type { ConnectLinks } from './connect-answer.js';
+import { answerMissingCredential } from './connect-call.js';
 
 export interface McpServerOptions {
   pageSize: number;
@@ -22,6 +26,8 @@ export interface McpServerOptions {
    * has no stream to send `list_changed` on. 2026-07-28 clients always are (`subscriptions/listen`).
    */
   legacyListChanged: boolean;
+  /** HTTP: links to the connect page for calls whose caller lacks its own credential (SPEC §11); absent (stdio): the plain isError. */
+  connect?: ConnectLinks | undefined;
 }
 
 /** How long a 2026-07-28 client may reuse a `tools/list` answer; a change reaches listeners at once anyway. */
@@ -91,7 +97,15 @@ export function createServerFactory(
       const trace =
         readTraceContext(meta?.[TRACEPARENT_META_KEY], meta?.[TRACESTATE_META_KEY]) ??
         readTraceContext(headers?.get('traceparent') ?? undefined, headers?.get('tracestate') ?? undefined);
-      return entry.invoke(request.params.arguments ?? {}, { signal: ctx.mcpReq.signal, trace, scope: current.scope, caller: caller.identity.name });
+      const run = () => entry.invoke(request.params.arguments ?? {}, { signal: ctx.mcpReq.signal, trace, scope: current.scope, caller: caller.identity.name });
+      const result = await run();
+      const need = options.connect ? credentialNeedOf(result) : undefined;
+      if (!need || !options.connect) return result;
+      const capabilities =
+        context.era === 'modern'
+          ? (ctx.mcpReq.envelope as Record<string, unknown> | undefined)?.[CLIENT_CAPABILITIES_META_KEY]
+          : server.getClientCapabilities();
+      return answerMissingCredential({ result, need, caller, connect: options.connect, era: context.era, capabilities, ctx, server, again: run });
     });
     return mcp;
   };

@@ -57,10 +57,11 @@ export class FastStdioTransport implements Transport {
     const call = this.fastPath ? asToolCall(parsed) : null;
     if (call) {
       const signal = this.calls.start(call.id);
-      void answerToolCall(this.registry.current(), call, signal).then((answer) => {
+      // No caller and no connect links: stdio is the owner, and a missing credential stays a plain isError.
+      void answerToolCall(this.registry.current(), call, { signal }).then((answer) => {
         this.calls.end(call.id, signal);
         // A cancelled request gets no answer (the client stopped waiting for it).
-        if (!signal.aborted) void this.send(answer);
+        if (!signal.aborted && answer) void this.send(answer);
       });
       return;
     }

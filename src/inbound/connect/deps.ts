@@ -1,0 +1,22 @@
+import type { ClientIdentity } from '../../core/identity.js';
+import type { Log } from '../../core/log.js';
+import type { Provider } from '../../core/model.js';
+import type { TicketBook } from './tickets.js';
+
+/** What the connect page uses (built from the App in `http/api-deps.ts`); it never sees the App or the store. */
+export interface ConnectDeps {
+  tickets: TicketBook;
+  /** The client identity a bearer token belongs to (from memory), or null. */
+  identify(token: string): ClientIdentity | null;
+  /** Whether this identity record still exists (same name, same creation): a removed client's links die with it. */
+  clientExists(name: string, createdAt: string): boolean;
+  provider(id: number): Provider | undefined;
+  /** Stores the client's own credential through the catalog (`setCredential`): one transaction, ToolwireError on bad input. */
+  setCredential(clientName: string, providerCode: string, credential: Record<string, unknown>): void;
+  /**
+   * Where an OAuth 2 provider's user signs in (the authorization-code flow is another module's): wired by
+   * the lead; absent, the page says such a provider cannot be connected here.
+   */
+  authorizationUrl?: ((provider: Provider, clientName: string) => Promise<string>) | undefined;
+  log: Log;
+}
