@@ -85,7 +85,15 @@ describe('a connect link on a running server', () => {
 });
 
 describe('the ticket book', () => {
-  const identity = (name: string): ClientIdentity => ({ name, providers: [], tools: [], admin: false, createdAt: '2026-01-01T00:00:00.000Z', rotatedAt: null });
+  const identity = (name: string): ClientIdentity => ({
+    name,
+    providers: [],
+    tools: [],
+    admin: false,
+    createdAt: '2026-01-01T00:00:00.000Z',
+    rotatedAt: null,
+    subject: null,
+  });
   const need = { providerId: 1, providerCode: 'pu', clientName: 'a' };
 
   it('mints unguessable tickets and keeps only their hashes pending, capped per identity and in all', () => {

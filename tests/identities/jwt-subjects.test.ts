@@ -37,6 +37,19 @@ function seed(env: Record<string, string>): void {
   ok(['provider', 'add', '-'], JSON.stringify({ name: 'Mail', code: 'mail', baseUrl: upstream.url }));
   ok(['tool', 'add', '-'], JSON.stringify({ name: 'issues', code: 'gh-issues', providerCode: 'gh', endpointPath: '/issues' }));
   ok(['tool', 'add', '-'], JSON.stringify({ name: 'send', code: 'mail-send', providerCode: 'mail', endpointPath: '/send' }));
+  ok(
+    ['provider', 'add', '-'],
+    JSON.stringify({
+      name: 'Own',
+      code: 'pu',
+      baseUrl: upstream.url,
+      authenticationType: 'API_KEY',
+      apiKeyLocation: 'HEADER',
+      apiKeyName: 'X-Key',
+      credentialMode: 'per_user',
+    }),
+  );
+  ok(['tool', 'add', '-'], JSON.stringify({ name: 'echo', code: 'pu-echo', providerCode: 'pu', endpointPath: '/pu-echo' }));
   // A token client whose name a JWT subject will spell: the subject must get none of its rights.
   ok(['client', 'add', 'alice', '--provider', 'mail']);
 }
@@ -123,6 +136,42 @@ describe('a JWT acts as the identity of its subject', () => {
       expect(await names(client)).toEqual([]);
       await client.close();
       expect(listClients(closedEnv).find((c) => c.subject === sub)?.name).toMatch(/^oauth-[0-9a-f]{12}$/);
+    }
+  });
+});
+
+describe('connect your account as a JWT identity', () => {
+  const post = (url: string, fields: Record<string, string>) =>
+    fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields).toString() });
+
+  it('the person proves the identity on the connect page with the JWT their agent uses; another subject’s JWT stores nothing', async () => {
+    const client = await clientAs(closed, 'agent-5', 'legacy');
+    await client.close();
+    expect(runCli(['client', 'update', 'agent-5', '--all-tools'], closedEnv).code).toBe(0);
+    // 2026-07-28: no session, so the scope change the server notices a moment later ends nothing.
+    const agent = await clientAs(closed, 'agent-5', { pin: '2026-07-28' });
+    try {
+      await expect.poll(() => names(agent), { timeout: 10_000 }).toContain('pu-echo');
+      const first = await agent.callTool({ name: 'pu-echo', arguments: {} });
+      expect(first.isError).toBe(true);
+      const link = /http:\/\/\S+\/connect\/[A-Za-z0-9_-]+/.exec(textOf(first))?.[0] as string;
+      expect(link).toBeTruthy();
+      const stranger = await post(link, { token: await issuer.sign({ sub: 'agent-6' }), apiKeyValue: 'stranger-key-0001' });
+      expect(stranger.status).toBe(403);
+      const own = await post(link, { token: await issuer.sign({ sub: 'agent-5' }), apiKeyValue: 'agent5-own-key' });
+      expect(own.status).toBe(200);
+      await expect
+        .poll(
+          async () => {
+            await agent.callTool({ name: 'pu-echo', arguments: {} });
+            return upstream.requests.filter((r) => r.path === '/pu-echo').map((r) => r.headers['x-key']);
+          },
+          { timeout: 10_000 },
+        )
+        .toContain('agent5-own-key');
+      expect(upstream.requests.some((r) => r.headers['x-key'] === 'stranger-key-0001')).toBe(false);
+    } finally {
+      await agent.close();
     }
   });
 });

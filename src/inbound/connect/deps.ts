@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import type { ClientIdentity } from '../../core/identity.js';
 import type { Log } from '../../core/log.js';
 import type { Provider } from '../../core/model.js';
@@ -6,8 +7,12 @@ import type { TicketBook } from './tickets.js';
 /** What the connect page uses (built from the App in `http/api-deps.ts`); it never sees the App or the store. */
 export interface ConnectDeps {
   tickets: TicketBook;
-  /** The client identity a bearer token belongs to (from memory), or null. */
-  identify(token: string): ClientIdentity | null;
+  /**
+   * The identity a bearer token belongs to, or null: a client token (from memory), or a JWT from the
+   * configured issuer — the person proves their identity with the token their agent uses, whichever it is.
+   * `req` gives the JWT's expected audience (this server's resource URL, as for /mcp).
+   */
+  identify(token: string, req: IncomingMessage): Promise<ClientIdentity | null>;
   /** Whether this identity record still exists (same name, same creation): a removed client's links die with it. */
   clientExists(name: string, createdAt: string): boolean;
   provider(id: number): Provider | undefined;

@@ -87,7 +87,7 @@ export async function handleConnect(req: IncomingMessage, res: ServerResponse, t
   if (!live) return;
   const { provider } = live;
   const form = connectForm(provider);
-  const identity = deps.identify(body.get('token')?.trim() ?? '');
+  const identity = await deps.identify(body.get('token')?.trim() ?? '', req);
   if (!identity || identity.name !== live.ticket.clientName || identity.createdAt !== live.ticket.clientCreatedAt) {
     deps.tickets.fail(ticket);
     deps.log.warn(`connect: a wrong token was presented for a link of client "${live.ticket.clientName}" (provider ${provider.code}); nothing stored`);

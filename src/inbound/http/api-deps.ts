@@ -3,7 +3,6 @@ import type { AdminDeps } from '../admin/deps.js';
 import type { CompatDeps } from '../compat/deps.js';
 import type { ConnectDeps } from '../connect/deps.js';
 import type { TicketBook } from '../connect/tickets.js';
-import type { CallerIndex } from './callers.js';
 import { httpWriteRules } from '../web/write-rules.js';
 
 /** The compatibility APIs' share of the app (the only inbound place besides the server that sees `App`). */
@@ -17,14 +16,19 @@ export function adminDeps(app: App): AdminDeps {
 }
 
 /**
- * The connect page's share (SPEC §11): its tickets, who a token belongs to (the in-memory caller index),
+ * The connect page's share (SPEC §11): its tickets, who a token belongs to (a client token or a JWT, `identify`),
  * the provider a ticket names, and the catalog's `setCredential`. `authorizationUrl` is the OAuth 2 sign-in
  * start, when one is wired.
  */
-export function connectDeps(app: App, tickets: TicketBook, callers: CallerIndex, authorizationUrl?: ConnectDeps['authorizationUrl']): ConnectDeps {
+export function connectDeps(
+  app: App,
+  tickets: TicketBook,
+  identify: ConnectDeps['identify'],
+  authorizationUrl?: ConnectDeps['authorizationUrl'],
+): ConnectDeps {
   return {
     tickets,
-    identify: (token) => callers.find(token)?.identity ?? null,
+    identify,
     clientExists: (name, createdAt) => app.catalog.clients.listClients().some((c) => c.name === name && c.createdAt === createdAt),
     provider: (id) => app.catalog.findProvider(id),
     setCredential: (clientName, providerCode, credential) => void app.catalog.credentials.setCredential(clientName, providerCode, credential),

@@ -113,23 +113,29 @@ export async function startHttpServer(app: App, options: HttpOptions, extraRoute
   const metadataUrl = (req: IncomingMessage) => (jwt ? `${base(req)}${METADATA_PATH}` : null);
 
   const callers = createCallerIndex(app.catalog, app.registry);
-  const connectPage = connectDeps(app, tickets, callers, options.connect?.authorizationUrl);
+  /**
+   * The client identity a presented token is: a client token (in memory), or a JWT from the configured
+   * issuer for this server's audience, acting as the identity of its `sub` — made on first use with the
+   * configured default scope (one write, the first time a subject is seen; then a lookup in memory).
+   */
+  async function clientOf(token: string, req: IncomingMessage): Promise<Caller | null> {
+    const client = callers.find(token);
+    if (client) return client;
+    const subject = jwt === null ? null : await jwt.verify(token, oauthAudience ?? resource(req));
+    if (subject === null) return null;
+    return callers.findSubject(subject) ?? clientCaller(app.catalog.clients.subjectClient(subject, app.config.oauthDefaultScope));
+  }
+  const identify: ConnectDeps['identify'] = async (token, req) => (await clientOf(token, req))?.identity ?? null;
+  const connectPage = connectDeps(app, tickets, identify, options.connect?.authorizationUrl);
   /**
    * Who a /mcp request is from, or null (401): the owner's static token (or --no-auth); a client
-   * identity's token (SPEC §11, looked up in memory); a JWT from the configured issuer for this
-   * server's audience acts as the identity of its `sub`, made on first use with the configured default
-   * scope (one write, the first time a subject is seen; then a lookup in memory like a token).
+   * identity's token or a JWT (`clientOf`).
    */
   async function mcpCaller(req: IncomingMessage): Promise<Caller | null> {
     const owner = () => ownerCaller(callers.anyClients() ? 'private' : 'public');
     if (options.noAuth || bearerMatches(req, options.token)) return owner();
     const presented = presentedBearer(req);
-    if (presented === null) return null;
-    const client = callers.find(presented);
-    if (client) return client;
-    const subject = jwt === null ? null : await jwt.verify(presented, oauthAudience ?? resource(req));
-    if (subject === null) return null;
-    return callers.findSubject(subject) ?? clientCaller(app.catalog.clients.subjectClient(subject, app.config.oauthDefaultScope));
+    return presented === null ? null : clientOf(presented, req);
   }
 
   /** /admin: the owner's static token, or a client identity made with --admin; another client is known but refused (403). */
