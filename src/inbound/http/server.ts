@@ -1,7 +1,9 @@
 import { createServer, type IncomingMessage, type Server as NodeHttpServer, type ServerResponse } from 'node:http';
 import { handleAdmin } from '../admin/router.js';
 import type { CompatDeps } from '../compat/deps.js';
-import { adminDeps, compatDeps } from './api-deps.js';
+import { adminDeps, compatDeps, connectDeps } from './api-deps.js';
+import { CALLBACK_PATH, handleConnectCallback } from '../connect/callback.js';
+import type { ConnectDeps } from '../connect/deps.js';
 import type { App } from '../../app.js';
 import { createServerFactory } from '../mcp/server.js';
 import { type Caller, ownerCaller } from '../mcp/caller.js';
@@ -33,6 +35,8 @@ export interface RunningHttp {
   server: NodeHttpServer;
   endpoint: McpEndpoint;
   url: string;
+  /** The connect routes' dependencies (the OAuth 2 sign-in with this server's callback URL), for the connect page. */
+  connect: ConnectDeps;
   close(graceMs?: number): Promise<void>;
 }
 
@@ -101,6 +105,8 @@ export async function startHttpServer(app: App, options: HttpOptions, extraRoute
   const metadataUrl = (req: IncomingMessage) => (jwt ? `${base(req)}${METADATA_PATH}` : null);
 
   const callers = createCallerIndex(app.catalog, app.registry);
+  // Bound to the callback URL once the port is known (port 0 picks one at listen); nothing arrives before.
+  let connect: ConnectDeps = connectDeps(app, CALLBACK_PATH);
   /**
    * Who a /mcp request is from, or null (401): the owner's static token (or --no-auth); a client
    * identity's token (SPEC §11, looked up in memory); a JWT from the configured issuer for this
@@ -134,6 +140,12 @@ export async function startHttpServer(app: App, options: HttpOptions, extraRoute
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0] as string;
     if (path === '/health') return health(req, res);
+    // The browser comes back from the authorization server: no bearer token, the single-use state is the proof.
+    if (path === CALLBACK_PATH) {
+      const problem = hostProblem(req, guard);
+      if (problem) return sendJson(res, 403, { error: 'forbidden', message: `Forbidden: ${problem}.` });
+      return handleConnectCallback(req, res, connect);
+    }
     const isMetadata = jwt !== null && (path === METADATA_PATH || path === `${METADATA_PATH}/mcp`);
     const isMcp = path === '/mcp';
     const isAdmin = path === '/admin' || path.startsWith('/admin/');
@@ -189,9 +201,11 @@ export async function startHttpServer(app: App, options: HttpOptions, extraRoute
   guard.port = port;
   guard.hosts = hostAllowList({ bindHost: options.host, port, publicUrl, allowedHosts });
   const shownHost = options.host.includes(':') ? `[${options.host}]` : options.host;
+  connect = connectDeps(app, `${publicUrl ? publicUrl.replace(/\/+$/, '') : `http://${shownHost}:${port}`}${CALLBACK_PATH}`);
   return {
     server,
     endpoint,
+    connect,
     url: `http://${shownHost}:${port}/mcp`,
     /**
      * Stops accepting, lets in-flight requests finish (up to graceMs), then ends sessions and connections.

@@ -1,12 +1,15 @@
 import type { Dispatcher } from 'undici';
 import { ToolwireError } from '../../core/errors.js';
 import { providerTarget, type Provider } from '../../core/model.js';
-import { fetchToken } from './fetch-token.js';
+import { fetchToken, type FetchedToken } from './fetch-token.js';
+import { fetchThrough } from '../address-policy.js';
+import { fetchClientCredentialsToken } from '../oauth2/client-credentials.js';
 import { refreshAheadMs, refreshMarginMs } from './lifetime.js';
 import { TokenFetchError } from './token-error.js';
 
 /**
- * Dynamic-auth tokens, cached in memory per provider id. Many tool calls may need a token at the same
+ * Dynamic-auth tokens, and the tokens of OAuth 2 client-credentials providers (SPEC §11), cached in memory
+ * per provider id. Many tool calls may need a token at the same
  * moment: they share one request (single-flight). A token's successor is fetched in the background
  * before it runs out, so calls do not wait for the token endpoint at every expiry. Two kinds of
  * trouble are met with a backoff per provider, so neither hammers (or locks) an account at the token
@@ -94,6 +97,7 @@ function computeFingerprint(p: Provider): string {
     p.dynamicAuthPayloadType,
     p.dynamicAuthPayloadLocation,
     p.dynamicAuthTokenExtractionPath,
+    p.oauth,
     providerTarget(p),
   ]);
 }
@@ -121,6 +125,11 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     maxRefusalBackoffMs = 60_000,
   } = options;
   const slots = new Map<number, Slot>();
+  /** A provider's token: its OAuth 2 client-credentials grant, or its dynamic-auth request. */
+  const fetchFor = (provider: Provider): Promise<FetchedToken> =>
+    provider.oauth?.grant === 'client_credentials'
+      ? fetchClientCredentialsToken(provider, { timeoutMs, defaultTtlMs, now, fetch: dispatcher ? fetchThrough(dispatcher()) : fetch })
+      : fetchToken(provider, { timeoutMs, defaultTtlMs, now, dispatcher });
 
   function slotFor(provider: Provider): Slot {
     const fingerprint = fingerprintOf(provider);
@@ -133,7 +142,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
 
   async function refresh(provider: Provider, slot: Slot): Promise<string> {
     try {
-      const fetched = await fetchToken(provider, { timeoutMs, defaultTtlMs, now, dispatcher });
+      const fetched = await fetchFor(provider);
       const { fetchedAt, lifetimeMs } = fetched;
       slot.cached = {
         token: fetched.token,
