@@ -53,7 +53,7 @@ export class CredentialCatalog {
     this.write(() => {
       this.requireClient(clientName);
       const provider = this.store.providers.findById(providerId);
-      if (!provider || provider.oauth?.grant !== 'authorization_code') {
+      if (provider?.oauth?.grant !== 'authorization_code') {
         throw new ToolwireError(
           'NOT_FOUND',
           `Provider ${providerId} is gone or no longer uses the OAuth 2 authorization-code grant, so the grant was not stored. Start again from the tool call.`,

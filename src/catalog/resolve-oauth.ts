@@ -54,7 +54,11 @@ export function checkOAuth(
   if (p.isDynamicAuth) issues.push({ field: 'isDynamicAuth', message: 'must be false with authenticationType "OAUTH2": the oauth settings obtain the token' });
   if (!oauth) return issues;
   const url = (field: 'tokenUrl' | 'authorizationUrl', value: string | null, what: string) => {
-    if (!value) issues.push({ field: `oauth.${field}`, message: `is required: ${what}, such as https://auth.example.com/oauth/${field === 'tokenUrl' ? 'token' : 'authorize'}` });
+    if (!value)
+      issues.push({
+        field: `oauth.${field}`,
+        message: `is required: ${what}, such as https://auth.example.com/oauth/${field === 'tokenUrl' ? 'token' : 'authorize'}`,
+      });
     else if (!isHttpUrl(value)) issues.push({ field: `oauth.${field}`, message: `must be an absolute http(s) URL (got "${value}")` });
   };
   url('tokenUrl', oauth.tokenUrl, "the authorization server's token endpoint");
@@ -74,16 +78,19 @@ export function checkOAuth(
   }
   if (oauth.grant === 'authorization_code') {
     url('authorizationUrl', oauth.authorizationUrl, "the authorization server's authorization endpoint, where each person signs in");
-    if (!oauth.pkce) issues.push({ field: 'oauth.pkce', message: 'must be true: toolwire always sends a PKCE challenge (S256) with the authorization request' });
+    if (!oauth.pkce)
+      issues.push({ field: 'oauth.pkce', message: 'must be true: toolwire always sends a PKCE challenge (S256) with the authorization request' });
   } else {
-    if (oauth.authorizationUrl) issues.push({ field: 'oauth.authorizationUrl', message: 'is not used by oauth.grant "client_credentials" (no one signs in); leave it out' });
-    if (!oauth.clientSecret) issues.push({ field: 'oauth.clientSecret', message: 'is required with oauth.grant "client_credentials": it is how the provider proves who it is' });
+    if (oauth.authorizationUrl)
+      issues.push({ field: 'oauth.authorizationUrl', message: 'is not used by oauth.grant "client_credentials" (no one signs in); leave it out' });
+    if (!oauth.clientSecret)
+      issues.push({ field: 'oauth.clientSecret', message: 'is required with oauth.grant "client_credentials": it is how the provider proves who it is' });
   }
   return issues;
 }
 
 /** A checked draft as stored settings. */
 export function toOAuthSettings(draft: OAuthDraft | null): OAuthSettings | null {
-  if (!draft || !draft.tokenUrl || !draft.clientId) return null;
+  if (!draft?.tokenUrl || !draft.clientId) return null;
   return { ...draft, tokenUrl: draft.tokenUrl, clientId: draft.clientId };
 }

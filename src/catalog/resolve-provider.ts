@@ -21,8 +21,7 @@ import { checkOAuth, GRANT_MODES, mergeOAuth, toOAuthSettings, type OAuthDraft }
  * A provider being worked out from a request, in HandsAI's flat shape: the request's fields merged
  * over the stored ones, not yet checked. Only a draft that passes `checkProvider` becomes a record.
  */
-export type ProviderDraft = Omit<ProviderBase, 'id' | 'createdAt' | 'updatedAt' | 'oauth'> &
-  FlatKindFields & { kind: ProviderKind; oauth: OAuthDraft | null };
+export type ProviderDraft = Omit<ProviderBase, 'id' | 'createdAt' | 'updatedAt' | 'oauth'> & FlatKindFields & { kind: ProviderKind; oauth: OAuthDraft | null };
 
 /** A provider write worked out: the record to store, and the stored secrets it dropped because their origin moved. */
 export interface ResolvedProvider {

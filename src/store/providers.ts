@@ -1,5 +1,13 @@
 import type { OpenDatabase } from './db.js';
-import { flatKindFields, type McpProtocol, type OAuthSettings, type McpTransport, type Provider, type ProviderBase, type ProviderRecord } from '../core/model.js';
+import {
+  flatKindFields,
+  type McpProtocol,
+  type OAuthSettings,
+  type McpTransport,
+  type Provider,
+  type ProviderBase,
+  type ProviderRecord,
+} from '../core/model.js';
 
 export type { ProviderRecord };
 

@@ -4,6 +4,7 @@ import { createApp, type App } from '../../src/app.js';
 import { compatRoutes } from '../../src/inbound/compat/index.js';
 import { loadConfig } from '../../src/config.js';
 import { startHttpServer, type ExtraRoute } from '../../src/inbound/http/server.js';
+import type { ConnectDeps } from '../../src/inbound/connect/deps.js';
 import { createLog } from '../../src/core/log.js';
 import { CLI } from './cli.js';
 
@@ -65,6 +66,8 @@ export interface InProcessServer {
   token: string;
   /** Every log line the app wrote, at every level. */
   logLines: string[];
+  /** The connect routes' dependencies as the server wired them (the OAuth 2 sign-in with its callback URL). */
+  connect: ConnectDeps;
   close(): Promise<void>;
 }
 
@@ -87,6 +90,7 @@ export async function startInProcess(env: Record<string, string>, options: { ext
     url: running.url,
     token,
     logLines,
+    connect: running.connect,
     async close() {
       await running.close(1_000);
       await app.close();

@@ -5,11 +5,11 @@ import type { ConnectDeps } from './deps.js';
 /** The path the authorization server sends people back to (the redirect_uri of every sign-in). */
 export const CALLBACK_PATH = '/connect/callback';
 
-const escape = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const htmlText = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** A small page for a person in a browser: no script, nothing cached, never framed. */
 function page(res: ServerResponse, status: number, title: string, message: string): void {
-  const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escape(title)}</title></head><body><h1>${escape(title)}</h1><p>${escape(message)}</p></body></html>`;
+  const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${htmlText(title)}</title></head><body><h1>${htmlText(title)}</h1><p>${htmlText(message)}</p></body></html>`;
   res
     .writeHead(status, {
       'content-type': 'text/html; charset=utf-8',

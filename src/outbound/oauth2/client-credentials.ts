@@ -19,7 +19,7 @@ export interface ClientCredentialsOptions {
  */
 export async function fetchClientCredentialsToken(provider: Provider, options: ClientCredentialsOptions): Promise<FetchedToken> {
   const settings = provider.oauth;
-  if (!settings || settings.grant !== 'client_credentials') {
+  if (settings?.grant !== 'client_credentials') {
     throw tokenError('request', provider.code, 'it is not an OAuth 2 client-credentials provider', 'Check authenticationType and oauth.grant.');
   }
   const { as, client, auth, options: requestOptions } = oauthEndpoints(settings, { fetch: options.fetch, timeoutMs: options.timeoutMs });

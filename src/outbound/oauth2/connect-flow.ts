@@ -101,7 +101,8 @@ export function createConnectFlow(options: ConnectFlowOptions): ConnectFlow {
       pending.delete(state);
       const again = 'Start again from the tool call (it answers with a new link).';
       if (!grant) throw failed(`This sign-in is unknown or was already finished (its state does not match one toolwire started). Nothing was stored. ${again}`);
-      if (now() >= grant.expiresAt) throw failed(`This sign-in took longer than ${Math.round(ttlMs / 60_000)} minutes and expired. Nothing was stored. ${again}`);
+      if (now() >= grant.expiresAt)
+        throw failed(`This sign-in took longer than ${Math.round(ttlMs / 60_000)} minutes and expired. Nothing was stored. ${again}`);
       const provider = oauthProvider(grant.providerId);
       const { as, client, auth, options: requestOptions } = oauthEndpoints(provider.oauth, options);
       // No discovery, so no issuer to hold `iss` to: the single-use state binds the answer to this sign-in.
@@ -121,8 +122,14 @@ export function createConnectFlow(options: ConnectFlowOptions): ConnectFlow {
         tokens = tokensFrom(await oauth.processAuthorizationCodeResponse(as, client, response), obtainedAt);
       } catch (err) {
         const failure = exchangeFailure(err, options.timeoutMs);
-        const fix = failure.refused ? 'Check the provider\'s oauth.clientId, oauth.clientSecret and oauth.tokenUrl.' : 'Check oauth.tokenUrl and that the token endpoint is reachable from toolwire.';
-        throw failed(`Could not exchange the sign-in of provider "${provider.code}" for a token: ${failure.cause}. Nothing was stored. ${fix} ${again}`, 'AUTH_FETCH', err);
+        const fix = failure.refused
+          ? "Check the provider's oauth.clientId, oauth.clientSecret and oauth.tokenUrl."
+          : 'Check oauth.tokenUrl and that the token endpoint is reachable from toolwire.';
+        throw failed(
+          `Could not exchange the sign-in of provider "${provider.code}" for a token: ${failure.cause}. Nothing was stored. ${fix} ${again}`,
+          'AUTH_FETCH',
+          err,
+        );
       }
       options.storeGrant(grant.clientName, provider.id, tokens);
       return { clientName: grant.clientName, providerCode: provider.code };
