@@ -83,8 +83,6 @@ export function checkOAuth(
   } else {
     if (oauth.authorizationUrl)
       issues.push({ field: 'oauth.authorizationUrl', message: 'is not used by oauth.grant "client_credentials" (no one signs in); leave it out' });
-    if (!oauth.clientSecret)
-      issues.push({ field: 'oauth.clientSecret', message: 'is required with oauth.grant "client_credentials": it is how the provider proves who it is' });
   }
   return issues;
 }

@@ -2,7 +2,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
-import { tempDir, testEnv } from '../helpers/app.js';
+import { exportProviders } from '../../src/catalog/io/export.js';
+import { importProviders } from '../../src/catalog/io/import.js';
+import { CLI_RULES } from '../../src/catalog/write-rules.js';
+import { connect, makeApp, tempDir, testEnv, textOf } from '../helpers/app.js';
 import { fetchJson } from '../helpers/fetch-json.js';
 import { startInProcess, type InProcessServer } from '../helpers/http-server.js';
 import { echo, startUpstream, type Upstream } from '../helpers/upstream.js';
@@ -259,6 +262,35 @@ describe('the secrets', () => {
   });
 });
 
+describe('export and import', () => {
+  it('round-trips the settings with the client secret as a placeholder, which a call then asks for', async () => {
+    const exported = exportProviders(server.app.catalog, ['cc']);
+    expect(exported[0]?.oauth).toEqual({
+      grant: 'client_credentials',
+      authorizationUrl: null,
+      tokenUrl: `${oauthServer.url}/token`,
+      clientId: 'cc-app',
+      clientSecret: '<YOUR_API_KEY>',
+      scopes: ['read'],
+      pkce: true,
+    });
+    const other = makeApp();
+    try {
+      importProviders(other.catalog, exported, { rules: CLI_RULES });
+      const imported = other.catalog.getProvider('cc');
+      expect(imported.oauth).toMatchObject({ grant: 'client_credentials', clientId: 'cc-app', clientSecret: null });
+      expect(imported.credentialMode).toBe('shared');
+      const client = await connect(other);
+      const answer = await client.callTool({ name: 'cc-echo', arguments: {} });
+      await client.close();
+      expect(answer.isError).toBe(true);
+      expect(textOf(answer)).toContain('oauth.clientSecret is not set');
+    } finally {
+      await other.close();
+    }
+  });
+});
+
 describe('bad settings', () => {
   const create = (fields: Record<string, unknown>) => () =>
     server.app.catalog.createProvider({ name: 'Bad', baseUrl: 'https://api.example.com', authenticationType: 'OAUTH2', ...fields });
@@ -274,7 +306,6 @@ describe('bad settings', () => {
     expect(
       create({ credentialMode: 'per_user', oauth: { grant: 'client_credentials', tokenUrl: 'https://a/token', clientId: 'x', clientSecret: 's' } }),
     ).toThrow(/credentialMode must be "shared" with oauth.grant "client_credentials"/);
-    expect(create({ oauth: { grant: 'client_credentials', tokenUrl: 'https://a/token', clientId: 'x' } })).toThrow(/oauth\.clientSecret is required/);
     expect(create({ oauth: { authorizationUrl: 'https://a/authorize', tokenUrl: 'https://a/token', clientId: 'x', pkce: false } })).toThrow(
       /oauth\.pkce must be true/,
     );

@@ -1,9 +1,7 @@
 import type { Dispatcher } from 'undici';
 import { ToolwireError } from '../../core/errors.js';
 import { providerTarget, type Provider } from '../../core/model.js';
-import { fetchToken, type FetchedToken } from './fetch-token.js';
-import { fetchThrough } from '../address-policy.js';
-import { fetchClientCredentialsToken } from '../oauth2/client-credentials.js';
+import { fetchProviderToken } from './provider-token.js';
 import { refreshAheadMs, refreshMarginMs } from './lifetime.js';
 import { TokenFetchError } from './token-error.js';
 
@@ -67,6 +65,8 @@ export interface TokenManager {
 interface Slot {
   fingerprint: string;
   code: string;
+  /** Which fields a refusal message points at: the OAuth client's, or the dynamic-auth request's. */
+  oauth: boolean;
   /** `refreshAt`: its successor is fetched in the background from then; `expiresAt`: no call uses it from then. */
   cached: { token: string; refreshAt: number; expiresAt: number } | null;
   inflight: Promise<string> | null;
@@ -125,24 +125,19 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     maxRefusalBackoffMs = 60_000,
   } = options;
   const slots = new Map<number, Slot>();
-  /** A provider's token: its OAuth 2 client-credentials grant, or its dynamic-auth request. */
-  const fetchFor = (provider: Provider): Promise<FetchedToken> =>
-    provider.oauth?.grant === 'client_credentials'
-      ? fetchClientCredentialsToken(provider, { timeoutMs, defaultTtlMs, now, fetch: dispatcher ? fetchThrough(dispatcher()) : fetch })
-      : fetchToken(provider, { timeoutMs, defaultTtlMs, now, dispatcher });
 
   function slotFor(provider: Provider): Slot {
     const fingerprint = fingerprintOf(provider);
     const existing = slots.get(provider.id);
     if (existing && existing.fingerprint === fingerprint) return existing;
-    const fresh: Slot = { fingerprint, code: provider.code, cached: null, inflight: null, failure: null, refusal: null };
+    const fresh: Slot = { fingerprint, code: provider.code, oauth: provider.oauth !== null, cached: null, inflight: null, failure: null, refusal: null };
     slots.set(provider.id, fresh);
     return fresh;
   }
 
   async function refresh(provider: Provider, slot: Slot): Promise<string> {
     try {
-      const fetched = await fetchFor(provider);
+      const fetched = await fetchProviderToken(provider, { timeoutMs, defaultTtlMs, now, dispatcher });
       const { fetchedAt, lifetimeMs } = fetched;
       slot.cached = {
         token: fetched.token,
@@ -183,7 +178,9 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
   function refusedReason(slot: Slot, time: number): string {
     const refusal = slot.refusal;
     if (!refusal) return '';
-    const check = `Check the provider's credentials and their scope (dynamicAuthPayload, dynamicAuthUrl), and where the token goes (authenticationType, apiKeyName).`;
+    const check = slot.oauth
+      ? `Check the provider's OAuth client and the scopes it asks for (oauth.clientId, oauth.clientSecret, oauth.scopes).`
+      : `Check the provider's credentials and their scope (dynamicAuthPayload, dynamicAuthUrl), and where the token goes (authenticationType, apiKeyName).`;
     if (time >= refusal.until) {
       return `The API refused a freshly fetched token of provider "${slot.code}" too. If it refuses the next one as well, toolwire waits before fetching more (${seconds(refusalBackoffMs)} s, doubling up to ${seconds(maxRefusalBackoffMs)} s). ${check}`;
     }

@@ -1,5 +1,5 @@
 import type { CallToolResult, Tool as McpTool } from '@modelcontextprotocol/server';
-import type { TokenRefusal } from '../dynamic-auth/index.js';
+import { type TokenRefusal, usesProviderToken } from '../dynamic-auth/index.js';
 import { providerSecrets } from '../credentials/provider-secrets.js';
 import { injectCredential } from '../credentials/strategies.js';
 import {
@@ -163,7 +163,7 @@ export function httpToolEntry(tool: Tool, runtime: ProviderRuntime, definition: 
       let token: string | null = null;
       try {
         // Dynamic auth and the OAuth 2 client-credentials grant share the token manager (cache, single-flight, renewal).
-        token = provider.isDynamicAuth || provider.oauth?.grant === 'client_credentials' ? await deps.tokens.getToken(provider) : null;
+        token = usesProviderToken(provider) ? await deps.tokens.getToken(provider) : null;
         let { request, response } = await attempt(args, token ?? credential.apiKeyValue, context, credential.headers);
         let note: string | null = null;
         if (token !== null && refused(response)) {

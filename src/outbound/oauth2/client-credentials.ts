@@ -22,6 +22,15 @@ export async function fetchClientCredentialsToken(provider: Provider, options: C
   if (settings?.grant !== 'client_credentials') {
     throw tokenError('request', provider.code, 'it is not an OAuth 2 client-credentials provider', 'Check authenticationType and oauth.grant.');
   }
+  if (!settings.clientSecret) {
+    // Allowed at write time (an imported export carries a placeholder), needed now.
+    throw tokenError(
+      'request',
+      provider.code,
+      'oauth.clientSecret is not set',
+      `Set it: echo '{"oauth": {"clientSecret": "…"}}' | toolwire provider update ${provider.code} -`,
+    );
+  }
   const { as, client, auth, options: requestOptions } = oauthEndpoints(settings, { fetch: options.fetch, timeoutMs: options.timeoutMs });
   const parameters: Record<string, string> = settings.scopes.length > 0 ? { scope: settings.scopes.join(' ') } : {};
   const fetchedAt = options.now();
