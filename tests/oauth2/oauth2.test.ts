@@ -5,6 +5,7 @@ import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/cli
 import { exportProviders } from '../../src/catalog/io/export.js';
 import { importProviders } from '../../src/catalog/io/import.js';
 import { CLI_RULES } from '../../src/catalog/write-rules.js';
+import { credentialNeedOf } from '../../src/core/tool-result.js';
 import { connect, makeApp, tempDir, testEnv, textOf } from '../helpers/app.js';
 import { fetchJson } from '../helpers/fetch-json.js';
 import { startInProcess, type InProcessServer } from '../helpers/http-server.js';
@@ -140,6 +141,10 @@ describe('authorization_code (each client its own account)', () => {
     expect(answer.text).toContain('client "alice" has no usable grant');
     expect(answer.text).toContain('Connect the account');
     expect(sent('/gh-echo')).toBe(before);
+    // The answer carries the need the connect link is made from (for the inbound side, never on the wire).
+    const entry = server.app.registry.current().entries.get('gh-echo')!;
+    const marked = await entry.invoke({}, { caller: 'alice' });
+    expect(credentialNeedOf(marked)).toEqual({ providerId: server.app.catalog.getProvider('gh').id, providerCode: 'gh', clientName: 'alice' });
   });
 
   it('signs a client in with PKCE and state, stores its grant, and calls with its own access token (both revisions)', async () => {
@@ -287,6 +292,31 @@ describe('export and import', () => {
       expect(textOf(answer)).toContain('oauth.clientSecret is not set');
     } finally {
       await other.close();
+    }
+  });
+});
+
+describe('TOOLWIRE_BLOCK_PRIVATE', () => {
+  it('applies to the token endpoint: a loopback one is refused and never reached', async () => {
+    const guarded = makeApp({ TOOLWIRE_BLOCK_PRIVATE: '1' });
+    try {
+      guarded.catalog.createProvider({
+        name: 'Guarded',
+        code: 'guarded',
+        baseUrl: 'https://api.example.com',
+        authenticationType: 'OAUTH2',
+        oauth: { grant: 'client_credentials', tokenUrl: `${oauthServer.url}/token`, clientId: 'cc-app', clientSecret: CC_SECRET },
+      });
+      guarded.catalog.createTool({ name: 'g', code: 'g', providerCode: 'guarded', endpointPath: '/g' });
+      const before = oauthServer.requests.length;
+      const client = await connect(guarded);
+      const answer = await client.callTool({ name: 'g', arguments: {} });
+      await client.close();
+      expect(answer.isError).toBe(true);
+      expect(textOf(answer)).toContain('Refused to connect');
+      expect(oauthServer.requests).toHaveLength(before);
+    } finally {
+      await guarded.close();
     }
   });
 });
