@@ -2,7 +2,7 @@ import { createTokenManager, isInvalidation, type TokenManager } from './outboun
 import { createHttpSender, type HttpSender, type StoppableSender } from './outbound/http/send.js';
 import { createHttpToolFactory, type TokenSource } from './outbound/http/http-tool.js';
 import { createUserCredentialIndex } from './outbound/credentials/per-user.js';
-import { createConnectFlow, createGrantManager, type ConnectFlow } from './outbound/oauth2/index.js';
+import { createConnectFlow, createGrantManager, type ConnectFlow, type GrantManager } from './outbound/oauth2/index.js';
 import { Catalog } from './catalog/catalog.js';
 import type { Config } from './config.js';
 import { ToolwireError } from './core/errors.js';
@@ -123,7 +123,12 @@ export function createApp(config: Config, log: Log = createLog(config.logLevel))
     fetch: oauthFetch,
     timeoutMs: config.timeoutMs,
   });
-  const registry = new Registry(store, createHttpToolFactory({ sender, tokens: tokenSource, users, grants }), [], log);
+  // A call waiting on a renewal is stopped at a graceful stop's end, like one waiting on a token fetch.
+  const guardedGrants: GrantManager = {
+    lease: (provider, client, stored) => stopper.guard(() => grants.lease(provider, client, stored)),
+    renew: (provider, client, stale) => stopper.guard(() => grants.renew(provider, client, stale)),
+  };
+  const registry = new Registry(store, createHttpToolFactory({ sender, tokens: tokenSource, users, grants: guardedGrants }), [], log);
   const catalog = new Catalog(store, () => registry.refresh());
   const closers: Array<() => Promise<void> | void> = [];
   return {

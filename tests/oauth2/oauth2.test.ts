@@ -90,12 +90,12 @@ const sent = (path: string) => upstream.requests.filter((r) => r.path === path).
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The connect page's part: the authorization URL for a client, followed to the fake server and back to the callback. */
-async function signIn(clientName: string): Promise<{ status: number; text: string; callback: string }> {
+async function signIn(clientName: string): Promise<{ status: number; text: string; callback: string; contentType: string }> {
   const authorizeUrl = await server.connect.authorizationUrl('gh', clientName);
   const authorize = await fetch(authorizeUrl, { redirect: 'manual' });
   const callback = authorize.headers.get('location') ?? '';
   const page = await fetch(callback);
-  return { status: page.status, text: await page.text(), callback };
+  return { status: page.status, text: await page.text(), callback, contentType: page.headers.get('content-type') ?? '' };
 }
 
 const ownFields = (client: string) => server.app.catalog.credentials.listCredentials(client).map((c) => `${c.provider}:${c.fields.join(',')}`);
@@ -151,6 +151,7 @@ describe('authorization_code (each client its own account)', () => {
     const page = await signIn('alice');
     expect(page.status, page.text).toBe(200);
     expect(page.text).toContain('Account connected');
+    expect(page.contentType).toMatch(/^text\/html/);
     const authorize = oauthServer.requests.filter((r) => r.path === '/authorize').at(-1)!;
     expect(authorize.query.get('code_challenge_method')).toBe('S256');
     expect(authorize.query.get('scope')).toBe('repo read:user');
@@ -197,7 +198,7 @@ describe('authorization_code (each client its own account)', () => {
 
     oauthServer.denyNext = true;
     const denied = await signIn('carol');
-    expect(denied.status).toBe(502);
+    expect(denied.status).toBe(400);
     expect(denied.text).toContain('access_denied');
     expect(ownFields('carol')).toEqual([]);
   });

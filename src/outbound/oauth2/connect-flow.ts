@@ -46,7 +46,10 @@ export interface ConnectFlow {
   complete(query: URLSearchParams): Promise<ConnectedGrant>;
 }
 
-/** A failure of the callback the person can read: INVALID_INPUT for what they brought, AUTH_FETCH for the server's no. */
+/**
+ * A failure of the callback the person can read: INVALID_INPUT for what the browser brought (an unknown or
+ * expired state, a denied sign-in), AUTH_FETCH when the token endpoint would not exchange the code.
+ */
 function failed(message: string, code: 'INVALID_INPUT' | 'AUTH_FETCH' = 'INVALID_INPUT', cause?: unknown): ToolwireError {
   return new ToolwireError(code, message, cause === undefined ? {} : { cause });
 }
@@ -113,7 +116,7 @@ export function createConnectFlow(options: ConnectFlowOptions): ConnectFlow {
         callback = oauth.validateAuthResponse(as, client, params, state);
       } catch (err) {
         const code = err instanceof oauth.AuthorizationResponseError && /^[\w.-]{1,64}$/.test(err.error) ? ` with error "${err.error}"` : '';
-        throw failed(`The authorization server of provider "${provider.code}" did not grant access${code}. Nothing was stored. ${again}`, 'AUTH_FETCH', err);
+        throw failed(`The authorization server of provider "${provider.code}" did not grant access${code}. Nothing was stored. ${again}`, 'INVALID_INPUT', err);
       }
       const obtainedAt = now();
       let tokens: OAuthTokens;
