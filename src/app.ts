@@ -2,6 +2,7 @@ import { createTokenManager, isInvalidation, type TokenManager } from './outboun
 import { createHttpSender, type HttpSender, type StoppableSender } from './outbound/http/send.js';
 import { createHttpToolFactory, type TokenSource } from './outbound/http/http-tool.js';
 import { createUserCredentialIndex } from './outbound/credentials/per-user.js';
+import { createConnectFlow, createGrantManager, type ConnectFlow, type GrantManager } from './outbound/oauth2/index.js';
 import { Catalog } from './catalog/catalog.js';
 import type { Config } from './config.js';
 import { ToolwireError } from './core/errors.js';
@@ -22,6 +23,8 @@ export interface App {
   registry: Registry;
   sender: HttpSender;
   tokens: TokenManager;
+  /** OAuth 2 sign-ins to upstream APIs (SPEC §11): the authorization URL the connect page sends to, and the callback's exchange. */
+  oauth: ConnectFlow;
   /** The TOOLWIRE_BLOCK_PRIVATE policy every outbound connection goes through; null when blocking is off. */
   outbound: OutboundGuard | null;
   /**
@@ -106,7 +109,26 @@ export function createApp(config: Config, log: Log = createLog(config.logLevel))
     () => catalog.credentials.index(),
     () => registry.current().version,
   );
-  const registry = new Registry(store, createHttpToolFactory({ sender, tokens: tokenSource, users }), [], log);
+  // OAuth 2 (SPEC §11): token endpoints go through the address policy like every other destination.
+  const oauthFetch = outbound ? outbound.fetch : fetch;
+  const grants = createGrantManager({
+    timeoutMs: config.timeoutMs,
+    fetch: oauthFetch,
+    save: (client, providerId, renewed) => void catalog.credentials.storeRefreshed(client, providerId, renewed),
+    warn: (message) => log.warn(message),
+  });
+  const oauth = createConnectFlow({
+    findProvider: (ref) => catalog.findProvider(ref),
+    storeGrant: (client, providerId, tokens) => catalog.credentials.storeGrant(client, providerId, tokens),
+    fetch: oauthFetch,
+    timeoutMs: config.timeoutMs,
+  });
+  // A call waiting on a renewal is stopped at a graceful stop's end, like one waiting on a token fetch.
+  const guardedGrants: GrantManager = {
+    lease: (provider, client, stored) => stopper.guard(() => grants.lease(provider, client, stored)),
+    renew: (provider, client, stale) => stopper.guard(() => grants.renew(provider, client, stale)),
+  };
+  const registry = new Registry(store, createHttpToolFactory({ sender, tokens: tokenSource, users, grants: guardedGrants }), [], log);
   const catalog = new Catalog(store, () => registry.refresh());
   const closers: Array<() => Promise<void> | void> = [];
   return {
@@ -117,6 +139,7 @@ export function createApp(config: Config, log: Log = createLog(config.logLevel))
     registry,
     sender,
     tokens,
+    oauth,
     outbound,
     stopCalls: () => stopper.stop(),
     onClose(fn) {

@@ -36,13 +36,14 @@ describe('store', () => {
     first.catalog.createTool({ name: 'T', code: 'old-t', providerCode: 'old', endpointPath: '/x' });
     // Roll the schema back to migration 1, as a database written before migration 2 existed.
     first.store.database.sqlite.exec(
-      "DROP TABLE client_credentials; ALTER TABLE providers DROP COLUMN credential_mode; DROP TABLE clients; DROP TRIGGER tools_seq_insert; DROP TRIGGER tools_seq_update; DROP TRIGGER tools_seq_delete; DROP INDEX tools_revision; ALTER TABLE tools DROP COLUMN revision; DROP TABLE tools_removed; DELETE FROM meta WHERE key = 'tool_seq'; DROP TABLE mcp_config_servers; DROP TABLE vault_credentials; DROP TABLE vaults; PRAGMA user_version = 1;",
+      "ALTER TABLE providers DROP COLUMN oauth; ALTER TABLE providers DROP COLUMN oauth_client_secret_enc; DROP TABLE client_credentials; ALTER TABLE providers DROP COLUMN credential_mode; DROP TABLE clients; DROP TRIGGER tools_seq_insert; DROP TRIGGER tools_seq_update; DROP TRIGGER tools_seq_delete; DROP INDEX tools_revision; ALTER TABLE tools DROP COLUMN revision; DROP TABLE tools_removed; DELETE FROM meta WHERE key = 'tool_seq'; DROP TABLE mcp_config_servers; DROP TABLE vault_credentials; DROP TABLE vaults; PRAGMA user_version = 1;",
     );
     void first.close();
     const second = createApp(loadConfig(env));
     expect(second.store.database.sqlite.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
     expect(second.catalog.getProvider('old').apiKeyValue).toBe('old-secret');
     expect(second.catalog.getProvider('old').credentialMode).toBe('shared');
+    expect(second.catalog.getProvider('old').oauth).toBeNull();
     expect(second.catalog.listTools().map((t) => t.code)).toEqual(['old-t']);
     expect(second.store.vaults.listVaults()).toEqual([]);
     expect(second.catalog.clients.listClients()).toEqual([]);

@@ -3,7 +3,7 @@ import { forbiddenHeaderReason } from '../core/forbidden-headers.js';
 import { isJsonObject } from '../core/json.js';
 import type { Provider } from '../core/model.js';
 import { isConfigurationHeader } from '../core/redact.js';
-import { secretFieldNames, USER_SECRET_FIELDS, type UserCredential, type UserSecrets } from '../core/user-credentials.js';
+import { secretFieldNames, USER_SECRET_FIELDS, type OAuthTokens, type UserCredential, type UserSecrets } from '../core/user-credentials.js';
 import type { Store } from '../store/index.js';
 import { invalid } from './issues.js';
 import type { Write } from './vaults.js';
@@ -42,6 +42,34 @@ export class CredentialCatalog {
       this.store.clientCredentials.set(clientName, provider.id, secrets);
       return summary(provider, secrets, new Date().toISOString());
     });
+  }
+
+  /**
+   * Stores the grant an OAuth authorization-code flow ended with (the connect callback) as the client's own
+   * credential for the provider, replacing any earlier one. A credential write: the registry version moves,
+   * so every server's index picks it up.
+   */
+  storeGrant(clientName: string, providerId: number, tokens: OAuthTokens): void {
+    this.write(() => {
+      this.requireClient(clientName);
+      const provider = this.store.providers.findById(providerId);
+      if (provider?.oauth?.grant !== 'authorization_code') {
+        throw new ToolwireError(
+          'NOT_FOUND',
+          `Provider ${providerId} is gone or no longer uses the OAuth 2 authorization-code grant, so the grant was not stored. Start again from the tool call.`,
+        );
+      }
+      this.store.clientCredentials.set(clientName, provider.id, { oauth: tokens });
+    });
+  }
+
+  /**
+   * Keeps the tokens a refresh brought. Not a change anyone must hear about: the registry version stays
+   * (migration 8), so no rebuild and no tools/list_changed; the process that refreshed holds them in memory
+   * already. False when the credential was removed meanwhile (nothing is written then).
+   */
+  storeRefreshed(clientName: string, providerId: number, tokens: OAuthTokens): boolean {
+    return this.write(() => this.store.clientCredentials.setRefreshed(clientName, providerId, tokens));
   }
 
   /** The client's credentials as provider codes and field names: no value ever leaves. */
@@ -109,6 +137,13 @@ function checkSecrets(provider: Provider, raw: unknown, subject: string): UserSe
   }
   if (provider.kind === 'mcp') {
     throw invalid(subject, [{ field: 'provider', message: `"${provider.code}" is an upstream MCP server: ${NOT_YET.api_key}` }]);
+  }
+  if (provider.authenticationType === 'OAUTH2') {
+    const how =
+      provider.oauth?.grant === 'authorization_code'
+        ? "each client's own credential is the OAuth grant it obtains by signing in through the connect page (a tool call without one answers with the link)"
+        : 'it has one token for everyone, from its own client (oauth.grant "client_credentials")';
+    throw invalid(subject, [{ field: 'provider', message: `"${provider.code}" is an OAuth 2 provider: ${how}; nothing can be set by hand` }]);
   }
   const issues: FieldIssue[] = [];
   const secrets: UserSecrets = {};

@@ -35,7 +35,23 @@ export function dropMovedSecrets(record: ProviderRecord, existing: Provider | nu
       dropped.push('dynamicAuthPayload');
     }
   }
+  // The client secret goes to the token endpoint, and the token it buys goes to the API: either moving drops it.
+  const secret = record.oauth?.clientSecret ?? null;
+  if (record.oauth && secret !== null && (apiMoved || origin(record.oauth.tokenUrl) !== origin(existing.oauth?.tokenUrl ?? null))) {
+    if (!givesSecret(input.oauth?.clientSecret)) {
+      record.oauth.clientSecret = null;
+      dropped.push('oauth.clientSecret');
+    }
+  }
   return dropped;
+}
+
+/**
+ * Whether a write moves where a client's own credential goes: the API's origin, or — for an OAuth grant,
+ * whose refresh token goes there — the token endpoint's.
+ */
+export function userSecretOriginMoved(record: ProviderRecord, existing: Provider): boolean {
+  return secretOriginMoved(record, existing) || origin(record.oauth?.tokenUrl ?? null) !== origin(existing.oauth?.tokenUrl ?? null);
 }
 
 /** Whether a write moves where the provider's static secrets go (its API's or MCP server's origin). */

@@ -15,12 +15,13 @@ import type { ProviderInput } from './schemas.js';
 import { dropMovedSecrets } from './moved-secrets.js';
 import { mergePayload, mergeSecret, mergeSecretMap, parsePayloadObject } from '../core/secret-merge.js';
 import { refuseStdioChange, type ProviderWriteRules } from './write-rules.js';
+import { checkOAuth, GRANT_MODES, mergeOAuth, toOAuthSettings, type OAuthDraft } from './resolve-oauth.js';
 
 /**
  * A provider being worked out from a request, in HandsAI's flat shape: the request's fields merged
  * over the stored ones, not yet checked. Only a draft that passes `checkProvider` becomes a record.
  */
-export type ProviderDraft = Omit<ProviderBase, 'id' | 'createdAt' | 'updatedAt'> & FlatKindFields & { kind: ProviderKind };
+export type ProviderDraft = Omit<ProviderBase, 'id' | 'createdAt' | 'updatedAt' | 'oauth'> & FlatKindFields & { kind: ProviderKind; oauth: OAuthDraft | null };
 
 /** A provider write worked out: the record to store, and the stored secrets it dropped because their origin moved. */
 export interface ResolvedProvider {
@@ -80,6 +81,7 @@ export function resolveProvider(input: ProviderInput, existing: Provider | null,
     dynamicAuthInvalidationKeywords: text('dynamicAuthInvalidationKeywords'),
     enabled: pick('enabled', true),
     credentialMode: pick('credentialMode', 'shared'),
+    oauth: null,
     kind: pick('kind', 'http'),
     toolMode: pick('toolMode', 'direct'),
     userId: text('userId'),
@@ -89,6 +91,13 @@ export function resolveProvider(input: ProviderInput, existing: Provider | null,
     args: pick('args', []),
     env: input.env ? mergeSecretMap(input.env, stored?.env ?? {}) : (stored?.env ?? {}),
   };
+  draft.oauth = mergeOAuth(input.oauth, existing?.oauth ?? null, draft.authenticationType === 'OAUTH2');
+  if (draft.authenticationType === 'OAUTH2') {
+    // The token is the credential: a key stored from before would never be sent, so it is not kept.
+    draft.apiKeyValue = null;
+    // Each grant allows one mode (GRANT_MODES); unless the write says otherwise, the provider takes it.
+    if (draft.oauth && (input.credentialMode === undefined || input.credentialMode === null)) draft.credentialMode = GRANT_MODES[draft.oauth.grant];
+  }
   if (draft.authenticationType === 'API_KEY' && draft.apiKeyLocation === 'NONE') draft.apiKeyLocation = 'HEADER';
   if (draft.authenticationType === 'API_KEY' && draft.apiKeyLocation === 'HEADER' && !draft.apiKeyName) draft.apiKeyName = DEFAULT_API_KEY_HEADER;
   if (draft.kind === 'mcp' && !draft.protocol) draft.protocol = draft.command ? 'stdio' : 'streamable_http';
@@ -110,7 +119,8 @@ export function resolveProvider(input: ProviderInput, existing: Provider | null,
 
 /** A checked draft as the record it describes: only the fields of its kind are kept. */
 function toRecord(draft: ProviderDraft): ProviderRecord {
-  const { baseUrl, url, protocol, command, args, env, kind, ...base } = draft;
+  const { baseUrl, url, protocol, command, args, env, kind, oauth: oauthDraft, ...rest } = draft;
+  const base = { ...rest, oauth: toOAuthSettings(oauthDraft) };
   if (kind === 'http') return { ...base, kind, baseUrl: baseUrl ?? '' };
   if (protocol === 'stdio') return { ...base, kind, transport: { protocol, command: command ?? '', args, env } };
   return { ...base, kind, transport: { protocol: protocol ?? 'streamable_http', url: url ?? '' } };
@@ -148,7 +158,8 @@ export function checkProvider(p: ProviderDraft): FieldIssue[] {
       message: 'must be a JSON object written as a string (such as "{\\"client_id\\":\\"…\\"}") or a form string such as "a=b&c=d"',
     });
   }
-  if (p.credentialMode !== 'shared') {
+  issues.push(...checkOAuth(p.oauth, p, isHttpUrl));
+  if (p.credentialMode !== 'shared' && p.authenticationType !== 'OAUTH2') {
     // This increment carries per-user secrets for static credentials of HTTP APIs only (SPEC §11).
     const unsupported = p.kind === 'mcp' ? 'an upstream MCP server' : p.isDynamicAuth ? 'a provider with dynamic auth (isDynamicAuth)' : null;
     if (unsupported) {

@@ -8,6 +8,7 @@ import {
   DYNAMIC_AUTH_PAYLOAD_TYPES,
   HTTP_METHODS,
   MCP_PROTOCOLS,
+  OAUTH_GRANTS,
   PARAMETER_LOCATIONS,
   PARAMETER_TYPES,
   PROVIDER_KINDS,
@@ -38,6 +39,21 @@ const code = text.refine((v) => v.trim() === '' || CODE_PATTERN.test(v.trim()), 
   message: 'must be 1–64 characters of letters, digits, "_", "." or "-"',
 });
 
+/** An OAUTH2 provider's client registration; every field optional (a partial update merges field by field). */
+export const oauthInputSchema = z.object(
+  {
+    grant: oneOf(OAUTH_GRANTS).nullish(),
+    authorizationUrl: optionalText,
+    tokenUrl: optionalText,
+    clientId: optionalText,
+    clientSecret: optionalText,
+    scopes: z.array(text, { error: () => 'must be a list of scope names, such as ["repo", "read:user"]' }).nullish(),
+    pkce: flag,
+  },
+  { error: () => 'must be an object: {authorizationUrl, tokenUrl, clientId, clientSecret, scopes, pkce: true, grant}' },
+);
+export type OAuthInput = z.infer<typeof oauthInputSchema>;
+
 export const providerInputSchema = z.object({
   name: optionalText,
   code: code.nullish(),
@@ -58,6 +74,7 @@ export const providerInputSchema = z.object({
   dynamicAuthInvalidationKeywords: optionalText,
   enabled: flag,
   credentialMode: oneOf(CREDENTIAL_MODES).nullish(),
+  oauth: oauthInputSchema.nullish(),
   kind: oneOf(PROVIDER_KINDS).nullish(),
   toolMode: oneOf(TOOL_MODES).nullish(),
   userId: optionalText,

@@ -18,6 +18,16 @@ function mcpFields(p: Provider, envMask: string) {
   return { url, protocol, command, args, env: maskAll(env, envMask) };
 }
 
+/**
+ * An OAUTH2 provider's settings, its client secret shown as `secret` says (set/not set in admin views,
+ * the placeholder in exports). Absent on other providers, so their views stay HandsAI's.
+ */
+function oauthFields(p: Provider, secret: (set: boolean) => Record<string, unknown>) {
+  if (!p.oauth) return {};
+  const { clientSecret, ...settings } = p.oauth;
+  return { oauth: { ...settings, ...secret(clientSecret !== null) } };
+}
+
 /** HandsAI's `baseUrl`: null on an MCP provider. */
 const baseUrlOf = (p: Provider): string | null => (p.kind === 'http' ? p.baseUrl : null);
 
@@ -43,6 +53,7 @@ export function presentProvider(p: Provider) {
     dynamicAuthInvalidationKeywords: p.dynamicAuthInvalidationKeywords,
     enabled: p.enabled,
     credentialMode: p.credentialMode,
+    ...oauthFields(p, (set) => ({ hasClientSecret: set })),
     kind: p.kind,
     toolMode: p.toolMode,
     userId: p.userId,
@@ -116,6 +127,7 @@ export function exportProvider(p: Provider, tools: Tool[]) {
     enabled: p.enabled,
     // The mode travels; no client's own credential ever does (they stay with the database they were set in).
     credentialMode: p.credentialMode,
+    ...oauthFields(p, (set) => ({ clientSecret: set ? SECRET_PLACEHOLDER : null })),
     kind: p.kind,
     toolMode: p.toolMode,
     ...mcpFields(p, SECRET_PLACEHOLDER),

@@ -1,18 +1,24 @@
-import { probeToken } from '../outbound/dynamic-auth/index.js';
+import { probeToken, usesProviderToken } from '../outbound/dynamic-auth/index.js';
 import { createApp } from '../app.js';
 import { ToolwireError } from '../core/errors.js';
 import type { Command } from './context.js';
 import { UsageError } from './context.js';
 import { providerCommand } from './registry-commands.js';
 
-/** `provider test CODE`: fetch a dynamic-auth token now and say what happened, secrets masked. */
+/** `provider test CODE`: fetch a dynamic-auth (or OAuth 2 client-credentials) token now and say what happened, secrets masked. */
 const providerTest: Command = async (ctx) => {
   const code = ctx.args[1];
   if (!code) throw new UsageError('Missing provider code.');
   const app = createApp(ctx.config);
   try {
     const provider = app.catalog.getProvider(code);
-    if (!provider.isDynamicAuth) {
+    if (provider.oauth?.grant === 'authorization_code') {
+      ctx.stdout(
+        `Provider "${code}" acts with each client's own OAuth 2 grant (oauth.grant "authorization_code"); its tokens come from each person's sign-in, so there is none to fetch here. Call one of its tools with a client's token: without a grant, the answer says how to connect.\n`,
+      );
+      return 0;
+    }
+    if (!usesProviderToken(provider)) {
       ctx.stdout(
         `Provider "${code}" uses static credentials (${provider.authenticationType}); there is no token to fetch. Use \`toolwire tool call\` to try one of its tools.\n`,
       );

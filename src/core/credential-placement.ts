@@ -33,6 +33,7 @@ export function credentialPlacement(settings: CredentialSettings): CredentialPla
     case 'NONE':
       return settings.isDynamicAuth ? BEARER : NOWHERE;
     case 'BEARER_TOKEN':
+    case 'OAUTH2':
       return BEARER;
     case 'BASIC_AUTH':
       return BASIC;

@@ -4,7 +4,7 @@
  * these objects live in memory only; the store encrypts them on the way to disk.
  */
 
-export const AUTHENTICATION_TYPES = ['NONE', 'API_KEY', 'BEARER_TOKEN', 'BASIC_AUTH'] as const;
+export const AUTHENTICATION_TYPES = ['NONE', 'API_KEY', 'BEARER_TOKEN', 'BASIC_AUTH', 'OAUTH2'] as const;
 export const API_KEY_LOCATIONS = ['NONE', 'HEADER', 'QUERY_PARAMETER', 'IN_BODY'] as const;
 export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 export const PARAMETER_TYPES = ['STRING', 'NUMBER', 'INTEGER', 'BOOLEAN', 'OBJECT', 'ARRAY'] as const;
@@ -17,6 +17,8 @@ export const TOOL_MODES = ['direct', 'meta'] as const;
 export const MCP_PROTOCOLS = ['streamable_http', 'sse', 'stdio'] as const;
 /** Whose credential a call sends (SPEC §11): the provider's one, the caller's own, or the caller's own else the provider's. */
 export const CREDENTIAL_MODES = ['shared', 'per_user', 'per_user_or_shared'] as const;
+/** How an OAUTH2 provider gets its access token (SPEC §11): each person's own grant, or the provider's own client. */
+export const OAUTH_GRANTS = ['authorization_code', 'client_credentials'] as const;
 
 export type AuthenticationType = (typeof AUTHENTICATION_TYPES)[number];
 export type ApiKeyLocation = (typeof API_KEY_LOCATIONS)[number];
@@ -30,6 +32,23 @@ export type ProviderKind = (typeof PROVIDER_KINDS)[number];
 export type ToolMode = (typeof TOOL_MODES)[number];
 export type McpProtocol = (typeof MCP_PROTOCOLS)[number];
 export type CredentialMode = (typeof CREDENTIAL_MODES)[number];
+export type OAuthGrant = (typeof OAUTH_GRANTS)[number];
+
+/**
+ * An OAUTH2 provider's client registration at its authorization server. `clientSecret` is a secret
+ * (sealed at rest, write-only, masked); the rest is configuration. `authorizationUrl` is null for the
+ * client-credentials grant, which has no person to send anywhere.
+ */
+export interface OAuthSettings {
+  grant: OAuthGrant;
+  authorizationUrl: string | null;
+  tokenUrl: string;
+  clientId: string;
+  /** Secret. */
+  clientSecret: string | null;
+  scopes: string[];
+  pkce: boolean;
+}
 
 /** A JSON Schema object, kept as given (OpenAPI imports carry nested schemas whole). */
 export type JsonSchema = Record<string, unknown>;
@@ -59,6 +78,8 @@ export interface ProviderBase {
   enabled: boolean;
   /** Whose secrets a call sends; a client's own are kept apart (client_credentials), never on the provider. */
   credentialMode: CredentialMode;
+  /** Set exactly when authenticationType is OAUTH2 (HTTP providers only). */
+  oauth: OAuthSettings | null;
   toolMode: ToolMode;
   userId: string | null;
   createdAt: string;

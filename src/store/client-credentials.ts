@@ -1,4 +1,4 @@
-import type { UserCredential, UserSecrets } from '../core/user-credentials.js';
+import type { OAuthTokens, UserCredential, UserSecrets } from '../core/user-credentials.js';
 import type { OpenDatabase } from './db.js';
 
 interface CredentialRow {
@@ -6,13 +6,17 @@ interface CredentialRow {
   provider_id: number;
   provider_code: string;
   secrets_enc: string;
+  refreshed_enc: string | null;
   updated_at: string;
 }
 
-const SELECT = `SELECT c.name AS client_name, p.id AS provider_id, p.code AS provider_code, cc.secrets_enc, cc.updated_at
+const SELECT = `SELECT c.name AS client_name, p.id AS provider_id, p.code AS provider_code, cc.secrets_enc, cc.refreshed_enc, cc.updated_at
   FROM client_credentials cc JOIN clients c ON c.id = cc.client_id JOIN providers p ON p.id = cc.provider_id`;
 
-/** Per-user credentials (migration 6): one sealed JSON object per (client, provider); rows go with either. */
+/**
+ * Per-user credentials (migration 6): one sealed JSON object per (client, provider); rows go with either.
+ * An OAuth grant's renewed tokens (migration 8) are sealed in `refreshed_enc`, whose update bumps nothing.
+ */
 export class ClientCredentialRepository {
   private readonly statements;
 
@@ -24,7 +28,10 @@ export class ClientCredentialRepository {
       upsert: db.prepare(
         `INSERT INTO client_credentials (client_id, provider_id, secrets_enc, updated_at)
          VALUES ((SELECT id FROM clients WHERE name = @client), @providerId, @sealed, @now)
-         ON CONFLICT (client_id, provider_id) DO UPDATE SET secrets_enc = excluded.secrets_enc, updated_at = excluded.updated_at`,
+         ON CONFLICT (client_id, provider_id) DO UPDATE SET secrets_enc = excluded.secrets_enc, refreshed_enc = NULL, updated_at = excluded.updated_at`,
+      ),
+      refreshed: db.prepare(
+        'UPDATE client_credentials SET refreshed_enc = @sealed WHERE client_id = (SELECT id FROM clients WHERE name = @client) AND provider_id = @providerId',
       ),
       removeForProvider: db.prepare('DELETE FROM client_credentials WHERE provider_id = ?'),
       remove: db.prepare('DELETE FROM client_credentials WHERE client_id = (SELECT id FROM clients WHERE name = ?) AND provider_id = ?'),
@@ -45,6 +52,14 @@ export class ClientCredentialRepository {
     this.statements.upsert.run({ client: clientName, providerId, sealed: this.database.box.encrypt(JSON.stringify(secrets)), now: new Date().toISOString() });
   }
 
+  /**
+   * Keeps the tokens a refresh brought, beside the grant the client connected with: no registry version
+   * bump (see migration 8). False when the credential is gone (removed meanwhile): nothing is written.
+   */
+  setRefreshed(clientName: string, providerId: number, tokens: OAuthTokens): boolean {
+    return this.statements.refreshed.run({ client: clientName, providerId, sealed: this.database.box.encrypt(JSON.stringify(tokens)) }).changes > 0;
+  }
+
   /** False when there was none. */
   remove(clientName: string, providerId: number): boolean {
     return this.statements.remove.run(clientName, providerId).changes > 0;
@@ -56,11 +71,13 @@ export class ClientCredentialRepository {
   }
 
   private fromRow(row: CredentialRow): UserCredential {
+    const secrets = JSON.parse(this.database.box.decrypt(row.secrets_enc)) as UserSecrets;
+    if (row.refreshed_enc !== null) secrets.oauth = JSON.parse(this.database.box.decrypt(row.refreshed_enc)) as OAuthTokens;
     return {
       clientName: row.client_name,
       providerId: row.provider_id,
       providerCode: row.provider_code,
-      secrets: JSON.parse(this.database.box.decrypt(row.secrets_enc)) as UserSecrets,
+      secrets,
       updatedAt: row.updated_at,
     };
   }

@@ -148,6 +148,23 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX client_credentials_provider ON client_credentials(provider_id);
   ${['INSERT', 'UPDATE', 'DELETE'].map((e) => bump('client_credentials', e)).join('\n')}
   `,
+  // 7: another branch's (per-user credentials, issue 14); this stand-in only keeps the numbering until it merges.
+  '',
+  // 8: OAuth 2 providers (SPEC §11). `oauth` is the client registration without its secret (JSON); the client
+  // secret is sealed apart. A client's OAuth grant is its credential (secrets_enc, written by the connect
+  // callback: a write that bumps the registry version like any credential). The tokens toolwire renews by
+  // itself go to `refreshed_enc`, whose update does not bump: a refresh is no change anyone must hear
+  // about, so it must not rebuild the registry or send tools/list_changed to every session.
+  `
+  ALTER TABLE providers ADD COLUMN oauth TEXT;
+  ALTER TABLE providers ADD COLUMN oauth_client_secret_enc TEXT;
+  ALTER TABLE client_credentials ADD COLUMN refreshed_enc TEXT;
+  DROP TRIGGER client_credentials_update_bump;
+  CREATE TRIGGER client_credentials_update_bump AFTER UPDATE OF client_id, provider_id, secrets_enc ON client_credentials
+   BEGIN UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'registry_version'; END;
+  `,
+  // 9: another branch's (the audit log, issue 15); this stand-in only keeps the numbering until it merges.
+  '',
   // 10: identities from a JWT's `sub` (SPEC §11, TOOLWIRE_OAUTH_ISSUER): the subject an identity stands for,
   // unique, null for token clients. Its name is chosen once; the subject is what a request is matched on.
   `

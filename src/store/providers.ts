@@ -1,5 +1,13 @@
 import type { OpenDatabase } from './db.js';
-import { flatKindFields, type McpProtocol, type McpTransport, type Provider, type ProviderBase, type ProviderRecord } from '../core/model.js';
+import {
+  flatKindFields,
+  type McpProtocol,
+  type OAuthSettings,
+  type McpTransport,
+  type Provider,
+  type ProviderBase,
+  type ProviderRecord,
+} from '../core/model.js';
 
 export type { ProviderRecord };
 
@@ -32,6 +40,8 @@ interface ProviderRow {
   mcp_command: string | null;
   mcp_args: string;
   mcp_env_enc: string | null;
+  oauth: string | null;
+  oauth_client_secret_enc: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -40,12 +50,12 @@ const COLUMNS = `code, name, base_url, authentication_type, api_key_location, ap
   is_exportable, custom_headers_enc, is_dynamic_auth, dynamic_auth_url, dynamic_auth_method, dynamic_auth_payload_enc,
   dynamic_auth_payload_type, dynamic_auth_payload_location, dynamic_auth_token_extraction_path,
   dynamic_auth_invalidation_keywords, enabled, credential_mode, kind, tool_mode, user_id, mcp_url, mcp_protocol, mcp_command, mcp_args,
-  mcp_env_enc`;
+  mcp_env_enc, oauth, oauth_client_secret_enc`;
 const PARAMS = `@code, @name, @base_url, @authentication_type, @api_key_location, @api_key_name, @api_key_value_enc,
   @is_exportable, @custom_headers_enc, @is_dynamic_auth, @dynamic_auth_url, @dynamic_auth_method, @dynamic_auth_payload_enc,
   @dynamic_auth_payload_type, @dynamic_auth_payload_location, @dynamic_auth_token_extraction_path,
   @dynamic_auth_invalidation_keywords, @enabled, @credential_mode, @kind, @tool_mode, @user_id, @mcp_url, @mcp_protocol, @mcp_command, @mcp_args,
-  @mcp_env_enc`;
+  @mcp_env_enc, @oauth, @oauth_client_secret_enc`;
 
 /** Provider rows, with secrets sealed on write and opened on read. */
 export class ProviderRepository {
@@ -140,7 +150,20 @@ export class ProviderRepository {
       mcp_command: flat.command,
       mcp_args: JSON.stringify(flat.args),
       mcp_env_enc: this.sealMap(flat.env),
+      ...this.oauthColumns(p.oauth),
     };
+  }
+
+  /** The client registration as JSON, its secret sealed apart (so the JSON column never holds it). */
+  private oauthColumns(oauth: OAuthSettings | null): Pick<ProviderRow, 'oauth' | 'oauth_client_secret_enc'> {
+    if (oauth === null) return { oauth: null, oauth_client_secret_enc: null };
+    const { clientSecret, ...settings } = oauth;
+    return { oauth: JSON.stringify(settings), oauth_client_secret_enc: this.seal(clientSecret) };
+  }
+
+  private openOAuth(r: ProviderRow): OAuthSettings | null {
+    if (r.oauth === null) return null;
+    return { ...(JSON.parse(r.oauth) as Omit<OAuthSettings, 'clientSecret'>), clientSecret: this.open(r.oauth_client_secret_enc) };
   }
 
   private fromRow(r: ProviderRow): Provider {
@@ -164,6 +187,7 @@ export class ProviderRepository {
       dynamicAuthInvalidationKeywords: r.dynamic_auth_invalidation_keywords,
       enabled: r.enabled === 1,
       credentialMode: r.credential_mode as Provider['credentialMode'],
+      oauth: this.openOAuth(r),
       toolMode: r.tool_mode as Provider['toolMode'],
       userId: r.user_id,
       createdAt: r.created_at,

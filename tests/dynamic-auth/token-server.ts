@@ -104,6 +104,7 @@ export function provider(overrides: Partial<HttpProvider> = {}): HttpProvider {
     dynamicAuthInvalidationKeywords: null,
     enabled: true,
     credentialMode: 'shared',
+    oauth: null,
     kind: 'http',
     toolMode: 'direct',
     userId: null,

@@ -4,6 +4,7 @@ import { createApp, type App } from '../../src/app.js';
 import { compatRoutes } from '../../src/inbound/compat/index.js';
 import { loadConfig } from '../../src/config.js';
 import { startHttpServer, type ExtraRoute, type HttpOptions } from '../../src/inbound/http/server.js';
+import type { SignInDeps } from '../../src/inbound/connect/sign-in-deps.js';
 import { createLog } from '../../src/core/log.js';
 import { CLI } from './cli.js';
 
@@ -65,6 +66,8 @@ export interface InProcessServer {
   token: string;
   /** Every log line the app wrote, at every level. */
   logLines: string[];
+  /** The OAuth 2 sign-in as the server wired it (with its callback URL). */
+  signIn: SignInDeps;
   close(): Promise<void>;
 }
 
@@ -91,6 +94,7 @@ export async function startInProcess(
     url: running.url,
     token,
     logLines,
+    signIn: running.signIn,
     async close() {
       await running.close(1_000);
       await app.close();

@@ -38,7 +38,8 @@ export function exampleArguments(parameters: Parameter[]): Record<string, unknow
 }
 
 function credentialSource(provider: Provider): DryRun['credential']['source'] {
-  if (provider.isDynamicAuth) return 'dynamic';
+  // An OAuth 2 token, like a dynamic one, is obtained when the call is made.
+  if (provider.isDynamicAuth || provider.oauth) return 'dynamic';
   if (provider.authenticationType === 'NONE') return 'none';
   return provider.apiKeyValue ? 'stored' : 'missing';
 }

@@ -2,6 +2,7 @@ import type { App } from '../../app.js';
 import type { AdminDeps } from '../admin/deps.js';
 import type { CompatDeps } from '../compat/deps.js';
 import type { ConnectDeps } from '../connect/deps.js';
+import type { SignInDeps } from '../connect/sign-in-deps.js';
 import type { TicketBook } from '../connect/tickets.js';
 import { httpWriteRules } from '../web/write-rules.js';
 
@@ -20,12 +21,7 @@ export function adminDeps(app: App): AdminDeps {
  * the provider a ticket names, and the catalog's `setCredential`. `authorizationUrl` is the OAuth 2 sign-in
  * start, when one is wired.
  */
-export function connectDeps(
-  app: App,
-  tickets: TicketBook,
-  identify: ConnectDeps['identify'],
-  authorizationUrl?: ConnectDeps['authorizationUrl'],
-): ConnectDeps {
+export function connectDeps(app: App, tickets: TicketBook, identify: ConnectDeps['identify'], authorizationUrl?: ConnectDeps['authorizationUrl']): ConnectDeps {
   return {
     tickets,
     identify,
@@ -34,5 +30,13 @@ export function connectDeps(
     setCredential: (clientName, providerCode, credential) => void app.catalog.credentials.setCredential(clientName, providerCode, credential),
     authorizationUrl,
     log: app.log,
+  };
+}
+
+/** The OAuth 2 callback route's share of the app: the sign-in, bound to this server's callback URL. */
+export function signInDeps(app: App, callbackUrl: string): SignInDeps {
+  return {
+    authorizationUrl: (provider, clientName) => app.oauth.authorizationUrl(provider, clientName, callbackUrl),
+    completeSignIn: (query) => app.oauth.complete(query),
   };
 }

@@ -1,10 +1,12 @@
 import { createServer, type IncomingMessage, type Server as NodeHttpServer, type ServerResponse } from 'node:http';
 import { handleAdmin } from '../admin/router.js';
 import type { CompatDeps } from '../compat/deps.js';
-import { adminDeps, compatDeps, connectDeps } from './api-deps.js';
+import { adminDeps, compatDeps, connectDeps, signInDeps } from './api-deps.js';
+import { CALLBACK_PATH, handleConnectCallback } from '../connect/callback.js';
 import type { ConnectDeps } from '../connect/deps.js';
 import { createConnectLinks } from '../connect/links.js';
 import { handleConnect } from '../connect/routes.js';
+import type { SignInDeps } from '../connect/sign-in-deps.js';
 import { createTicketBook, type TicketBookOptions } from '../connect/tickets.js';
 import type { App } from '../../app.js';
 import { createServerFactory } from '../mcp/server.js';
@@ -40,6 +42,8 @@ export interface RunningHttp {
   server: NodeHttpServer;
   endpoint: McpEndpoint;
   url: string;
+  /** The OAuth 2 sign-in with this server's callback URL (what the connect page redirects to; tests drive it directly too). */
+  signIn: SignInDeps;
   close(graceMs?: number): Promise<void>;
 }
 
@@ -113,6 +117,8 @@ export async function startHttpServer(app: App, options: HttpOptions, extraRoute
   const metadataUrl = (req: IncomingMessage) => (jwt ? `${base(req)}${METADATA_PATH}` : null);
 
   const callers = createCallerIndex(app.catalog, app.registry);
+  // Bound to the callback URL once the port is known (port 0 picks one at listen); nothing arrives before.
+  let signIn: SignInDeps = signInDeps(app, CALLBACK_PATH);
   /**
    * The client identity a presented token is: a client token (in memory), or a JWT from the configured
    * issuer for this server's audience, acting as the identity of its `sub` — made on first use with the
@@ -126,7 +132,9 @@ export async function startHttpServer(app: App, options: HttpOptions, extraRoute
     return callers.findSubject(subject) ?? clientCaller(app.catalog.clients.subjectClient(subject, app.config.oauthDefaultScope));
   }
   const identify: ConnectDeps['identify'] = async (token, req) => (await clientOf(token, req))?.identity ?? null;
-  const connectPage = connectDeps(app, tickets, identify, options.connect?.authorizationUrl);
+  const authorizationUrl: ConnectDeps['authorizationUrl'] =
+    options.connect?.authorizationUrl ?? ((provider, clientName) => signIn.authorizationUrl(provider.id, clientName));
+  const connectPage = connectDeps(app, tickets, identify, authorizationUrl);
   /**
    * Who a /mcp request is from, or null (401): the owner's static token (or --no-auth); a client
    * identity's token or a JWT (`clientOf`).
@@ -156,6 +164,12 @@ export async function startHttpServer(app: App, options: HttpOptions, extraRoute
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0] as string;
     if (path === '/health') return health(req, res);
+    // The browser comes back from the authorization server: no bearer token, the single-use state is the proof.
+    if (path === CALLBACK_PATH) {
+      const problem = hostProblem(req, guard);
+      if (problem) return sendJson(res, 403, { error: 'forbidden', message: `Forbidden: ${problem}.` });
+      return handleConnectCallback(req, res, signIn);
+    }
     const isMetadata = jwt !== null && (path === METADATA_PATH || path === `${METADATA_PATH}/mcp`);
     const isMcp = path === '/mcp';
     const isAdmin = path === '/admin' || path.startsWith('/admin/');
@@ -219,9 +233,11 @@ export async function startHttpServer(app: App, options: HttpOptions, extraRoute
   guard.hosts = hostAllowList({ bindHost: options.host, port, publicUrl, allowedHosts });
   const shownHost = options.host.includes(':') ? `[${options.host}]` : options.host;
   listening = `http://${shownHost}:${port}`;
+  signIn = signInDeps(app, `${publicUrl ?? listening}${CALLBACK_PATH}`);
   return {
     server,
     endpoint,
+    signIn,
     url: `http://${shownHost}:${port}/mcp`,
     /**
      * Stops accepting, lets in-flight requests finish (up to graceMs), then ends sessions and connections.

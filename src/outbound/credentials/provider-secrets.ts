@@ -5,7 +5,7 @@ import type { Provider } from '../../core/model.js';
 /**
  * Every secret of a provider as it is stored: its key, every custom header value whatever its name
  * (`X-Passphrase` too) but the few known to be configuration (Accept, User-Agent, `*-Version`…), and
- * the values of its dynamic-auth payload. What results, previews and log lines must never show.
+ * the values of its dynamic-auth payload, its OAuth client secret. What results, previews and log lines must never show.
  */
 export function providerSecrets(provider: Provider): string[] {
   const headers = Object.entries(provider.customHeaders)
@@ -13,7 +13,8 @@ export function providerSecrets(provider: Provider): string[] {
     .map(([, value]) => value);
   const payload = provider.dynamicAuthPayload ? parsePayloadObject(provider.dynamicAuthPayload) : null;
   const payloadValues = payload ? payloadSecrets(payload.values) : [];
-  return [...(provider.apiKeyValue ? [provider.apiKeyValue] : []), ...headers, ...payloadValues];
+  const clientSecret = provider.oauth?.clientSecret;
+  return [...(provider.apiKeyValue ? [provider.apiKeyValue] : []), ...headers, ...payloadValues, ...(clientSecret ? [clientSecret] : [])];
 }
 
 /** Payload fields that name a flow, not a credential: masking "password" or "client_credentials" everywhere would scrub ordinary words. */

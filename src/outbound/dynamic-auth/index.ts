@@ -7,3 +7,4 @@ export { extractToken, parseAnswer, type TokenAnswer } from './extract.js';
 export { tokenLifetime, refreshMarginMs, refreshAheadMs, jwtExpiryMs, type Lifetime, type LifetimeSource } from './lifetime.js';
 export { parseDynamicAuthPayload, parseDynamicAuthPayloadObject, validateDynamicAuthPayload } from './payload.js';
 export { TokenFetchError, type TokenStep } from './token-error.js';
+export { fetchProviderToken, usesProviderToken } from './provider-token.js';

@@ -1,7 +1,7 @@
 import type { Dispatcher } from 'undici';
 import { credentialPlacement } from '../../core/credential-placement.js';
 import type { Provider } from '../../core/model.js';
-import { fetchToken } from './fetch-token.js';
+import { fetchProviderToken } from './provider-token.js';
 import type { LifetimeSource } from './lifetime.js';
 import { TokenFetchError, type TokenStep } from './token-error.js';
 
@@ -57,7 +57,12 @@ export function describeInjection(provider: Provider): string {
 export async function probeToken(provider: Provider, options: ProbeOptions): Promise<ProbeResult> {
   const now = options.now ?? Date.now;
   try {
-    const fetched = await fetchToken(provider, { timeoutMs: options.timeoutMs, defaultTtlMs: options.defaultTtlMs, now, dispatcher: options.dispatcher });
+    const fetched = await fetchProviderToken(provider, {
+      timeoutMs: options.timeoutMs,
+      defaultTtlMs: options.defaultTtlMs,
+      now,
+      dispatcher: options.dispatcher,
+    });
     return {
       ok: true,
       preview: maskToken(fetched.token),

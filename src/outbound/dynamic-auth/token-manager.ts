@@ -1,12 +1,13 @@
 import type { Dispatcher } from 'undici';
 import { ToolwireError } from '../../core/errors.js';
 import { providerTarget, type Provider } from '../../core/model.js';
-import { fetchToken } from './fetch-token.js';
+import { fetchProviderToken } from './provider-token.js';
 import { refreshAheadMs, refreshMarginMs } from './lifetime.js';
 import { TokenFetchError } from './token-error.js';
 
 /**
- * Dynamic-auth tokens, cached in memory per provider id. Many tool calls may need a token at the same
+ * Dynamic-auth tokens, and the tokens of OAuth 2 client-credentials providers (SPEC §11), cached in memory
+ * per provider id. Many tool calls may need a token at the same
  * moment: they share one request (single-flight). A token's successor is fetched in the background
  * before it runs out, so calls do not wait for the token endpoint at every expiry. Two kinds of
  * trouble are met with a backoff per provider, so neither hammers (or locks) an account at the token
@@ -64,6 +65,8 @@ export interface TokenManager {
 interface Slot {
   fingerprint: string;
   code: string;
+  /** Which fields a refusal message points at: the OAuth client's, or the dynamic-auth request's. */
+  oauth: boolean;
   /** `refreshAt`: its successor is fetched in the background from then; `expiresAt`: no call uses it from then. */
   cached: { token: string; refreshAt: number; expiresAt: number } | null;
   inflight: Promise<string> | null;
@@ -94,6 +97,7 @@ function computeFingerprint(p: Provider): string {
     p.dynamicAuthPayloadType,
     p.dynamicAuthPayloadLocation,
     p.dynamicAuthTokenExtractionPath,
+    p.oauth,
     providerTarget(p),
   ]);
 }
@@ -126,14 +130,14 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     const fingerprint = fingerprintOf(provider);
     const existing = slots.get(provider.id);
     if (existing && existing.fingerprint === fingerprint) return existing;
-    const fresh: Slot = { fingerprint, code: provider.code, cached: null, inflight: null, failure: null, refusal: null };
+    const fresh: Slot = { fingerprint, code: provider.code, oauth: provider.oauth !== null, cached: null, inflight: null, failure: null, refusal: null };
     slots.set(provider.id, fresh);
     return fresh;
   }
 
   async function refresh(provider: Provider, slot: Slot): Promise<string> {
     try {
-      const fetched = await fetchToken(provider, { timeoutMs, defaultTtlMs, now, dispatcher });
+      const fetched = await fetchProviderToken(provider, { timeoutMs, defaultTtlMs, now, dispatcher });
       const { fetchedAt, lifetimeMs } = fetched;
       slot.cached = {
         token: fetched.token,
@@ -174,7 +178,9 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
   function refusedReason(slot: Slot, time: number): string {
     const refusal = slot.refusal;
     if (!refusal) return '';
-    const check = `Check the provider's credentials and their scope (dynamicAuthPayload, dynamicAuthUrl), and where the token goes (authenticationType, apiKeyName).`;
+    const check = slot.oauth
+      ? `Check the provider's OAuth client and the scopes it asks for (oauth.clientId, oauth.clientSecret, oauth.scopes).`
+      : `Check the provider's credentials and their scope (dynamicAuthPayload, dynamicAuthUrl), and where the token goes (authenticationType, apiKeyName).`;
     if (time >= refusal.until) {
       return `The API refused a freshly fetched token of provider "${slot.code}" too. If it refuses the next one as well, toolwire waits before fetching more (${seconds(refusalBackoffMs)} s, doubling up to ${seconds(maxRefusalBackoffMs)} s). ${check}`;
     }

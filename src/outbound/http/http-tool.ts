@@ -1,5 +1,5 @@
 import type { CallToolResult, Tool as McpTool } from '@modelcontextprotocol/server';
-import type { TokenRefusal } from '../dynamic-auth/index.js';
+import { type TokenRefusal, usesProviderToken } from '../dynamic-auth/index.js';
 import { providerSecrets } from '../credentials/provider-secrets.js';
 import { injectCredential } from '../credentials/strategies.js';
 import {
@@ -12,6 +12,8 @@ import {
   sharedCredential,
 } from '../credentials/per-user.js';
 import { describeError } from '../../core/errors.js';
+import { OWNER_NAME } from '../../core/identity.js';
+import { GrantNeededError, type GrantManager } from '../oauth2/grants.js';
 import { chainRedactors, createRedactor, type Redactor } from '../../core/redact.js';
 import type { ArgumentValidator } from '../../registry/validate-args.js';
 import type { CallContext, HttpToolFactory, ToolEntry } from '../../registry/types.js';
@@ -35,6 +37,8 @@ export interface HttpToolDeps {
   tokens: TokenSource;
   /** Each client's own credentials for per-user providers (SPEC §11); none when absent. */
   users?: UserCredentials;
+  /** Each client's OAuth 2 grant as calls use it (renewals); absent = no authorization-code provider can be called. */
+  grants?: GrantManager;
 }
 
 /** A provider's secrets and the redactor built from them, shared by its tools. */
@@ -94,6 +98,52 @@ export function httpToolEntry(tool: Tool, runtime: ProviderRuntime, definition: 
     return { request, response: await deps.sender.send(request, context.signal) };
   }
 
+  // A grant's redactor chained with the provider's, once per token set.
+  const grantRedactors = new WeakMap<Redactor, Redactor>();
+  function grantRedactor(own: Redactor): Redactor {
+    let redact = grantRedactors.get(own);
+    if (!redact) grantRedactors.set(own, (redact = chainRedactors(own, runtime.redact)));
+    return redact;
+  }
+
+  /**
+   * An OAuth 2 authorization-code provider: the caller's own access token, renewed before it runs out and
+   * once after a 401. No grant, or one that can no longer be renewed: the credential-required answer.
+   */
+  async function invokeWithGrant(args: Record<string, unknown>, context: CallContext): Promise<CallToolResult> {
+    const caller = context.caller;
+    if (caller === undefined || caller === OWNER_NAME || !deps.grants) {
+      return errorResult(
+        `Provider "${provider.code}" signs each client in with its own account (OAuth 2, oauth.grant "authorization_code"), and ${caller === undefined ? 'this call comes from no client identity (stdio or in-process)' : 'the owner token has no account of its own'}, so nothing was sent. Call it with a client's token (\`toolwire client add NAME\`).`,
+      );
+    }
+    const grants = deps.grants;
+    let redact = runtime.redact;
+    try {
+      let lease = await grants.lease(provider, caller, users.find(provider.id, caller)?.secrets.oauth);
+      redact = grantRedactor(lease.redact);
+      let { request, response } = await attempt(args, lease.accessToken, context);
+      if (response.status === 401) {
+        lease = await grants.renew(provider, caller, lease.accessToken);
+        redact = grantRedactor(lease.redact);
+        ({ request, response } = await attempt(args, lease.accessToken, context));
+      }
+      const done = redact;
+      const label = () => done(requestLabel(request));
+      const result = mapResponse(response, done, label);
+      return definition.outputSchema ? keepOutputPromise(result, label) : result;
+    } catch (err) {
+      if (err instanceof GrantNeededError) {
+        const need = { providerId: provider.id, providerCode: provider.code, clientName: caller };
+        return credentialRequiredResult(
+          need,
+          `Provider "${provider.code}" acts with each client's own account (OAuth 2), and client "${caller}" has no usable grant: ${err.reason}. Nothing was sent. Connect the account (sign in through toolwire's connect page), then call again.`,
+        );
+      }
+      return errorResult(redact(`Tool "${tool.code}" failed: ${describeError(err)}`));
+    }
+  }
+
   const refused = (response: UpstreamResponse) =>
     deps.tokens.isInvalidation(response.status, response.body.toString('utf8'), provider.dynamicAuthInvalidationKeywords);
 
@@ -103,6 +153,7 @@ export function httpToolEntry(tool: Tool, runtime: ProviderRuntime, definition: 
     async invoke(args, context): Promise<CallToolResult> {
       const problem = validate(args);
       if (problem) return errorResult(`Invalid arguments for tool "${tool.code}": ${problem}. Nothing was sent.`);
+      if (provider.oauth?.grant === 'authorization_code') return invokeWithGrant(args, context);
       const credential = callCredential(provider, context.caller, users, shared);
       if (credential === null) {
         const clientName = context.caller as string;
@@ -111,7 +162,8 @@ export function httpToolEntry(tool: Tool, runtime: ProviderRuntime, definition: 
       }
       let token: string | null = null;
       try {
-        token = provider.isDynamicAuth ? await deps.tokens.getToken(provider) : null;
+        // Dynamic auth and the OAuth 2 client-credentials grant share the token manager (cache, single-flight, renewal).
+        token = usesProviderToken(provider) ? await deps.tokens.getToken(provider) : null;
         let { request, response } = await attempt(args, token ?? credential.apiKeyValue, context, credential.headers);
         let note: string | null = null;
         if (token !== null && refused(response)) {
