@@ -1,3 +1,4 @@
+import { defaultProblem } from '../core/input-schema.js';
 import { pathParameterNames } from '../core/path.js';
 import { templateProblem } from '../core/template.js';
 import type { FieldIssue } from '../core/errors.js';
@@ -9,7 +10,9 @@ import { invalid } from './issues.js';
 import type { ParameterInput, ToolInput } from './schemas.js';
 
 function toParameter(input: ParameterInput): Parameter {
-  const fallback = input.defaultValue;
+  const given = input.defaultValue;
+  // HandsAI writes "" for "no default": stored as none, so `required` keeps its meaning.
+  const fallback = typeof given === 'string' && given.trim() === '' ? null : given;
   return {
     name: input.name.trim(),
     type: input.type ?? 'STRING',
@@ -24,8 +27,12 @@ function toParameter(input: ParameterInput): Parameter {
   };
 }
 
-/** Merges a tool input (create when `existing` is null) into a complete record and checks it. */
-export function resolveTool(input: ToolInput, existing: Tool | null, providerId: number, code: string, subject: string): ToolRecord {
+/**
+ * Merges a tool input (create when `existing` is null) into a complete record and checks it. A default
+ * that is not of its parameter's type is refused — or, given `notes` (an import), dropped with a note
+ * saying so, so a file written by HandsAI imports as it is.
+ */
+export function resolveTool(input: ToolInput, existing: Tool | null, providerId: number, code: string, subject: string, notes?: string[]): ToolRecord {
   const text = (value: string | null | undefined, kept: string | null) => (value === undefined || value === null ? kept : value);
   const record: ToolRecord = {
     providerId,
@@ -40,9 +47,26 @@ export function resolveTool(input: ToolInput, existing: Tool | null, providerId:
     parameters: input.parameters ? input.parameters.map(toParameter) : (existing?.parameters ?? []),
     outputSchema: input.outputSchema === undefined ? (existing?.outputSchema ?? null) : input.outputSchema,
   };
-  const issues = checkTool(record);
+  const issues = input.parameters ? defaultIssues(record, notes) : [];
+  issues.push(...checkTool(record));
   if (issues.length > 0) throw invalid(subject, issues);
   return record;
+}
+
+/** Defaults not of their parameter's type: issues, or with `notes`, dropped and noted. */
+function defaultIssues(record: ToolRecord, notes: string[] | undefined): FieldIssue[] {
+  const issues: FieldIssue[] = [];
+  record.parameters.forEach((p, i) => {
+    const problem = defaultProblem(p);
+    if (problem === null) return;
+    if (notes) {
+      notes.push(`tool "${record.code}": the default of parameter "${p.name}" (${p.type}) was dropped: ${problem}.`);
+      record.parameters[i] = { ...p, defaultValue: null };
+    } else {
+      issues.push({ field: `parameters[${i}].defaultValue`, message: `${problem}: give a ${p.type} value, or leave it out for no default` });
+    }
+  });
+  return issues;
 }
 
 export function checkTool(t: ToolRecord): FieldIssue[] {

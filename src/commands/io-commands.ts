@@ -21,6 +21,7 @@ export function describeReport(report: ImportReport, dryRun: boolean): string {
     `${verb} ${p.created.length + p.updated.length} provider(s) (${p.created.length} new, ${p.updated.length} updated) and ${t.created.length + t.updated.length + t.unchanged.length} tool(s) (${t.created.length} new, ${t.updated.length} updated${t.unchanged.length ? `, ${t.unchanged.length} unchanged` : ''}${t.removed.length ? `, ${t.removed.length} removed` : ''}).`,
   ];
   for (const [code, fields] of Object.entries(p.droppedSecrets)) lines.push(droppedSecretsNote(code, fields).trim());
+  for (const note of report.notes) lines.push(`note: ${note}`);
   if (dryRun) lines.push('Dry run: nothing was written.');
   return `${lines.join('\n')}\n`;
 }

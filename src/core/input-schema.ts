@@ -9,31 +9,62 @@ const JSON_TYPES: Record<ParameterType, string> = {
   ARRAY: 'array',
 };
 
-/**
- * A HandsAI default is stored as a string; as an argument it must have the parameter's type.
- * A default that cannot be read as that type stays a string (and validation will say so).
- */
-export function typedDefault(param: Parameter): unknown {
+/** What a stored default is as an argument: the parameter's type, or nothing (see `typedDefault`). */
+type ReadDefault = { value: unknown } | { problem: string } | null;
+
+function readDefault(param: Pick<Parameter, 'type' | 'defaultValue' | 'enum'>): ReadDefault {
   const raw = param.defaultValue;
-  if (raw === null || raw === undefined) return undefined;
+  // HandsAI writes "" for "no default": a blank default is none, for every type.
+  if (raw === null || raw === undefined || raw.trim() === '') return null;
+  let value: unknown = raw;
   switch (param.type) {
     case 'NUMBER':
     case 'INTEGER': {
       const n = Number(raw);
-      return raw.trim() !== '' && Number.isFinite(n) ? n : raw;
+      if (!Number.isFinite(n) || (param.type === 'INTEGER' && !Number.isInteger(n)))
+        return { problem: `is not ${param.type === 'INTEGER' ? 'an integer' : 'a number'}` };
+      value = n;
+      break;
     }
-    case 'BOOLEAN':
-      return raw === 'true' ? true : raw === 'false' ? false : raw;
+    case 'BOOLEAN': {
+      const word = raw.trim().toLowerCase();
+      if (word !== 'true' && word !== 'false') return { problem: 'is not true or false' };
+      value = word === 'true';
+      break;
+    }
     case 'OBJECT':
-    case 'ARRAY':
+    case 'ARRAY': {
       try {
-        return JSON.parse(raw);
+        value = JSON.parse(raw);
       } catch {
-        return raw;
+        return { problem: `is not JSON` };
       }
-    default:
-      return raw;
+      const isArray = Array.isArray(value);
+      if (param.type === 'ARRAY' ? !isArray : isArray || value === null || typeof value !== 'object') {
+        return { problem: `is not a JSON ${param.type === 'ARRAY' ? 'array' : 'object'}` };
+      }
+      break;
+    }
   }
+  if (param.enum && param.enum.length > 0 && !param.enum.includes(String(value)))
+    return { problem: `is not one of its enum values (${param.enum.join(', ')})` };
+  return { value };
+}
+
+/**
+ * A HandsAI default is stored as a string; as an argument it must have the parameter's type. None —
+ * undefined — when it is blank (HandsAI's "no default") or cannot be read as that type: a tool never
+ * offers an agent a default of the wrong type, nor sends one.
+ */
+export function typedDefault(param: Parameter): unknown {
+  const read = readDefault(param);
+  return read !== null && 'value' in read ? read.value : undefined;
+}
+
+/** Why a non-blank default is not one of the parameter's type (`"true?" is not true or false`), or null. */
+export function defaultProblem(param: Pick<Parameter, 'type' | 'defaultValue' | 'enum'>): string | null {
+  const read = readDefault(param);
+  return read !== null && 'problem' in read ? `${JSON.stringify(param.defaultValue?.slice(0, 40))} ${read.problem}` : null;
 }
 
 function propertySchema(param: Parameter): JsonSchema {
@@ -53,7 +84,7 @@ export function buildInputSchema(parameters: Parameter[]): JsonSchema {
   const required: string[] = [];
   for (const param of parameters) {
     properties[param.name] = propertySchema(param);
-    if (param.required && param.defaultValue === null) required.push(param.name);
+    if (param.required && typedDefault(param) === undefined) required.push(param.name);
   }
   const schema: JsonSchema = { type: 'object', properties, additionalProperties: false };
   if (required.length > 0) schema.required = required;

@@ -1,4 +1,5 @@
 import { ToolwireError } from './errors.js';
+import type { HttpMethod, Parameter, ParameterLocation } from './model.js';
 
 /**
  * `endpointPath` with `{param}` placeholders, compiled once per tool. Values are percent-encoded so
@@ -45,4 +46,11 @@ export function encodePathValue(value: unknown, name = 'value'): string {
 export function joinUrl(baseUrl: string, path: string): string {
   const base = baseUrl.endsWith('/') ? baseUrl.slice(0, -1) : baseUrl;
   return base + path;
+}
+
+/** Where an argument goes: its explicit location, else the path when the endpoint names it, else the query (GET, DELETE) or the body. */
+export function locationOf(param: Parameter, pathNames: Set<string>, method: HttpMethod): ParameterLocation {
+  if (param.location) return param.location;
+  if (pathNames.has(param.name)) return 'PATH';
+  return method === 'GET' || method === 'DELETE' ? 'QUERY' : 'BODY';
 }

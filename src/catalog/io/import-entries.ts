@@ -1,5 +1,6 @@
 import { duplicate } from '../duplicate.js';
 import { resolveProvider } from '../resolve-provider.js';
+import { withoutCredentialSlot } from '../credential-slot.js';
 import { resolveTool } from '../resolve-tool.js';
 import { LOCKED_RULES, type ProviderWriteRules } from '../write-rules.js';
 import type { ImportEntry } from '../schemas.js';
@@ -15,6 +16,8 @@ export interface ImportReport {
   providers: { created: string[]; updated: string[]; droppedSecrets: Record<string, string[]> };
   /** `unchanged`: listed in the file and identical to what is stored (not rewritten). */
   tools: { created: string[]; updated: string[]; unchanged: string[]; removed: string[] };
+  /** What was imported other than as written (a default of the wrong type dropped), one sentence each. */
+  notes: string[];
 }
 
 export interface ImportOptions {
@@ -29,6 +32,7 @@ export interface ImportOptions {
 export const emptyImportReport = (): ImportReport => ({
   providers: { created: [], updated: [], droppedSecrets: {} },
   tools: { created: [], updated: [], unchanged: [], removed: [] },
+  notes: [],
 });
 
 /** Whether an upsert would change nothing (so a re-import does not rewrite or rebuild it). */
@@ -75,7 +79,8 @@ export function importEntry(store: Store, entry: ImportEntry, index: number, rep
     }
     try {
       if (current) {
-        const record = resolveTool({ ...tool, parameters: tool.parameters ?? [] }, current, provider.id, toolCode, toolSubject);
+        const resolved = resolveTool({ ...tool, parameters: tool.parameters ?? [] }, current, provider.id, toolCode, toolSubject, report.notes);
+        const record = withoutCredentialSlot(resolved, provider, report.notes);
         if (sameTool(record, current)) {
           report.tools.unchanged.push(toolCode);
         } else {
@@ -83,7 +88,7 @@ export function importEntry(store: Store, entry: ImportEntry, index: number, rep
           report.tools.updated.push(toolCode);
         }
       } else {
-        store.tools.insert(resolveTool(tool, null, provider.id, toolCode, toolSubject));
+        store.tools.insert(withoutCredentialSlot(resolveTool(tool, null, provider.id, toolCode, toolSubject, report.notes), provider, report.notes));
         report.tools.created.push(toolCode);
       }
     } catch (err) {

@@ -1,6 +1,6 @@
 import { isForbiddenArgumentHeader } from '../../core/forbidden-headers.js';
-import { isSecretStandIn, type HttpMethod, type Parameter, type ParameterLocation, type Tool } from '../../core/model.js';
-import { compilePath, joinUrl } from '../../core/path.js';
+import { isSecretStandIn, type HttpMethod, type ParameterLocation, type Tool } from '../../core/model.js';
+import { compilePath, joinUrl, locationOf } from '../../core/path.js';
 import { compileTemplate, type CompiledTemplate } from '../../core/template.js';
 import { typedDefault } from '../../core/input-schema.js';
 
@@ -32,12 +32,6 @@ interface PlannedParameter {
 /** Everything about a tool's request that does not depend on the arguments, worked out once. */
 export interface RequestPlan {
   build(args: Record<string, unknown>): OutgoingRequest;
-}
-
-export function locationOf(param: Parameter, pathNames: Set<string>, method: HttpMethod): ParameterLocation {
-  if (param.location) return param.location;
-  if (pathNames.has(param.name)) return 'PATH';
-  return method === 'GET' || method === 'DELETE' ? 'QUERY' : 'BODY';
 }
 
 export function planRequest(tool: Tool, baseUrl: string, customHeaders: Record<string, string>): RequestPlan {
