@@ -97,14 +97,16 @@ export function createApp(config: Config, log: Log = createLog(config.logLevel))
   const tokens = createTokenManager({ timeoutMs: config.timeoutMs, defaultTtlMs: config.tokenTtlSeconds * 1000, dispatcher: outbound?.dispatcher });
   const restoreUpstreamFetch = outbound ? setUpstreamFetch(outbound.fetch) : () => {};
   const tokenSource: TokenSource = {
-    getToken: (provider) => stopper.guard(() => tokens.getToken(provider)),
-    invalidate: (id, stale) => tokens.invalidate(id, stale),
+    getToken: (provider, client) => stopper.guard(() => tokens.getToken(provider, client)),
+    invalidate: (id, stale, client) => tokens.invalidate(id, stale, client),
     isInvalidation,
   };
   // Per-user credentials (SPEC §11): read from the catalog again only when the registry version moves.
+  // A client's own dynamic-auth token goes with its credential (removed, or its client removed).
   const users = createUserCredentialIndex(
     () => catalog.credentials.index(),
     () => registry.current().version,
+    (has) => tokens.retainClients(has),
   );
   const registry = new Registry(store, createHttpToolFactory({ sender, tokens: tokenSource, users }), [], log);
   const catalog = new Catalog(store, () => registry.refresh());
