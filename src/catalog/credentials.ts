@@ -105,7 +105,8 @@ function checkSecrets(provider: Provider, raw: unknown, subject: string): UserSe
   const issues: FieldIssue[] = [];
   const secrets = provider.kind === 'mcp' ? checkMcpSecrets(provider, raw, issues) : checkHttpSecrets(provider, raw, issues);
   if (issues.length === 0 && Object.keys(secrets).length === 0) {
-    const fields = provider.kind === 'mcp' ? 'api_key' : provider.isDynamicAuth ? 'dynamicAuthPayload and/or customHeaders' : 'apiKeyValue and/or customHeaders';
+    const fields =
+      provider.kind === 'mcp' ? 'api_key' : provider.isDynamicAuth ? 'dynamicAuthPayload and/or customHeaders' : 'apiKeyValue and/or customHeaders';
     issues.push({ field: '(body)', message: `sets nothing; give ${fields}` });
   }
   if (issues.length > 0) throw invalid(subject, issues);
@@ -150,7 +151,8 @@ function checkMcpSecrets(provider: McpProvider, raw: Record<string, unknown>, is
   }
   for (const [field, value] of Object.entries(raw)) {
     if (field === 'api_key' || field === 'apiKeyValue') {
-      if (typeof value !== 'string' || value.trim() === '') issues.push({ field, message: 'must be a non-empty string (the key the upstream MCP server takes as a bearer token)' });
+      if (typeof value !== 'string' || value.trim() === '')
+        issues.push({ field, message: 'must be a non-empty string (the key the upstream MCP server takes as a bearer token)' });
       else if (secrets.apiKeyValue !== undefined) issues.push({ field, message: 'is given twice (api_key and apiKeyValue): give one' });
       else secrets.apiKeyValue = value;
     } else {
@@ -168,7 +170,10 @@ function checkMcpSecrets(provider: McpProvider, raw: Record<string, unknown>, is
 function checkUserPayload(provider: Provider, value: unknown, issues: FieldIssue[]): string | null {
   const field = 'dynamicAuthPayload';
   if (!provider.isDynamicAuth) {
-    issues.push({ field, message: `is not used by provider "${provider.code}": it does not obtain tokens (isDynamicAuth is false); set apiKeyValue or customHeaders` });
+    issues.push({
+      field,
+      message: `is not used by provider "${provider.code}": it does not obtain tokens (isDynamicAuth is false); set apiKeyValue or customHeaders`,
+    });
     return null;
   }
   let object: unknown = value;
@@ -185,10 +190,13 @@ function checkUserPayload(provider: Provider, value: unknown, issues: FieldIssue
   let ok = true;
   for (const [key, v] of Object.entries(object)) {
     if (known.length > 0 && !known.includes(key)) {
-      issues.push({ field: `${field}.${key}`, message: `is not a key of provider "${provider.code}"'s payload; its keys are ${known.map((k) => JSON.stringify(k)).join(', ')}` });
+      issues.push({
+        field: `${field}.${key}`,
+        message: `is not a key of provider "${provider.code}"'s payload; its keys are ${known.map((k) => JSON.stringify(k)).join(', ')}`,
+      });
       ok = false;
     } else if (v === null || v === '') {
-      issues.push({ field: `${field}.${key}`, message: 'must have a value (leave the key out to keep the provider\'s)' });
+      issues.push({ field: `${field}.${key}`, message: "must have a value (leave the key out to keep the provider's)" });
       ok = false;
     }
   }

@@ -138,7 +138,16 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     const key = keyOf(provider.id, client);
     const existing = slots.get(key);
     if (existing && existing.fingerprint === fingerprint) return existing;
-    const fresh: Slot = { providerId: provider.id, client: client ?? null, fingerprint, code: provider.code, cached: null, inflight: null, failure: null, refusal: null };
+    const fresh: Slot = {
+      providerId: provider.id,
+      client: client ?? null,
+      fingerprint,
+      code: provider.code,
+      cached: null,
+      inflight: null,
+      failure: null,
+      refusal: null,
+    };
     slots.set(key, fresh);
     return fresh;
   }
