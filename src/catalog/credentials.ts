@@ -98,7 +98,7 @@ function summary(provider: Provider, secrets: UserSecrets, updatedAt: string): C
 }
 
 /** The secrets a credential may carry for this provider: only the fields its authentication uses. */
-function checkSecrets(provider: Provider, raw: unknown, subject: string): UserSecrets {
+export function checkSecrets(provider: Provider, raw: unknown, subject: string): UserSecrets {
   if (!isJsonObject(raw)) {
     throw invalid(subject, [{ field: '(body)', message: 'must be a JSON object of the provider\'s secret fields, such as {"apiKeyValue": "…"}' }]);
   }
