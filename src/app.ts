@@ -1,7 +1,7 @@
 import { createTokenManager, isInvalidation, type TokenManager } from './outbound/dynamic-auth/index.js';
 import { createHttpSender, type HttpSender, type StoppableSender } from './outbound/http/send.js';
 import { createHttpToolFactory, type TokenSource } from './outbound/http/http-tool.js';
-import { createUserCredentialIndex } from './outbound/credentials/per-user.js';
+import { createUserCredentialIndex, type UserCredentials } from './outbound/credentials/per-user.js';
 import { Catalog } from './catalog/catalog.js';
 import type { Config } from './config.js';
 import { ToolwireError } from './core/errors.js';
@@ -22,6 +22,8 @@ export interface App {
   registry: Registry;
   sender: HttpSender;
   tokens: TokenManager;
+  /** Each client's own credentials (SPEC §11), from memory: read again only when the registry version moves. */
+  users: UserCredentials;
   /** The TOOLWIRE_BLOCK_PRIVATE policy every outbound connection goes through; null when blocking is off. */
   outbound: OutboundGuard | null;
   /**
@@ -119,6 +121,7 @@ export function createApp(config: Config, log: Log = createLog(config.logLevel))
     registry,
     sender,
     tokens,
+    users,
     outbound,
     stopCalls: () => stopper.stop(),
     onClose(fn) {
