@@ -104,11 +104,11 @@ export function createApp(config: Config, log: Log = createLog(config.logLevel))
     isInvalidation,
   };
   // Per-user credentials (SPEC §11): read from the catalog again only when the registry version moves.
-  // A client's own dynamic-auth token goes with its credential (removed, or its client removed).
+  // A client's own dynamic-auth token goes with its payload (removed, or its client removed).
   const users = createUserCredentialIndex(
     () => catalog.credentials.index(),
     () => registry.current().version,
-    (has) => tokens.retainClients(has),
+    (find) => tokens.retainClients((providerId, client) => find(providerId, client)?.secrets.dynamicAuthPayload !== undefined),
   );
   const registry = new Registry(store, createHttpToolFactory({ sender, tokens: tokenSource, users }), [], log);
   const catalog = new Catalog(store, () => registry.refresh());

@@ -27,7 +27,7 @@ export function createUserCredentialIndex(
   read: () => UserCredential[],
   version: () => number,
   /** Told each new index: what was cached for a credential now gone (a client's dynamic-auth token) is dropped. */
-  onRebuild: (has: (providerId: number, clientName: string) => boolean) => void = () => {},
+  onRebuild: (find: (providerId: number, clientName: string) => UserCredentialEntry | undefined) => void = () => {},
 ): UserCredentials {
   const current = byVersion(version, () => {
     const byProvider = new Map<number, Map<string, UserCredentialEntry>>();
@@ -36,7 +36,7 @@ export function createUserCredentialIndex(
       if (!clients) byProvider.set(c.providerId, (clients = new Map()));
       clients.set(c.clientName, { secrets: c.secrets, redact: createRedactor(userSecretValues(c.secrets)) });
     }
-    onRebuild((providerId, clientName) => byProvider.get(providerId)?.get(clientName) !== undefined);
+    onRebuild((providerId, clientName) => byProvider.get(providerId)?.get(clientName));
     return byProvider;
   });
   return { find: (providerId, clientName) => current().get(providerId)?.get(clientName) };
