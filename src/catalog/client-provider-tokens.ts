@@ -10,13 +10,17 @@ import { replaceHost, type ProviderTokenEntry } from './provider-tokens.js';
  * becomes that client's own credential for the provider (its key, or an upstream MCP server's api_key),
  * the shared provider untouched. Runs inside the caller's transaction; issues are reported per entry.
  * `user_id` names OpenHands' user on a shared provider and is not kept per client; a `host` may only
- * repeat the provider's own (moving the shared API is the owner's write).
+ * repeat the provider's own (moving the shared API is the owner's write); a provider outside the client's
+ * `--provider` scope is an unknown code.
  */
 export function applyClientProviderTokens(store: Store, clientName: string, entries: ProviderTokenEntry[], report: ReportIssue): string[] {
   const stored: string[] = [];
   const own = new Map(store.clientCredentials.listByClient(clientName).map((c) => [c.providerId, c.secrets]));
+  // A provider out of the client's scope is answered like one that does not exist, as on /mcp.
+  const scope = store.clients.findByName(clientName)?.providers ?? [];
   entries.forEach((entry, index) => {
-    const provider = store.providers.findByCode(entry.code);
+    const found = store.providers.findByCode(entry.code);
+    const provider = found && (scope.length === 0 || scope.includes(found.code)) ? found : undefined;
     if (!provider) {
       report(index, null, `Unknown provider code "${entry.code.slice(0, 64)}": no provider has it. Ask the owner for the codes there are, or fix the code.`);
       return;

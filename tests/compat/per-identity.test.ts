@@ -100,6 +100,18 @@ describe("POST /api/add-git-providers with a client's token", () => {
     const unknown = await post('carol', { provider_tokens: { nope: { token: 'carol-z' } } });
     expect(unknown.status).toBe(422);
     expect(unknown.json.detail[0].loc).toEqual(['body', 'provider_tokens', 'nope']);
+    // A client scoped to other providers cannot tell this one exists.
+    const scoped = h.server.app.catalog.clients.addClient({ name: 'scoped', providers: ['github'] }).token;
+    h.server.app.catalog.createProvider({ name: 'Hidden', code: 'hidden', baseUrl: upstream.url, authenticationType: 'BEARER_TOKEN' });
+    const hidden = await h.call(
+      'POST',
+      '/api/add-git-providers',
+      { provider_tokens: { hidden: { token: 'scoped-x' } } },
+      { authorization: `Bearer ${scoped}` },
+    );
+    const none = await h.call('POST', '/api/add-git-providers', { provider_tokens: { hidden2: { token: 'scoped-x' } } }, { authorization: `Bearer ${scoped}` });
+    expect(hidden.status).toBe(422);
+    expect(hidden.json.detail[0].msg).toBe(none.json.detail[0].msg.replace('hidden2', 'hidden'));
     expect(h.server.app.catalog.credentials.listCredentials('carol')).toEqual([]);
     const stranger = await h.call(
       'POST',
