@@ -168,7 +168,9 @@ describe('Qoder vaults per client', () => {
     expect((await h.call('GET', `/v1/vaults/${made.json.id}`, undefined, as('owner'))).status).toBe(404);
   });
 
-  it('keeps every token out of the answers, the logs and the database files', () => {
+  it('keeps every token out of the answers, the logs and the database files and the export', async () => {
+    const exported = await h.call('GET', '/admin/export');
+    expect(exported.status).toBe(200);
     expect(leaked([...h.bodies, ...h.server.logLines, h.databaseBytes()], CANARIES)).toEqual([]);
   });
 });

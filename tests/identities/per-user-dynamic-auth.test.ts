@@ -54,7 +54,9 @@ beforeAll(async () => {
   upstream.handle((req, res) => {
     const bearer = String(req.headers.authorization ?? '');
     const login = bearer.includes('alice') ? ALICE_PW : bearer.includes('bob') ? BOB_PW : SHARED_PW;
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ headers: req.headers, login }));
+    // Which account the token was issued for, without naming it (user names are payload values: masked).
+    const who = { alice: '#1', bob: '#2', shared: '#0' }[/^Bearer tok-(\w+)-/.exec(bearer)?.[1] ?? ''] ?? '#?';
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ headers: req.headers, login, who: `account ${who}` }));
   });
   const added = cli(
     ['provider', 'add', '-'],
@@ -120,6 +122,9 @@ describe('a per_user dynamic-auth provider', () => {
     const bearers = upstream.requests.map((r) => r.headers.authorization);
     expect(bearers.filter((b) => b?.startsWith('Bearer tok-alice-'))).toHaveLength(5);
     expect(bearers.filter((b) => b?.startsWith('Bearer tok-bob-'))).toHaveLength(5);
+    // Each call was answered for its own caller's account: no token crossed over.
+    for (const result of alice) expect(result.text).toContain('account #1');
+    for (const result of bob) expect(result.text).toContain('account #2');
     for (const result of [...alice, ...bob]) {
       expect(result.isError, result.text).toBe(false);
       expect(result.text).toContain('[REDACTED]');

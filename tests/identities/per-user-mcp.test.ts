@@ -147,7 +147,9 @@ describe('an upstream MCP server with per-user keys', () => {
     expect(leaked([dave.text, bob.text], KEYS)).toEqual([]);
   });
 
-  it('keeps every key out of the logs and the database files', () => {
+  it('keeps every key out of the logs and the database files and the export', async () => {
+    const exported = await h.call('GET', '/admin/export');
+    expect(exported.status).toBe(200);
     expect(leaked([...h.bodies, ...h.server.logLines, h.databaseBytes()], KEYS)).toEqual([]);
   });
 });
