@@ -43,11 +43,11 @@ export class CredentialCatalog {
   listCredentials(clientName: string): CredentialSummary[] {
     return this.store.read(() => {
       this.requireClient(clientName);
-      const modes = new Map(this.store.providers.list().map((p) => [p.id, p.credentialMode]));
+      const providers = new Map(this.store.providers.list().map((p) => [p.id, p]));
       return this.store.clientCredentials.listByClient(clientName).map((c) => ({
         provider: c.providerCode,
-        credentialMode: modes.get(c.providerId) ?? 'shared',
-        fields: secretFieldNames(c.secrets),
+        credentialMode: providers.get(c.providerId)?.credentialMode ?? 'shared',
+        fields: fieldNames(providers.get(c.providerId), c.secrets),
         updatedAt: c.updatedAt,
       }));
     });
@@ -94,7 +94,13 @@ export class CredentialCatalog {
 }
 
 function summary(provider: Provider, secrets: UserSecrets, updatedAt: string): CredentialSummary {
-  return { provider: provider.code, credentialMode: provider.credentialMode, fields: secretFieldNames(secrets), updatedAt };
+  return { provider: provider.code, credentialMode: provider.credentialMode, fields: fieldNames(provider, secrets), updatedAt };
+}
+
+/** The field names as the client gave them: an upstream MCP server's key is its `api_key`. */
+function fieldNames(provider: Provider | undefined, secrets: UserSecrets): string[] {
+  const names = secretFieldNames(secrets);
+  return provider?.kind === 'mcp' ? names.map((name) => (name === 'apiKeyValue' ? 'api_key' : name)) : names;
 }
 
 /** The secrets a credential may carry for this provider: only the fields its authentication uses. */

@@ -38,6 +38,7 @@ beforeAll(async () => {
   for (const name of ['alice', 'bob', 'carol', 'dave']) tokens[name] = catalog.clients.addClient({ name }).token;
   catalog.credentials.setCredential('alice', 'pum', { api_key: ALICE });
   catalog.credentials.setCredential('bob', 'pum', { apiKeyValue: BOB });
+  expect(catalog.credentials.listCredentials('bob').map((c) => c.fields)).toEqual([['api_key']]);
   // No health pings during the test: the last key the upstream saw is the last call's.
   federation = startFederation(h.server.app, { ...FAST, healthIntervalMs: 600_000 });
 });
