@@ -1,7 +1,7 @@
 import { createTokenManager, isInvalidation, type TokenManager } from './outbound/dynamic-auth/index.js';
 import { createHttpSender, type HttpSender, type StoppableSender } from './outbound/http/send.js';
 import { createHttpToolFactory, type TokenSource } from './outbound/http/http-tool.js';
-import { createUserCredentialIndex } from './outbound/credentials/per-user.js';
+import { createUserCredentialIndex, type UserCredentials } from './outbound/credentials/per-user.js';
 import { createConnectFlow, createGrantManager, type ConnectFlow, type GrantManager } from './outbound/oauth2/index.js';
 import { Catalog } from './catalog/catalog.js';
 import type { Config } from './config.js';
@@ -25,6 +25,8 @@ export interface App {
   tokens: TokenManager;
   /** OAuth 2 sign-ins to upstream APIs (SPEC §11): the authorization URL the connect page sends to, and the callback's exchange. */
   oauth: ConnectFlow;
+  /** Each client's own credentials (SPEC §11), from memory: read again only when the registry version moves. */
+  users: UserCredentials;
   /** The TOOLWIRE_BLOCK_PRIVATE policy every outbound connection goes through; null when blocking is off. */
   outbound: OutboundGuard | null;
   /**
@@ -100,14 +102,16 @@ export function createApp(config: Config, log: Log = createLog(config.logLevel))
   const tokens = createTokenManager({ timeoutMs: config.timeoutMs, defaultTtlMs: config.tokenTtlSeconds * 1000, dispatcher: outbound?.dispatcher });
   const restoreUpstreamFetch = outbound ? setUpstreamFetch(outbound.fetch) : () => {};
   const tokenSource: TokenSource = {
-    getToken: (provider) => stopper.guard(() => tokens.getToken(provider)),
-    invalidate: (id, stale) => tokens.invalidate(id, stale),
+    getToken: (provider, client) => stopper.guard(() => tokens.getToken(provider, client)),
+    invalidate: (id, stale, client) => tokens.invalidate(id, stale, client),
     isInvalidation,
   };
   // Per-user credentials (SPEC §11): read from the catalog again only when the registry version moves.
+  // A client's own dynamic-auth token goes with its payload (removed, or its client removed).
   const users = createUserCredentialIndex(
     () => catalog.credentials.index(),
     () => registry.current().version,
+    (find) => tokens.retainClients((providerId, client) => find(providerId, client)?.secrets.dynamicAuthPayload !== undefined),
   );
   // OAuth 2 (SPEC §11): token endpoints go through the address policy like every other destination.
   const oauthFetch = outbound ? outbound.fetch : fetch;
@@ -140,6 +144,7 @@ export function createApp(config: Config, log: Log = createLog(config.logLevel))
     sender,
     tokens,
     oauth,
+    users,
     outbound,
     stopCalls: () => stopper.stop(),
     onClose(fn) {

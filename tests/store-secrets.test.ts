@@ -51,6 +51,25 @@ describe('store', () => {
     void second.close();
   });
 
+  it("upgrades a database from before vault owners (migration 7): its vaults are the owner's, their tokens the shared ones", () => {
+    const env = testEnv();
+    const first = createApp(loadConfig(env));
+    const server = { mcpServerUrl: 'https://mcp.example.com/mcp', protocol: 'streamable_http' as const, type: 'static_bearer' as const };
+    const { vault } = first.catalog.vaults.create('Team', [{ ...server, accessToken: 'team-token-1' }], 'owner');
+    // Back to migration 6: undo 10 (JWT subjects), 8 (OAuth 2) and 7 (vault owners).
+    first.store.database.sqlite.exec(
+      'DROP INDEX clients_subject; ALTER TABLE clients DROP COLUMN subject; ALTER TABLE providers DROP COLUMN oauth; ALTER TABLE providers DROP COLUMN oauth_client_secret_enc; ALTER TABLE client_credentials DROP COLUMN refreshed_enc; DROP INDEX vaults_owner; ALTER TABLE vaults DROP COLUMN owner_client_id; PRAGMA user_version = 6;',
+    );
+    void first.close();
+    const second = createApp(loadConfig(env));
+    expect(second.store.database.sqlite.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
+    expect(second.catalog.vaults.list('owner').map((v) => [v.id, v.owner])).toEqual([[vault.id, null]]);
+    expect(second.store.vaults.tokenFor(server.mcpServerUrl, server.protocol)).toBe('team-token-1');
+    second.catalog.clients.addClient({ name: 'alice' });
+    expect(second.catalog.vaults.list('alice')).toEqual([]);
+    void second.close();
+  });
+
   it('never writes a secret in clear to the database file or its WAL', async () => {
     const dir = tempDir();
     const env = testEnv(dir);

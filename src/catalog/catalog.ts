@@ -6,6 +6,7 @@ import { duplicate } from './duplicate.js';
 import { InvalidEntries, issueCollector, type EntryIssue } from './entry-issues.js';
 import { emptyImportReport, importEntry, type ImportOptions, type ImportReport } from './io/import-entries.js';
 import { syncMcpServers, type McpServerEntry, type McpServersResult } from './mcp-registrations.js';
+import { applyClientProviderTokens } from './client-provider-tokens.js';
 import { applyProviderTokens, type ProviderTokenEntry, type ProviderTokensResult } from './provider-tokens.js';
 import { VaultCatalog } from './vaults.js';
 import { ClientCatalog } from './clients.js';
@@ -189,6 +190,27 @@ export class Catalog {
       const mcp = servers === null ? null : syncMcpServers(this.store, servers, rules, issueCollector('mcpServers', issues));
       if (issues.length > 0) throw new InvalidEntries(issues); // rolls the whole transaction back
       return { ...stored, mcp };
+    });
+  }
+
+  /**
+   * OpenHands' provider tokens sent with a client's token (SPEC §11): each becomes that client's own
+   * credential, the shared providers untouched; upstream MCP servers stay the owner's to register. One
+   * transaction: any entry's problem throws InvalidEntries, and nothing is written.
+   */
+  storeClientProviderTokens(clientName: string, tokens: ProviderTokenEntry[], servers: McpServerEntry[] | null): ProviderTokensResult & { mcp: null } {
+    return this.write(() => {
+      const issues: EntryIssue[] = [];
+      const stored = applyClientProviderTokens(this.store, clientName, tokens, issueCollector('providerTokens', issues));
+      if (servers !== null) {
+        issueCollector('mcpServers', issues)(
+          0,
+          null,
+          `Upstream MCP servers are shared: only the owner token registers them. A client's own key for one goes in provider_tokens (its provider code and token).`,
+        );
+      }
+      if (issues.length > 0) throw new InvalidEntries(issues);
+      return { stored, droppedSecrets: {}, mcp: null };
     });
   }
 

@@ -1,7 +1,8 @@
 import { ToolwireError, type FieldIssue } from '../core/errors.js';
 import { forbiddenHeaderReason } from '../core/forbidden-headers.js';
 import { isJsonObject } from '../core/json.js';
-import type { Provider } from '../core/model.js';
+import type { McpProvider, Provider } from '../core/model.js';
+import { readPayload } from '../core/payload.js';
 import { isConfigurationHeader } from '../core/redact.js';
 import { secretFieldNames, USER_SECRET_FIELDS, type OAuthTokens, type UserCredential, type UserSecrets } from '../core/user-credentials.js';
 import type { Store } from '../store/index.js';
@@ -15,12 +16,6 @@ export interface CredentialSummary {
   fields: string[];
   updatedAt: string;
 }
-
-/** Fields SPEC §11 names for per-user credentials that this increment does not carry yet. */
-const NOT_YET: Record<string, string> = {
-  dynamicAuthPayload: 'a per-user dynamic-auth payload is not supported yet (each user logging in with their own payload comes later)',
-  api_key: "a per-user upstream MCP server key is not supported yet (the upstream's key is the provider's shared one)",
-};
 
 /**
  * Each client's own credentials (SPEC §11, static kinds): write-only values, sealed like every secret,
@@ -76,11 +71,11 @@ export class CredentialCatalog {
   listCredentials(clientName: string): CredentialSummary[] {
     return this.store.read(() => {
       this.requireClient(clientName);
-      const modes = new Map(this.store.providers.list().map((p) => [p.id, p.credentialMode]));
+      const providers = new Map(this.store.providers.list().map((p) => [p.id, p]));
       return this.store.clientCredentials.listByClient(clientName).map((c) => ({
         provider: c.providerCode,
-        credentialMode: modes.get(c.providerId) ?? 'shared',
-        fields: secretFieldNames(c.secrets),
+        credentialMode: providers.get(c.providerId)?.credentialMode ?? 'shared',
+        fields: fieldNames(providers.get(c.providerId), c.secrets),
         updatedAt: c.updatedAt,
       }));
     });
@@ -127,18 +122,21 @@ export class CredentialCatalog {
 }
 
 function summary(provider: Provider, secrets: UserSecrets, updatedAt: string): CredentialSummary {
-  return { provider: provider.code, credentialMode: provider.credentialMode, fields: secretFieldNames(secrets), updatedAt };
+  return { provider: provider.code, credentialMode: provider.credentialMode, fields: fieldNames(provider, secrets), updatedAt };
+}
+
+/** The field names as the client gave them: an upstream MCP server's key is its `api_key`. */
+function fieldNames(provider: Provider | undefined, secrets: UserSecrets): string[] {
+  const names = secretFieldNames(secrets);
+  return provider?.kind === 'mcp' ? names.map((name) => (name === 'apiKeyValue' ? 'api_key' : name)) : names;
 }
 
 /** The secrets a credential may carry for this provider: only the fields its authentication uses. */
-function checkSecrets(provider: Provider, raw: unknown, subject: string): UserSecrets {
+export function checkSecrets(provider: Provider, raw: unknown, subject: string): UserSecrets {
   if (!isJsonObject(raw)) {
     throw invalid(subject, [{ field: '(body)', message: 'must be a JSON object of the provider\'s secret fields, such as {"apiKeyValue": "…"}' }]);
   }
-  if (provider.kind === 'mcp') {
-    throw invalid(subject, [{ field: 'provider', message: `"${provider.code}" is an upstream MCP server: ${NOT_YET.api_key}` }]);
-  }
-  if (provider.authenticationType === 'OAUTH2') {
+  if (provider.kind === 'http' && provider.authenticationType === 'OAUTH2') {
     const how =
       provider.oauth?.grant === 'authorization_code'
         ? "each client's own credential is the OAuth grant it obtains by signing in through the connect page (a tool call without one answers with the link)"
@@ -146,29 +144,104 @@ function checkSecrets(provider: Provider, raw: unknown, subject: string): UserSe
     throw invalid(subject, [{ field: 'provider', message: `"${provider.code}" is an OAuth 2 provider: ${how}; nothing can be set by hand` }]);
   }
   const issues: FieldIssue[] = [];
+  const secrets = provider.kind === 'mcp' ? checkMcpSecrets(provider, raw, issues) : checkHttpSecrets(provider, raw, issues);
+  if (issues.length === 0 && Object.keys(secrets).length === 0) {
+    const fields =
+      provider.kind === 'mcp' ? 'api_key' : provider.isDynamicAuth ? 'dynamicAuthPayload and/or customHeaders' : 'apiKeyValue and/or customHeaders';
+    issues.push({ field: '(body)', message: `sets nothing; give ${fields}` });
+  }
+  if (issues.length > 0) throw invalid(subject, issues);
+  return secrets;
+}
+
+function checkHttpSecrets(provider: Provider, raw: Record<string, unknown>, issues: FieldIssue[]): UserSecrets {
   const secrets: UserSecrets = {};
   for (const [field, value] of Object.entries(raw)) {
-    if (field in NOT_YET) issues.push({ field, message: `is refused: ${NOT_YET[field]}` });
-    else if (field === 'apiKeyValue') {
+    if (field === 'apiKeyValue') {
       if (provider.authenticationType === 'NONE' || provider.isDynamicAuth) {
         issues.push({
           field,
-          message: `is not used by provider "${provider.code}" (authenticationType ${provider.isDynamicAuth ? 'with dynamic auth' : 'NONE'}); set customHeaders, or give the provider an API_KEY, BEARER_TOKEN or BASIC_AUTH authentication`,
+          message: provider.isDynamicAuth
+            ? `is not used by provider "${provider.code}": it obtains its token from its dynamicAuthUrl; set dynamicAuthPayload (this client's own login) instead`
+            : `is not used by provider "${provider.code}" (authenticationType NONE); set customHeaders, or give the provider an API_KEY, BEARER_TOKEN or BASIC_AUTH authentication`,
         });
       } else if (typeof value !== 'string' || value.trim() === '') issues.push({ field, message: 'must be a non-empty string' });
       else secrets.apiKeyValue = value;
     } else if (field === 'customHeaders') {
       const headers = checkHeaders(value, issues);
       if (headers) secrets.customHeaders = headers;
+    } else if (field === 'dynamicAuthPayload') {
+      const payload = checkUserPayload(provider, value, issues);
+      if (payload !== null) secrets.dynamicAuthPayload = payload;
     } else {
-      issues.push({ field, message: `is not a secret field a per-user credential can set; give ${USER_SECRET_FIELDS.join(' and/or ')}` });
+      issues.push({ field, message: `is not a secret field a per-user credential can set; give ${USER_SECRET_FIELDS.join(', ')}` });
     }
   }
-  if (issues.length === 0 && Object.keys(secrets).length === 0) {
-    issues.push({ field: '(body)', message: 'sets nothing; give apiKeyValue and/or customHeaders' });
-  }
-  if (issues.length > 0) throw invalid(subject, issues);
   return secrets;
+}
+
+/** An upstream MCP server takes one secret per client: its `api_key`, sent as that client's bearer token. */
+function checkMcpSecrets(provider: McpProvider, raw: Record<string, unknown>, issues: FieldIssue[]): UserSecrets {
+  const secrets: UserSecrets = {};
+  if (provider.transport.protocol === 'stdio') {
+    issues.push({
+      field: 'provider',
+      message: `"${provider.code}" is a stdio MCP server: it takes credentials through its env, one process for everyone, so it has no per-user key`,
+    });
+    return secrets;
+  }
+  for (const [field, value] of Object.entries(raw)) {
+    if (field === 'api_key' || field === 'apiKeyValue') {
+      if (typeof value !== 'string' || value.trim() === '')
+        issues.push({ field, message: 'must be a non-empty string (the key the upstream MCP server takes as a bearer token)' });
+      else if (secrets.apiKeyValue !== undefined) issues.push({ field, message: 'is given twice (api_key and apiKeyValue): give one' });
+      else secrets.apiKeyValue = value;
+    } else {
+      issues.push({ field, message: `is not a secret field of an upstream MCP server; give {"api_key": "…"}` });
+    }
+  }
+  return secrets;
+}
+
+/**
+ * A client's dynamic-auth payload: a JSON object, or its JSON string, of the keys the provider's shared
+ * payload has (when it has any: the client's values replace those keys, the others stay the provider's).
+ * Returned as its JSON string, the way the provider keeps its own.
+ */
+function checkUserPayload(provider: Provider, value: unknown, issues: FieldIssue[]): string | null {
+  const field = 'dynamicAuthPayload';
+  if (!provider.isDynamicAuth) {
+    issues.push({
+      field,
+      message: `is not used by provider "${provider.code}": it does not obtain tokens (isDynamicAuth is false); set apiKeyValue or customHeaders`,
+    });
+    return null;
+  }
+  let object: unknown = value;
+  if (typeof value === 'string') {
+    const read = readPayload(value);
+    object = read.ok && !read.form ? read.value : null;
+  }
+  if (!isJsonObject(object) || Object.keys(object).length === 0) {
+    issues.push({ field, message: 'must be a non-empty JSON object (or its JSON string) of this client\'s login, such as {"username": "…", "password": "…"}' });
+    return null;
+  }
+  const shared = readPayload(provider.dynamicAuthPayload);
+  const known = shared.ok ? Object.keys(shared.value) : [];
+  let ok = true;
+  for (const [key, v] of Object.entries(object)) {
+    if (known.length > 0 && !known.includes(key)) {
+      issues.push({
+        field: `${field}.${key}`,
+        message: `is not a key of provider "${provider.code}"'s payload; its keys are ${known.map((k) => JSON.stringify(k)).join(', ')}`,
+      });
+      ok = false;
+    } else if (v === null || v === '') {
+      issues.push({ field: `${field}.${key}`, message: "must have a value (leave the key out to keep the provider's)" });
+      ok = false;
+    }
+  }
+  return ok ? JSON.stringify(object) : null;
 }
 
 function checkHeaders(value: unknown, issues: FieldIssue[]): Record<string, string> | null {

@@ -159,15 +159,12 @@ export function checkProvider(p: ProviderDraft): FieldIssue[] {
     });
   }
   issues.push(...checkOAuth(p.oauth, p, isHttpUrl));
-  if (p.credentialMode !== 'shared' && p.authenticationType !== 'OAUTH2') {
-    // This increment carries per-user secrets for static credentials of HTTP APIs only (SPEC §11).
-    const unsupported = p.kind === 'mcp' ? 'an upstream MCP server' : p.isDynamicAuth ? 'a provider with dynamic auth (isDynamicAuth)' : null;
-    if (unsupported) {
-      issues.push({
-        field: 'credentialMode',
-        message: `"${p.credentialMode}" is not supported yet for ${unsupported}: per-user credentials cover API keys, bearer and basic credentials and custom headers of HTTP APIs; use "shared"`,
-      });
-    }
+  if (p.credentialMode !== 'shared' && p.kind === 'mcp' && p.protocol === 'stdio') {
+    // One process serves everyone, with the env it was started with: there is no per-user key to send (SPEC §11).
+    issues.push({
+      field: 'credentialMode',
+      message: `"${p.credentialMode}" needs a key per client, which a stdio MCP server cannot take (one process, one env for everyone); use "shared", or reach the server over streamable_http or sse`,
+    });
   }
   for (const [name] of Object.entries(p.customHeaders)) {
     if (!isHeaderName(name)) issues.push({ field: `customHeaders.${name}`, message: 'is not a valid HTTP header name' });

@@ -1,4 +1,5 @@
-import type { NewVaultCredential, Vault, VaultCredential } from '../core/vaults.js';
+import { OWNER_NAME } from '../core/identity.js';
+import type { ClientVaultToken, NewVaultCredential, Vault, VaultCredential } from '../core/vaults.js';
 import type { Store } from '../store/index.js';
 
 /** Runs a write in one transaction and tells the registry afterwards (the catalog's own `write`). */
@@ -6,7 +7,9 @@ export type Write = <T>(fn: () => T) => T;
 
 /**
  * Credential vaults (SPEC §9): each change one transaction, and the registry told, since an upstream MCP
- * server without a key of its own takes its token from the newest matching credential.
+ * server without a key of its own takes its token from the newest matching credential. Every operation
+ * names its caller (SPEC §11): a vault belongs to the client whose token created it, a client reaches only
+ * its own (another's is answered as one that does not exist: null/false), and the owner reaches all.
  */
 export class VaultCatalog {
   constructor(
@@ -14,42 +17,55 @@ export class VaultCatalog {
     private readonly write: Write,
   ) {}
 
-  list(): Vault[] {
-    return this.store.vaults.listVaults();
+  list(caller: string): Vault[] {
+    return this.store.read(() => this.store.vaults.listVaults().filter((v) => reaches(caller, v)));
   }
 
-  get(id: string): Vault | null {
-    return this.store.vaults.getVault(id);
+  /** Null: no such vault, or not the caller's. */
+  get(id: string, caller: string): Vault | null {
+    const vault = this.store.vaults.getVault(id);
+    return vault && reaches(caller, vault) ? vault : null;
   }
 
-  credentials(vaultId: string): VaultCredential[] {
-    return this.store.vaults.listCredentials(vaultId);
+  /** The vault's credentials; empty when the vault is not the caller's. */
+  credentials(vaultId: string, caller: string): VaultCredential[] {
+    return this.store.read(() => (this.get(vaultId, caller) ? this.store.vaults.listCredentials(vaultId) : []));
   }
 
-  credential(vaultId: string, id: string): VaultCredential | null {
-    return this.store.vaults.getCredential(vaultId, id);
+  credential(vaultId: string, id: string, caller: string): VaultCredential | null {
+    return this.store.read(() => (this.get(vaultId, caller) ? this.store.vaults.getCredential(vaultId, id) : null));
   }
 
-  /** A vault and its first credentials, all written or none. */
-  create(displayName: string, credentials: NewVaultCredential[]): { vault: Vault; credentials: VaultCredential[] } {
+  /** A vault (the caller's) and its first credentials, all written or none. */
+  create(displayName: string, credentials: NewVaultCredential[], caller: string): { vault: Vault; credentials: VaultCredential[] } {
     const { vaults } = this.store;
     return this.write(() => {
-      const vault = vaults.createVault(displayName);
+      const vault = vaults.createVault(displayName, caller === OWNER_NAME ? null : caller);
       return { vault, credentials: credentials.map((c) => vaults.addCredential(vault.id, c)) };
     });
   }
 
-  /** Null when the vault is gone (it may be deleted between a request's check and its write): nothing written. */
-  addCredential(vaultId: string, credential: NewVaultCredential): VaultCredential | null {
-    return this.write(() => (this.store.vaults.getVault(vaultId) ? this.store.vaults.addCredential(vaultId, credential) : null));
+  /** Null when the vault is gone or not the caller's (it may be deleted between a request's check and its write): nothing written. */
+  addCredential(vaultId: string, credential: NewVaultCredential, caller: string): VaultCredential | null {
+    return this.write(() => (this.get(vaultId, caller) ? this.store.vaults.addCredential(vaultId, credential) : null));
   }
 
-  /** Deletes a vault and its credentials; false when there was none. */
-  remove(id: string): boolean {
-    return this.write(() => this.store.vaults.deleteVault(id));
+  /** Deletes a vault and its credentials; false when there was none the caller reaches. */
+  remove(id: string, caller: string): boolean {
+    return this.write(() => (this.get(id, caller) ? this.store.vaults.deleteVault(id) : false));
   }
 
-  removeCredential(vaultId: string, id: string): boolean {
-    return this.write(() => this.store.vaults.deleteCredential(vaultId, id));
+  removeCredential(vaultId: string, id: string, caller: string): boolean {
+    return this.write(() => (this.get(vaultId, caller) ? this.store.vaults.deleteCredential(vaultId, id) : false));
   }
+
+  /** Every client's newest vault credential per upstream MCP server, opened: the call path's index, read once per registry version. */
+  clientTokens(): ClientVaultToken[] {
+    return this.store.read(() => this.store.vaults.clientTokens());
+  }
+}
+
+/** The owner reaches every vault; a client only its own. */
+function reaches(caller: string, vault: Vault): boolean {
+  return caller === OWNER_NAME || vault.owner === caller;
 }

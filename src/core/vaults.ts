@@ -8,6 +8,8 @@ export type VaultCredentialType = (typeof VAULT_CREDENTIAL_TYPES)[number];
 export interface Vault {
   id: string;
   displayName: string;
+  /** The client identity that created it (SPEC §11); null: the owner's (TOOLWIRE_TOKEN). */
+  owner: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -28,5 +30,14 @@ export interface NewVaultCredential {
   protocol: VaultProtocol;
   type: VaultCredentialType;
   /** Secret: sealed before it is written, never read back out through this API except by `tokenFor`. */
+  accessToken: string;
+}
+
+/** A client's newest vault credential for one upstream MCP server (the call path's index, SPEC §11). */
+export interface ClientVaultToken {
+  clientName: string;
+  mcpServerUrl: string;
+  protocol: VaultProtocol;
+  /** Secret. */
   accessToken: string;
 }

@@ -148,8 +148,13 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX client_credentials_provider ON client_credentials(provider_id);
   ${['INSERT', 'UPDATE', 'DELETE'].map((e) => bump('client_credentials', e)).join('\n')}
   `,
-  // 7: another branch's (per-user credentials, issue 14); this stand-in only keeps the numbering until it merges.
-  '',
+  // 7: a vault's owner (SPEC §11): the client identity whose token created it (NULL: the owner's, as every
+  // vault made before). A client sees only its own; its vaults go with it. Its credentials' triggers bump
+  // the registry version, so the call path's index of each client's vault tokens is read again.
+  `
+  ALTER TABLE vaults ADD COLUMN owner_client_id INTEGER REFERENCES clients(id) ON DELETE CASCADE;
+  CREATE INDEX vaults_owner ON vaults(owner_client_id);
+  `,
   // 8: OAuth 2 providers (SPEC §11). `oauth` is the client registration without its secret (JSON); the client
   // secret is sealed apart. A client's OAuth grant is its credential (secrets_enc, written by the connect
   // callback: a write that bumps the registry version like any credential). The tokens toolwire renews by

@@ -42,33 +42,33 @@ const server = (fields: Partial<McpServerEntry> = {}): McpServerEntry => ({
 describe('vaults', () => {
   it('creates a vault with its credentials in one write, and tells the registry once', () => {
     const { catalog, changes } = countingCatalog();
-    const { vault, credentials } = catalog.vaults.create('Team', [credential(), credential('https://b.example.com/mcp')]);
+    const { vault, credentials } = catalog.vaults.create('Team', [credential(), credential('https://b.example.com/mcp')], 'owner');
     expect(changes()).toBe(1);
-    expect(catalog.vaults.list().map((v) => v.id)).toEqual([vault.id]);
-    expect(catalog.vaults.credentials(vault.id).map((c) => c.mcpServerUrl)).toEqual(['https://mcp.example.com/mcp', 'https://b.example.com/mcp']);
-    expect(catalog.vaults.credential(vault.id, credentials[1]!.id)?.mcpServerUrl).toBe('https://b.example.com/mcp');
-    expect(JSON.stringify(catalog.vaults.credentials(vault.id))).not.toContain('secret-token-1');
+    expect(catalog.vaults.list('owner').map((v) => v.id)).toEqual([vault.id]);
+    expect(catalog.vaults.credentials(vault.id, 'owner').map((c) => c.mcpServerUrl)).toEqual(['https://mcp.example.com/mcp', 'https://b.example.com/mcp']);
+    expect(catalog.vaults.credential(vault.id, credentials[1]!.id, 'owner')?.mcpServerUrl).toBe('https://b.example.com/mcp');
+    expect(JSON.stringify(catalog.vaults.credentials(vault.id, 'owner'))).not.toContain('secret-token-1');
   });
 
   it('writes nothing when one credential cannot be stored: not the vault, not the other credentials', () => {
     const { catalog, changes } = countingCatalog();
     const broken = { ...credential(), mcpServerUrl: null as unknown as string };
-    expect(() => catalog.vaults.create('Team', [credential(), broken])).toThrow(/NOT NULL/);
-    expect(catalog.vaults.list()).toEqual([]);
+    expect(() => catalog.vaults.create('Team', [credential(), broken], 'owner')).toThrow(/NOT NULL/);
+    expect(catalog.vaults.list('owner')).toEqual([]);
     expect(changes()).toBe(0);
   });
 
   it('adds no credential to a vault that is gone, and removes vaults and credentials', () => {
     const { catalog } = countingCatalog();
-    expect(catalog.vaults.addCredential('vault_missing', credential())).toBeNull();
-    const { vault, credentials } = catalog.vaults.create('Team', [credential()]);
-    const added = catalog.vaults.addCredential(vault.id, credential('https://c.example.com/mcp'));
+    expect(catalog.vaults.addCredential('vault_missing', credential(), 'owner')).toBeNull();
+    const { vault, credentials } = catalog.vaults.create('Team', [credential()], 'owner');
+    const added = catalog.vaults.addCredential(vault.id, credential('https://c.example.com/mcp'), 'owner');
     expect(added?.vaultId).toBe(vault.id);
-    expect(catalog.vaults.removeCredential(vault.id, credentials[0]!.id)).toBe(true);
-    expect(catalog.vaults.credentials(vault.id).map((c) => c.id)).toEqual([added!.id]);
-    expect(catalog.vaults.remove(vault.id)).toBe(true);
-    expect(catalog.vaults.get(vault.id)).toBeNull();
-    expect(catalog.vaults.remove(vault.id)).toBe(false);
+    expect(catalog.vaults.removeCredential(vault.id, credentials[0]!.id, 'owner')).toBe(true);
+    expect(catalog.vaults.credentials(vault.id, 'owner').map((c) => c.id)).toEqual([added!.id]);
+    expect(catalog.vaults.remove(vault.id, 'owner')).toBe(true);
+    expect(catalog.vaults.get(vault.id, 'owner')).toBeNull();
+    expect(catalog.vaults.remove(vault.id, 'owner')).toBe(false);
   });
 });
 

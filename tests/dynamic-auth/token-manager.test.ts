@@ -227,3 +227,35 @@ describe('failure backoff', () => {
     expect(await manager.getToken({ ...p, dynamicAuthPayload: '{"password":"right"}' })).toBe('fixed');
   });
 });
+
+describe("each client's own token (SPEC §11)", () => {
+  it('caches per (provider, client), apart from the shared token; a 401 drops only that client’s; retainClients and drop forget them', async () => {
+    const { manager, p } = setup();
+    const alice = { ...p, dynamicAuthPayload: '{"user":"alice"}' };
+    const bob = { ...p, dynamicAuthPayload: '{"user":"bob"}' };
+    expect(await manager.getToken(p)).toBe('tok-1');
+    expect(await manager.getToken(alice, 'alice')).toBe('tok-2');
+    expect(await manager.getToken(bob, 'bob')).toBe('tok-3');
+    expect(await manager.getToken(alice, 'alice')).toBe('tok-2');
+    // Each login with its own payload.
+    expect(server.requests.slice(1).map((r) => JSON.parse(r.body))).toEqual([{ user: 'alice' }, { user: 'bob' }]);
+
+    expect(manager.invalidate(p.id, 'tok-2', 'alice').retry).toBe(true);
+    expect(await manager.getToken(alice, 'alice')).toBe('tok-4');
+    expect(await manager.getToken(bob, 'bob')).toBe('tok-3');
+    expect(await manager.getToken(p)).toBe('tok-1');
+
+    manager.retainClients((_id, client) => client !== 'bob');
+    expect(await manager.getToken(bob, 'bob')).toBe('tok-5');
+    expect(await manager.getToken(alice, 'alice')).toBe('tok-4');
+    manager.drop(p.id);
+    expect(await manager.getToken(alice, 'alice')).toBe('tok-6');
+    expect(await manager.getToken(p)).toBe('tok-7');
+  });
+
+  it('a new payload for the same client is a new login, never the token of the old one', async () => {
+    const { manager, p } = setup();
+    expect(await manager.getToken({ ...p, dynamicAuthPayload: '{"user":"alice","password":"old"}' }, 'alice')).toBe('tok-1');
+    expect(await manager.getToken({ ...p, dynamicAuthPayload: '{"user":"alice","password":"new"}' }, 'alice')).toBe('tok-2');
+  });
+});

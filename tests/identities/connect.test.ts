@@ -34,7 +34,6 @@ describe.each([
   let upstream: Upstream;
   let server: RunningServer;
   const tokens: Record<string, string> = {};
-  let dynamicPerUser = false;
 
   const cli = (args: string[], input?: string) => {
     const result = runCli(args, env, input);
@@ -80,11 +79,10 @@ describe.each([
         dynamicAuthTokenExtractionPath: '$.token',
       }),
     );
-    dynamicPerUser = login.code === 0;
-    if (!dynamicPerUser) expect(login.stderr).toMatch(/not supported yet/);
+    expect(login.code, login.stderr).toBe(0);
     tool('pu-echo', 'pu');
     tool('meta-op', 'meta');
-    if (dynamicPerUser) tool('dyn-echo', 'dyn');
+    tool('dyn-echo', 'dyn');
     for (const name of ['modern', 'legacy', 'plain', 'page', 'intruder', 'gone', 'selfmodern', 'selflegacy', 'metauser', 'dynuser']) {
       tokens[name] = cli(['client', 'add', name]).stdout.trim();
     }
@@ -290,8 +288,7 @@ describe.each([
     }
   });
 
-  it("asks a dynamic-auth provider's user for each payload key, and logs in with theirs", async (ctx) => {
-    if (!dynamicPerUser) ctx.skip();
+  it("asks a dynamic-auth provider's user for each payload key, and logs in with theirs", async () => {
     const client = await clientFor(tokens.dynuser!, 'legacy');
     try {
       const link = LINK.exec((await call(client, 'dyn-echo')).text)![1]!;
@@ -307,12 +304,6 @@ describe.each([
       });
       const text = await answer.text();
       expect(text).not.toContain('dyn-own-pass-canary');
-      // Until per-user dynamic-auth payloads land in the catalog (another branch), it refuses them, naming the field.
-      if (answer.status === 400 && text.includes('not supported yet')) {
-        expect(text).toContain('dynamicAuthPayload');
-        expect(await credentialsOf('dynuser')).toEqual([]);
-        ctx.skip();
-      }
       expect(answer.status).toBe(200);
       const retried = await call(client, 'dyn-echo');
       expect(retried.isError, retried.text).toBe(false);

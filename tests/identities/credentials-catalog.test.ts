@@ -69,7 +69,7 @@ describe('credential catalog', () => {
     expect(codeOf(() => credentials.setCredential('alice', 'b', 'token'))).toMatch(/^INVALID_INPUT: .*must be a JSON object/);
     expect(codeOf(() => credentials.setCredential('alice', 'b', { apiKeyValue: '' }))).toMatch(/apiKeyValue must be a non-empty string/);
     expect(codeOf(() => credentials.setCredential('alice', 'b', { customHeaders: { Host: 'x' } }))).toMatch(/customHeaders\.Host cannot be set/);
-    expect(codeOf(() => credentials.setCredential('alice', 'b', { api_key: 'x' }))).toMatch(/api_key is refused: .*not supported yet/);
+    expect(codeOf(() => credentials.setCredential('alice', 'b', { api_key: 'x' }))).toMatch(/api_key is not a secret field a per-user credential can set/);
     expect(credentials.index()).toEqual([]);
   });
 

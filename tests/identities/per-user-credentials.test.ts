@@ -210,7 +210,7 @@ describe('credential lists and bad input', () => {
     expect(noProvider.stderr).toMatch(/No provider with code "nope".*toolwire provider list/);
     const payload = await fetchJson(admin('/clients/alice/credentials/pu'), 'PUT', { dynamicAuthPayload: { user: 'a', password: 'x-secret-3' } }, owner());
     expect(payload.status).toBe(400);
-    expect(payload.json.message).toMatch(/dynamicAuthPayload is refused: a per-user dynamic-auth payload is not supported yet/);
+    expect(payload.json.message).toMatch(/dynamicAuthPayload is not used by provider "pu": it does not obtain tokens/);
     const unknownField = cli(['credential', 'set', '--client', 'alice', '--provider', 'pu'], JSON.stringify({ apiKey: 'x-secret-4' }));
     expect(unknownField.code).not.toBe(0);
     expect(unknownField.stderr).toMatch(/apiKey is not a secret field.*apiKeyValue/);
@@ -230,23 +230,10 @@ describe('credential lists and bad input', () => {
     expect(last('/pu-echo')?.headers.authorization).toBe(`Bearer ${ALICE}`);
   });
 
-  it('refuses per_user for an upstream MCP server and for dynamic auth (not supported yet)', () => {
-    const mcp = cli(['provider', 'add', '-'], JSON.stringify({ name: 'M', code: 'm', kind: 'mcp', url: 'http://127.0.0.1:9/mcp', credentialMode: 'per_user' }));
+  it('refuses per_user for a stdio MCP server (one process, one env for everyone)', () => {
+    const mcp = cli(['provider', 'add', '-'], JSON.stringify({ name: 'M', code: 'm', kind: 'mcp', command: 'node', credentialMode: 'per_user' }));
     expect(mcp.code).not.toBe(0);
-    expect(mcp.stderr).toMatch(/credentialMode "per_user" is not supported yet for an upstream MCP server/);
-    const dynamic = cli(
-      ['provider', 'add', '-'],
-      JSON.stringify({
-        name: 'D',
-        code: 'd',
-        baseUrl: 'http://127.0.0.1:9',
-        isDynamicAuth: true,
-        dynamicAuthUrl: 'http://127.0.0.1:9/t',
-        credentialMode: 'per_user',
-      }),
-    );
-    expect(dynamic.code).not.toBe(0);
-    expect(dynamic.stderr).toMatch(/not supported yet for a provider with dynamic auth/);
+    expect(mcp.stderr).toMatch(/credentialMode "per_user" needs a key per client, which a stdio MCP server cannot take/);
   });
 });
 

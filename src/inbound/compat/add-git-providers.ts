@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isJsonObject } from '../../core/json.js';
 import { ToolwireError } from '../../core/errors.js';
+import { OWNER_NAME } from '../../core/identity.js';
 import { parserReason } from '../web/context.js';
 import { readJsonBody, sendJson } from '../http/body.js';
 import type { ExtraRoute } from '../http/server.js';
@@ -53,7 +54,7 @@ function locOf(issue: EntryIssue, tokens: ProviderTokenEntry[], servers: McpServ
  * provider's credential, `host` moves its base URL, and `mcp_config` (when given) becomes the whole set of
  * upstream MCP servers registered this way. All of it in one transaction: any problem → 422, nothing written.
  */
-async function storeProviderTokens(req: IncomingMessage, deps: CompatDeps) {
+async function storeProviderTokens(req: IncomingMessage, deps: CompatDeps, caller: string) {
   const body = await readBody(req);
   const problems = new Problems();
   const tokens = parseProviderTokens(body.provider_tokens, problems);
@@ -61,14 +62,18 @@ async function storeProviderTokens(req: IncomingMessage, deps: CompatDeps) {
   problems.throwIfAny();
   let outcome: ReturnType<CompatDeps['catalog']['storeProviderTokens']>;
   try {
-    outcome = deps.catalog.storeProviderTokens(tokens, servers, deps.writeRules);
+    // A client's tokens are its own (OpenHands keeps them per user); the owner's change the shared providers.
+    outcome =
+      caller === OWNER_NAME
+        ? deps.catalog.storeProviderTokens(tokens, servers, deps.writeRules)
+        : deps.catalog.storeClientProviderTokens(caller, tokens, servers);
   } catch (err) {
     if (!(err instanceof InvalidEntries)) throw err;
     throw new Unprocessable(err.entries.map((issue) => ({ loc: locOf(issue, tokens, servers ?? []), msg: issue.message, type: 'value_error' })));
   }
   const mcpNote = outcome.mcp ? `; mcp_config: ${outcome.mcp.registered.length} server(s) registered, ${outcome.mcp.removed.length} removed` : '';
   deps.log.info(
-    `add-git-providers: stored ${outcome.stored.length} provider token entr${outcome.stored.length === 1 ? 'y' : 'ies'} (${outcome.stored.join(', ') || 'none'})${mcpNote}`,
+    `add-git-providers${caller === OWNER_NAME ? '' : ` (client "${caller}", its own credentials)`}: stored ${outcome.stored.length} provider token entr${outcome.stored.length === 1 ? 'y' : 'ies'} (${outcome.stored.join(', ') || 'none'})${mcpNote}`,
   );
   return {
     message: 'Git providers stored',
@@ -79,19 +84,19 @@ async function storeProviderTokens(req: IncomingMessage, deps: CompatDeps) {
   };
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, path: string, deps: CompatDeps): Promise<void> {
+async function handle(req: IncomingMessage, res: ServerResponse, path: string, deps: CompatDeps, caller: string): Promise<void> {
   const method = (req.method ?? 'GET').toUpperCase();
   try {
     if (path !== '' && path !== '/') throw new ToolwireError('NOT_FOUND', `Not Found: no route ${PATH}${path.slice(0, 80)}; the route is POST ${PATH}.`);
     if (method !== 'POST') throw methodNotAllowed(`Method Not Allowed: use POST ${PATH}.`, 'POST');
-    sendJson(res, 200, await storeProviderTokens(req, deps));
+    sendJson(res, 200, await storeProviderTokens(req, deps, caller));
   } catch (err) {
     const reply = detailReply(err, deps.log, `${method} ${PATH}`);
     sendJson(res, reply.status, reply.body, reply.headers);
   }
 }
 
-/** Mounted beside /mcp and /admin; the server's bearer token, or the same value as `X-Session-API-Key`. */
+/** Mounted beside /mcp and /admin; the owner's or a client's bearer token, or the same value as `X-Session-API-Key`. */
 export function addGitProvidersRoute(): ExtraRoute {
   return { prefix: PATH, altTokenHeader: 'x-session-api-key', unauthorized: sendDetailUnauthorized, handle };
 }

@@ -10,7 +10,12 @@ import { methodNotAllowed } from '../web/reply.js';
 import { parseCredential, parseVault } from './vault-input.js';
 import type { CompatDeps } from './deps.js';
 
-type Ctx = RequestContext<CompatDeps>;
+/** The compat dependencies and who is asking (SPEC §11: a client reaches only its own vaults). */
+interface VaultDeps extends CompatDeps {
+  caller: string;
+}
+
+type Ctx = RequestContext<VaultDeps>;
 
 /** Qoder's vault and credential objects; an access token is never part of either. */
 function presentCredential(c: VaultCredential) {
@@ -64,22 +69,22 @@ const vaultMissing = (id: string) => notFound(`Vault '${id}' was not found. GET 
 
 function requireVault(ctx: Ctx): Vault {
   const id = ctx.params.vault_id ?? '';
-  const vault = ctx.deps.catalog.vaults.get(id);
+  const vault = ctx.deps.catalog.vaults.get(id, ctx.deps.caller);
   if (!vault) throw vaultMissing(id);
   return vault;
 }
 
 function requireCredential(ctx: Ctx, vault: Vault): VaultCredential {
   const id = ctx.params.credential_id ?? '';
-  const credential = ctx.deps.catalog.vaults.credential(vault.id, id);
+  const credential = ctx.deps.catalog.vaults.credential(vault.id, id, ctx.deps.caller);
   if (!credential) throw notFound(`Credential '${id}' was not found in vault '${vault.id}'. GET /v1/vaults/${vault.id}/credentials lists its credentials.`);
   return credential;
 }
 
 async function createVault(ctx: Ctx): Promise<Reply> {
   const input = parseVault(await ctx.body());
-  const { vault, credentials } = ctx.deps.catalog.vaults.create(input.displayName, input.credentials);
-  ctx.deps.log.info(`vault ${vault.id} created with ${credentials.length} credential(s)`);
+  const { vault, credentials } = ctx.deps.catalog.vaults.create(input.displayName, input.credentials, ctx.deps.caller);
+  ctx.deps.log.info(`vault ${vault.id} created with ${credentials.length} credential(s)${vault.owner ? ` for client "${vault.owner}"` : ''}`);
   return { status: 201, body: presentVault(vault, credentials) };
 }
 
@@ -87,21 +92,21 @@ async function addCredential(ctx: Ctx): Promise<Reply> {
   const vault = requireVault(ctx);
   const input = parseCredential(await ctx.body());
   // Null when the vault was deleted while the body was read (checked inside the write).
-  const credential = ctx.deps.catalog.vaults.addCredential(vault.id, input);
+  const credential = ctx.deps.catalog.vaults.addCredential(vault.id, input, ctx.deps.caller);
   if (!credential) throw vaultMissing(vault.id);
   ctx.deps.log.info(`vault ${vault.id}: credential ${credential.id} added for ${credential.protocol} ${credential.mcpServerUrl}`);
   return { status: 201, body: presentCredential(credential) };
 }
 
 /** Paths below the prefix (`/v1/vaults` or Qoder's `/api/v1/cloud/vaults`). */
-const ROUTES: readonly Route<CompatDeps>[] = [
+const ROUTES: readonly Route<VaultDeps>[] = [
   {
     pattern: '/',
     methods: {
       GET: (ctx) => ({
         status: 200,
         body: page(
-          ctx.deps.catalog.vaults.list().map((v) => presentVault(v)),
+          ctx.deps.catalog.vaults.list(ctx.deps.caller).map((v) => presentVault(v)),
           ctx.query,
         ),
       }),
@@ -113,11 +118,11 @@ const ROUTES: readonly Route<CompatDeps>[] = [
     methods: {
       GET: (ctx) => {
         const vault = requireVault(ctx);
-        return { status: 200, body: presentVault(vault, ctx.deps.catalog.vaults.credentials(vault.id)) };
+        return { status: 200, body: presentVault(vault, ctx.deps.catalog.vaults.credentials(vault.id, ctx.deps.caller)) };
       },
       DELETE: (ctx) => {
         const vault = requireVault(ctx);
-        ctx.deps.catalog.vaults.remove(vault.id);
+        if (!ctx.deps.catalog.vaults.remove(vault.id, ctx.deps.caller)) throw vaultMissing(vault.id);
         ctx.deps.log.info(`vault ${vault.id} deleted with its credentials`);
         return { status: 204 };
       },
@@ -126,7 +131,7 @@ const ROUTES: readonly Route<CompatDeps>[] = [
   {
     pattern: '/:vault_id/credentials',
     methods: {
-      GET: (ctx) => ({ status: 200, body: page(ctx.deps.catalog.vaults.credentials(requireVault(ctx).id).map(presentCredential), ctx.query) }),
+      GET: (ctx) => ({ status: 200, body: page(ctx.deps.catalog.vaults.credentials(requireVault(ctx).id, ctx.deps.caller).map(presentCredential), ctx.query) }),
       POST: addCredential,
     },
   },
@@ -137,7 +142,7 @@ const ROUTES: readonly Route<CompatDeps>[] = [
       DELETE: (ctx) => {
         const vault = requireVault(ctx);
         const credential = requireCredential(ctx, vault);
-        ctx.deps.catalog.vaults.removeCredential(vault.id, credential.id);
+        ctx.deps.catalog.vaults.removeCredential(vault.id, credential.id, ctx.deps.caller);
         ctx.deps.log.info(`vault ${vault.id}: credential ${credential.id} deleted`);
         return { status: 200, body: { id: credential.id, type: 'vault_credential_deleted' } };
       },
@@ -145,7 +150,7 @@ const ROUTES: readonly Route<CompatDeps>[] = [
   },
 ];
 
-async function dispatch(req: IncomingMessage, path: string, deps: CompatDeps): Promise<Reply> {
+async function dispatch(req: IncomingMessage, path: string, deps: VaultDeps): Promise<Reply> {
   const method = (req.method ?? 'GET').toUpperCase();
   const match = matchRoute(ROUTES, path);
   if (!match)
@@ -165,10 +170,10 @@ function vaultRoute(prefix: string): ExtraRoute {
   return {
     prefix,
     unauthorized: sendVaultUnauthorized,
-    async handle(req: IncomingMessage, res: ServerResponse, path: string, deps: CompatDeps) {
+    async handle(req: IncomingMessage, res: ServerResponse, path: string, deps: CompatDeps, caller: string) {
       let reply: Reply;
       try {
-        reply = await dispatch(req, path === '' ? '/' : path, deps);
+        reply = await dispatch(req, path === '' ? '/' : path, { ...deps, caller });
       } catch (err) {
         reply = vaultErrorReply(err, deps.log, `${req.method ?? 'GET'} ${prefix}${path}`);
       }

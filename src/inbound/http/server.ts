@@ -14,6 +14,7 @@ import { type Caller, clientCaller, ownerCaller } from '../mcp/caller.js';
 import { createCallerIndex } from './callers.js';
 import { sendJson } from './body.js';
 import { bearerMatches, hostAllowList, hostProblem, originProblem, presentedBearer, type GuardOptions } from './guards.js';
+import { OWNER_NAME } from '../../core/identity.js';
 import { createJwtVerifier, protectedResourceMetadata } from './oauth.js';
 import { createMcpEndpoint, type McpEndpoint } from './mcp-endpoint.js';
 import { sendPage } from '../connect/page.js';
@@ -35,7 +36,8 @@ export interface ExtraRoute {
   /** Header accepted in place of `Authorization: Bearer` (OpenHands' X-Session-API-Key). */
   altTokenHeader?: string;
   unauthorized(res: ServerResponse): void;
-  handle(req: IncomingMessage, res: ServerResponse, path: string, deps: CompatDeps): Promise<void>;
+  /** `caller`: who sent it (SPEC §11): `owner` (TOOLWIRE_TOKEN), or a client identity's name. */
+  handle(req: IncomingMessage, res: ServerResponse, path: string, deps: CompatDeps, caller: string): Promise<void>;
 }
 
 export interface RunningHttp {
@@ -155,6 +157,20 @@ export async function startHttpServer(app: App, options: HttpOptions, extraRoute
     return client.identity.admin ? 'allowed' : 'forbidden';
   }
 
+  /**
+   * Who sent a compatibility request (OpenHands, Qoder): the owner's token, or a client identity's (its own
+   * credentials and vaults, SPEC §11), as `Authorization: Bearer` or the route's own header; null: 401.
+   */
+  function compatCaller(req: IncomingMessage, altHeader: string | undefined): string | null {
+    if (bearerMatches(req, options.token, altHeader)) return OWNER_NAME;
+    let presented = presentedBearer(req);
+    if (presented === null && altHeader) {
+      const value = req.headers[altHeader];
+      presented = typeof value === 'string' ? value.trim() : null;
+    }
+    return presented ? (callers.find(presented)?.identity.name ?? null) : null;
+  }
+
   /** Load balancers get `ok`; counts are for the token holder only (issue 10: /health said too much to anyone). */
   function health(req: IncomingMessage, res: ServerResponse): void {
     const trusted = hostProblem(req, guard) === null && bearerMatches(req, options.token);
@@ -204,8 +220,9 @@ export async function startHttpServer(app: App, options: HttpOptions, extraRoute
       return handleAdmin(req, res, path.slice('/admin'.length), admin);
     }
     if (extra) {
-      if (!bearerMatches(req, options.token, extra.altTokenHeader)) return extra.unauthorized(res);
-      return extra.handle(req, res, path.slice(extra.prefix.length), compat);
+      const caller = compatCaller(req, extra.altTokenHeader);
+      if (caller === null) return extra.unauthorized(res);
+      return extra.handle(req, res, path.slice(extra.prefix.length), compat, caller);
     }
   }
 

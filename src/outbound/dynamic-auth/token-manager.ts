@@ -45,15 +45,21 @@ export interface TokenRefusal {
 }
 
 export interface TokenManager {
-  getToken(provider: Provider): Promise<string>;
+  /**
+   * The provider's token; with `client`, that client's own (SPEC §11: fetched with its own payload, which
+   * `provider` then carries), cached apart from the shared one and every other client's.
+   */
+  getToken(provider: Provider, client?: string): Promise<string>;
   /**
    * The API refused `staleToken`. Drops it only if it is still the cached one, so N concurrent 401s
    * cause one refresh; while the provider is backing off after refused fresh tokens, keeps it and
    * answers that no new token is to be fetched yet.
    */
-  invalidate(providerId: number, staleToken: string): TokenRefusal;
-  /** Forgets everything about a provider (updated or removed); a fetch in flight will not be cached. */
+  invalidate(providerId: number, staleToken: string, client?: string): TokenRefusal;
+  /** Forgets everything about a provider (updated or removed), every client's tokens included; a fetch in flight will not be cached. */
   drop(providerId: number): void;
+  /** Forgets each client's token whose credential is gone (`keep` says false): a removed client or payload never lends its token again. */
+  retainClients(keep: (providerId: number, client: string) => boolean): void;
   clear(): void;
 }
 
@@ -63,6 +69,9 @@ export interface TokenManager {
  * and a fetch finishing for a replaced slot stores nothing.
  */
 interface Slot {
+  providerId: number;
+  /** The client whose own token this is; null: the provider's shared token. */
+  client: string | null;
   fingerprint: string;
   code: string;
   /** Which fields a refusal message points at: the OAuth client's, or the dynamic-auth request's. */
@@ -124,14 +133,27 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     refusalBackoffMs = 1000,
     maxRefusalBackoffMs = 60_000,
   } = options;
-  const slots = new Map<number, Slot>();
+  // One slot per provider (its shared token) and per (provider, client) with a payload of its own.
+  const slots = new Map<string, Slot>();
+  const keyOf = (providerId: number, client: string | undefined) => (client === undefined ? `${providerId}` : `${providerId}\u0000${client}`);
 
-  function slotFor(provider: Provider): Slot {
+  function slotFor(provider: Provider, client: string | undefined): Slot {
     const fingerprint = fingerprintOf(provider);
-    const existing = slots.get(provider.id);
+    const key = keyOf(provider.id, client);
+    const existing = slots.get(key);
     if (existing && existing.fingerprint === fingerprint) return existing;
-    const fresh: Slot = { fingerprint, code: provider.code, oauth: provider.oauth !== null, cached: null, inflight: null, failure: null, refusal: null };
-    slots.set(provider.id, fresh);
+    const fresh: Slot = {
+      providerId: provider.id,
+      client: client ?? null,
+      fingerprint,
+      code: provider.code,
+      oauth: provider.oauth !== null,
+      cached: null,
+      inflight: null,
+      failure: null,
+      refusal: null,
+    };
+    slots.set(key, fresh);
     return fresh;
   }
 
@@ -187,8 +209,8 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     return `The API refused a freshly fetched token of provider "${slot.code}" (${refusal.count} in a row), so toolwire does not fetch another one at once: next attempt in ${seconds(refusal.until - time)} s. ${check}`;
   }
 
-  async function getToken(provider: Provider): Promise<string> {
-    const slot = slotFor(provider);
+  async function getToken(provider: Provider, client?: string): Promise<string> {
+    const slot = slotFor(provider, client);
     const time = now();
     const cached = slot.cached;
     const failing = slot.failure !== null && time < slot.failure.until;
@@ -201,8 +223,9 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     return start(provider, slot);
   }
 
-  function invalidate(providerId: number, staleToken: string): TokenRefusal {
-    const slot = slots.get(providerId);
+  function invalidate(providerId: number, staleToken: string, client?: string): TokenRefusal {
+    const key = keyOf(providerId, client);
+    const slot = slots.get(key);
     if (!slot) return FREE_RETRY;
     const time = now();
     const cached = slot.cached;
@@ -216,7 +239,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
       retry: true,
       reason: null,
       settle(token, accepted) {
-        if (slots.get(providerId) !== slot) return null;
+        if (slots.get(key) !== slot) return null;
         const at = now();
         if (accepted) {
           slot.refusal = null;
@@ -239,7 +262,10 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     getToken,
     invalidate,
     drop(providerId) {
-      slots.delete(providerId);
+      for (const [key, slot] of slots) if (slot.providerId === providerId) slots.delete(key);
+    },
+    retainClients(keep) {
+      for (const [key, slot] of slots) if (slot.client !== null && !keep(slot.providerId, slot.client)) slots.delete(key);
     },
     clear() {
       slots.clear();

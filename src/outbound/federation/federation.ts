@@ -4,11 +4,16 @@ import type { Registry } from '../../registry/registry.js';
 import type { ToolEntry } from '../../registry/types.js';
 import type { Store } from '../../store/index.js';
 import type { McpProvider, Provider } from '../../core/model.js';
-import { federatedEntry } from './forward.js';
+import { credentialRequiredResult } from '../../core/tool-result.js';
+import { missingCredentialMessage, NO_USER_CREDENTIALS, type UserCredentials } from '../credentials/per-user.js';
+import { NO_CLIENT_VAULT_TOKENS, type ClientVaultTokens } from '../credentials/vault-tokens.js';
+import { federatedEntry, type PickConnection } from './forward.js';
 import { resolveUpstream } from './upstream-config.js';
 import { UpstreamConnection, type ConnectionTimings, type UpstreamState } from './upstream-connection.js';
+import { DEFAULT_USER_CONNECTION_LIMITS, UserConnections, type UserConnectionLimits } from './user-connections.js';
+import { mcpCallKey } from './user-key.js';
 
-export type FederationOptions = Partial<ConnectionTimings>;
+export type FederationOptions = Partial<ConnectionTimings> & { userConnections?: UserConnectionLimits };
 
 export interface FederationDeps {
   store: Store;
@@ -18,6 +23,10 @@ export interface FederationDeps {
   timeoutMs: number;
   /** The response cap (TOOLWIRE_MAX_RESPONSE_BYTES), for upstream MCP answers as for HTTP ones. */
   maxResponseBytes: number;
+  /** Each client's own `api_key` for upstream MCP servers (SPEC §11), from memory. */
+  users?: UserCredentials;
+  /** Each client's newest vault credential per server (SPEC §11), from memory. */
+  vaultTokens?: ClientVaultTokens;
 }
 
 /** How one upstream is doing, for logs, diagnostics and tests (never a secret). */
@@ -33,6 +42,8 @@ export interface UpstreamStatus {
 }
 
 interface Managed {
+  /** The provider as of the last rebuild: whose key a call sends depends on its credentialMode. */
+  provider: McpProvider;
   connection: UpstreamConnection;
   /** Entries built from the connection's current tool list; rebuilt only when that list changes. */
   entries: ToolEntry[];
@@ -52,7 +63,10 @@ export class Federation implements ToolSource {
   private readonly closing = new Set<Promise<void>>();
   private readonly timings: ConnectionTimings;
   private refreshQueued = false;
+  private sweepQueued = false;
   private closed = false;
+  /** Connections opened with a client's own key; the provider's own connection still lists the tools. */
+  private readonly users: UserConnections;
 
   constructor(
     private readonly deps: FederationDeps,
@@ -66,6 +80,7 @@ export class Federation implements ToolSource {
       callTimeoutMs: options.callTimeoutMs ?? deps.timeoutMs,
       maxResponseBytes: options.maxResponseBytes ?? deps.maxResponseBytes,
     };
+    this.users = new UserConnections(this.timings, deps.log, options.userConnections ?? DEFAULT_USER_CONNECTION_LIMITS);
   }
 
   entries(providers: readonly Provider[]): ToolEntry[] {
@@ -75,14 +90,53 @@ export class Federation implements ToolSource {
     for (const managed of this.managed.values()) {
       const { connection } = managed;
       if (connection.state === 'ready' && managed.builtFrom !== connection.tools) {
-        managed.entries = connection.tools.map((tool) => federatedEntry(connection, tool));
+        const pick: PickConnection = (caller) => this.pick(managed, caller);
+        managed.entries = connection.tools.map((tool) => federatedEntry(connection, tool, pick));
         managed.unlisted = managed.entries.map((entry) => ({ ...entry, unlisted: true }));
         managed.builtFrom = connection.tools;
       }
       // While it is down its last known tools stay callable, unlisted, answering a clear isError.
       entries.push(...(connection.state === 'ready' ? managed.entries : managed.unlisted));
     }
+    this.queueUserSweep();
     return entries;
+  }
+
+  /** How many connections opened with a client's own key are open (diagnostics and tests). */
+  userConnectionCount(): number {
+    return this.users.size;
+  }
+
+  /** Whose connection a call goes through (SPEC §11), from memory: no database read on the call path. */
+  private pick(managed: Managed, caller: string | undefined): ReturnType<PickConnection> {
+    const { provider } = managed;
+    const choice = mcpCallKey(provider, caller, this.deps.users ?? NO_USER_CREDENTIALS, this.deps.vaultTokens ?? NO_CLIENT_VAULT_TOKENS);
+    if (choice.kind === 'shared' || caller === undefined) return managed.connection;
+    if (choice.kind === 'missing') {
+      const need = { providerId: provider.id, providerCode: provider.code, clientName: caller };
+      return credentialRequiredResult(need, missingCredentialMessage(provider.code, caller, '{"api_key": "…"}'));
+    }
+    return this.users.get(provider, caller, choice.key);
+  }
+
+  /**
+   * After a rebuild (a credential, vault, client or provider write among the causes), closes each client's
+   * connection whose key is no longer the one it would send. Deferred: the indexes it reads follow the
+   * registry version, which must not be read from inside a rebuild.
+   */
+  private queueUserSweep(): void {
+    if (this.sweepQueued || this.closed || this.users.size === 0) return;
+    this.sweepQueued = true;
+    setImmediate(() => {
+      this.sweepQueued = false;
+      if (this.closed) return;
+      this.users.retain((providerId, client) => {
+        const managed = this.managed.get(providerId);
+        if (!managed) return null;
+        const choice = mcpCallKey(managed.provider, client, this.deps.users ?? NO_USER_CREDENTIALS, this.deps.vaultTokens ?? NO_CLIENT_VAULT_TOKENS);
+        return choice.kind === 'own' ? choice.key : null;
+      });
+    });
   }
 
   status(): UpstreamStatus[] {
@@ -110,7 +164,7 @@ export class Federation implements ToolSource {
   async close(): Promise<void> {
     this.closed = true;
     for (const [id] of this.managed) this.drop(id);
-    await Promise.all([...this.closing]);
+    await Promise.all([...this.closing, this.users.close()]);
   }
 
   private reconcile(providers: readonly Provider[]): void {
@@ -127,13 +181,16 @@ export class Federation implements ToolSource {
         continue;
       }
       const existing = this.managed.get(provider.id);
-      if (existing && existing.connection.config.fingerprint === config.fingerprint) continue;
+      if (existing && existing.connection.config.fingerprint === config.fingerprint) {
+        existing.provider = provider;
+        continue;
+      }
       if (existing) {
         this.deps.log.info(`upstream MCP server "${provider.code}" changed: reconnecting`);
         this.drop(provider.id);
       }
       const connection = new UpstreamConnection(config, this.timings, this.deps.log, () => this.queueRefresh());
-      this.managed.set(provider.id, { connection, entries: [], unlisted: [], builtFrom: null });
+      this.managed.set(provider.id, { provider, connection, entries: [], unlisted: [], builtFrom: null });
       connection.start();
     }
   }

@@ -7,7 +7,7 @@ import type { ToolEntry } from '../../registry/types.js';
 import { tooLargeLimit } from './response-cap.js';
 import { federatedToolName } from './tool-names.js';
 import { describeUpstreamError } from './upstream-errors.js';
-import { UpstreamDownError, type UpstreamConnection } from './upstream-connection.js';
+import { UpstreamConnection, UpstreamDownError } from './upstream-connection.js';
 
 /** The upstream's definition under our name: its title, description, schemas and annotations kept. */
 export function federatedDefinition(providerCode: string, tool: McpTool): McpTool {
@@ -75,18 +75,31 @@ export function redactDeep(value: unknown, redact: Redactor): unknown {
   return redactValue(value, redact);
 }
 
+/**
+ * Which connection a call goes through (SPEC §11): the provider's own, one opened with the caller's own
+ * key (a promise: it may be opening), or no connection at all — the result that says the caller needs a
+ * credential of its own.
+ */
+export type PickConnection = (caller: string | undefined) => UpstreamConnection | Promise<UpstreamConnection> | CallToolResult;
+
 /** A ToolEntry that forwards tools/call to the upstream and masks its secrets in what comes back. */
-export function federatedEntry(connection: UpstreamConnection, tool: McpTool): ToolEntry {
-  const { code, redact } = connection.config;
+export function federatedEntry(connection: UpstreamConnection, tool: McpTool, pick: PickConnection = () => connection): ToolEntry {
+  const { code } = connection.config;
   const definition = federatedDefinition(code, tool);
   return {
     definition,
     providerCode: code,
     async invoke(args, context) {
+      const picked = pick(context.caller);
+      if (!(picked instanceof UpstreamConnection) && !(picked instanceof Promise)) return picked;
+      // The shared connection's secrets until the caller's own connection is known, then that one's (its key and the provider's).
+      let redact: Redactor = connection.config.redact;
       try {
-        const result = await connection.callTool(tool, args, context.signal);
+        const target = await picked;
+        redact = target.config.redact;
+        const result = await target.callTool(tool, args, context.signal);
         // The transports already drop a message over the cap unread; this is the rule itself, on the parsed result.
-        const limit = connection.maxResponseBytes;
+        const limit = target.maxResponseBytes;
         if (Buffer.byteLength(JSON.stringify(result)) > limit) return errorResult(tooLargeText(definition.name, code, limit));
         // Bytes cannot be masked without corrupting them: an image or blob holding a credential is withheld whole.
         const binary = binaryWithSecret(result, redact);
@@ -101,7 +114,9 @@ export function federatedEntry(connection: UpstreamConnection, tool: McpTool): T
         if (limit !== null) return errorResult(tooLargeText(definition.name, code, limit));
         if (err instanceof UpstreamDownError) {
           return errorResult(
-            `The upstream MCP server "${code}" is not connected${err.reason ? ` (${err.reason})` : ''}; toolwire keeps reconnecting in the background. Try "${definition.name}" again shortly.`,
+            redact(
+              `The upstream MCP server "${code}" is not connected${err.reason ? ` (${err.reason})` : ''}; toolwire keeps reconnecting in the background. Try "${definition.name}" again shortly.`,
+            ),
           );
         }
         const what = err instanceof ProtocolError ? `answered with an error: ${describeError(err)}` : `could not be reached: ${describeUpstreamError(err)}`;

@@ -2,6 +2,8 @@ import type { Log } from '../../core/log.js';
 import type { Registry } from '../../registry/registry.js';
 import type { Store } from '../../store/index.js';
 import { Federation, type FederationOptions } from './federation.js';
+import type { UserCredentials } from '../credentials/per-user.js';
+import { createClientVaultTokenIndex } from '../credentials/vault-tokens.js';
 
 export { Federation, type FederationOptions, type UpstreamStatus } from './federation.js';
 export { federatedToolName } from './tool-names.js';
@@ -15,6 +17,8 @@ export { federatedToolName } from './tool-names.js';
 /** What federation needs of the running app (the app passes itself: it has all of these). */
 export interface FederationHost {
   store: Store;
+  /** Each client's own credentials (their `api_key` for upstream MCP servers), from memory. */
+  users: UserCredentials;
   registry: Registry;
   log: Log;
   config: { timeoutMs: number; maxResponseBytes: number };
@@ -22,8 +26,14 @@ export interface FederationHost {
 }
 
 export function startFederation(app: FederationHost, options: FederationOptions = {}): Federation {
+  const { store, registry } = app;
+  // Each client's vault credentials, read again only when the registry version moves (a vault write bumps it).
+  const vaultTokens = createClientVaultTokenIndex(
+    () => store.read(() => store.vaults.clientTokens()),
+    () => registry.current().version,
+  );
   const federation = new Federation(
-    { store: app.store, registry: app.registry, log: app.log, timeoutMs: app.config.timeoutMs, maxResponseBytes: app.config.maxResponseBytes },
+    { store, registry, log: app.log, timeoutMs: app.config.timeoutMs, maxResponseBytes: app.config.maxResponseBytes, users: app.users, vaultTokens },
     options,
   );
   app.registry.addSource(federation);

@@ -67,8 +67,16 @@ function bearer(credential: string): string {
 
 export function resolveUpstream(provider: McpProvider, store: Store): UpstreamConfig {
   const given = provider.transport;
+  return upstreamConfigWith(provider, given.protocol === 'stdio' ? null : upstreamCredential(provider, given, store));
+}
+
+/**
+ * The connection to the provider's server with `credential` as its bearer token: the provider's own
+ * (resolveUpstream), or one client's (SPEC §11: its `api_key` or its newest matching vault credential).
+ */
+export function upstreamConfigWith(provider: McpProvider, credential: string | null): UpstreamConfig {
+  const given = provider.transport;
   const stdio = given.protocol === 'stdio';
-  const credential = given.protocol === 'stdio' ? null : upstreamCredential(provider, given, store);
   const headers: Record<string, string> = stdio ? {} : { ...provider.customHeaders };
   if (credential) {
     for (const name of Object.keys(headers)) if (name.toLowerCase() === 'authorization') delete headers[name];

@@ -19,6 +19,8 @@ import type { ArgumentValidator } from '../../registry/validate-args.js';
 import type { CallContext, HttpToolFactory, ToolEntry } from '../../registry/types.js';
 import { childTraceparent } from '../../core/trace-context.js';
 import type { HttpProvider, Provider, Tool } from '../../core/model.js';
+import { readPayload } from '../../core/payload.js';
+import { userPayloadObject } from '../../core/user-credentials.js';
 import { planRequest, type OutgoingRequest, type RequestPlan } from './request.js';
 import { credentialRequiredResult, errorResult } from '../../core/tool-result.js';
 import { mapResponse } from './result.js';
@@ -26,9 +28,10 @@ import type { HttpSender, UpstreamResponse } from './send.js';
 
 /** Dynamic-auth tokens, as the call path needs them (implemented in auth/dynamic). */
 export interface TokenSource {
-  getToken(provider: Provider): Promise<string>;
+  /** The shared token, or with `client` that client's own (fetched with the payload `provider` carries). */
+  getToken(provider: Provider, client?: string): Promise<string>;
   /** The API refused `staleToken`: says whether to retry with a new token, and takes that retry's outcome. */
-  invalidate(providerId: number, staleToken: string): TokenRefusal;
+  invalidate(providerId: number, staleToken: string, client?: string): TokenRefusal;
   isInvalidation(status: number, body: string, keywords: string | null): boolean;
 }
 
@@ -76,15 +79,35 @@ export function httpToolEntry(tool: Tool, runtime: ProviderRuntime, definition: 
     if (tokenRedactor?.token !== token) tokenRedactor = { token, redact: chainRedactors(createRedactor([token]), runtime.redact) };
     return tokenRedactor.redact;
   }
-  // A caller's own secrets are masked too: one redactor per credential entry (a new entry per credential version).
-  const ownRedactors = new WeakMap<UserCredentialEntry, Redactor>();
+  // A caller's own secrets (and own token) are masked too: one redactor per credential entry and token
+  // (a new entry per credential version), not per call.
+  const ownRedactors = new WeakMap<UserCredentialEntry, { token: string | null; redact: Redactor }>();
   function redactorOf(credential: CallCredential, token: string | null): Redactor {
     const { own } = credential;
     if (own === null) return redactorFor(token);
-    let redact = ownRedactors.get(own);
-    if (!redact) ownRedactors.set(own, (redact = chainRedactors(own.redact, runtime.redact)));
-    return redact;
+    let known = ownRedactors.get(own);
+    if (known?.token !== token) {
+      const parts = token === null ? [own.redact, runtime.redact] : [createRedactor([token]), own.redact, runtime.redact];
+      known = { token, redact: chainRedactors(...parts) };
+      ownRedactors.set(own, known);
+    }
+    return known.redact;
   }
+  // A client's own login: the provider with that client's payload laid over the shared one, made once
+  // per credential entry, so the token manager's fingerprint of it is computed once too.
+  const ownProviders = new WeakMap<UserCredentialEntry, HttpProvider>();
+  function tokenProvider(credential: CallCredential): HttpProvider {
+    const { own } = credential;
+    if (credential.tokenOf === null || own === null) return provider;
+    let derived = ownProviders.get(own);
+    if (!derived) {
+      derived = { ...provider, dynamicAuthPayload: JSON.stringify({ ...sharedPayload(provider), ...userPayloadObject(own.secrets) }) };
+      ownProviders.set(own, derived);
+    }
+    return derived;
+  }
+  const getToken = (credential: CallCredential) =>
+    credential.tokenOf === null ? deps.tokens.getToken(provider) : deps.tokens.getToken(tokenProvider(credential), credential.tokenOf);
 
   async function attempt(args: Record<string, unknown>, credential: string | null, context: CallContext, headers?: Record<string, string>) {
     plan ??= planRequest(tool, provider.baseUrl, provider.customHeaders);
@@ -158,19 +181,20 @@ export function httpToolEntry(tool: Tool, runtime: ProviderRuntime, definition: 
       if (credential === null) {
         const clientName = context.caller as string;
         const need = { providerId: provider.id, providerCode: provider.code, clientName };
-        return credentialRequiredResult(need, missingCredentialMessage(provider.code, clientName));
+        return credentialRequiredResult(need, missingCredentialMessage(provider.code, clientName, credentialExample(provider)));
       }
       let token: string | null = null;
       try {
-        // Dynamic auth and the OAuth 2 client-credentials grant share the token manager (cache, single-flight, renewal).
-        token = usesProviderToken(provider) ? await deps.tokens.getToken(provider) : null;
+        // Dynamic auth and the OAuth 2 client-credentials grant share the token manager (cache, single-flight,
+        // renewal); a client with its own dynamic-auth payload has a token of its own.
+        token = usesProviderToken(provider) ? await getToken(credential) : null;
         let { request, response } = await attempt(args, token ?? credential.apiKeyValue, context, credential.headers);
         let note: string | null = null;
         if (token !== null && refused(response)) {
-          const refusal = deps.tokens.invalidate(provider.id, token);
+          const refusal = deps.tokens.invalidate(provider.id, token, credential.tokenOf ?? undefined);
           if (refusal.retry) {
-            token = await deps.tokens.getToken(provider);
-            ({ request, response } = await attempt(args, token, context));
+            token = await getToken(credential);
+            ({ request, response } = await attempt(args, token, context, credential.headers));
             note = refusal.settle(token, !refused(response));
           } else {
             note = refusal.reason;
@@ -186,6 +210,20 @@ export function httpToolEntry(tool: Tool, runtime: ProviderRuntime, definition: 
       }
     },
   };
+}
+
+/** The provider's shared payload as an object (checked when saved; unreadable counts as empty). */
+function sharedPayload(provider: HttpProvider): Record<string, unknown> {
+  const read = readPayload(provider.dynamicAuthPayload);
+  return read.ok ? read.value : {};
+}
+
+/** What a client of this provider gives as its own credential, for the message that asks for it (keys only). */
+function credentialExample(provider: HttpProvider): string {
+  if (!provider.isDynamicAuth) return '{"apiKeyValue": "…"}';
+  const keys = Object.keys(sharedPayload(provider));
+  const shape = keys.length > 0 ? keys.map((k) => `${JSON.stringify(k)}: "…"`).join(', ') : '"username": "…", "password": "…"';
+  return `{"dynamicAuthPayload": {${shape}}}`;
 }
 
 /**
