@@ -10,6 +10,7 @@ import { applyProviderTokens, type ProviderTokenEntry, type ProviderTokensResult
 import { VaultCatalog } from './vaults.js';
 import { ClientCatalog } from './clients.js';
 import { CredentialCatalog } from './credentials.js';
+import { AuditCatalog, type ChangeOf } from './audit.js';
 import { invalid, parseOrThrow } from './issues.js';
 import { resolveProvider } from './resolve-provider.js';
 import { updateProviderRecord } from './provider-update.js';
@@ -37,22 +38,39 @@ export class Catalog {
   readonly clients: ClientCatalog;
   /** Each client's own credentials for per-user providers (SPEC §11). */
   readonly credentials: CredentialCatalog;
+  /** The audit log (SPEC §12): call batches, pages of entries; admin changes are written by `write`. */
+  readonly audit: AuditCatalog;
 
+  /** `actor`: who the admin changes made through this catalog are recorded as (`as()` gives another). */
   constructor(
     private readonly store: Store,
     private readonly onChange: () => void = () => {},
+    readonly actor = 'cli',
   ) {
-    this.vaults = new VaultCatalog(store, (fn) => this.write(fn));
-    this.clients = new ClientCatalog(store, (fn) => this.write(fn));
-    this.credentials = new CredentialCatalog(store, (fn) => this.write(fn));
+    this.vaults = new VaultCatalog(store, (fn, change) => this.write(fn, change));
+    this.clients = new ClientCatalog(store, (fn, change) => this.write(fn, change));
+    this.credentials = new CredentialCatalog(store, (fn, change) => this.write(fn, change));
+    this.audit = new AuditCatalog(store);
+  }
+
+  /** The same catalog, recording its admin changes as made by `actor` (an identity name; the HTTP APIs make one per request). */
+  as(actor: string): Catalog {
+    return actor === this.actor ? this : new Catalog(this.store, this.onChange, actor);
   }
 
   /**
    * Runs catalog operations in one transaction, then tells the registry: for a batch of them that must
    * all be written or none (operations that say "the caller holds the transaction", like `insertTool`).
+   * `change` names the admin change for the audit log, written in the same transaction (SPEC §12).
    */
-  write<T>(fn: () => T): T {
-    const result = this.store.transaction(fn);
+  write<T>(fn: () => T, change: ChangeOf<T>): T {
+    const result = this.store.transaction(() => {
+      const value = fn();
+      if (change !== null) {
+        this.store.audit.insertChange(new Date().toISOString(), this.actor, typeof change === 'function' ? change(value) : change);
+      }
+      return value;
+    });
     this.onChange();
     return result;
   }
@@ -78,7 +96,7 @@ export class Catalog {
       const code = input.code?.trim() || codeFromName(input.name ?? '', (c) => !!this.store.providers.findByCode(c), 'provider');
       if (this.store.providers.findByCode(code)) throw duplicate('provider', code);
       return this.store.providers.insert(resolveProvider({ ...input, code }, null, `The provider "${code}"`, rules).record);
-    });
+    }, (p) => ({ action: 'provider.create', object: `provider:${p.code}` }));
   }
 
   updateProvider(ref: Ref, raw: unknown, rules: ProviderWriteRules = LOCKED_RULES): ProviderChange {
@@ -89,7 +107,7 @@ export class Catalog {
       if (code !== existing.code && this.store.providers.findByCode(code)) throw duplicate('provider', code);
       const { record, droppedSecrets } = resolveProvider({ ...input, code }, existing, `The provider "${existing.code}"`, rules);
       return { provider: updateProviderRecord(this.store, existing, record), droppedSecrets };
-    });
+    }, (c) => ({ action: 'provider.update', object: `provider:${c.provider.code}`, detail: changedFields(raw) }));
   }
 
   removeProvider(ref: Ref): Provider {
@@ -97,7 +115,7 @@ export class Catalog {
       const existing = this.getProvider(ref);
       this.store.providers.remove(existing.id);
       return existing;
-    });
+    }, (p) => ({ action: 'provider.remove', object: `provider:${p.code}` }));
   }
 
   listTools(providerRef?: Ref): Tool[] {
@@ -118,7 +136,7 @@ export class Catalog {
 
   createTool(raw: unknown): Tool {
     const input = parseOrThrow(toolInputSchema, raw, 'The tool');
-    return this.write(() => this.insertTool(input, this.toolProvider(input, null)));
+    return this.write(() => this.insertTool(input, this.toolProvider(input, null)), (t) => ({ action: 'tool.create', object: `tool:${t.code}` }));
   }
 
   /** Inserts a tool of a known provider; the caller holds the transaction. */
@@ -136,7 +154,7 @@ export class Catalog {
       const code = input.code?.trim() || existing.code;
       if (code !== existing.code && this.store.tools.findByCode(code)) throw duplicate('tool', code);
       return this.store.tools.update(existing.id, resolveTool(input, existing, provider.id, code, `The tool "${existing.code}"`));
-    });
+    }, (t) => ({ action: 'tool.update', object: `tool:${t.code}`, detail: changedFields(raw) }));
   }
 
   removeTool(ref: Ref): Tool {
@@ -144,7 +162,7 @@ export class Catalog {
       const existing = this.getTool(ref);
       this.store.tools.remove(existing.id);
       return existing;
-    });
+    }, (t) => ({ action: 'tool.remove', object: `tool:${t.code}` }));
   }
 
   /**
@@ -159,7 +177,7 @@ export class Catalog {
       });
     };
     if (!options.dryRun) {
-      this.write(run);
+      this.write(run, () => ({ action: 'import', object: `entries:${entries.length}`, detail: importDetail(report) }));
       return report;
     }
     try {
@@ -189,7 +207,7 @@ export class Catalog {
       const mcp = servers === null ? null : syncMcpServers(this.store, servers, rules, issueCollector('mcpServers', issues));
       if (issues.length > 0) throw new InvalidEntries(issues); // rolls the whole transaction back
       return { ...stored, mcp };
-    });
+    }, { action: 'provider-tokens.store', object: `providers:${tokens.length}`, detail: servers === null ? '' : `mcp servers: ${servers.length}` });
   }
 
   /** The provider a tool input names (providerId or providerCode), else the existing tool's. */
@@ -212,6 +230,19 @@ export class Catalog {
 }
 
 class DryRunRollback extends Error {}
+
+/** The top-level fields an update named (names only: a secret's value never reaches the audit log). */
+function changedFields(raw: unknown): string {
+  return raw !== null && typeof raw === 'object' ? `fields: ${Object.keys(raw).sort().join(', ')}` : '';
+}
+
+/** What an import did, in counts. */
+function importDetail(report: ImportReport): string {
+  return Object.entries(report)
+    .filter(([, value]) => typeof value === 'number' || Array.isArray(value))
+    .map(([key, value]) => `${key}: ${Array.isArray(value) ? value.length : String(value)}`)
+    .join(', ');
+}
 
 function describeRef(ref: Ref): string {
   return typeof ref === 'number' ? `with id ${ref}` : `with code "${ref}"`;

@@ -77,7 +77,7 @@ export class ClientCatalog {
       }
       const client = this.store.clients.insert({ name: input.name, tokenHash: hashClientToken(token), providers, tools, admin: input.admin ?? false });
       return { client, token };
-    });
+    }, (r) => ({ action: 'client.add', object: `client:${r.client.name}` }));
   }
 
   /** Removes the identity (and, through ON DELETE CASCADE, everything kept for it); its token stops working at once. */
@@ -86,7 +86,7 @@ export class ClientCatalog {
       const existing = this.requireClient(name);
       this.store.clients.remove(name);
       return existing;
-    });
+    }, { action: 'client.remove', object: `client:${name}` });
   }
 
   /** A new token for the identity; the old one stops working at once. */
@@ -95,7 +95,7 @@ export class ClientCatalog {
     return this.write(() => {
       this.requireClient(name);
       return { client: this.store.clients.rotate(name, hashClientToken(token)) as ClientIdentity, token };
-    });
+    }, { action: 'client.rotate', object: `client:${name}` });
   }
 
   /** Every identity by the hash of its token (`hashClientToken`), for a lookup that reads no database per request. */

@@ -41,7 +41,7 @@ export class CredentialCatalog {
       const secrets = checkSecrets(provider, raw, `The credential of client "${clientName}" for provider "${provider.code}"`);
       this.store.clientCredentials.set(clientName, provider.id, secrets);
       return summary(provider, secrets, new Date().toISOString());
-    });
+    }, (c) => ({ action: 'credential.set', object: `client:${clientName}/provider:${c.provider}`, detail: `fields: ${c.fields.join(', ')}` }));
   }
 
   /** The client's credentials as provider codes and field names: no value ever leaves. */
@@ -69,7 +69,7 @@ export class CredentialCatalog {
           `Client "${clientName}" has no credential of its own for provider "${provider.code}". \`toolwire credential list --client ${clientName}\` shows the ones it has.`,
         );
       }
-    });
+    }, { action: 'credential.remove', object: `client:${clientName}/provider:${providerCode}` });
   }
 
   /** Every client's credentials, opened, in one read: the call path's in-memory index. */

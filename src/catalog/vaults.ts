@@ -1,8 +1,9 @@
 import type { NewVaultCredential, Vault, VaultCredential } from '../core/vaults.js';
 import type { Store } from '../store/index.js';
+import type { ChangeOf } from './audit.js';
 
-/** Runs a write in one transaction and tells the registry afterwards (the catalog's own `write`). */
-export type Write = <T>(fn: () => T) => T;
+/** Runs a write in one transaction, its admin change recorded in it, and tells the registry afterwards (the catalog's own `write`). */
+export type Write = <T>(fn: () => T, change: ChangeOf<T>) => T;
 
 /**
  * Credential vaults (SPEC §9): each change one transaction, and the registry told, since an upstream MCP
@@ -36,20 +37,23 @@ export class VaultCatalog {
     return this.write(() => {
       const vault = vaults.createVault(displayName);
       return { vault, credentials: credentials.map((c) => vaults.addCredential(vault.id, c)) };
-    });
+    }, (r) => ({ action: 'vault.create', object: `vault:${r.vault.id}`, detail: `credentials: ${r.credentials.length}` }));
   }
 
   /** Null when the vault is gone (it may be deleted between a request's check and its write): nothing written. */
   addCredential(vaultId: string, credential: NewVaultCredential): VaultCredential | null {
-    return this.write(() => (this.store.vaults.getVault(vaultId) ? this.store.vaults.addCredential(vaultId, credential) : null));
+    return this.write(
+      () => (this.store.vaults.getVault(vaultId) ? this.store.vaults.addCredential(vaultId, credential) : null),
+      (c) => ({ action: 'vault.credential.add', object: `vault:${vaultId}/${c?.id ?? '-'}` }),
+    );
   }
 
   /** Deletes a vault and its credentials; false when there was none. */
   remove(id: string): boolean {
-    return this.write(() => this.store.vaults.deleteVault(id));
+    return this.write(() => this.store.vaults.deleteVault(id), { action: 'vault.remove', object: `vault:${id}` });
   }
 
   removeCredential(vaultId: string, id: string): boolean {
-    return this.write(() => this.store.vaults.deleteCredential(vaultId, id));
+    return this.write(() => this.store.vaults.deleteCredential(vaultId, id), { action: 'vault.credential.remove', object: `vault:${vaultId}/${id}` });
   }
 }

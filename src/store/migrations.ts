@@ -148,4 +148,35 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX client_credentials_provider ON client_credentials(provider_id);
   ${['INSERT', 'UPDATE', 'DELETE'].map((e) => bump('client_credentials', e)).join('\n')}
   `,
+  // 7 and 8: reserved for the branches of issue 14 (the merge puts theirs here); empty on this branch.
+  '',
+  '',
+  // 9: the audit log (SPEC §12): tool calls (written in batches off the call path) and admin changes (in the
+  // change's own transaction), newest first by id; kept TOOLWIRE_AUDIT_DAYS. Rate limits per provider, tool and
+  // client (calls a minute; NULL: none). A provider, tool or client update bumps the registry version already.
+  `
+  CREATE TABLE audit_log (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind TEXT NOT NULL,
+    at TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    tool TEXT,
+    provider TEXT,
+    outcome TEXT,
+    status INTEGER,
+    duration_ms REAL,
+    bytes_in INTEGER,
+    bytes_out INTEGER,
+    arguments TEXT,
+    action TEXT,
+    object TEXT,
+    detail TEXT
+  );
+  CREATE INDEX audit_log_at ON audit_log(at);
+  CREATE INDEX audit_log_actor ON audit_log(actor, id);
+  CREATE INDEX audit_log_tool ON audit_log(tool, id);
+  ALTER TABLE providers ADD COLUMN rate_per_minute INTEGER;
+  ALTER TABLE tools ADD COLUMN rate_per_minute INTEGER;
+  ALTER TABLE clients ADD COLUMN rate_per_minute INTEGER;
+  `,
 ];

@@ -64,5 +64,6 @@ export function createToolBatch(catalog: Catalog, raw: unknown): Tool[] {
         throw located(err, subject, i);
       }
     }),
+    (tools) => ({ action: 'tool.create-batch', object: `tools:${tools.length}`, detail: tools.map((t) => t.code).join(', ') }),
   );
 }

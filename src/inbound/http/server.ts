@@ -10,6 +10,7 @@ import { sendJson } from './body.js';
 import { bearerMatches, hostAllowList, hostProblem, originProblem, presentedBearer, type GuardOptions } from './guards.js';
 import { createJwtVerifier, protectedResourceMetadata } from './oauth.js';
 import { createMcpEndpoint, type McpEndpoint } from './mcp-endpoint.js';
+import { OWNER_NAME } from '../../core/identity.js';
 
 export interface HttpOptions {
   host: string;
@@ -117,12 +118,12 @@ export async function startHttpServer(app: App, options: HttpOptions, extraRoute
   }
 
   /** /admin: the owner's static token, or a client identity made with --admin; another client is known but refused (403). */
-  function adminAccess(req: IncomingMessage): 'allowed' | 'forbidden' | 'unknown' {
-    if (bearerMatches(req, options.token)) return 'allowed';
+  function adminAccess(req: IncomingMessage): { access: 'allowed'; who: string } | { access: 'forbidden' | 'unknown' } {
+    if (bearerMatches(req, options.token)) return { access: 'allowed', who: OWNER_NAME };
     const presented = presentedBearer(req);
     const client = presented === null ? null : callers.find(presented);
-    if (!client) return 'unknown';
-    return client.identity.admin ? 'allowed' : 'forbidden';
+    if (!client) return { access: 'unknown' };
+    return client.identity.admin ? { access: 'allowed', who: client.identity.name } : { access: 'forbidden' };
   }
 
   /** Load balancers get `ok`; counts are for the token holder only (issue 10: /health said too much to anyone). */
@@ -149,20 +150,21 @@ export async function startHttpServer(app: App, options: HttpOptions, extraRoute
       return endpoint.handle(req, res, caller);
     }
     if (isAdmin) {
-      const access = adminAccess(req);
-      if (access === 'unknown') return unauthorized(res, null);
-      if (access === 'forbidden') {
+      const granted = adminAccess(req);
+      if (granted.access === 'unknown') return unauthorized(res, null);
+      if (granted.access === 'forbidden') {
         return sendJson(res, 403, {
           error: 'forbidden',
           message:
             'Forbidden: this client identity has no admin rights. Use the owner token (TOOLWIRE_TOKEN), or a client made with `toolwire client add NAME --admin`.',
         });
       }
-      return handleAdmin(req, res, path.slice('/admin'.length), admin);
+      // Admin changes are audited as made by this identity (SPEC §12).
+      return handleAdmin(req, res, path.slice('/admin'.length), { ...admin, catalog: admin.catalog.as(granted.who) });
     }
     if (extra) {
       if (!bearerMatches(req, options.token, extra.altTokenHeader)) return extra.unauthorized(res);
-      return extra.handle(req, res, path.slice(extra.prefix.length), compat);
+      return extra.handle(req, res, path.slice(extra.prefix.length), { ...compat, catalog: compat.catalog.as(OWNER_NAME) });
     }
   }
 
