@@ -238,10 +238,8 @@ function changedFields(raw: unknown): string {
 
 /** What an import did, in counts. */
 function importDetail(report: ImportReport): string {
-  return Object.entries(report)
-    .filter(([, value]) => typeof value === 'number' || Array.isArray(value))
-    .map(([key, value]) => `${key}: ${Array.isArray(value) ? value.length : String(value)}`)
-    .join(', ');
+  const { providers: p, tools: t } = report;
+  return `providers created ${p.created.length}, updated ${p.updated.length}; tools created ${t.created.length}, updated ${t.updated.length}, removed ${t.removed.length}`;
 }
 
 function describeRef(ref: Ref): string {

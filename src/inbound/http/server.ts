@@ -152,7 +152,7 @@ export async function startHttpServer(app: App, options: HttpOptions, extraRoute
     if (isAdmin) {
       const granted = adminAccess(req);
       if (granted.access === 'unknown') return unauthorized(res, null);
-      if (granted.access === 'forbidden') {
+      if (granted.access !== 'allowed') {
         return sendJson(res, 403, {
           error: 'forbidden',
           message:
