@@ -9,7 +9,7 @@ import {
 } from '@modelcontextprotocol/server';
 import { isJsonObject } from '../../core/json.js';
 import { readTraceContext, type TraceContext } from '../../core/trace-context.js';
-import type { ToolView } from '../../registry/scoped-view.js';
+import { invokeTool, type ToolView } from '../../registry/scoped-view.js';
 import { rpcCodeOf } from './errors.js';
 import { unknownTool } from './server.js';
 import { MODERN_VERSION, SERVER_INFO } from './versions.js';
@@ -72,7 +72,7 @@ export async function answerToolCall(view: ToolView, call: ToolCall, signal?: Ab
     return { jsonrpc: '2.0', id: call.id, error: { code: rpcCodeOf(err), message: err.message } };
   }
   try {
-    const result = await entry.invoke(call.args, { signal, trace: call.trace, scope: view.scope, caller });
+    const result = await invokeTool(view, entry, call.args, { signal, trace: call.trace, scope: view.scope, caller });
     if (!call.modern) return { jsonrpc: '2.0', id: call.id, result };
     return { jsonrpc: '2.0', id: call.id, result: { ...result, resultType: 'complete', _meta: { ...result._meta, [SERVER_INFO_META_KEY]: SERVER_INFO } } };
   } catch (err) {
