@@ -115,24 +115,6 @@ function otlpTracesUrl(env: Env): string | null {
   return url;
 }
 
-const isOn = (raw: string | undefined) => ['1', 'true', 'yes', 'on'].includes((raw || '').trim().toLowerCase());
-const isOff = (raw: string | undefined) => ['0', 'false', 'no', 'off'].includes((raw || '').trim().toLowerCase());
-
-/** Where spans go (the OTLP/HTTP exporter's own rule: the traces URL as given, else the base endpoint + /v1/traces); null when neither is set. */
-function otlpTracesUrl(env: Env): string | null {
-  const traces = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim();
-  const base = env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim();
-  const url = traces || (base ? `${base.replace(/\/$/, '')}/v1/traces` : null);
-  if (url === null) return null;
-  if (!/^https?:\/\/[^\s]+$/.test(url)) {
-    throw new ToolwireError(
-      'CONFIG',
-      `OTEL_EXPORTER_OTLP_ENDPOINT "${(traces || base || '').slice(0, 100)}" must be an http(s) URL of an OTLP/HTTP collector, like http://localhost:4318. Fix or unset it (unset: no traces).`,
-    );
-  }
-  return url;
-}
-
 /** TOOLWIRE_ALLOWED_HOSTS: `name` or `name:port` entries (an IPv6 address in brackets), lower-cased. */
 function allowedHosts(raw: string | undefined): string[] {
   const entries = (raw || '')
