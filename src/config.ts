@@ -26,7 +26,7 @@ export interface Config {
   logLevel: LogLevel;
   /** TOOLWIRE_PUBLIC_URL without a trailing `/mcp`: how clients reach this server (behind a proxy); the OAuth resource is `${publicUrl}/mcp`. */
   publicUrl: string | null;
-/** TOOLWIRE_ALLOWED_HOSTS: extra Host header values accepted (`name` for any port, or `name:port`), lower-cased. */
+  /** TOOLWIRE_ALLOWED_HOSTS: extra Host header values accepted (`name` for any port, or `name:port`), lower-cased. */
   allowedHosts: string[];
   /** TOOLWIRE_MAX_SESSIONS: open MCP sessions at most; the oldest idle one makes room. */
   maxSessions: number;

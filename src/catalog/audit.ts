@@ -39,9 +39,7 @@ export class AuditCatalog {
     }
     const since = query.since ? isoSince(query.since) : null;
     const beforeId = query.cursor ? decodeCursor(query.cursor) : null;
-    const entries = this.store.read(() =>
-      this.store.audit.page({ client: query.client || null, tool: query.tool || null, since, beforeId, limit: limit + 1 }),
-    );
+    const entries = this.store.read(() => this.store.audit.page({ client: query.client || null, tool: query.tool || null, since, beforeId, limit: limit + 1 }));
     const more = entries.length > limit;
     if (more) entries.pop();
     const last = entries[entries.length - 1];
@@ -66,9 +64,11 @@ const encodeCursor = (id: number) => Buffer.from(`a:${id}`).toString('base64url'
 function decodeCursor(cursor: string): number {
   const match = /^a:(\d{1,15})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
   if (!match) {
-    throw new ToolwireError('INVALID_INPUT', 'cursor is not one this server gave: pass the nextCursor of a previous page unchanged, or leave it out for the newest entries.', [
-      { field: 'cursor', message: 'must be a nextCursor of a previous page' },
-    ]);
+    throw new ToolwireError(
+      'INVALID_INPUT',
+      'cursor is not one this server gave: pass the nextCursor of a previous page unchanged, or leave it out for the newest entries.',
+      [{ field: 'cursor', message: 'must be a nextCursor of a previous page' }],
+    );
   }
   return Number(match[1]);
 }

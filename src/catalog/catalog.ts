@@ -11,6 +11,7 @@ import { VaultCatalog } from './vaults.js';
 import { ClientCatalog } from './clients.js';
 import { CredentialCatalog } from './credentials.js';
 import { AuditCatalog, type ChangeOf } from './audit.js';
+import { readRateLimits, type RateLimitIndex } from '../store/rate-limits.js';
 import { invalid, parseOrThrow } from './issues.js';
 import { resolveProvider } from './resolve-provider.js';
 import { updateProviderRecord } from './provider-update.js';
@@ -75,6 +76,11 @@ export class Catalog {
     return result;
   }
 
+  /** Every rate limit set (SPEC §12), in one read: the call path's index, read again only when the registry version moves. */
+  rateLimits(): RateLimitIndex {
+    return this.store.read(() => readRateLimits(this.store.database));
+  }
+
   listProviders(): Provider[] {
     return this.store.providers.list();
   }
@@ -92,30 +98,39 @@ export class Catalog {
 
   createProvider(raw: unknown, rules: ProviderWriteRules = LOCKED_RULES): Provider {
     const input = parseOrThrow(providerInputSchema, raw, 'The provider');
-    return this.write(() => {
-      const code = input.code?.trim() || codeFromName(input.name ?? '', (c) => !!this.store.providers.findByCode(c), 'provider');
-      if (this.store.providers.findByCode(code)) throw duplicate('provider', code);
-      return this.store.providers.insert(resolveProvider({ ...input, code }, null, `The provider "${code}"`, rules).record);
-    }, (p) => ({ action: 'provider.create', object: `provider:${p.code}` }));
+    return this.write(
+      () => {
+        const code = input.code?.trim() || codeFromName(input.name ?? '', (c) => !!this.store.providers.findByCode(c), 'provider');
+        if (this.store.providers.findByCode(code)) throw duplicate('provider', code);
+        return this.store.providers.insert(resolveProvider({ ...input, code }, null, `The provider "${code}"`, rules).record);
+      },
+      (p) => ({ action: 'provider.create', object: `provider:${p.code}` }),
+    );
   }
 
   updateProvider(ref: Ref, raw: unknown, rules: ProviderWriteRules = LOCKED_RULES): ProviderChange {
     const input = parseOrThrow(providerInputSchema, raw, 'The provider update');
-    return this.write(() => {
-      const existing = this.getProvider(ref);
-      const code = input.code?.trim() || existing.code;
-      if (code !== existing.code && this.store.providers.findByCode(code)) throw duplicate('provider', code);
-      const { record, droppedSecrets } = resolveProvider({ ...input, code }, existing, `The provider "${existing.code}"`, rules);
-      return { provider: updateProviderRecord(this.store, existing, record), droppedSecrets };
-    }, (c) => ({ action: 'provider.update', object: `provider:${c.provider.code}`, detail: changedFields(raw) }));
+    return this.write(
+      () => {
+        const existing = this.getProvider(ref);
+        const code = input.code?.trim() || existing.code;
+        if (code !== existing.code && this.store.providers.findByCode(code)) throw duplicate('provider', code);
+        const { record, droppedSecrets } = resolveProvider({ ...input, code }, existing, `The provider "${existing.code}"`, rules);
+        return { provider: updateProviderRecord(this.store, existing, record), droppedSecrets };
+      },
+      (c) => ({ action: 'provider.update', object: `provider:${c.provider.code}`, detail: changedFields(raw) }),
+    );
   }
 
   removeProvider(ref: Ref): Provider {
-    return this.write(() => {
-      const existing = this.getProvider(ref);
-      this.store.providers.remove(existing.id);
-      return existing;
-    }, (p) => ({ action: 'provider.remove', object: `provider:${p.code}` }));
+    return this.write(
+      () => {
+        const existing = this.getProvider(ref);
+        this.store.providers.remove(existing.id);
+        return existing;
+      },
+      (p) => ({ action: 'provider.remove', object: `provider:${p.code}` }),
+    );
   }
 
   listTools(providerRef?: Ref): Tool[] {
@@ -136,7 +151,10 @@ export class Catalog {
 
   createTool(raw: unknown): Tool {
     const input = parseOrThrow(toolInputSchema, raw, 'The tool');
-    return this.write(() => this.insertTool(input, this.toolProvider(input, null)), (t) => ({ action: 'tool.create', object: `tool:${t.code}` }));
+    return this.write(
+      () => this.insertTool(input, this.toolProvider(input, null)),
+      (t) => ({ action: 'tool.create', object: `tool:${t.code}` }),
+    );
   }
 
   /** Inserts a tool of a known provider; the caller holds the transaction. */
@@ -148,21 +166,27 @@ export class Catalog {
 
   updateTool(ref: Ref, raw: unknown): Tool {
     const input = parseOrThrow(toolInputSchema, raw, 'The tool update');
-    return this.write(() => {
-      const existing = this.getTool(ref);
-      const provider = this.toolProvider(input, existing);
-      const code = input.code?.trim() || existing.code;
-      if (code !== existing.code && this.store.tools.findByCode(code)) throw duplicate('tool', code);
-      return this.store.tools.update(existing.id, resolveTool(input, existing, provider.id, code, `The tool "${existing.code}"`));
-    }, (t) => ({ action: 'tool.update', object: `tool:${t.code}`, detail: changedFields(raw) }));
+    return this.write(
+      () => {
+        const existing = this.getTool(ref);
+        const provider = this.toolProvider(input, existing);
+        const code = input.code?.trim() || existing.code;
+        if (code !== existing.code && this.store.tools.findByCode(code)) throw duplicate('tool', code);
+        return this.store.tools.update(existing.id, resolveTool(input, existing, provider.id, code, `The tool "${existing.code}"`));
+      },
+      (t) => ({ action: 'tool.update', object: `tool:${t.code}`, detail: changedFields(raw) }),
+    );
   }
 
   removeTool(ref: Ref): Tool {
-    return this.write(() => {
-      const existing = this.getTool(ref);
-      this.store.tools.remove(existing.id);
-      return existing;
-    }, (t) => ({ action: 'tool.remove', object: `tool:${t.code}` }));
+    return this.write(
+      () => {
+        const existing = this.getTool(ref);
+        this.store.tools.remove(existing.id);
+        return existing;
+      },
+      (t) => ({ action: 'tool.remove', object: `tool:${t.code}` }),
+    );
   }
 
   /**
@@ -201,13 +225,16 @@ export class Catalog {
     servers: McpServerEntry[] | null,
     rules: ProviderWriteRules,
   ): ProviderTokensResult & { mcp: McpServersResult | null } {
-    return this.write(() => {
-      const issues: EntryIssue[] = [];
-      const stored = applyProviderTokens(this.store, tokens, rules, issueCollector('providerTokens', issues));
-      const mcp = servers === null ? null : syncMcpServers(this.store, servers, rules, issueCollector('mcpServers', issues));
-      if (issues.length > 0) throw new InvalidEntries(issues); // rolls the whole transaction back
-      return { ...stored, mcp };
-    }, { action: 'provider-tokens.store', object: `providers:${tokens.length}`, detail: servers === null ? '' : `mcp servers: ${servers.length}` });
+    return this.write(
+      () => {
+        const issues: EntryIssue[] = [];
+        const stored = applyProviderTokens(this.store, tokens, rules, issueCollector('providerTokens', issues));
+        const mcp = servers === null ? null : syncMcpServers(this.store, servers, rules, issueCollector('mcpServers', issues));
+        if (issues.length > 0) throw new InvalidEntries(issues); // rolls the whole transaction back
+        return { ...stored, mcp };
+      },
+      { action: 'provider-tokens.store', object: `providers:${tokens.length}`, detail: servers === null ? '' : `mcp servers: ${servers.length}` },
+    );
   }
 
   /** The provider a tool input names (providerId or providerCode), else the existing tool's. */

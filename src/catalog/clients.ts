@@ -5,6 +5,7 @@ import type { Store } from '../store/index.js';
 import { CLIENT_TOKEN_PREFIX, hashClientToken, mintClientToken } from './client-tokens.js';
 import { invalid, parseOrThrow } from './issues.js';
 import type { Write } from './vaults.js';
+import { mergeRateLimit, rateLimitSchema } from './schemas.js';
 
 const NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 /** A tool glob: the characters of a tool code, `*` and `?`. */
@@ -21,7 +22,10 @@ const clientInputSchema = z.strictObject({
     })
     .optional(),
   admin: z.boolean({ error: 'must be true or false' }).optional(),
+  rateLimit: rateLimitSchema.nullish(),
 });
+
+const clientUpdateSchema = z.strictObject({ rateLimit: rateLimitSchema });
 
 /** A new identity: its name and scope. Lists left out or empty mean every provider, every tool. */
 export type ClientInput = z.input<typeof clientInputSchema>;
@@ -57,45 +61,75 @@ export class ClientCatalog {
     const providers = unique(input.providers?.map((code) => code.trim()));
     const tools = unique(input.tools);
     const token = mintClientToken();
-    return this.write(() => {
-      const unknown = providers.flatMap((code, i) => (this.store.providers.findByCode(code) ? [] : [{ code, i }]));
-      if (unknown.length > 0) {
-        throw invalid(
-          'The client',
-          unknown.map(({ code, i }) => ({
-            field: `providers[${i}]`,
-            message: `names provider "${code.slice(0, 64)}", which does not exist; \`toolwire provider list\` (GET /admin/providers) shows the codes there are`,
-          })),
-        );
-      }
-      if (this.store.clients.findByName(input.name)) {
-        throw new ToolwireError(
-          'CONFLICT',
-          `A client named "${input.name}" already exists. Choose another name, or \`toolwire client rotate ${input.name}\` to give it a new token.`,
-          [{ field: 'name', message: `"${input.name}" is already taken` }],
-        );
-      }
-      const client = this.store.clients.insert({ name: input.name, tokenHash: hashClientToken(token), providers, tools, admin: input.admin ?? false });
-      return { client, token };
-    }, (r) => ({ action: 'client.add', object: `client:${r.client.name}` }));
+    return this.write(
+      () => {
+        const unknown = providers.flatMap((code, i) => (this.store.providers.findByCode(code) ? [] : [{ code, i }]));
+        if (unknown.length > 0) {
+          throw invalid(
+            'The client',
+            unknown.map(({ code, i }) => ({
+              field: `providers[${i}]`,
+              message: `names provider "${code.slice(0, 64)}", which does not exist; \`toolwire provider list\` (GET /admin/providers) shows the codes there are`,
+            })),
+          );
+        }
+        if (this.store.clients.findByName(input.name)) {
+          throw new ToolwireError(
+            'CONFLICT',
+            `A client named "${input.name}" already exists. Choose another name, or \`toolwire client rotate ${input.name}\` to give it a new token.`,
+            [{ field: 'name', message: `"${input.name}" is already taken` }],
+          );
+        }
+        const ratePerMinute = mergeRateLimit(input.rateLimit, null)?.perMinute ?? null;
+        const client = this.store.clients.insert({
+          name: input.name,
+          tokenHash: hashClientToken(token),
+          providers,
+          tools,
+          admin: input.admin ?? false,
+          ratePerMinute,
+        });
+        return { client, token };
+      },
+      (r) => ({ action: 'client.add', object: `client:${r.client.name}` }),
+    );
   }
 
   /** Removes the identity (and, through ON DELETE CASCADE, everything kept for it); its token stops working at once. */
   removeClient(name: string): ClientIdentity {
-    return this.write(() => {
-      const existing = this.requireClient(name);
-      this.store.clients.remove(name);
-      return existing;
-    }, { action: 'client.remove', object: `client:${name}` });
+    return this.write(
+      () => {
+        const existing = this.requireClient(name);
+        this.store.clients.remove(name);
+        return existing;
+      },
+      { action: 'client.remove', object: `client:${name}` },
+    );
   }
 
   /** A new token for the identity; the old one stops working at once. */
   rotateClient(name: string): IssuedClient {
     const token = mintClientToken();
-    return this.write(() => {
-      this.requireClient(name);
-      return { client: this.store.clients.rotate(name, hashClientToken(token)) as ClientIdentity, token };
-    }, { action: 'client.rotate', object: `client:${name}` });
+    return this.write(
+      () => {
+        this.requireClient(name);
+        return { client: this.store.clients.rotate(name, hashClientToken(token)) as ClientIdentity, token };
+      },
+      { action: 'client.rotate', object: `client:${name}` },
+    );
+  }
+
+  /** Changes an identity's rate limit (`{"rateLimit": {"perMinute": N}}`, 0 removes it); its token stays. */
+  updateClient(name: string, raw: unknown): ClientIdentity {
+    const input = parseOrThrow(clientUpdateSchema, raw, 'The client update');
+    const perMinute = mergeRateLimit(input.rateLimit, null)?.perMinute ?? null;
+    return this.write(
+      () => {
+        this.requireClient(name);
+        return this.store.clients.setRate(name, perMinute) as ClientIdentity;
+      },
+      { action: 'client.update', object: `client:${name}`, detail: `rateLimit: ${perMinute ?? 'none'}` },
+    );
   }
 
   /** Every identity by the hash of its token (`hashClientToken`), for a lookup that reads no database per request. */

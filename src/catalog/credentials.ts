@@ -35,13 +35,16 @@ export class CredentialCatalog {
 
   /** Sets (replaces) the client's credential for the provider; NOT_FOUND for either unknown, INVALID_INPUT naming a bad field. */
   setCredential(clientName: string, providerCode: string, raw: unknown): CredentialSummary {
-    return this.write(() => {
-      this.requireClient(clientName);
-      const provider = this.requireProvider(providerCode);
-      const secrets = checkSecrets(provider, raw, `The credential of client "${clientName}" for provider "${provider.code}"`);
-      this.store.clientCredentials.set(clientName, provider.id, secrets);
-      return summary(provider, secrets, new Date().toISOString());
-    }, (c) => ({ action: 'credential.set', object: `client:${clientName}/provider:${c.provider}`, detail: `fields: ${c.fields.join(', ')}` }));
+    return this.write(
+      () => {
+        this.requireClient(clientName);
+        const provider = this.requireProvider(providerCode);
+        const secrets = checkSecrets(provider, raw, `The credential of client "${clientName}" for provider "${provider.code}"`);
+        this.store.clientCredentials.set(clientName, provider.id, secrets);
+        return summary(provider, secrets, new Date().toISOString());
+      },
+      (c) => ({ action: 'credential.set', object: `client:${clientName}/provider:${c.provider}`, detail: `fields: ${c.fields.join(', ')}` }),
+    );
   }
 
   /** The client's credentials as provider codes and field names: no value ever leaves. */
@@ -60,16 +63,19 @@ export class CredentialCatalog {
 
   /** Removes the client's credential for the provider; NOT_FOUND when there was none. */
   removeCredential(clientName: string, providerCode: string): void {
-    this.write(() => {
-      this.requireClient(clientName);
-      const provider = this.requireProvider(providerCode);
-      if (!this.store.clientCredentials.remove(clientName, provider.id)) {
-        throw new ToolwireError(
-          'NOT_FOUND',
-          `Client "${clientName}" has no credential of its own for provider "${provider.code}". \`toolwire credential list --client ${clientName}\` shows the ones it has.`,
-        );
-      }
-    }, { action: 'credential.remove', object: `client:${clientName}/provider:${providerCode}` });
+    this.write(
+      () => {
+        this.requireClient(clientName);
+        const provider = this.requireProvider(providerCode);
+        if (!this.store.clientCredentials.remove(clientName, provider.id)) {
+          throw new ToolwireError(
+            'NOT_FOUND',
+            `Client "${clientName}" has no credential of its own for provider "${provider.code}". \`toolwire credential list --client ${clientName}\` shows the ones it has.`,
+          );
+        }
+      },
+      { action: 'credential.remove', object: `client:${clientName}/provider:${providerCode}` },
+    );
   }
 
   /** Every client's credentials, opened, in one read: the call path's in-memory index. */

@@ -34,10 +34,13 @@ export class VaultCatalog {
   /** A vault and its first credentials, all written or none. */
   create(displayName: string, credentials: NewVaultCredential[]): { vault: Vault; credentials: VaultCredential[] } {
     const { vaults } = this.store;
-    return this.write(() => {
-      const vault = vaults.createVault(displayName);
-      return { vault, credentials: credentials.map((c) => vaults.addCredential(vault.id, c)) };
-    }, (r) => ({ action: 'vault.create', object: `vault:${r.vault.id}`, detail: `credentials: ${r.credentials.length}` }));
+    return this.write(
+      () => {
+        const vault = vaults.createVault(displayName);
+        return { vault, credentials: credentials.map((c) => vaults.addCredential(vault.id, c)) };
+      },
+      (r) => ({ action: 'vault.create', object: `vault:${r.vault.id}`, detail: `credentials: ${r.credentials.length}` }),
+    );
   }
 
   /** Null when the vault is gone (it may be deleted between a request's check and its write): nothing written. */

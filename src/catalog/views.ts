@@ -43,6 +43,7 @@ export function presentProvider(p: Provider) {
     dynamicAuthInvalidationKeywords: p.dynamicAuthInvalidationKeywords,
     enabled: p.enabled,
     credentialMode: p.credentialMode,
+    rateLimit: p.rateLimit,
     kind: p.kind,
     toolMode: p.toolMode,
     userId: p.userId,
@@ -67,6 +68,7 @@ export function presentTool(t: Tool) {
     isExportable: t.isExportable,
     parameters: t.parameters.map(presentParameter),
     ...(t.outputSchema ? { outputSchema: t.outputSchema } : {}),
+    ...(t.rateLimit ? { rateLimit: t.rateLimit } : {}),
     createdAt: t.createdAt,
     updatedAt: t.updatedAt,
   };
@@ -116,6 +118,7 @@ export function exportProvider(p: Provider, tools: Tool[]) {
     enabled: p.enabled,
     // The mode travels; no client's own credential ever does (they stay with the database they were set in).
     credentialMode: p.credentialMode,
+    rateLimit: p.rateLimit,
     kind: p.kind,
     toolMode: p.toolMode,
     ...mcpFields(p, SECRET_PLACEHOLDER),
@@ -135,5 +138,6 @@ function exportTool(t: Tool) {
     isExportable: t.isExportable,
     parameters: t.parameters.map(presentParameter),
     ...(t.outputSchema ? { outputSchema: t.outputSchema } : {}),
+    ...(t.rateLimit ? { rateLimit: t.rateLimit } : {}),
   };
 }

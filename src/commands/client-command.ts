@@ -22,9 +22,25 @@ const listed = (list: readonly string[]) => (list.length === 0 ? 'all' : list.jo
 
 function clientTable(clients: ClientIdentity[]): string {
   return table([
-    ['NAME', 'PROVIDERS', 'TOOLS', 'ADMIN', 'CREATED'],
-    ...clients.map((c) => [c.name, listed(c.providers), listed(c.tools), c.admin ? 'yes' : 'no', c.createdAt]),
+    ['NAME', 'PROVIDERS', 'TOOLS', 'ADMIN', 'RATE', 'CREATED'],
+    ...clients.map((c) => [
+      c.name,
+      listed(c.providers),
+      listed(c.tools),
+      c.admin ? 'yes' : 'no',
+      c.rateLimit ? `${c.rateLimit.perMinute}/min` : '-',
+      c.createdAt,
+    ]),
   ]);
+}
+
+/** `--rate N`: calls a minute, a whole number (0 only for `client limit`, where it removes the limit). */
+function rateOf(raw: string): number {
+  const value = Number(raw);
+  if (!/^\d{1,7}$/.test(raw.trim()) || !Number.isInteger(value)) {
+    throw new UsageError(`--rate must be a whole number of calls a minute, like --rate 60 (got "${raw.slice(0, 20)}").`);
+  }
+  return value;
 }
 
 export const clientCommand: Command = async (ctx) => {
@@ -34,6 +50,7 @@ export const clientCommand: Command = async (ctx) => {
       provider: { type: 'string', multiple: true },
       tool: { type: 'string', multiple: true },
       admin: { type: 'boolean' },
+      rate: { type: 'string' },
       json: { type: 'boolean' },
     },
     allowPositionals: true,
@@ -44,12 +61,22 @@ export const clientCommand: Command = async (ctx) => {
   if (action !== 'add' && (values.provider || values.tool || values.admin)) {
     throw new UsageError('--provider, --tool and --admin belong to `toolwire client add`.');
   }
+  if (values.rate !== undefined && action !== 'add' && action !== 'limit') {
+    throw new UsageError('--rate belongs to `toolwire client add` and `toolwire client limit`.');
+  }
+  const rateLimit = values.rate === undefined ? undefined : { perMinute: rateOf(values.rate) };
   const app = createApp(ctx.config);
   try {
     const { clients } = app.catalog;
     switch (action) {
       case 'add': {
-        const input = { name: need(name, 'add'), providers: values.provider ?? [], tools: values.tool ?? [], admin: values.admin === true };
+        const input = {
+          name: need(name, 'add'),
+          providers: values.provider ?? [],
+          tools: values.tool ?? [],
+          admin: values.admin === true,
+          ...(rateLimit ? { rateLimit } : {}),
+        };
         const { client, token } = clients.addClient(input);
         printToken(ctx, token, `Client "${client.name}" created.`);
         return 0;
@@ -69,8 +96,14 @@ export const clientCommand: Command = async (ctx) => {
         printToken(ctx, issued.token, `Client "${issued.client.name}" has a new token; the old one no longer works.`);
         return 0;
       }
+      case 'limit': {
+        if (!rateLimit) throw new UsageError('Missing --rate N: toolwire client limit NAME --rate N (calls a minute; 0 removes the limit).');
+        const updated = clients.updateClient(need(name, 'limit'), { rateLimit });
+        ctx.stderr(`Client "${updated.name}": ${updated.rateLimit ? `at most ${updated.rateLimit.perMinute} calls a minute` : 'no rate limit'}.\n`);
+        return 0;
+      }
       default:
-        throw new UsageError(`Unknown client action "${action ?? ''}": use add, list, remove or rotate.`);
+        throw new UsageError(`Unknown client action "${action ?? ''}": use add, list, remove, rotate or limit.`);
     }
   } finally {
     await app.close();

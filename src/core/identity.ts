@@ -1,3 +1,4 @@
+import type { RateLimit } from './model.js';
 /**
  * Who is calling (SPEC §11): the owner (`TOOLWIRE_TOKEN`) or a client identity made with `toolwire client add`.
  * A scope is two lists, both of which must let a tool through: provider codes (exact) and tool-code globs.
@@ -14,6 +15,8 @@ export interface ClientIdentity {
   createdAt: string;
   /** When its token was last replaced; null while it has its first token. */
   rotatedAt: string | null;
+  /** Its calls a minute, per instance (SPEC §12: `client add --rate N`); null: none. */
+  rateLimit: RateLimit | null;
 }
 
 /** The name no client may take: it stands for the owner in logs and answers. */
@@ -27,6 +30,7 @@ export const OWNER: ClientIdentity = Object.freeze({
   admin: true,
   createdAt: '',
   rotatedAt: null,
+  rateLimit: null,
 });
 
 /**

@@ -8,6 +8,7 @@ interface ClientRow {
   admin: number;
   created_at: string;
   rotated_at: string | null;
+  rate_per_minute: number | null;
 }
 
 /** The new client's fields; its token only as the hash, which no read ever returns. */
@@ -17,10 +18,11 @@ export interface NewClient {
   providers: readonly string[];
   tools: readonly string[];
   admin: boolean;
+  ratePerMinute: number | null;
 }
 
 /** Every column but the hash: nothing read from this table can carry a token or its hash out. */
-const COLUMNS = 'name, providers, tools, admin, created_at, rotated_at';
+const COLUMNS = 'name, providers, tools, admin, created_at, rotated_at, rate_per_minute';
 
 const toIdentity = (row: ClientRow): ClientIdentity => ({
   name: row.name,
@@ -29,6 +31,7 @@ const toIdentity = (row: ClientRow): ClientIdentity => ({
   admin: row.admin === 1,
   createdAt: row.created_at,
   rotatedAt: row.rotated_at,
+  rateLimit: row.rate_per_minute === null ? null : { perMinute: row.rate_per_minute },
 });
 
 /** Client identities (migration 5). Callers hash tokens; this file never sees one. */
@@ -43,8 +46,9 @@ export class ClientRepository {
       byHash: db.prepare(`SELECT ${COLUMNS} FROM clients WHERE token_hash = ?`),
       withHashes: db.prepare(`SELECT token_hash, ${COLUMNS} FROM clients`),
       insert: db.prepare(
-        'INSERT INTO clients (name, token_hash, providers, tools, admin, created_at) VALUES (@name, @tokenHash, @providers, @tools, @admin, @createdAt)',
+        'INSERT INTO clients (name, token_hash, providers, tools, admin, created_at, rate_per_minute) VALUES (@name, @tokenHash, @providers, @tools, @admin, @createdAt, @ratePerMinute)',
       ),
+      setRate: db.prepare('UPDATE clients SET rate_per_minute = ? WHERE name = ?'),
       rotate: db.prepare('UPDATE clients SET token_hash = ?, rotated_at = ? WHERE name = ?'),
       remove: db.prepare('DELETE FROM clients WHERE name = ?'),
     };
@@ -79,8 +83,16 @@ export class ClientRepository {
       tools: JSON.stringify(client.tools),
       admin: client.admin ? 1 : 0,
       createdAt,
+      ratePerMinute: client.ratePerMinute,
     });
-    return { name: client.name, providers: [...client.providers], tools: [...client.tools], admin: client.admin, createdAt, rotatedAt: null };
+    const rateLimit = client.ratePerMinute === null ? null : { perMinute: client.ratePerMinute };
+    return { name: client.name, providers: [...client.providers], tools: [...client.tools], admin: client.admin, createdAt, rotatedAt: null, rateLimit };
+  }
+
+  /** Sets (or, with null, removes) the client's rate limit; null when there is no such client. */
+  setRate(name: string, perMinute: number | null): ClientIdentity | null {
+    if (this.statements.setRate.run(perMinute, name).changes === 0) return null;
+    return this.findByName(name);
   }
 
   /** Replaces the token hash; null when there is no such client. */

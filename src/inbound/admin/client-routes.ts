@@ -25,6 +25,10 @@ export const clientRoutes: Route<AdminDeps>[] = [
   {
     pattern: '/clients/:name',
     methods: {
+      PUT: async (ctx) => ({
+        status: 200,
+        body: ctx.deps.catalog.clients.updateClient(ctx.params.name ?? '', expectObject(await ctx.body(), 'client update')),
+      }),
       DELETE: (ctx) => {
         ctx.deps.catalog.clients.removeClient(ctx.params.name ?? '');
         return { status: 204 };

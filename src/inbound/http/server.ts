@@ -73,6 +73,7 @@ export async function startHttpServer(app: App, options: HttpOptions, extraRoute
     maxSessions: app.config.maxSessions,
     fastPath: app.config.fastPath,
   });
+  app.ops.metrics?.connections({ sessions: () => endpoint.sessionCount(), listenStreams: () => endpoint.listenCount() });
   const { oauthIssuer, oauthAudience, publicUrl, allowedHosts } = app.config;
   // `hosts` is filled in once the port is known (port 0 picks one at listen).
   const guard: GuardOptions = {
@@ -132,9 +133,25 @@ export async function startHttpServer(app: App, options: HttpOptions, extraRoute
     sendJson(res, 200, trusted ? { status: 'ok', tools: app.registry.current().definitions.length } : { status: 'ok' });
   }
 
+  /** GET /metrics (SPEC §12): Prometheus text for the owner's token, or anyone with TOOLWIRE_METRICS_PUBLIC=1. */
+  async function metrics(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const source = app.ops.metrics;
+    if (!source) return sendJson(res, 404, { error: 'not_found', message: 'Metrics are off (TOOLWIRE_METRICS=0).' });
+    const problem = hostProblem(req, guard);
+    if (problem) return sendJson(res, 403, { error: 'forbidden', message: `Forbidden: ${problem}.` });
+    if (!app.config.metricsPublic && !bearerMatches(req, options.token)) return unauthorized(res, null);
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      return sendJson(res, 405, { error: 'method_not_allowed', message: `${req.method} is not allowed on /metrics; use GET.` }, { allow: 'GET, HEAD' });
+    }
+    const text = await source.text();
+    res.writeHead(200, { 'content-type': source.contentType, 'cache-control': 'no-store' });
+    res.end(req.method === 'HEAD' ? undefined : text);
+  }
+
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0] as string;
     if (path === '/health') return health(req, res);
+    if (path === '/metrics') return metrics(req, res);
     const isMetadata = jwt !== null && (path === METADATA_PATH || path === `${METADATA_PATH}/mcp`);
     const isMcp = path === '/mcp';
     const isAdmin = path === '/admin' || path.startsWith('/admin/');

@@ -91,7 +91,12 @@ export function createServerFactory(
       const trace =
         readTraceContext(meta?.[TRACEPARENT_META_KEY], meta?.[TRACESTATE_META_KEY]) ??
         readTraceContext(headers?.get('traceparent') ?? undefined, headers?.get('tracestate') ?? undefined);
-      return invokeTool(current, entry, request.params.arguments ?? {}, { signal: ctx.mcpReq.signal, trace, scope: current.scope, caller: caller.identity.name });
+      return invokeTool(current, entry, request.params.arguments ?? {}, {
+        signal: ctx.mcpReq.signal,
+        trace,
+        scope: current.scope,
+        caller: caller.identity.name,
+      });
     });
     return mcp;
   };
