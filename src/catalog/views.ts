@@ -118,7 +118,7 @@ export function exportProvider(p: Provider, tools: Tool[]) {
     enabled: p.enabled,
     // The mode travels; no client's own credential ever does (they stay with the database they were set in).
     credentialMode: p.credentialMode,
-    rateLimit: p.rateLimit,
+    ...(p.rateLimit ? { rateLimit: p.rateLimit } : {}),
     kind: p.kind,
     toolMode: p.toolMode,
     ...mcpFields(p, SECRET_PLACEHOLDER),

@@ -40,6 +40,7 @@ describe('/admin/clients', () => {
       admin: true,
       createdAt: expect.any(String),
       rotatedAt: null,
+      rateLimit: null,
       token: expect.stringMatching(TOKEN),
     });
     const first: string = created.json.token;
@@ -53,8 +54,8 @@ describe('/admin/clients', () => {
     const list = await admin.call('GET', '/clients');
     expect(list.status).toBe(200);
     expect(list.json).toEqual([
-      { name: 'alice', providers: ['github'], tools: ['gh_*'], admin: true, createdAt: expect.any(String), rotatedAt: null },
-      { name: 'bob', providers: [], tools: [], admin: false, createdAt: expect.any(String), rotatedAt: null },
+      { name: 'alice', providers: ['github'], tools: ['gh_*'], admin: true, createdAt: expect.any(String), rotatedAt: null, rateLimit: null },
+      { name: 'bob', providers: [], tools: [], admin: false, createdAt: expect.any(String), rotatedAt: null, rateLimit: null },
     ]);
 
     const rotated = await admin.call('POST', '/clients/alice/rotate');
@@ -119,9 +120,9 @@ describe('/admin/clients', () => {
       expect(missing.status).toBe(404);
       expect(missing.json).toMatchObject({ error: 'not_found', message: expect.stringContaining('GET /admin/clients') });
     }
-    const wrongMethod = await admin.call('PUT', '/clients/alice');
+    const wrongMethod = await admin.call('PATCH', '/clients/alice');
     expect(wrongMethod.status).toBe(405);
-    expect(wrongMethod.headers.get('allow')).toBe('DELETE');
+    expect(wrongMethod.headers.get('allow')).toBe('PUT, DELETE');
 
     expect((await admin.call('GET', '/clients')).text).toBe(before);
     expect(admin.app.store.registryVersion()).toBe(version);

@@ -43,7 +43,15 @@ describe('client identities in the catalog', () => {
     addProvider('github');
     const { client, token } = app.catalog.clients.addClient({ name: 'alice', providers: ['github', 'github'], tools: ['gh_*'], admin: true });
     expect(token).toMatch(/^twc_[A-Za-z0-9_-]{43}$/);
-    expect(client).toEqual({ name: 'alice', providers: ['github'], tools: ['gh_*'], admin: true, createdAt: expect.any(String), rotatedAt: null });
+    expect(client).toEqual({
+      name: 'alice',
+      providers: ['github'],
+      tools: ['gh_*'],
+      admin: true,
+      createdAt: expect.any(String),
+      rotatedAt: null,
+      rateLimit: null,
+    });
     const [row] = rows(app.config.dbPath);
     expect(row?.token_hash).toBe(sha256(token));
     expect(Object.values(row ?? {}).some((v) => typeof v === 'string' && v.includes(token.slice(4)))).toBe(false);
