@@ -36,7 +36,7 @@ describe('store', () => {
     first.catalog.createTool({ name: 'T', code: 'old-t', providerCode: 'old', endpointPath: '/x' });
     // Roll the schema back to migration 1, as a database written before migration 2 existed.
     first.store.database.sqlite.exec(
-      "DROP TABLE client_credentials; ALTER TABLE providers DROP COLUMN credential_mode; DROP TABLE clients; DROP TRIGGER tools_seq_insert; DROP TRIGGER tools_seq_update; DROP TRIGGER tools_seq_delete; DROP INDEX tools_revision; ALTER TABLE tools DROP COLUMN revision; DROP TABLE tools_removed; DELETE FROM meta WHERE key = 'tool_seq'; DROP TABLE mcp_config_servers; DROP TABLE vault_credentials; DROP TABLE vaults; PRAGMA user_version = 1;",
+      "DROP TABLE audit_log; ALTER TABLE providers DROP COLUMN rate_per_minute; ALTER TABLE tools DROP COLUMN rate_per_minute; DROP TABLE client_credentials; ALTER TABLE providers DROP COLUMN credential_mode; DROP TABLE clients; DROP TRIGGER tools_seq_insert; DROP TRIGGER tools_seq_update; DROP TRIGGER tools_seq_delete; DROP INDEX tools_revision; ALTER TABLE tools DROP COLUMN revision; DROP TABLE tools_removed; DELETE FROM meta WHERE key = 'tool_seq'; DROP TABLE mcp_config_servers; DROP TABLE vault_credentials; DROP TABLE vaults; PRAGMA user_version = 1;",
     );
     void first.close();
     const second = createApp(loadConfig(env));
