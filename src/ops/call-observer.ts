@@ -47,9 +47,12 @@ class CallWatch implements UpstreamWatch {
     this.bytesOut += bytesOut;
     this.error = undefined;
     const child = this.span?.upstream(method, url) ?? null;
+    let ended = false;
     return {
       traceparent: child?.traceparent,
       end: (status, bytesIn, error) => {
+        if (ended) return; // told once per request, whatever path ends it
+        ended = true;
         this.status = status;
         this.bytesIn += bytesIn;
         this.error = error;

@@ -83,11 +83,15 @@ export function federatedEntry(connection: UpstreamConnection, tool: McpTool): T
     definition,
     providerCode: code,
     async invoke(args, context) {
+      // The call observer (SPEC §12) hears of the forwarded call: its size both ways, or what ended it.
+      const watched = context.upstream?.start('tools/call', `mcp://${code}/${tool.name}`, Buffer.byteLength(JSON.stringify(args)));
       try {
         const result = await connection.callTool(tool, args, context.signal);
         // The transports already drop a message over the cap unread; this is the rule itself, on the parsed result.
         const limit = connection.maxResponseBytes;
-        if (Buffer.byteLength(JSON.stringify(result)) > limit) return errorResult(tooLargeText(definition.name, code, limit));
+        const size = Buffer.byteLength(JSON.stringify(result));
+        watched?.end(null, size);
+        if (size > limit) return errorResult(tooLargeText(definition.name, code, limit));
         // Bytes cannot be masked without corrupting them: an image or blob holding a credential is withheld whole.
         const binary = binaryWithSecret(result, redact);
         if (binary) {
@@ -97,6 +101,7 @@ export function federatedEntry(connection: UpstreamConnection, tool: McpTool): T
         }
         return redactDeep(result, redact) as CallToolResult;
       } catch (err) {
+        watched?.end(null, 0, err instanceof ProtocolError ? undefined : err); // an answered error is the tool's own
         const limit = tooLargeLimit(err);
         if (limit !== null) return errorResult(tooLargeText(definition.name, code, limit));
         if (err instanceof UpstreamDownError) {
