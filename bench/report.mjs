@@ -153,7 +153,12 @@ export function summarize({ targets, rounds }) {
   // Issue 15: the audit log and metrics on ÷ off, server CPU per call (bench/ops-cost.mjs).
   if (rounds.every((r) => r.ops)) {
     const opsRatio = over(rounds, (r) => r.ops.ratio);
-    const cpu = (key) => fmt(over(rounds, (r) => r.ops[key].cpuPerCallUs), 0, ' µs');
+    const cpu = (key) =>
+      fmt(
+        over(rounds, (r) => r.ops[key].cpuPerCallUs),
+        0,
+        ' µs',
+      );
     targetRows.push([
       `server CPU per call, audit log + metrics on ÷ off (issue 15; off ${cpu('off')}, on ${cpu('on')}; 2026-07-28 HTTP, 8 in flight)`,
       '≤ 1.15×',

@@ -105,7 +105,15 @@ async function main() {
 
   // Issue 15: the audit log and metrics on vs off, server CPU per call, in the same run.
   if (runs('ops')) {
-    const results = await opsCostRounds({ envOff: envFor(), envOn: envFor(), rounds: ROUNDS, durationMs: DURATION_MS, upstreamPid: upstream.pid, log, cleanups });
+    const results = await opsCostRounds({
+      envOff: envFor(),
+      envOn: envFor(),
+      rounds: ROUNDS,
+      durationMs: DURATION_MS,
+      upstreamPid: upstream.pid,
+      log,
+      cleanups,
+    });
     results.forEach((result, r) => {
       rounds[r].ops = result;
     });
