@@ -2,7 +2,7 @@
  * The import rules of src/ (see ARCHITECTURE.md, "The layers"). `npm run lint:deps` checks them and
  * `npm test` runs it first, so a violation fails the suite.
  *
- *   core ← store ← catalog ← registry ← outbound ← app ← inbound ← commands ← cli
+ *   core ← store ← catalog ← registry ← outbound ← ops ← app ← inbound ← commands ← cli
  *
  * Each layer imports only from layers to its left (and from itself); config.ts sits with core and
  * imports only core; core imports nothing of ours outside core. Type-only imports count too
@@ -17,6 +17,7 @@ const LAYERS = [
   { name: 'catalog', path: '^src/catalog/' },
   { name: 'registry', path: '^src/registry/' },
   { name: 'outbound', path: '^src/outbound/' },
+  { name: 'ops', path: '^src/ops/' },
   { name: 'app', path: '^src/app[.]ts$' },
   { name: 'inbound', path: '^src/inbound/' },
   { name: 'commands', path: '^src/commands/' },

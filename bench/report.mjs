@@ -161,6 +161,22 @@ export function summarize({ targets, rounds }) {
   );
   const writeRatio = writes['10'] && writes['10000'] ? over(rounds, (r) => r.writes['10000'].writeMedianMs / r.writes['10'].writeMedianMs) : null;
   if (writeRatio) targetRows.push(['one small admin write, 10,000 tools ÷ 10 tools (issue 11)', '≤ 3×', fmt(writeRatio, 2, '×'), check(writeRatio, 3)]);
+  // Issue 15: the audit log and metrics on ÷ off, server CPU per call (bench/ops-cost.mjs).
+  if (rounds.every((r) => r.ops)) {
+    const opsRatio = over(rounds, (r) => r.ops.ratio);
+    const cpu = (key) =>
+      fmt(
+        over(rounds, (r) => r.ops[key].cpuPerCallUs),
+        0,
+        ' µs',
+      );
+    targetRows.push([
+      `server CPU per call, audit log + metrics on ÷ off (issue 15; off ${cpu('off')}, on ${cpu('on')}; 2026-07-28 HTTP, 8 in flight)`,
+      '≤ 1.15×',
+      fmt(opsRatio, 3, '×'),
+      check(opsRatio, 1.15),
+    ]);
+  }
   return { perTarget, scales, githubImportMs, targetRows, writes, writeRatio };
 }
 

@@ -12,6 +12,7 @@ import { writeReport } from './report.mjs';
 import { scaleRound } from './scale.mjs';
 import { githubImportRound } from './openapi-import.mjs';
 import { writeCostRound } from './write-cost.mjs';
+import { opsCostRounds } from './ops-cost.mjs';
 import { spread } from './stats.mjs';
 import { forkUpstream } from './upstream-process.mjs';
 
@@ -30,7 +31,7 @@ const ONLY = (opt('--only', null) ?? process.env.BENCH_ONLY ?? '')
   .split(',')
   .map((s) => s.trim())
   .filter(Boolean);
-const SECTIONS = ['calls', 'scale', 'import', 'writes'];
+const SECTIONS = ['calls', 'scale', 'import', 'writes', 'ops'];
 for (const name of ONLY) if (!SECTIONS.includes(name)) throw new Error(`--only: unknown section "${name}" (sections: ${SECTIONS.join(', ')})`);
 const runs = (section) => ONLY.length === 0 || ONLY.includes(section);
 const WRITE = !argv.includes('--no-write') && ONLY.length === 0;
@@ -53,7 +54,7 @@ async function main() {
     return e.env;
   };
 
-  const rounds = Array.from({ length: ROUNDS }, () => ({ calls: {}, scale: {}, writes: {} }));
+  const rounds = Array.from({ length: ROUNDS }, () => ({ calls: {}, scale: {}, writes: {}, ops: null }));
   let targets = [];
   let rss = {};
   if (runs('calls')) ({ targets, rss } = await callRounds(envFor, upstream, upstreamToken, rounds));
@@ -100,6 +101,24 @@ async function main() {
     log(
       `admin write: ${WRITE_SIZES[0]} tools ${small.median.toFixed(2)} ms, ${WRITE_SIZES[1]} tools ${large.median.toFixed(2)} ms; ratio ${ratio.median.toFixed(2)}× (${ratio.min.toFixed(2)}–${ratio.max.toFixed(2)}; goal ≤ 3×)`,
     );
+  }
+
+  // Issue 15: the audit log and metrics on vs off, server CPU per call, in the same run.
+  if (runs('ops')) {
+    const results = await opsCostRounds({
+      envOff: envFor(),
+      envOn: envFor(),
+      rounds: ROUNDS,
+      durationMs: DURATION_MS,
+      upstreamPid: upstream.pid,
+      log,
+      cleanups,
+    });
+    results.forEach((result, r) => {
+      rounds[r].ops = result;
+    });
+    const ratio = spread(results.map((r) => r.ratio));
+    log(`audit log + metrics: ${ratio.median.toFixed(3)}× the server CPU per call of off (${ratio.min.toFixed(3)}–${ratio.max.toFixed(3)}; goal ≤ 1.15×)`);
   }
 
   const upstreamStats = await upstream.stats();

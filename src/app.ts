@@ -13,6 +13,7 @@ import { setUpstreamFetch } from './outbound/federation/transports.js';
 import { keyFilePath, loadMasterKey } from './store/secret-files.js';
 import { createStore, WrongKeyError, type Store } from './store/index.js';
 import { databaseHasKey, replaceKeyFile } from './store/key-rotation.js';
+import { createOps, type Ops } from './ops/index.js';
 
 /** The parts of a running toolwire, wired once: store → catalog → registry, sender and tokens. */
 export interface App {
@@ -29,6 +30,8 @@ export interface App {
   users: UserCredentials;
   /** The TOOLWIRE_BLOCK_PRIVATE policy every outbound connection goes through; null when blocking is off. */
   outbound: OutboundGuard | null;
+  /** Audit log, metrics, rate limits, traces (SPEC §12): around every tool call. */
+  ops: Ops;
   /**
    * Ends every tool call still waiting on an API or a token endpoint with an isError answer saying the
    * server is shutting down (after a graceful stop's grace). Returns how many were waiting; later calls
@@ -99,7 +102,12 @@ export function createApp(config: Config, log: Log = createLog(config.logLevel))
     ...(outbound ? { connect: outbound.connect } : {}),
   });
   const stopper = createCallStopper(sender);
-  const tokens = createTokenManager({ timeoutMs: config.timeoutMs, defaultTtlMs: config.tokenTtlSeconds * 1000, dispatcher: outbound?.dispatcher });
+  const tokens = createTokenManager({
+    timeoutMs: config.timeoutMs,
+    defaultTtlMs: config.tokenTtlSeconds * 1000,
+    dispatcher: outbound?.dispatcher,
+    onFetch: (code, ok) => ops.tokenFetch(code, ok),
+  });
   const restoreUpstreamFetch = outbound ? setUpstreamFetch(outbound.fetch) : () => {};
   const tokenSource: TokenSource = {
     getToken: (provider, client) => stopper.guard(() => tokens.getToken(provider, client)),
@@ -134,6 +142,7 @@ export function createApp(config: Config, log: Log = createLog(config.logLevel))
   };
   const registry = new Registry(store, createHttpToolFactory({ sender, tokens: tokenSource, users, grants: guardedGrants }), [], log);
   const catalog = new Catalog(store, () => registry.refresh());
+  const ops = createOps(config, catalog, registry, log);
   const closers: Array<() => Promise<void> | void> = [];
   return {
     config,
@@ -146,6 +155,7 @@ export function createApp(config: Config, log: Log = createLog(config.logLevel))
     oauth,
     users,
     outbound,
+    ops,
     stopCalls: () => stopper.stop(),
     onClose(fn) {
       closers.push(fn);
@@ -159,6 +169,8 @@ export function createApp(config: Config, log: Log = createLog(config.logLevel))
         }
       }
       registry.stop();
+      // After the HTTP server and upstream connections stopped: no call is left to record.
+      await ops.close();
       // Requests left behind by stopCalls() would hold the pools open until the API answers or times out.
       if (stopper.abandoned()) void sender.close().catch(() => {});
       else await sender.close();

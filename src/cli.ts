@@ -21,11 +21,13 @@ const USAGE = `Usage: toolwire [--db PATH] COMMAND
     upstream MCP server: provider add --kind mcp --code C (--url U [--protocol sse] [--api-key K]
                          | --command CMD [--arg A ...] [--env K=V ...])
   tool add|list|show|update|remove|call ...                        manage tools; call one as an agent would
-  client add NAME [--provider CODE ...] [--tool GLOB ...] [--admin]
+  client add NAME [--provider CODE ...] [--tool GLOB ...] [--admin] [--rate N]
                                                                    an identity for serve --http; prints its token once
   client update NAME [--provider CODE ... | --all-providers] [--tool GLOB ... | --all-tools | --no-tools]
                      [--admin | --no-admin]                        change its scope (each list given replaces the old)
   client list [--json] | client remove NAME | client rotate NAME   list, remove, or give a new token (old one stops)
+  client limit NAME --rate N                                       its calls a minute (0: no limit)
+  audit [--client N] [--tool T] [--since ISO] [--limit N] [--json] the audit log, newest first
   credential set --client NAME --provider CODE                     a client's own credential (JSON on stdin) for a
                                                                    per_user provider; list --client NAME [--json];
                                                                    remove --client NAME --provider CODE
@@ -58,6 +60,8 @@ async function loadCommand(name: string): Promise<Command | null> {
       return (await import('./commands/client-command.js')).clientCommand;
     case 'credential':
       return (await import('./commands/credential-command.js')).credentialCommand;
+    case 'audit':
+      return (await import('./commands/audit-command.js')).auditCommand;
     default:
       return null;
   }

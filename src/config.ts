@@ -35,6 +35,18 @@ export interface Config {
   maxSessions: number;
   /** TOOLWIRE_FAST_PATH=0 sends every tools/call through the SDK (to measure what the fast path saves, or to rule it out). */
   fastPath: boolean;
+  /** SPEC §12: TOOLWIRE_AUDIT=0 stops recording tool calls (admin changes are always recorded); on by default. */
+  auditCalls: boolean;
+  /** TOOLWIRE_AUDIT_ARGS=1: a call's arguments are recorded too, redacted. */
+  auditArgs: boolean;
+  /** TOOLWIRE_AUDIT_DAYS (30): how long entries are kept. */
+  auditDays: number;
+  /** TOOLWIRE_METRICS=0 stops counting (GET /metrics then answers 404); on by default. */
+  metrics: boolean;
+  /** TOOLWIRE_METRICS_PUBLIC=1: GET /metrics without a token. */
+  metricsPublic: boolean;
+  /** OTEL_EXPORTER_OTLP_ENDPOINT (or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT): export a span per tool call over OTLP/HTTP; null: no OpenTelemetry loaded. */
+  otlpTracesUrl: string | null;
 }
 
 type Env = Record<string, string | undefined>;
@@ -79,7 +91,13 @@ export function loadConfig(env: Env, flags: { db?: string | undefined } = {}): C
     publicUrl: publicUrl(env.TOOLWIRE_PUBLIC_URL),
     allowedHosts: allowedHosts(env.TOOLWIRE_ALLOWED_HOSTS),
     maxSessions: positiveInt(env, 'TOOLWIRE_MAX_SESSIONS', 1000),
-    fastPath: !['0', 'false', 'no', 'off'].includes((env.TOOLWIRE_FAST_PATH || '').trim().toLowerCase()),
+    fastPath: !isOff(env.TOOLWIRE_FAST_PATH),
+    auditCalls: !isOff(env.TOOLWIRE_AUDIT),
+    auditArgs: isOn(env.TOOLWIRE_AUDIT_ARGS),
+    auditDays: positiveInt(env, 'TOOLWIRE_AUDIT_DAYS', 30),
+    metrics: !isOff(env.TOOLWIRE_METRICS),
+    metricsPublic: isOn(env.TOOLWIRE_METRICS_PUBLIC),
+    otlpTracesUrl: otlpTracesUrl(env),
   };
 }
 
@@ -106,6 +124,24 @@ function defaultScope(raw: string | undefined): Scope {
     }
   }
   return { providers, tools };
+}
+
+const isOn = (raw: string | undefined) => ['1', 'true', 'yes', 'on'].includes((raw || '').trim().toLowerCase());
+const isOff = (raw: string | undefined) => ['0', 'false', 'no', 'off'].includes((raw || '').trim().toLowerCase());
+
+/** Where spans go (the OTLP/HTTP exporter's own rule: the traces URL as given, else the base endpoint + /v1/traces); null when neither is set. */
+function otlpTracesUrl(env: Env): string | null {
+  const traces = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim();
+  const base = env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim();
+  const url = traces || (base ? `${base.replace(/\/$/, '')}/v1/traces` : null);
+  if (url === null) return null;
+  if (!/^https?:\/\/[^\s]+$/.test(url)) {
+    throw new ToolwireError(
+      'CONFIG',
+      `OTEL_EXPORTER_OTLP_ENDPOINT "${(traces || base || '').slice(0, 100)}" must be an http(s) URL of an OTLP/HTTP collector, like http://localhost:4318. Fix or unset it (unset: no traces).`,
+    );
+  }
+  return url;
 }
 
 /** TOOLWIRE_ALLOWED_HOSTS: `name` or `name:port` entries (an IPv6 address in brackets), lower-cased. */

@@ -18,6 +18,7 @@ function tool(over: Partial<Tool>): Tool {
     isExportable: true,
     parameters: [],
     outputSchema: null,
+    rateLimit: null,
     createdAt: '',
     updatedAt: '',
     ...over,

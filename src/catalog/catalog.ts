@@ -11,6 +11,8 @@ import { applyProviderTokens, type ProviderTokenEntry, type ProviderTokensResult
 import { VaultCatalog } from './vaults.js';
 import { ClientCatalog } from './clients.js';
 import { CredentialCatalog } from './credentials.js';
+import { AuditCatalog, type ChangeOf } from './audit.js';
+import { readRateLimits, type RateLimitIndex } from '../store/rate-limits.js';
 import { invalid, parseOrThrow } from './issues.js';
 import { resolveProvider } from './resolve-provider.js';
 import { updateProviderRecord } from './provider-update.js';
@@ -38,24 +40,46 @@ export class Catalog {
   readonly clients: ClientCatalog;
   /** Each client's own credentials for per-user providers (SPEC §11). */
   readonly credentials: CredentialCatalog;
+  /** The audit log (SPEC §12): call batches, pages of entries; admin changes are written by `write`. */
+  readonly audit: AuditCatalog;
 
+  /** `actor`: who the admin changes made through this catalog are recorded as (`as()` gives another). */
   constructor(
     private readonly store: Store,
     private readonly onChange: () => void = () => {},
+    readonly actor = 'cli',
   ) {
-    this.vaults = new VaultCatalog(store, (fn) => this.write(fn));
-    this.clients = new ClientCatalog(store, (fn) => this.write(fn));
-    this.credentials = new CredentialCatalog(store, (fn) => this.write(fn));
+    this.vaults = new VaultCatalog(store, (fn, change) => this.write(fn, change));
+    this.clients = new ClientCatalog(store, (fn, change) => this.write(fn, change));
+    this.credentials = new CredentialCatalog(store, (fn, change) => this.write(fn, change));
+    this.audit = new AuditCatalog(store);
+  }
+
+  /** The same catalog, recording its admin changes as made by `actor` (an identity name; the HTTP APIs make one per request). */
+  as(actor: string): Catalog {
+    return actor === this.actor ? this : new Catalog(this.store, this.onChange, actor);
   }
 
   /**
    * Runs catalog operations in one transaction, then tells the registry: for a batch of them that must
    * all be written or none (operations that say "the caller holds the transaction", like `insertTool`).
+   * `change` names the admin change for the audit log, written in the same transaction (SPEC §12).
    */
-  write<T>(fn: () => T): T {
-    const result = this.store.transaction(fn);
+  write<T>(fn: () => T, change: ChangeOf<T>): T {
+    const result = this.store.transaction(() => {
+      const value = fn();
+      if (change !== null) {
+        this.store.audit.insertChange(new Date().toISOString(), this.actor, typeof change === 'function' ? change(value) : change);
+      }
+      return value;
+    });
     this.onChange();
     return result;
+  }
+
+  /** Every rate limit set (SPEC §12), in one read: the call path's index, read again only when the registry version moves. */
+  rateLimits(): RateLimitIndex {
+    return this.store.read(() => readRateLimits(this.store.database));
   }
 
   listProviders(): Provider[] {
@@ -75,30 +99,39 @@ export class Catalog {
 
   createProvider(raw: unknown, rules: ProviderWriteRules = LOCKED_RULES): Provider {
     const input = parseOrThrow(providerInputSchema, raw, 'The provider');
-    return this.write(() => {
-      const code = input.code?.trim() || codeFromName(input.name ?? '', (c) => !!this.store.providers.findByCode(c), 'provider');
-      if (this.store.providers.findByCode(code)) throw duplicate('provider', code);
-      return this.store.providers.insert(resolveProvider({ ...input, code }, null, `The provider "${code}"`, rules).record);
-    });
+    return this.write(
+      () => {
+        const code = input.code?.trim() || codeFromName(input.name ?? '', (c) => !!this.store.providers.findByCode(c), 'provider');
+        if (this.store.providers.findByCode(code)) throw duplicate('provider', code);
+        return this.store.providers.insert(resolveProvider({ ...input, code }, null, `The provider "${code}"`, rules).record);
+      },
+      (p) => ({ action: 'provider.create', object: `provider:${p.code}` }),
+    );
   }
 
   updateProvider(ref: Ref, raw: unknown, rules: ProviderWriteRules = LOCKED_RULES): ProviderChange {
     const input = parseOrThrow(providerInputSchema, raw, 'The provider update');
-    return this.write(() => {
-      const existing = this.getProvider(ref);
-      const code = input.code?.trim() || existing.code;
-      if (code !== existing.code && this.store.providers.findByCode(code)) throw duplicate('provider', code);
-      const { record, droppedSecrets } = resolveProvider({ ...input, code }, existing, `The provider "${existing.code}"`, rules);
-      return { provider: updateProviderRecord(this.store, existing, record), droppedSecrets };
-    });
+    return this.write(
+      () => {
+        const existing = this.getProvider(ref);
+        const code = input.code?.trim() || existing.code;
+        if (code !== existing.code && this.store.providers.findByCode(code)) throw duplicate('provider', code);
+        const { record, droppedSecrets } = resolveProvider({ ...input, code }, existing, `The provider "${existing.code}"`, rules);
+        return { provider: updateProviderRecord(this.store, existing, record), droppedSecrets };
+      },
+      (c) => ({ action: 'provider.update', object: `provider:${c.provider.code}`, detail: changedFields(raw) }),
+    );
   }
 
   removeProvider(ref: Ref): Provider {
-    return this.write(() => {
-      const existing = this.getProvider(ref);
-      this.store.providers.remove(existing.id);
-      return existing;
-    });
+    return this.write(
+      () => {
+        const existing = this.getProvider(ref);
+        this.store.providers.remove(existing.id);
+        return existing;
+      },
+      (p) => ({ action: 'provider.remove', object: `provider:${p.code}` }),
+    );
   }
 
   listTools(providerRef?: Ref): Tool[] {
@@ -119,7 +152,10 @@ export class Catalog {
 
   createTool(raw: unknown): Tool {
     const input = parseOrThrow(toolInputSchema, raw, 'The tool');
-    return this.write(() => this.insertTool(input, this.toolProvider(input, null)));
+    return this.write(
+      () => this.insertTool(input, this.toolProvider(input, null)),
+      (t) => ({ action: 'tool.create', object: `tool:${t.code}` }),
+    );
   }
 
   /** Inserts a tool of a known provider; the caller holds the transaction. */
@@ -131,21 +167,27 @@ export class Catalog {
 
   updateTool(ref: Ref, raw: unknown): Tool {
     const input = parseOrThrow(toolInputSchema, raw, 'The tool update');
-    return this.write(() => {
-      const existing = this.getTool(ref);
-      const provider = this.toolProvider(input, existing);
-      const code = input.code?.trim() || existing.code;
-      if (code !== existing.code && this.store.tools.findByCode(code)) throw duplicate('tool', code);
-      return this.store.tools.update(existing.id, resolveTool(input, existing, provider.id, code, `The tool "${existing.code}"`));
-    });
+    return this.write(
+      () => {
+        const existing = this.getTool(ref);
+        const provider = this.toolProvider(input, existing);
+        const code = input.code?.trim() || existing.code;
+        if (code !== existing.code && this.store.tools.findByCode(code)) throw duplicate('tool', code);
+        return this.store.tools.update(existing.id, resolveTool(input, existing, provider.id, code, `The tool "${existing.code}"`));
+      },
+      (t) => ({ action: 'tool.update', object: `tool:${t.code}`, detail: changedFields(raw) }),
+    );
   }
 
   removeTool(ref: Ref): Tool {
-    return this.write(() => {
-      const existing = this.getTool(ref);
-      this.store.tools.remove(existing.id);
-      return existing;
-    });
+    return this.write(
+      () => {
+        const existing = this.getTool(ref);
+        this.store.tools.remove(existing.id);
+        return existing;
+      },
+      (t) => ({ action: 'tool.remove', object: `tool:${t.code}` }),
+    );
   }
 
   /**
@@ -160,7 +202,7 @@ export class Catalog {
       });
     };
     if (!options.dryRun) {
-      this.write(run);
+      this.write(run, () => ({ action: 'import', object: `entries:${entries.length}`, detail: importDetail(report) }));
       return report;
     }
     try {
@@ -184,13 +226,16 @@ export class Catalog {
     servers: McpServerEntry[] | null,
     rules: ProviderWriteRules,
   ): ProviderTokensResult & { mcp: McpServersResult | null } {
-    return this.write(() => {
-      const issues: EntryIssue[] = [];
-      const stored = applyProviderTokens(this.store, tokens, rules, issueCollector('providerTokens', issues));
-      const mcp = servers === null ? null : syncMcpServers(this.store, servers, rules, issueCollector('mcpServers', issues));
-      if (issues.length > 0) throw new InvalidEntries(issues); // rolls the whole transaction back
-      return { ...stored, mcp };
-    });
+    return this.write(
+      () => {
+        const issues: EntryIssue[] = [];
+        const stored = applyProviderTokens(this.store, tokens, rules, issueCollector('providerTokens', issues));
+        const mcp = servers === null ? null : syncMcpServers(this.store, servers, rules, issueCollector('mcpServers', issues));
+        if (issues.length > 0) throw new InvalidEntries(issues); // rolls the whole transaction back
+        return { ...stored, mcp };
+      },
+      { action: 'provider-tokens.store', object: `providers:${tokens.length}`, detail: servers === null ? '' : `mcp servers: ${servers.length}` },
+    );
   }
 
   /**
@@ -199,19 +244,22 @@ export class Catalog {
    * transaction: any entry's problem throws InvalidEntries, and nothing is written.
    */
   storeClientProviderTokens(clientName: string, tokens: ProviderTokenEntry[], servers: McpServerEntry[] | null): ProviderTokensResult & { mcp: null } {
-    return this.write(() => {
-      const issues: EntryIssue[] = [];
-      const stored = applyClientProviderTokens(this.store, clientName, tokens, issueCollector('providerTokens', issues));
-      if (servers !== null) {
-        issueCollector('mcpServers', issues)(
-          0,
-          null,
-          `Upstream MCP servers are shared: only the owner token registers them. A client's own key for one goes in provider_tokens (its provider code and token).`,
-        );
-      }
-      if (issues.length > 0) throw new InvalidEntries(issues);
-      return { stored, droppedSecrets: {}, mcp: null };
-    });
+    return this.write(
+      () => {
+        const issues: EntryIssue[] = [];
+        const stored = applyClientProviderTokens(this.store, clientName, tokens, issueCollector('providerTokens', issues));
+        if (servers !== null) {
+          issueCollector('mcpServers', issues)(
+            0,
+            null,
+            `Upstream MCP servers are shared: only the owner token registers them. A client's own key for one goes in provider_tokens (its provider code and token).`,
+          );
+        }
+        if (issues.length > 0) throw new InvalidEntries(issues);
+        return { stored, droppedSecrets: {}, mcp: null };
+      },
+      { action: 'provider-tokens.store', object: `client:${clientName}`, detail: `providers: ${tokens.length}` },
+    );
   }
 
   /** The provider a tool input names (providerId or providerCode), else the existing tool's. */
@@ -234,6 +282,17 @@ export class Catalog {
 }
 
 class DryRunRollback extends Error {}
+
+/** The top-level fields an update named (names only: a secret's value never reaches the audit log). */
+function changedFields(raw: unknown): string {
+  return raw !== null && typeof raw === 'object' ? `fields: ${Object.keys(raw).sort().join(', ')}` : '';
+}
+
+/** What an import did, in counts. */
+function importDetail(report: ImportReport): string {
+  const { providers: p, tools: t } = report;
+  return `providers created ${p.created.length}, updated ${p.updated.length}; tools created ${t.created.length}, updated ${t.updated.length}, removed ${t.removed.length}`;
+}
 
 function describeRef(ref: Ref): string {
   return typeof ref === 'number' ? `with id ${ref}` : `with code "${ref}"`;

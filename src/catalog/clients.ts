@@ -6,6 +6,7 @@ import type { Store } from '../store/index.js';
 import { CLIENT_TOKEN_PREFIX, hashClientToken, mintClientToken } from './client-tokens.js';
 import { invalid, parseOrThrow } from './issues.js';
 import type { Write } from './vaults.js';
+import { mergeRateLimit, rateLimitSchema } from './schemas.js';
 
 const NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 /** A tool glob: the characters of a tool code, `*` and `?`; the empty glob (NO_TOOL_GLOB) matches no tool. */
@@ -18,8 +19,13 @@ const toolsSchema = z.array(
 );
 const adminSchema = z.boolean({ error: 'must be true or false' });
 
-/** A change to an identity: each field given replaces it (a list `[]` is every provider or tool). */
-const clientChangeSchema = z.strictObject({ providers: providersSchema.optional(), tools: toolsSchema.optional(), admin: adminSchema.optional() });
+/** A change to an identity: each field given replaces it (a list `[]` is every provider or tool; `{"perMinute": 0}` no rate limit). */
+const clientChangeSchema = z.strictObject({
+  providers: providersSchema.optional(),
+  tools: toolsSchema.optional(),
+  admin: adminSchema.optional(),
+  rateLimit: rateLimitSchema.optional(),
+});
 
 /** What `client update` may change. */
 export type ClientChange = z.input<typeof clientChangeSchema>;
@@ -31,6 +37,7 @@ const clientInputSchema = z.strictObject({
   providers: providersSchema.optional(),
   tools: toolsSchema.optional(),
   admin: adminSchema.optional(),
+  rateLimit: rateLimitSchema.nullish(),
 });
 
 /** A new identity: its name and scope. Lists left out or empty mean every provider, every tool. */
@@ -67,51 +74,78 @@ export class ClientCatalog {
     const providers = unique(input.providers?.map((code) => code.trim()));
     const tools = unique(input.tools);
     const token = mintClientToken();
-    return this.write(() => {
-      this.requireProviders(providers, 'The client');
-      if (this.store.clients.findByName(input.name)) {
-        throw new ToolwireError(
-          'CONFLICT',
-          `A client named "${input.name}" already exists. Choose another name, or \`toolwire client rotate ${input.name}\` to give it a new token.`,
-          [{ field: 'name', message: `"${input.name}" is already taken` }],
-        );
-      }
-      const client = this.store.clients.insert({ name: input.name, tokenHash: hashClientToken(token), providers, tools, admin: input.admin ?? false });
-      return { client, token };
-    });
+    return this.write(
+      () => {
+        this.requireProviders(providers, 'The client');
+        if (this.store.clients.findByName(input.name)) {
+          throw new ToolwireError(
+            'CONFLICT',
+            `A client named "${input.name}" already exists. Choose another name, or \`toolwire client rotate ${input.name}\` to give it a new token.`,
+            [{ field: 'name', message: `"${input.name}" is already taken` }],
+          );
+        }
+        const ratePerMinute = mergeRateLimit(input.rateLimit, null)?.perMinute ?? null;
+        const client = this.store.clients.insert({
+          name: input.name,
+          tokenHash: hashClientToken(token),
+          providers,
+          tools,
+          admin: input.admin ?? false,
+          ratePerMinute,
+        });
+        return { client, token };
+      },
+      (r) => ({ action: 'client.add', object: `client:${r.client.name}` }),
+    );
   }
 
   /** Removes the identity (and, through ON DELETE CASCADE, everything kept for it); its token stops working at once. */
   removeClient(name: string): ClientIdentity {
-    return this.write(() => {
-      const existing = this.requireClient(name);
-      this.store.clients.remove(name);
-      return existing;
-    });
+    return this.write(
+      () => {
+        const existing = this.requireClient(name);
+        this.store.clients.remove(name);
+        return existing;
+      },
+      { action: 'client.remove', object: `client:${name}` },
+    );
   }
 
   /**
-   * Changes an identity's scope or admin right (each field given replaces it); its open 2025-11-25
-   * sessions end (a session belongs to the exact scope that opened it) and its next request has the new scope.
+   * Changes an identity's scope, admin right or rate limit (each field given replaces it; its token
+   * stays); its open 2025-11-25 sessions end (a session belongs to the exact scope that opened it) and
+   * its next request has the new scope.
    */
   updateClient(name: string, raw: unknown): ClientIdentity {
     const change = parseOrThrow(clientChangeSchema, raw, `The change to client "${name.slice(0, 64)}"`);
-    return this.write(() => {
-      const existing = this.requireClient(name);
-      const providers = change.providers === undefined ? existing.providers : unique(change.providers.map((code) => code.trim()));
-      if (change.providers !== undefined) this.requireProviders(providers, `The change to client "${existing.name}"`);
-      const tools = change.tools === undefined ? existing.tools : unique(change.tools);
-      return this.store.clients.update(existing.name, { providers, tools, admin: change.admin ?? existing.admin }) as ClientIdentity;
-    });
+    const perMinute = change.rateLimit === undefined ? undefined : (mergeRateLimit(change.rateLimit, null)?.perMinute ?? null);
+    const detail = Object.keys(change)
+      .map((field) => (field === 'rateLimit' ? `rateLimit: ${perMinute ?? 'none'}` : field))
+      .join(', ');
+    return this.write(
+      () => {
+        const existing = this.requireClient(name);
+        const providers = change.providers === undefined ? existing.providers : unique(change.providers.map((code) => code.trim()));
+        if (change.providers !== undefined) this.requireProviders(providers, `The change to client "${existing.name}"`);
+        const tools = change.tools === undefined ? existing.tools : unique(change.tools);
+        this.store.clients.update(existing.name, { providers, tools, admin: change.admin ?? existing.admin });
+        if (perMinute !== undefined) this.store.clients.setRate(existing.name, perMinute);
+        return this.store.clients.findByName(existing.name) as ClientIdentity;
+      },
+      { action: 'client.update', object: `client:${name}`, detail },
+    );
   }
 
   /** A new token for the identity; the old one stops working at once. */
   rotateClient(name: string): IssuedClient {
     const token = mintClientToken();
-    return this.write(() => {
-      this.requireClient(name);
-      return { client: this.store.clients.rotate(name, hashClientToken(token)) as ClientIdentity, token };
-    });
+    return this.write(
+      () => {
+        this.requireClient(name);
+        return { client: this.store.clients.rotate(name, hashClientToken(token)) as ClientIdentity, token };
+      },
+      { action: 'client.rotate', object: `client:${name}` },
+    );
   }
 
   /**
@@ -124,14 +158,18 @@ export class ClientCatalog {
   subjectClient(subject: string, scope: Scope): ClientIdentity {
     const found = this.store.clients.findBySubject(subject);
     if (found) return found;
-    return this.write(() => {
-      const raced = this.store.clients.findBySubject(subject);
-      if (raced) return raced;
-      const free = NAME.test(subject) && subject !== OWNER_NAME && !this.store.clients.findByName(subject);
-      const name = free ? subject : `oauth-${createHash('sha256').update(subject).digest('hex').slice(0, 12)}`;
-      const tokenHash = hashClientToken(mintClientToken());
-      return this.store.clients.insert({ name, tokenHash, providers: unique(scope.providers), tools: unique(scope.tools), admin: false, subject });
-    });
+    return this.write(
+      () => {
+        const raced = this.store.clients.findBySubject(subject);
+        if (raced) return raced;
+        const free = NAME.test(subject) && subject !== OWNER_NAME && !this.store.clients.findByName(subject);
+        const name = free ? subject : `oauth-${createHash('sha256').update(subject).digest('hex').slice(0, 12)}`;
+        const tokenHash = hashClientToken(mintClientToken());
+        const [providers, tools] = [unique(scope.providers), unique(scope.tools)];
+        return this.store.clients.insert({ name, tokenHash, providers, tools, admin: false, subject, ratePerMinute: null });
+      },
+      (client) => ({ action: 'client.add', object: `client:${client.name}`, detail: 'made on first use of a JWT subject' }),
+    );
   }
 
   /** Every identity by the hash of its token (`hashClientToken`), for a lookup that reads no database per request. */

@@ -30,13 +30,16 @@ export class CredentialCatalog {
 
   /** Sets (replaces) the client's credential for the provider; NOT_FOUND for either unknown, INVALID_INPUT naming a bad field. */
   setCredential(clientName: string, providerCode: string, raw: unknown): CredentialSummary {
-    return this.write(() => {
-      this.requireClient(clientName);
-      const provider = this.requireProvider(providerCode);
-      const secrets = checkSecrets(provider, raw, `The credential of client "${clientName}" for provider "${provider.code}"`);
-      this.store.clientCredentials.set(clientName, provider.id, secrets);
-      return summary(provider, secrets, new Date().toISOString());
-    });
+    return this.write(
+      () => {
+        this.requireClient(clientName);
+        const provider = this.requireProvider(providerCode);
+        const secrets = checkSecrets(provider, raw, `The credential of client "${clientName}" for provider "${provider.code}"`);
+        this.store.clientCredentials.set(clientName, provider.id, secrets);
+        return summary(provider, secrets, new Date().toISOString());
+      },
+      (c) => ({ action: 'credential.set', object: `client:${clientName}/provider:${c.provider}`, detail: `fields: ${c.fields.join(', ')}` }),
+    );
   }
 
   /**
@@ -45,17 +48,20 @@ export class CredentialCatalog {
    * so every server's index picks it up.
    */
   storeGrant(clientName: string, providerId: number, tokens: OAuthTokens): void {
-    this.write(() => {
-      this.requireClient(clientName);
-      const provider = this.store.providers.findById(providerId);
-      if (provider?.oauth?.grant !== 'authorization_code') {
-        throw new ToolwireError(
-          'NOT_FOUND',
-          `Provider ${providerId} is gone or no longer uses the OAuth 2 authorization-code grant, so the grant was not stored. Start again from the tool call.`,
-        );
-      }
-      this.store.clientCredentials.set(clientName, provider.id, { oauth: tokens });
-    });
+    this.write(
+      () => {
+        this.requireClient(clientName);
+        const provider = this.store.providers.findById(providerId);
+        if (provider?.oauth?.grant !== 'authorization_code') {
+          throw new ToolwireError(
+            'NOT_FOUND',
+            `Provider ${providerId} is gone or no longer uses the OAuth 2 authorization-code grant, so the grant was not stored. Start again from the tool call.`,
+          );
+        }
+        this.store.clientCredentials.set(clientName, provider.id, { oauth: tokens });
+      },
+      { action: 'credential.connect', object: `client:${clientName}/provider:${providerId}`, detail: 'OAuth 2 grant' },
+    );
   }
 
   /**
@@ -64,7 +70,8 @@ export class CredentialCatalog {
    * already. False when the credential was removed meanwhile (nothing is written then).
    */
   storeRefreshed(clientName: string, providerId: number, tokens: OAuthTokens): boolean {
-    return this.write(() => this.store.clientCredentials.setRefreshed(clientName, providerId, tokens));
+    // A renewal is toolwire's own doing, not an admin change: nothing to audit.
+    return this.write(() => this.store.clientCredentials.setRefreshed(clientName, providerId, tokens), null);
   }
 
   /** The client's credentials as provider codes and field names: no value ever leaves. */
@@ -83,16 +90,19 @@ export class CredentialCatalog {
 
   /** Removes the client's credential for the provider; NOT_FOUND when there was none. */
   removeCredential(clientName: string, providerCode: string): void {
-    this.write(() => {
-      this.requireClient(clientName);
-      const provider = this.requireProvider(providerCode);
-      if (!this.store.clientCredentials.remove(clientName, provider.id)) {
-        throw new ToolwireError(
-          'NOT_FOUND',
-          `Client "${clientName}" has no credential of its own for provider "${provider.code}". \`toolwire credential list --client ${clientName}\` shows the ones it has.`,
-        );
-      }
-    });
+    this.write(
+      () => {
+        this.requireClient(clientName);
+        const provider = this.requireProvider(providerCode);
+        if (!this.store.clientCredentials.remove(clientName, provider.id)) {
+          throw new ToolwireError(
+            'NOT_FOUND',
+            `Client "${clientName}" has no credential of its own for provider "${provider.code}". \`toolwire credential list --client ${clientName}\` shows the ones it has.`,
+          );
+        }
+      },
+      { action: 'credential.remove', object: `client:${clientName}/provider:${providerCode}` },
+    );
   }
 
   /** Every client's credentials, opened, in one read: the call path's in-memory index. */

@@ -7,7 +7,7 @@ import { isCredentialHeaderName } from '../core/redact.js';
 import type { ToolRecord } from '../store/tools.js';
 import type { Parameter, Tool } from '../core/model.js';
 import { invalid } from './issues.js';
-import type { ParameterInput, ToolInput } from './schemas.js';
+import { mergeRateLimit, type ParameterInput, type ToolInput } from './schemas.js';
 
 function toParameter(input: ParameterInput): Parameter {
   const given = input.defaultValue;
@@ -46,6 +46,7 @@ export function resolveTool(input: ToolInput, existing: Tool | null, providerId:
     isExportable: input.isExportable ?? existing?.isExportable ?? true,
     parameters: input.parameters ? input.parameters.map(toParameter) : (existing?.parameters ?? []),
     outputSchema: input.outputSchema === undefined ? (existing?.outputSchema ?? null) : input.outputSchema,
+    rateLimit: mergeRateLimit(input.rateLimit, existing?.rateLimit ?? null),
   };
   const issues = input.parameters ? defaultIssues(record, notes) : [];
   issues.push(...checkTool(record));

@@ -53,6 +53,23 @@ export const oauthInputSchema = z.object(
   { error: () => 'must be an object: {authorizationUrl, tokenUrl, clientId, clientSecret, scopes, pkce: true, grant}' },
 );
 export type OAuthInput = z.infer<typeof oauthInputSchema>;
+/** `rateLimit: {"perMinute": N}` (SPEC §12); `{"perMinute": 0}` removes a limit, null or absent leaves it as it is. */
+export const rateLimitSchema = z.strictObject(
+  {
+    perMinute: z
+      .number({ error: 'must be a whole number of calls a minute (0 removes the limit)' })
+      .int({ error: 'must be a whole number of calls a minute (0 removes the limit)' })
+      .min(0, { error: 'must be 0 (no limit) or more' })
+      .max(1_000_000, { error: 'must be at most 1000000' }),
+  },
+  { error: 'must be an object like {"perMinute": 60}' },
+);
+
+/** A stored limit from an input: 0 removes it, absent or null keeps `kept`. */
+export function mergeRateLimit(input: { perMinute: number } | null | undefined, kept: { perMinute: number } | null): { perMinute: number } | null {
+  if (input === undefined || input === null) return kept;
+  return input.perMinute === 0 ? null : { perMinute: input.perMinute };
+}
 
 export const providerInputSchema = z.object({
   name: optionalText,
@@ -75,6 +92,7 @@ export const providerInputSchema = z.object({
   enabled: flag,
   credentialMode: oneOf(CREDENTIAL_MODES).nullish(),
   oauth: oauthInputSchema.nullish(),
+  rateLimit: rateLimitSchema.nullish(),
   kind: oneOf(PROVIDER_KINDS).nullish(),
   toolMode: oneOf(TOOL_MODES).nullish(),
   userId: optionalText,
@@ -118,6 +136,7 @@ export const toolInputSchema = z.object({
   isExportable: flag,
   parameters: z.array(parameterInputSchema, { error: () => 'must be a list of parameters' }).nullish(),
   outputSchema: z.record(z.string(), z.unknown(), { error: () => 'must be a JSON Schema object' }).nullish(),
+  rateLimit: rateLimitSchema.nullish(),
 });
 export type ToolInput = z.infer<typeof toolInputSchema>;
 

@@ -1,9 +1,10 @@
 import { OWNER_NAME } from '../core/identity.js';
 import type { ClientVaultToken, NewVaultCredential, Vault, VaultCredential } from '../core/vaults.js';
 import type { Store } from '../store/index.js';
+import type { ChangeOf } from './audit.js';
 
-/** Runs a write in one transaction and tells the registry afterwards (the catalog's own `write`). */
-export type Write = <T>(fn: () => T) => T;
+/** Runs a write in one transaction, its admin change recorded in it, and tells the registry afterwards (the catalog's own `write`). */
+export type Write = <T>(fn: () => T, change: ChangeOf<T>) => T;
 
 /**
  * Credential vaults (SPEC §9): each change one transaction, and the registry told, since an upstream MCP
@@ -39,24 +40,33 @@ export class VaultCatalog {
   /** A vault (the caller's) and its first credentials, all written or none. */
   create(displayName: string, credentials: NewVaultCredential[], caller: string): { vault: Vault; credentials: VaultCredential[] } {
     const { vaults } = this.store;
-    return this.write(() => {
-      const vault = vaults.createVault(displayName, caller === OWNER_NAME ? null : caller);
-      return { vault, credentials: credentials.map((c) => vaults.addCredential(vault.id, c)) };
-    });
+    return this.write(
+      () => {
+        const vault = vaults.createVault(displayName, caller === OWNER_NAME ? null : caller);
+        return { vault, credentials: credentials.map((c) => vaults.addCredential(vault.id, c)) };
+      },
+      (r) => ({ action: 'vault.create', object: `vault:${r.vault.id}`, detail: `credentials: ${r.credentials.length}` }),
+    );
   }
 
   /** Null when the vault is gone or not the caller's (it may be deleted between a request's check and its write): nothing written. */
   addCredential(vaultId: string, credential: NewVaultCredential, caller: string): VaultCredential | null {
-    return this.write(() => (this.get(vaultId, caller) ? this.store.vaults.addCredential(vaultId, credential) : null));
+    return this.write(
+      () => (this.get(vaultId, caller) ? this.store.vaults.addCredential(vaultId, credential) : null),
+      (c) => ({ action: 'vault.credential.add', object: `vault:${vaultId}/${c?.id ?? '-'}` }),
+    );
   }
 
   /** Deletes a vault and its credentials; false when there was none the caller reaches. */
   remove(id: string, caller: string): boolean {
-    return this.write(() => (this.get(id, caller) ? this.store.vaults.deleteVault(id) : false));
+    return this.write(() => (this.get(id, caller) ? this.store.vaults.deleteVault(id) : false), { action: 'vault.remove', object: `vault:${id}` });
   }
 
   removeCredential(vaultId: string, id: string, caller: string): boolean {
-    return this.write(() => (this.get(vaultId, caller) ? this.store.vaults.deleteCredential(vaultId, id) : false));
+    return this.write(() => (this.get(vaultId, caller) ? this.store.vaults.deleteCredential(vaultId, id) : false), {
+      action: 'vault.credential.remove',
+      object: `vault:${vaultId}/${id}`,
+    });
   }
 
   /** Every client's newest vault credential per upstream MCP server, opened: the call path's index, read once per registry version. */

@@ -54,6 +54,7 @@ export function presentProvider(p: Provider) {
     enabled: p.enabled,
     credentialMode: p.credentialMode,
     ...oauthFields(p, (set) => ({ hasClientSecret: set })),
+    rateLimit: p.rateLimit,
     kind: p.kind,
     toolMode: p.toolMode,
     userId: p.userId,
@@ -78,6 +79,7 @@ export function presentTool(t: Tool) {
     isExportable: t.isExportable,
     parameters: t.parameters.map(presentParameter),
     ...(t.outputSchema ? { outputSchema: t.outputSchema } : {}),
+    ...(t.rateLimit ? { rateLimit: t.rateLimit } : {}),
     createdAt: t.createdAt,
     updatedAt: t.updatedAt,
   };
@@ -128,6 +130,7 @@ export function exportProvider(p: Provider, tools: Tool[]) {
     // The mode travels; no client's own credential ever does (they stay with the database they were set in).
     credentialMode: p.credentialMode,
     ...oauthFields(p, (set) => ({ clientSecret: set ? SECRET_PLACEHOLDER : null })),
+    ...(p.rateLimit ? { rateLimit: p.rateLimit } : {}),
     kind: p.kind,
     toolMode: p.toolMode,
     ...mcpFields(p, SECRET_PLACEHOLDER),
@@ -147,5 +150,6 @@ function exportTool(t: Tool) {
     isExportable: t.isExportable,
     parameters: t.parameters.map(presentParameter),
     ...(t.outputSchema ? { outputSchema: t.outputSchema } : {}),
+    ...(t.rateLimit ? { rateLimit: t.rateLimit } : {}),
   };
 }

@@ -26,9 +26,26 @@ const listed = (list: readonly string[]) => {
 
 function clientTable(clients: ClientIdentity[]): string {
   return table([
-    ['NAME', 'PROVIDERS', 'TOOLS', 'ADMIN', 'CREATED', 'SUBJECT'],
-    ...clients.map((c) => [c.name, listed(c.providers), listed(c.tools), c.admin ? 'yes' : 'no', c.createdAt, c.subject ?? '-']),
+    ['NAME', 'PROVIDERS', 'TOOLS', 'ADMIN', 'RATE', 'CREATED', 'SUBJECT'],
+    ...clients.map((c) => [
+      c.name,
+      listed(c.providers),
+      listed(c.tools),
+      c.admin ? 'yes' : 'no',
+      c.rateLimit ? `${c.rateLimit.perMinute}/min` : '-',
+      c.createdAt,
+      c.subject ?? '-',
+    ]),
   ]);
+}
+
+/** `--rate N`: calls a minute, a whole number (0 removes the limit, for `client update` and `client limit`). */
+function rateOf(raw: string): number {
+  const value = Number(raw);
+  if (!/^\d{1,7}$/.test(raw.trim()) || !Number.isInteger(value)) {
+    throw new UsageError(`--rate must be a whole number of calls a minute, like --rate 60 (got "${raw.slice(0, 20)}").`);
+  }
+  return value;
 }
 
 interface UpdateFlags {
@@ -42,7 +59,7 @@ interface UpdateFlags {
 }
 
 /** `client update`'s flags as a change: each list given replaces the old one; the `--all-*`/`--no-*` flags name the two ends. */
-function updateChange(values: UpdateFlags): ClientChange {
+function updateChange(values: UpdateFlags, rateLimit: { perMinute: number } | undefined): ClientChange {
   const pairs: Array<[keyof UpdateFlags, keyof UpdateFlags]> = [
     ['provider', 'all-providers'],
     ['tool', 'all-tools'],
@@ -59,8 +76,9 @@ function updateChange(values: UpdateFlags): ClientChange {
   if (values['no-tools']) change.tools = [NO_TOOL_GLOB];
   if (values.admin) change.admin = true;
   if (values['no-admin']) change.admin = false;
+  if (rateLimit) change.rateLimit = rateLimit;
   if (Object.keys(change).length === 0) {
-    throw new UsageError('Nothing to change: give --provider CODE…, --all-providers, --tool GLOB…, --all-tools, --no-tools, --admin or --no-admin.');
+    throw new UsageError('Nothing to change: give --provider CODE…, --all-providers, --tool GLOB…, --all-tools, --no-tools, --admin, --no-admin or --rate N.');
   }
   return change;
 }
@@ -76,6 +94,7 @@ export const clientCommand: Command = async (ctx) => {
       'all-providers': { type: 'boolean' },
       'all-tools': { type: 'boolean' },
       'no-tools': { type: 'boolean' },
+      rate: { type: 'string' },
       json: { type: 'boolean' },
     },
     allowPositionals: true,
@@ -89,18 +108,28 @@ export const clientCommand: Command = async (ctx) => {
   const updateOnly = ['no-admin', 'all-providers', 'all-tools', 'no-tools'] as const;
   const misplaced = updateOnly.find((flag) => values[flag] && action !== 'update');
   if (misplaced) throw new UsageError(`--${misplaced} belongs to \`toolwire client update\`.`);
+  if (values.rate !== undefined && action !== 'add' && action !== 'update' && action !== 'limit') {
+    throw new UsageError('--rate belongs to `toolwire client add`, `client update` and `client limit`.');
+  }
+  const rateLimit = values.rate === undefined ? undefined : { perMinute: rateOf(values.rate) };
   const app = createApp(ctx.config);
   try {
     const { clients } = app.catalog;
     switch (action) {
       case 'add': {
-        const input = { name: need(name, 'add'), providers: values.provider ?? [], tools: values.tool ?? [], admin: values.admin === true };
+        const input = {
+          name: need(name, 'add'),
+          providers: values.provider ?? [],
+          tools: values.tool ?? [],
+          admin: values.admin === true,
+          ...(rateLimit ? { rateLimit } : {}),
+        };
         const { client, token } = clients.addClient(input);
         printToken(ctx, token, `Client "${client.name}" created.`);
         return 0;
       }
       case 'update': {
-        const updated = clients.updateClient(need(name, 'update'), updateChange(values));
+        const updated = clients.updateClient(need(name, 'update'), updateChange(values, rateLimit));
         ctx.stderr(`Client "${updated.name}" updated; its open sessions end and its next request has the new scope.\n`);
         ctx.stdout(json(updated));
         return 0;
@@ -120,8 +149,14 @@ export const clientCommand: Command = async (ctx) => {
         printToken(ctx, issued.token, `Client "${issued.client.name}" has a new token; the old one no longer works.`);
         return 0;
       }
+      case 'limit': {
+        if (!rateLimit) throw new UsageError('Missing --rate N: toolwire client limit NAME --rate N (calls a minute; 0 removes the limit).');
+        const updated = clients.updateClient(need(name, 'limit'), { rateLimit });
+        ctx.stderr(`Client "${updated.name}": ${updated.rateLimit ? `at most ${updated.rateLimit.perMinute} calls a minute` : 'no rate limit'}.\n`);
+        return 0;
+      }
       default:
-        throw new UsageError(`Unknown client action "${action ?? ''}": use add, list, update, remove or rotate.`);
+        throw new UsageError(`Unknown client action "${action ?? ''}": use add, list, update, limit, remove or rotate.`);
     }
   } finally {
     await app.close();

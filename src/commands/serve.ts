@@ -30,6 +30,7 @@ export const serveCommand: Command = async (ctx) => {
     // Upstream MCP servers connect in the background; wait a moment so first tools/list has them.
     const { startFederation } = await import('../outbound/federation/index.js');
     await startFederation(app).settled(FIRST_CONNECT_WAIT_MS);
+    await app.ops.ready; // the tracer, when OTEL_EXPORTER_OTLP_ENDPOINT is set: the first call is traced too
     if (values.http) {
       // SPEC §15: off by default, and said so where a server is started for others to reach.
       if (!app.config.blockPrivate) ctx.stderr(`${blockingOffNotice()}\n`);

@@ -1,3 +1,4 @@
+import type { RateLimit } from './model.js';
 /**
  * Who is calling (SPEC §11): the owner (`TOOLWIRE_TOKEN`) or a client identity made with `toolwire client add`.
  * A scope is two lists, both of which must let a tool through: provider codes (exact) and tool-code globs.
@@ -16,6 +17,8 @@ export interface ClientIdentity {
   rotatedAt: string | null;
   /** The JWT `sub` this identity stands for (made on first use with TOOLWIRE_OAUTH_ISSUER); null for token clients. */
   subject: string | null;
+  /** Its calls a minute, per instance (SPEC §12: `client add --rate N`); null: none. */
+  rateLimit: RateLimit | null;
 }
 
 /**
@@ -48,6 +51,7 @@ export const OWNER: ClientIdentity = Object.freeze({
   createdAt: '',
   rotatedAt: null,
   subject: null,
+  rateLimit: null,
 });
 
 /**

@@ -82,8 +82,15 @@ export interface ProviderBase {
   oauth: OAuthSettings | null;
   toolMode: ToolMode;
   userId: string | null;
+  /** Calls a minute across its tools, per instance (SPEC §12); null: none. */
+  rateLimit: RateLimit | null;
   createdAt: string;
   updatedAt: string;
+}
+
+/** A rate limit (SPEC §12): calls in any 60 seconds, per instance. On a provider, a tool or a client identity. */
+export interface RateLimit {
+  perMinute: number;
 }
 
 /** An HTTP API: its tools are requests to `baseUrl`. */
@@ -189,6 +196,8 @@ export interface Tool {
   parameters: Parameter[];
   /** Optional JSON Schema of the structured result — toolwire extension used by OpenAPI import. */
   outputSchema: JsonSchema | null;
+  /** Calls a minute to this tool, per instance (SPEC §12); null: none. */
+  rateLimit: RateLimit | null;
   createdAt: string;
   updatedAt: string;
 }

@@ -1,6 +1,6 @@
 import type { Store } from '../store/index.js';
 import { buildSnapshot, createBuildCache, type ToolSource } from './build.js';
-import type { HttpToolFactory, RegistrySnapshot } from './types.js';
+import type { HttpToolFactory, Invoke, RegistrySnapshot } from './types.js';
 
 /** Listeners told per turn of the event loop in a notification pass. */
 const NOTIFY_SLICE = 250;
@@ -26,6 +26,10 @@ export class Registry {
   /** The notification pass scheduled or under way (see scheduleNotify), and whether it is already stale. */
   private notifyPass: NodeJS.Immediate | null = null;
   private changedDuringPass = false;
+  /** Runs around every tool call (SPEC §12: audit, metrics, rate limits, traces); null: calls run straight. */
+  private observer: Invoke | null = null;
+  /** Given to every snapshot: reads the observer at call time, so one set later applies to snapshots already handed out. */
+  private readonly invoke: Invoke = (entry, args, context) => (this.observer ? this.observer(entry, args, context) : entry.invoke(args, context));
 
   constructor(
     private readonly store: Store,
@@ -37,8 +41,17 @@ export class Registry {
   }
 
   current(): RegistrySnapshot {
-    this.snapshot ??= buildSnapshot(this.store, this.tools, this.sources, (message) => this.logger?.warn(message), this.cache);
+    this.snapshot ??= this.build();
     return this.snapshot;
+  }
+
+  /** Sets what runs around every tool call, on every path that answers tools/call. */
+  observe(observer: Invoke | null): void {
+    this.observer = observer;
+  }
+
+  private build(): RegistrySnapshot {
+    return { ...buildSnapshot(this.store, this.tools, this.sources, (message) => this.logger?.warn(message), this.cache), invoke: this.invoke };
   }
 
   /**
@@ -63,7 +76,7 @@ export class Registry {
     const version = this.store.registryVersion();
     if (!force && version === this.snapshot.version) return false;
     try {
-      this.snapshot = buildSnapshot(this.store, this.tools, this.sources, (message) => this.logger?.warn(message), this.cache);
+      this.snapshot = this.build();
     } catch (err) {
       // This process's own commits do not move its data_version: make the watcher's next tick try again.
       this.lastDataVersion = -1;

@@ -1,5 +1,5 @@
 import type { Tool as McpTool } from '@modelcontextprotocol/server';
-import type { RegistrySnapshot, ToolEntry, ToolScope } from './types.js';
+import type { CallContext, Invoke, RegistrySnapshot, ToolEntry, ToolScope } from './types.js';
 
 /** The tools one caller may see and call, and the scope that tools reaching other tools (meta mode) apply. */
 export interface ToolView {
@@ -8,6 +8,13 @@ export interface ToolView {
   readonly definitions: readonly McpTool[];
   /** Absent when everything is in scope (the owner, an unscoped client). */
   readonly scope?: ToolScope;
+  /** How its entries are run (the registry's call observer, SPEC §12); absent: straight. */
+  readonly invoke?: Invoke;
+}
+
+/** Runs a tool call the way the view says: every path that answers tools/call comes through here. */
+export function invokeTool(view: ToolView, entry: ToolEntry, args: Record<string, unknown>, context: CallContext) {
+  return view.invoke ? view.invoke(entry, args, context) : entry.invoke(args, context);
 }
 
 const views = new WeakMap<RegistrySnapshot, Map<string, ToolView>>();
@@ -29,7 +36,7 @@ export function scopedView(snapshot: RegistrySnapshot, key: string, scope: ToolS
       const visible = scope(entry.providerCode, name) || (entry.reaches?.some((code) => scope(entry.providerCode, code)) ?? false);
       if (visible) entries.set(name, entry);
     }
-    view = { entries, definitions: snapshot.definitions.filter((d) => entries.has(d.name)), scope };
+    view = { entries, definitions: snapshot.definitions.filter((d) => entries.has(d.name)), scope, ...(snapshot.invoke ? { invoke: snapshot.invoke } : {}) };
     byKey.set(key, view);
   }
   return view;

@@ -16,7 +16,24 @@ export interface CallContext {
   scope?: ToolScope | undefined;
   /** The caller's identity name (`owner` for TOOLWIRE_TOKEN): whose credential a per-user provider sends. Absent: the owner. */
   caller?: string | undefined;
+  /** Set by the call observer (SPEC §12): told of each upstream request, for the audit log, metrics and the upstream span. */
+  upstream?: UpstreamWatch | undefined;
 }
+
+/** What the outbound side tells the call observer of each request it sends for a call. */
+export interface UpstreamWatch {
+  /** A request is about to go (`bytesOut`: its body). Returns the traceparent to send (the upstream span's), if tracing. */
+  start(method: string, url: string, bytesOut: number): UpstreamAttempt;
+}
+
+export interface UpstreamAttempt {
+  readonly traceparent: string | undefined;
+  /** The answer's status and body size, or the error that ended the request (`status` null). */
+  end(status: number | null, bytesIn: number, error?: unknown): void;
+}
+
+/** How a tool entry is run: straight, or through the call observer (audit, metrics, rate limits, traces). */
+export type Invoke = (entry: ToolEntry, args: Record<string, unknown>, context: CallContext) => Promise<CallToolResult>;
 
 /** Whether a caller may see and call a tool: by its provider's code and its own code. */
 export type ToolScope = (providerCode: string, toolCode: string) => boolean;
@@ -42,6 +59,8 @@ export interface RegistrySnapshot {
   readonly entries: ReadonlyMap<string, ToolEntry>;
   /** Definitions in listing order. */
   readonly definitions: readonly McpTool[];
+  /** How its entries are run (the registry's observer); absent: straight. */
+  readonly invoke?: Invoke;
 }
 
 /** What a provider's tools share at run time; the outbound side adds what it needs (its secrets' redactor). */

@@ -9,6 +9,7 @@ interface ClientRow {
   created_at: string;
   rotated_at: string | null;
   subject: string | null;
+  rate_per_minute: number | null;
 }
 
 /** The new client's fields; its token only as the hash, which no read ever returns. */
@@ -18,12 +19,13 @@ export interface NewClient {
   providers: readonly string[];
   tools: readonly string[];
   admin: boolean;
+  ratePerMinute: number | null;
   /** The JWT subject the identity stands for; absent for token clients. */
   subject?: string;
 }
 
 /** Every column but the hash: nothing read from this table can carry a token or its hash out. */
-const COLUMNS = 'name, providers, tools, admin, created_at, rotated_at, subject';
+const COLUMNS = 'name, providers, tools, admin, created_at, rotated_at, subject, rate_per_minute';
 
 const toIdentity = (row: ClientRow): ClientIdentity => ({
   name: row.name,
@@ -33,6 +35,7 @@ const toIdentity = (row: ClientRow): ClientIdentity => ({
   createdAt: row.created_at,
   rotatedAt: row.rotated_at,
   subject: row.subject,
+  rateLimit: row.rate_per_minute === null ? null : { perMinute: row.rate_per_minute },
 });
 
 /** Client identities (migration 5). Callers hash tokens; this file never sees one. */
@@ -48,8 +51,9 @@ export class ClientRepository {
       bySubject: db.prepare(`SELECT ${COLUMNS} FROM clients WHERE subject = ?`),
       withHashes: db.prepare(`SELECT token_hash, ${COLUMNS} FROM clients`),
       insert: db.prepare(
-        'INSERT INTO clients (name, token_hash, providers, tools, admin, created_at, subject) VALUES (@name, @tokenHash, @providers, @tools, @admin, @createdAt, @subject)',
+        'INSERT INTO clients (name, token_hash, providers, tools, admin, created_at, subject, rate_per_minute) VALUES (@name, @tokenHash, @providers, @tools, @admin, @createdAt, @subject, @ratePerMinute)',
       ),
+      setRate: db.prepare('UPDATE clients SET rate_per_minute = ? WHERE name = ?'),
       rotate: db.prepare('UPDATE clients SET token_hash = ?, rotated_at = ? WHERE name = ?'),
       update: db.prepare('UPDATE clients SET providers = @providers, tools = @tools, admin = @admin WHERE name = @name'),
       remove: db.prepare('DELETE FROM clients WHERE name = ?'),
@@ -91,6 +95,7 @@ export class ClientRepository {
       admin: client.admin ? 1 : 0,
       createdAt,
       subject: client.subject ?? null,
+      ratePerMinute: client.ratePerMinute,
     });
     return {
       name: client.name,
@@ -100,6 +105,7 @@ export class ClientRepository {
       createdAt,
       rotatedAt: null,
       subject: client.subject ?? null,
+      rateLimit: client.ratePerMinute === null ? null : { perMinute: client.ratePerMinute },
     };
   }
 
@@ -107,6 +113,12 @@ export class ClientRepository {
   update(name: string, change: Pick<NewClient, 'providers' | 'tools' | 'admin'>): ClientIdentity | null {
     const row = { name, providers: JSON.stringify(change.providers), tools: JSON.stringify(change.tools), admin: change.admin ? 1 : 0 };
     if (this.statements.update.run(row).changes === 0) return null;
+    return this.findByName(name);
+  }
+
+  /** Sets (or, with null, removes) the client's rate limit; null when there is no such client. */
+  setRate(name: string, perMinute: number | null): ClientIdentity | null {
+    if (this.statements.setRate.run(perMinute, name).changes === 0) return null;
     return this.findByName(name);
   }
 

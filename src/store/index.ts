@@ -7,6 +7,7 @@ import { McpRegistrationRepository } from './mcp-registrations.js';
 import { VaultRepository } from './vaults.js';
 import { ClientRepository } from './clients.js';
 import { ClientCredentialRepository } from './client-credentials.js';
+import { AuditRepository } from './audit.js';
 
 /** The registry's persistent side: providers and tools, secrets sealed, a version bumped on each change. */
 export interface Store {
@@ -20,6 +21,8 @@ export interface Store {
   readonly clients: ClientRepository;
   /** Each client's own credentials for per-user providers, sealed. */
   readonly clientCredentials: ClientCredentialRepository;
+  /** The audit log (SPEC §12). */
+  readonly audit: AuditRepository;
   /**
    * Runs fn in one IMMEDIATE transaction: all of it is written or none. Refused when the database
    * file was deleted or replaced while open (the write would go into a file no one will read again).
@@ -51,6 +54,7 @@ export function createStore(path: string, key: Buffer): Store {
     mcpRegistrations: new McpRegistrationRepository(database),
     clients: new ClientRepository(database),
     clientCredentials: new ClientCredentialRepository(database),
+    audit: new AuditRepository(database),
     transaction: (fn) => {
       const problem = fileProblem();
       if (problem) throw new ToolwireError('STORAGE', problem);
@@ -94,3 +98,4 @@ export * from '../core/model.js';
 export * from './vaults.js';
 export type { McpRegistration } from './mcp-registrations.js';
 export type { NewClient } from './clients.js';
+export type { AuditFilter } from './audit.js';

@@ -168,8 +168,34 @@ export const MIGRATIONS: readonly string[] = [
   CREATE TRIGGER client_credentials_update_bump AFTER UPDATE OF client_id, provider_id, secrets_enc ON client_credentials
    BEGIN UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'registry_version'; END;
   `,
-  // 9: another branch's (the audit log, issue 15); this stand-in only keeps the numbering until it merges.
-  '',
+  // 9: the audit log (SPEC §12): tool calls (written in batches off the call path) and admin changes (in the
+  // change's own transaction), newest first by id; kept TOOLWIRE_AUDIT_DAYS. Rate limits per provider, tool and
+  // client (calls a minute; NULL: none). A provider, tool or client update bumps the registry version already.
+  `
+  CREATE TABLE audit_log (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind TEXT NOT NULL,
+    at TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    tool TEXT,
+    provider TEXT,
+    outcome TEXT,
+    status INTEGER,
+    duration_ms REAL,
+    bytes_in INTEGER,
+    bytes_out INTEGER,
+    arguments TEXT,
+    action TEXT,
+    object TEXT,
+    detail TEXT
+  );
+  CREATE INDEX audit_log_at ON audit_log(at);
+  CREATE INDEX audit_log_actor ON audit_log(actor, id);
+  CREATE INDEX audit_log_tool ON audit_log(tool, id);
+  ALTER TABLE providers ADD COLUMN rate_per_minute INTEGER;
+  ALTER TABLE tools ADD COLUMN rate_per_minute INTEGER;
+  ALTER TABLE clients ADD COLUMN rate_per_minute INTEGER;
+  `,
   // 10: identities from a JWT's `sub` (SPEC §11, TOOLWIRE_OAUTH_ISSUER): the subject an identity stands for,
   // unique, null for token clients. Its name is chosen once; the subject is what a request is matched on.
   `

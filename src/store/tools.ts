@@ -18,6 +18,7 @@ interface ToolRow {
   is_exportable: number;
   parameters: string;
   output_schema: string | null;
+  rate_per_minute: number | null;
   created_at: string;
   updated_at: string;
 }
@@ -36,13 +37,13 @@ export class ToolRepository {
       byId: db.prepare(`${SELECT} WHERE t.id = ?`),
       byCode: db.prepare(`${SELECT} WHERE t.code = ?`),
       insert: db.prepare(`INSERT INTO tools (provider_id, code, name, description, endpoint_path, http_method,
-        body_payload_template, enabled, is_exportable, parameters, output_schema, created_at, updated_at)
+        body_payload_template, enabled, is_exportable, parameters, output_schema, rate_per_minute, created_at, updated_at)
         VALUES (@provider_id, @code, @name, @description, @endpoint_path, @http_method, @body_payload_template,
-        @enabled, @is_exportable, @parameters, @output_schema, @now, @now)`),
+        @enabled, @is_exportable, @parameters, @output_schema, @rate_per_minute, @now, @now)`),
       update: db.prepare(`UPDATE tools SET provider_id = @provider_id, code = @code, name = @name,
         description = @description, endpoint_path = @endpoint_path, http_method = @http_method,
         body_payload_template = @body_payload_template, enabled = @enabled, is_exportable = @is_exportable,
-        parameters = @parameters, output_schema = @output_schema, updated_at = @now WHERE id = @id`),
+        parameters = @parameters, output_schema = @output_schema, rate_per_minute = @rate_per_minute, updated_at = @now WHERE id = @id`),
       remove: db.prepare('DELETE FROM tools WHERE id = ?'),
       seq: db.prepare(`SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'tool_seq'`).pluck(),
       changedSince: db.prepare(`${SELECT} WHERE t.revision > ? ORDER BY t.id`),
@@ -109,6 +110,7 @@ function toRow(t: ToolRecord) {
     is_exportable: t.isExportable ? 1 : 0,
     parameters: JSON.stringify(t.parameters),
     output_schema: t.outputSchema === null ? null : JSON.stringify(t.outputSchema),
+    rate_per_minute: t.rateLimit?.perMinute ?? null,
   };
 }
 
@@ -130,6 +132,7 @@ function fromRow(r: ToolRow): Tool {
       p.apiName === undefined || p.mcpHeader === undefined ? { ...p, apiName: p.apiName ?? null, mcpHeader: p.mcpHeader ?? null } : p,
     ),
     outputSchema: r.output_schema === null ? null : (JSON.parse(r.output_schema) as Tool['outputSchema']),
+    rateLimit: r.rate_per_minute === null ? null : { perMinute: r.rate_per_minute },
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };

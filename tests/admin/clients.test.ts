@@ -41,6 +41,7 @@ describe('/admin/clients', () => {
       createdAt: expect.any(String),
       rotatedAt: null,
       subject: null,
+      rateLimit: null,
       token: expect.stringMatching(TOKEN),
     });
     const first: string = created.json.token;
@@ -54,8 +55,8 @@ describe('/admin/clients', () => {
     const list = await admin.call('GET', '/clients');
     expect(list.status).toBe(200);
     expect(list.json).toEqual([
-      { name: 'alice', providers: ['github'], tools: ['gh_*'], admin: true, createdAt: expect.any(String), rotatedAt: null, subject: null },
-      { name: 'bob', providers: [], tools: [], admin: false, createdAt: expect.any(String), rotatedAt: null, subject: null },
+      { name: 'alice', providers: ['github'], tools: ['gh_*'], admin: true, createdAt: expect.any(String), rotatedAt: null, subject: null, rateLimit: null },
+      { name: 'bob', providers: [], tools: [], admin: false, createdAt: expect.any(String), rotatedAt: null, subject: null, rateLimit: null },
     ]);
 
     const rotated = await admin.call('POST', '/clients/alice/rotate');
@@ -99,6 +100,7 @@ describe('/admin/clients', () => {
       createdAt: expect.any(String),
       rotatedAt: null,
       subject: null,
+      rateLimit: null,
     });
     const none = await admin.call('PUT', '/clients/alice', { tools: [''], providers: [] });
     expect(none.json).toMatchObject({ providers: [], tools: [''], admin: true });

@@ -252,7 +252,7 @@ describe('client mistakes are 4xx with a JSON body naming the field', () => {
     const res = await admin.call('POST', '/providers', {
       name: 'Bad enum',
       baseUrl: 'https://x.example.com',
-      authenticationType: 'OAUTH2',
+      authenticationType: 'OAUTH1',
       apiKeyLocation: 'COOKIE',
     });
     expect(res.status).toBe(400);

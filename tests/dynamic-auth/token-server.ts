@@ -85,6 +85,7 @@ let nextId = 1;
 export function provider(overrides: Partial<HttpProvider> = {}): HttpProvider {
   return {
     id: nextId++,
+    rateLimit: null,
     name: 'Test API',
     code: 'testapi',
     baseUrl: 'https://api.example.test',

@@ -44,6 +44,7 @@ function provider(): McpProvider {
     credentialMode: 'per_user',
     toolMode: 'direct',
     oauth: null,
+    rateLimit: null,
     userId: null,
     createdAt: '',
     updatedAt: '',

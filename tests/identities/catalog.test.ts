@@ -51,6 +51,7 @@ describe('client identities in the catalog', () => {
       createdAt: expect.any(String),
       rotatedAt: null,
       subject: null,
+      rateLimit: null,
     });
     const [row] = rows(app.config.dbPath);
     expect(row?.token_hash).toBe(sha256(token));

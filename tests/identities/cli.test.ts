@@ -53,13 +53,22 @@ describe('toolwire client', () => {
     const list = run('client', 'list');
     expect(list.code).toBe(0);
     const lines = list.stdout.trim().split('\n');
-    expect(lines[0]?.split(/\s+/)).toEqual(['NAME', 'PROVIDERS', 'TOOLS', 'ADMIN', 'CREATED', 'SUBJECT']);
+    expect(lines[0]?.split(/\s+/)).toEqual(['NAME', 'PROVIDERS', 'TOOLS', 'ADMIN', 'RATE', 'CREATED', 'SUBJECT']);
     expect(lines[1]?.split(/\s+/).slice(0, 4)).toEqual(['alice', 'github', 'gh_*,repo_?', 'yes']);
     expect(lines[2]?.split(/\s+/).slice(0, 4)).toEqual(['bob', 'all', 'all', 'no']);
     const listed = JSON.parse(run('client', 'list', '--json').stdout);
     expect(listed).toEqual([
-      { name: 'alice', providers: ['github'], tools: ['gh_*', 'repo_?'], admin: true, createdAt: expect.any(String), rotatedAt: null, subject: null },
-      { name: 'bob', providers: [], tools: [], admin: false, createdAt: expect.any(String), rotatedAt: null, subject: null },
+      {
+        name: 'alice',
+        providers: ['github'],
+        tools: ['gh_*', 'repo_?'],
+        admin: true,
+        createdAt: expect.any(String),
+        rotatedAt: null,
+        subject: null,
+        rateLimit: null,
+      },
+      { name: 'bob', providers: [], tools: [], admin: false, createdAt: expect.any(String), rotatedAt: null, subject: null, rateLimit: null },
     ]);
 
     const rotate = run('client', 'rotate', 'alice');

@@ -93,6 +93,7 @@ describe('the ticket book', () => {
     createdAt: '2026-01-01T00:00:00.000Z',
     rotatedAt: null,
     subject: null,
+    rateLimit: null,
   });
   const need = { providerId: 1, providerCode: 'pu', clientName: 'a' };
 

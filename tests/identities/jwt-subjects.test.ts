@@ -93,7 +93,7 @@ describe('a JWT acts as the identity of its subject', () => {
     expect(upstream.requests.filter((r) => r.path === '/issues')).toHaveLength(0);
     const made = listClients(closedEnv).find((c) => c.subject === 'agent-1');
     expect(made).toMatchObject({ name: 'agent-1', providers: [], admin: false });
-    expect(runCli(['client', 'list'], closedEnv).stdout).toMatch(/agent-1\s+all\s+none\s+no\s+\S+\s+agent-1/);
+    expect(runCli(['client', 'list'], closedEnv).stdout).toMatch(/agent-1\s+all\s+none\s+no\s+-\s+\S+\s+agent-1/);
   });
 
   it('with TOOLWIRE_OAUTH_DEFAULT_SCOPE, a new subject gets that scope, and one identity however often it comes back', async () => {

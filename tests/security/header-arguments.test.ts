@@ -69,6 +69,7 @@ describe('header arguments that steer routing, framing or trust', () => {
       enabled: true,
       isExportable: true,
       outputSchema: null,
+      rateLimit: null,
       parameters: [
         {
           name: 'Host',

@@ -7,13 +7,14 @@ import { methodNotAllowed } from '../web/reply.js';
 import { errorReply, type Reply } from './errors.js';
 import { ioRoutes } from './io-routes.js';
 import { clientRoutes } from './client-routes.js';
+import { auditRoutes } from './audit-routes.js';
 import { credentialRoutes } from './credential-routes.js';
 import { providerRoutes } from './provider-routes.js';
 import { allowedMethods, matchRoute, type Method, type Route } from '../web/routing.js';
 import { toolRoutes } from './tool-routes.js';
 import type { AdminDeps } from './deps.js';
 
-const ROUTES: readonly Route<AdminDeps>[] = [...providerRoutes, ...toolRoutes, ...ioRoutes, ...clientRoutes, ...credentialRoutes];
+const ROUTES: readonly Route<AdminDeps>[] = [...providerRoutes, ...toolRoutes, ...ioRoutes, ...clientRoutes, ...credentialRoutes, ...auditRoutes];
 
 function queryOf(req: IncomingMessage): URLSearchParams {
   try {
@@ -28,7 +29,7 @@ async function dispatch(req: IncomingMessage, method: string, path: string, deps
   if (!match) {
     throw new ToolwireError(
       'NOT_FOUND',
-      `No admin route ${quote(`/admin${path}`)}. The routes are /admin/providers, /admin/tools (and /admin/tools/api), /admin/export, /admin/import, /admin/clients and /admin/clients/{name}/credentials.`,
+      `No admin route ${quote(`/admin${path}`)}. The routes are /admin/providers, /admin/tools (and /admin/tools/api), /admin/export, /admin/import, /admin/clients, /admin/clients/{name}/credentials and /admin/audit.`,
     );
   }
   const handler = match.route.methods[method as Method];

@@ -54,15 +54,17 @@ function located(err: unknown, subject: string, i: number): unknown {
  */
 export function createToolBatch(catalog: Catalog, raw: unknown): Tool[] {
   const inputs = parseAll(batchItems(raw));
-  return catalog.write(() =>
-    inputs.map((input, i) => {
-      const provider = providerOf(catalog, input, i);
-      const subject = `Tool [${i}] of the batch`;
-      try {
-        return catalog.insertTool(input, provider, subject);
-      } catch (err) {
-        throw located(err, subject, i);
-      }
-    }),
+  return catalog.write(
+    () =>
+      inputs.map((input, i) => {
+        const provider = providerOf(catalog, input, i);
+        const subject = `Tool [${i}] of the batch`;
+        try {
+          return catalog.insertTool(input, provider, subject);
+        } catch (err) {
+          throw located(err, subject, i);
+        }
+      }),
+    (tools) => ({ action: 'tool.create-batch', object: `tools:${tools.length}`, detail: tools.map((t) => t.code).join(', ') }),
   );
 }

@@ -59,6 +59,8 @@ export interface McpEndpoint {
   /** `caller`: who the request is from (authenticated by the HTTP server before this). */
   handle(req: IncomingMessage, res: ServerResponse, caller: Caller): Promise<void>;
   sessionCount(): number;
+  /** Open 2026-07-28 `subscriptions/listen` streams (SPEC §12 metrics). */
+  listenCount(): number;
   close(): Promise<void>;
 }
 
@@ -178,6 +180,8 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
   });
   const unsubscribe = registry.onChange(() => modern.notify.toolsChanged());
   const sessions = new Map<string, Session>();
+  /** `subscriptions/listen` streams open now. */
+  let listening = 0;
   /** Initializes under way: they hold a slot before their session id exists. */
   let opening = 0;
 
@@ -323,12 +327,17 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
       }
       const request = toWebRequest(req, res);
       if (!(await isLegacyRequest(request, body))) {
+        if (isListen(body)) {
+          listening++;
+          res.once('close', () => listening--);
+        }
         const authInfo = { token: '', clientId: caller.identity.name, scopes: [], extra: { caller } };
         return writeWebResponse(res, await modern.fetch(request, { parsedBody: body, authInfo }));
       }
       return stateless ? legacyStateless(req, res, request, body, caller) : legacySession(req, res, request, body, caller);
     },
     sessionCount: () => sessions.size,
+    listenCount: () => listening,
     async close() {
       if (reaper) clearInterval(reaper);
       unsubscribe();
@@ -345,6 +354,10 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
  */
 function sameCaller(a: Caller, b: Caller): boolean {
   return a.identity.name === b.identity.name && a.identity.createdAt === b.identity.createdAt && a.key === b.key;
+}
+
+function isListen(body: unknown): boolean {
+  return typeof body === 'object' && body !== null && (body as { method?: unknown }).method === 'subscriptions/listen';
 }
 
 function isInitializeMessage(body: unknown): boolean {

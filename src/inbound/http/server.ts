@@ -91,6 +91,7 @@ export async function startHttpServer(app: App, options: HttpOptions, extraRoute
     fastPath: app.config.fastPath,
     connect,
   });
+  app.ops.metrics?.connections({ sessions: () => endpoint.sessionCount(), listenStreams: () => endpoint.listenCount() });
   // `hosts` is filled in once the port is known (port 0 picks one at listen).
   const guard: GuardOptions = {
     bindHost: options.host,
@@ -149,12 +150,12 @@ export async function startHttpServer(app: App, options: HttpOptions, extraRoute
   }
 
   /** /admin: the owner's static token, or a client identity made with --admin; another client is known but refused (403). */
-  function adminAccess(req: IncomingMessage): 'allowed' | 'forbidden' | 'unknown' {
-    if (bearerMatches(req, options.token)) return 'allowed';
+  function adminAccess(req: IncomingMessage): { access: 'allowed'; who: string } | { access: 'forbidden' | 'unknown' } {
+    if (bearerMatches(req, options.token)) return { access: 'allowed', who: OWNER_NAME };
     const presented = presentedBearer(req);
     const client = presented === null ? null : callers.find(presented);
-    if (!client) return 'unknown';
-    return client.identity.admin ? 'allowed' : 'forbidden';
+    if (!client) return { access: 'unknown' };
+    return client.identity.admin ? { access: 'allowed', who: client.identity.name } : { access: 'forbidden' };
   }
 
   /**
@@ -177,9 +178,25 @@ export async function startHttpServer(app: App, options: HttpOptions, extraRoute
     sendJson(res, 200, trusted ? { status: 'ok', tools: app.registry.current().definitions.length } : { status: 'ok' });
   }
 
+  /** GET /metrics (SPEC §12): Prometheus text for the owner's token, or anyone with TOOLWIRE_METRICS_PUBLIC=1. */
+  async function metrics(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const source = app.ops.metrics;
+    if (!source) return sendJson(res, 404, { error: 'not_found', message: 'Metrics are off (TOOLWIRE_METRICS=0).' });
+    const problem = hostProblem(req, guard);
+    if (problem) return sendJson(res, 403, { error: 'forbidden', message: `Forbidden: ${problem}.` });
+    if (!app.config.metricsPublic && !bearerMatches(req, options.token)) return unauthorized(res, null);
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      return sendJson(res, 405, { error: 'method_not_allowed', message: `${req.method} is not allowed on /metrics; use GET.` }, { allow: 'GET, HEAD' });
+    }
+    const text = await source.text();
+    res.writeHead(200, { 'content-type': source.contentType, 'cache-control': 'no-store' });
+    res.end(req.method === 'HEAD' ? undefined : text);
+  }
+
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0] as string;
     if (path === '/health') return health(req, res);
+    if (path === '/metrics') return metrics(req, res);
     // The browser comes back from the authorization server: no bearer token, the single-use state is the proof.
     if (path === CALLBACK_PATH) {
       const problem = hostProblem(req, guard);
@@ -208,21 +225,23 @@ export async function startHttpServer(app: App, options: HttpOptions, extraRoute
       return endpoint.handle(req, res, caller);
     }
     if (isAdmin) {
-      const access = adminAccess(req);
-      if (access === 'unknown') return unauthorized(res, null);
-      if (access === 'forbidden') {
+      const granted = adminAccess(req);
+      if (granted.access === 'unknown') return unauthorized(res, null);
+      if (granted.access !== 'allowed') {
         return sendJson(res, 403, {
           error: 'forbidden',
           message:
             'Forbidden: this client identity has no admin rights. Use the owner token (TOOLWIRE_TOKEN), or a client made with `toolwire client add NAME --admin`.',
         });
       }
-      return handleAdmin(req, res, path.slice('/admin'.length), admin);
+      // Admin changes are audited as made by this identity (SPEC §12).
+      return handleAdmin(req, res, path.slice('/admin'.length), { ...admin, catalog: admin.catalog.as(granted.who) });
     }
     if (extra) {
       const caller = compatCaller(req, extra.altTokenHeader);
       if (caller === null) return extra.unauthorized(res);
-      return extra.handle(req, res, path.slice(extra.prefix.length), compat, caller);
+      // Changes made through the compat APIs are audited as made by the calling identity (SPEC §12).
+      return extra.handle(req, res, path.slice(extra.prefix.length), { ...compat, catalog: compat.catalog.as(caller) }, caller);
     }
   }
 

@@ -10,7 +10,7 @@ import {
 import { isJsonObject } from '../../core/json.js';
 import { credentialNeedOf } from '../../core/tool-result.js';
 import { readTraceContext, type TraceContext } from '../../core/trace-context.js';
-import type { ToolView } from '../../registry/scoped-view.js';
+import { invokeTool, type ToolView } from '../../registry/scoped-view.js';
 import { rpcCodeOf } from './errors.js';
 import { unknownTool } from './server.js';
 import type { Caller } from './caller.js';
@@ -96,7 +96,7 @@ export async function answerToolCall(view: ToolView, call: ToolCall, options: Fa
   }
   try {
     const { signal, caller, connect } = options;
-    let result = await entry.invoke(call.args, { signal, trace: call.trace, scope: view.scope, caller: caller?.identity.name });
+    let result = await invokeTool(view, entry, call.args, { signal, trace: call.trace, scope: view.scope, caller: caller?.identity.name });
     const need = connect && caller ? credentialNeedOf(result) : undefined;
     if (need) {
       if (!call.modern && options.legacyElicitation) return null;

@@ -12,7 +12,7 @@ import { readTraceContext } from '../../core/trace-context.js';
 import { ToolwireError } from '../../core/errors.js';
 import { toMcpError } from './errors.js';
 import type { Registry } from '../../registry/registry.js';
-import { scopedView, type ToolView } from '../../registry/scoped-view.js';
+import { invokeTool, scopedView, type ToolView } from '../../registry/scoped-view.js';
 import { type Caller, ownerCaller } from './caller.js';
 import { LEGACY_VERSION, SERVER_INFO } from './versions.js';
 import { credentialNeedOf } from '../../core/tool-result.js';
@@ -97,7 +97,8 @@ export function createServerFactory(
       const trace =
         readTraceContext(meta?.[TRACEPARENT_META_KEY], meta?.[TRACESTATE_META_KEY]) ??
         readTraceContext(headers?.get('traceparent') ?? undefined, headers?.get('tracestate') ?? undefined);
-      const run = () => entry.invoke(request.params.arguments ?? {}, { signal: ctx.mcpReq.signal, trace, scope: current.scope, caller: caller.identity.name });
+      const run = () =>
+        invokeTool(current, entry, request.params.arguments ?? {}, { signal: ctx.mcpReq.signal, trace, scope: current.scope, caller: caller.identity.name });
       const result = await run();
       const need = options.connect ? credentialNeedOf(result) : undefined;
       if (!need || !options.connect) return result;

@@ -29,6 +29,8 @@ export interface TokenManagerOptions {
   now?: () => number;
   /** The guarded dispatcher when TOOLWIRE_BLOCK_PRIVATE is on (SPEC §15); absent = fetch's default. */
   dispatcher?: (() => Dispatcher) | undefined;
+  /** Told of every token fetch and whether it worked (SPEC §12 metrics); absent: nobody. */
+  onFetch?: ((providerCode: string, ok: boolean) => void) | undefined;
 }
 
 /** What a call may do after the API refused its token (a 401, or an invalidation keyword). */
@@ -160,6 +162,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
   async function refresh(provider: Provider, slot: Slot): Promise<string> {
     try {
       const fetched = await fetchProviderToken(provider, { timeoutMs, defaultTtlMs, now, dispatcher });
+      options.onFetch?.(provider.code, true);
       const { fetchedAt, lifetimeMs } = fetched;
       slot.cached = {
         token: fetched.token,
@@ -169,6 +172,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
       slot.failure = null;
       return fetched.token;
     } catch (err) {
+      options.onFetch?.(provider.code, false);
       const error = asAuthFetch(err, provider);
       const count = (slot.failure?.count ?? 0) + 1;
       const wait = count === 1 ? 0 : Math.min(maxFailureBackoffMs, failureBackoffMs * 2 ** (count - 2));

@@ -94,13 +94,17 @@ export function federatedEntry(connection: UpstreamConnection, tool: McpTool, pi
       if (!(picked instanceof UpstreamConnection) && !(picked instanceof Promise)) return picked;
       // The shared connection's secrets until the caller's own connection is known, then that one's (its key and the provider's).
       let redact: Redactor = connection.config.redact;
+      // The call observer (SPEC §12) hears of the forwarded call: its size both ways, or what ended it.
+      const watched = context.upstream?.start('tools/call', `mcp://${code}/${tool.name}`, Buffer.byteLength(JSON.stringify(args)));
       try {
         const target = await picked;
         redact = target.config.redact;
         const result = await target.callTool(tool, args, context.signal);
         // The transports already drop a message over the cap unread; this is the rule itself, on the parsed result.
         const limit = target.maxResponseBytes;
-        if (Buffer.byteLength(JSON.stringify(result)) > limit) return errorResult(tooLargeText(definition.name, code, limit));
+        const size = Buffer.byteLength(JSON.stringify(result));
+        watched?.end(null, size);
+        if (size > limit) return errorResult(tooLargeText(definition.name, code, limit));
         // Bytes cannot be masked without corrupting them: an image or blob holding a credential is withheld whole.
         const binary = binaryWithSecret(result, redact);
         if (binary) {
@@ -110,6 +114,7 @@ export function federatedEntry(connection: UpstreamConnection, tool: McpTool, pi
         }
         return redactDeep(result, redact) as CallToolResult;
       } catch (err) {
+        watched?.end(null, 0, err instanceof ProtocolError ? undefined : err); // an answered error is the tool's own
         const limit = tooLargeLimit(err);
         if (limit !== null) return errorResult(tooLargeText(definition.name, code, limit));
         if (err instanceof UpstreamDownError) {

@@ -114,11 +114,20 @@ export function httpToolEntry(tool: Tool, runtime: ProviderRuntime, definition: 
     const request = plan.build(args);
     if (headers) for (const [name, value] of Object.entries(headers)) request.headers[name.toLowerCase()] = value;
     injectCredential(request, provider, credential);
-    if (context.trace) {
-      request.headers.traceparent = childTraceparent(context.trace.traceparent);
-      if (context.trace.tracestate) request.headers.tracestate = context.trace.tracestate;
+    // The call observer (SPEC §12) hears of each request: status and bytes, and its upstream span's traceparent.
+    const watched = context.upstream?.start(request.method, request.url, request.body === undefined ? 0 : Buffer.byteLength(JSON.stringify(request.body)));
+    if (watched?.traceparent) request.headers.traceparent = watched.traceparent;
+    else if (context.trace) request.headers.traceparent = childTraceparent(context.trace.traceparent);
+    if (context.trace?.tracestate) request.headers.tracestate = context.trace.tracestate;
+    if (!watched) return { request, response: await deps.sender.send(request, context.signal) };
+    try {
+      const response = await deps.sender.send(request, context.signal);
+      watched.end(response.status, response.body.length);
+      return { request, response };
+    } catch (err) {
+      watched.end(null, 0, err);
+      throw err;
     }
-    return { request, response: await deps.sender.send(request, context.signal) };
   }
 
   // A grant's redactor chained with the provider's, once per token set.

@@ -1,0 +1,75 @@
+import type { Catalog } from '../catalog/catalog.js';
+import type { Config } from '../config.js';
+import { byVersion } from '../core/by-version.js';
+import type { Log } from '../core/log.js';
+import type { Registry } from '../registry/registry.js';
+import { createAuditQueue, type AuditQueue } from './audit-queue.js';
+import { createCallObserver } from './call-observer.js';
+import { createMetrics, type Metrics } from './metrics.js';
+import { createRateLimiter } from './rate-limits.js';
+import type { CallTracer } from './tracing.js';
+
+/** Audit log, metrics, rate limits and traces of one running toolwire (SPEC §12), behind the registry's call observer. */
+export interface Ops {
+  /** Null with TOOLWIRE_METRICS=0. */
+  metrics: Metrics | null;
+  /** Null with TOOLWIRE_AUDIT=0. */
+  audit: AuditQueue | null;
+  /** Resolves once the tracer (if any) is loaded: serving waits for it, so the first call is traced too. */
+  ready: Promise<void>;
+  /** For the token manager: every dynamic-auth token fetch. */
+  tokenFetch(providerCode: string, ok: boolean): void;
+  /** Writes the audit queue and sends buffered spans. */
+  close(): Promise<void>;
+}
+
+export interface OpsOptions {
+  /** Injectable clock for rate limits (tests). */
+  now?: () => number;
+}
+
+/**
+ * Wires the ops side and installs its observer on the registry. The audit queue writes through the
+ * catalog (one transaction per batch); rate limits read the catalog's limit index only when the registry
+ * version moves; OpenTelemetry is imported only when OTEL_EXPORTER_OTLP_ENDPOINT is set.
+ */
+export function createOps(config: Config, catalog: Catalog, registry: Registry, log: Log, options: OpsOptions = {}): Ops {
+  const audit = config.auditCalls ? createAuditQueue({ sink: catalog.audit, log, days: config.auditDays }) : null;
+  const metrics = config.metrics
+    ? createMetrics({
+        registryTools: () => registry.current().definitions.length,
+        auditQueued: () => audit?.queued() ?? 0,
+        auditDropped: () => audit?.dropped() ?? 0,
+      })
+    : null;
+  const limits = createRateLimiter(
+    byVersion(
+      () => registry.current().version,
+      () => catalog.rateLimits(),
+    ),
+    options.now,
+  );
+  let tracer: CallTracer | null = null;
+  const ready = config.otlpTracesUrl
+    ? import('./otel.js')
+        .then(({ createOtelTracer }) => createOtelTracer(config.otlpTracesUrl as string, '0.1.0'))
+        .then((loaded) => {
+          tracer = loaded;
+          log.info(`tracing tool calls to ${config.otlpTracesUrl}`);
+        })
+        .catch((err: unknown) => log.warn(`OpenTelemetry could not start, so no traces are sent: ${(err as Error).message}`))
+    : Promise.resolve();
+  registry.observe(createCallObserver({ audit, metrics, limits, tracer: () => tracer, auditArgs: config.auditArgs }));
+  return {
+    metrics,
+    audit,
+    ready,
+    tokenFetch: (code, ok) => metrics?.tokenFetch(code, ok),
+    async close() {
+      registry.observe(null);
+      audit?.close();
+      await ready;
+      await tracer?.shutdown().catch((err: unknown) => log.warn(`Could not send the last spans: ${(err as Error).message}`));
+    },
+  };
+}
