@@ -46,7 +46,10 @@ export function catalog(upstreamUrl, token, extraTools) {
  * shared one). Returns their bearer tokens.
  */
 export function addPerUserClients({ cli, env, token }) {
-  const run = (args, input) => execFileSync(process.execPath, [cli, ...args], { env, input, stdio: ['pipe', 'pipe', 'pipe'] }).toString().trim();
+  const run = (args, input) =>
+    execFileSync(process.execPath, [cli, ...args], { env, input, stdio: ['pipe', 'pipe', 'pipe'] })
+      .toString()
+      .trim();
   run(['provider', 'update', 'bench', '-'], JSON.stringify({ credentialMode: 'per_user_or_shared' }));
   const shared = run(['client', 'add', 'bench-shared']);
   const own = run(['client', 'add', 'bench-own']);
