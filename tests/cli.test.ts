@@ -99,7 +99,7 @@ describe('provider and tool commands', () => {
       [['provider', 'add', file('bad.json', '{"name": ')], undefined, /is not valid JSON/],
       [
         ['provider', 'add', '-'],
-        '{"name":"X","baseUrl":"https://x.example","authenticationType":"OAUTH2"}',
+        '{"name":"X","baseUrl":"https://x.example","authenticationType":"OAUTH1"}',
         /authenticationType must be one of NONE, API_KEY, BEARER_TOKEN, BASIC_AUTH/,
       ],
       [['provider', 'add', '-'], '{"name":"X"}', /baseUrl is required/],
