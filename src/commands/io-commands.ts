@@ -6,6 +6,7 @@ import { CLI_RULES } from '../catalog/write-rules.js';
 import { exportProviders } from '../catalog/io/export.js';
 import { ToolwireError } from '../core/errors.js';
 import type { ImportReport } from '../catalog/io/import-entries.js';
+import { describeCatalogSize } from '../catalog/io/catalog-size.js';
 import { importProviders } from '../catalog/io/import.js';
 import { describeOpenApiReport, importOpenApi, looksLikeOpenApi, progressPrinter } from '../catalog/io/openapi-import.js';
 import type { Command } from './context.js';
@@ -22,6 +23,7 @@ export function describeReport(report: ImportReport, dryRun: boolean): string {
   ];
   for (const [code, fields] of Object.entries(p.droppedSecrets)) lines.push(droppedSecretsNote(code, fields).trim());
   for (const note of report.notes) lines.push(`note: ${note}`);
+  lines.push(...describeCatalogSize(report.catalogSize));
   if (dryRun) lines.push('Dry run: nothing was written.');
   return `${lines.join('\n')}\n`;
 }

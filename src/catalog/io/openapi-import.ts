@@ -3,6 +3,8 @@ import { droppedSecretsNote } from '../moved-secrets.js';
 import type { ProviderWriteRules } from '../write-rules.js';
 import { convertOpenApi, type SkippedOperation } from '../openapi/index.js';
 import { importProviders } from './import.js';
+import { describeCatalogSize, type ProviderCatalogSize } from './catalog-size.js';
+import { isUnsetBaseUrl, unsetBaseUrl } from '../../core/unset-base-url.js';
 
 export interface OpenApiImportOptions {
   providerCode?: string | undefined;
@@ -28,6 +30,15 @@ export interface OpenApiImportReport {
   credentialsToFill: string[];
   /** Stored secrets dropped because the document moved the API to another host. */
   droppedSecrets: string[];
+  /**
+   * Set when the provider's base URL is still to set (the document names no absolute server, and none
+   * was given now or before): the stand-in stored, the path prefix it keeps, and how to set it.
+   */
+  baseUrlToSet: { baseUrl: string; pathPrefix: string; how: string } | null;
+  /** The estimated tokens of the tools added and of the provider's whole list, and whether meta mode is offered or applied (SPEC §14). */
+  catalogSize: ProviderCatalogSize | null;
+  /** TOOLWIRE_AUTO_META_TOKENS, the threshold `catalogSize` was judged by. */
+  autoMetaTokens: number;
   warnings: string[];
   dryRun: boolean;
 }
@@ -72,8 +83,27 @@ export async function importOpenApi(catalog: Catalog, source: string | object, o
         ? conversion.credentialsToFill
         : conversion.credentialsToFill.filter((field) => !hasStored(catalog, provider.code, field)),
     droppedSecrets: report.providers.droppedSecrets[provider.code] ?? [],
+    baseUrlToSet: baseUrlToSet(catalog, provider.code, conversion.baseUrlToSet),
+    catalogSize: report.catalogSize.providers.find((p) => p.provider === provider.code) ?? null,
+    autoMetaTokens: report.catalogSize.autoMetaTokens,
     warnings: conversion.warnings,
     dryRun: options.dryRun ?? false,
+  };
+}
+
+/**
+ * What the report says of a base URL to set: only while the provider has none (after a real import the
+ * stored one; in a dry run, the one before, if any — a stand-in never replaces a base URL set).
+ */
+function baseUrlToSet(catalog: Catalog, code: string, toSet: { pathPrefix: string } | null): OpenApiImportReport['baseUrlToSet'] {
+  if (toSet === null) return null;
+  const stored = catalog.findProvider(code);
+  if (stored && stored.kind === 'http' && !isUnsetBaseUrl(stored.baseUrl)) return null;
+  const example = 'https://api.example.com';
+  return {
+    baseUrl: unsetBaseUrl(toSet.pathPrefix),
+    pathPrefix: toSet.pathPrefix,
+    how: `toolwire provider update ${code} --base-url ${example} (or baseUrl in PUT /admin/providers/{id})${toSet.pathPrefix ? `: a URL without a path keeps the prefix, ${example} becomes ${example}${toSet.pathPrefix}` : ''}. Until then its tools answer an error and send nothing.`,
   };
 }
 
@@ -121,6 +151,8 @@ export function describeOpenApiReport(r: OpenApiImportReport): string {
   if (r.skipped.length > 50) lines.push(`  … and ${r.skipped.length - 50} more skipped (see --json).`);
   for (const w of r.warnings) lines.push(`  note: ${w}`);
   if (r.droppedSecrets.length > 0) lines.push(`  ${droppedSecretsNote(r.provider, r.droppedSecrets).trim()}`);
+  if (r.baseUrlToSet) lines.push(`  Base URL to set (the document names no absolute server; stored as ${r.baseUrlToSet.baseUrl}): ${r.baseUrlToSet.how}`);
+  if (r.catalogSize) lines.push(...describeCatalogSize({ autoMetaTokens: r.autoMetaTokens, addedTokens: r.catalogSize.addedTokens, tokens: r.catalogSize.tokens, providers: [r.catalogSize] }));
   if (r.credentialsToFill.length > 0) {
     lines.push(`  Credentials to fill: ${r.credentialsToFill.join(', ')} — e.g. echo '{"apiKeyValue":"…"}' | toolwire provider update ${r.provider} -`);
   }
