@@ -74,7 +74,6 @@ export function resolveBaseUrl(doc: Dict, override: string | undefined): BaseUrl
   }
   const { url, absolute, warning } = pickServerUrl(doc);
   if (url !== undefined && absolute) return warning === undefined ? { baseUrl: trimSlash(url) } : { baseUrl: trimSlash(url), warning };
-  const pathPrefix = relativePath(url);
   // Said by the import report (`baseUrlToSet`), only while the provider has no base URL set.
   const pathPrefix = relativePath(url);
   return { baseUrl: unsetBaseUrl(pathPrefix), toSet: { pathPrefix } };
