@@ -1,4 +1,6 @@
 import type { Catalog } from '../catalog.js';
+import { ToolwireError } from '../../core/errors.js';
+import { TOOL_MODES, type ToolMode } from '../../core/model.js';
 import { droppedSecretsNote } from '../moved-secrets.js';
 import type { ProviderWriteRules } from '../write-rules.js';
 import { convertOpenApi, type SkippedOperation } from '../openapi/index.js';
@@ -11,8 +13,10 @@ export interface OpenApiImportOptions {
   baseUrl?: string | undefined;
   include?: string[] | undefined;
   exclude?: string[] | undefined;
-  /** Offer the provider as three meta tools (search, describe, call). */
+  /** Offer the provider as three meta tools (search, describe, call): `toolMode: "meta"`. */
   meta?: boolean | undefined;
+  /** `direct`, `meta` or `auto` (SPEC §14); absent: a new provider is direct, an existing one keeps its mode. */
+  toolMode?: ToolMode | undefined;
   prune?: boolean | undefined;
   dryRun?: boolean | undefined;
   onProgress?: ((done: number, total: number) => void) | undefined;
@@ -43,6 +47,17 @@ export interface OpenApiImportReport {
   dryRun: boolean;
 }
 
+/** The tool mode the import sets, if any: `toolMode`, else `meta: true`; a conflict between them is refused. */
+function chosenMode(options: OpenApiImportOptions): ToolMode | undefined {
+  if (options.toolMode !== undefined && !(TOOL_MODES as readonly string[]).includes(options.toolMode)) {
+    throw new ToolwireError('INVALID_INPUT', `toolMode "${String(options.toolMode)}" is not one of ${TOOL_MODES.join(', ')}.`);
+  }
+  if (options.meta && options.toolMode !== undefined && options.toolMode !== 'meta') {
+    throw new ToolwireError('INVALID_INPUT', `meta asks for toolMode "meta" but toolMode says "${options.toolMode}": give one of them.`);
+  }
+  return options.toolMode ?? (options.meta ? 'meta' : undefined);
+}
+
 /** An OpenAPI 3.x or Swagger 2.0 document (already parsed), as opposed to an export array. */
 export function looksLikeOpenApi(value: unknown): boolean {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && ('openapi' in value || 'swagger' in value);
@@ -58,12 +73,12 @@ export async function importOpenApi(catalog: Catalog, source: string | object, o
     baseUrl: options.baseUrl,
     include: options.include,
     exclude: options.exclude,
-    toolMode: options.meta ? 'meta' : undefined,
+    toolMode: chosenMode(options),
     onProgress: options.onProgress,
   });
   const { toolMode, customHeaders, ...provider } = conversion.provider;
   const entry: Record<string, unknown> = { ...provider };
-  if (options.meta) entry.toolMode = toolMode;
+  if (chosenMode(options) !== undefined) entry.toolMode = toolMode;
   if (Object.keys(customHeaders).length > 0) entry.customHeaders = customHeaders;
   const report = importProviders(catalog, [entry], {
     prune: options.prune ?? false,
