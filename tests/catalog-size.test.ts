@@ -60,7 +60,14 @@ describe("GitHub's REST description with toolMode auto", () => {
       await client.close();
 
       const again = await importOpenApi(app.catalog, text, { providerCode: 'github', dryRun: true });
-      expect(again.catalogSize).toMatchObject({ toolMode: 'direct', listedAs: 'direct', metaMode: 'offered', toolsAdded: 0, addedTokens: 0, tokens: size.tokens });
+      expect(again.catalogSize).toMatchObject({
+        toolMode: 'direct',
+        listedAs: 'direct',
+        metaMode: 'offered',
+        toolsAdded: 0,
+        addedTokens: 0,
+        tokens: size.tokens,
+      });
       expect(describeOpenApiReport(again)).toMatch(/github is over TOOLWIRE_AUTO_META_TOKENS \(30,000\): meta mode is offered.*"toolMode": "auto"/);
     } finally {
       await app.close();
@@ -135,8 +142,7 @@ describe('toolMode auto on a small provider, and a provider that crosses the thr
       // Disabling most of its tools takes it back under the threshold: listed directly again.
       const before = legacyChanges;
       const smaller = provider('grow', 60);
-      smaller.tools.forEach((tool, i) => Object.assign(tool, { enabled: i < 2 }));
-      writeFileSync(file, JSON.stringify([smaller]));
+      writeFileSync(file, JSON.stringify([{ ...smaller, tools: smaller.tools.map((tool, i) => ({ ...tool, enabled: i < 2 })) }]));
       expect((await runCliAsync(['import', file], env)).code).toBe(0);
       await expect.poll(() => legacyChanges, { timeout: 10_000 }).toBeGreaterThan(before);
       await expect.poll(() => names(legacy), { timeout: 10_000 }).toEqual(['grow-t0', 'grow-t1']);

@@ -47,7 +47,13 @@ export function mergeBaseUrl(next: string | null, stored: string | null): string
   if (isUnsetBaseUrl(stored) && !isUnsetBaseUrl(next)) {
     const given = parse(next);
     const prefix = unsetBaseUrlPrefix(stored);
-    if (given && (given.protocol === 'http:' || given.protocol === 'https:') && (given.pathname === '/' || given.pathname === '') && !given.search && prefix !== '') {
+    if (
+      given &&
+      (given.protocol === 'http:' || given.protocol === 'https:') &&
+      (given.pathname === '/' || given.pathname === '') &&
+      !given.search &&
+      prefix !== ''
+    ) {
       return `${given.origin}${prefix}`;
     }
   }

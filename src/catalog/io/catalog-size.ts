@@ -84,7 +84,9 @@ export function describeCatalogSize(size: CatalogSize): string[] {
   lines.push(`Catalog size: the tools added cost ~${n(size.addedTokens)} tokens of tools/list (estimated at 4 bytes a token).`);
   for (const p of size.providers) {
     const listed = p.listedAs === 'meta' ? 'listed as 3 meta tools (search, describe, call)' : 'listed one by one';
-    lines.push(`  ${p.provider}: ${p.toolsAdded} tool(s) added ~${n(p.addedTokens)} tokens; all ${p.tools} ~${n(p.tokens)} tokens, toolMode ${p.toolMode}, ${listed}.`);
+    lines.push(
+      `  ${p.provider}: ${p.toolsAdded} tool(s) added ~${n(p.addedTokens)} tokens; all ${p.tools} ~${n(p.tokens)} tokens, toolMode ${p.toolMode}, ${listed}.`,
+    );
     if (p.metaMode === 'offered') {
       lines.push(
         `  ${p.provider} is over TOOLWIRE_AUTO_META_TOKENS (${n(size.autoMetaTokens)}): meta mode is offered, to spare agents' context — toolwire provider update ${p.provider} - <<<'{"toolMode": "auto"}' (or "meta").`,

@@ -167,7 +167,15 @@ export function describeOpenApiReport(r: OpenApiImportReport): string {
   for (const w of r.warnings) lines.push(`  note: ${w}`);
   if (r.droppedSecrets.length > 0) lines.push(`  ${droppedSecretsNote(r.provider, r.droppedSecrets).trim()}`);
   if (r.baseUrlToSet) lines.push(`  Base URL to set (the document names no absolute server; stored as ${r.baseUrlToSet.baseUrl}): ${r.baseUrlToSet.how}`);
-  if (r.catalogSize) lines.push(...describeCatalogSize({ autoMetaTokens: r.autoMetaTokens, addedTokens: r.catalogSize.addedTokens, tokens: r.catalogSize.tokens, providers: [r.catalogSize] }));
+  if (r.catalogSize)
+    lines.push(
+      ...describeCatalogSize({
+        autoMetaTokens: r.autoMetaTokens,
+        addedTokens: r.catalogSize.addedTokens,
+        tokens: r.catalogSize.tokens,
+        providers: [r.catalogSize],
+      }),
+    );
   if (r.credentialsToFill.length > 0) {
     lines.push(`  Credentials to fill: ${r.credentialsToFill.join(', ')} — e.g. echo '{"apiKeyValue":"…"}' | toolwire provider update ${r.provider} -`);
   }
