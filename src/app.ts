@@ -1,6 +1,7 @@
 import { createTokenManager, isInvalidation, type TokenManager } from './outbound/dynamic-auth/index.js';
 import { createHttpSender, type HttpSender, type StoppableSender } from './outbound/http/send.js';
 import { createHttpToolFactory, type TokenSource } from './outbound/http/http-tool.js';
+import { guardUnsetBaseUrl } from './outbound/http/unset-base-url.js';
 import { createUserCredentialIndex, type UserCredentials } from './outbound/credentials/per-user.js';
 import { createConnectFlow, createGrantManager, type ConnectFlow, type GrantManager } from './outbound/oauth2/index.js';
 import { Catalog } from './catalog/catalog.js';
@@ -140,8 +141,10 @@ export function createApp(config: Config, log: Log = createLog(config.logLevel))
     lease: (provider, client, stored) => stopper.guard(() => grants.lease(provider, client, stored)),
     renew: (provider, client, stale) => stopper.guard(() => grants.renew(provider, client, stale)),
   };
-  const registry = new Registry(store, createHttpToolFactory({ sender, tokens: tokenSource, users, grants: guardedGrants }), [], log);
-  const catalog = new Catalog(store, () => registry.refresh());
+  const registry = new Registry(store, guardUnsetBaseUrl(createHttpToolFactory({ sender, tokens: tokenSource, users, grants: guardedGrants })), [], log, {
+    autoMetaTokens: config.autoMetaTokens,
+  });
+  const catalog = new Catalog(store, () => registry.refresh(), 'cli', { autoMetaTokens: config.autoMetaTokens });
   const ops = createOps(config, catalog, registry, log);
   const closers: Array<() => Promise<void> | void> = [];
   return {

@@ -15,7 +15,7 @@ const USAGE = `Usage: toolwire [--db PATH] COMMAND
   serve [--http [--host H] [--port P] [--stateless] [--no-auth]]   run the MCP server (stdio by default)
   start                                                            HTTP on 127.0.0.1:8808 with the examples loaded
   import FILE [--dry-run] [--prune] [--json]                       import providers and tools (export or OpenAPI)
-    OpenAPI: [--provider CODE] [--base-url URL] [--include TAG|GLOB ...] [--exclude ...] [--meta]
+    OpenAPI: [--provider CODE] [--base-url URL] [--include TAG|GLOB ...] [--exclude ...] [--meta | --tool-mode direct|meta|auto]
   export [--out FILE] [--provider CODE ...]                        export providers, secrets as placeholders
   provider add|list|show|update|remove|test ...                    manage providers (JSON file, - or inline)
     upstream MCP server: provider add --kind mcp --code C (--url U [--protocol sse] [--api-key K]

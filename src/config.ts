@@ -1,5 +1,6 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { DEFAULT_AUTO_META_TOKENS } from './core/catalog-size.js';
 import { ToolwireError } from './core/errors.js';
 import { EMPTY_SCOPE, type Scope } from './core/identity.js';
 import type { LogLevel } from './core/log.js';
@@ -47,6 +48,8 @@ export interface Config {
   metricsPublic: boolean;
   /** OTEL_EXPORTER_OTLP_ENDPOINT (or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT): export a span per tool call over OTLP/HTTP; null: no OpenTelemetry loaded. */
   otlpTracesUrl: string | null;
+  /** TOOLWIRE_AUTO_META_TOKENS (30,000): above this estimate of a provider's tools/list tokens, import offers meta mode and `toolMode: "auto"` takes it (SPEC §14). */
+  autoMetaTokens: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -98,6 +101,7 @@ export function loadConfig(env: Env, flags: { db?: string | undefined } = {}): C
     metrics: !isOff(env.TOOLWIRE_METRICS),
     metricsPublic: isOn(env.TOOLWIRE_METRICS_PUBLIC),
     otlpTracesUrl: otlpTracesUrl(env),
+    autoMetaTokens: positiveInt(env, 'TOOLWIRE_AUTO_META_TOKENS', DEFAULT_AUTO_META_TOKENS),
   };
 }
 

@@ -1,4 +1,6 @@
 import { ToolwireError } from '../core/errors.js';
+import { DEFAULT_AUTO_META_TOKENS } from '../core/catalog-size.js';
+import { measureImport } from './io/catalog-size.js';
 import type { Store } from '../store/index.js';
 import type { Provider, Tool } from '../core/model.js';
 import { codeFromName } from './codes.js';
@@ -21,6 +23,12 @@ import { LOCKED_RULES, type ProviderWriteRules } from './write-rules.js';
 import { providerInputSchema, toolInputSchema, type ImportEntry, type ToolInput } from './schemas.js';
 
 export type Ref = number | string;
+
+/** What the catalog is told by the configuration. */
+export interface CatalogSettings {
+  /** TOOLWIRE_AUTO_META_TOKENS: the import report offers meta mode to a provider over it (SPEC §14). */
+  autoMetaTokens: number;
+}
 
 /** A provider after an update, and the stored secrets dropped because the origin they were bound to moved. */
 export interface ProviderChange {
@@ -48,6 +56,7 @@ export class Catalog {
     private readonly store: Store,
     private readonly onChange: () => void = () => {},
     readonly actor = 'cli',
+    private readonly settings: CatalogSettings = { autoMetaTokens: DEFAULT_AUTO_META_TOKENS },
   ) {
     this.vaults = new VaultCatalog(store, (fn, change) => this.write(fn, change));
     this.clients = new ClientCatalog(store, (fn, change) => this.write(fn, change));
@@ -57,7 +66,7 @@ export class Catalog {
 
   /** The same catalog, recording its admin changes as made by `actor` (an identity name; the HTTP APIs make one per request). */
   as(actor: string): Catalog {
-    return actor === this.actor ? this : new Catalog(this.store, this.onChange, actor);
+    return actor === this.actor ? this : new Catalog(this.store, this.onChange, actor, this.settings);
   }
 
   /**
@@ -195,11 +204,13 @@ export class Catalog {
    * reported, then rolled back.
    */
   importEntries(entries: ImportEntry[], options: ImportOptions = {}): ImportReport {
-    const report = emptyImportReport();
+    const report = emptyImportReport(this.settings.autoMetaTokens);
     const run = () => {
       entries.forEach((entry, i) => {
         importEntry(this.store, entry, i, report, options);
       });
+      const imported = [...report.providers.created, ...report.providers.updated];
+      report.catalogSize = measureImport(this.store, imported, new Set(report.tools.created), this.settings.autoMetaTokens);
     };
     if (!options.dryRun) {
       this.write(run, () => ({ action: 'import', object: `entries:${entries.length}`, detail: importDetail(report) }));

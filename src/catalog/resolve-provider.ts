@@ -11,6 +11,7 @@ import {
   type ProviderRecord,
 } from '../core/model.js';
 import { invalid } from './issues.js';
+import { mergeBaseUrl } from '../core/unset-base-url.js';
 import { mergeRateLimit, type ProviderInput } from './schemas.js';
 import { dropMovedSecrets } from './moved-secrets.js';
 import { mergePayload, mergeSecret, mergeSecretMap, parsePayloadObject } from '../core/secret-merge.js';
@@ -64,7 +65,8 @@ export function resolveProvider(input: ProviderInput, existing: Provider | null,
   const draft: ProviderDraft = {
     name: text('name') ?? '',
     code: (input.code ?? '').trim() || stored?.code || '',
-    baseUrl: text('baseUrl'),
+    // A base URL still to set (an OpenAPI document without a server) never replaces one set, and a bare origin set over it keeps its path prefix.
+    baseUrl: mergeBaseUrl(text('baseUrl'), stored?.baseUrl ?? null),
     authenticationType: pick('authenticationType', 'NONE'),
     apiKeyLocation: pick('apiKeyLocation', 'NONE'),
     apiKeyName: text('apiKeyName'),

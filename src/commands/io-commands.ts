@@ -6,6 +6,8 @@ import { CLI_RULES } from '../catalog/write-rules.js';
 import { exportProviders } from '../catalog/io/export.js';
 import { ToolwireError } from '../core/errors.js';
 import type { ImportReport } from '../catalog/io/import-entries.js';
+import type { ToolMode } from '../core/model.js';
+import { describeCatalogSize } from '../catalog/io/catalog-size.js';
 import { importProviders } from '../catalog/io/import.js';
 import { describeOpenApiReport, importOpenApi, looksLikeOpenApi, progressPrinter } from '../catalog/io/openapi-import.js';
 import type { Command } from './context.js';
@@ -22,6 +24,7 @@ export function describeReport(report: ImportReport, dryRun: boolean): string {
   ];
   for (const [code, fields] of Object.entries(p.droppedSecrets)) lines.push(droppedSecretsNote(code, fields).trim());
   for (const note of report.notes) lines.push(`note: ${note}`);
+  lines.push(...describeCatalogSize(report.catalogSize));
   if (dryRun) lines.push('Dry run: nothing was written.');
   return `${lines.join('\n')}\n`;
 }
@@ -59,6 +62,7 @@ export const importCommand: Command = async (ctx) => {
       include: { type: 'string', multiple: true },
       exclude: { type: 'string', multiple: true },
       meta: { type: 'boolean' },
+      'tool-mode': { type: 'string' },
     },
     allowPositionals: true,
   });
@@ -75,6 +79,7 @@ export const importCommand: Command = async (ctx) => {
         include: values.include,
         exclude: values.exclude,
         meta: values.meta,
+        toolMode: values['tool-mode'] as ToolMode | undefined,
         prune: values.prune,
         dryRun,
         onProgress: progressPrinter(ctx.stderr, ctx.stderrIsTTY ?? false),
@@ -84,7 +89,7 @@ export const importCommand: Command = async (ctx) => {
       ctx.stderr(describeOpenApiReport(report));
       return 0;
     }
-    const openApiOnly = ['provider', 'base-url', 'include', 'exclude', 'meta'].filter((flag) => values[flag as keyof typeof values] !== undefined);
+    const openApiOnly = ['provider', 'base-url', 'include', 'exclude', 'meta', 'tool-mode'].filter((flag) => values[flag as keyof typeof values] !== undefined);
     if (openApiOnly.length > 0) throw new UsageError(`--${openApiOnly.join(', --')} apply to OpenAPI documents only; ${file} is an export.`);
     const report = importProviders(app.catalog, data, { dryRun, prune: values.prune ?? false, rules: CLI_RULES });
     if (values.json) ctx.stdout(json(report));

@@ -13,7 +13,8 @@ export const DYNAMIC_AUTH_METHODS = ['GET', 'POST'] as const;
 export const DYNAMIC_AUTH_PAYLOAD_TYPES = ['JSON', 'FORM_DATA'] as const;
 export const DYNAMIC_AUTH_PAYLOAD_LOCATIONS = ['BODY', 'QUERY_PARAMETERS', 'HEADERS'] as const;
 export const PROVIDER_KINDS = ['http', 'mcp'] as const;
-export const TOOL_MODES = ['direct', 'meta'] as const;
+/** `auto`: direct or meta per provider, by the size of its tool list (SPEC §14, `TOOLWIRE_AUTO_META_TOKENS`). */
+export const TOOL_MODES = ['direct', 'meta', 'auto'] as const;
 export const MCP_PROTOCOLS = ['streamable_http', 'sse', 'stdio'] as const;
 /** Whose credential a call sends (SPEC §11): the provider's one, the caller's own, or the caller's own else the provider's. */
 export const CREDENTIAL_MODES = ['shared', 'per_user', 'per_user_or_shared'] as const;

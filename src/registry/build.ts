@@ -1,7 +1,8 @@
 import type { Tool as McpTool } from '@modelcontextprotocol/server';
 import type { Store } from '../store/index.js';
 import type { HttpProvider, Provider, Tool } from '../core/model.js';
-import { annotationsFor, buildInputSchema } from '../core/input-schema.js';
+import { DEFAULT_AUTO_META_TOKENS, definitionBytes, estimatedTokens, listedAsMeta } from '../core/catalog-size.js';
+import { toolDefinition } from '../core/tool-definition.js';
 import { metaToolEntries, type MetaOperation } from './meta-tools.js';
 import type { HttpToolFactory, ProviderRuntime, RegistrySnapshot, ToolEntry } from './types.js';
 import { createValidatorFactory, type ArgumentValidator, type ValidatorFactory } from './validate-args.js';
@@ -11,16 +12,12 @@ export interface ToolSource {
   entries(providers: readonly Provider[]): ToolEntry[];
 }
 
-export function toolDefinition(tool: Tool): McpTool {
-  const definition: McpTool = {
-    name: tool.code,
-    title: tool.name,
-    description: tool.description ?? tool.name,
-    inputSchema: buildInputSchema(tool.parameters) as McpTool['inputSchema'],
-    annotations: annotationsFor(tool.httpMethod, tool.name),
-  };
-  if (tool.outputSchema) definition.outputSchema = tool.outputSchema as McpTool['outputSchema'];
-  return definition;
+export { toolDefinition };
+
+/** What a build is told besides the store: the threshold of `toolMode: "auto"` (SPEC §14). */
+export interface BuildOptions {
+  /** TOOLWIRE_AUTO_META_TOKENS: an auto provider whose tools would cost more tokens listed one by one is served as meta tools. */
+  autoMetaTokens?: number;
 }
 
 /**
@@ -33,7 +30,13 @@ export interface BuildCache {
   /** The tool change counter the cached tools are current with; -1 before the first build. */
   seq: number;
   /** By id, in id order (ids only grow, so new tools come last). */
-  readonly tools: Map<number, { tool: Tool; definition: McpTool; validate: ArgumentValidator }>;
+  readonly tools: Map<number, { tool: Tool; definition: McpTool; validate: ArgumentValidator; bytes: number }>;
+  /**
+   * Per provider id, the JSON bytes of its enabled tools' definitions: what listing them one by one
+   * costs, kept up to date per changed tool (measured once, when its definition is built), so deciding
+   * `toolMode: "auto"` never serializes the whole catalog again.
+   */
+  readonly listedBytes: Map<number, number>;
   readonly runtimes: Map<number, { fingerprint: string; runtime: ProviderRuntime }>;
   readonly entries: Map<number, { runtime: ProviderRuntime; definition: McpTool; entry: ToolEntry }>;
   /** The last snapshot built from plain HTTP tools only, which a small change can patch instead of rebuilding. */
@@ -56,7 +59,7 @@ interface ToolDelta {
 }
 
 export function createBuildCache(): BuildCache {
-  return { validators: createValidatorFactory(), seq: -1, tools: new Map(), runtimes: new Map(), entries: new Map(), last: null };
+  return { validators: createValidatorFactory(), seq: -1, tools: new Map(), listedBytes: new Map(), runtimes: new Map(), entries: new Map(), last: null };
 }
 
 /**
@@ -70,16 +73,24 @@ export function buildSnapshot(
   sources: readonly ToolSource[],
   warn: (message: string) => void = () => {},
   cache: BuildCache = createBuildCache(),
+  options: BuildOptions = {},
 ): RegistrySnapshot {
   try {
-    return build(store, factory, sources, warn, cache);
+    return build(store, factory, sources, warn, cache, options.autoMetaTokens ?? DEFAULT_AUTO_META_TOKENS);
   } catch (err) {
     cache.last = null;
     throw err;
   }
 }
 
-function build(store: Store, factory: HttpToolFactory, sources: readonly ToolSource[], warn: (message: string) => void, cache: BuildCache): RegistrySnapshot {
+function build(
+  store: Store,
+  factory: HttpToolFactory,
+  sources: readonly ToolSource[],
+  warn: (message: string) => void,
+  cache: BuildCache,
+  autoMetaTokens: number,
+): RegistrySnapshot {
   const { version, providers, read } = store.read(() => ({
     version: store.registryVersion(),
     providers: store.providers.list(),
@@ -91,7 +102,8 @@ function build(store: Store, factory: HttpToolFactory, sources: readonly ToolSou
   for (const provider of providers) {
     if (!provider.enabled || provider.kind !== 'http') continue;
     runtimes.set(provider.id, runtimeFor(provider, factory, cache));
-    if (provider.toolMode === 'meta') metaOperations.set(provider.id, []);
+    // An auto provider is worked out again at every build: a write that moves it across the threshold flips it (and tools/list_changed follows).
+    if (listedAsMeta(provider.toolMode, estimatedTokens(cache.listedBytes.get(provider.id) ?? 0), autoMetaTokens)) metaOperations.set(provider.id, []);
   }
   for (const id of cache.runtimes.keys()) if (!runtimes.has(id)) cache.runtimes.delete(id);
   const sourceEntries = sources.flatMap((source) => source.entries(providers));
@@ -225,9 +237,14 @@ function readTools(store: Store, cache: BuildCache): { tools: () => Tool[]; delt
     for (const tool of changed) {
       // Set in place (a changed tool keeps its position; a new one has the highest id: AUTOINCREMENT).
       const old = cache.tools.get(tool.id);
-      if (old) cache.validators.release(old.definition.inputSchema);
+      if (old) {
+        cache.validators.release(old.definition.inputSchema);
+        countListed(cache, old, -1);
+      }
       const definition = toolDefinition(tool);
-      cache.tools.set(tool.id, { tool, definition, validate: cache.validators(definition.inputSchema) });
+      const compiled = { tool, definition, validate: cache.validators(definition.inputSchema), bytes: definitionBytes(definition) };
+      cache.tools.set(tool.id, compiled);
+      countListed(cache, compiled, 1);
     }
     cache.seq = seq;
   }
@@ -239,7 +256,17 @@ function forget(cache: BuildCache, id: number): void {
   const old = cache.tools.get(id);
   if (!old) return;
   cache.validators.release(old.definition.inputSchema);
+  countListed(cache, old, -1);
   cache.tools.delete(id);
+}
+
+/** Adds (`sign` 1) or takes away (-1) an enabled tool's definition bytes from its provider's total. */
+function countListed(cache: BuildCache, compiled: { tool: Tool; bytes: number }, sign: 1 | -1): void {
+  if (!compiled.tool.enabled) return;
+  const id = compiled.tool.providerId;
+  const total = (cache.listedBytes.get(id) ?? 0) + sign * compiled.bytes;
+  if (total > 0) cache.listedBytes.set(id, total);
+  else cache.listedBytes.delete(id);
 }
 
 /** A provider's runtime (its secrets' redactor), reused while the provider is unchanged. */

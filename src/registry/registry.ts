@@ -1,5 +1,5 @@
 import type { Store } from '../store/index.js';
-import { buildSnapshot, createBuildCache, type ToolSource } from './build.js';
+import { buildSnapshot, createBuildCache, type BuildOptions, type ToolSource } from './build.js';
 import type { HttpToolFactory, Invoke, RegistrySnapshot } from './types.js';
 
 /** Listeners told per turn of the event loop in a notification pass. */
@@ -36,6 +36,7 @@ export class Registry {
     private readonly tools: HttpToolFactory,
     private readonly sources: ToolSource[] = [],
     private readonly logger?: Logger,
+    private readonly options: BuildOptions = {},
   ) {
     this.lastDataVersion = store.dataVersion();
   }
@@ -51,7 +52,7 @@ export class Registry {
   }
 
   private build(): RegistrySnapshot {
-    return { ...buildSnapshot(this.store, this.tools, this.sources, (message) => this.logger?.warn(message), this.cache), invoke: this.invoke };
+    return { ...buildSnapshot(this.store, this.tools, this.sources, (message) => this.logger?.warn(message), this.cache, this.options), invoke: this.invoke };
   }
 
   /**

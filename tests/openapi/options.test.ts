@@ -110,11 +110,16 @@ describe('provider fields', () => {
     expect(result.provider).toMatchObject({ baseUrl: 'http://localhost:4010', code: 'pets', toolMode: 'meta', name: 'Pet Store' });
   });
 
-  it('a relative server URL, or none, requires options.baseUrl, said clearly', async () => {
-    expect(await refusal(convertOpenApi(fixture('notes-3.1.yaml')))).toBe(
-      'The document\'s server URL "/v1" is not an absolute http(s) URL: give the API\'s base URL (baseUrl option, e.g. --base-url https://api.example.com/v1).',
-    );
-    expect(await refusal(convertOpenApi({ ...doc(paths), servers: [] }))).toMatch(/^The document names no server URL: give the API's base URL/);
+  it('a relative server URL, or none, leaves the base URL to set (keeping the relative path); a bad options.baseUrl is refused', async () => {
+    const relative = await convertOpenApi(fixture('notes-3.1.yaml'));
+    expect(relative.provider.baseUrl).toBe('https://base-url-not-set.invalid/v1');
+    expect(relative.baseUrlToSet).toEqual({ pathPrefix: '/v1' });
+    const none = await convertOpenApi({ ...doc(paths), servers: [] });
+    expect(none.provider.baseUrl).toBe('https://base-url-not-set.invalid');
+    expect(none.baseUrlToSet).toEqual({ pathPrefix: '' });
+    const given = await convertOpenApi(fixture('notes-3.1.yaml'), { baseUrl: 'https://notes.example/v1' });
+    expect(given.provider.baseUrl).toBe('https://notes.example/v1');
+    expect(given.baseUrlToSet).toBeNull();
     expect(await refusal(convertOpenApi(doc(paths), { baseUrl: 'api.example.com' }))).toContain('not an absolute http(s) URL');
   });
 

@@ -10,6 +10,8 @@ import type { Store } from '../../store/index.js';
 import type { ToolRecord } from '../../store/tools.js';
 import type { Tool } from '../../core/model.js';
 import { updateProviderRecord } from '../provider-update.js';
+import { DEFAULT_AUTO_META_TOKENS } from '../../core/catalog-size.js';
+import { emptyCatalogSize, type CatalogSize } from './catalog-size.js';
 
 export interface ImportReport {
   /** `droppedSecrets`: per provider code, the stored secrets dropped because the file moved its host. */
@@ -18,6 +20,8 @@ export interface ImportReport {
   tools: { created: string[]; updated: string[]; unchanged: string[]; removed: string[] };
   /** What was imported other than as written (a default of the wrong type dropped), one sentence each. */
   notes: string[];
+  /** The estimated tokens of the tools added, per provider and in total, and where meta mode is offered or applied (SPEC §14). */
+  catalogSize: CatalogSize;
 }
 
 export interface ImportOptions {
@@ -29,10 +33,11 @@ export interface ImportOptions {
   rules?: ProviderWriteRules;
 }
 
-export const emptyImportReport = (): ImportReport => ({
+export const emptyImportReport = (autoMetaTokens = DEFAULT_AUTO_META_TOKENS): ImportReport => ({
   providers: { created: [], updated: [], droppedSecrets: {} },
   tools: { created: [], updated: [], unchanged: [], removed: [] },
   notes: [],
+  catalogSize: emptyCatalogSize(autoMetaTokens),
 });
 
 /** Whether an upsert would change nothing (so a re-import does not rewrite or rebuild it). */

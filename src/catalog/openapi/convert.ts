@@ -16,8 +16,6 @@ import { asRecord, asString, boundText } from './util.js';
 
 const CODE_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
 const PROGRESS_EVERY = 100;
-/** Beyond this many tools, listing them all costs an agent much of its context: `meta` mode helps. */
-const MANY_TOOLS = 100;
 
 function checkOptions(options: ConvertOptions): void {
   if (options.providerCode !== undefined && !CODE_PATTERN.test(options.providerCode)) {
@@ -57,7 +55,7 @@ export async function convertOpenApi(source: string | object, options: ConvertOp
   if (operations.length === 0) {
     throw new ToolwireError('INVALID_INPUT', 'The document has no operations under "paths" (webhooks are not imported): nothing to import.');
   }
-  const { baseUrl, warning } = resolveBaseUrl(doc, options.baseUrl);
+  const { baseUrl, warning, toSet } = resolveBaseUrl(doc, options.baseUrl);
   if (warning !== undefined) warnings.push(warning);
   const security = mapSecurity(doc, baseUrl);
   warnings.push(...security.warnings);
@@ -85,9 +83,6 @@ export async function convertOpenApi(source: string | object, options: ConvertOp
 
   summarise(notes, warnings);
   if (tools.length === 0) warnings.push('No operation could be imported as a tool.');
-  if (options.toolMode === undefined && tools.length > MANY_TOOLS) {
-    warnings.push(`${tools.length} tools: consider toolMode "meta" (three tools: search, describe, call) to spare agents' context.`);
-  }
   const info = asRecord(doc.info);
   const name = boundText(asString(info.title)?.trim() || 'OpenAPI API', 200);
   return {
@@ -101,6 +96,7 @@ export async function convertOpenApi(source: string | object, options: ConvertOp
     },
     skipped,
     credentialsToFill: security.credentialsToFill,
+    baseUrlToSet: toSet ?? null,
     warnings,
   };
 }

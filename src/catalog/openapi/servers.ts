@@ -2,9 +2,11 @@
  * The provider's `baseUrl`: `options.baseUrl` when given, else the document's server URL with its
  * variables replaced by their defaults (`servers[0]`, unless a later server is https and it is not,
  * or it is relative and a later one is absolute; `https:` is assumed for a URL without a scheme). A relative server URL (`/v1`) or none cannot make the absolute URL a
- * provider needs, so the user is asked for one instead of guessing a host.
+ * provider needs, and toolwire does not guess a host: the provider gets the stand-in of a base URL to set
+ * (`core/unset-base-url.ts`), keeping the relative URL's path as its prefix, and the report says how to set it.
  */
 import { ToolwireError } from '../../core/errors.js';
+import { unsetBaseUrl } from '../../core/unset-base-url.js';
 import { asArray, asRecord, asString, isRecord, type Dict } from './util.js';
 
 function isAbsoluteHttp(url: string): boolean {
@@ -44,6 +46,8 @@ function withScheme(url: string): string | undefined {
 export interface BaseUrl {
   baseUrl: string;
   warning?: string;
+  /** The document names no absolute server: `baseUrl` is the stand-in, and this is the path prefix it keeps ('' for none). */
+  toSet?: { pathPrefix: string };
 }
 
 /** The first https server, else the first http one: documents often list `http://` before `https://`. */
@@ -70,8 +74,18 @@ export function resolveBaseUrl(doc: Dict, override: string | undefined): BaseUrl
   }
   const { url, absolute, warning } = pickServerUrl(doc);
   if (url !== undefined && absolute) return warning === undefined ? { baseUrl: trimSlash(url) } : { baseUrl: trimSlash(url), warning };
-  const what = url === undefined || url === '' ? 'The document names no server URL' : `The document's server URL "${url}" is not an absolute http(s) URL`;
-  throw new ToolwireError('INVALID_INPUT', `${what}: give the API's base URL (baseUrl option, e.g. --base-url https://api.example.com/v1).`);
+  // Said by the import report (`baseUrlToSet`), only while the provider has no base URL set.
+  const pathPrefix = relativePath(url);
+  return { baseUrl: unsetBaseUrl(pathPrefix), toSet: { pathPrefix } };
+}
+
+/** The path of a relative server URL (`/api/v3`, `api/v3`, `./v1`), '' for none or `/`. */
+function relativePath(url: string | undefined): string {
+  if (url === undefined || url.trim() === '') return '';
+  const resolved = resolveAgainst(url.trim(), 'http://relative.invalid/');
+  if (resolved === undefined) return '';
+  const path = new URL(resolved).pathname.replace(/\/+$/, '');
+  return path === '/' ? '' : path;
 }
 
 function resolveAgainst(url: string, base: string): string | undefined {

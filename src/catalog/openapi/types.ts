@@ -76,6 +76,8 @@ export interface OpenApiConversion {
   skipped: SkippedOperation[];
   /** Provider fields still holding the `<YOUR_API_KEY>` placeholder (`toolwire provider update`). */
   credentialsToFill: string[];
+  /** The document names no absolute server: `provider.baseUrl` is the stand-in of a base URL to set, keeping this path prefix. */
+  baseUrlToSet: { pathPrefix: string } | null;
   warnings: string[];
 }
 

@@ -2,6 +2,7 @@ import { exportProviders } from '../../catalog/io/export.js';
 import { importProviders } from '../../catalog/io/import.js';
 import { importOpenApi, looksLikeOpenApi } from '../../catalog/io/openapi-import.js';
 import { ToolwireError } from '../../core/errors.js';
+import type { ToolMode } from '../../core/model.js';
 import { quote, type RequestContext } from '../web/context.js';
 import type { Route } from '../web/routing.js';
 import type { AdminDeps } from './deps.js';
@@ -25,7 +26,7 @@ function exportRoute(ctx: Ctx) {
 /**
  * `POST /admin/import[?dryRun=true][&prune=true]`: an export file, all-or-nothing; answers the report.
  * An OpenAPI document (JSON) is converted first; `provider`, `baseUrl`, `include`, `exclude` (repeatable)
- * and `meta=true` in the query work as the CLI flags do.
+ * `meta=true` and `toolMode` (direct, meta, auto) in the query work as the CLI flags do.
  */
 async function importRoute(ctx: Ctx) {
   const dryRun = ctx.flag('dryRun');
@@ -44,6 +45,7 @@ async function importRoute(ctx: Ctx) {
       include: list('include').length > 0 ? list('include') : undefined,
       exclude: list('exclude').length > 0 ? list('exclude') : undefined,
       meta: ctx.flag('meta'),
+      toolMode: (ctx.query.get('toolMode') ?? undefined) as ToolMode | undefined,
       prune,
       dryRun,
       rules: ctx.deps.writeRules,

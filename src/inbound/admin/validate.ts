@@ -12,8 +12,9 @@ export async function validateTool({ catalog, registry }: Pick<AdminDeps, 'catal
   const provider = catalog.getProvider(tool.providerId);
   const subject = { id: tool.id, code: tool.code, providerCode: provider.code };
   const required = tool.parameters.filter((p) => p.required && p.defaultValue === null).map((p) => p.name);
-  const served = tool.enabled && provider.enabled && provider.kind === 'http' && provider.toolMode === 'direct';
+  const served = tool.enabled && provider.enabled && provider.kind === 'http' && provider.toolMode !== 'meta';
   registry.refresh(); // a write by another process (the CLI) may not have been noticed yet
+  // An auto provider served as meta tools has no entry under the tool's code: shown as a dry run.
   const entry = served ? registry.current().entries.get(tool.code) : undefined;
 
   if (required.length === 0 && entry) {

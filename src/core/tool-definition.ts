@@ -1,0 +1,19 @@
+import type { Tool as McpTool } from '@modelcontextprotocol/server';
+import { annotationsFor, buildInputSchema } from './input-schema.js';
+import type { Tool } from './model.js';
+
+/**
+ * A stored tool as `tools/list` shows it (SPEC §7). In core because two layers need the very same
+ * shape: the registry serves it, and the catalog measures it for the import report (SPEC §14).
+ */
+export function toolDefinition(tool: Tool): McpTool {
+  const definition: McpTool = {
+    name: tool.code,
+    title: tool.name,
+    description: tool.description ?? tool.name,
+    inputSchema: buildInputSchema(tool.parameters) as McpTool['inputSchema'],
+    annotations: annotationsFor(tool.httpMethod, tool.name),
+  };
+  if (tool.outputSchema) definition.outputSchema = tool.outputSchema as McpTool['outputSchema'];
+  return definition;
+}
