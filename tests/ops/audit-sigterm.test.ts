@@ -58,3 +58,19 @@ it('writes every served call to the audit log when stopped with SIGTERM under lo
   expect(entries.filter((e) => e.outcome === 'ok').length).toBeGreaterThanOrEqual(answered);
   expect(answered).toBeGreaterThanOrEqual(200);
 });
+
+it('after kill -9 keeps every call older than its write interval (200 ms): only the last fraction of a second can be lost', async () => {
+  const killed = await startServer([], env);
+  const client = await clientFor(killed.url, killed.token, { pin: '2026-07-28' });
+  const before = upstream.requests.length;
+  for (let i = 0; i < 50; i++) expect((await client.callTool({ name: 'load-hit', arguments: {} })).isError).toBeFalsy();
+  // Well past the queue's write interval (generous: the machine may be busy), then no chance to flush.
+  await new Promise((resolve) => setTimeout(resolve, 2_000));
+  await killed.stop('SIGKILL');
+  await client.close().catch(() => {});
+  const audit = await runCliAsync(['audit', '--tool', 'load-hit', '--limit', '1000', '--json'], env);
+  expect(audit.code, audit.stderr).toBe(0);
+  const entries = JSON.parse(audit.stdout).entries as unknown[];
+  expect(upstream.requests.length - before).toBe(50);
+  expect(entries.length).toBe(upstream.requests.length);
+});
