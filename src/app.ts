@@ -1,6 +1,7 @@
 import { createTokenManager, isInvalidation, type TokenManager } from './outbound/dynamic-auth/index.js';
 import { createHttpSender, type HttpSender, type StoppableSender } from './outbound/http/send.js';
 import { createHttpToolFactory, type TokenSource } from './outbound/http/http-tool.js';
+import { createKeptAnswers } from './outbound/answers/kept-answers.js';
 import { createUserCredentialIndex, type UserCredentials } from './outbound/credentials/per-user.js';
 import { createConnectFlow, createGrantManager, type ConnectFlow, type GrantManager } from './outbound/oauth2/index.js';
 import { Catalog } from './catalog/catalog.js';
@@ -92,7 +93,12 @@ function followRotation(config: Config, log: Log, store: Store, given: Buffer): 
   }
 }
 
-export function createApp(config: Config, log: Log = createLog(config.logLevel)): App {
+/** What a test may set: the clock kept answers expire by (SPEC §14). */
+export interface AppOptions {
+  now?: () => number;
+}
+
+export function createApp(config: Config, log: Log = createLog(config.logLevel), options: AppOptions = {}): App {
   const store = openStore(config, log);
   // TOOLWIRE_BLOCK_PRIVATE (SPEC §15): one guarded connector for tool calls, token fetches and upstream MCP servers.
   const outbound = config.blockPrivate ? createOutboundGuard() : null;
@@ -140,7 +146,14 @@ export function createApp(config: Config, log: Log = createLog(config.logLevel))
     lease: (provider, client, stored) => stopper.guard(() => grants.lease(provider, client, stored)),
     renew: (provider, client, stale) => stopper.guard(() => grants.renew(provider, client, stale)),
   };
-  const registry = new Registry(store, createHttpToolFactory({ sender, tokens: tokenSource, users, grants: guardedGrants }), [], log);
+  // Answers cut to fit the budget (SPEC §14): their rest, kept for toolwire_read_more.
+  const answers = createKeptAnswers(options.now ? { now: options.now } : {});
+  const registry = new Registry(
+    store,
+    createHttpToolFactory({ sender, tokens: tokenSource, users, grants: guardedGrants, answers: { kept: answers, maxResultTokens: config.maxResultTokens } }),
+    [],
+    log,
+  );
   const catalog = new Catalog(store, () => registry.refresh());
   const ops = createOps(config, catalog, registry, log);
   const closers: Array<() => Promise<void> | void> = [];

@@ -49,3 +49,18 @@ function unbalanced(path: string): boolean {
   }
   return depth !== 0 || quote !== null;
 }
+
+/** The argument every HTTP tool takes (SPEC §14); never sent to the API. */
+export const FIELDS_ARGUMENT = '_fields';
+
+const FIELDS_PROPERTY = {
+  description:
+    'Optional: JSONPath(s) selecting the parts of the answer to return, e.g. "$.items[*].name" or ["$.total", "$.items[*].id"]. Not sent to the API.',
+  anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' }, minItems: 1, maxItems: MAX_RESPONSE_FIELDS }],
+};
+
+/** A tool's input schema with `_fields` documented, unless the API itself has a parameter of that name (then it is the API's). */
+export function withFieldsArgument(schema: Record<string, unknown>, parameterNames: readonly string[]): Record<string, unknown> {
+  if (parameterNames.includes(FIELDS_ARGUMENT)) return schema;
+  return { ...schema, properties: { ...(schema.properties as Record<string, unknown>), [FIELDS_ARGUMENT]: FIELDS_PROPERTY } };
+}

@@ -2,6 +2,7 @@ import type { Tool as McpTool } from '@modelcontextprotocol/server';
 import type { Store } from '../store/index.js';
 import type { HttpProvider, Provider, Tool } from '../core/model.js';
 import { annotationsFor, buildInputSchema } from '../core/input-schema.js';
+import { withFieldsArgument } from '../core/response-fields.js';
 import { metaToolEntries, type MetaOperation } from './meta-tools.js';
 import type { HttpToolFactory, ProviderRuntime, RegistrySnapshot, ToolEntry } from './types.js';
 import { createValidatorFactory, type ArgumentValidator, type ValidatorFactory } from './validate-args.js';
@@ -16,7 +17,10 @@ export function toolDefinition(tool: Tool): McpTool {
     name: tool.code,
     title: tool.name,
     description: tool.description ?? tool.name,
-    inputSchema: buildInputSchema(tool.parameters) as McpTool['inputSchema'],
+    inputSchema: withFieldsArgument(
+      buildInputSchema(tool.parameters),
+      tool.parameters.map((p) => p.name),
+    ) as McpTool['inputSchema'],
     annotations: annotationsFor(tool.httpMethod, tool.name),
   };
   if (tool.outputSchema) definition.outputSchema = tool.outputSchema as McpTool['outputSchema'];
@@ -130,6 +134,14 @@ function build(store: Store, factory: HttpToolFactory, sources: readonly ToolSou
       continue;
     }
     entries.set(entry.definition.name, entry);
+  }
+  // Companions (toolwire_read_more) come with HTTP tools; the patched snapshot keeps them in its entry map.
+  if (runtimes.size > 0) {
+    for (const entry of factory.companions ?? []) {
+      if (entries.has(entry.definition.name))
+        warn(`A tool is named "${entry.definition.name}", which toolwire reserves: rename it so answers that are cut can be read.`);
+      else entries.set(entry.definition.name, entry);
+    }
   }
   for (const id of cache.entries.keys()) if (!live.has(id)) cache.entries.delete(id);
   if (metaOperations.size === 0 && sourceEntries.length === 0) rememberForPatching(cache, tools, entries, runtimes);
