@@ -23,7 +23,13 @@ const bigJson = (key: string | undefined) =>
   });
 const BIG_TEXT = Array.from({ length: 10_000 }, (_, i) => `line ${String(i).padStart(5, '0')}: ${'lorem ipsum '.repeat(8)}`).join('\n');
 const REPORT = JSON.stringify({ title: 'Quarterly', rows: Array.from({ length: 2000 }, (_, i) => ({ n: i, label: `row ${i} ${PAD}` })) });
-const SMALL = JSON.stringify({ items: [{ name: 'a', id: 1 }, { name: 'b', id: 2 }], total: 2 });
+const SMALL = JSON.stringify({
+  items: [
+    { name: 'a', id: 1 },
+    { name: 'b', id: 2 },
+  ],
+  total: 2,
+});
 const REPORT_SCHEMA = {
   type: 'object',
   properties: { title: { type: 'string' }, rows: { type: 'array', items: { type: 'object', properties: { n: { type: 'integer' } }, required: ['n'] } } },
@@ -118,7 +124,9 @@ describe('a 1 MB JSON answer (5,000 items)', () => {
       expect(sent('/big-json')).toBe(before + 1);
       // An offset reads from any item, again.
       const again = await call(client, 'toolwire_read_more', { handle, offset: 4990 });
-      expect((JSON.parse(again.content[0]!.text!) as Array<{ id: number }>).map((i) => i.id)).toEqual([4990, 4991, 4992, 4993, 4994, 4995, 4996, 4997, 4998, 4999]);
+      expect((JSON.parse(again.content[0]!.text!) as Array<{ id: number }>).map((i) => i.id)).toEqual([
+        4990, 4991, 4992, 4993, 4994, 4995, 4996, 4997, 4998, 4999,
+      ]);
       const wrong = await call(client, 'toolwire_read_more', { handle, offset: 9999 });
       expect(wrong.isError).toBe(true);
       expect(wrong.content[0]!.text).toContain('"offset" must be a whole number from');
@@ -209,7 +217,12 @@ describe('projection (_fields)', () => {
   });
 
   it('refuses a bad responseFields when it is written, naming the field', async () => {
-    const refused = await fetchJson(`${server.base}/admin/tools`, 'POST', { name: 'x', code: 'x', providerCode: 'data', endpointPath: '/x', responseFields: '$..a..b' }, owner());
+    const refused = await fetchJson(
+      `${server.base}/admin/tools`,
+      'POST',
+      { name: 'x', code: 'x', providerCode: 'data', endpointPath: '/x', responseFields: '$..a..b' },
+      owner(),
+    );
     expect(refused.status).toBe(400);
     expect(refused.text).toContain('responseFields');
   });

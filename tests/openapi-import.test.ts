@@ -302,7 +302,12 @@ describe('toolMode meta', () => {
     const client = await connect(app);
     expect((await client.listTools()).tools.map((t) => t.name)).toEqual(['createNote', 'getNote', 'toolwire_read_more']);
     app.catalog.updateProvider('notes', { toolMode: 'meta' });
-    expect((await client.listTools()).tools.map((t) => t.name)).toEqual(['notes__call_operation', 'notes__describe_operation', 'notes__search_operations', 'toolwire_read_more']);
+    expect((await client.listTools()).tools.map((t) => t.name)).toEqual([
+      'notes__call_operation',
+      'notes__describe_operation',
+      'notes__search_operations',
+      'toolwire_read_more',
+    ]);
     await client.close();
     await app.close();
   });
@@ -312,7 +317,12 @@ describe('toolMode meta', () => {
     await importOpenApi(app.catalog, doc('1'), { providerCode: 'notes', meta: true });
     app.catalog.updateProvider('notes', { apiKeyValue: 'meta-token' });
     const client = await connect(app);
-    expect((await client.listTools()).tools.map((t) => t.name)).toEqual(['notes__call_operation', 'notes__describe_operation', 'notes__search_operations', 'toolwire_read_more']);
+    expect((await client.listTools()).tools.map((t) => t.name)).toEqual([
+      'notes__call_operation',
+      'notes__describe_operation',
+      'notes__search_operations',
+      'toolwire_read_more',
+    ]);
     const found = await client.callTool({ name: 'notes__search_operations', arguments: { query: 'create note' } });
     expect((found.structuredContent as { operations: Array<{ code: string }> }).operations[0]!.code).toBe('createNote');
     const described = await client.callTool({ name: 'notes__describe_operation', arguments: { code: 'getNote' } });
