@@ -2,6 +2,7 @@ import { createTokenManager, isInvalidation, type TokenManager } from './outboun
 import { createHttpSender, type HttpSender, type StoppableSender } from './outbound/http/send.js';
 import { createHttpToolFactory, type TokenSource } from './outbound/http/http-tool.js';
 import { guardUnsetBaseUrl } from './outbound/http/unset-base-url.js';
+import { createKeptAnswers } from './outbound/answers/kept-answers.js';
 import { createUserCredentialIndex, type UserCredentials } from './outbound/credentials/per-user.js';
 import { createConnectFlow, createGrantManager, type ConnectFlow, type GrantManager } from './outbound/oauth2/index.js';
 import { Catalog } from './catalog/catalog.js';
@@ -93,7 +94,12 @@ function followRotation(config: Config, log: Log, store: Store, given: Buffer): 
   }
 }
 
-export function createApp(config: Config, log: Log = createLog(config.logLevel)): App {
+/** What a test may set: the clock kept answers expire by (SPEC §14). */
+export interface AppOptions {
+  now?: () => number;
+}
+
+export function createApp(config: Config, log: Log = createLog(config.logLevel), options: AppOptions = {}): App {
   const store = openStore(config, log);
   // TOOLWIRE_BLOCK_PRIVATE (SPEC §15): one guarded connector for tool calls, token fetches and upstream MCP servers.
   const outbound = config.blockPrivate ? createOutboundGuard() : null;
@@ -141,9 +147,16 @@ export function createApp(config: Config, log: Log = createLog(config.logLevel))
     lease: (provider, client, stored) => stopper.guard(() => grants.lease(provider, client, stored)),
     renew: (provider, client, stale) => stopper.guard(() => grants.renew(provider, client, stale)),
   };
-  const registry = new Registry(store, guardUnsetBaseUrl(createHttpToolFactory({ sender, tokens: tokenSource, users, grants: guardedGrants })), [], log, {
-    autoMetaTokens: config.autoMetaTokens,
+  // Answers cut to fit the budget (SPEC §14): their rest, kept for toolwire_read_more.
+  const answers = createKeptAnswers(options.now ? { now: options.now } : {});
+  const httpTools = createHttpToolFactory({
+    sender,
+    tokens: tokenSource,
+    users,
+    grants: guardedGrants,
+    answers: { kept: answers, maxResultTokens: config.maxResultTokens },
   });
+  const registry = new Registry(store, guardUnsetBaseUrl(httpTools), [], log, { autoMetaTokens: config.autoMetaTokens });
   const catalog = new Catalog(store, () => registry.refresh(), 'cli', { autoMetaTokens: config.autoMetaTokens });
   const ops = createOps(config, catalog, registry, log);
   const closers: Array<() => Promise<void> | void> = [];

@@ -2,6 +2,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_AUTO_META_TOKENS } from './core/catalog-size.js';
 import { ToolwireError } from './core/errors.js';
+import { DEFAULT_MAX_RESULT_TOKENS, MAX_RESULT_TOKENS, MIN_RESULT_TOKENS } from './core/result-budget.js';
 import { EMPTY_SCOPE, type Scope } from './core/identity.js';
 import type { LogLevel } from './core/log.js';
 import { parseMasterKey } from './core/master-key.js';
@@ -17,6 +18,8 @@ export interface Config {
   clientToken: string | null;
   timeoutMs: number;
   maxResponseBytes: number;
+  /** The answer budget in tokens (SPEC §14), unless a provider or tool sets its own; 0: no budget. */
+  maxResultTokens: number;
   pageSize: number;
   tokenTtlSeconds: number;
   allowedOrigins: string[];
@@ -80,6 +83,7 @@ export function loadConfig(env: Env, flags: { db?: string | undefined } = {}): C
     timeoutMs: positiveInt(env, 'TOOLWIRE_TIMEOUT_MS', 30_000),
     maxResponseBytes: positiveInt(env, 'TOOLWIRE_MAX_RESPONSE_BYTES', 5 * 1024 * 1024),
     pageSize: positiveInt(env, 'TOOLWIRE_PAGE_SIZE', 500),
+    maxResultTokens: resultTokens(env.TOOLWIRE_MAX_RESULT_TOKENS),
     tokenTtlSeconds: positiveInt(env, 'TOOLWIRE_TOKEN_TTL_S', 600),
     allowedOrigins: (env.TOOLWIRE_ALLOWED_ORIGINS || '')
       .split(',')
@@ -182,6 +186,20 @@ function publicUrl(raw: string | undefined): string | null {
     );
   }
   return url.href.replace(/\/$/, '').replace(/\/mcp$/, '');
+}
+
+/** TOOLWIRE_MAX_RESULT_TOKENS: 0 (no budget) or MIN_RESULT_TOKENS to MAX_RESULT_TOKENS; unset: 20,000. */
+function resultTokens(raw: string | undefined): number {
+  const given = raw?.trim();
+  if (!given) return DEFAULT_MAX_RESULT_TOKENS;
+  const value = Number(given);
+  if (!Number.isInteger(value) || (value !== 0 && (value < MIN_RESULT_TOKENS || value > MAX_RESULT_TOKENS))) {
+    throw new ToolwireError(
+      'CONFIG',
+      `TOOLWIRE_MAX_RESULT_TOKENS must be a whole number of tokens from ${MIN_RESULT_TOKENS} to ${MAX_RESULT_TOKENS} (or 0 for no answer budget), got "${given}". Fix or unset it (default ${DEFAULT_MAX_RESULT_TOKENS}).`,
+    );
+  }
+  return value;
 }
 
 function positiveInt(env: Env, name: string, fallback: number): number {

@@ -235,7 +235,7 @@ describe('config snippets', () => {
       const client = new V2Client({ name: `paste-${kind}`, version: '1' });
       await client.connect(new V2StdioClientTransport({ command: entry.command, args: entry.args, env: entry.env, stderr: 'pipe' }));
       try {
-        expect((await client.listTools()).tools.map((t) => t.name)).toEqual(['ping']);
+        expect((await client.listTools()).tools.map((t) => t.name)).toEqual(['ping', 'toolwire_read_more']);
         const called = await client.callTool({ name: 'ping', arguments: {} });
         expect(called.isError, JSON.stringify(called)).toBeFalsy();
       } finally {

@@ -61,7 +61,7 @@ describe('serve --http', () => {
     expect(server.token).toMatch(/^tw_/);
     expect(statSync(`${env.TOOLWIRE_DB}.token`).mode & 0o777).toBe(0o600);
     const { client } = await connectHttp(server.url, server.token);
-    expect((await client.listTools()).tools.map((t) => t.name)).toEqual(['echo-ping', 'echo-slow']);
+    expect((await client.listTools()).tools.map((t) => t.name)).toEqual(['echo-ping', 'echo-slow', 'toolwire_read_more']);
     const result = await client.callTool({ name: 'echo-ping' });
     expect(result.structuredContent).toEqual({ path: '/ping', auth: 'Bearer [REDACTED]' });
     expect(upstream.requests.at(-1)!.headers.authorization).toBe('Bearer upstream-secret-42'); // the client's token is never forwarded
@@ -84,7 +84,7 @@ describe('serve --http', () => {
     expect(health.status).toBe(200);
     expect(await health.json()).toEqual({ status: 'ok' }); // counts only for the token holder (issue 10)
     const detailed = await fetch(server.url.replace('/mcp', '/health'), { headers: { authorization: `Bearer ${server.token}` } });
-    expect(await detailed.json()).toMatchObject({ status: 'ok', tools: 2 });
+    expect(await detailed.json()).toMatchObject({ status: 'ok', tools: 3 });
   });
 
   it('refuses a foreign Origin (403) on /mcp and /admin, accepts its own and the allowed ones', async () => {

@@ -217,7 +217,7 @@ describe('parameter name clashes', () => {
     app.catalog.updateProvider('notes', { apiKeyValue: 'token' });
     const client = await connect(app);
     const tool = (await client.listTools()).tools.find((t) => t.name === 'putItem')!;
-    expect(Object.keys(tool.inputSchema.properties ?? {}).sort()).toEqual(['body_id', 'header_id', 'id', 'query_id', 'text']);
+    expect(Object.keys(tool.inputSchema.properties ?? {}).sort()).toEqual(['_fields', 'body_id', 'header_id', 'id', 'query_id', 'text']);
     const result = await client.callTool({ name: 'putItem', arguments: { id: 'p 1', query_id: 'q1', header_id: 'h1', body_id: 'b1', text: 't' } });
     expect(result.isError, textOf(result)).toBeFalsy();
     const seen = upstream.requests.at(-1)!;
@@ -300,9 +300,14 @@ describe('toolMode meta', () => {
     const app = makeApp();
     await importOpenApi(app.catalog, doc('1'), { providerCode: 'notes' });
     const client = await connect(app);
-    expect((await client.listTools()).tools.map((t) => t.name)).toEqual(['createNote', 'getNote']);
+    expect((await client.listTools()).tools.map((t) => t.name)).toEqual(['createNote', 'getNote', 'toolwire_read_more']);
     app.catalog.updateProvider('notes', { toolMode: 'meta' });
-    expect((await client.listTools()).tools.map((t) => t.name)).toEqual(['notes__call_operation', 'notes__describe_operation', 'notes__search_operations']);
+    expect((await client.listTools()).tools.map((t) => t.name)).toEqual([
+      'notes__call_operation',
+      'notes__describe_operation',
+      'notes__search_operations',
+      'toolwire_read_more',
+    ]);
     await client.close();
     await app.close();
   });
@@ -312,7 +317,12 @@ describe('toolMode meta', () => {
     await importOpenApi(app.catalog, doc('1'), { providerCode: 'notes', meta: true });
     app.catalog.updateProvider('notes', { apiKeyValue: 'meta-token' });
     const client = await connect(app);
-    expect((await client.listTools()).tools.map((t) => t.name)).toEqual(['notes__call_operation', 'notes__describe_operation', 'notes__search_operations']);
+    expect((await client.listTools()).tools.map((t) => t.name)).toEqual([
+      'notes__call_operation',
+      'notes__describe_operation',
+      'notes__search_operations',
+      'toolwire_read_more',
+    ]);
     const found = await client.callTool({ name: 'notes__search_operations', arguments: { query: 'create note' } });
     expect((found.structuredContent as { operations: Array<{ code: string }> }).operations[0]!.code).toBe('createNote');
     const described = await client.callTool({ name: 'notes__describe_operation', arguments: { code: 'getNote' } });
@@ -412,7 +422,7 @@ describe("GitHub's full REST description", () => {
       cursor = page.nextCursor;
     } while (cursor);
     expect(pages).toBe(Math.ceil(report.added.length / 500));
-    expect(new Set(names).size).toBe(report.added.length);
+    expect(new Set(names).size).toBe(report.added.length + 1); // and toolwire_read_more (SPEC §14)
     await client.close();
     await app.close();
   }, 120_000);

@@ -19,6 +19,8 @@ function tool(over: Partial<Tool>): Tool {
     parameters: [],
     outputSchema: null,
     rateLimit: null,
+    maxResultTokens: null,
+    responseFields: null,
     createdAt: '',
     updatedAt: '',
     ...over,

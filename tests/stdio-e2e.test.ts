@@ -63,14 +63,18 @@ describe('toolwire serve (stdio)', () => {
     await client.connect(transport);
 
     const { tools } = await client.listTools();
-    expect(tools).toHaveLength(1);
+    expect(tools.map((t) => t.name)).toEqual(['echo-search', 'toolwire_read_more']);
     const search = tools[0]!;
     expect(search.name).toBe('echo-search');
     expect(search.title).toBe('Search');
     expect(search.description).toBe('Search things');
     expect(search.inputSchema).toEqual({
       type: 'object',
-      properties: { q: { type: 'string', description: 'query' }, mode: { type: 'string', enum: ['a', 'b'], default: 'a' } },
+      properties: {
+        q: { type: 'string', description: 'query' },
+        mode: { type: 'string', enum: ['a', 'b'], default: 'a' },
+        _fields: expect.objectContaining({ anyOf: expect.any(Array) }),
+      },
       required: ['q'],
       additionalProperties: false,
     });
@@ -94,7 +98,7 @@ describe('toolwire serve (stdio)', () => {
     add.stdin.end(JSON.stringify({ name: 'Other', code: 'echo-other', providerCode: 'echo', endpointPath: '/other' }));
     await new Promise((resolve) => add.on('close', resolve));
     await expect.poll(() => changed, { timeout: 10_000 }).toBeGreaterThan(0);
-    expect((await client.listTools()).tools.map((t) => t.name)).toEqual(['echo-other', 'echo-search']);
+    expect((await client.listTools()).tools.map((t) => t.name)).toEqual(['echo-other', 'echo-search', 'toolwire_read_more']);
 
     await client.close();
     expect(stdoutNoise).toEqual([]);

@@ -12,7 +12,7 @@ import {
 } from '../core/model.js';
 import { invalid } from './issues.js';
 import { mergeBaseUrl } from '../core/unset-base-url.js';
-import { mergeRateLimit, type ProviderInput } from './schemas.js';
+import { mergeMaxResultTokens, mergeRateLimit, type ProviderInput } from './schemas.js';
 import { dropMovedSecrets } from './moved-secrets.js';
 import { mergePayload, mergeSecret, mergeSecretMap, parsePayloadObject } from '../core/secret-merge.js';
 import { refuseStdioChange, type ProviderWriteRules } from './write-rules.js';
@@ -85,6 +85,8 @@ export function resolveProvider(input: ProviderInput, existing: Provider | null,
     credentialMode: pick('credentialMode', 'shared'),
     oauth: null,
     rateLimit: mergeRateLimit(input.rateLimit, stored?.rateLimit ?? null),
+    maxResultTokens: mergeMaxResultTokens(input.maxResultTokens, stored?.maxResultTokens ?? null),
+    fenceUpstreamText: pick('fenceUpstreamText', false),
     kind: pick('kind', 'http'),
     toolMode: pick('toolMode', 'direct'),
     userId: text('userId'),

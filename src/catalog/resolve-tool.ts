@@ -7,7 +7,8 @@ import { isCredentialHeaderName } from '../core/redact.js';
 import type { ToolRecord } from '../store/tools.js';
 import type { Parameter, Tool } from '../core/model.js';
 import { invalid } from './issues.js';
-import { mergeRateLimit, type ParameterInput, type ToolInput } from './schemas.js';
+import { mergeMaxResultTokens, mergeRateLimit, type ParameterInput, type ToolInput } from './schemas.js';
+import { FIELDS_EXAMPLE, readResponseFields } from '../core/response-fields.js';
 
 function toParameter(input: ParameterInput): Parameter {
   const given = input.defaultValue;
@@ -47,8 +48,17 @@ export function resolveTool(input: ToolInput, existing: Tool | null, providerId:
     parameters: input.parameters ? input.parameters.map(toParameter) : (existing?.parameters ?? []),
     outputSchema: input.outputSchema === undefined ? (existing?.outputSchema ?? null) : input.outputSchema,
     rateLimit: mergeRateLimit(input.rateLimit, existing?.rateLimit ?? null),
+    maxResultTokens: mergeMaxResultTokens(input.maxResultTokens, existing?.maxResultTokens ?? null),
+    responseFields: existing?.responseFields ?? null,
   };
   const issues = input.parameters ? defaultIssues(record, notes) : [];
+  const fields = input.responseFields;
+  if (fields !== undefined && fields !== null) {
+    // An empty list (or string) removes the default projection.
+    const read = Array.isArray(fields) && fields.length === 0 ? { paths: null } : fields === '' ? { paths: null } : readResponseFields(fields);
+    if ('problem' in read) issues.push({ field: 'responseFields', message: `${read.problem}. ${FIELDS_EXAMPLE}` });
+    else record.responseFields = read.paths;
+  }
   issues.push(...checkTool(record));
   if (issues.length > 0) throw invalid(subject, issues);
   return record;

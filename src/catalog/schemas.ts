@@ -14,6 +14,7 @@ import {
   PROVIDER_KINDS,
   TOOL_MODES,
 } from '../core/model.js';
+import { MAX_RESULT_TOKENS, MIN_RESULT_TOKENS } from '../core/result-budget.js';
 
 /**
  * The shapes admins send (CLI, admin API, import), checked once at the boundary. Every field is
@@ -71,6 +72,25 @@ export function mergeRateLimit(input: { perMinute: number } | null | undefined, 
   return input.perMinute === 0 ? null : { perMinute: input.perMinute };
 }
 
+/** `maxResultTokens` (SPEC §14): tokens an answer may take; 0 removes it (the next level's budget applies), null or absent keeps it. */
+export const maxResultTokensSchema = z
+  .number({ error: 'must be a whole number of tokens (0 removes it: the default budget applies)' })
+  .int({ error: 'must be a whole number of tokens (0 removes it: the default budget applies)' })
+  .refine((n) => n === 0 || (n >= MIN_RESULT_TOKENS && n <= MAX_RESULT_TOKENS), {
+    error: `must be 0 (no budget of its own) or from ${MIN_RESULT_TOKENS} to ${MAX_RESULT_TOKENS}`,
+  });
+
+/** A stored budget from an input: 0 removes it, absent or null keeps `kept`. */
+export function mergeMaxResultTokens(input: number | null | undefined, kept: number | null): number | null {
+  if (input === undefined || input === null) return kept;
+  return input === 0 ? null : input;
+}
+
+/** `responseFields` (SPEC §14): one JSONPath or a list; an empty list removes it; null or absent keeps it. */
+export const responseFieldsSchema = z.union([z.string(), z.array(z.string())], {
+  error: () => 'must be a JSONPath string or a list of them, such as ["$.items[*].name"]',
+});
+
 export const providerInputSchema = z.object({
   name: optionalText,
   code: code.nullish(),
@@ -93,6 +113,8 @@ export const providerInputSchema = z.object({
   credentialMode: oneOf(CREDENTIAL_MODES).nullish(),
   oauth: oauthInputSchema.nullish(),
   rateLimit: rateLimitSchema.nullish(),
+  maxResultTokens: maxResultTokensSchema.nullish(),
+  fenceUpstreamText: flag,
   kind: oneOf(PROVIDER_KINDS).nullish(),
   toolMode: oneOf(TOOL_MODES).nullish(),
   userId: optionalText,
@@ -137,6 +159,8 @@ export const toolInputSchema = z.object({
   parameters: z.array(parameterInputSchema, { error: () => 'must be a list of parameters' }).nullish(),
   outputSchema: z.record(z.string(), z.unknown(), { error: () => 'must be a JSON Schema object' }).nullish(),
   rateLimit: rateLimitSchema.nullish(),
+  maxResultTokens: maxResultTokensSchema.nullish(),
+  responseFields: responseFieldsSchema.nullish(),
 });
 export type ToolInput = z.infer<typeof toolInputSchema>;
 

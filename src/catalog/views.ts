@@ -55,6 +55,8 @@ export function presentProvider(p: Provider) {
     credentialMode: p.credentialMode,
     ...oauthFields(p, (set) => ({ hasClientSecret: set })),
     rateLimit: p.rateLimit,
+    maxResultTokens: p.maxResultTokens,
+    fenceUpstreamText: p.fenceUpstreamText,
     kind: p.kind,
     toolMode: p.toolMode,
     userId: p.userId,
@@ -80,6 +82,8 @@ export function presentTool(t: Tool) {
     parameters: t.parameters.map(presentParameter),
     ...(t.outputSchema ? { outputSchema: t.outputSchema } : {}),
     ...(t.rateLimit ? { rateLimit: t.rateLimit } : {}),
+    ...(t.maxResultTokens !== null ? { maxResultTokens: t.maxResultTokens } : {}),
+    ...(t.responseFields !== null ? { responseFields: t.responseFields } : {}),
     createdAt: t.createdAt,
     updatedAt: t.updatedAt,
   };
@@ -131,6 +135,8 @@ export function exportProvider(p: Provider, tools: Tool[]) {
     credentialMode: p.credentialMode,
     ...oauthFields(p, (set) => ({ clientSecret: set ? SECRET_PLACEHOLDER : null })),
     ...(p.rateLimit ? { rateLimit: p.rateLimit } : {}),
+    ...(p.maxResultTokens !== null ? { maxResultTokens: p.maxResultTokens } : {}),
+    ...(p.fenceUpstreamText ? { fenceUpstreamText: true } : {}),
     kind: p.kind,
     toolMode: p.toolMode,
     ...mcpFields(p, SECRET_PLACEHOLDER),
@@ -151,5 +157,7 @@ function exportTool(t: Tool) {
     parameters: t.parameters.map(presentParameter),
     ...(t.outputSchema ? { outputSchema: t.outputSchema } : {}),
     ...(t.rateLimit ? { rateLimit: t.rateLimit } : {}),
+    ...(t.maxResultTokens !== null ? { maxResultTokens: t.maxResultTokens } : {}),
+    ...(t.responseFields !== null ? { responseFields: t.responseFields } : {}),
   };
 }

@@ -85,6 +85,10 @@ export interface ProviderBase {
   userId: string | null;
   /** Calls a minute across its tools, per instance (SPEC §12); null: none. */
   rateLimit: RateLimit | null;
+  /** The answer budget of its tools' results, in tokens (SPEC §14); null: TOOLWIRE_MAX_RESULT_TOKENS. HTTP tools only. */
+  maxResultTokens: number | null;
+  /** Its API's text comes back fenced as external data, not instructions (SPEC §14). HTTP tools only. */
+  fenceUpstreamText: boolean;
   createdAt: string;
   updatedAt: string;
 }
@@ -199,6 +203,10 @@ export interface Tool {
   outputSchema: JsonSchema | null;
   /** Calls a minute to this tool, per instance (SPEC §12); null: none. */
   rateLimit: RateLimit | null;
+  /** The answer budget of its results, in tokens (SPEC §14); null: the provider's, else TOOLWIRE_MAX_RESULT_TOKENS. */
+  maxResultTokens: number | null;
+  /** The JSONPaths an answer is projected to when a call gives no `_fields` (SPEC §14); null: the whole answer. */
+  responseFields: string[] | null;
   createdAt: string;
   updatedAt: string;
 }

@@ -1,5 +1,6 @@
 import type { Tool as McpTool } from '@modelcontextprotocol/server';
 import { annotationsFor, buildInputSchema } from './input-schema.js';
+import { withFieldsArgument } from './response-fields.js';
 import type { Tool } from './model.js';
 
 /**
@@ -11,7 +12,11 @@ export function toolDefinition(tool: Tool): McpTool {
     name: tool.code,
     title: tool.name,
     description: tool.description ?? tool.name,
-    inputSchema: buildInputSchema(tool.parameters) as McpTool['inputSchema'],
+    // Every HTTP tool also takes `_fields` (SPEC §14): the projection of its answer, never sent upstream.
+    inputSchema: withFieldsArgument(
+      buildInputSchema(tool.parameters),
+      tool.parameters.map((p) => p.name),
+    ) as McpTool['inputSchema'],
     annotations: annotationsFor(tool.httpMethod, tool.name),
   };
   if (tool.outputSchema) definition.outputSchema = tool.outputSchema as McpTool['outputSchema'];

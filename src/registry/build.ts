@@ -143,6 +143,14 @@ function build(
     }
     entries.set(entry.definition.name, entry);
   }
+  // Companions (toolwire_read_more) come with HTTP tools; the patched snapshot keeps them in its entry map.
+  if (runtimes.size > 0) {
+    for (const entry of factory.companions ?? []) {
+      if (entries.has(entry.definition.name))
+        warn(`A tool is named "${entry.definition.name}", which toolwire reserves: rename it so answers that are cut can be read.`);
+      else entries.set(entry.definition.name, entry);
+    }
+  }
   for (const id of cache.entries.keys()) if (!live.has(id)) cache.entries.delete(id);
   if (metaOperations.size === 0 && sourceEntries.length === 0) rememberForPatching(cache, tools, entries, runtimes);
   return { version, entries, definitions: listed(entries) };

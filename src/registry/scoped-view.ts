@@ -32,10 +32,16 @@ export function scopedView(snapshot: RegistrySnapshot, key: string, scope: ToolS
   let view = byKey.get(key);
   if (!view) {
     const entries = new Map<string, ToolEntry>();
+    const everyone: Array<[string, ToolEntry]> = [];
     for (const [name, entry] of snapshot.entries) {
+      if (entry.forEveryCaller) {
+        everyone.push([name, entry]);
+        continue;
+      }
       const visible = scope(entry.providerCode, name) || (entry.reaches?.some((code) => scope(entry.providerCode, code)) ?? false);
       if (visible) entries.set(name, entry);
     }
+    if (entries.size > 0) for (const [name, entry] of everyone) entries.set(name, entry);
     view = { entries, definitions: snapshot.definitions.filter((d) => entries.has(d.name)), scope, ...(snapshot.invoke ? { invoke: snapshot.invoke } : {}) };
     byKey.set(key, view);
   }

@@ -48,6 +48,8 @@ export interface ToolEntry {
   readonly providerCode: string;
   /** A tool that reaches other tools (meta mode): their codes, so a caller who may use one of them sees it. */
   readonly reaches?: readonly string[];
+  /** Shown to every caller who sees any other tool, whatever its scope (`toolwire_read_more`: it checks the scope itself). */
+  readonly forEveryCaller?: boolean;
   /** Callable but left out of tools/list (an upstream MCP server's tool while it is down: a clear error, not "unknown tool"). */
   readonly unlisted?: boolean;
   invoke(args: Record<string, unknown>, context: CallContext): Promise<CallToolResult>;
@@ -76,4 +78,6 @@ export interface HttpToolFactory {
   /** Made again only when the provider changed. */
   runtime(provider: HttpProvider): ProviderRuntime;
   entry(tool: Tool, runtime: ProviderRuntime, definition: McpTool, validate: ArgumentValidator): ToolEntry;
+  /** Tools served beside HTTP tools whenever one is served (`toolwire_read_more`, SPEC §14). */
+  readonly companions?: readonly ToolEntry[];
 }

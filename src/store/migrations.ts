@@ -202,4 +202,13 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE clients ADD COLUMN subject TEXT;
   CREATE UNIQUE INDEX clients_subject ON clients(subject) WHERE subject IS NOT NULL;
   `,
+  // 11: answers that fit an agent's context (SPEC §14): an answer budget in tokens per provider and per tool
+  // (NULL: the next level's, then TOOLWIRE_MAX_RESULT_TOKENS), a tool's default projection (a JSON list of
+  // JSONPaths; NULL: the whole answer), and a provider's fencing of its API's text. Updates bump already.
+  `
+  ALTER TABLE providers ADD COLUMN max_result_tokens INTEGER;
+  ALTER TABLE providers ADD COLUMN fence_upstream_text INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE tools ADD COLUMN max_result_tokens INTEGER;
+  ALTER TABLE tools ADD COLUMN response_fields TEXT;
+  `,
 ];

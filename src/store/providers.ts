@@ -33,6 +33,8 @@ interface ProviderRow {
   enabled: number;
   credential_mode: string;
   rate_per_minute: number | null;
+  max_result_tokens: number | null;
+  fence_upstream_text: number;
   kind: string;
   tool_mode: string;
   user_id: string | null;
@@ -50,12 +52,12 @@ interface ProviderRow {
 const COLUMNS = `code, name, base_url, authentication_type, api_key_location, api_key_name, api_key_value_enc,
   is_exportable, custom_headers_enc, is_dynamic_auth, dynamic_auth_url, dynamic_auth_method, dynamic_auth_payload_enc,
   dynamic_auth_payload_type, dynamic_auth_payload_location, dynamic_auth_token_extraction_path,
-  dynamic_auth_invalidation_keywords, enabled, credential_mode, rate_per_minute, kind, tool_mode, user_id, mcp_url, mcp_protocol, mcp_command, mcp_args,
+  dynamic_auth_invalidation_keywords, enabled, credential_mode, rate_per_minute, max_result_tokens, fence_upstream_text, kind, tool_mode, user_id, mcp_url, mcp_protocol, mcp_command, mcp_args,
   mcp_env_enc, oauth, oauth_client_secret_enc`;
 const PARAMS = `@code, @name, @base_url, @authentication_type, @api_key_location, @api_key_name, @api_key_value_enc,
   @is_exportable, @custom_headers_enc, @is_dynamic_auth, @dynamic_auth_url, @dynamic_auth_method, @dynamic_auth_payload_enc,
   @dynamic_auth_payload_type, @dynamic_auth_payload_location, @dynamic_auth_token_extraction_path,
-  @dynamic_auth_invalidation_keywords, @enabled, @credential_mode, @rate_per_minute, @kind, @tool_mode, @user_id, @mcp_url, @mcp_protocol, @mcp_command, @mcp_args,
+  @dynamic_auth_invalidation_keywords, @enabled, @credential_mode, @rate_per_minute, @max_result_tokens, @fence_upstream_text, @kind, @tool_mode, @user_id, @mcp_url, @mcp_protocol, @mcp_command, @mcp_args,
   @mcp_env_enc, @oauth, @oauth_client_secret_enc`;
 
 /** Provider rows, with secrets sealed on write and opened on read. */
@@ -144,6 +146,8 @@ export class ProviderRepository {
       enabled: p.enabled ? 1 : 0,
       credential_mode: p.credentialMode,
       rate_per_minute: p.rateLimit?.perMinute ?? null,
+      max_result_tokens: p.maxResultTokens,
+      fence_upstream_text: p.fenceUpstreamText ? 1 : 0,
       kind: p.kind,
       tool_mode: p.toolMode,
       user_id: p.userId,
@@ -193,6 +197,8 @@ export class ProviderRepository {
       toolMode: r.tool_mode as Provider['toolMode'],
       userId: r.user_id,
       rateLimit: r.rate_per_minute === null ? null : { perMinute: r.rate_per_minute },
+      maxResultTokens: r.max_result_tokens,
+      fenceUpstreamText: r.fence_upstream_text === 1,
       createdAt: r.created_at,
       updatedAt: r.updated_at,
     };

@@ -19,6 +19,8 @@ interface ToolRow {
   parameters: string;
   output_schema: string | null;
   rate_per_minute: number | null;
+  max_result_tokens: number | null;
+  response_fields: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -37,13 +39,14 @@ export class ToolRepository {
       byId: db.prepare(`${SELECT} WHERE t.id = ?`),
       byCode: db.prepare(`${SELECT} WHERE t.code = ?`),
       insert: db.prepare(`INSERT INTO tools (provider_id, code, name, description, endpoint_path, http_method,
-        body_payload_template, enabled, is_exportable, parameters, output_schema, rate_per_minute, created_at, updated_at)
+        body_payload_template, enabled, is_exportable, parameters, output_schema, rate_per_minute, max_result_tokens, response_fields, created_at, updated_at)
         VALUES (@provider_id, @code, @name, @description, @endpoint_path, @http_method, @body_payload_template,
-        @enabled, @is_exportable, @parameters, @output_schema, @rate_per_minute, @now, @now)`),
+        @enabled, @is_exportable, @parameters, @output_schema, @rate_per_minute, @max_result_tokens, @response_fields, @now, @now)`),
       update: db.prepare(`UPDATE tools SET provider_id = @provider_id, code = @code, name = @name,
         description = @description, endpoint_path = @endpoint_path, http_method = @http_method,
         body_payload_template = @body_payload_template, enabled = @enabled, is_exportable = @is_exportable,
-        parameters = @parameters, output_schema = @output_schema, rate_per_minute = @rate_per_minute, updated_at = @now WHERE id = @id`),
+        parameters = @parameters, output_schema = @output_schema, rate_per_minute = @rate_per_minute,
+        max_result_tokens = @max_result_tokens, response_fields = @response_fields, updated_at = @now WHERE id = @id`),
       remove: db.prepare('DELETE FROM tools WHERE id = ?'),
       seq: db.prepare(`SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'tool_seq'`).pluck(),
       changedSince: db.prepare(`${SELECT} WHERE t.revision > ? ORDER BY t.id`),
@@ -111,6 +114,8 @@ function toRow(t: ToolRecord) {
     parameters: JSON.stringify(t.parameters),
     output_schema: t.outputSchema === null ? null : JSON.stringify(t.outputSchema),
     rate_per_minute: t.rateLimit?.perMinute ?? null,
+    max_result_tokens: t.maxResultTokens,
+    response_fields: t.responseFields === null ? null : JSON.stringify(t.responseFields),
   };
 }
 
@@ -133,6 +138,8 @@ function fromRow(r: ToolRow): Tool {
     ),
     outputSchema: r.output_schema === null ? null : (JSON.parse(r.output_schema) as Tool['outputSchema']),
     rateLimit: r.rate_per_minute === null ? null : { perMinute: r.rate_per_minute },
+    maxResultTokens: r.max_result_tokens,
+    responseFields: r.response_fields === null ? null : (JSON.parse(r.response_fields) as string[]),
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };

@@ -86,6 +86,8 @@ export function provider(overrides: Partial<HttpProvider> = {}): HttpProvider {
   return {
     id: nextId++,
     rateLimit: null,
+    maxResultTokens: null,
+    fenceUpstreamText: false,
     name: 'Test API',
     code: 'testapi',
     baseUrl: 'https://api.example.test',

@@ -45,6 +45,8 @@ function provider(): McpProvider {
     toolMode: 'direct',
     oauth: null,
     rateLimit: null,
+    maxResultTokens: null,
+    fenceUpstreamText: false,
     userId: null,
     createdAt: '',
     updatedAt: '',

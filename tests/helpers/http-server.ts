@@ -77,13 +77,14 @@ export interface InProcessServer {
  */
 export async function startInProcess(
   env: Record<string, string>,
-  options: { extraRoutes?: ExtraRoute[]; token?: string; connect?: HttpOptions['connect'] } = {},
+  options: { extraRoutes?: ExtraRoute[]; token?: string; connect?: HttpOptions['connect']; now?: () => number } = {},
 ): Promise<InProcessServer> {
   const logLines: string[] = [];
   // Every line is captured whatever TOOLWIRE_LOG_LEVEL says, so a test can search them all for secrets.
   const app = createApp(
     loadConfig(env),
     createLog('debug', (line) => void logLines.push(line)),
+    options.now ? { now: options.now } : {},
   );
   const token = options.token ?? `tw_test_${randomBytes(16).toString('hex')}`; // 40 characters: toolwire refuses tokens under 32
   const http: HttpOptions = { host: '127.0.0.1', port: 0, stateless: false, noAuth: false, token, ...(options.connect ? { connect: options.connect } : {}) };

@@ -94,7 +94,7 @@ describe.each<['legacy' | { pin: string }, string]>([
   it('a client scoped to a provider lists and calls only its tools; others are unknown tools, and nothing is sent', async () => {
     const { client } = await clientFor(tokens.alice!, mode);
     try {
-      expect(await names(client)).toEqual(['gh-issues', 'gh-repos']);
+      expect(await names(client)).toEqual(['gh-issues', 'gh-repos', 'toolwire_read_more']);
       const before = sent('/mail-send');
       const hidden = await callError(client, 'mail-send');
       const missing = await callError(client, 'no-such-tool');
@@ -110,7 +110,7 @@ describe.each<['legacy' | { pin: string }, string]>([
     const bob = await clientFor(tokens.bob!, mode);
     const carol = await clientFor(tokens.carol!, mode);
     try {
-      expect(await names(bob.client)).toEqual(['mail-send']);
+      expect(await names(bob.client)).toEqual(['mail-send', 'toolwire_read_more']);
       expect(await names(carol.client)).toEqual([
         'gh-issues',
         'gh-repos',
@@ -118,6 +118,7 @@ describe.each<['legacy' | { pin: string }, string]>([
         'notes__call_operation',
         'notes__describe_operation',
         'notes__search_operations',
+        'toolwire_read_more',
       ]);
     } finally {
       await bob.client.close();
@@ -128,7 +129,7 @@ describe.each<['legacy' | { pin: string }, string]>([
   it('meta mode offers only the operations in scope: search, describe and call know no other', async () => {
     const { client } = await clientFor(tokens.dave!, mode);
     try {
-      expect(await names(client)).toEqual(['notes__call_operation', 'notes__describe_operation', 'notes__search_operations']);
+      expect(await names(client)).toEqual(['notes__call_operation', 'notes__describe_operation', 'notes__search_operations', 'toolwire_read_more']);
       const found = await client.callTool({ name: 'notes__search_operations', arguments: { query: 'note' } });
       expect((found.structuredContent as { operations: Array<{ code: string }> }).operations.map((o) => o.code)).toEqual(['getNote']);
       const described = await client.callTool({ name: 'notes__describe_operation', arguments: { code: 'deleteNote' } });
@@ -209,7 +210,7 @@ describe('identities on the HTTP server', () => {
       const updated = await runCliAsync(['client', 'update', 'gina', '--provider', 'gh', '--tool', 'gh-issues'], env);
       expect(updated.code, updated.stderr).toBe(0);
       expect(JSON.parse(updated.stdout)).toMatchObject({ name: 'gina', providers: ['gh'], tools: ['gh-issues'] });
-      await expect.poll(() => names(modern.client), { timeout: 10_000 }).toEqual(['gh-issues']);
+      await expect.poll(() => names(modern.client), { timeout: 10_000 }).toEqual(['gh-issues', 'toolwire_read_more']);
       const before = sent('/mail-send');
       expect(await callError(modern.client, 'mail-send')).toContain('mail-send');
       expect(sent('/mail-send')).toBe(before);

@@ -67,7 +67,7 @@ describe(`${SESSIONS} idle sessions and an admin write`, () => {
     await expect.poll(() => sessions.filter((s) => s.handled === 1).length, POLL).toBe(SESSIONS);
     expect(total('arrived')).toBe(SESSIONS);
     const listed = await sessions[SESSIONS - 1]!.client.listTools();
-    expect(listed.tools.map((t) => t.name)).toEqual(['t1']);
+    expect(listed.tools.map((t) => t.name)).toEqual(['t1', 'toolwire_read_more']);
   });
 
   it('several quick writes are told in fewer notifications than writes, and at least one reaches every session', async () => {
@@ -90,7 +90,7 @@ describe(`${SESSIONS} idle sessions and an admin write`, () => {
       expect(s.handled).toBeLessThan(WRITES);
     }
     const listed = await sessions[0]!.client.listTools();
-    expect(listed.tools.map((t) => t.name).sort()).toEqual(['t0', 't1', 't2', 't3', 't4']);
+    expect(listed.tools.map((t) => t.name).sort()).toEqual(['t0', 't1', 't2', 't3', 't4', 'toolwire_read_more']);
   });
 
   it('a write after the notifications went out is told again (nothing is swallowed by the coalescing)', async () => {

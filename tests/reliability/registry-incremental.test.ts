@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import { buildSnapshot } from '../../src/registry/build.js';
 import { createHttpToolFactory } from '../../src/outbound/http/http-tool.js';
+import { createKeptAnswers } from '../../src/outbound/answers/kept-answers.js';
 import { connect, makeApp } from '../helpers/app.js';
 
 // Issue 11: every write rebuilt the whole registry (1,222 GitHub tools: a small write stalled calls
@@ -20,6 +21,7 @@ function fromScratch(app: App) {
     createHttpToolFactory({
       sender: app.sender,
       tokens: { getToken: async () => '', invalidate: () => ({ retry: false }), isInvalidation: () => false } as never,
+      answers: { kept: createKeptAnswers(), maxResultTokens: app.config.maxResultTokens },
     }),
     [],
   );

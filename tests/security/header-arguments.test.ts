@@ -70,6 +70,8 @@ describe('header arguments that steer routing, framing or trust', () => {
       isExportable: true,
       outputSchema: null,
       rateLimit: null,
+      maxResultTokens: null,
+      responseFields: null,
       parameters: [
         {
           name: 'Host',

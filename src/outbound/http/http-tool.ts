@@ -24,6 +24,11 @@ import { userPayloadObject } from '../../core/user-credentials.js';
 import { planRequest, type OutgoingRequest, type RequestPlan } from './request.js';
 import { credentialRequiredResult, errorResult } from '../../core/tool-result.js';
 import { mapResponse } from './result.js';
+import { budgetBytes } from '../../core/result-budget.js';
+import { FIELDS_ARGUMENT, FIELDS_EXAMPLE, readResponseFields } from '../../core/response-fields.js';
+import type { KeptAnswers } from '../answers/kept-answers.js';
+import { readMoreEntry } from '../answers/read-more.js';
+import { shapeAnswer, type AnswerShaping } from '../answers/shape.js';
 import type { HttpSender, UpstreamResponse } from './send.js';
 
 /** Dynamic-auth tokens, as the call path needs them (implemented in auth/dynamic). */
@@ -42,6 +47,14 @@ export interface HttpToolDeps {
   users?: UserCredentials;
   /** Each client's OAuth 2 grant as calls use it (renewals); absent = no authorization-code provider can be called. */
   grants?: GrantManager;
+  /** The answer budget and the kept answers `toolwire_read_more` reads (SPEC §14); absent: answers pass whole. */
+  answers?: AnswerDeps;
+}
+
+export interface AnswerDeps {
+  kept: KeptAnswers;
+  /** TOOLWIRE_MAX_RESULT_TOKENS (0: none), unless a provider or tool sets its own. */
+  maxResultTokens: number;
 }
 
 /** A provider's secrets and the redactor built from them, shared by its tools. */
@@ -55,6 +68,7 @@ export function createHttpToolFactory(deps: HttpToolDeps): HttpToolFactory {
   return {
     runtime: providerRuntime,
     entry: (tool, runtime, definition, validate) => httpToolEntry(tool, runtime as ProviderRuntime, definition, validate, deps),
+    companions: deps.answers ? [readMoreEntry(deps.answers.kept)] : [],
   };
 }
 
@@ -106,6 +120,13 @@ export function httpToolEntry(tool: Tool, runtime: ProviderRuntime, definition: 
     }
     return derived;
   }
+  // SPEC §14: worked out once per entry; a call's `_fields` is read (and checked) before anything is sent.
+  const answers = deps.answers;
+  const shaping: AnswerShaping | null = answers ? answerShaping(tool, provider, answers.maxResultTokens) : null;
+  const takesFields = !tool.parameters.some((p) => p.name === FIELDS_ARGUMENT);
+  const shape = (result: CallToolResult, fields: readonly string[] | null, context: CallContext) =>
+    shaping && answers ? shapeAnswer(result, shaping, fields, context.caller ?? OWNER_NAME, answers.kept) : result;
+
   const getToken = (credential: CallCredential) =>
     credential.tokenOf === null ? deps.tokens.getToken(provider) : deps.tokens.getToken(tokenProvider(credential), credential.tokenOf);
 
@@ -142,7 +163,7 @@ export function httpToolEntry(tool: Tool, runtime: ProviderRuntime, definition: 
    * An OAuth 2 authorization-code provider: the caller's own access token, renewed before it runs out and
    * once after a 401. No grant, or one that can no longer be renewed: the credential-required answer.
    */
-  async function invokeWithGrant(args: Record<string, unknown>, context: CallContext): Promise<CallToolResult> {
+  async function invokeWithGrant(args: Record<string, unknown>, fields: readonly string[] | null, context: CallContext): Promise<CallToolResult> {
     const caller = context.caller;
     if (caller === undefined || caller === OWNER_NAME || !deps.grants) {
       return errorResult(
@@ -162,7 +183,7 @@ export function httpToolEntry(tool: Tool, runtime: ProviderRuntime, definition: 
       }
       const done = redact;
       const label = () => done(requestLabel(request));
-      const result = mapResponse(response, done, label);
+      const result = shape(mapResponse(response, done, label), fields, context);
       return definition.outputSchema ? keepOutputPromise(result, label) : result;
     } catch (err) {
       if (err instanceof GrantNeededError) {
@@ -182,10 +203,20 @@ export function httpToolEntry(tool: Tool, runtime: ProviderRuntime, definition: 
   return {
     definition,
     providerCode: provider.code,
-    async invoke(args, context): Promise<CallToolResult> {
+    async invoke(given, context): Promise<CallToolResult> {
+      let args = given;
+      let fields: readonly string[] | null = null;
+      if (takesFields && given[FIELDS_ARGUMENT] !== undefined) {
+        const read = readResponseFields(given[FIELDS_ARGUMENT]);
+        if ('problem' in read)
+          return errorResult(`Invalid arguments for tool "${tool.code}": "${FIELDS_ARGUMENT}" ${read.problem}. ${FIELDS_EXAMPLE} Nothing was sent.`);
+        fields = read.paths;
+        const { [FIELDS_ARGUMENT]: _, ...rest } = given;
+        args = rest;
+      }
       const problem = validate(args);
       if (problem) return errorResult(`Invalid arguments for tool "${tool.code}": ${problem}. Nothing was sent.`);
-      if (provider.oauth?.grant === 'authorization_code') return invokeWithGrant(args, context);
+      if (provider.oauth?.grant === 'authorization_code') return invokeWithGrant(args, fields, context);
       const credential = callCredential(provider, context.caller, users, shared);
       if (credential === null) {
         const clientName = context.caller as string;
@@ -212,12 +243,24 @@ export function httpToolEntry(tool: Tool, runtime: ProviderRuntime, definition: 
         const redact = redactorOf(credential, token);
         // Named only when a message needs it: most answers never do.
         const label = () => redact(requestLabel(request));
-        const result = withNote(mapResponse(response, redact, label), note);
+        const result = shape(withNote(mapResponse(response, redact, label), note), fields, context);
         return definition.outputSchema ? keepOutputPromise(result, label) : result;
       } catch (err) {
         return errorResult(redactorOf(credential, token)(`Tool "${tool.code}" failed: ${describeError(err)}`));
       }
     },
+  };
+}
+
+/** What the tool's answers go through (SPEC §14): its budget (else its provider's, else the server's), projection, fence. */
+function answerShaping(tool: Tool, provider: HttpProvider, maxResultTokens: number): AnswerShaping {
+  return {
+    toolCode: tool.code,
+    providerCode: provider.code,
+    fence: provider.fenceUpstreamText ? provider.name : null,
+    budgetBytes: budgetBytes(tool.maxResultTokens, provider.maxResultTokens, maxResultTokens),
+    outputSchema: tool.outputSchema,
+    defaultFields: tool.responseFields,
   };
 }
 

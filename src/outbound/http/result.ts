@@ -2,6 +2,7 @@ import { STATUS_CODES } from 'node:http';
 import type { CallToolResult } from '@modelcontextprotocol/server';
 import { bytesContainSecret, redactJsonText, redactText, type Redactor } from '../../core/redact.js';
 import type { UpstreamResponse } from './send.js';
+import { withJsonValue } from '../answers/json-value.js';
 
 /** How much of a failed answer's body an agent sees: enough to act on, bounded for its context. */
 const ERROR_EXCERPT_CHARS = 2000;
@@ -56,10 +57,11 @@ export function mapResponse(response: UpstreamResponse, redact: Redactor, label:
       };
     }
     const { text, value } = json;
+    // The parsed value rides along (under a symbol) for projection and the answer budget (SPEC §14).
     if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
-      return { content: [{ type: 'text', text }], structuredContent: value as Record<string, unknown> };
+      return withJsonValue({ content: [{ type: 'text', text }], structuredContent: value as Record<string, unknown> }, value);
     }
-    return { content: [{ type: 'text', text }] };
+    return withJsonValue({ content: [{ type: 'text', text }] }, value);
   }
   if (type !== '' && !type.startsWith('text/') && !type.includes('xml') && !isPrintable(response.body)) {
     return {

@@ -12,6 +12,7 @@ import type { HttpToolFactory, ToolEntry } from '../../registry/types.js';
  */
 export function guardUnsetBaseUrl(factory: HttpToolFactory): HttpToolFactory {
   return {
+    ...(factory.companions ? { companions: factory.companions } : {}),
     runtime: (provider) => factory.runtime(provider),
     entry(tool, runtime, definition, validate) {
       if (!isUnsetBaseUrl(runtime.provider.baseUrl)) return factory.entry(tool, runtime, definition, validate);
