@@ -23,7 +23,15 @@ beforeAll(async () => {
   const provider = await fetchJson(
     `${server.base}/admin/providers`,
     'POST',
-    { name: 'Echo', code: 'echo', baseUrl: upstream.url, authenticationType: 'API_KEY', apiKeyLocation: 'HEADER', apiKeyName: 'X-API-Key', apiKeyValue: SECRET },
+    {
+      name: 'Echo',
+      code: 'echo',
+      baseUrl: upstream.url,
+      authenticationType: 'API_KEY',
+      apiKeyLocation: 'HEADER',
+      apiKeyName: 'X-API-Key',
+      apiKeyValue: SECRET,
+    },
     auth,
   );
   const tool = await fetchJson(
@@ -76,7 +84,12 @@ describe('web admin sessions (SPEC §16)', () => {
   it('never accepts a bare session cookie on /admin or /mcp', async () => {
     const { pair } = await signIn(server.token);
     expect((await fetchJson(`${server.base}/admin/providers`, 'GET', undefined, { cookie: pair })).status).toBe(401);
-    const mcp = await fetchJson(`${server.base}/mcp`, 'POST', { jsonrpc: '2.0', id: 1, method: 'tools/list' }, { cookie: pair, accept: 'application/json, text/event-stream' });
+    const mcp = await fetchJson(
+      `${server.base}/mcp`,
+      'POST',
+      { jsonrpc: '2.0', id: 1, method: 'tools/list' },
+      { cookie: pair, accept: 'application/json, text/event-stream' },
+    );
     expect(mcp.status).toBe(401);
     // The same cookie does work where it belongs.
     expect((await fetchJson(`${server.base}/ui/api/providers`, 'GET', undefined, { cookie: pair })).status).toBe(200);
@@ -147,7 +160,12 @@ describe('web admin sessions (SPEC §16)', () => {
     const scoped = await fetchJson(`${server.base}/admin/clients`, 'POST', { name: 'narrow', admin: true, providers: ['evil'] }, auth);
     expect(scoped.status).toBe(201);
     const before = upstream.requests.length;
-    const answer = await fetchJson(`${server.base}/admin/tools/${toolId}/call`, 'POST', { arguments: { q: 'x' } }, { authorization: `Bearer ${scoped.json.token}` });
+    const answer = await fetchJson(
+      `${server.base}/admin/tools/${toolId}/call`,
+      'POST',
+      { arguments: { q: 'x' } },
+      { authorization: `Bearer ${scoped.json.token}` },
+    );
     expect(answer.status).toBe(404);
     expect(upstream.requests.length).toBe(before);
   });

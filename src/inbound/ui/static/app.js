@@ -56,7 +56,9 @@ async function api(method, path, body) {
   const data = text ? JSON.parse(text) : null;
   if (res.status === 401) {
     showSignIn('Your session ended: sign in again.');
-    throw new ApiError(401, data);
+    const err = new ApiError(401, data);
+    err.shown = true;
+    throw err;
   }
   if (!res.ok) throw new ApiError(res.status, data);
   return data;
@@ -70,7 +72,7 @@ async function attempt(fn, done) {
     await fn();
     if (done) showStatus(done);
   } catch (err) {
-    if (!(err instanceof ApiError && err.status === 401)) showError(err.message);
+    if (!err.shown) showError(err.message);
   }
 }
 
