@@ -1,6 +1,7 @@
 import type { AdminChange, AuditPage, AuditQuery, CallRecord } from '../core/audit.js';
 import { ToolwireError } from '../core/errors.js';
 import type { Store } from '../store/index.js';
+import { aggregateCalls, STATS_CALL_CAP, type AuditStats } from './audit-stats.js';
 
 /** How a write names the admin change it makes (from its result, when the object's code is generated); null: not an admin change. */
 export type ChangeOf<T> = AdminChange | ((result: T) => AdminChange) | null;
@@ -44,6 +45,19 @@ export class AuditCatalog {
     if (more) entries.pop();
     const last = entries[entries.length - 1];
     return { entries, nextCursor: more && last ? encodeCursor(last.id) : null };
+  }
+
+  /** The dashboard's numbers (SPEC §16): the last `minutes` minutes of calls, per provider and minute. */
+  stats(minutes: number, now = new Date()): AuditStats {
+    if (!Number.isInteger(minutes) || minutes < 1 || minutes > 1440) {
+      throw new ToolwireError('INVALID_INPUT', `minutes must be a whole number from 1 to 1440 (got ${String(minutes)}).`, [
+        { field: 'minutes', message: 'must be 1-1440' },
+      ]);
+    }
+    const since = new Date(Math.floor(now.getTime() / 60_000) * 60_000 - (minutes - 1) * 60_000).toISOString();
+    const samples = this.store.read(() => this.store.audit.callsSince(since, STATS_CALL_CAP + 1));
+    const truncated = samples.length > STATS_CALL_CAP;
+    return aggregateCalls(truncated ? samples.slice(0, STATS_CALL_CAP) : samples, now, minutes, truncated);
   }
 }
 

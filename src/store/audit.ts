@@ -19,6 +19,14 @@ interface AuditRow {
   detail: string | null;
 }
 
+/** One call as the dashboard's aggregation reads it. */
+export interface CallSample {
+  at: string;
+  provider: string | null;
+  outcome: string | null;
+  durationMs: number | null;
+}
+
 /** What a page read filters on; `beforeId` is the decoded cursor. */
 export interface AuditFilter {
   client: string | null;
@@ -65,6 +73,7 @@ export class AuditRepository {
          ORDER BY id DESC LIMIT @limit`,
       ),
       prune: db.prepare('DELETE FROM audit_log WHERE at < ?'),
+      callsSince: db.prepare(`SELECT at, provider, outcome, duration_ms AS durationMs FROM audit_log WHERE kind = 'call' AND at >= ? ORDER BY at LIMIT ?`),
     };
   }
 
@@ -86,5 +95,10 @@ export class AuditRepository {
   /** Removes entries older than `before` (ISO); returns how many. */
   prune(before: string): number {
     return this.statements.prune.run(before).changes;
+  }
+
+  /** The calls at or after `since` (oldest first, at most `cap`): what the dashboard aggregates. */
+  callsSince(since: string, cap: number): CallSample[] {
+    return this.statements.callsSince.all(since, cap) as CallSample[];
   }
 }

@@ -35,4 +35,11 @@ export const auditRoutes: Route<AdminDeps>[] = [
       }),
     },
   },
+  {
+    // `GET /admin/audit/stats?minutes=60` (SPEC §16's dashboard): calls per minute, error rate, p50/p95 per provider.
+    pattern: '/audit/stats',
+    methods: {
+      GET: (ctx) => ({ status: 200, body: ctx.deps.catalog.audit.stats(intParam(ctx, 'minutes') ?? 60), headers: { 'cache-control': 'no-store' } }),
+    },
+  },
 ];

@@ -12,9 +12,18 @@ import { credentialRoutes } from './credential-routes.js';
 import { providerRoutes } from './provider-routes.js';
 import { allowedMethods, matchRoute, type Method, type Route } from '../web/routing.js';
 import { toolRoutes } from './tool-routes.js';
+import { toolCallRoutes } from './tool-call.js';
 import type { AdminDeps } from './deps.js';
 
-const ROUTES: readonly Route<AdminDeps>[] = [...providerRoutes, ...toolRoutes, ...ioRoutes, ...clientRoutes, ...credentialRoutes, ...auditRoutes];
+const ROUTES: readonly Route<AdminDeps>[] = [
+  ...providerRoutes,
+  ...toolRoutes,
+  ...ioRoutes,
+  ...clientRoutes,
+  ...credentialRoutes,
+  ...auditRoutes,
+  ...toolCallRoutes,
+];
 
 function queryOf(req: IncomingMessage): URLSearchParams {
   try {
@@ -29,7 +38,7 @@ async function dispatch(req: IncomingMessage, method: string, path: string, deps
   if (!match) {
     throw new ToolwireError(
       'NOT_FOUND',
-      `No admin route ${quote(`/admin${path}`)}. The routes are /admin/providers, /admin/tools (and /admin/tools/api), /admin/export, /admin/import, /admin/clients, /admin/clients/{name}/credentials and /admin/audit.`,
+      `No admin route ${quote(`/admin${path}`)}. The routes are /admin/providers, /admin/tools (and /admin/tools/api), /admin/export, /admin/import, /admin/clients, /admin/clients/{name}/credentials, /admin/audit (and /admin/audit/stats) and /admin/tools/{id}/call.`,
     );
   }
   const handler = match.route.methods[method as Method];

@@ -13,7 +13,9 @@ import { createServerFactory } from '../mcp/server.js';
 import { type Caller, clientCaller, ownerCaller } from '../mcp/caller.js';
 import { createCallerIndex } from './callers.js';
 import { sendJson } from './body.js';
-import { bearerMatches, hostAllowList, hostProblem, originProblem, presentedBearer, type GuardOptions } from './guards.js';
+import { bearerMatches, hostAllowList, hostProblem, isLoopbackHost, originProblem, presentedBearer, tokenMatches, type GuardOptions } from './guards.js';
+import { createUiHandler } from '../ui/routes.js';
+import { createSessionBook } from '../ui/sessions.js';
 import { OWNER_NAME } from '../../core/identity.js';
 import { createJwtVerifier, protectedResourceMetadata } from './oauth.js';
 import { createMcpEndpoint, type McpEndpoint } from './mcp-endpoint.js';
@@ -150,13 +152,30 @@ export async function startHttpServer(app: App, options: HttpOptions, extraRoute
   }
 
   /** /admin: the owner's static token, or a client identity made with --admin; another client is known but refused (403). */
-  function adminAccess(req: IncomingMessage): { access: 'allowed'; who: string } | { access: 'forbidden' | 'unknown' } {
-    if (bearerMatches(req, options.token)) return { access: 'allowed', who: OWNER_NAME };
-    const presented = presentedBearer(req);
+  function adminAccess(presented: string | null): { access: 'allowed'; who: string; caller: Caller } | { access: 'forbidden' | 'unknown' } {
+    if (presented !== null && tokenMatches(presented, options.token)) return { access: 'allowed', who: OWNER_NAME, caller: ownerCaller('private') };
     const client = presented === null ? null : callers.find(presented);
     if (!client) return { access: 'unknown' };
-    return client.identity.admin ? { access: 'allowed', who: client.identity.name } : { access: 'forbidden' };
+    return client.identity.admin ? { access: 'allowed', who: client.identity.name, caller: client } : { access: 'forbidden' };
   }
+
+  /** An admin request as the holder of an allowed token: changes audited as made by that identity (SPEC §12). */
+  function serveAdmin(req: IncomingMessage, res: ServerResponse, path: string, granted: { who: string; caller: Caller }): Promise<void> {
+    return handleAdmin(req, res, path, { ...admin, catalog: admin.catalog.as(granted.who), caller: granted.caller });
+  }
+
+  // The web admin (SPEC §16): its sessions hold the token signed in with, and every request is re-checked with it.
+  const ui = createUiHandler({
+    sessions: createSessionBook(),
+    access: (token) => adminAccess(token),
+    admin: async (req, res, path, token) => {
+      const granted = adminAccess(token);
+      if (granted.access !== 'allowed') return unauthorized(res, null);
+      return serveAdmin(req, res, path, granted);
+    },
+    secureCookie: !isLoopbackHost(options.host.replace(/^\[(.*)\]$/, '$1')) || (publicUrl?.startsWith('https:') ?? false),
+    log: app.log,
+  });
 
   /**
    * Who sent a compatibility request (OpenHands, Qoder): the owner's token, or a client identity's (its own
@@ -206,17 +225,20 @@ export async function startHttpServer(app: App, options: HttpOptions, extraRoute
     const isMetadata = jwt !== null && (path === METADATA_PATH || path === `${METADATA_PATH}/mcp`);
     const isMcp = path === '/mcp';
     const isAdmin = path === '/admin' || path.startsWith('/admin/');
+    const isUi = path === '/ui' || path.startsWith('/ui/');
     // /connect/{ticket}: one segment, and not the OAuth 2 callback (another route's).
     const connectTicket = /^\/connect\/([^/]+)$/.exec(path)?.[1];
     const isConnect = connectTicket !== undefined && connectTicket !== 'callback';
     const extra = extraRoutes.find((r) => path === r.prefix || path.startsWith(`${r.prefix}/`));
-    if (!isMetadata && !isMcp && !isAdmin && !isConnect && !extra)
+    if (!isMetadata && !isMcp && !isAdmin && !isUi && !isConnect && !extra)
       return sendJson(res, 404, { error: 'not_found', message: `No route ${path}. The MCP endpoint is /mcp.` });
     // The connect page is opened from anywhere (a GET), but only this server's own page may post to it.
     const problem = hostProblem(req, guard) ?? (isMetadata || (isConnect && req.method === 'GET') ? null : originProblem(req, guard));
     if (problem && isConnect) return sendPage(res, 403, 'Forbidden', [`This request was refused: ${problem}. Send the form from the page itself.`]);
     if (problem) return sendJson(res, 403, { error: 'forbidden', message: `Forbidden: ${problem}.` });
     if (isConnect) return handleConnect(req, res, connectTicket, connectPage);
+    // The web admin: its own session cookie and CSRF token; never a bearer token's routes.
+    if (isUi) return ui(req, res, path.slice('/ui'.length));
     // Public metadata (any Origin may read it), but its resource is this server's, never a reflected Host.
     if (isMetadata && jwt) return sendJson(res, 200, protectedResourceMetadata(resource(req), jwt.issuer));
     if (isMcp) {
@@ -225,7 +247,7 @@ export async function startHttpServer(app: App, options: HttpOptions, extraRoute
       return endpoint.handle(req, res, caller);
     }
     if (isAdmin) {
-      const granted = adminAccess(req);
+      const granted = adminAccess(bearerMatches(req, options.token) ? options.token : presentedBearer(req));
       if (granted.access === 'unknown') return unauthorized(res, null);
       if (granted.access !== 'allowed') {
         return sendJson(res, 403, {
@@ -234,8 +256,7 @@ export async function startHttpServer(app: App, options: HttpOptions, extraRoute
             'Forbidden: this client identity has no admin rights. Use the owner token (TOOLWIRE_TOKEN), or a client made with `toolwire client add NAME --admin`.',
         });
       }
-      // Admin changes are audited as made by this identity (SPEC §12).
-      return handleAdmin(req, res, path.slice('/admin'.length), { ...admin, catalog: admin.catalog.as(granted.who) });
+      return serveAdmin(req, res, path.slice('/admin'.length), granted);
     }
     if (extra) {
       const caller = compatCaller(req, extra.altTokenHeader);

@@ -1,0 +1,229 @@
+import { mkdirSync } from 'node:fs';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testEnv } from '../helpers/app.js';
+import { fetchJson } from '../helpers/fetch-json.js';
+import { startInProcess, type InProcessServer } from '../helpers/http-server.js';
+import { startUpstream, type Upstream } from '../helpers/upstream.js';
+
+/**
+ * SPEC §16 in a real browser (Debian's Chromium driven by playwright-core, one browser for the file): each
+ * page is used as a person would, every request the page makes is recorded, and a screenshot of each page
+ * is written to docs/ui/ (shown in the README).
+ */
+const SECRET = 'sk-ui-browser-4b8e2f6a1c';
+const SHOTS = new URL('../../docs/ui/', import.meta.url);
+let server: InProcessServer;
+let upstream: Upstream;
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+let providerId: number;
+let toolId: number;
+const requested: string[] = [];
+
+const shot = (name: string) => page.screenshot({ path: new URL(`${name}.png`, SHOTS).pathname, fullPage: true });
+const go = async (hash: string, ready: string) => {
+  await page.goto(`${server.base}/ui/${hash}`);
+  await page.locator(ready).first().waitFor();
+};
+/** The page's width at 360 px: nothing wider than the screen. */
+async function fitsNarrow(): Promise<number> {
+  await page.setViewportSize({ width: 360, height: 740 });
+  const width = await page.evaluate<number>('document.documentElement.scrollWidth');
+  await page.setViewportSize({ width: 1100, height: 800 });
+  return width;
+}
+
+beforeAll(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  upstream = await startUpstream();
+  server = await startInProcess(testEnv());
+  const auth = { authorization: `Bearer ${server.token}` };
+  const provider = await fetchJson(
+    `${server.base}/admin/providers`,
+    'POST',
+    {
+      name: 'Echo API',
+      code: 'echo',
+      baseUrl: upstream.url,
+      authenticationType: 'API_KEY',
+      apiKeyLocation: 'HEADER',
+      apiKeyName: 'X-API-Key',
+      apiKeyValue: SECRET,
+    },
+    auth,
+  );
+  providerId = provider.json.id;
+  const tool = await fetchJson(
+    `${server.base}/admin/tools`,
+    'POST',
+    {
+      providerId,
+      name: 'Search things',
+      code: 'echo_search',
+      description: 'Searches the echo API',
+      endpointPath: '/search',
+      httpMethod: 'POST',
+      parameters: [
+        { name: 'q', type: 'STRING', required: true, location: 'QUERY', description: 'What to look for' },
+        { name: 'sort', type: 'STRING', required: false, location: 'QUERY', enum: ['new', 'top'] },
+        { name: 'exact', type: 'BOOLEAN', required: false, location: 'QUERY' },
+        { name: 'filter', type: 'OBJECT', required: false, location: 'BODY' },
+      ],
+    },
+    auth,
+  );
+  toolId = tool.json.id;
+  await fetchJson(`${server.base}/admin/clients`, 'POST', { name: 'alice', providers: ['echo'] }, auth);
+  await fetchJson(`${server.base}/admin/clients/alice/credentials/echo`, 'PUT', { apiKeyValue: 'sk-alice-own-9d8c7b6a' }, auth);
+
+  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
+  context = await browser.newContext({ viewport: { width: 1100, height: 800 } });
+  page = await context.newPage();
+  page.on('request', (r) => void requested.push(r.url()));
+  page.on('dialog', (d) => void d.accept());
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+  await upstream?.close();
+});
+
+describe('the web admin in a browser (SPEC §16)', () => {
+  it('refuses a wrong token, then signs in with the owner token', async () => {
+    await go('', 'input[name="token"]');
+    expect(await page.getByLabel('Admin token').count()).toBe(1);
+    await shot('sign-in');
+    await page.getByLabel('Admin token').fill('wrong-token-wrong-token-wrong-token-xx');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(() => page.locator('#error').textContent()).toMatch(/not known/);
+    expect(await page.locator('#nav').isHidden()).toBe(true);
+    await page.getByLabel('Admin token').fill(server.token);
+    await page.keyboard.press('Enter'); // keyboard only
+    await page.locator('#nav').waitFor();
+    const cookies = await context.cookies();
+    expect(cookies.find((c) => c.name === 'toolwire_ui')).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/ui' });
+    expect(await page.evaluate<string>('document.cookie')).toBe(''); // no script can read it
+  });
+
+  it('shows a provider with its secret as "set", never in the DOM, and keeps it when saved', async () => {
+    await go('#/providers', 'table');
+    expect(await page.content()).not.toContain(SECRET);
+    await shot('providers');
+    expect(await fitsNarrow()).toBeLessThanOrEqual(360);
+    await go(`#/providers/${providerId}`, 'input[name="apiKeyValue"]');
+    expect(await page.getByLabel('API key (set)').inputValue()).toBe('');
+    expect(await page.content()).not.toContain(SECRET);
+    await page.getByLabel('Name', { exact: true }).first().fill('Echo API (renamed)');
+    await page.getByRole('button', { name: 'Save provider' }).click();
+    await expect.poll(() => page.locator('#status').textContent()).toMatch(/saved/);
+    expect(server.app.catalog.findProvider('echo')?.name).toBe('Echo API (renamed)');
+    expect(server.app.catalog.findProvider('echo')?.apiKeyValue).toBe(SECRET); // a save without typing keeps it
+    await shot('provider');
+    expect(await fitsNarrow()).toBeLessThanOrEqual(360);
+  });
+
+  it('tries a tool from the form built from its schema; the call reaches the upstream and the key is masked', async () => {
+    await go(`#/tools/${toolId}`, 'form[aria-label="Try it"]');
+    const form = page.locator('form[aria-label="Try it"]');
+    expect(await form.locator('select[name="sort"]').count()).toBe(1);
+    expect(await form.locator('input[type="checkbox"][name="exact"]').count()).toBe(1);
+    expect(await form.locator('textarea[name="filter"]').count()).toBe(1);
+    await form.locator('textarea[name="filter"]').fill('{not json');
+    expect(await form.locator('textarea[name="filter"]').evaluate((el) => (el as unknown as { validity: { valid: boolean } }).validity.valid)).toBe(false);
+    const before = upstream.requests.length;
+    await form.getByRole('button', { name: 'Call tool' }).click();
+    expect(upstream.requests.length).toBe(before); // invalid JSON: nothing sent
+    await form.getByLabel('q (required)').fill('kittens');
+    await form.locator('select[name="sort"]').selectOption({ label: 'top' });
+    await form.getByLabel('exact').check();
+    await form.locator('textarea[name="filter"]').fill('{"color": "grey"}');
+    await form.getByRole('button', { name: 'Call tool' }).click();
+    await page.locator('#result').waitFor();
+    expect(upstream.requests.length).toBe(before + 1);
+    const sent = upstream.requests[before]!;
+    expect(Object.fromEntries(sent.query)).toMatchObject({ q: 'kittens', sort: 'top', exact: 'true' });
+    expect(sent.json).toMatchObject({ filter: { color: 'grey' } });
+    expect(sent.headers['x-api-key']).toBe(SECRET);
+    expect(await page.locator('#result pre').first().textContent()).toContain('kittens');
+    expect(await page.content()).not.toContain(SECRET);
+    await shot('tool');
+    expect(await fitsNarrow()).toBeLessThanOrEqual(360);
+  });
+
+  it('previews an OpenAPI import without writing anything', async () => {
+    const doc = {
+      openapi: '3.0.3',
+      info: { title: 'Pets', version: '1' },
+      servers: [{ url: upstream.url }],
+      paths: { '/pets': { get: { operationId: 'listPets', responses: { 200: { description: 'ok' } } } } },
+    };
+    const providersBefore = server.app.catalog.listProviders().length;
+    const toolsBefore = server.app.catalog.listTools().length;
+    await go('#/import', 'textarea[name="document"]');
+    await page.getByLabel('OpenAPI document (JSON)').fill(JSON.stringify(doc));
+    await page.getByLabel('Provider code').fill('pets');
+    await page.getByRole('button', { name: 'Preview' }).click();
+    await page.locator('#import-report').waitFor();
+    expect(await page.locator('#import-report').textContent()).toMatch(/Tools to add \(1\)/);
+    expect(server.app.catalog.listProviders().length).toBe(providersBefore);
+    expect(server.app.catalog.listTools().length).toBe(toolsBefore);
+    await shot('import');
+    expect(await fitsNarrow()).toBeLessThanOrEqual(360);
+  });
+
+  it('lists identities, their scope and which credentials they have, never the values', async () => {
+    await go('#/identities', 'table');
+    const text = (await page.locator('main').textContent()) ?? '';
+    expect(text).toContain('alice');
+    expect(text).toMatch(/echo: apiKeyValue \(set\)/);
+    expect(await page.content()).not.toContain('sk-alice-own-9d8c7b6a');
+    await shot('identities');
+    expect(await fitsNarrow()).toBeLessThanOrEqual(360);
+  });
+
+  it('lists the call in the audit log, and filters it', async () => {
+    await expect
+      .poll(async () => {
+        await go('#/audit?tool=echo_search', 'form[role="search"]');
+        return (await page.locator('main').textContent()) ?? '';
+      })
+      .toMatch(/call echo_search/);
+    await go('#/audit?tool=no_such_tool', 'form[role="search"]');
+    expect(await page.locator('main').textContent()).toMatch(/No entries/);
+    await go('#/audit', 'table#audit');
+    expect(await page.locator('table#audit').textContent()).toMatch(/provider\.update/);
+    await shot('audit');
+    expect(await fitsNarrow()).toBeLessThanOrEqual(360);
+  });
+
+  it('draws the dashboard charts from the last hour', async () => {
+    await go('', '.charts');
+    expect(await page.locator('svg[role="img"]').count()).toBe(3);
+    expect(await page.locator('svg polyline').count()).toBeGreaterThanOrEqual(2);
+    expect(await page.locator('svg rect').count()).toBeGreaterThanOrEqual(2);
+    expect(await page.locator('main table').textContent()).toContain('echo');
+    await shot('dashboard');
+    expect(await fitsNarrow()).toBeLessThanOrEqual(360);
+  });
+
+  it('refuses a change sent from the page without the CSRF token', async () => {
+    const status = await page.evaluate(async () => {
+      const res = await fetch('/ui/api/providers', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"name":"x","code":"x","baseUrl":"http://127.0.0.1:9"}',
+      });
+      return res.status;
+    });
+    expect(status).toBe(403);
+    expect(server.app.catalog.findProvider('x')).toBeFalsy();
+  });
+
+  it('made no request to any other host', () => {
+    expect(requested.length).toBeGreaterThan(10);
+    expect(requested.filter((url) => !url.startsWith(`${server.base}/`))).toEqual([]);
+  });
+});
