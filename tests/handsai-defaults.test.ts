@@ -57,7 +57,7 @@ describe('a HandsAI-style file', () => {
 
   it('offers only defaults of the parameter type, and never the credential slot', () => {
     const props = schemas['searcher-search']!.properties;
-    expect(Object.keys(props).sort()).toEqual(['include_images', 'max_results', 'query', 'safe', 'search_depth']);
+    expect(Object.keys(props).sort()).toEqual(['_fields', 'include_images', 'max_results', 'query', 'safe', 'search_depth']);
     expect(props.search_depth!.default).toBe('basic');
     expect(props.safe!.default).toBe(true); // "TRUE" read as the boolean
     expect(props.include_images).not.toHaveProperty('default');

@@ -36,7 +36,7 @@ describe('store', () => {
     first.catalog.createTool({ name: 'T', code: 'old-t', providerCode: 'old', endpointPath: '/x' });
     // Roll the schema back to migration 1, as a database written before migration 2 existed.
     first.store.database.sqlite.exec(
-      "DROP TABLE audit_log; ALTER TABLE providers DROP COLUMN rate_per_minute; ALTER TABLE tools DROP COLUMN rate_per_minute; ALTER TABLE providers DROP COLUMN oauth; ALTER TABLE providers DROP COLUMN oauth_client_secret_enc; DROP TABLE client_credentials; ALTER TABLE providers DROP COLUMN credential_mode; DROP TABLE clients; DROP TRIGGER tools_seq_insert; DROP TRIGGER tools_seq_update; DROP TRIGGER tools_seq_delete; DROP INDEX tools_revision; ALTER TABLE tools DROP COLUMN revision; DROP TABLE tools_removed; DELETE FROM meta WHERE key = 'tool_seq'; DROP TABLE mcp_config_servers; DROP TABLE vault_credentials; DROP TABLE vaults; PRAGMA user_version = 1;",
+      "ALTER TABLE providers DROP COLUMN max_result_tokens; ALTER TABLE providers DROP COLUMN fence_upstream_text; ALTER TABLE tools DROP COLUMN max_result_tokens; ALTER TABLE tools DROP COLUMN response_fields; DROP TABLE audit_log; ALTER TABLE providers DROP COLUMN rate_per_minute; ALTER TABLE tools DROP COLUMN rate_per_minute; ALTER TABLE providers DROP COLUMN oauth; ALTER TABLE providers DROP COLUMN oauth_client_secret_enc; DROP TABLE client_credentials; ALTER TABLE providers DROP COLUMN credential_mode; DROP TABLE clients; DROP TRIGGER tools_seq_insert; DROP TRIGGER tools_seq_update; DROP TRIGGER tools_seq_delete; DROP INDEX tools_revision; ALTER TABLE tools DROP COLUMN revision; DROP TABLE tools_removed; DELETE FROM meta WHERE key = 'tool_seq'; DROP TABLE mcp_config_servers; DROP TABLE vault_credentials; DROP TABLE vaults; PRAGMA user_version = 1;",
     );
     void first.close();
     const second = createApp(loadConfig(env));
@@ -56,9 +56,9 @@ describe('store', () => {
     const first = createApp(loadConfig(env));
     const server = { mcpServerUrl: 'https://mcp.example.com/mcp', protocol: 'streamable_http' as const, type: 'static_bearer' as const };
     const { vault } = first.catalog.vaults.create('Team', [{ ...server, accessToken: 'team-token-1' }], 'owner');
-    // Back to migration 6: undo 10 (JWT subjects), 9 (audit, rate limits), 8 (OAuth 2) and 7 (vault owners).
+    // Back to migration 6: undo 11 (answer budgets), 10 (JWT subjects), 9 (audit, rate limits), 8 (OAuth 2) and 7 (vault owners).
     first.store.database.sqlite.exec(
-      'DROP INDEX clients_subject; ALTER TABLE clients DROP COLUMN subject; DROP TABLE audit_log; ALTER TABLE providers DROP COLUMN rate_per_minute; ALTER TABLE tools DROP COLUMN rate_per_minute; ALTER TABLE clients DROP COLUMN rate_per_minute; ALTER TABLE providers DROP COLUMN oauth; ALTER TABLE providers DROP COLUMN oauth_client_secret_enc; ALTER TABLE client_credentials DROP COLUMN refreshed_enc; DROP INDEX vaults_owner; ALTER TABLE vaults DROP COLUMN owner_client_id; PRAGMA user_version = 6;',
+      'ALTER TABLE providers DROP COLUMN max_result_tokens; ALTER TABLE providers DROP COLUMN fence_upstream_text; ALTER TABLE tools DROP COLUMN max_result_tokens; ALTER TABLE tools DROP COLUMN response_fields; DROP INDEX clients_subject; ALTER TABLE clients DROP COLUMN subject; DROP TABLE audit_log; ALTER TABLE providers DROP COLUMN rate_per_minute; ALTER TABLE tools DROP COLUMN rate_per_minute; ALTER TABLE clients DROP COLUMN rate_per_minute; ALTER TABLE providers DROP COLUMN oauth; ALTER TABLE providers DROP COLUMN oauth_client_secret_enc; ALTER TABLE client_credentials DROP COLUMN refreshed_enc; DROP INDEX vaults_owner; ALTER TABLE vaults DROP COLUMN owner_client_id; PRAGMA user_version = 6;',
     );
     void first.close();
     const second = createApp(loadConfig(env));

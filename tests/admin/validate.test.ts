@@ -62,6 +62,10 @@ describe('validate, call mode: a tool that needs no arguments is called for real
     expect(res.json.result.structuredContent).toEqual({ ok: true, path: '/v1/status' });
     expect(upstream.calls()).toHaveLength(before + 1);
     expect(upstream.calls().at(-1)!.headers.authorization).toBe(`Bearer ${BEARER}`);
+    // Like any call, it is in the audit log (written in batches off the call path).
+    await expect
+      .poll(() => admin.app.catalog.audit.page({ tool: 'status' }).entries.map((e) => (e.kind === 'call' ? e.outcome : e.kind)), { timeout: 10_000 })
+      .toEqual(['ok']);
   });
 
   it('a required parameter with a default still allows a real call; HandsAI GET alias works', async () => {

@@ -156,7 +156,7 @@ describe('isolation', () => {
     fed.app.catalog.createProvider({ name: 'Api', code: 'api', baseUrl: api.url });
     fed.app.catalog.createTool({ name: 'Ping', code: 'api-ping', providerCode: 'api', endpointPath: '/ping', httpMethod: 'GET' });
     await expect.poll(() => fed.federation.status()[0]?.state, POLL).toBe('down');
-    expect(await names()).toEqual(['api-ping']);
+    expect(await names()).toEqual(['api-ping', 'toolwire_read_more']);
     const result = await client.callTool({ name: 'api-ping', arguments: {} });
     expect(result.isError, textOf(result)).toBeFalsy();
     expect(api.requests.at(-1)?.path).toBe('/ping');

@@ -123,7 +123,7 @@ describe('Low: /health says only ok without the token', () => {
     server.app.catalog.createProvider({ name: 'H', code: 'h', baseUrl: 'http://127.0.0.1:9' });
     server.app.catalog.createTool({ name: 'H', code: 'h-get', providerCode: 'h', endpointPath: '/x' });
     const res = await raw(`${server.base}/health`, { headers: { authorization: `Bearer ${server.token}` } });
-    expect(res.json).toMatchObject({ status: 'ok', tools: 1 });
+    expect(res.json).toMatchObject({ status: 'ok', tools: 2 }); // the tool and toolwire_read_more
   });
 });
 

@@ -1,4 +1,6 @@
+import { typedDefault } from '../../core/input-schema.js';
 import type { Tool } from '../../core/model.js';
+import { invokeTool } from '../../registry/scoped-view.js';
 import { dryRun } from './dry-run.js';
 import type { Reply } from './errors.js';
 import type { AdminDeps } from './deps.js';
@@ -11,14 +13,16 @@ import type { AdminDeps } from './deps.js';
 export async function validateTool({ catalog, registry }: Pick<AdminDeps, 'catalog' | 'registry'>, tool: Tool): Promise<Reply> {
   const provider = catalog.getProvider(tool.providerId);
   const subject = { id: tool.id, code: tool.code, providerCode: provider.code };
-  const required = tool.parameters.filter((p) => p.required && p.defaultValue === null).map((p) => p.name);
+  const required = tool.parameters.filter((p) => p.required && typedDefault(p) === undefined).map((p) => p.name);
   const served = tool.enabled && provider.enabled && provider.kind === 'http' && provider.toolMode !== 'meta';
   registry.refresh(); // a write by another process (the CLI) may not have been noticed yet
   // An auto provider served as meta tools has no entry under the tool's code: shown as a dry run.
-  const entry = served ? registry.current().entries.get(tool.code) : undefined;
+  const snapshot = registry.current();
+  const entry = served ? snapshot.entries.get(tool.code) : undefined;
 
   if (required.length === 0 && entry) {
-    const result = await entry.invoke({}, {});
+    // Through the registry's observer like any call: audited, counted, rate-limited (SPEC §12).
+    const result = await invokeTool(snapshot, entry, {}, {});
     return { status: 200, body: { mode: 'call', tool: subject, ok: result.isError !== true, result } };
   }
   const reason =
