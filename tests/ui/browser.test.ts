@@ -194,8 +194,16 @@ describe('the web admin in a browser (SPEC §16)', () => {
     expect(saved.dynamicAuthPayload).toBe(stored.dynamicAuthPayload);
     expect(saved.customHeaders).toEqual({ 'X-Team': 'blue' });
     expect(saved.rateLimit).toEqual({ perMinute: 120 });
+    await page.getByText('Advanced: dynamic auth').click();
+    await shot('provider-advanced');
+    expect(await fitsNarrow()).toBeLessThanOrEqual(360);
 
-    const tool = await fetchJson(`${server.base}/admin/tools`, 'POST', { providerId: stored.id, name: 'Feed', code: 'session_feed', endpointPath: '/feed', httpMethod: 'GET' }, auth);
+    const tool = await fetchJson(
+      `${server.base}/admin/tools`,
+      'POST',
+      { providerId: stored.id, name: 'Feed', code: 'session_feed', endpointPath: '/feed', httpMethod: 'GET' },
+      auth,
+    );
     await go(`#/tools/${tool.json.id}`, 'form[aria-label="Try it"]');
     const before = upstream.requests.length;
     await page.getByRole('button', { name: 'Call tool' }).click();
@@ -208,7 +216,7 @@ describe('the web admin in a browser (SPEC §16)', () => {
     expect(await apiTexts()).not.toContain(PAYLOAD_PASSWORD);
   });
 
-  it('shows the API\'s refusal of a stdio MCP server over HTTP, and writes nothing', async () => {
+  it("shows the API's refusal of a stdio MCP server over HTTP, and writes nothing", async () => {
     await go('#/providers', 'form');
     const form = page.locator('form', { has: page.getByRole('button', { name: 'Create provider' }) });
     await form.locator('input[name="name"]').fill('Local tools');
@@ -299,9 +307,14 @@ describe('the web admin in a browser (SPEC §16)', () => {
     await shot('identity-token');
     expect(await fitsNarrow()).toBeLessThanOrEqual(360);
     await dialog.getByRole('button', { name: 'Done' }).click();
-    expect(await page.locator('dialog').count()).toBe(0);
+    await expect.poll(() => page.locator('dialog').count()).toBe(0); // the close event comes a task later
     expect(await page.content()).not.toContain(token);
-    expect(server.app.catalog.clients.listClients().find((c) => c.name === 'bob')).toMatchObject({ providers: ['echo'], tools: ['echo_*'], admin: false, rateLimit: { perMinute: 30 } });
+    expect(server.app.catalog.clients.listClients().find((c) => c.name === 'bob')).toMatchObject({
+      providers: ['echo'],
+      tools: ['echo_*'],
+      admin: false,
+      rateLimit: { perMinute: 30 },
+    });
 
     await page.getByRole('button', { name: 'Edit bob' }).click();
     await page.locator('dialog[open]').getByLabel('Tools').fill('echo_search');
@@ -309,14 +322,19 @@ describe('the web admin in a browser (SPEC §16)', () => {
     await page.locator('dialog[open]').getByRole('button', { name: 'Save identity' }).click();
     await expect.poll(() => page.locator('#status').textContent()).toMatch(/bob saved/);
     const clients = await fetchJson(`${server.base}/admin/clients`, 'GET', undefined, auth);
-    expect(clients.json.find((c: { name: string }) => c.name === 'bob')).toMatchObject({ providers: ['echo'], tools: ['echo_search'], admin: true, rateLimit: { perMinute: 30 } });
+    expect(clients.json.find((c: { name: string }) => c.name === 'bob')).toMatchObject({
+      providers: ['echo'],
+      tools: ['echo_search'],
+      admin: true,
+      rateLimit: { perMinute: 30 },
+    });
 
     await page.getByRole('button', { name: 'Set credential of bob' }).click();
     await page.locator('dialog[open]').getByLabel('Provider').selectOption('echo');
     await page.locator('dialog[open]').getByLabel('API key').fill(BOB_KEY);
     await page.locator('dialog[open]').getByRole('button', { name: 'Set credential' }).click();
     await expect.poll(() => page.locator('#status').textContent()).toMatch(/Credential of bob for echo set/);
-    expect(await page.locator('dialog').count()).toBe(0);
+    await expect.poll(() => page.locator('dialog').count()).toBe(0); // the close event comes a task later
     const row = page.locator('#identities tr', { hasText: 'bob' });
     expect(await row.textContent()).toMatch(/echo: apiKeyValue \(set\)/);
     expect(await page.content()).not.toContain(BOB_KEY);
@@ -329,7 +347,7 @@ describe('the web admin in a browser (SPEC §16)', () => {
     expect((await fetchJson(`${server.base}/admin/clients`, 'GET', undefined, { authorization: `Bearer ${token}` })).status).toBe(401);
     expect((await fetchJson(`${server.base}/admin/clients`, 'GET', undefined, { authorization: `Bearer ${rotated}` })).status).toBe(200);
     await page.keyboard.press('Escape'); // closing the dialog any way removes it
-    expect(await page.locator('dialog').count()).toBe(0);
+    await expect.poll(() => page.locator('dialog').count()).toBe(0); // the close event comes a task later
     expect(await page.content()).not.toContain(rotated);
 
     await page.getByRole('button', { name: 'Remove echo credential of bob' }).click();

@@ -327,7 +327,7 @@ const payloadNames = (masked) => {
  * provider sends what is filled in; a saved one sends only what changed.
  */
 function providerForm(p, onSave) {
-  const v = (key, fallback = '') => (p?.[key] ?? fallback);
+  const v = (key, fallback = '') => p?.[key] ?? fallback;
   const oauth = p?.oauth ?? {};
   const f = {
     name: h('input', { name: 'name', value: v('name'), required: true }),
@@ -354,14 +354,32 @@ function providerForm(p, onSave) {
     dynamicAuthMethod: select('dynamicAuthMethod', DYN_METHODS, v('dynamicAuthMethod', 'POST')),
     dynamicAuthPayloadType: select('dynamicAuthPayloadType', DYN_TYPES, v('dynamicAuthPayloadType', 'JSON')),
     dynamicAuthPayloadLocation: select('dynamicAuthPayloadLocation', DYN_LOCATIONS, v('dynamicAuthPayloadLocation', 'BODY')),
-    dynamicAuthPayload: h('textarea', { name: 'dynamicAuthPayload', spellcheck: 'false', autocomplete: 'off', placeholder: secretPlaceholder(p?.dynamicAuthPayload, 'payload') }),
-    dynamicAuthTokenExtractionPath: h('input', { name: 'dynamicAuthTokenExtractionPath', value: v('dynamicAuthTokenExtractionPath'), placeholder: '$.access_token' }),
-    dynamicAuthInvalidationKeywords: h('input', { name: 'dynamicAuthInvalidationKeywords', value: v('dynamicAuthInvalidationKeywords'), placeholder: 'expired,invalid_token' }),
+    dynamicAuthPayload: h('textarea', {
+      name: 'dynamicAuthPayload',
+      spellcheck: 'false',
+      autocomplete: 'off',
+      placeholder: secretPlaceholder(p?.dynamicAuthPayload, 'payload'),
+    }),
+    dynamicAuthTokenExtractionPath: h('input', {
+      name: 'dynamicAuthTokenExtractionPath',
+      value: v('dynamicAuthTokenExtractionPath'),
+      placeholder: '$.access_token',
+    }),
+    dynamicAuthInvalidationKeywords: h('input', {
+      name: 'dynamicAuthInvalidationKeywords',
+      value: v('dynamicAuthInvalidationKeywords'),
+      placeholder: 'expired,invalid_token',
+    }),
     grant: select('oauthGrant', OAUTH_GRANTS, oauth.grant ?? 'authorization_code'),
     authorizationUrl: h('input', { name: 'oauthAuthorizationUrl', type: 'url', value: oauth.authorizationUrl ?? '' }),
     tokenUrl: h('input', { name: 'oauthTokenUrl', type: 'url', value: oauth.tokenUrl ?? '' }),
     clientId: h('input', { name: 'oauthClientId', value: oauth.clientId ?? '' }),
-    clientSecret: h('input', { name: 'oauthClientSecret', type: 'password', autocomplete: 'new-password', placeholder: secretPlaceholder(oauth.hasClientSecret) }),
+    clientSecret: h('input', {
+      name: 'oauthClientSecret',
+      type: 'password',
+      autocomplete: 'new-password',
+      placeholder: secretPlaceholder(oauth.hasClientSecret),
+    }),
     scopes: h('input', { name: 'oauthScopes', value: (oauth.scopes ?? []).join(' ') }),
     pkce: h('input', { name: 'oauthPkce', type: 'checkbox', checked: oauth.pkce ?? true }),
   };
@@ -377,7 +395,11 @@ function providerForm(p, onSave) {
     field('Protocol', f.protocol, 'stdio runs a command: refused over HTTP unless the server allows it.'),
     field('Command', f.command, 'stdio only.'),
     field('Arguments (JSON)', f.args, 'stdio only: a list of strings.'),
-    field(p?.env && Object.keys(p.env).length ? 'Environment (set)' : 'Environment', env.area, `stdio only, write-only: one "NAME: value" a line; a line left at ${MASK} keeps its value.`),
+    field(
+      p?.env && Object.keys(p.env).length ? 'Environment (set)' : 'Environment',
+      env.area,
+      `stdio only, write-only: one "NAME: value" a line; a line left at ${MASK} keeps its value.`,
+    ),
   );
   const dynBody = h(
     'div',
@@ -394,7 +416,13 @@ function providerForm(p, onSave) {
     field('Token extraction path', f.dynamicAuthTokenExtractionPath, 'Where the token is in the answer, such as $.data.token.'),
     field('Invalidation keywords', f.dynamicAuthInvalidationKeywords, 'Comma-separated: an answer containing one fetches a new token.'),
   );
-  const dynPart = h('fieldset', { class: 'wide' }, h('legend', {}, 'Dynamic authentication'), field('Fetch a token first (dynamic auth)', f.isDynamicAuth), dynBody);
+  const dynPart = h(
+    'fieldset',
+    { class: 'wide' },
+    h('legend', {}, 'Dynamic authentication'),
+    field('Fetch a token first (dynamic auth)', f.isDynamicAuth),
+    dynBody,
+  );
   const oauthPart = h(
     'fieldset',
     { class: 'wide' },
@@ -421,7 +449,14 @@ function providerForm(p, onSave) {
   const TEXT = ['name', 'code', 'authenticationType', 'apiKeyLocation', 'apiKeyName', 'credentialMode', 'toolMode'];
   const HTTP = ['baseUrl'];
   const MCP = ['url', 'protocol', 'command'];
-  const DYN = ['dynamicAuthUrl', 'dynamicAuthMethod', 'dynamicAuthPayloadType', 'dynamicAuthPayloadLocation', 'dynamicAuthTokenExtractionPath', 'dynamicAuthInvalidationKeywords'];
+  const DYN = [
+    'dynamicAuthUrl',
+    'dynamicAuthMethod',
+    'dynamicAuthPayloadType',
+    'dynamicAuthPayloadLocation',
+    'dynamicAuthTokenExtractionPath',
+    'dynamicAuthInvalidationKeywords',
+  ];
   const FLAGS = ['enabled', 'fenceUpstreamText', 'isExportable', 'isDynamicAuth'];
 
   // What each input showed at first: a saved provider sends only what differs from it.
@@ -440,7 +475,8 @@ function providerForm(p, onSave) {
     for (const key of FLAGS) if (!p || now(key) !== shown[key]) out[key] = now(key);
     if (mcp && (p ? now('args') !== shown.args : now('args') !== '')) out.args = now('args') === '' ? [] : JSON.parse(f.args.value);
     if (!p || now('rateLimit') !== shown.rateLimit) if (p || now('rateLimit') !== '') out.rateLimit = { perMinute: numberOrNull(f.rateLimit) ?? 0 };
-    if (!p || now('maxResultTokens') !== shown.maxResultTokens) if (p || now('maxResultTokens') !== '') out.maxResultTokens = numberOrNull(f.maxResultTokens) ?? 0;
+    if (!p || now('maxResultTokens') !== shown.maxResultTokens)
+      if (p || now('maxResultTokens') !== '') out.maxResultTokens = numberOrNull(f.maxResultTokens) ?? 0;
     if (headers.changed()) out.customHeaders = headers.read();
     if (mcp && env.changed()) out.env = env.read();
     if (f.apiKeyValue.value !== '') out.apiKeyValue = f.apiKeyValue.value;
@@ -989,7 +1025,12 @@ function editIdentity(c) {
         },
       },
       scope.elements,
-      h('div', { class: 'actions' }, h('button', { type: 'submit' }, 'Save identity'), h('button', { type: 'button', class: 'secondary', onclick: () => dialog.close() }, 'Cancel')),
+      h(
+        'div',
+        { class: 'actions' },
+        h('button', { type: 'submit' }, 'Save identity'),
+        h('button', { type: 'button', class: 'secondary', onclick: () => dialog.close() }, 'Cancel'),
+      ),
     ),
   );
 }
@@ -1000,7 +1041,10 @@ function editIdentity(c) {
  */
 function setCredential(c, providersList) {
   const perUser = providersList.filter((p) => p.credentialMode !== 'shared');
-  const provider = select('provider', (perUser.length ? perUser : providersList).map((p) => p.code));
+  const provider = select(
+    'provider',
+    (perUser.length ? perUser : providersList).map((p) => p.code),
+  );
   const key = h('input', { name: 'credentialKey', type: 'password', autocomplete: 'new-password' });
   const json = jsonArea('credentialJson', '', 'object');
   const dialog = openDialog(
@@ -1024,7 +1068,12 @@ function setCredential(c, providersList) {
       field('Provider', provider, perUser.length ? 'Providers whose credentials are per identity.' : null),
       field('API key', key, 'Write-only: never shown. An upstream MCP server’s api_key.'),
       field('Or the secret fields (JSON)', json, 'Such as {"dynamicAuthPayload": {"user": "…", "password": "…"}} or {"customHeaders": {…}}.'),
-      h('div', { class: 'actions' }, h('button', { type: 'submit' }, 'Set credential'), h('button', { type: 'button', class: 'secondary', onclick: () => dialog.close() }, 'Cancel')),
+      h(
+        'div',
+        { class: 'actions' },
+        h('button', { type: 'submit' }, 'Set credential'),
+        h('button', { type: 'button', class: 'secondary', onclick: () => dialog.close() }, 'Cancel'),
+      ),
     ),
   );
   dialog.addEventListener('close', () => {
