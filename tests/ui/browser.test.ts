@@ -216,6 +216,40 @@ describe('the web admin in a browser (SPEC §16)', () => {
     expect(await apiTexts()).not.toContain(PAYLOAD_PASSWORD);
   });
 
+  it('creates an OAuth 2 provider with its client secret write-only, and edits its scopes keeping the secret', async () => {
+    const CLIENT_SECRET = 'oauth-client-secret-ui-8f7e6d';
+    await go('#/providers', 'form');
+    const form = page.locator('form', { has: page.getByRole('button', { name: 'Create provider' }) });
+    await form.locator('input[name="name"]').fill('Git host');
+    await form.locator('input[name="code"]').fill('githost');
+    await form.locator('input[name="baseUrl"]').fill(upstream.url);
+    expect(await form.getByLabel('Client ID').isHidden()).toBe(true);
+    await form.locator('select[name="authenticationType"]').selectOption('OAUTH2');
+    await form.getByLabel('Authorization URL').fill(`${tokenEndpoint.url}/authorize`);
+    await form.getByLabel('OAuth token URL').fill(`${tokenEndpoint.url}/token`);
+    await form.getByLabel('Client ID').fill('client-1');
+    await form.getByLabel('Client secret (not set)').fill(CLIENT_SECRET);
+    await form.getByLabel('Scopes').fill('repo read:user');
+    await form.locator('select[name="credentialMode"]').selectOption('per_user');
+    await form.getByRole('button', { name: 'Create provider' }).click();
+    await page.getByRole('button', { name: 'Save provider' }).waitFor();
+    expect(server.app.catalog.findProvider('githost')?.oauth).toMatchObject({
+      grant: 'authorization_code',
+      authorizationUrl: `${tokenEndpoint.url}/authorize`,
+      tokenUrl: `${tokenEndpoint.url}/token`,
+      clientId: 'client-1',
+      clientSecret: CLIENT_SECRET,
+      scopes: ['repo', 'read:user'],
+    });
+    expect(await page.getByLabel('Client secret (set)').inputValue()).toBe('');
+    await page.getByLabel('Scopes').fill('repo');
+    await page.getByRole('button', { name: 'Save provider' }).click();
+    await expect.poll(() => page.locator('#status').textContent()).toMatch(/saved/);
+    expect(server.app.catalog.findProvider('githost')?.oauth).toMatchObject({ scopes: ['repo'], clientSecret: CLIENT_SECRET });
+    expect(await page.content()).not.toContain(CLIENT_SECRET);
+    expect(await apiTexts()).not.toContain(CLIENT_SECRET);
+  });
+
   it("shows the API's refusal of a stdio MCP server over HTTP, and writes nothing", async () => {
     await go('#/providers', 'form');
     const form = page.locator('form', { has: page.getByRole('button', { name: 'Create provider' }) });

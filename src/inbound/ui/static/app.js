@@ -1043,7 +1043,8 @@ function setCredential(c, providersList) {
   const perUser = providersList.filter((p) => p.credentialMode !== 'shared');
   const provider = select(
     'provider',
-    (perUser.length ? perUser : providersList).map((p) => p.code),
+    providersList.map((p) => p.code),
+    perUser[0]?.code,
   );
   const key = h('input', { name: 'credentialKey', type: 'password', autocomplete: 'new-password' });
   const json = jsonArea('credentialJson', '', 'object');
@@ -1065,7 +1066,7 @@ function setCredential(c, providersList) {
           }, `Credential of ${c.name} for ${provider.value} set.`);
         },
       },
-      field('Provider', provider, perUser.length ? 'Providers whose credentials are per identity.' : null),
+      field('Provider', provider, perUser.length ? `Per identity: ${perUser.map((p) => p.code).join(', ')}.` : null),
       field('API key', key, 'Write-only: never shown. An upstream MCP server’s api_key.'),
       field('Or the secret fields (JSON)', json, 'Such as {"dynamicAuthPayload": {"user": "…", "password": "…"}} or {"customHeaders": {…}}.'),
       h(
