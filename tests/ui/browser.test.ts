@@ -15,12 +15,18 @@ const SECRET = 'sk-ui-browser-4b8e2f6a1c';
 const SHOTS = new URL('../../docs/ui/', import.meta.url);
 let server: InProcessServer;
 let upstream: Upstream;
+let tokenEndpoint: Upstream;
 let browser: Browser;
 let context: BrowserContext;
 let page: Page;
 let providerId: number;
 let toolId: number;
 const requested: string[] = [];
+/** Every /ui/api answer the page got, read when checked: no secret may be in any of them. */
+const apiAnswers: Promise<string>[] = [];
+const PAYLOAD_PASSWORD = 'pw-dynamic-ui-7e3f9a';
+const BOB_KEY = 'sk-bob-own-ui-5a4b3c2d';
+const apiTexts = async () => (await Promise.all(apiAnswers)).join('\n');
 
 const shot = (name: string) => page.screenshot({ path: new URL(`${name}.png`, SHOTS).pathname, fullPage: true });
 const go = async (hash: string, ready: string) => {
@@ -38,6 +44,9 @@ async function fitsNarrow(): Promise<number> {
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
   upstream = await startUpstream();
+  tokenEndpoint = await startUpstream((_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' }).end('{"data":{"token":"tok-from-login-42"}}');
+  });
   server = await startInProcess(testEnv());
   const auth = { authorization: `Bearer ${server.token}` };
   const provider = await fetchJson(
@@ -82,6 +91,9 @@ beforeAll(async () => {
   context = await browser.newContext({ viewport: { width: 1100, height: 800 } });
   page = await context.newPage();
   page.on('request', (r) => void requested.push(r.url()));
+  page.on('response', (r) => {
+    if (r.url().includes('/ui/api/')) apiAnswers.push(r.text().catch(() => ''));
+  });
   page.on('dialog', (d) => void d.accept());
 }, 60_000);
 
@@ -89,6 +101,7 @@ afterAll(async () => {
   await browser?.close();
   await server?.close();
   await upstream?.close();
+  await tokenEndpoint?.close();
 });
 
 describe('the web admin in a browser (SPEC §16)', () => {
@@ -123,6 +136,133 @@ describe('the web admin in a browser (SPEC §16)', () => {
     expect(server.app.catalog.findProvider('echo')?.apiKeyValue).toBe(SECRET); // a save without typing keeps it
     await shot('provider');
     expect(await fitsNarrow()).toBeLessThanOrEqual(360);
+  });
+
+  it('creates a dynamic-auth provider from the advanced fields; its token fetch and call work, its payload never shown', async () => {
+    await go('#/providers', 'form');
+    const form = page.locator('form', { has: page.getByRole('button', { name: 'Create provider' }) });
+    await form.locator('input[name="name"]').fill('Session API');
+    await form.locator('input[name="code"]').fill('session');
+    await form.locator('input[name="baseUrl"]').fill(upstream.url);
+    await form.locator('select[name="authenticationType"]').selectOption('BEARER_TOKEN');
+    await form.getByText('Advanced: dynamic auth').click();
+    await form.getByLabel('Fetch a token first (dynamic auth)').check();
+    await form.getByLabel('Token URL', { exact: true }).fill(`${tokenEndpoint.url}/login`);
+    await form.locator('select[name="dynamicAuthPayloadLocation"]').selectOption('BODY');
+    await form.locator('textarea[name="dynamicAuthPayload"]').fill(JSON.stringify({ user: 'me', password: PAYLOAD_PASSWORD }));
+    await form.getByLabel('Token extraction path').fill('$.data.token');
+    await form.getByLabel('Invalidation keywords').fill('expired');
+    await form.locator('select[name="toolMode"]').selectOption('direct');
+    await form.getByLabel('Rate limit (calls a minute)').fill('120');
+    await form.getByLabel('Result budget (tokens)').fill('2000');
+    await form.getByLabel('Fence upstream text').check();
+    await form.getByLabel('Custom headers').fill('X-Team: blue');
+    await form.getByRole('button', { name: 'Create provider' }).click();
+    await page.getByRole('button', { name: 'Save provider' }).waitFor();
+    expect(await page.content()).not.toContain(PAYLOAD_PASSWORD);
+    expect(await page.getByText('Payload (set: user, password)').count()).toBe(1);
+
+    const auth = { authorization: `Bearer ${server.token}` };
+    const stored = server.app.catalog.findProvider('session')!;
+    expect(stored.dynamicAuthPayload).toBe(JSON.stringify({ user: 'me', password: PAYLOAD_PASSWORD }));
+    const view = await fetchJson(`${server.base}/admin/providers/${stored.id}`, 'GET', undefined, auth);
+    expect(view.json).toMatchObject({
+      kind: 'http',
+      baseUrl: upstream.url,
+      authenticationType: 'BEARER_TOKEN',
+      isDynamicAuth: true,
+      dynamicAuthUrl: `${tokenEndpoint.url}/login`,
+      dynamicAuthMethod: 'POST',
+      dynamicAuthPayloadType: 'JSON',
+      dynamicAuthPayloadLocation: 'BODY',
+      dynamicAuthTokenExtractionPath: '$.data.token',
+      dynamicAuthInvalidationKeywords: 'expired',
+      toolMode: 'direct',
+      rateLimit: { perMinute: 120 },
+      maxResultTokens: 2000,
+      fenceUpstreamText: true,
+      customHeaders: { 'X-Team': 'generic_text' },
+    });
+    expect(stored.customHeaders).toEqual({ 'X-Team': 'blue' });
+
+    // A save that touches nothing secret keeps the payload and the header values.
+    await page.getByLabel('Name', { exact: true }).first().fill('Session API (renamed)');
+    await page.getByRole('button', { name: 'Save provider' }).click();
+    await expect.poll(() => page.locator('#status').textContent()).toMatch(/saved/);
+    const saved = server.app.catalog.findProvider('session')!;
+    expect(saved.name).toBe('Session API (renamed)');
+    expect(saved.dynamicAuthPayload).toBe(stored.dynamicAuthPayload);
+    expect(saved.customHeaders).toEqual({ 'X-Team': 'blue' });
+    expect(saved.rateLimit).toEqual({ perMinute: 120 });
+    await page.getByText('Advanced: dynamic auth').click();
+    await shot('provider-advanced');
+    expect(await fitsNarrow()).toBeLessThanOrEqual(360);
+
+    const tool = await fetchJson(
+      `${server.base}/admin/tools`,
+      'POST',
+      { providerId: stored.id, name: 'Feed', code: 'session_feed', endpointPath: '/feed', httpMethod: 'GET' },
+      auth,
+    );
+    await go(`#/tools/${tool.json.id}`, 'form[aria-label="Try it"]');
+    const before = upstream.requests.length;
+    await page.getByRole('button', { name: 'Call tool' }).click();
+    await page.locator('#result').waitFor();
+    expect(tokenEndpoint.requests.at(-1)?.json).toEqual({ user: 'me', password: PAYLOAD_PASSWORD });
+    const sent = upstream.requests[before]!;
+    expect(sent.headers.authorization).toBe('Bearer tok-from-login-42');
+    expect(sent.headers['x-team']).toBe('blue');
+    expect(await page.content()).not.toContain(PAYLOAD_PASSWORD);
+    expect(await apiTexts()).not.toContain(PAYLOAD_PASSWORD);
+  });
+
+  it('creates an OAuth 2 provider with its client secret write-only, and edits its scopes keeping the secret', async () => {
+    const CLIENT_SECRET = 'oauth-client-secret-ui-8f7e6d';
+    await go('#/providers', 'form');
+    const form = page.locator('form', { has: page.getByRole('button', { name: 'Create provider' }) });
+    await form.locator('input[name="name"]').fill('Git host');
+    await form.locator('input[name="code"]').fill('githost');
+    await form.locator('input[name="baseUrl"]').fill(upstream.url);
+    expect(await form.getByLabel('Client ID').isHidden()).toBe(true);
+    await form.locator('select[name="authenticationType"]').selectOption('OAUTH2');
+    await form.getByLabel('Authorization URL').fill(`${tokenEndpoint.url}/authorize`);
+    await form.getByLabel('OAuth token URL').fill(`${tokenEndpoint.url}/token`);
+    await form.getByLabel('Client ID').fill('client-1');
+    await form.getByLabel('Client secret (not set)').fill(CLIENT_SECRET);
+    await form.getByLabel('Scopes').fill('repo read:user');
+    await form.locator('select[name="credentialMode"]').selectOption('per_user');
+    await form.getByRole('button', { name: 'Create provider' }).click();
+    await page.getByRole('button', { name: 'Save provider' }).waitFor();
+    expect(server.app.catalog.findProvider('githost')?.oauth).toMatchObject({
+      grant: 'authorization_code',
+      authorizationUrl: `${tokenEndpoint.url}/authorize`,
+      tokenUrl: `${tokenEndpoint.url}/token`,
+      clientId: 'client-1',
+      clientSecret: CLIENT_SECRET,
+      scopes: ['repo', 'read:user'],
+    });
+    expect(await page.getByLabel('Client secret (set)').inputValue()).toBe('');
+    await page.getByLabel('Scopes').fill('repo');
+    await page.getByRole('button', { name: 'Save provider' }).click();
+    await expect.poll(() => page.locator('#status').textContent()).toMatch(/saved/);
+    expect(server.app.catalog.findProvider('githost')?.oauth).toMatchObject({ scopes: ['repo'], clientSecret: CLIENT_SECRET });
+    expect(await page.content()).not.toContain(CLIENT_SECRET);
+    expect(await apiTexts()).not.toContain(CLIENT_SECRET);
+  });
+
+  it("shows the API's refusal of a stdio MCP server over HTTP, and writes nothing", async () => {
+    await go('#/providers', 'form');
+    const form = page.locator('form', { has: page.getByRole('button', { name: 'Create provider' }) });
+    await form.locator('input[name="name"]').fill('Local tools');
+    await form.locator('input[name="code"]').fill('local');
+    await form.locator('select[name="kind"]').selectOption('mcp');
+    expect(await form.locator('input[name="baseUrl"]').isHidden()).toBe(true);
+    await form.locator('select[name="protocol"]').selectOption('stdio');
+    await form.getByLabel('Command').fill('node');
+    await form.getByLabel('Arguments (JSON)').fill('["server.js"]');
+    await form.getByRole('button', { name: 'Create provider' }).click();
+    await expect.poll(() => page.locator('#error').textContent()).toMatch(/stdio MCP upstream.*TOOLWIRE_ALLOW_STDIO_UPSTREAMS/);
+    expect(server.app.catalog.findProvider('local')).toBeFalsy();
   });
 
   it('tries a tool from the form built from its schema; the call reaches the upstream and the key is masked', async () => {
@@ -182,6 +322,76 @@ describe('the web admin in a browser (SPEC §16)', () => {
     expect(await page.content()).not.toContain('sk-alice-own-9d8c7b6a');
     await shot('identities');
     expect(await fitsNarrow()).toBeLessThanOrEqual(360);
+  });
+
+  it('creates an identity whose token is shown once, changes its scope, sets its credential, rotates and removes it', async () => {
+    const auth = { authorization: `Bearer ${server.token}` };
+    await go('#/identities', 'form[aria-label="New identity"]');
+    const form = page.locator('form[aria-label="New identity"]');
+    await form.getByLabel('Identity name').fill('bob');
+    await form.getByLabel('Providers').fill('echo');
+    await form.getByLabel('Tools').fill('echo_*');
+    await form.getByLabel('Rate limit (calls a minute)').fill('30');
+    await form.getByRole('button', { name: 'Create identity' }).click();
+    const dialog = page.locator('dialog[open]');
+    await dialog.waitFor();
+    const token = await dialog.locator('input.token').inputValue();
+    expect(token.length).toBeGreaterThan(20);
+    expect((await fetchJson(`${server.base}/admin/providers`, 'GET', undefined, { authorization: `Bearer ${token}` })).status).toBe(403); // known, not admin
+    await shot('identity-token');
+    expect(await fitsNarrow()).toBeLessThanOrEqual(360);
+    await dialog.getByRole('button', { name: 'Done' }).click();
+    await expect.poll(() => page.locator('dialog').count()).toBe(0); // the close event comes a task later
+    expect(await page.content()).not.toContain(token);
+    expect(server.app.catalog.clients.listClients().find((c) => c.name === 'bob')).toMatchObject({
+      providers: ['echo'],
+      tools: ['echo_*'],
+      admin: false,
+      rateLimit: { perMinute: 30 },
+    });
+
+    await page.getByRole('button', { name: 'Edit bob' }).click();
+    await page.locator('dialog[open]').getByLabel('Tools').fill('echo_search');
+    await page.locator('dialog[open]').getByLabel('Admin (may use /admin and this page)').check();
+    await page.locator('dialog[open]').getByRole('button', { name: 'Save identity' }).click();
+    await expect.poll(() => page.locator('#status').textContent()).toMatch(/bob saved/);
+    const clients = await fetchJson(`${server.base}/admin/clients`, 'GET', undefined, auth);
+    expect(clients.json.find((c: { name: string }) => c.name === 'bob')).toMatchObject({
+      providers: ['echo'],
+      tools: ['echo_search'],
+      admin: true,
+      rateLimit: { perMinute: 30 },
+    });
+
+    await page.getByRole('button', { name: 'Set credential of bob' }).click();
+    await page.locator('dialog[open]').getByLabel('Provider').selectOption('echo');
+    await page.locator('dialog[open]').getByLabel('API key').fill(BOB_KEY);
+    await page.locator('dialog[open]').getByRole('button', { name: 'Set credential' }).click();
+    await expect.poll(() => page.locator('#status').textContent()).toMatch(/Credential of bob for echo set/);
+    await expect.poll(() => page.locator('dialog').count()).toBe(0); // the close event comes a task later
+    const row = page.locator('#identities tr', { hasText: 'bob' });
+    expect(await row.textContent()).toMatch(/echo: apiKeyValue \(set\)/);
+    expect(await page.content()).not.toContain(BOB_KEY);
+    expect(await apiTexts()).not.toContain(BOB_KEY);
+
+    await page.getByRole('button', { name: 'Rotate bob' }).click();
+    await page.locator('dialog[open]').waitFor();
+    const rotated = await page.locator('dialog[open] input.token').inputValue();
+    expect(rotated).not.toBe(token);
+    expect((await fetchJson(`${server.base}/admin/clients`, 'GET', undefined, { authorization: `Bearer ${token}` })).status).toBe(401);
+    expect((await fetchJson(`${server.base}/admin/clients`, 'GET', undefined, { authorization: `Bearer ${rotated}` })).status).toBe(200);
+    await page.keyboard.press('Escape'); // closing the dialog any way removes it
+    await expect.poll(() => page.locator('dialog').count()).toBe(0); // the close event comes a task later
+    expect(await page.content()).not.toContain(rotated);
+
+    await page.getByRole('button', { name: 'Remove echo credential of bob' }).click();
+    await expect.poll(() => page.locator('#status').textContent()).toMatch(/removed/);
+    expect(server.app.catalog.credentials.listCredentials('bob')).toEqual([]);
+    await page.getByRole('button', { name: 'Remove bob' }).click();
+    await expect.poll(() => page.locator('#status').textContent()).toMatch(/bob removed/);
+    expect(server.app.catalog.clients.listClients().map((c) => c.name)).toEqual(['alice']);
+    expect(await apiTexts()).not.toContain(BOB_KEY);
+    expect(await apiTexts()).not.toContain('sk-alice-own-9d8c7b6a');
   });
 
   it('lists the call in the audit log, and filters it', async () => {

@@ -275,25 +275,224 @@ async function dashboard() {
 const AUTH_TYPES = ['NONE', 'API_KEY', 'BEARER_TOKEN', 'BASIC_AUTH', 'OAUTH2'];
 const KEY_LOCATIONS = ['NONE', 'HEADER', 'QUERY_PARAMETER', 'IN_BODY'];
 const CREDENTIAL_MODES = ['shared', 'per_user', 'per_user_or_shared'];
+const TOOL_MODES = ['direct', 'meta', 'auto'];
+const MCP_PROTOCOLS = ['streamable_http', 'sse', 'stdio'];
+const DYN_METHODS = ['POST', 'GET'];
+const DYN_TYPES = ['JSON', 'FORM_DATA'];
+const DYN_LOCATIONS = ['BODY', 'QUERY_PARAMETERS', 'HEADERS'];
+const OAUTH_GRANTS = ['authorization_code', 'client_credentials'];
+/** The admin API's mask for a stored secret: sent back, it keeps the stored value (HandsAI's convention). */
+const MASK = 'generic_text';
 
-/** The provider form; the secret is write-only: empty, "set" when stored, sent only when typed. */
+/** "Name: value" lines → an object; null when a line has no colon. */
+function parseMap(text) {
+  const out = {};
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    const at = line.indexOf(':');
+    if (at <= 0) return null;
+    out[line.slice(0, at).trim()] = line.slice(at + 1).trim();
+  }
+  return out;
+}
+
+/**
+ * A write-only map (custom headers, an MCP server's env): its names with the API's mask as values. A line
+ * left at the mask keeps the stored value, a typed value replaces it, a removed line removes it.
+ */
+function secretMapArea(name, map) {
+  const area = h('textarea', { name, spellcheck: 'false', autocomplete: 'off' });
+  const initial = Object.keys(map ?? {})
+    .map((k) => `${k}: ${MASK}`)
+    .join('\n');
+  area.value = initial;
+  area.addEventListener('input', () => area.setCustomValidity(parseMap(area.value) ? '' : 'One "Name: value" a line.'));
+  return { area, changed: () => area.value !== initial, read: () => parseMap(area.value) ?? {} };
+}
+
+const secretPlaceholder = (set, what = 'value') => (set ? `set — type a new ${what} to replace it` : 'not set');
+const numberOrNull = (input) => (input.value.trim() === '' ? null : Number(input.value));
+const payloadNames = (masked) => {
+  if (!masked) return [];
+  try {
+    return Object.keys(JSON.parse(masked));
+  } catch {
+    return [...new URLSearchParams(masked).keys()];
+  }
+};
+
+/**
+ * The provider form, every field of the admin API. Secrets (API key, dynamic-auth payload, header and env
+ * values, the OAuth client secret) are write-only: shown as "set"/"not set", sent only when typed. A new
+ * provider sends what is filled in; a saved one sends only what changed.
+ */
 function providerForm(p, onSave) {
+  const v = (key, fallback = '') => p?.[key] ?? fallback;
+  const oauth = p?.oauth ?? {};
   const f = {
-    name: h('input', { name: 'name', value: p?.name ?? '', required: true }),
-    code: h('input', { name: 'code', value: p?.code ?? '', required: true, pattern: '[A-Za-z0-9_.\\-]+' }),
-    baseUrl: h('input', { name: 'baseUrl', type: 'url', value: p?.baseUrl ?? '', required: true }),
-    authenticationType: select('authenticationType', AUTH_TYPES, p?.authenticationType ?? 'NONE'),
-    apiKeyLocation: select('apiKeyLocation', KEY_LOCATIONS, p?.apiKeyLocation ?? 'HEADER'),
-    apiKeyName: h('input', { name: 'apiKeyName', value: p?.apiKeyName ?? '' }),
-    apiKeyValue: h('input', {
-      name: 'apiKeyValue',
+    name: h('input', { name: 'name', value: v('name'), required: true }),
+    code: h('input', { name: 'code', value: v('code'), required: true, pattern: '[A-Za-z0-9_.\\-]+' }),
+    kind: select('kind', ['http', 'mcp'], v('kind', 'http')),
+    baseUrl: h('input', { name: 'baseUrl', type: 'url', value: v('baseUrl') }),
+    url: h('input', { name: 'url', type: 'url', value: v('url') }),
+    protocol: select('protocol', MCP_PROTOCOLS, v('protocol', 'streamable_http')),
+    command: h('input', { name: 'command', value: v('command') }),
+    args: jsonArea('args', p?.args ? JSON.stringify(p.args) : '', 'array'),
+    authenticationType: select('authenticationType', AUTH_TYPES, v('authenticationType', 'NONE')),
+    apiKeyLocation: select('apiKeyLocation', KEY_LOCATIONS, v('apiKeyLocation', 'HEADER')),
+    apiKeyName: h('input', { name: 'apiKeyName', value: v('apiKeyName') }),
+    apiKeyValue: h('input', { name: 'apiKeyValue', type: 'password', autocomplete: 'new-password', placeholder: secretPlaceholder(p?.hasApiKeyValue) }),
+    credentialMode: select('credentialMode', CREDENTIAL_MODES, v('credentialMode', 'shared')),
+    enabled: h('input', { name: 'enabled', type: 'checkbox', checked: p ? p.enabled : true }),
+    toolMode: select('toolMode', TOOL_MODES, v('toolMode', 'direct')),
+    rateLimit: h('input', { name: 'rateLimit', type: 'number', min: '0', step: '1', value: p?.rateLimit?.perMinute ?? '' }),
+    maxResultTokens: h('input', { name: 'maxResultTokens', type: 'number', min: '0', step: '1', value: v('maxResultTokens') }),
+    fenceUpstreamText: h('input', { name: 'fenceUpstreamText', type: 'checkbox', checked: v('fenceUpstreamText', false) }),
+    isExportable: h('input', { name: 'isExportable', type: 'checkbox', checked: v('isExportable', true) }),
+    isDynamicAuth: h('input', { name: 'isDynamicAuth', type: 'checkbox', checked: v('isDynamicAuth', false) }),
+    dynamicAuthUrl: h('input', { name: 'dynamicAuthUrl', type: 'url', value: v('dynamicAuthUrl') }),
+    dynamicAuthMethod: select('dynamicAuthMethod', DYN_METHODS, v('dynamicAuthMethod', 'POST')),
+    dynamicAuthPayloadType: select('dynamicAuthPayloadType', DYN_TYPES, v('dynamicAuthPayloadType', 'JSON')),
+    dynamicAuthPayloadLocation: select('dynamicAuthPayloadLocation', DYN_LOCATIONS, v('dynamicAuthPayloadLocation', 'BODY')),
+    dynamicAuthPayload: h('textarea', {
+      name: 'dynamicAuthPayload',
+      spellcheck: 'false',
+      autocomplete: 'off',
+      placeholder: secretPlaceholder(p?.dynamicAuthPayload, 'payload'),
+    }),
+    dynamicAuthTokenExtractionPath: h('input', {
+      name: 'dynamicAuthTokenExtractionPath',
+      value: v('dynamicAuthTokenExtractionPath'),
+      placeholder: '$.access_token',
+    }),
+    dynamicAuthInvalidationKeywords: h('input', {
+      name: 'dynamicAuthInvalidationKeywords',
+      value: v('dynamicAuthInvalidationKeywords'),
+      placeholder: 'expired,invalid_token',
+    }),
+    grant: select('oauthGrant', OAUTH_GRANTS, oauth.grant ?? 'authorization_code'),
+    authorizationUrl: h('input', { name: 'oauthAuthorizationUrl', type: 'url', value: oauth.authorizationUrl ?? '' }),
+    tokenUrl: h('input', { name: 'oauthTokenUrl', type: 'url', value: oauth.tokenUrl ?? '' }),
+    clientId: h('input', { name: 'oauthClientId', value: oauth.clientId ?? '' }),
+    clientSecret: h('input', {
+      name: 'oauthClientSecret',
       type: 'password',
       autocomplete: 'new-password',
-      placeholder: p?.hasApiKeyValue ? 'set — type a new value to replace it' : 'not set',
+      placeholder: secretPlaceholder(oauth.hasClientSecret),
     }),
-    credentialMode: select('credentialMode', CREDENTIAL_MODES, p?.credentialMode ?? 'shared'),
-    enabled: h('input', { name: 'enabled', type: 'checkbox', checked: p ? p.enabled : true }),
+    scopes: h('input', { name: 'oauthScopes', value: (oauth.scopes ?? []).join(' ') }),
+    pkce: h('input', { name: 'oauthPkce', type: 'checkbox', checked: oauth.pkce ?? true }),
   };
+  if (p) f.kind.disabled = true; // a provider keeps its kind
+  const headers = secretMapArea('customHeaders', p?.customHeaders);
+  const env = secretMapArea('env', p?.env);
+  const httpPart = h('fieldset', { class: 'wide' }, h('legend', {}, 'HTTP API'), field('Base URL', f.baseUrl));
+  const mcpPart = h(
+    'fieldset',
+    { class: 'wide' },
+    h('legend', {}, 'Upstream MCP server'),
+    field('Server URL', f.url, 'streamable_http or sse.'),
+    field('Protocol', f.protocol, 'stdio runs a command: refused over HTTP unless the server allows it.'),
+    field('Command', f.command, 'stdio only.'),
+    field('Arguments (JSON)', f.args, 'stdio only: a list of strings.'),
+    field(
+      p?.env && Object.keys(p.env).length ? 'Environment (set)' : 'Environment',
+      env.area,
+      `stdio only, write-only: one "NAME: value" a line; a line left at ${MASK} keeps its value.`,
+    ),
+  );
+  const dynBody = h(
+    'div',
+    { class: 'grid wide' },
+    field('Token URL', f.dynamicAuthUrl),
+    field('Token request method', f.dynamicAuthMethod),
+    field('Payload type', f.dynamicAuthPayloadType),
+    field('Payload location', f.dynamicAuthPayloadLocation),
+    field(
+      p?.dynamicAuthPayload ? `Payload (set: ${payloadNames(p.dynamicAuthPayload).join(', ')})` : 'Payload (not set)',
+      f.dynamicAuthPayload,
+      'Write-only: JSON {"user": "…", "password": "…"} or a=b&c=d; never shown, only replaced.',
+    ),
+    field('Token extraction path', f.dynamicAuthTokenExtractionPath, 'Where the token is in the answer, such as $.data.token.'),
+    field('Invalidation keywords', f.dynamicAuthInvalidationKeywords, 'Comma-separated: an answer containing one fetches a new token.'),
+  );
+  const dynPart = h(
+    'fieldset',
+    { class: 'wide' },
+    h('legend', {}, 'Dynamic authentication'),
+    field('Fetch a token first (dynamic auth)', f.isDynamicAuth),
+    dynBody,
+  );
+  const oauthPart = h(
+    'fieldset',
+    { class: 'wide' },
+    h('legend', {}, 'OAuth 2'),
+    field('Grant', f.grant),
+    field('Authorization URL', f.authorizationUrl),
+    field('OAuth token URL', f.tokenUrl),
+    field('Client ID', f.clientId),
+    field(oauth.hasClientSecret ? 'Client secret (set)' : 'Client secret (not set)', f.clientSecret, 'Write-only: never shown, only replaced.'),
+    field('Scopes', f.scopes, 'Separated by spaces.'),
+    field('PKCE', f.pkce),
+  );
+  const sync = () => {
+    const mcp = f.kind.value === 'mcp';
+    httpPart.hidden = mcp;
+    mcpPart.hidden = !mcp;
+    f.baseUrl.required = !mcp;
+    dynBody.hidden = !f.isDynamicAuth.checked;
+    oauthPart.hidden = f.authenticationType.value !== 'OAUTH2';
+  };
+  for (const input of [f.kind, f.isDynamicAuth, f.authenticationType]) input.addEventListener('change', sync);
+  sync();
+
+  const TEXT = ['name', 'code', 'authenticationType', 'apiKeyLocation', 'apiKeyName', 'credentialMode', 'toolMode'];
+  const HTTP = ['baseUrl'];
+  const MCP = ['url', 'protocol', 'command'];
+  const DYN = [
+    'dynamicAuthUrl',
+    'dynamicAuthMethod',
+    'dynamicAuthPayloadType',
+    'dynamicAuthPayloadLocation',
+    'dynamicAuthTokenExtractionPath',
+    'dynamicAuthInvalidationKeywords',
+  ];
+  const FLAGS = ['enabled', 'fenceUpstreamText', 'isExportable', 'isDynamicAuth'];
+
+  // What each input showed at first: a saved provider sends only what differs from it.
+  const shown = Object.fromEntries(Object.entries(f).map(([k, el]) => [k, el.type === 'checkbox' ? el.checked : el.value.trim()]));
+  const now = (key) => (f[key].type === 'checkbox' ? f[key].checked : f[key].value.trim());
+
+  function body() {
+    const out = {};
+    const mcp = f.kind.value === 'mcp';
+    const put = (key, value) => {
+      if (p ? JSON.stringify(now(key)) !== JSON.stringify(shown[key]) : value !== '') out[key] = value;
+    };
+    if (!p) out.kind = f.kind.value;
+    const groups = [...TEXT, ...(mcp ? MCP : HTTP), ...(f.isDynamicAuth.checked || p ? DYN : [])];
+    for (const key of groups) put(key, now(key));
+    for (const key of FLAGS) if (!p || now(key) !== shown[key]) out[key] = now(key);
+    if (mcp && (p ? now('args') !== shown.args : now('args') !== '')) out.args = now('args') === '' ? [] : JSON.parse(f.args.value);
+    if (!p || now('rateLimit') !== shown.rateLimit) if (p || now('rateLimit') !== '') out.rateLimit = { perMinute: numberOrNull(f.rateLimit) ?? 0 };
+    if (!p || now('maxResultTokens') !== shown.maxResultTokens)
+      if (p || now('maxResultTokens') !== '') out.maxResultTokens = numberOrNull(f.maxResultTokens) ?? 0;
+    if (headers.changed()) out.customHeaders = headers.read();
+    if (mcp && env.changed()) out.env = env.read();
+    if (f.apiKeyValue.value !== '') out.apiKeyValue = f.apiKeyValue.value;
+    if (f.dynamicAuthPayload.value.trim() !== '') out.dynamicAuthPayload = f.dynamicAuthPayload.value.trim();
+    if (f.authenticationType.value === 'OAUTH2') {
+      const o = {};
+      for (const key of ['grant', 'authorizationUrl', 'tokenUrl', 'clientId', 'pkce']) {
+        if (!p?.oauth || now(key) !== shown[key]) if (now(key) !== '') o[key] = now(key);
+      }
+      if (!p?.oauth || now('scopes') !== shown.scopes) o.scopes = f.scopes.value.split(/[\s,]+/).filter(Boolean);
+      if (f.clientSecret.value !== '') o.clientSecret = f.clientSecret.value;
+      if (Object.keys(o).length > 0) out.oauth = o;
+    }
+    return out;
+  }
+
   const secretLabel = p?.hasApiKeyValue ? 'API key (set)' : 'API key (not set)';
   const form = h(
     'form',
@@ -301,27 +500,45 @@ function providerForm(p, onSave) {
       class: 'grid card',
       onsubmit: (e) => {
         e.preventDefault();
-        const body = {};
-        for (const key of ['name', 'code', 'baseUrl', 'authenticationType', 'apiKeyLocation', 'apiKeyName', 'credentialMode']) {
-          if (!p || String(p[key] ?? '') !== f[key].value) body[key] = f[key].value;
-        }
-        if (!p || p.enabled !== f.enabled.checked) body.enabled = f.enabled.checked;
-        if (f.apiKeyValue.value !== '') body.apiKeyValue = f.apiKeyValue.value;
+        if (!form.reportValidity()) return;
         attempt(async () => {
-          await onSave(body);
-          f.apiKeyValue.value = '';
+          await onSave(body());
+          for (const secret of [f.apiKeyValue, f.dynamicAuthPayload, f.clientSecret]) secret.value = '';
         });
       },
     },
     field('Name', f.name),
     field('Code', f.code, 'Letters, digits, _ . - ; tools are named after it.'),
-    field('Base URL', f.baseUrl),
+    field('Kind', f.kind, 'An HTTP API, or an upstream MCP server.'),
+    field('Enabled', f.enabled),
+    httpPart,
+    mcpPart,
     field('Authentication', f.authenticationType),
     field('Key location', f.apiKeyLocation),
     field('Key name', f.apiKeyName, 'The header, query or body field name.'),
-    field(secretLabel, f.apiKeyValue, 'Write-only: never shown, only replaced.'),
+    field(secretLabel, f.apiKeyValue, 'Write-only: never shown, only replaced (an MCP server’s api_key).'),
     field('Credentials', f.credentialMode, 'shared, or each identity’s own.'),
-    field('Enabled', f.enabled),
+    oauthPart,
+    h(
+      'details',
+      { class: 'wide' },
+      h('summary', {}, 'Advanced: dynamic auth, headers, tool mode, limits'),
+      h(
+        'div',
+        { class: 'grid' },
+        dynPart,
+        field('Tool mode', f.toolMode, 'direct: every tool listed; meta: a search tool; auto: meta when there are many.'),
+        field('Rate limit (calls a minute)', f.rateLimit, 'Empty: no limit.'),
+        field('Result budget (tokens)', f.maxResultTokens, 'Empty: the default budget.'),
+        field('Fence upstream text', f.fenceUpstreamText),
+        field('Exportable', f.isExportable),
+        field(
+          p?.customHeaders && Object.keys(p.customHeaders).length ? 'Custom headers (set)' : 'Custom headers',
+          headers.area,
+          `Write-only values: one "Name: value" a line; a line left at ${MASK} keeps its value, a removed line removes the header.`,
+        ),
+      ),
+    ),
     h('div', { class: 'actions' }, h('button', { type: 'submit' }, p ? 'Save provider' : 'Create provider')),
   );
   return form;
@@ -718,25 +935,266 @@ function importPage() {
 
 // ---------- identities ----------
 
+const listOf = (text) => text.split(/[\s,]+/).filter(Boolean);
+
+/** A modal dialog; removed from the page (and with it anything typed or shown in it) when it closes. */
+function openDialog(title, ...children) {
+  const dialog = h('dialog', { 'aria-label': title }, h('h2', {}, title), ...children);
+  dialog.addEventListener('close', () => dialog.remove());
+  document.body.append(dialog);
+  dialog.showModal();
+  return dialog;
+}
+
+/** A new token, shown once: copy it now. Closing the dialog empties the field and removes it from the page. */
+function showToken(name, token) {
+  const input = h('input', { class: 'token', name: 'token', readonly: true, value: token });
+  const hint = h('p', { class: 'hint' }, 'Copy it now: toolwire keeps only its hash and cannot show it again.');
+  const close = h('button', { type: 'button', onclick: () => dialog.close() }, 'Done');
+  const dialog = openDialog(
+    `Token for ${name}`,
+    field('Bearer token (shown once)', input),
+    hint,
+    h(
+      'div',
+      { class: 'actions' },
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'secondary',
+          onclick: async () => {
+            input.select();
+            try {
+              await navigator.clipboard.writeText(input.value);
+              hint.textContent = 'Copied. It is not shown again once this closes.';
+            } catch {
+              hint.textContent = 'Select the token and copy it (Ctrl+C): it is not shown again once this closes.';
+            }
+          },
+        },
+        'Copy',
+      ),
+      close,
+    ),
+  );
+  dialog.addEventListener('close', () => {
+    input.value = '';
+  });
+  input.select();
+}
+
+/** The scope fields shared by "new identity" and "edit": providers, tool globs, admin, rate. */
+function scopeFields(c) {
+  const f = {
+    providers: h('input', { name: 'providers', value: (c?.providers ?? []).join(' ') }),
+    tools: h('input', { name: 'tools', value: (c?.tools ?? []).join(' ') }),
+    admin: h('input', { name: 'admin', type: 'checkbox', checked: c?.admin ?? false }),
+    rate: h('input', { name: 'rate', type: 'number', min: '0', step: '1', value: c?.rateLimit?.perMinute ?? '' }),
+  };
+  const read = () => ({
+    providers: listOf(f.providers.value),
+    tools: listOf(f.tools.value),
+    admin: f.admin.checked,
+    rateLimit: { perMinute: f.rate.value === '' ? 0 : Number(f.rate.value) },
+  });
+  const elements = [
+    field('Providers', f.providers, 'Provider codes separated by spaces; empty: every provider.'),
+    field('Tools', f.tools, 'Tool code globs (* and ?) separated by spaces; empty: every tool.'),
+    field('Rate limit (calls a minute)', f.rate, 'Empty: no limit.'),
+    field('Admin (may use /admin and this page)', f.admin),
+  ];
+  return { elements, read };
+}
+
+function editIdentity(c) {
+  const scope = scopeFields(c);
+  const dialog = openDialog(
+    `Edit ${c.name}`,
+    h(
+      'form',
+      {
+        class: 'grid',
+        onsubmit: (e) => {
+          e.preventDefault();
+          attempt(async () => {
+            await api('PUT', `/clients/${encodeURIComponent(c.name)}`, scope.read());
+            dialog.close();
+            await identities();
+          }, `${c.name} saved.`);
+        },
+      },
+      scope.elements,
+      h(
+        'div',
+        { class: 'actions' },
+        h('button', { type: 'submit' }, 'Save identity'),
+        h('button', { type: 'button', class: 'secondary', onclick: () => dialog.close() }, 'Cancel'),
+      ),
+    ),
+  );
+}
+
+/**
+ * A client's own credential for a provider: an API key (an MCP server's api_key), or the secret fields as
+ * JSON (a dynamic-auth payload, custom headers). Sent once; the dialog and what was typed go when it closes.
+ */
+function setCredential(c, providersList) {
+  const perUser = providersList.filter((p) => p.credentialMode !== 'shared');
+  const provider = select(
+    'provider',
+    providersList.map((p) => p.code),
+    perUser[0]?.code,
+  );
+  const key = h('input', { name: 'credentialKey', type: 'password', autocomplete: 'new-password' });
+  const json = jsonArea('credentialJson', '', 'object');
+  const dialog = openDialog(
+    `Credential of ${c.name}`,
+    h(
+      'form',
+      {
+        class: 'grid',
+        onsubmit: (e) => {
+          e.preventDefault();
+          if (!e.target.reportValidity()) return;
+          const p = providersList.find((x) => x.code === provider.value);
+          const body = json.value.trim() !== '' ? JSON.parse(json.value) : p?.kind === 'mcp' ? { api_key: key.value } : { apiKeyValue: key.value };
+          attempt(async () => {
+            await api('PUT', `/clients/${encodeURIComponent(c.name)}/credentials/${encodeURIComponent(provider.value)}`, body);
+            dialog.close();
+            await identities();
+          }, `Credential of ${c.name} for ${provider.value} set.`);
+        },
+      },
+      field('Provider', provider, perUser.length ? `Per identity: ${perUser.map((p) => p.code).join(', ')}.` : null),
+      field('API key', key, 'Write-only: never shown. An upstream MCP server’s api_key.'),
+      field('Or the secret fields (JSON)', json, 'Such as {"dynamicAuthPayload": {"user": "…", "password": "…"}} or {"customHeaders": {…}}.'),
+      h(
+        'div',
+        { class: 'actions' },
+        h('button', { type: 'submit' }, 'Set credential'),
+        h('button', { type: 'button', class: 'secondary', onclick: () => dialog.close() }, 'Cancel'),
+      ),
+    ),
+  );
+  dialog.addEventListener('close', () => {
+    key.value = '';
+    json.value = '';
+  });
+}
+
+function newIdentityForm() {
+  const name = h('input', { name: 'name', required: true, pattern: '[A-Za-z0-9_.\\-]+' });
+  const scope = scopeFields(null);
+  const form = h(
+    'form',
+    {
+      class: 'grid card',
+      'aria-label': 'New identity',
+      onsubmit: (e) => {
+        e.preventDefault();
+        attempt(async () => {
+          const { rateLimit, ...rest } = scope.read();
+          const created = await api('POST', '/clients', { name: name.value.trim(), ...rest, ...(rateLimit.perMinute ? { rateLimit } : {}) });
+          await identities();
+          showToken(created.name, created.token);
+        }, 'Identity created: copy its token now.');
+      },
+    },
+    field('Identity name', name, 'Letters, digits, _ . -'),
+    scope.elements,
+    h('div', { class: 'actions' }, h('button', { type: 'submit' }, 'Create identity')),
+  );
+  return form;
+}
+
 async function identities() {
-  const clients = await api('GET', '/clients');
+  const [clients, providersList] = await Promise.all([api('GET', '/clients'), api('GET', '/providers')]);
   const creds = await Promise.all(clients.map((c) => api('GET', `/clients/${encodeURIComponent(c.name)}/credentials`)));
   const scope = (list) => (list.length === 0 ? 'all' : list.join(', '));
+  const path = (c) => `/clients/${encodeURIComponent(c.name)}`;
+  const credentialCell = (c, list) =>
+    list.length === 0
+      ? 'none'
+      : h(
+          'ul',
+          { class: 'plain' },
+          list.map((k) =>
+            h(
+              'li',
+              {},
+              `${k.provider}: ${k.fields.join(', ')} (set) `,
+              h(
+                'button',
+                {
+                  type: 'button',
+                  class: 'secondary',
+                  onclick: () => {
+                    if (!confirm(`Remove ${c.name}'s own credential for ${k.provider}?`)) return;
+                    attempt(async () => {
+                      await api('DELETE', `${path(c)}/credentials/${encodeURIComponent(k.provider)}`);
+                      await identities();
+                    }, `Credential of ${c.name} for ${k.provider} removed.`);
+                  },
+                },
+                `Remove ${k.provider} credential of ${c.name}`,
+              ),
+            ),
+          ),
+        );
+  const actions = (c) =>
+    h(
+      'div',
+      { class: 'actions' },
+      h('button', { type: 'button', class: 'secondary', onclick: () => editIdentity(c) }, `Edit ${c.name}`),
+      h('button', { type: 'button', class: 'secondary', onclick: () => setCredential(c, providersList) }, `Set credential of ${c.name}`),
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'secondary',
+          onclick: () => {
+            if (!confirm(`Give ${c.name} a new token? The old one stops working at once.`)) return;
+            attempt(async () => {
+              const rotated = await api('POST', `${path(c)}/rotate`);
+              await identities();
+              showToken(rotated.name, rotated.token);
+            }, `${c.name} has a new token: copy it now.`);
+          },
+        },
+        `Rotate ${c.name}`,
+      ),
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'danger',
+          onclick: () => {
+            if (!confirm(`Remove identity ${c.name}? Its token and its own credentials go with it.`)) return;
+            attempt(async () => {
+              await api('DELETE', path(c));
+              await identities();
+            }, `${c.name} removed.`);
+          },
+        },
+        `Remove ${c.name}`,
+      ),
+    );
   page(
     'Identities',
     h('p', {}, 'The owner (TOOLWIRE_TOKEN) sees every tool. Client identities see their scope; credentials are listed by name, never by value.'),
     clients.length === 0
-      ? h('p', { class: 'card' }, 'No client identities: `toolwire client add NAME` or POST /admin/clients makes one.')
+      ? h('p', { class: 'card' }, 'No client identities yet: create one below.')
       : h(
           'table',
-          { class: 'resp' },
+          { class: 'resp', id: 'identities' },
           h(
             'thead',
             {},
             h(
               'tr',
               {},
-              ['Identity', 'Admin', 'Providers', 'Tools', 'Own credentials'].map((t) => h('th', { scope: 'col' }, t)),
+              ['Identity', 'Admin', 'Providers', 'Tools', 'Rate', 'Own credentials', 'Actions'].map((t) => h('th', { scope: 'col' }, t)),
             ),
           ),
           h(
@@ -750,15 +1208,15 @@ async function identities() {
                 h('td', { 'data-label': 'Admin' }, c.admin ? 'yes' : 'no'),
                 h('td', { 'data-label': 'Providers' }, scope(c.providers)),
                 h('td', { 'data-label': 'Tools' }, scope(c.tools)),
-                h(
-                  'td',
-                  { 'data-label': 'Own credentials' },
-                  creds[i].length === 0 ? 'none' : creds[i].map((k) => `${k.provider}: ${k.fields.join(', ')} (set)`).join('; '),
-                ),
+                h('td', { 'data-label': 'Rate' }, c.rateLimit ? `${c.rateLimit.perMinute}/min` : 'none'),
+                h('td', { 'data-label': 'Own credentials' }, credentialCell(c, creds[i])),
+                h('td', { 'data-label': 'Actions' }, actions(c)),
               ),
             ),
           ),
         ),
+    h('h2', {}, 'New identity'),
+    newIdentityForm(),
   );
 }
 
