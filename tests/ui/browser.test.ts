@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testEnv } from '../helpers/app.js';
@@ -28,7 +28,13 @@ const PAYLOAD_PASSWORD = 'pw-dynamic-ui-7e3f9a';
 const BOB_KEY = 'sk-bob-own-ui-5a4b3c2d';
 const apiTexts = async () => (await Promise.all(apiAnswers)).join('\n');
 
-const shot = (name: string) => page.screenshot({ path: new URL(`${name}.png`, SHOTS).pathname, fullPage: true });
+/** Screenshots are CI's artifacts (CI=true) or asked for (TOOLWIRE_UI_SCREENSHOTS=1): a local run leaves docs/ui as it is. */
+const KEEP_SHOTS = process.env.CI === 'true' || process.env.TOOLWIRE_UI_SCREENSHOTS === '1';
+const shot = async (name: string) => {
+  const image = await page.screenshot({ fullPage: true });
+  expect(image.length).toBeGreaterThan(1000);
+  if (KEEP_SHOTS) writeFileSync(new URL(`${name}.png`, SHOTS).pathname, image);
+};
 const go = async (hash: string, ready: string) => {
   await page.goto(`${server.base}/ui/${hash}`);
   await page.locator(ready).first().waitFor();
