@@ -13,8 +13,8 @@ import type { CallSpan, CallTracer } from './tracing.js';
 export interface CallObserverDeps {
   /** Null with TOOLWIRE_AUDIT=0. */
   audit: AuditQueue | null;
-  /** Null with TOOLWIRE_METRICS=0. */
-  metrics: Metrics | null;
+  /** Read per call: null until the HTTP server loads them (stdio and the CLI never do), or with TOOLWIRE_METRICS=0. */
+  metrics: () => Metrics | null;
   limits: RateLimiter;
   /** Read per call: the tracer arrives once its SDK is loaded; null without an OTLP endpoint. */
   tracer: () => CallTracer | null;
@@ -78,11 +78,11 @@ class CallWatch implements UpstreamWatch {
 export function createCallObserver(deps: CallObserverDeps): Invoke {
   const now = deps.now ?? Date.now;
   const monotonic = deps.monotonic ?? (() => performance.now());
-  const { audit, metrics, limits } = deps;
+  const { audit, limits } = deps;
 
   function finish(entry: ToolEntry, actor: string, args: Record<string, unknown>, started: number, outcome: CallOutcome, watch: CallWatch | null) {
     const durationMs = monotonic() - started;
-    metrics?.call(entry.definition.name, entry.providerCode, outcome, durationMs / 1000);
+    deps.metrics()?.call(entry.definition.name, entry.providerCode, outcome, durationMs / 1000);
     if (!audit) return;
     const record: CallRecord = {
       at: new Date(now()).toISOString(),
@@ -103,6 +103,7 @@ export function createCallObserver(deps: CallObserverDeps): Invoke {
     const started = monotonic();
     const actor = context.caller ?? OWNER_NAME;
     const refusal = limits.admit(entry.definition.name, entry.providerCode, actor);
+    const metrics = deps.metrics();
     if (refusal) {
       metrics?.rateLimited(refusal.kind);
       finish(entry, actor, args, started, 'rate_limited', null);

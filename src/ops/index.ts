@@ -5,14 +5,16 @@ import type { Log } from '../core/log.js';
 import type { Registry } from '../registry/registry.js';
 import { createAuditQueue, type AuditQueue } from './audit-queue.js';
 import { createCallObserver } from './call-observer.js';
-import { createMetrics, type Metrics } from './metrics.js';
+import type { Metrics } from './metrics.js';
 import { createRateLimiter } from './rate-limits.js';
 import type { CallTracer } from './tracing.js';
 
 /** Audit log, metrics, rate limits and traces of one running toolwire (SPEC §12), behind the registry's call observer. */
 export interface Ops {
-  /** Null with TOOLWIRE_METRICS=0. */
-  metrics: Metrics | null;
+  /** Null until `enableMetrics` loaded them (the HTTP server does; stdio and CLI commands never pay for prom-client), or with TOOLWIRE_METRICS=0. */
+  readonly metrics: Metrics | null;
+  /** Loads prom-client and starts counting (once); null with TOOLWIRE_METRICS=0. */
+  enableMetrics(): Promise<Metrics | null>;
   /** Null with TOOLWIRE_AUDIT=0. */
   audit: AuditQueue | null;
   /** Resolves once the tracer (if any) is loaded: serving waits for it, so the first call is traced too. */
@@ -35,13 +37,19 @@ export interface OpsOptions {
  */
 export function createOps(config: Config, catalog: Catalog, registry: Registry, log: Log, options: OpsOptions = {}): Ops {
   const audit = config.auditCalls ? createAuditQueue({ sink: catalog.audit, log, days: config.auditDays }) : null;
-  const metrics = config.metrics
-    ? createMetrics({
-        registryTools: () => registry.current().definitions.length,
-        auditQueued: () => audit?.queued() ?? 0,
-        auditDropped: () => audit?.dropped() ?? 0,
-      })
-    : null;
+  let metrics: Metrics | null = null;
+  let loading: Promise<Metrics | null> | null = null;
+  const enableMetrics = () =>
+    (loading ??= config.metrics
+      ? import('./metrics.js').then(
+          ({ createMetrics }) =>
+            (metrics = createMetrics({
+              registryTools: () => registry.current().definitions.length,
+              auditQueued: () => audit?.queued() ?? 0,
+              auditDropped: () => audit?.dropped() ?? 0,
+            })),
+        )
+      : Promise.resolve(null));
   const limits = createRateLimiter(
     byVersion(
       () => registry.current().version,
@@ -59,9 +67,12 @@ export function createOps(config: Config, catalog: Catalog, registry: Registry, 
         })
         .catch((err: unknown) => log.warn(`OpenTelemetry could not start, so no traces are sent: ${(err as Error).message}`))
     : Promise.resolve();
-  registry.observe(createCallObserver({ audit, metrics, limits, tracer: () => tracer, auditArgs: config.auditArgs }));
+  registry.observe(createCallObserver({ audit, metrics: () => metrics, limits, tracer: () => tracer, auditArgs: config.auditArgs }));
   return {
-    metrics,
+    get metrics() {
+      return metrics;
+    },
+    enableMetrics,
     audit,
     ready,
     tokenFetch: (code, ok) => metrics?.tokenFetch(code, ok),

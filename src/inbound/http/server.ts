@@ -93,7 +93,8 @@ export async function startHttpServer(app: App, options: HttpOptions, extraRoute
     fastPath: app.config.fastPath,
     connect,
   });
-  app.ops.metrics?.connections({ sessions: () => endpoint.sessionCount(), listenStreams: () => endpoint.listenCount() });
+  // Metrics are loaded only here: what serves /metrics (stdio and CLI commands never load prom-client).
+  (await app.ops.enableMetrics())?.connections({ sessions: () => endpoint.sessionCount(), listenStreams: () => endpoint.listenCount() });
   // `hosts` is filled in once the port is known (port 0 picks one at listen).
   const guard: GuardOptions = {
     bindHost: options.host,
