@@ -25,18 +25,24 @@ export interface BuildOptions {
  * validator; per provider (by its whole content) its runtime; per tool, its entry while neither changed.
  * A small write then costs the changed tools, not all of them.
  */
+/**
+ * A tool as the cache keeps it. `bytes`: its definition's JSON size, measured the first time a
+ * `toolMode: "auto"` provider needs it (then kept with the definition), never for other providers — the
+ * measure costs ~90 ms at a cold start with 10,000 tools, which direct and meta providers need not pay.
+ */
+interface CompiledTool {
+  tool: Tool;
+  definition: McpTool;
+  validate: ArgumentValidator;
+  bytes: number | null;
+}
+
 export interface BuildCache {
   readonly validators: ValidatorFactory;
   /** The tool change counter the cached tools are current with; -1 before the first build. */
   seq: number;
   /** By id, in id order (ids only grow, so new tools come last). */
-  readonly tools: Map<number, { tool: Tool; definition: McpTool; validate: ArgumentValidator; bytes: number }>;
-  /**
-   * Per provider id, the JSON bytes of its enabled tools' definitions: what listing them one by one
-   * costs, kept up to date per changed tool (measured once, when its definition is built), so deciding
-   * `toolMode: "auto"` never serializes the whole catalog again.
-   */
-  readonly listedBytes: Map<number, number>;
+  readonly tools: Map<number, CompiledTool>;
   readonly runtimes: Map<number, { fingerprint: string; runtime: ProviderRuntime }>;
   readonly entries: Map<number, { runtime: ProviderRuntime; definition: McpTool; entry: ToolEntry }>;
   /** The last snapshot built from plain HTTP tools only, which a small change can patch instead of rebuilding. */
@@ -59,7 +65,7 @@ interface ToolDelta {
 }
 
 export function createBuildCache(): BuildCache {
-  return { validators: createValidatorFactory(), seq: -1, tools: new Map(), listedBytes: new Map(), runtimes: new Map(), entries: new Map(), last: null };
+  return { validators: createValidatorFactory(), seq: -1, tools: new Map(), runtimes: new Map(), entries: new Map(), last: null };
 }
 
 /**
@@ -103,7 +109,8 @@ function build(
     if (!provider.enabled || provider.kind !== 'http') continue;
     runtimes.set(provider.id, runtimeFor(provider, factory, cache));
     // An auto provider is worked out again at every build: a write that moves it across the threshold flips it (and tools/list_changed follows).
-    if (listedAsMeta(provider.toolMode, estimatedTokens(cache.listedBytes.get(provider.id) ?? 0), autoMetaTokens)) metaOperations.set(provider.id, []);
+    const tokens = provider.toolMode === 'auto' ? estimatedTokens(listedBytes(cache, provider.id)) : 0; // measured for auto providers only
+    if (listedAsMeta(provider.toolMode, tokens, autoMetaTokens)) metaOperations.set(provider.id, []);
   }
   for (const id of cache.runtimes.keys()) if (!runtimes.has(id)) cache.runtimes.delete(id);
   const sourceEntries = sources.flatMap((source) => source.entries(providers));
@@ -245,14 +252,9 @@ function readTools(store: Store, cache: BuildCache): { tools: () => Tool[]; delt
     for (const tool of changed) {
       // Set in place (a changed tool keeps its position; a new one has the highest id: AUTOINCREMENT).
       const old = cache.tools.get(tool.id);
-      if (old) {
-        cache.validators.release(old.definition.inputSchema);
-        countListed(cache, old, -1);
-      }
+      if (old) cache.validators.release(old.definition.inputSchema);
       const definition = toolDefinition(tool);
-      const compiled = { tool, definition, validate: cache.validators(definition.inputSchema), bytes: definitionBytes(definition) };
-      cache.tools.set(tool.id, compiled);
-      countListed(cache, compiled, 1);
+      cache.tools.set(tool.id, { tool, definition, validate: cache.validators(definition.inputSchema), bytes: null });
     }
     cache.seq = seq;
   }
@@ -264,17 +266,22 @@ function forget(cache: BuildCache, id: number): void {
   const old = cache.tools.get(id);
   if (!old) return;
   cache.validators.release(old.definition.inputSchema);
-  countListed(cache, old, -1);
   cache.tools.delete(id);
 }
 
-/** Adds (`sign` 1) or takes away (-1) an enabled tool's definition bytes from its provider's total. */
-function countListed(cache: BuildCache, compiled: { tool: Tool; bytes: number }, sign: 1 | -1): void {
-  if (!compiled.tool.enabled) return;
-  const id = compiled.tool.providerId;
-  const total = (cache.listedBytes.get(id) ?? 0) + sign * compiled.bytes;
-  if (total > 0) cache.listedBytes.set(id, total);
-  else cache.listedBytes.delete(id);
+/**
+ * What listing a provider's enabled tools one by one costs in JSON bytes (`toolMode: "auto"`): a sum over
+ * the cache, each tool measured once and kept with its definition, so a build never serializes the whole
+ * catalog again — only the tools that changed since.
+ */
+function listedBytes(cache: BuildCache, providerId: number): number {
+  let total = 0;
+  for (const compiled of cache.tools.values()) {
+    if (compiled.tool.providerId !== providerId || !compiled.tool.enabled) continue;
+    compiled.bytes ??= definitionBytes(compiled.definition);
+    total += compiled.bytes;
+  }
+  return total;
 }
 
 /** A provider's runtime (its secrets' redactor), reused while the provider is unchanged. */
