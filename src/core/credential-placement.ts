@@ -3,7 +3,7 @@
  * `provider test` that describes it, and the OpenAPI import that drops a parameter duplicating it.
  */
 import { Buffer } from 'node:buffer';
-import { DEFAULT_API_KEY_HEADER, type ApiKeyLocation, type AuthenticationType } from './model.js';
+import { DEFAULT_API_KEY_HEADER, type ApiKeyLocation, type AuthenticationType, type HttpMethod, type ParameterLocation } from './model.js';
 
 export type CredentialPlacement =
   | { in: 'none' }
@@ -44,6 +44,32 @@ export function credentialPlacement(settings: CredentialSettings): CredentialPla
         named: !!settings.apiKeyName,
       };
   }
+}
+
+/** Where the API key goes as a tool argument would name it: a parameter there asks the agent for the key toolwire injects. */
+export interface CredentialSlot {
+  location: 'HEADER' | 'QUERY' | 'BODY';
+  name: string;
+}
+
+/** The API key's place, for the checks that drop a parameter duplicating it (OpenAPI import, HandsAI import); none for other kinds. */
+export function credentialSlot(settings: CredentialSettings): CredentialSlot | undefined {
+  const place = credentialPlacement(settings);
+  if (place.in === 'header') return { location: 'HEADER', name: place.name };
+  if (place.in === 'query') return { location: 'QUERY', name: place.name };
+  if (place.in === 'body') return { location: 'BODY', name: place.name };
+  return undefined;
+}
+
+/**
+ * Whether an argument sent as `name` at `location` is the slot: header names compared ignoring case; a
+ * body key goes to the query of a request without a body (GET, DELETE), as the call path places it.
+ */
+export function isCredentialSlot(name: string, location: ParameterLocation, slot: CredentialSlot | undefined, method?: HttpMethod): boolean {
+  if (slot === undefined) return false;
+  const where = slot.location === 'BODY' && (method === 'GET' || method === 'DELETE') ? 'QUERY' : slot.location;
+  if (where !== location) return false;
+  return location === 'HEADER' ? slot.name.toLowerCase() === name.toLowerCase() : slot.name === name;
 }
 
 /** The Authorization value: a credential already starting with "Bearer " is sent as it is. */

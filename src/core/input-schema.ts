@@ -61,6 +61,11 @@ export function typedDefault(param: Parameter): unknown {
   return read !== null && 'value' in read ? read.value : undefined;
 }
 
+/** Whether the agent must give the argument: required, and no usable default fills it in. */
+export function isRequiredArgument(param: Parameter): boolean {
+  return param.required && typedDefault(param) === undefined;
+}
+
 /** Why a non-blank default is not one of the parameter's type (`"true?" is not true or false`), or null. */
 export function defaultProblem(param: Pick<Parameter, 'type' | 'defaultValue' | 'enum'>): string | null {
   const read = readDefault(param);
@@ -84,7 +89,7 @@ export function buildInputSchema(parameters: Parameter[]): JsonSchema {
   const required: string[] = [];
   for (const param of parameters) {
     properties[param.name] = propertySchema(param);
-    if (param.required && typedDefault(param) === undefined) required.push(param.name);
+    if (isRequiredArgument(param)) required.push(param.name);
   }
   const schema: JsonSchema = { type: 'object', properties, additionalProperties: false };
   if (required.length > 0) schema.required = required;

@@ -17,6 +17,7 @@
  * is blank (it could not be sent; counted for one warning). Names are trimmed, as the catalog
  * stores them.
  */
+import { type CredentialSlot, isCredentialSlot } from '../../core/credential-placement.js';
 import { forbiddenHeaderReason } from '../../core/forbidden-headers.js';
 import type { ParameterLocation } from '../../core/model.js';
 import { makeParameter } from './parameter-fields.js';
@@ -25,12 +26,6 @@ import { asArray, asString, isRecord, type Dict } from './util.js';
 
 const LOCATIONS: Record<string, ParameterLocation> = { path: 'PATH', query: 'QUERY', header: 'HEADER' };
 const IGNORED_HEADERS = new Set(['accept', 'content-type', 'authorization']);
-
-/** The name under which the provider injects its API key, so a duplicate parameter can be dropped. */
-export interface CredentialSlot {
-  location: 'HEADER' | 'QUERY';
-  name: string;
-}
 
 function merged(pathLevel: unknown, operationLevel: unknown, onUnnamed: () => void): Dict[] {
   const byKey = new Map<string, Dict>();
@@ -54,11 +49,6 @@ function schemaOf(param: Dict): unknown {
     if (isRecord(media) && media.schema !== undefined) return media.schema;
   }
   return undefined;
-}
-
-function isCredential(name: string, location: ParameterLocation, slot: CredentialSlot | undefined): boolean {
-  if (slot === undefined || slot.location !== location) return false;
-  return location === 'HEADER' ? slot.name.toLowerCase() === name.toLowerCase() : slot.name === name;
 }
 
 function cookieParameter(cookies: Dict[]): ImportParameter {
@@ -102,7 +92,7 @@ export function collectParameters(
       onForbidden(name, forbidden);
       continue;
     }
-    if (isCredential(name, location, slot)) continue;
+    if (isCredentialSlot(name, location, slot)) continue;
     out.push(
       makeParameter({
         name,

@@ -4,9 +4,8 @@
  * are passed over (with a warning) for the next one. Secrets stay `<YOUR_API_KEY>` placeholders and
  * `credentialsToFill` names the fields to set with `toolwire provider update`.
  */
-import { credentialPlacement } from '../../core/credential-placement.js';
+import { type CredentialSlot, credentialSlot } from '../../core/credential-placement.js';
 import { DEFAULT_API_KEY_HEADER, SECRET_PLACEHOLDER } from '../../core/model.js';
-import type { CredentialSlot } from './parameters.js';
 import type { ImportAuth } from './types.js';
 import { asRecord, asString, isRecord, type Dict } from './util.js';
 
@@ -61,20 +60,12 @@ function fromApiKey(scheme: Dict, warnings: string[]): AuthResult | undefined {
   const base = { ...NO_AUTH, authenticationType: 'API_KEY' as const, apiKeyName: name, apiKeyValue: SECRET_PLACEHOLDER };
   if (scheme.in === 'header' || scheme.in === 'query') {
     const auth: ImportAuth = { ...base, apiKeyLocation: scheme.in === 'header' ? 'HEADER' : 'QUERY_PARAMETER' };
-    return { auth, credentialsToFill: fill, warnings, slot: slotOf(auth) };
+    return { auth, credentialsToFill: fill, warnings, slot: credentialSlot(auth) };
   }
   if (scheme.in === 'cookie') {
     warnings.push(`The API key is a cookie: set apiKeyValue to "${name}=<your key>" (it is sent as the Cookie header).`);
     return { auth: { ...base, apiKeyLocation: 'HEADER', apiKeyName: 'Cookie' }, credentialsToFill: fill, warnings };
   }
-  return undefined;
-}
-
-/** Where the key will be sent, as the call path places it, so that a parameter duplicating it is dropped. */
-function slotOf(auth: ImportAuth): CredentialSlot | undefined {
-  const place = credentialPlacement(auth);
-  if (place.in === 'header') return { location: 'HEADER', name: place.name };
-  if (place.in === 'query') return { location: 'QUERY', name: place.name };
   return undefined;
 }
 

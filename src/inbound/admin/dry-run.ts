@@ -4,6 +4,7 @@ import { planRequest, requestUrl, type OutgoingRequest } from '../../outbound/ht
 import { createRedactor, isCredentialHeaderName, REDACTED, redactText, redactValue, type Redactor } from '../../core/redact.js';
 import { MASKED_VALUE, type Parameter, type Provider, type Tool } from '../../core/model.js';
 import { isJsonObject } from '../../core/json.js';
+import { isRequiredArgument } from '../../core/input-schema.js';
 
 /** A tool's request as it would be sent with example arguments, every secret shown as `generic_text`. */
 export interface DryRun {
@@ -34,7 +35,7 @@ export function exampleValue(p: Parameter): unknown {
 
 /** Example values for the required parameters that have no default (defaults apply by themselves). */
 export function exampleArguments(parameters: Parameter[]): Record<string, unknown> {
-  return Object.fromEntries(parameters.filter((p) => p.required && p.defaultValue === null).map((p) => [p.name, exampleValue(p)]));
+  return Object.fromEntries(parameters.filter(isRequiredArgument).map((p) => [p.name, exampleValue(p)]));
 }
 
 function credentialSource(provider: Provider): DryRun['credential']['source'] {

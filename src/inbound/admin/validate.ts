@@ -1,4 +1,4 @@
-import { typedDefault } from '../../core/input-schema.js';
+import { isRequiredArgument } from '../../core/input-schema.js';
 import type { Tool } from '../../core/model.js';
 import { invokeTool } from '../../registry/scoped-view.js';
 import { dryRun } from './dry-run.js';
@@ -13,7 +13,7 @@ import type { AdminDeps } from './deps.js';
 export async function validateTool({ catalog, registry }: Pick<AdminDeps, 'catalog' | 'registry'>, tool: Tool): Promise<Reply> {
   const provider = catalog.getProvider(tool.providerId);
   const subject = { id: tool.id, code: tool.code, providerCode: provider.code };
-  const required = tool.parameters.filter((p) => p.required && typedDefault(p) === undefined).map((p) => p.name);
+  const required = tool.parameters.filter(isRequiredArgument).map((p) => p.name);
   const served = tool.enabled && provider.enabled && provider.kind === 'http' && provider.toolMode !== 'meta';
   registry.refresh(); // a write by another process (the CLI) may not have been noticed yet
   // An auto provider served as meta tools has no entry under the tool's code: shown as a dry run.
