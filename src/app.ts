@@ -46,6 +46,9 @@ export interface App {
 }
 
 export function openStore(config: Config, log: Log = createLog(config.logLevel)): Store {
+  if (config.database.dialect !== 'sqlite') {
+    throw new ToolwireError('CONFIG', `PostgreSQL (${config.database.display}) is not supported by this build yet (issue 16): point TOOLWIRE_DB or --db at a SQLite file.`);
+  }
   const key = loadMasterKey(config.dbPath, config.secretKey, () => databaseHasKey(config.dbPath));
   try {
     const store = createStore(config.dbPath, key);

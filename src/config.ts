@@ -6,9 +6,13 @@ import { DEFAULT_MAX_RESULT_TOKENS, MAX_RESULT_TOKENS, MIN_RESULT_TOKENS } from 
 import { EMPTY_SCOPE, type Scope } from './core/identity.js';
 import type { LogLevel } from './core/log.js';
 import { parseMasterKey } from './core/master-key.js';
+import { parseDatabaseTarget, type DatabaseTarget } from './core/database-target.js';
 
 /** Everything the process environment and global flags decide, validated once. */
 export interface Config {
+  /** Where the data lives: a SQLite file or a PostgreSQL URL (SPEC §13). */
+  database: DatabaseTarget;
+  /** The SQLite file's path, or the PostgreSQL URL with its password masked: safe to show. */
   dbPath: string;
   /** From TOOLWIRE_SECRET_KEY; null = use (or create) the key file beside the database. */
   secretKey: Buffer | null;
@@ -71,12 +75,20 @@ export function loadConfig(env: Env, flags: { db?: string | undefined } = {}): C
       'TOOLWIRE_SECRET_KEY must be 32 bytes written as 64 hex characters or as base64 (for example the output of `openssl rand -base64 32`). Fix or unset it; unset, toolwire keeps a key file beside the database.',
     );
   }
+  const database = parseDatabaseTarget(flags.db || env.TOOLWIRE_DB || defaultDbPath(env), flags.db ? '--db' : 'TOOLWIRE_DB');
+  if (database.dialect === 'postgres' && !secretKey) {
+    throw new ToolwireError(
+      'CONFIG',
+      `TOOLWIRE_SECRET_KEY is required with PostgreSQL (${database.display}): there is no file beside a URL to keep a key in, and every instance on the database must use the same key. Set it to 32 random bytes (for example the output of \`openssl rand -base64 32\`) on every instance.`,
+    );
+  }
   const level = (env.TOOLWIRE_LOG_LEVEL || 'info').toLowerCase();
   if (!['debug', 'info', 'warn', 'error', 'silent'].includes(level)) {
     throw new ToolwireError('CONFIG', `TOOLWIRE_LOG_LEVEL "${level}" is not one of debug, info, warn, error, silent.`);
   }
   return {
-    dbPath: flags.db || env.TOOLWIRE_DB || defaultDbPath(env),
+    database,
+    dbPath: database.display,
     secretKey,
     newSecretKey: env.TOOLWIRE_NEW_SECRET_KEY?.trim() || null,
     clientToken: env.TOOLWIRE_TOKEN?.trim() || null,
