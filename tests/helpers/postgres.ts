@@ -9,7 +9,13 @@ import { type EmbeddedServer, startEmbeddedServer } from '../setup/postgres.js';
 
 /** The run's server, as a superuser URL (its `postgres` database). */
 export function serverUrl(): string {
-  return inject('toolwirePgUrl');
+  const url = inject('toolwirePgUrl');
+  if (!url) {
+    throw new Error(
+      'No PostgreSQL for this run: tests/setup/postgres.ts starts one only when a selected test file imports tests/helpers/postgres.ts (directly or through another test file it imports with a relative ./x.js path). Import it that way, or set TOOLWIRE_TEST_PG_URL.',
+    );
+  }
+  return url;
 }
 
 /** The URL of the same server with another database. */

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
 
 /**
@@ -19,8 +20,8 @@ import type { TestProject } from 'vitest/node';
 
 declare module 'vitest' {
   export interface ProvidedContext {
-    /** A superuser URL of the run's PostgreSQL (its `postgres` database). */
-    toolwirePgUrl: string;
+    /** A superuser URL of the run's PostgreSQL (its `postgres` database); absent when no file of the run needs one. */
+    toolwirePgUrl?: string;
   }
 }
 
@@ -157,43 +158,62 @@ export async function sweepLeftovers(): Promise<{ stopped: number; removed: numb
   return { stopped, removed };
 }
 
-type Shared = { users: number; server: Promise<EmbeddedServer | null> };
+type Shared = { users: number; server: Promise<EmbeddedServer> | null };
 const SHARED = Symbol.for('toolwire.test.postgres');
 
 /**
  * vitest globalSetup. Both projects list this file; they run in the one main process, so the server is
- * started once and stopped when the last project's teardown runs.
+ * started once and stopped when the last project's teardown runs. It is started only when a test file of
+ * the run needs it (it imports tests/helpers/postgres.ts, directly or through other test files): a
+ * targeted run of other files does not pay the 1.5–4 s of initdb and start.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const holder = globalThis as { [SHARED]?: Shared };
-  const external = process.env.TOOLWIRE_TEST_PG_URL;
-  let shared = holder[SHARED];
-  if (!shared) {
-    shared = holder[SHARED] = {
-      users: 0,
-      server: external
-        ? Promise.resolve(null)
-        : (async () => {
-            const began = performance.now();
-            const swept = await sweepLeftovers();
-            const server = await startEmbeddedServer();
-            const sweptNote = swept.removed > 0 ? `; swept ${swept.removed} left-over folder(s), ${swept.stopped} server(s) stopped` : '';
-            process.stderr.write(
-              `tests/setup/postgres: PostgreSQL on 127.0.0.1:${server.port} ready in ${Math.round(performance.now() - began)} ms${sweptNote}\n`,
-            );
-            return server;
-          })(),
-    };
-  }
+  const shared = (holder[SHARED] ??= { users: 0, server: null });
   shared.users++;
-  const server = await shared.server;
-  project.provide('toolwirePgUrl', external ?? server!.url);
+  const external = process.env.TOOLWIRE_TEST_PG_URL;
+  if (external) project.provide('toolwirePgUrl', external);
+  else if (await runNeedsPostgres(project)) {
+    shared.server ??= startRunServer();
+    project.provide('toolwirePgUrl', (await shared.server).url);
+  }
   return async () => {
-    const current = holder[SHARED];
-    if (!current || --current.users > 0) return;
+    if (--shared.users > 0) return;
     delete holder[SHARED];
-    await server?.close();
+    if (shared.server) await (await shared.server).close();
   };
+}
+
+async function startRunServer(): Promise<EmbeddedServer> {
+  const began = performance.now();
+  const swept = await sweepLeftovers();
+  const server = await startEmbeddedServer();
+  const sweptNote = swept.removed > 0 ? `; swept ${swept.removed} left-over folder(s), ${swept.stopped} server(s) stopped` : '';
+  process.stderr.write(`tests/setup/postgres: PostgreSQL on 127.0.0.1:${server.port} ready in ${Math.round(performance.now() - began)} ms${sweptNote}\n`);
+  return server;
+}
+
+const HELPER = fileURLToPath(new URL('../helpers/postgres.ts', import.meta.url));
+
+/** Whether a test file this project runs (the command line's filters applied) reaches tests/helpers/postgres.ts. */
+async function runNeedsPostgres(project: TestProject): Promise<boolean> {
+  // filenamePattern holds the command line's file filters (vitest marks it internal; without it: every file).
+  const filters = (project.vitest as unknown as { filenamePattern?: string[] }).filenamePattern ?? [];
+  const { testFiles } = await project.globTestFiles(filters);
+  const seen = new Set<string>();
+  const reaches = (file: string): boolean => {
+    if (file === HELPER) return true;
+    if (seen.has(file)) return false;
+    seen.add(file);
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      return false;
+    }
+    return [...text.matchAll(/(?:from\s+|import\s*\(\s*)'(\.{1,2}\/[^']+)\.js'/g)].some((m) => reaches(resolve(dirname(file), `${m[1]!}.ts`)));
+  };
+  return testFiles.some((file) => reaches(file));
 }
 
 export function freePort(): Promise<number> {
