@@ -276,6 +276,37 @@ describe('the triggers do the same on both', () => {
     }
   });
 
+  it('on PostgreSQL takes the counters in one order: a transaction starting with a tool and one starting with a provider do not deadlock', async () => {
+    await db.run("INSERT INTO providers (code, name, created_at, updated_at) VALUES ('lock', 'L', 'x', 'x')");
+    const tool =
+      "INSERT INTO tools (provider_id, code, name, endpoint_path, http_method, created_at, updated_at) SELECT id, ?, 'T', '/', 'GET', 'x', 'x' FROM providers WHERE code = 'lock'";
+    const provider = "UPDATE providers SET name = ? WHERE code = 'lock'";
+    for (let i = 0; i < 3; i++) {
+      // B changes the provider (registry_version's row lock), then A adds a tool (tool_seq, then
+      // registry_version: it waits for B), then B adds a tool (tool_seq). Were A to hold tool_seq while it
+      // waits, B would wait for A and PostgreSQL would abort one with a deadlock.
+      let providerChanged!: () => void;
+      const afterProvider = new Promise<void>((r) => (providerChanged = r));
+      let toolSent!: () => void;
+      const afterTool = new Promise<void>((r) => (toolSent = r));
+      const b = db.transaction(async (tx) => {
+        await tx.run(provider, [`b${i}`]);
+        providerChanged();
+        await afterTool;
+        await new Promise((r) => setTimeout(r, 50)); // let A's insert reach its lock wait
+        await tx.run(tool, [`lock-b-${i}`]);
+      });
+      await afterProvider;
+      const a = db.transaction(async (tx) => {
+        const insert = tx.run(tool, [`lock-a-${i}`]);
+        toolSent();
+        await insert;
+      });
+      await Promise.all([a, b]);
+    }
+    expect(await db.get("SELECT COUNT(*) AS n FROM tools WHERE code LIKE 'lock-%'")).toEqual({ n: 6 });
+  });
+
   it('on PostgreSQL bumps once per statement, however many rows it changes', async () => {
     await db.run("INSERT INTO providers (code, name, created_at, updated_at) VALUES ('m1', 'M', ?, ?), ('m2', 'M', ?, ?), ('m3', 'M', ?, ?)", [
       now,
