@@ -1,6 +1,8 @@
 // A small reverse proxy for the multi-instance bench (what nginx does in examples/deploy/, without
-// needing nginx): a request with an Mcp-Session-Id goes to the instance its hash picks (a legacy
-// 2025-11-25 session lives on the instance that created it), every other request goes round-robin
+// needing nginx). A legacy 2025-11-25 session lives on the instance that created it, and its
+// `initialize` carries no Mcp-Session-Id yet: so the balancer learns each session's instance from the
+// Mcp-Session-Id of the answer, and sends every later request with that id there (an id it never saw,
+// e.g. after its own restart, goes where the id's hash points). Every other request goes round-robin
 // (a 2026-07-28 request is stateless: any instance answers it). Keep-alive agents on both sides.
 import { createHash } from 'node:crypto';
 import http from 'node:http';
@@ -13,6 +15,9 @@ function forwardHeaders(headers) {
   for (const [name, value] of Object.entries(headers)) if (!HOP_BY_HOP.has(name)) out[name] = value;
   return out;
 }
+
+/** Sessions remembered at most (toolwire's own cap, TOOLWIRE_MAX_SESSIONS, is 1000 per instance). */
+const MAX_SESSIONS = 100_000;
 
 /** A stable instance index for a session id (the same id always lands on the same instance). */
 export function affinity(sessionId, count) {
@@ -31,10 +36,13 @@ export async function startBalancer(upstreams, { port = 0, maxSockets = 64 } = {
     return { hostname, port: Number(p), agent: new http.Agent({ keepAlive: true, maxSockets }) };
   });
   const counts = targets.map(() => 0);
+  /** Session id → the instance that created it (insertion order: the oldest is dropped past the cap). */
+  const sessions = new Map();
   let next = 0;
   const server = http.createServer((req, res) => {
     const sessionId = req.headers['mcp-session-id'];
-    const index = typeof sessionId === 'string' && sessionId !== '' ? affinity(sessionId, targets.length) : next++ % targets.length;
+    const hasSession = typeof sessionId === 'string' && sessionId !== '';
+    const index = hasSession ? (sessions.get(sessionId) ?? affinity(sessionId, targets.length)) : next++ % targets.length;
     counts[index]++;
     const target = targets[index];
     // The instance checks Host (DNS-rebinding guard): send it the instance's own address, as nginx's
@@ -43,7 +51,14 @@ export async function startBalancer(upstreams, { port = 0, maxSockets = 64 } = {
     const upstream = http.request(
       { hostname: target.hostname, port: target.port, path: req.url, method: req.method, headers, agent: target.agent },
       (answer) => {
-        res.writeHead(answer.statusCode ?? 502, forwardHeaders(answer.headers));
+        const created = answer.headers['mcp-session-id'];
+        if (typeof created === 'string' && !sessions.has(created)) {
+          sessions.set(created, index);
+          if (sessions.size > MAX_SESSIONS) sessions.delete(sessions.keys().next().value);
+        }
+        if (hasSession && req.method === 'DELETE' && (answer.statusCode ?? 500) < 300) sessions.delete(sessionId);
+        // Which instance answered, as examples/deploy/nginx.conf says it too.
+        res.writeHead(answer.statusCode ?? 502, { ...forwardHeaders(answer.headers), 'x-toolwire-instance': `${target.hostname}:${target.port}` });
         answer.pipe(res);
       },
     );
