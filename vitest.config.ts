@@ -39,6 +39,8 @@ function cliTestFiles(): string[] {
 }
 
 const E2E = cliTestFiles();
+/** One PostgreSQL for the whole run (both projects share it); TOOLWIRE_TEST_PG_URL uses another server. */
+const PG_SETUP = 'tests/setup/postgres.ts';
 
 export default defineConfig({
   test: {
@@ -48,11 +50,11 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'unit', include: ['tests/**/*.test.ts'], exclude: E2E },
+        test: { name: 'unit', include: ['tests/**/*.test.ts'], exclude: E2E, globalSetup: [PG_SETUP] },
       },
       {
         extends: true,
-        test: { name: 'e2e', include: E2E, globalSetup: ['tests/setup/fresh-dist.ts'] },
+        test: { name: 'e2e', include: E2E, globalSetup: ['tests/setup/fresh-dist.ts', PG_SETUP] },
       },
     ],
     coverage: {
