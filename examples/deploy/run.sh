@@ -88,7 +88,12 @@ start_postgres() {
   as_postgres "$pg_bin/pg_ctl" -D "$pgdata" -l "$pgdata/server.log" -w \
     -o "-c listen_addresses=127.0.0.1 -c port=$PG_PORT -c unix_socket_directories=$pgdata" start >/dev/null \
     || { cat "$pgdata/server.log" >&2; die "PostgreSQL did not start on 127.0.0.1:$PG_PORT (port taken? set PG_PORT)"; }
-  PGPASSWORD=$password "$pg_bin/createdb" -h 127.0.0.1 -p "$PG_PORT" -U toolwire toolwire
+  # embedded-postgres ships no createdb: create it through `pg`, one of toolwire's own dependencies.
+  (cd "$root" && PGPASSWORD=$password node -e "
+    const pg = require('pg');
+    const c = new pg.Client({ host: '127.0.0.1', port: $PG_PORT, user: 'toolwire', database: 'postgres' });
+    c.connect().then(() => c.query('CREATE DATABASE toolwire')).finally(() => c.end());
+  ") || die "could not create the database toolwire"
   TOOLWIRE_DB="postgres://toolwire:$password@127.0.0.1:$PG_PORT/toolwire"
   say "PostgreSQL on 127.0.0.1:$PG_PORT, database toolwire"
 }
@@ -106,14 +111,22 @@ case "$DEPLOY_DB" in
     ;;
   *) die "DEPLOY_DB=$DEPLOY_DB: give postgres (start one here), sqlite (one shared file) or a postgres:// URL" ;;
 esac
+export TOOLWIRE_DB
 case "$TOOLWIRE_DB" in
   postgres*)
-    # A build without PostgreSQL would take the URL for a file name: refuse before that happens.
-    [ -f "$(dirname "$CLI")/store/pg-driver.js" ] \
-      || die "this toolwire build has no PostgreSQL support yet (no store/pg-driver.js beside $CLI): run with DEPLOY_DB=sqlite"
+    # A build without PostgreSQL takes the URL for a file name (it makes a folder `postgres:`): try it once in an
+    # empty folder first. With PostgreSQL this also migrates the schema before the instances start.
+    mkdir "$state/probe"
+    probe=0
+    (cd "$state/probe" && node "$CLI" provider list >/dev/null 2>"$state/probe.err") || probe=$?
+    [ -z "$(ls -A "$state/probe")" ] \
+      || die "this toolwire build has no PostgreSQL support yet (it took the URL for a file name): run with DEPLOY_DB=sqlite"
+    if [ "$probe" != 0 ]; then
+      cat "$state/probe.err" >&2
+      die "toolwire could not open the database (its message is above)"
+    fi
     ;;
 esac
-export TOOLWIRE_DB
 
 # ---------------------------------------------------------------- the instances
 # The first start migrates the schema; start one, wait for it, then the other (PostgreSQL's migration also takes an
@@ -148,8 +161,10 @@ for _ in $(seq 1 50); do
 done
 curl -fsS "http://127.0.0.1:$PORT/health" >/dev/null || { cat "$state/nginx-error.log" >&2; die "nginx does not answer on $PORT"; }
 say "nginx on http://127.0.0.1:$PORT → ${INSTANCE_PORTS[*]} (access log: $state/access.log)"
+# Requests that say 2026-07-28 go round-robin; the others stay on one instance per client address (nginx.conf).
 for _ in 1 2 3 4; do
-  curl -sS -o /dev/null -D - "http://127.0.0.1:$PORT/health" | tr -d '\r' | sed -n 's/^x-toolwire-instance: /[deploy] \/health answered by /Ip' >&2
+  curl -sS -o /dev/null -D - -H 'MCP-Protocol-Version: 2026-07-28' "http://127.0.0.1:$PORT/health" \
+    | tr -d '\r' | sed -n 's/^x-toolwire-instance: /[deploy] a 2026-07-28 request answered by /Ip' >&2
 done
 
 # The database URL, the key and the token go to a 0600 file, never to the terminal or a log.
