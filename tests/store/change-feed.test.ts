@@ -122,9 +122,12 @@ describe('change feed on PostgreSQL', () => {
   });
 });
 
+// One server of this file's own, stopped and started by the tests below (an initdb each would cost 1–2 s).
+const restartable = await privateServer();
+
 describe('change feed across a database restart', () => {
   it('reconnects after the server stops and starts, signals at once, and keeps receiving notifications', async () => {
-    const server = await privateServer();
+    const server = restartable;
     const url = await freshDatabase(server.url);
     const db = await createPgDriver(url, { poolSize: 2, onIdleError: () => {} });
     const errors: Error[] = [];
@@ -145,6 +148,28 @@ describe('change feed across a database restart', () => {
       await db.run('INSERT INTO providers (code) VALUES (?)', ['after-restart']);
       await arrived;
       expect(s.count()).toBe(before + 1);
+    } finally {
+      await feed.stop();
+      await db.close();
+    }
+  });
+
+  it('started while the database is down: start() resolves, the error is told once, and it signals once the database is back', async () => {
+    const server = restartable;
+    const url = await freshDatabase(server.url);
+    const db = await createPgDriver(url, { poolSize: 2, onIdleError: () => {} });
+    const errors: Error[] = [];
+    const s = signals();
+    const feed = createPostgresChangeFeed({ client: listenClient(url), db, pollMs: 60_000, onError: (e) => errors.push(e) });
+    try {
+      await db.exec(SCHEMA);
+      await server.stop();
+      await feed.start(s.onChange); // does not wait for the database
+      expect(errors).toHaveLength(1);
+      const connected = s.next();
+      await server.start();
+      await connected; // changes made before it could listen are not lost
+      expect(errors).toHaveLength(1); // the retries while down are not told again
     } finally {
       await feed.stop();
       await db.close();
