@@ -121,6 +121,21 @@ describe('shared tokens on PostgreSQL: one fetch for every instance', () => {
     expect((await store(2).get('provider:down'))?.token).toBe(token.token);
   });
 
+  it('a row this instance cannot open (another key) counts as absent: fetched again, and invalidated as stale', async () => {
+    const other = randomBytes(32);
+    const foreign = createSharedTokenStore(drivers[2] as SqlDriver, {
+      seal: { seal: (plain: string) => sealWith(other, plain), open: (sealed: string) => openWith(other, sealed) },
+    });
+    const endpoint = tokenEndpoint();
+    await store(0).fetchOnce('provider:rekeyed', endpoint.fetch);
+    expect(await foreign.get('provider:rekeyed')).toBeUndefined();
+    expect(await foreign.invalidate('provider:rekeyed', 'whatever it held')).toBe(true);
+    expect(await store(0).get('provider:rekeyed')).toBeUndefined();
+    const mine = await foreign.fetchOnce('provider:rekeyed', endpoint.fetch);
+    expect((await foreign.get('provider:rekeyed'))?.token).toBe(mine.token);
+    expect(endpoint.fetches()).toBe(2);
+  });
+
   it('a caller that waits longer than lockTimeoutMs for another instance gets a clear AUTH_FETCH error', async () => {
     let release: () => void = () => {};
     const held = new Promise<void>((resolve) => {
