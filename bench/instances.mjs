@@ -191,11 +191,11 @@ async function startInstances(env, n) {
 }
 
 /** Throughput through the balancer; CPU summed over every instance. */
-async function callRun(call, pids, balancerPid, concurrency, postmaster) {
+async function callRun(call, pids, balancerPid, concurrency, postmaster, upstreamPid) {
   const before = pids.map(cpuMicros);
   const balancerBefore = cpuMicros(balancerPid);
   const dbBefore = postmaster ? treeCpuMicros(postmaster) : 0;
-  const run = await timedRun(call, { concurrency, durationMs: DURATION_MS });
+  const run = await timedRun(call, { concurrency, durationMs: DURATION_MS, upstreamPid });
   const serverCpu = pids.reduce((sum, pid, i) => sum + cpuMicros(pid) - before[i], 0);
   return {
     ...run,
@@ -206,7 +206,7 @@ async function callRun(call, pids, balancerPid, concurrency, postmaster) {
   };
 }
 
-async function round(env, n, r, postmaster) {
+async function round(env, n, r, postmaster, upstreamPid) {
   const { servers, coldStart } = await startInstances(env, n);
   log(
     `round ${r + 1} ${n} instance(s): cold start ${coldStart.firstListMaxMs.toFixed(0)} ms to the last instance's first tools/list (${coldStart.firstPageTools} tools on page 1; RSS ${coldStart.rssMB.join(', ')} MB)`,
@@ -224,10 +224,11 @@ async function round(env, n, r, postmaster) {
         balancer.pid,
         concurrency,
         postmaster,
+        upstreamPid,
       );
       runs.push(run);
       log(
-        `round ${r + 1} ${n} instance(s) c=${String(concurrency).padEnd(2)} ${run.callsPerSec.toFixed(0).padStart(6)}/s p50 ${run.p50Ms.toFixed(2)} ms p99 ${run.p99Ms.toFixed(2)} ms server cpu ${run.cpuPerCallUs.toFixed(0)} µs/call${run.dbCpuPerCallUs === null ? '' : `, PostgreSQL ${run.dbCpuPerCallUs.toFixed(0)}`}, balancer ${run.balancerCpuPerCallUs.toFixed(0)}, load generator ${run.clientCpuPerCallUs.toFixed(0)}${run.errors ? ` ERRORS ${run.errors}` : ''}`,
+        `round ${r + 1} ${n} instance(s) c=${String(concurrency).padEnd(2)} ${run.callsPerSec.toFixed(0).padStart(6)}/s p50 ${run.p50Ms.toFixed(2)} ms p99 ${run.p99Ms.toFixed(2)} ms server cpu ${run.cpuPerCallUs.toFixed(0)} µs/call${run.dbCpuPerCallUs === null ? '' : `, PostgreSQL ${run.dbCpuPerCallUs.toFixed(0)}`}, balancer ${run.balancerCpuPerCallUs.toFixed(0)}, load generator ${run.clientCpuPerCallUs.toFixed(0)}, upstream ${run.upstreamCpuPerCallUs.toFixed(0)}${run.errors ? ` ERRORS ${run.errors}` : ''}`,
       );
     }
     const perInstance = await balancer.counts();
@@ -259,7 +260,7 @@ async function main() {
   const rounds = [];
   for (let r = 0; r < ROUNDS; r++) {
     // Alternate the order so no count always runs first on a cold machine.
-    for (const n of r % 2 ? [...COUNTS].reverse() : COUNTS) rounds.push({ round: r + 1, ...(await round(env, n, r, pgServer?.postmaster)) });
+    for (const n of r % 2 ? [...COUNTS].reverse() : COUNTS) rounds.push({ round: r + 1, ...(await round(env, n, r, pgServer?.postmaster, upstream.pid)) });
   }
   const summary = {};
   for (const n of COUNTS) {
