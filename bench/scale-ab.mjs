@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { randomBytes } from 'node:crypto';
 import { loadCatalog } from './catalog.mjs';
 import { freshEnv, startRawStdio, startStdio } from './launch.mjs';
-import { memory } from './proc.mjs';
+import { cpuMicros, memory } from './proc.mjs';
 import { spread } from './stats.mjs';
 
 const argv = process.argv.slice(2);
@@ -49,10 +49,14 @@ async function round(cli, env) {
   try {
     await listPage(server.client);
     const coldStartMs = performance.now() - t0;
+    // CPU (10 ms ticks) is steadier than wall time on a shared machine: the server's, up to the first page.
+    const coldCpuMs = cpuMicros(server.pid) / 1000;
     const cold = await sdkAll(server.client);
     const alls = [];
+    const cpu0 = cpuMicros(server.pid);
     for (let i = 0; i < lists; i++) alls.push((await sdkAll(server.client)).ms);
-    out = { coldStartMs, tools: cold.n, sdkAllMs: median(alls), peakRssMB: memory(server.pid).peakMB };
+    const listCpuMs = (cpuMicros(server.pid) - cpu0) / 1000 / lists;
+    out = { coldStartMs, coldCpuMs, tools: cold.n, sdkAllMs: median(alls), listCpuMs, peakRssMB: memory(server.pid).peakMB };
   } finally {
     await server.close();
   }
@@ -74,7 +78,7 @@ const envs = clis.map((cli) => {
   loadCatalog({ cli, env: e.env, dir: e.dir, upstreamUrl: 'http://127.0.0.1:9/', token: randomBytes(16).toString('hex'), extraTools: tools });
   return e;
 });
-const keys = ['coldStartMs', 'peakRssMB', 'sdkAllMs', 'rawAllMs', 'rawPeakRssMB'];
+const keys = ['coldStartMs', 'coldCpuMs', 'peakRssMB', 'sdkAllMs', 'listCpuMs', 'rawAllMs', 'rawPeakRssMB'];
 const results = clis.map(() => []);
 try {
   for (let r = 0; r < rounds; r++) {
@@ -90,12 +94,12 @@ const f = (s, d) => `${s.median.toFixed(d)} (${s.min.toFixed(d)}–${s.max.toFix
 clis.forEach((cli, i) => {
   const rs = results[i];
   console.log(`${String.fromCharCode(65 + i)} ${cli} (${rs[0].tools} tools)`);
-  for (const k of keys) console.log(`  ${k.padEnd(13)} ${f(spread(rs.map((x) => x[k])), 1)}`);
+  for (const k of keys) console.log(`  ${k.padEnd(12)} ${f(spread(rs.map((x) => x[k])), 1)}`);
 });
 for (let i = 1; i < clis.length; i++) {
   const b = String.fromCharCode(65 + i);
   for (const k of keys) {
     const ratios = results[i].map((x, j) => x[k] / results[0][j][k]);
-    console.log(`paired ${b}/A ${k.padEnd(13)} ${f(spread(ratios), 3)}  (${b} higher in ${ratios.filter((x) => x > 1).length}/${ratios.length})`);
+    console.log(`paired ${b}/A ${k.padEnd(12)} ${f(spread(ratios), 3)}  (${b} higher in ${ratios.filter((x) => x > 1).length}/${ratios.length})`);
   }
 }
