@@ -1,4 +1,4 @@
-import { JSONPath } from 'jsonpath-plus';
+import { jsonPath } from './jsonpath.js';
 
 /**
  * Limits that keep extraction cheap whatever the path and the answer (issue 10: `$..*..*..*` on a
@@ -28,7 +28,7 @@ export function pathProblem(path: string): string | null {
   }
   let steps: string[];
   try {
-    steps = JSONPath.toPathArray(path).slice(1);
+    steps = jsonPath().toPathArray(path).slice(1);
   } catch {
     return `"${path}" is not a valid JSONPath`;
   }

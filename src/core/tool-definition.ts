@@ -8,15 +8,14 @@ import type { Tool } from './model.js';
  * shape: the registry serves it, and the catalog measures it for the import report (SPEC §14).
  */
 export function toolDefinition(tool: Tool): McpTool {
+  const inputSchema = buildInputSchema(tool.parameters) as { properties: Record<string, unknown> };
+  // Every HTTP tool also takes `_fields` (SPEC §14): the projection of its answer, never sent upstream.
+  withFieldsArgument(inputSchema, tool.parameters);
   const definition: McpTool = {
     name: tool.code,
     title: tool.name,
     description: tool.description ?? tool.name,
-    // Every HTTP tool also takes `_fields` (SPEC §14): the projection of its answer, never sent upstream.
-    inputSchema: withFieldsArgument(
-      buildInputSchema(tool.parameters),
-      tool.parameters.map((p) => p.name),
-    ) as McpTool['inputSchema'],
+    inputSchema: inputSchema as McpTool['inputSchema'],
     annotations: annotationsFor(tool.httpMethod, tool.name),
   };
   if (tool.outputSchema) definition.outputSchema = tool.outputSchema as McpTool['outputSchema'];

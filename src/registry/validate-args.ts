@@ -1,4 +1,5 @@
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { createRequire } from 'node:module';
+import type { Ajv, ErrorObject, ValidateFunction } from 'ajv';
 import type { JsonSchema } from '../core/model.js';
 
 /** Argument validation against a tool's inputSchema: compiled on first use, then reused. */
@@ -10,6 +11,15 @@ export interface ValidatorFactory {
   release(schema: JsonSchema): void;
 }
 
+/**
+ * Ajv's module (25–45 ms and a few MB to load) is required on the first validation, not imported at
+ * start: a stdio server lists its tools before any call. Synchronous (a CommonJS require), because a
+ * validator answers synchronously.
+ */
+function loadAjv(): typeof Ajv {
+  return (createRequire(import.meta.url)('ajv') as typeof import('ajv')).Ajv;
+}
+
 export function createValidatorFactory(): ValidatorFactory {
   // One Ajv for the registry's life; the Ajv is made on the first call, not at start: a server with
   // 10,000 tools lists them before it validates anything.
@@ -17,7 +27,7 @@ export function createValidatorFactory(): ValidatorFactory {
   const factory = (schema: JsonSchema): ArgumentValidator => {
     let compiled: ValidateFunction | null = null;
     return (args) => {
-      ajv ??= new Ajv({ allErrors: true, strict: false, validateFormats: false });
+      ajv ??= new (loadAjv())({ allErrors: true, strict: false, validateFormats: false });
       compiled ??= ajv.compile(schema);
       return compiled(args) ? null : describe(compiled.errors ?? [], args);
     };

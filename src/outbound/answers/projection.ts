@@ -1,4 +1,4 @@
-import { JSONPath } from 'jsonpath-plus';
+import { jsonPath } from '../../core/jsonpath.js';
 import type { JsonSchema } from '../../core/model.js';
 
 /**
@@ -22,7 +22,7 @@ export function project(value: unknown, paths: readonly string[], schema: JsonSc
   let matched = 0;
   let whole = false;
   for (const path of paths) {
-    const pointers = JSONPath({ path, json: value as object, resultType: 'pointer', eval: false, wrap: true }) as string[];
+    const pointers = jsonPath()({ path, json: value as object, resultType: 'pointer', eval: false, wrap: true }) as string[];
     for (const pointer of pointers) {
       matched++;
       if (pointer === '') whole = true;

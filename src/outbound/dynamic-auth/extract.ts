@@ -1,4 +1,4 @@
-import { JSONPath } from 'jsonpath-plus';
+import { jsonPath } from '../../core/jsonpath.js';
 import { MAX_SEARCHED_DEPTH, MAX_SEARCHED_VALUES, PATH_EXAMPLES, pathProblem } from '../../core/extraction-path.js';
 import { tokenError } from './token-error.js';
 
@@ -71,7 +71,7 @@ function tooBigToSearch(json: unknown): string | null {
 const FIRST_FOUND = Symbol('first found');
 
 function byJsonPath(code: string, json: unknown, path: string): unknown {
-  const steps = JSONPath.toPathArray(path);
+  const steps = jsonPath().toPathArray(path);
   if (steps.some((step) => step === '..' || step === '*' || step.includes(',') || step.includes(':'))) {
     const size = tooBigToSearch(json);
     if (size) {
@@ -87,7 +87,7 @@ function byJsonPath(code: string, json: unknown, path: string): unknown {
   try {
     // No script evaluation: a path can come from an imported file, and filters would run code here.
     // Only the first match is used, so evaluation stops there.
-    JSONPath({
+    jsonPath()({
       path,
       json: json as object,
       wrap: true,

@@ -1,11 +1,12 @@
 import { Buffer } from 'node:buffer';
-import { ProtocolError, type CallToolResult, type Tool as McpTool } from '@modelcontextprotocol/client';
+import type { CallToolResult, Tool as McpTool } from '@modelcontextprotocol/client';
 import { errorResult } from '../../core/tool-result.js';
 import { describeError } from '../../core/errors.js';
 import { bytesContainSecret, redactText, redactValue, type Redactor } from '../../core/redact.js';
 import type { ToolEntry } from '../../registry/types.js';
 import { tooLargeLimit } from './response-cap.js';
 import { federatedToolName } from './tool-names.js';
+import { isProtocolError } from './client-sdk.js';
 import { describeUpstreamError } from './upstream-errors.js';
 import { UpstreamConnection, UpstreamDownError } from './upstream-connection.js';
 
@@ -114,7 +115,7 @@ export function federatedEntry(connection: UpstreamConnection, tool: McpTool, pi
         }
         return redactDeep(result, redact) as CallToolResult;
       } catch (err) {
-        watched?.end(null, 0, err instanceof ProtocolError ? undefined : err); // an answered error is the tool's own
+        watched?.end(null, 0, isProtocolError(err) ? undefined : err); // an answered error is the tool's own
         const limit = tooLargeLimit(err);
         if (limit !== null) return errorResult(tooLargeText(definition.name, code, limit));
         if (err instanceof UpstreamDownError) {
@@ -124,7 +125,7 @@ export function federatedEntry(connection: UpstreamConnection, tool: McpTool, pi
             ),
           );
         }
-        const what = err instanceof ProtocolError ? `answered with an error: ${describeError(err)}` : `could not be reached: ${describeUpstreamError(err)}`;
+        const what = isProtocolError(err) ? `answered with an error: ${describeError(err)}` : `could not be reached: ${describeUpstreamError(err)}`;
         return errorResult(redact(`Tool "${definition.name}" failed: the upstream MCP server "${code}" ${what}`));
       }
     },

@@ -1,13 +1,6 @@
 import { Buffer } from 'node:buffer';
-import {
-  deserializeMessage,
-  ProtocolError,
-  ProtocolErrorCode,
-  type FetchLike,
-  type JSONRPCMessage,
-  type RequestId,
-  type Transport,
-} from '@modelcontextprotocol/client';
+import type { FetchLike, JSONRPCMessage, RequestId, Transport } from '@modelcontextprotocol/client';
+import { clientSdk, isProtocolError } from './client-sdk.js';
 
 /**
  * The response cap (TOOLWIRE_MAX_RESPONSE_BYTES) for upstream MCP servers, applied to the bytes they
@@ -39,7 +32,7 @@ function tooLargeMessage(id: RequestId, maxResponseBytes: number): JSONRPCMessag
     jsonrpc: '2.0',
     id,
     error: {
-      code: ProtocolErrorCode.InternalError,
+      code: -32603, // JSON-RPC's internal error (the SDK's ProtocolErrorCode.InternalError), without loading the SDK
       message: `the answer is larger than ${maxResponseBytes} bytes (TOOLWIRE_MAX_RESPONSE_BYTES)`,
       data: { toolwire: RESPONSE_TOO_LARGE, limit: maxResponseBytes },
     },
@@ -48,7 +41,7 @@ function tooLargeMessage(id: RequestId, maxResponseBytes: number): JSONRPCMessag
 
 /** Whether a failed request was one whose answer went over the cap; gives the cap. */
 export function tooLargeLimit(err: unknown): number | null {
-  if (!(err instanceof ProtocolError)) return null;
+  if (!isProtocolError(err)) return null;
   const data = err.data as { toolwire?: unknown; limit?: unknown } | undefined;
   return data?.toolwire === RESPONSE_TOO_LARGE && typeof data.limit === 'number' ? data.limit : null;
 }
@@ -149,7 +142,7 @@ export class BoundedReadBuffer {
     const next = this.ready.shift();
     if (next === undefined) return null;
     if (!Buffer.isBuffer(next)) return next;
-    return deserializeMessage(next.toString('utf8').replace(/\r$/, ''));
+    return clientSdk().deserializeMessage(next.toString('utf8').replace(/\r$/, ''));
   }
 
   clear(): void {

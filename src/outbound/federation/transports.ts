@@ -1,6 +1,7 @@
 import type { FetchLike, SSEClientTransport, StreamableHTTPClientTransport, Transport } from '@modelcontextprotocol/client';
 import type { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import type { UpstreamConfig } from './upstream-config.js';
+import { loadClientSdk } from './client-sdk.js';
 
 interface TransportClasses {
   Stdio: typeof StdioClientTransport;
@@ -11,12 +12,12 @@ interface TransportClasses {
 let classes: TransportClasses | null = null;
 
 /**
- * Loads the SDK's client transports (~30–40 ms of module loading) on the first connection, so a
- * server without upstream MCP servers never pays for them at start.
+ * Loads the SDK's client and its transports (client-sdk.ts) on the first connection, so a server
+ * without upstream MCP servers never pays for them at start.
  */
 export async function loadTransports(): Promise<void> {
   if (classes) return;
-  const [stdio, client] = await Promise.all([import('@modelcontextprotocol/client/stdio'), import('@modelcontextprotocol/client')]);
+  const [stdio, client] = await Promise.all([import('@modelcontextprotocol/client/stdio'), loadClientSdk()]);
   classes = { Stdio: stdio.StdioClientTransport, Sse: client.SSEClientTransport, StreamableHttp: client.StreamableHTTPClientTransport };
 }
 

@@ -1,8 +1,9 @@
-import { Client, type CallToolResult, type Tool as McpTool, type PriorDiscovery, type Transport } from '@modelcontextprotocol/client';
+import type { CallToolResult, Client, Tool as McpTool, PriorDiscovery, Transport } from '@modelcontextprotocol/client';
 import { describeError, ToolwireError } from '../../core/errors.js';
 import { describeUpstreamError, isUpstreamAnswer } from './upstream-errors.js';
 import type { Log } from '../../core/log.js';
 import { Backoff } from './backoff.js';
+import { loadClientSdk } from './client-sdk.js';
 import { listAllTools } from './list-tools.js';
 import { boundedFetch, boundStdioReads } from './response-cap.js';
 import { createUpstreamTransport, loadTransports, transportPid } from './transports.js';
@@ -161,8 +162,9 @@ export class UpstreamConnection {
   }
 
   private async connect(): Promise<void> {
+    let Client: typeof import('@modelcontextprotocol/client').Client;
     try {
-      await loadTransports();
+      [{ Client }] = await Promise.all([loadClientSdk(), loadTransports()]);
     } catch (err) {
       this.lost(this.generation, describeUpstreamError(err));
       return this.firstAttemptDone();

@@ -1,9 +1,10 @@
-import { ProtocolError, SdkError, SdkErrorCode, SdkHttpError, SseError } from '@modelcontextprotocol/client';
 import { describeError } from '../../core/errors.js';
+import { isProtocolError, loadedClientSdk } from './client-sdk.js';
 
 /** A failure to reach or talk to an upstream, with its HTTP status and what to do about a refused credential. */
 export function describeUpstreamError(err: unknown): string {
-  const status = err instanceof SdkHttpError ? err.status : err instanceof SseError ? err.code : undefined;
+  const sdk = loadedClientSdk();
+  const status = sdk === null ? undefined : err instanceof sdk.SdkHttpError ? err.status : err instanceof sdk.SseError ? err.code : undefined;
   const message = describeError(err);
   if (status === 401 || status === 403) {
     return `it refused the credential (HTTP ${status}): give the provider an apiKeyValue, or add a vault credential for its URL and protocol (${message})`;
@@ -19,6 +20,8 @@ export function describeUpstreamError(err: unknown): string {
  * unlike a timeout, a closed connection or an HTTP failure.
  */
 export function isUpstreamAnswer(err: unknown): boolean {
-  if (err instanceof ProtocolError) return true;
-  return err instanceof SdkError && (err.code === SdkErrorCode.InvalidResult || err.code === SdkErrorCode.UnsupportedResultType);
+  const sdk = loadedClientSdk();
+  if (sdk === null) return false;
+  if (isProtocolError(err)) return true;
+  return err instanceof sdk.SdkError && (err.code === sdk.SdkErrorCode.InvalidResult || err.code === sdk.SdkErrorCode.UnsupportedResultType);
 }

@@ -77,11 +77,24 @@ export function providerRuntime(provider: HttpProvider): ProviderRuntime {
 }
 
 /**
- * An HTTP tool: validate → build → inject → send → map. When the API refuses a dynamic token, it is
- * retried once with a new one — unless the provider is backing off because fresh tokens were refused
- * too, which the result then says.
+ * An HTTP tool: validate → build → inject → send → map. Its call path (closures, redactor caches, answer
+ * shaping) is made on its first call: a server with 10,000 tools builds and lists them all at start but
+ * calls few, and per-tool state made up front cost ~10 MB and ~40 ms of that start.
  */
 export function httpToolEntry(tool: Tool, runtime: ProviderRuntime, definition: McpTool, validate: ArgumentValidator, deps: HttpToolDeps): ToolEntry {
+  let invoke: ToolEntry['invoke'] | null = null;
+  return {
+    definition,
+    providerCode: runtime.provider.code,
+    invoke: (given, context) => (invoke ??= callPath(tool, runtime, definition, validate, deps))(given, context),
+  };
+}
+
+/**
+ * How an HTTP tool is called. When the API refuses a dynamic token, it is retried once with a new one —
+ * unless the provider is backing off because fresh tokens were refused too, which the result then says.
+ */
+function callPath(tool: Tool, runtime: ProviderRuntime, definition: McpTool, validate: ArgumentValidator, deps: HttpToolDeps): ToolEntry['invoke'] {
   const { provider } = runtime;
   const users = deps.users ?? NO_USER_CREDENTIALS;
   const shared = sharedCredential(provider);
@@ -200,55 +213,51 @@ export function httpToolEntry(tool: Tool, runtime: ProviderRuntime, definition: 
   const refused = (response: UpstreamResponse) =>
     deps.tokens.isInvalidation(response.status, response.body.toString('utf8'), provider.dynamicAuthInvalidationKeywords);
 
-  return {
-    definition,
-    providerCode: provider.code,
-    async invoke(given, context): Promise<CallToolResult> {
-      let args = given;
-      let fields: readonly string[] | null = null;
-      if (takesFields && given[FIELDS_ARGUMENT] !== undefined) {
-        const read = readResponseFields(given[FIELDS_ARGUMENT]);
-        if ('problem' in read)
-          return errorResult(`Invalid arguments for tool "${tool.code}": "${FIELDS_ARGUMENT}" ${read.problem}. ${FIELDS_EXAMPLE} Nothing was sent.`);
-        fields = read.paths;
-        const { [FIELDS_ARGUMENT]: _, ...rest } = given;
-        args = rest;
-      }
-      const problem = validate(args);
-      if (problem) return errorResult(`Invalid arguments for tool "${tool.code}": ${problem}. Nothing was sent.`);
-      if (provider.oauth?.grant === 'authorization_code') return invokeWithGrant(args, fields, context);
-      const credential = callCredential(provider, context.caller, users, shared);
-      if (credential === null) {
-        const clientName = context.caller as string;
-        const need = { providerId: provider.id, providerCode: provider.code, clientName };
-        return credentialRequiredResult(need, missingCredentialMessage(provider.code, clientName, credentialExample(provider)));
-      }
-      let token: string | null = null;
-      try {
-        // Dynamic auth and the OAuth 2 client-credentials grant share the token manager (cache, single-flight,
-        // renewal); a client with its own dynamic-auth payload has a token of its own.
-        token = usesProviderToken(provider) ? await getToken(credential) : null;
-        let { request, response } = await attempt(args, token ?? credential.apiKeyValue, context, credential.headers);
-        let note: string | null = null;
-        if (token !== null && refused(response)) {
-          const refusal = deps.tokens.invalidate(provider.id, token, credential.tokenOf ?? undefined);
-          if (refusal.retry) {
-            token = await getToken(credential);
-            ({ request, response } = await attempt(args, token, context, credential.headers));
-            note = refusal.settle(token, !refused(response));
-          } else {
-            note = refusal.reason;
-          }
+  return async function invoke(given, context): Promise<CallToolResult> {
+    let args = given;
+    let fields: readonly string[] | null = null;
+    if (takesFields && given[FIELDS_ARGUMENT] !== undefined) {
+      const read = readResponseFields(given[FIELDS_ARGUMENT]);
+      if ('problem' in read)
+        return errorResult(`Invalid arguments for tool "${tool.code}": "${FIELDS_ARGUMENT}" ${read.problem}. ${FIELDS_EXAMPLE} Nothing was sent.`);
+      fields = read.paths;
+      const { [FIELDS_ARGUMENT]: _, ...rest } = given;
+      args = rest;
+    }
+    const problem = validate(args);
+    if (problem) return errorResult(`Invalid arguments for tool "${tool.code}": ${problem}. Nothing was sent.`);
+    if (provider.oauth?.grant === 'authorization_code') return invokeWithGrant(args, fields, context);
+    const credential = callCredential(provider, context.caller, users, shared);
+    if (credential === null) {
+      const clientName = context.caller as string;
+      const need = { providerId: provider.id, providerCode: provider.code, clientName };
+      return credentialRequiredResult(need, missingCredentialMessage(provider.code, clientName, credentialExample(provider)));
+    }
+    let token: string | null = null;
+    try {
+      // Dynamic auth and the OAuth 2 client-credentials grant share the token manager (cache, single-flight,
+      // renewal); a client with its own dynamic-auth payload has a token of its own.
+      token = usesProviderToken(provider) ? await getToken(credential) : null;
+      let { request, response } = await attempt(args, token ?? credential.apiKeyValue, context, credential.headers);
+      let note: string | null = null;
+      if (token !== null && refused(response)) {
+        const refusal = deps.tokens.invalidate(provider.id, token, credential.tokenOf ?? undefined);
+        if (refusal.retry) {
+          token = await getToken(credential);
+          ({ request, response } = await attempt(args, token, context, credential.headers));
+          note = refusal.settle(token, !refused(response));
+        } else {
+          note = refusal.reason;
         }
-        const redact = redactorOf(credential, token);
-        // Named only when a message needs it: most answers never do.
-        const label = () => redact(requestLabel(request));
-        const result = shape(withNote(mapResponse(response, redact, label), note), fields, context);
-        return definition.outputSchema ? keepOutputPromise(result, label) : result;
-      } catch (err) {
-        return errorResult(redactorOf(credential, token)(`Tool "${tool.code}" failed: ${describeError(err)}`));
       }
-    },
+      const redact = redactorOf(credential, token);
+      // Named only when a message needs it: most answers never do.
+      const label = () => redact(requestLabel(request));
+      const result = shape(withNote(mapResponse(response, redact, label), note), fields, context);
+      return definition.outputSchema ? keepOutputPromise(result, label) : result;
+    } catch (err) {
+      return errorResult(redactorOf(credential, token)(`Tool "${tool.code}" failed: ${describeError(err)}`));
+    }
   };
 }
 

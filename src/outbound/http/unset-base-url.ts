@@ -1,7 +1,7 @@
 import { errorResult } from '../../core/tool-result.js';
 import { isUnsetBaseUrl, unsetBaseUrlPrefix } from '../../core/unset-base-url.js';
 import type { HttpProvider } from '../../core/model.js';
-import type { HttpToolFactory, ToolEntry } from '../../registry/types.js';
+import type { HttpToolFactory, ProviderRuntime, ToolEntry } from '../../registry/types.js';
 
 /**
  * The tools of a provider whose base URL is still the stand-in of `core/unset-base-url.ts` (an OpenAPI
@@ -11,11 +11,18 @@ import type { HttpToolFactory, ToolEntry } from '../../registry/types.js';
  * entries are the factory's own, untouched.
  */
 export function guardUnsetBaseUrl(factory: HttpToolFactory): HttpToolFactory {
+  // Whether a provider's base URL is the stand-in, worked out once per runtime (a URL parse per tool cost ~25 ms of a 10,000-tool start).
+  const unset = new WeakMap<ProviderRuntime, boolean>();
+  const isUnset = (runtime: ProviderRuntime) => {
+    let known = unset.get(runtime);
+    if (known === undefined) unset.set(runtime, (known = isUnsetBaseUrl(runtime.provider.baseUrl)));
+    return known;
+  };
   return {
     ...(factory.companions ? { companions: factory.companions } : {}),
     runtime: (provider) => factory.runtime(provider),
     entry(tool, runtime, definition, validate) {
-      if (!isUnsetBaseUrl(runtime.provider.baseUrl)) return factory.entry(tool, runtime, definition, validate);
+      if (!isUnset(runtime)) return factory.entry(tool, runtime, definition, validate);
       const message = unsetBaseUrlMessage(runtime.provider);
       const guarded: ToolEntry = { definition, providerCode: runtime.provider.code, invoke: async () => errorResult(message) };
       return guarded;
