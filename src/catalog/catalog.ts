@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { ToolwireError } from '../core/errors.js';
 import { DEFAULT_AUTO_META_TOKENS } from '../core/catalog-size.js';
 import { measureImport } from './io/catalog-size.js';
@@ -23,6 +24,13 @@ import { LOCKED_RULES, type ProviderWriteRules } from './write-rules.js';
 import { providerInputSchema, toolInputSchema, type ImportEntry, type ToolInput } from './schemas.js';
 
 export type Ref = number | string;
+
+/**
+ * The catalog write an async context is inside (`open` false once it ended): a write started inside one
+ * joins its transaction (driver.ts) and leaves telling the registry to the outer write, after its commit.
+ * Refreshing inside would have the rebuild wait for the transaction it runs in.
+ */
+const writes = new AsyncLocalStorage<{ open: boolean }>();
 
 /** What the catalog is told by the configuration. */
 export interface CatalogSettings {
@@ -75,15 +83,23 @@ export class Catalog {
    * `change` names the admin change for the audit log, written in the same transaction (SPEC §12).
    */
   async write<T>(fn: () => Promise<T>, change: ChangeOf<T>): Promise<T> {
-    const result = await this.store.transaction(async () => {
-      const value = await fn();
-      if (change !== null) {
-        await this.store.audit.insertChange(new Date().toISOString(), this.actor, typeof change === 'function' ? change(value) : change);
-      }
-      return value;
-    });
+    const nested = writes.getStore()?.open === true;
+    const scope = { open: true };
+    const result = await this.store.transaction(() =>
+      writes.run(scope, async () => {
+        try {
+          const value = await fn();
+          if (change !== null) {
+            await this.store.audit.insertChange(new Date().toISOString(), this.actor, typeof change === 'function' ? change(value) : change);
+          }
+          return value;
+        } finally {
+          scope.open = false;
+        }
+      }),
+    );
     // After the commit: once the write returns, this instance serves it.
-    await this.onChange();
+    if (!nested) await this.onChange();
     return result;
   }
 
