@@ -9,6 +9,8 @@ import { createValidatorFactory, type ArgumentValidator, type ValidatorFactory }
 
 /** Contributes tools that are not plain HTTP tools (meta mode, upstream MCP servers). */
 export interface ToolSource {
+  /** Reads what `entries` will need from the database, inside the build's read transaction (entries itself reads nothing). */
+  read?(): Promise<void>;
   entries(providers: readonly Provider[]): ToolEntry[];
 }
 
@@ -106,6 +108,7 @@ async function build(
     const read = await readTools(store, cache);
     const indexes: unknown[] = [];
     for (const load of indexLoaders) indexes.push(await load());
+    for (const source of sources) await source.read?.();
     return { version, providers, read, indexes };
   });
   const { delta } = read;

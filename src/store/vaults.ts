@@ -59,6 +59,10 @@ const SQL = {
   // The shared credential comes from the owner's vaults only: a client's vault never lends its token to others.
   latestToken: `SELECT vc.access_token_enc FROM vault_credentials vc JOIN vaults v ON v.id = vc.vault_id
      WHERE vc.mcp_server_url = ? AND vc.protocol = ? AND v.owner_client_id IS NULL ORDER BY vc.seq DESC LIMIT 1`,
+  // The owner's newest credential per server and protocol (what tokenFor gives, for every server at once).
+  sharedTokens: `SELECT vc.mcp_server_url, vc.protocol, vc.access_token_enc FROM vault_credentials vc JOIN vaults v ON v.id = vc.vault_id
+     WHERE v.owner_client_id IS NULL AND vc.seq = (SELECT MAX(x.seq) FROM vault_credentials x JOIN vaults y ON y.id = x.vault_id
+                     WHERE y.owner_client_id IS NULL AND x.mcp_server_url = vc.mcp_server_url AND x.protocol = vc.protocol)`,
   // Each client's newest credential per server and protocol.
   clientTokens: `SELECT c.name AS client_name, vc.mcp_server_url, vc.protocol, vc.access_token_enc FROM vault_credentials vc
        JOIN vaults v ON v.id = vc.vault_id JOIN clients c ON c.id = v.owner_client_id
@@ -135,6 +139,14 @@ export class VaultRepository {
         protocol: r.protocol as VaultProtocol,
         accessToken: this.database.box.decrypt(r.access_token_enc),
       })),
+    );
+  }
+
+  /** The owner's newest credential per server URL and protocol, opened: what `tokenFor` gives, for every server in one read. */
+  async sharedTokens(): Promise<Array<{ mcpServerUrl: string; protocol: VaultProtocol; accessToken: string }>> {
+    const rows = await this.db.all<{ mcp_server_url: string; protocol: string; access_token_enc: string }>(SQL.sharedTokens);
+    return opening(this.database.box, () =>
+      rows.map((r) => ({ mcpServerUrl: r.mcp_server_url, protocol: r.protocol as VaultProtocol, accessToken: this.database.box.decrypt(r.access_token_enc) })),
     );
   }
 
