@@ -40,7 +40,9 @@ export class AuditCatalog {
     }
     const since = query.since ? isoSince(query.since) : null;
     const beforeId = query.cursor ? decodeCursor(query.cursor) : null;
-    const entries = await this.store.read(() => this.store.audit.page({ client: query.client || null, tool: query.tool || null, since, beforeId, limit: limit + 1 }));
+    const entries = await this.store.read(() =>
+      this.store.audit.page({ client: query.client || null, tool: query.tool || null, since, beforeId, limit: limit + 1 }),
+    );
     const more = entries.length > limit;
     if (more) entries.pop();
     const last = entries[entries.length - 1];

@@ -269,11 +269,7 @@ export class Catalog {
    * credential, the shared providers untouched; upstream MCP servers stay the owner's to register. One
    * transaction: any entry's problem throws InvalidEntries, and nothing is written.
    */
-  storeClientProviderTokens(
-    clientName: string,
-    tokens: ProviderTokenEntry[],
-    servers: McpServerEntry[] | null,
-  ): Promise<ProviderTokensResult & { mcp: null }> {
+  storeClientProviderTokens(clientName: string, tokens: ProviderTokenEntry[], servers: McpServerEntry[] | null): Promise<ProviderTokensResult & { mcp: null }> {
     return this.write(
       async () => {
         const issues: EntryIssue[] = [];

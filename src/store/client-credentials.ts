@@ -51,7 +51,12 @@ export class ClientCredentialRepository {
   /** Replaces the client's credential for the provider (the client must exist; the caller checked). */
   async set(clientName: string, providerId: number, secrets: UserSecrets): Promise<void> {
     await this.database.box.beforeSeal();
-    await this.db.run(SQL.upsert, { client: clientName, providerId, sealed: this.database.box.encrypt(JSON.stringify(secrets)), now: new Date().toISOString() });
+    await this.db.run(SQL.upsert, {
+      client: clientName,
+      providerId,
+      sealed: this.database.box.encrypt(JSON.stringify(secrets)),
+      now: new Date().toISOString(),
+    });
   }
 
   /**

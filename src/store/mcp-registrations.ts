@@ -15,7 +15,9 @@ export class McpRegistrationRepository {
   constructor(private readonly database: OpenDatabase) {}
 
   async list(): Promise<McpRegistration[]> {
-    return this.database.driver.all<McpRegistration>('SELECT provider_id AS "providerId", server_key AS "serverKey" FROM mcp_config_servers ORDER BY provider_id');
+    return this.database.driver.all<McpRegistration>(
+      'SELECT provider_id AS "providerId", server_key AS "serverKey" FROM mcp_config_servers ORDER BY provider_id',
+    );
   }
 
   async add(providerId: number, serverKey: string): Promise<void> {

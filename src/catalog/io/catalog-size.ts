@@ -38,7 +38,12 @@ export const emptyCatalogSize = (autoMetaTokens: number): CatalogSize => ({ auto
  * enabled tool's definition as the registry lists it, JSON bytes / 4. Runs once per import, never on a
  * call or a small write (the registry keeps its own running totals).
  */
-export async function measureImport(store: Store, providerCodes: readonly string[], created: ReadonlySet<string>, autoMetaTokens: number): Promise<CatalogSize> {
+export async function measureImport(
+  store: Store,
+  providerCodes: readonly string[],
+  created: ReadonlySet<string>,
+  autoMetaTokens: number,
+): Promise<CatalogSize> {
   const size = emptyCatalogSize(autoMetaTokens);
   for (const code of providerCodes) {
     const provider = await store.providers.findByCode(code);

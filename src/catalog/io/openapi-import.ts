@@ -95,9 +95,7 @@ export async function importOpenApi(catalog: Catalog, source: string | object, o
     removed: report.tools.removed,
     skipped: conversion.skipped,
     credentialsToFill:
-      report.providers.created.length > 0
-        ? conversion.credentialsToFill
-        : conversion.credentialsToFill.filter((field) => !hasStored(stored, field)),
+      report.providers.created.length > 0 ? conversion.credentialsToFill : conversion.credentialsToFill.filter((field) => !hasStored(stored, field)),
     droppedSecrets: report.providers.droppedSecrets[provider.code] ?? [],
     baseUrlToSet: baseUrlToSet(stored, provider.code, conversion.baseUrlToSet),
     catalogSize: report.catalogSize.providers.find((p) => p.provider === provider.code) ?? null,

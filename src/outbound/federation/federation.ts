@@ -164,7 +164,7 @@ export class Federation implements ToolSource {
     const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
     await Promise.race([Promise.all([...this.managed.values()].map((m) => m.connection.settled())), timeout]);
     clearTimeout(timer);
-    this.runQueuedRefresh(); // so that what is connected now is listed now
+    await this.runQueuedRefresh(); // so that what is connected now is listed now
   }
 
   /** Stops every connection (stdio servers included) and waits for them to end. */
@@ -215,15 +215,18 @@ export class Federation implements ToolSource {
   private queueRefresh(): void {
     if (this.refreshQueued || this.closed) return;
     this.refreshQueued = true;
-    setImmediate(() => this.runQueuedRefresh());
+    setImmediate(() => void this.runQueuedRefresh());
   }
 
-  private runQueuedRefresh(): void {
+  /** Never rejects: a failed rebuild is logged (the next change tries again). */
+  private async runQueuedRefresh(): Promise<void> {
     if (!this.refreshQueued || this.closed) return;
     this.refreshQueued = false;
-    this.deps.registry
-      .refresh(true)
-      .catch((err: unknown) => this.deps.log.warn(`Could not rebuild the tool list after an upstream change: ${(err as Error).message}`));
+    try {
+      await this.deps.registry.refresh(true);
+    } catch (err) {
+      this.deps.log.warn(`Could not rebuild the tool list after an upstream change: ${(err as Error).message}`);
+    }
   }
 }
 
