@@ -39,12 +39,12 @@ describe('stdio MCP upstreams over HTTP (SPEC §9)', () => {
     expect((await admin.call('POST', '/providers', stdio)).status).toBe(403);
     expect((await admin.call('POST', '/providers', { name: 'P', kind: 'mcp', protocol: 'stdio' })).status).toBe(403);
 
-    const created = admin.app.catalog.createProvider(stdio, CLI_RULES); // the CLI may always add them
+    const created = await admin.app.catalog.createProvider(stdio, CLI_RULES); // the CLI may always add them
     const shown = await admin.call('GET', `/providers/${created.id}`);
     expect(shown.json).toMatchObject({ kind: 'mcp', protocol: 'stdio', command: 'node', env: { API_TOKEN: 'generic_text' } });
     const back = await admin.call('PUT', `/providers/${created.id}`, shown.json);
     expect(back.status, back.text).toBe(200);
-    expect(flatKindFields(admin.app.catalog.getProvider(created.id)).env).toEqual({ API_TOKEN: 'canary-env-secret' });
+    expect(flatKindFields(await admin.app.catalog.getProvider(created.id)).env).toEqual({ API_TOKEN: 'canary-env-secret' });
     expect((await admin.call('PUT', `/providers/${created.id}`, { name: 'Renamed' })).status).toBe(200);
 
     // Dropping or adding an env key changes what runs as much as changing a value.
@@ -55,7 +55,7 @@ describe('stdio MCP upstreams over HTTP (SPEC §9)', () => {
       expect(res.status, JSON.stringify(change)).toBe(403);
       expect(res.json.error).toBe('forbidden');
     }
-    expect(flatKindFields(admin.app.catalog.getProvider(created.id))).toMatchObject({
+    expect(flatKindFields(await admin.app.catalog.getProvider(created.id))).toMatchObject({
       command: 'node',
       args: ['server.js'],
       env: { API_TOKEN: 'canary-env-secret' },

@@ -17,8 +17,8 @@ export function testEnv(dir = tempDir(), extra: Record<string, string> = {}): Re
   return { TOOLWIRE_DB: join(dir, 'toolwire.db'), TOOLWIRE_SECRET_KEY: TEST_KEY, TOOLWIRE_LOG_LEVEL: 'silent', ...extra };
 }
 
-export function makeApp(extra: Record<string, string> = {}): App {
-  return createApp(loadConfig(testEnv(tempDir(), extra)));
+export async function makeApp(extra: Record<string, string> = {}): Promise<App> {
+  return await createApp(loadConfig(testEnv(tempDir(), extra)));
 }
 
 /** A real SDK Client connected to our MCP server in memory. */

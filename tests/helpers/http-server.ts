@@ -81,7 +81,7 @@ export async function startInProcess(
 ): Promise<InProcessServer> {
   const logLines: string[] = [];
   // Every line is captured whatever TOOLWIRE_LOG_LEVEL says, so a test can search them all for secrets.
-  const app = createApp(
+  const app = await createApp(
     loadConfig(env),
     createLog('debug', (line) => void logLines.push(line)),
     options.now ? { now: options.now } : {},

@@ -48,10 +48,10 @@ beforeAll(async () => {
   env = testEnv(tempDir(), { TOOLWIRE_TIMEOUT_MS: '400' });
   server = await startInProcess(env);
   const { catalog } = server.app;
-  catalog.createProvider({ name: 'Audited', code: 'aud', baseUrl: upstream.url, authenticationType: 'BEARER_TOKEN', apiKeyValue: SECRET_CANARY });
+  await catalog.createProvider({ name: 'Audited', code: 'aud', baseUrl: upstream.url, authenticationType: 'BEARER_TOKEN', apiKeyValue: SECRET_CANARY });
   for (const path of ['ok', 'missing', 'broken', 'slow'])
-    catalog.createTool({ name: path, code: `aud-${path}`, providerCode: 'aud', endpointPath: `/${path}` });
-  catalog.createTool({
+    await catalog.createTool({ name: path, code: `aud-${path}`, providerCode: 'aud', endpointPath: `/${path}` });
+  await catalog.createTool({
     name: 'post',
     code: 'aud-post',
     providerCode: 'aud',
@@ -62,8 +62,8 @@ beforeAll(async () => {
       { name: 'apiKey', type: 'STRING', required: false, location: 'BODY' },
     ],
   });
-  catalog.createTool({ name: 'limited', code: 'aud-limited', providerCode: 'aud', endpointPath: '/ok', rateLimit: { perMinute: 1 } });
-  alice = catalog.clients.addClient({ name: 'alice' }).token;
+  await catalog.createTool({ name: 'limited', code: 'aud-limited', providerCode: 'aud', endpointPath: '/ok', rateLimit: { perMinute: 1 } });
+  alice = (await catalog.clients.addClient({ name: 'alice' })).token;
 });
 
 afterAll(async () => {
@@ -148,7 +148,7 @@ describe('admin changes', () => {
       owner(),
     );
     expect(created.status, created.text).toBe(201);
-    const adminClient = server.app.catalog.clients.addClient({ name: 'ops-admin', admin: true }).token;
+    const adminClient = (await server.app.catalog.clients.addClient({ name: 'ops-admin', admin: true })).token;
     const byClient = await fetchJson(`${server.base}/admin/clients`, 'POST', { name: 'carol' }, { authorization: `Bearer ${adminClient}` });
     expect(byClient.status, byClient.text).toBe(201);
     const updated = await fetchJson(`${server.base}/admin/providers/${created.json.id}`, 'PUT', { apiKeyValue: `${SECRET_CANARY}-2` }, owner());
@@ -224,8 +224,8 @@ describe('TOOLWIRE_AUDIT_ARGS=1', () => {
     const argsEnv = testEnv(tempDir(), { TOOLWIRE_AUDIT_ARGS: '1' });
     const withArgs = await startInProcess(argsEnv);
     try {
-      withArgs.app.catalog.createProvider({ name: 'A', code: 'a', baseUrl: upstream.url });
-      withArgs.app.catalog.createTool({
+      await withArgs.app.catalog.createProvider({ name: 'A', code: 'a', baseUrl: upstream.url });
+      await withArgs.app.catalog.createTool({
         name: 'post',
         code: 'a-post',
         providerCode: 'a',

@@ -58,9 +58,9 @@ beforeAll(async () => {
   });
   server = await startInProcess(testEnv(tempDir(), { OTEL_EXPORTER_OTLP_ENDPOINT: receiverUrl }));
   await server.app.ops.ready;
-  server.app.catalog.createProvider({ name: 'T', code: 't', baseUrl: upstream.url });
-  server.app.catalog.createTool({ name: 'ok', code: 't-ok', providerCode: 't', endpointPath: '/ok' });
-  server.app.catalog.createTool({ name: 'missing', code: 't-missing', providerCode: 't', endpointPath: '/missing' });
+  await server.app.catalog.createProvider({ name: 'T', code: 't', baseUrl: upstream.url });
+  await server.app.catalog.createTool({ name: 'ok', code: 't-ok', providerCode: 't', endpointPath: '/ok' });
+  await server.app.catalog.createTool({ name: 'missing', code: 't-missing', providerCode: 't', endpointPath: '/missing' });
 });
 
 afterAll(async () => {
