@@ -18,10 +18,11 @@ const CANARIES = {
 describe('store', () => {
   it('applies migrations in order, tracked with user_version, in WAL mode with foreign keys', async () => {
     const app = await createApp(loadConfig(testEnv()));
-    const db = app.store.database.sqlite;
-    expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
-    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
+    const db = app.store.database.driver;
+    const pragma = async (name: string) => (await db.get<Record<string, unknown>>(`PRAGMA ${name}`))?.[name];
+    expect(await pragma('user_version')).toBe(MIGRATIONS.length);
+    expect(await pragma('journal_mode')).toBe('wal');
+    expect(await pragma('foreign_keys')).toBe(1);
     const p = await app.catalog.createProvider({ name: 'P', code: 'p', baseUrl: 'http://127.0.0.1:9' });
     await app.catalog.createTool({ name: 'T', code: 't', providerCode: 'p', endpointPath: '/x' });
     await app.catalog.removeProvider(p.code);
@@ -41,12 +42,12 @@ describe('store', () => {
     });
     await first.catalog.createTool({ name: 'T', code: 'old-t', providerCode: 'old', endpointPath: '/x' });
     // Roll the schema back to migration 1, as a database written before migration 2 existed.
-    first.store.database.sqlite.exec(
+    await first.store.database.driver.exec(
       "ALTER TABLE providers DROP COLUMN max_result_tokens; ALTER TABLE providers DROP COLUMN fence_upstream_text; ALTER TABLE tools DROP COLUMN max_result_tokens; ALTER TABLE tools DROP COLUMN response_fields; DROP TABLE audit_log; ALTER TABLE providers DROP COLUMN rate_per_minute; ALTER TABLE tools DROP COLUMN rate_per_minute; ALTER TABLE providers DROP COLUMN oauth; ALTER TABLE providers DROP COLUMN oauth_client_secret_enc; DROP TABLE client_credentials; ALTER TABLE providers DROP COLUMN credential_mode; DROP TABLE clients; DROP TRIGGER tools_seq_insert; DROP TRIGGER tools_seq_update; DROP TRIGGER tools_seq_delete; DROP INDEX tools_revision; ALTER TABLE tools DROP COLUMN revision; DROP TABLE tools_removed; DELETE FROM meta WHERE key = 'tool_seq'; DROP TABLE mcp_config_servers; DROP TABLE vault_credentials; DROP TABLE vaults; PRAGMA user_version = 1;",
     );
     void first.close();
     const second = await createApp(loadConfig(env));
-    expect(second.store.database.sqlite.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
+    expect((await second.store.database.driver.get<{ user_version: number }>('PRAGMA user_version'))?.user_version).toBe(MIGRATIONS.length);
     expect((await second.catalog.getProvider('old')).apiKeyValue).toBe('old-secret');
     expect((await second.catalog.getProvider('old')).credentialMode).toBe('shared');
     expect((await second.catalog.getProvider('old')).oauth).toBeNull();
@@ -63,12 +64,12 @@ describe('store', () => {
     const server = { mcpServerUrl: 'https://mcp.example.com/mcp', protocol: 'streamable_http' as const, type: 'static_bearer' as const };
     const { vault } = await first.catalog.vaults.create('Team', [{ ...server, accessToken: 'team-token-1' }], 'owner');
     // Back to migration 6: undo 11 (answer budgets), 10 (JWT subjects), 9 (audit, rate limits), 8 (OAuth 2) and 7 (vault owners).
-    first.store.database.sqlite.exec(
+    await first.store.database.driver.exec(
       'ALTER TABLE providers DROP COLUMN max_result_tokens; ALTER TABLE providers DROP COLUMN fence_upstream_text; ALTER TABLE tools DROP COLUMN max_result_tokens; ALTER TABLE tools DROP COLUMN response_fields; DROP INDEX clients_subject; ALTER TABLE clients DROP COLUMN subject; DROP TABLE audit_log; ALTER TABLE providers DROP COLUMN rate_per_minute; ALTER TABLE tools DROP COLUMN rate_per_minute; ALTER TABLE clients DROP COLUMN rate_per_minute; ALTER TABLE providers DROP COLUMN oauth; ALTER TABLE providers DROP COLUMN oauth_client_secret_enc; ALTER TABLE client_credentials DROP COLUMN refreshed_enc; DROP INDEX vaults_owner; ALTER TABLE vaults DROP COLUMN owner_client_id; PRAGMA user_version = 6;',
     );
     void first.close();
     const second = await createApp(loadConfig(env));
-    expect(second.store.database.sqlite.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
+    expect((await second.store.database.driver.get<{ user_version: number }>('PRAGMA user_version'))?.user_version).toBe(MIGRATIONS.length);
     expect((await second.catalog.vaults.list('owner')).map((v) => [v.id, v.owner])).toEqual([[vault.id, null]]);
     expect(await second.store.vaults.tokenFor(server.mcpServerUrl, server.protocol)).toBe('team-token-1');
     await second.catalog.clients.addClient({ name: 'alice' });

@@ -61,6 +61,11 @@ export class Registry {
     return this.snapshot;
   }
 
+  /** Whether a snapshot was built (`current()` answers). */
+  get loaded(): boolean {
+    return this.snapshot !== null;
+  }
+
   /** Builds a snapshot with every source and index added so far (the first one, or again after adding some); serving commands await it first. */
   async load(): Promise<RegistrySnapshot> {
     await this.rebuild(true);

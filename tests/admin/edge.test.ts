@@ -20,7 +20,7 @@ describe("failures that are not the client's", () => {
     const lines: string[] = [];
     admin = await startAdmin({}, recordingLog(lines));
     const { app } = admin;
-    app.store.database.sqlite.exec('DROP TRIGGER providers_insert_bump; DROP TABLE tools; DROP TABLE providers');
+    await app.store.database.driver.exec('DROP TRIGGER providers_insert_bump; DROP TABLE tools; DROP TABLE providers');
     const res = await admin.call('POST', '/providers', { name: 'X', baseUrl: 'https://x.example.com', apiKeyValue: 'canary-500-secret' });
     expect(res.status).toBe(500);
     expect(res.json).toEqual({ error: 'internal_error', message: expect.stringMatching(/unexpectedly/) });

@@ -34,6 +34,7 @@ export async function startAdmin(env: Record<string, string> = {}, log?: Log): P
     loadConfig({ TOOLWIRE_DB: join(dir, 'test.db'), TOOLWIRE_SECRET_KEY: 'ab'.repeat(32), TOOLWIRE_LOG_LEVEL: 'silent', ...env }),
     ...(log ? [log] : []),
   );
+  await app.registry.load(); // as `serve --http` does before serving
   const deps = adminDeps(app);
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');

@@ -16,7 +16,12 @@ afterEach(async () => {
 async function countingCatalog(): Promise<{ catalog: Catalog; changes: () => number }> {
   app = await makeApp();
   let changes = 0;
-  return { catalog: new Catalog(app.store, () => changes++), changes: () => changes };
+  return {
+    catalog: new Catalog(app.store, async () => {
+      changes++;
+    }),
+    changes: () => changes,
+  };
 }
 
 const credential = (url = 'https://mcp.example.com/mcp'): NewVaultCredential => ({

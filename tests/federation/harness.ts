@@ -26,7 +26,7 @@ export async function federatedApp(env: Record<string, string> = {}): Promise<Fe
     loadConfig(testEnv(tempDir(), env)),
     createLog('debug', (line) => logs.push(line)),
   );
-  const federation = startFederation(app, FAST);
+  const federation = await startFederation(app, FAST);
   return { app, federation, logs };
 }
 

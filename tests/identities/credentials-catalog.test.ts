@@ -81,9 +81,11 @@ describe('credential catalog', () => {
     const { catalog } = await seed();
     await catalog.credentials.setCredential('alice', 'b', { customHeaders: { 'X-Team': 'alice-h' } });
     await catalog.credentials.setCredential('alice', 'k', { apiKeyValue: 'alice-k' });
+    // As the registry hands them over: the credentials loaded with a snapshot, and its version.
     let version = 1;
+    let loaded = await catalog.credentials.index();
     const users = createUserCredentialIndex(
-      () => catalog.credentials.index(),
+      () => loaded,
       () => version,
     );
     const [b, k, s] = await Promise.all(['b', 'k', 's'].map((code) => catalog.getProvider(code)));
@@ -96,8 +98,9 @@ describe('credential catalog', () => {
     expect(callCredential(k!, 'alice', users)?.apiKeyValue).toBe('alice-k');
     expect(callCredential(k!, 'bob', users)?.apiKeyValue).toBe('shared-k');
     expect(callCredential(s!, 'alice', users)?.apiKeyValue).toBe('shared-s');
-    // The index is read again only when the version moves.
+    // The index is made again only when the version moves (a new snapshot, loaded with its credentials).
     await catalog.credentials.setCredential('bob', 'b', { apiKeyValue: 'bob-b' });
+    loaded = await catalog.credentials.index();
     expect(callCredential(b!, 'bob', users)).toBeNull();
     version = 2;
     expect(callCredential(b!, 'bob', users)?.apiKeyValue).toBe('bob-b');

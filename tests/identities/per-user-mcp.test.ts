@@ -40,7 +40,7 @@ beforeAll(async () => {
   await catalog.credentials.setCredential('bob', 'pum', { apiKeyValue: BOB });
   expect((await catalog.credentials.listCredentials('bob')).map((c) => c.fields)).toEqual([['api_key']]);
   // No health pings during the test: the last key the upstream saw is the last call's.
-  federation = startFederation(h.server.app, { ...FAST, healthIntervalMs: 600_000 });
+  federation = await startFederation(h.server.app, { ...FAST, healthIntervalMs: 600_000 });
 });
 
 afterAll(async () => {

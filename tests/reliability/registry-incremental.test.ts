@@ -15,8 +15,8 @@ afterEach(async () => {
   await app?.close();
 });
 
-function fromScratch(app: App) {
-  const snapshot = buildSnapshot(
+async function fromScratch(app: App) {
+  const snapshot = await buildSnapshot(
     app.store,
     createHttpToolFactory({
       sender: app.sender,
@@ -75,8 +75,8 @@ describe('incremental registry rebuilds', () => {
     ];
     for (const [what, change] of steps) {
       await change();
-      expect(await listed(), what).toEqual(JSON.parse(JSON.stringify(fromScratch(app))));
-      expect(app.registry.current().entries.size, what).toBe(fromScratch(app).length);
+      expect(await listed(), what).toEqual(JSON.parse(JSON.stringify(await fromScratch(app))));
+      expect(app.registry.current().entries.size, what).toBe((await fromScratch(app)).length);
     }
     // Calls reach the changed tool as it is now.
     const changed = (await client.listTools()).tools.find((t) => t.name === 't4');

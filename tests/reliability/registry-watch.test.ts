@@ -38,12 +38,12 @@ describe('changes from another process', () => {
     const { store, catalog } = await otherProcess();
     await catalog.createTool({ name: 'Late', code: 'late', providerCode: 'p', endpointPath: '/late', httpMethod: 'GET' });
     // Right after its commit (same tick, before any watcher tick) it takes the write lock and keeps it.
-    store.database.sqlite.prepare('BEGIN IMMEDIATE').run();
+    await store.database.driver.exec('BEGIN IMMEDIATE');
     try {
       // With IMMEDIATE snapshot reads the watcher would block 5 s per tick here, then fail and never retry.
       await expect.poll(async () => (await client.listTools()).tools.map((t) => t.name), POLL).toEqual(['late', 'toolwire_read_more']);
     } finally {
-      store.database.sqlite.prepare('ROLLBACK').run();
+      await store.database.driver.exec('ROLLBACK');
     }
   });
 
@@ -105,10 +105,10 @@ describe('database problems in the admin API', () => {
     const admin = await startAdmin();
     try {
       const locker = await createStore(admin.app.config.dbPath, Buffer.from('ab'.repeat(32), 'hex'));
-      locker.database.sqlite.prepare('BEGIN IMMEDIATE').run();
+      await locker.database.driver.exec('BEGIN IMMEDIATE');
       // The server's write waits busy_timeout (5 s) for the lock, then gives up.
       const res = await admin.call('POST', '/providers', { name: 'P', code: 'p', baseUrl: 'http://127.0.0.1:9' });
-      locker.database.sqlite.prepare('ROLLBACK').run();
+      await locker.database.driver.exec('ROLLBACK');
       await locker.close();
       expect(res.status).toBe(503);
       expect(res.json.error).toBe('storage_unavailable');

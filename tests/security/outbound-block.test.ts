@@ -203,7 +203,7 @@ describe('upstream MCP servers', () => {
 
   async function federated(env: Record<string, string>): Promise<{ app: App; federation: Federation }> {
     const app = await createApp(loadConfig(testEnv(tempDir(), env)), createLog('silent'));
-    federation = startFederation(app, FAST);
+    federation = await startFederation(app, FAST);
     fedApps.add(app);
     return { app, federation };
   }
