@@ -138,7 +138,7 @@ describe('toolwire client', () => {
 
     const added = await runCliAsync(['client', 'add', 'carol'], env);
     const first = tokenOf(added);
-    app.registry.checkForChanges();
+    await app.registry.checkForChanges();
     const afterAdd = app.registry.current().version;
     expect(afterAdd).not.toBe(before);
     await new Promise((resolve) => setImmediate(resolve));
@@ -146,14 +146,14 @@ describe('toolwire client', () => {
     expect((await app.catalog.clients.findClientByToken(first))?.name).toBe('carol');
 
     const second = tokenOf(await runCliAsync(['client', 'rotate', 'carol'], env));
-    app.registry.checkForChanges();
+    await app.registry.checkForChanges();
     expect(app.registry.current().version).not.toBe(afterAdd);
     expect(await app.catalog.clients.findClientByToken(first)).toBeNull();
     expect((await app.catalog.clients.findClientByToken(second))?.name).toBe('carol');
 
     expect((await runCliAsync(['client', 'remove', 'carol'], env)).code).toBe(0);
     const beforeRemove = app.registry.current().version;
-    app.registry.checkForChanges();
+    await app.registry.checkForChanges();
     expect(app.registry.current().version).not.toBe(beforeRemove);
     expect(await app.catalog.clients.findClientByToken(second)).toBeNull();
   });

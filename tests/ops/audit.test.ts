@@ -89,7 +89,7 @@ describe.each(MODES)('tool calls (%s)', (mode) => {
       await client.close();
       await ownerClient.close();
     }
-    server.app.ops.audit!.flush();
+    await server.app.ops.audit!.flush();
     const calls = (await allEntries('client=alice&limit=3')).filter((e) => e.kind === 'call');
     const latest = (tool: string) => calls.find((e) => e.tool === tool);
     expect(latest('aud-ok')).toMatchObject({ actor: 'alice', provider: 'aud', outcome: 'ok', status: 200, bytesIn: '{"fine":true}'.length, bytesOut: 0 });
@@ -122,13 +122,13 @@ it('records a call over a rate limit as rate_limited (nothing sent)', async () =
   } finally {
     await client.close();
   }
-  server.app.ops.audit!.flush();
+  await server.app.ops.audit!.flush();
   const entries = await allEntries('tool=aud-limited');
   expect(entries.map((e) => e.outcome)).toEqual(['rate_limited', 'ok']);
 });
 
-it('never stores arguments by default: the canary is in no entry and nowhere in the database files', () => {
-  server.app.ops.audit!.flush();
+it('never stores arguments by default: the canary is in no entry and nowhere in the database files', async () => {
+  await server.app.ops.audit!.flush();
   const db = env.TOOLWIRE_DB as string;
   for (const file of [db, `${db}-wal`]) if (existsSync(file)) expect(readFileSync(file).includes(ARG_CANARY)).toBe(false);
   const sqlite = new BetterSqlite3(db, { readonly: true });
@@ -242,7 +242,7 @@ describe('TOOLWIRE_AUDIT_ARGS=1', () => {
       } finally {
         await client.close();
       }
-      withArgs.app.ops.audit!.flush();
+      await withArgs.app.ops.audit!.flush();
       const page = await fetchJson(`${withArgs.base}/admin/audit`, 'GET', undefined, { authorization: `Bearer ${withArgs.token}` });
       const entry = page.json.entries.find((e: Entry) => e.kind === 'call');
       expect(JSON.parse(entry.arguments)).toEqual({ note: 'hello', apiKey: '[REDACTED]' });

@@ -28,7 +28,7 @@ it('audits forwarded calls with their outcome and sizes, and an unreachable serv
   await expect.poll(async () => (await client.callTool({ name: 'up__multiply', arguments: { x: 1, y: 1 } })).isError, POLL).toBe(true);
   await upstream.restart();
 
-  fed.app.ops.audit!.flush();
+  await fed.app.ops.audit!.flush();
   const entries = (await fed.app.catalog.audit.page({ tool: 'up__multiply', limit: 1000 })).entries.reverse();
   expect(entries[0]).toMatchObject({ kind: 'call', provider: 'up', outcome: 'ok', status: null, bytesOut: JSON.stringify({ x: 6, y: 7 }).length });
   expect((entries[0] as { bytesIn: number }).bytesIn).toBeGreaterThan(0);

@@ -175,7 +175,7 @@ describe('through the SDK handlers (TOOLWIRE_FAST_PATH=0)', () => {
       }
       const answer = await fetchJson(`${sdk.base}/metrics`, 'GET', undefined, { authorization: `Bearer ${sdk.token}` });
       expect(value(parse(answer.text), 'toolwire_tool_calls_total', { tool: 's-ok', outcome: 'ok' })).toBe(2);
-      sdk.app.ops.audit!.flush();
+      await sdk.app.ops.audit!.flush();
       const audit = await fetchJson(`${sdk.base}/admin/audit?tool=s-ok`, 'GET', undefined, { authorization: `Bearer ${sdk.token}` });
       expect(audit.json.entries).toHaveLength(2);
     } finally {

@@ -4,7 +4,9 @@ import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/typ
 import { afterEach, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import { createMcpServer } from '../../src/inbound/mcp/server.js';
-import { makeApp } from '../helpers/app.js';
+import { createApp } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
+import { testEnv } from '../helpers/app.js';
 
 // Issue 11: with 2,000 idle sessions each admin write cost 75 ms instead of 3 ms, because the write
 // itself sent every session its notifications/tools/list_changed. The write must do no per-session
@@ -53,9 +55,9 @@ const total = (key: 'arrived' | 'handled') => sessions.reduce((sum, s) => sum + 
 
 describe(`${SESSIONS} idle sessions and an admin write`, () => {
   it('the write returns before any session is sent list_changed; then every session gets it, and sees the new tool', async () => {
-    app = await makeApp();
+    app = await createApp(loadConfig(testEnv()));
     await app.catalog.createProvider({ name: 'P', code: 'p', baseUrl: 'http://127.0.0.1:9' });
-    app.registry.current();
+    await app.registry.load(); // the first snapshot, with the provider
     for (let i = 0; i < SESSIONS; i++) sessions.push(await openSession());
 
     await app.catalog.createTool(tool(1));
@@ -71,9 +73,9 @@ describe(`${SESSIONS} idle sessions and an admin write`, () => {
   });
 
   it('several quick writes are told in fewer notifications than writes, and at least one reaches every session', async () => {
-    app = await makeApp();
+    app = await createApp(loadConfig(testEnv()));
     await app.catalog.createProvider({ name: 'P', code: 'p', baseUrl: 'http://127.0.0.1:9' });
-    app.registry.current();
+    await app.registry.load(); // the first snapshot, with the provider
     for (let i = 0; i < SESSIONS; i++) sessions.push(await openSession());
 
     const WRITES = 5;
@@ -94,9 +96,9 @@ describe(`${SESSIONS} idle sessions and an admin write`, () => {
   });
 
   it('a write after the notifications went out is told again (nothing is swallowed by the coalescing)', async () => {
-    app = await makeApp();
+    app = await createApp(loadConfig(testEnv()));
     await app.catalog.createProvider({ name: 'P', code: 'p', baseUrl: 'http://127.0.0.1:9' });
-    app.registry.current();
+    await app.registry.load(); // the first snapshot, with the provider
     for (let i = 0; i < 20; i++) sessions.push(await openSession());
     await app.catalog.createTool(tool(1));
     await expect.poll(() => sessions.every((s) => s.handled === 1), POLL).toBe(true);

@@ -83,8 +83,8 @@ describe('a database file deleted or replaced while serving', () => {
     await expect(async () => app.catalog.createProvider({ name: 'Q', code: 'q', baseUrl: 'http://127.0.0.1:9' })).rejects.toThrow(
       new RegExp(`${path.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} was deleted.*nothing was written`),
     );
-    app.registry.checkForChanges();
-    app.registry.checkForChanges();
+    await app.registry.checkForChanges();
+    await app.registry.checkForChanges();
     expect(lines).toHaveLength(1); // said once, not every tick
     expect(lines[0]).toContain(path);
   });

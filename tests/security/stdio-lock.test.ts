@@ -29,7 +29,7 @@ const STDIO = {
 
 async function withStdioProvider(): Promise<{ id: number; marker: string; evilArgs: string[] }> {
   h = await startCompat();
-  startFederation(h.server.app, FAST);
+  await startFederation(h.server.app, FAST);
   const created = await h.server.app.catalog.createProvider(STDIO, CLI_RULES); // the CLI may register commands
   const marker = join(tempDir(), 'pwned');
   return { id: created.id, marker, evilArgs: ['-e', `require('fs').writeFileSync(${JSON.stringify(marker)}, 'pwned')`] };
