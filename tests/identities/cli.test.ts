@@ -132,6 +132,7 @@ describe('toolwire client', () => {
   it("is noticed by a running server: another process's add, rotate and remove reach its registry watcher and its token lookups", async () => {
     const { env } = fresh();
     app = await createApp(loadConfig(env));
+    await app.registry.load(); // a running server has loaded its registry
     const before = app.registry.current().version;
     let told = 0;
     app.registry.onChange(() => told++);

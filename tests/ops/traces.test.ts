@@ -147,7 +147,7 @@ port1.unref();
 register('./hooks.mjs', import.meta.url, { data: { port: port2 }, transferList: [port2] });
 const { createApp } = await import(process.argv[2]);
 const { loadConfig } = await import(process.argv[3]);
-const app = createApp(loadConfig(process.env));
+const app = await createApp(loadConfig(process.env));
 await app.ops.ready;
 await app.close();
 await new Promise((resolve) => setTimeout(resolve, 100));

@@ -75,6 +75,8 @@ function hostName(host: string): string {
 }
 
 export async function startHttpServer(app: App, options: HttpOptions, extraRoutes: ExtraRoute[] = []): Promise<RunningHttp> {
+  // What is served is the registry's snapshot: built first if the caller has not (`serve` has, with its upstreams).
+  if (!app.registry.loaded) await app.registry.load();
   // The admin and compat APIs get their share of the app, built once here.
   const admin = adminDeps(app);
   const compat = compatDeps(app);
