@@ -61,14 +61,14 @@ async function worker({ compile }) {
   const key = randomBytes(32);
 
   const importOne = async (text, options, label) => {
-    const store = createStore(':memory:', key);
+    const store = await createStore(':memory:', key);
     try {
       const report = await importOpenApi(new Catalog(store), text, options);
-      const tools = store.tools.list();
+      const tools = await store.tools.list();
       const problems = check === undefined ? [] : tools.flatMap((tool) => check(toolDefinition(tool)).map((p) => `${label}: ${p}`));
       return { tools: tools.length, skipped: report.skipped.map((s) => s.reason), problems };
     } finally {
-      store.close();
+      await store.close();
     }
   };
 

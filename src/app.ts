@@ -4,6 +4,8 @@ import { createHttpToolFactory, type TokenSource } from './outbound/http/http-to
 import { guardUnsetBaseUrl } from './outbound/http/unset-base-url.js';
 import { createKeptAnswers } from './outbound/answers/kept-answers.js';
 import { createUserCredentialIndex, type UserCredentials } from './outbound/credentials/per-user.js';
+import { createClientVaultTokenIndex, type ClientVaultTokens } from './outbound/credentials/vault-tokens.js';
+import type { ClientIdentity } from './core/identity.js';
 import { createConnectFlow, createGrantManager, type ConnectFlow, type GrantManager } from './outbound/oauth2/index.js';
 import { Catalog } from './catalog/catalog.js';
 import type { Config } from './config.js';
@@ -28,8 +30,12 @@ export interface App {
   tokens: TokenManager;
   /** OAuth 2 sign-ins to upstream APIs (SPEC §11): the authorization URL the connect page sends to, and the callback's exchange. */
   oauth: ConnectFlow;
-  /** Each client's own credentials (SPEC §11), from memory: read again only when the registry version moves. */
+  /** Each client's own credentials (SPEC §11), from memory: loaded with the registry's snapshot. */
   users: UserCredentials;
+  /** Every client identity by its token hash (SPEC §11), from memory: loaded with the registry's snapshot. */
+  clientTokens: () => ReadonlyMap<string, ClientIdentity>;
+  /** Each client's newest vault credential per upstream MCP server, from memory: loaded with the registry's snapshot. */
+  vaultTokens: ClientVaultTokens;
   /** The TOOLWIRE_BLOCK_PRIVATE policy every outbound connection goes through; null when blocking is off. */
   outbound: OutboundGuard | null;
   /** Audit log, metrics, rate limits, traces (SPEC §12): around every tool call. */
@@ -45,13 +51,16 @@ export interface App {
   close(): Promise<void>;
 }
 
-export function openStore(config: Config, log: Log = createLog(config.logLevel)): Store {
+export async function openStore(config: Config, log: Log = createLog(config.logLevel)): Promise<Store> {
   if (config.database.dialect !== 'sqlite') {
-    throw new ToolwireError('CONFIG', `PostgreSQL (${config.database.display}) is not supported by this build yet (issue 16): point TOOLWIRE_DB or --db at a SQLite file.`);
+    throw new ToolwireError(
+      'CONFIG',
+      `PostgreSQL (${config.database.display}) is not supported by this build yet (issue 16): point TOOLWIRE_DB or --db at a SQLite file.`,
+    );
   }
   const key = loadMasterKey(config.dbPath, config.secretKey, () => databaseHasKey(config.dbPath));
   try {
-    const store = createStore(config.dbPath, key);
+    const store = await createStore(config.dbPath, key);
     followRotation(config, log, store, key);
     return store;
   } catch (err) {
@@ -102,8 +111,12 @@ export interface AppOptions {
   now?: () => number;
 }
 
-export function createApp(config: Config, log: Log = createLog(config.logLevel), options: AppOptions = {}): App {
-  const store = openStore(config, log);
+/**
+ * Opens the store and wires the app. The registry's first snapshot is not built here: the serving
+ * commands `await app.registry.load()` before serving (every source and index added by then).
+ */
+export async function createApp(config: Config, log: Log = createLog(config.logLevel), options: AppOptions = {}): Promise<App> {
+  const store = await openStore(config, log);
   // TOOLWIRE_BLOCK_PRIVATE (SPEC §15): one guarded connector for tool calls, token fetches and upstream MCP servers.
   const outbound = config.blockPrivate ? createOutboundGuard() : null;
   const sender = createHttpSender({
@@ -124,10 +137,10 @@ export function createApp(config: Config, log: Log = createLog(config.logLevel),
     invalidate: (id, stale, client) => tokens.invalidate(id, stale, client),
     isInvalidation,
   };
-  // Per-user credentials (SPEC §11): read from the catalog again only when the registry version moves.
+  // Per-user credentials (SPEC §11): loaded with the registry's snapshot, indexed again when its version moves.
   // A client's own dynamic-auth token goes with its payload (removed, or its client removed).
   const users = createUserCredentialIndex(
-    () => catalog.credentials.index(),
+    () => userCredentials(),
     () => registry.current().version,
     (find) => tokens.retainClients((providerId, client) => find(providerId, client)?.secrets.dynamicAuthPayload !== undefined),
   );
@@ -136,7 +149,10 @@ export function createApp(config: Config, log: Log = createLog(config.logLevel),
   const grants = createGrantManager({
     timeoutMs: config.timeoutMs,
     fetch: oauthFetch,
-    save: (client, providerId, renewed) => void catalog.credentials.storeRefreshed(client, providerId, renewed),
+    save: (client, providerId, renewed) =>
+      void catalog.credentials
+        .storeRefreshed(client, providerId, renewed)
+        .catch((err: unknown) => log.warn(`Could not keep the renewed OAuth tokens of client "${client}": ${(err as Error).message}`)),
     warn: (message) => log.warn(message),
   });
   const oauth = createConnectFlow({
@@ -161,6 +177,13 @@ export function createApp(config: Config, log: Log = createLog(config.logLevel),
   });
   const registry = new Registry(store, guardUnsetBaseUrl(httpTools), [], log, { autoMetaTokens: config.autoMetaTokens });
   const catalog = new Catalog(store, () => registry.refresh(), 'cli', { autoMetaTokens: config.autoMetaTokens });
+  // The call path's indexes, read with every snapshot (in its read transaction): a call reads no database.
+  const userCredentials = registry.addIndex(() => catalog.credentials.index());
+  const clientTokens = registry.addIndex(() => catalog.clients.tokenIndex());
+  const vaultTokens = createClientVaultTokenIndex(
+    registry.addIndex(() => catalog.vaults.clientTokens()),
+    () => registry.current().version,
+  );
   const ops = createOps(config, catalog, registry, log);
   const closers: Array<() => Promise<void> | void> = [];
   return {
@@ -173,6 +196,8 @@ export function createApp(config: Config, log: Log = createLog(config.logLevel),
     tokens,
     oauth,
     users,
+    clientTokens,
+    vaultTokens,
     outbound,
     ops,
     stopCalls: () => stopper.stop(),
@@ -195,7 +220,7 @@ export function createApp(config: Config, log: Log = createLog(config.logLevel),
       else await sender.close();
       restoreUpstreamFetch();
       await outbound?.close();
-      store.close();
+      await store.close();
     },
   };
 }

@@ -73,7 +73,7 @@ beforeAll(async () => {
   await tool('tight-big', 'tight', '/big-json');
   await tool('tight-roomy', 'tight', '/big-json', { maxResultTokens: 50_000 });
   await tool('injected', 'fenced', '/injected');
-  for (const name of ['alice', 'bob']) tokens[name] = server.app.catalog.clients.addClient({ name }).token;
+  for (const name of ['alice', 'bob']) tokens[name] = (await server.app.catalog.clients.addClient({ name })).token;
 });
 
 afterAll(async () => {

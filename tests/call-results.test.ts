@@ -43,8 +43,8 @@ beforeAll(async () => {
         return void res.writeHead(200).end('');
     }
   });
-  app = makeApp({ TOOLWIRE_TIMEOUT_MS: '500', TOOLWIRE_MAX_RESPONSE_BYTES: '100000' });
-  app.catalog.createProvider({
+  app = await makeApp({ TOOLWIRE_TIMEOUT_MS: '500', TOOLWIRE_MAX_RESPONSE_BYTES: '100000' });
+  await app.catalog.createProvider({
     name: 'api',
     code: 'api',
     baseUrl: `${upstream.url}/api`,
@@ -54,7 +54,7 @@ beforeAll(async () => {
     apiKeyValue: SECRET,
   });
   for (const route of ['json', 'array', 'text', 'image', 'notfound', 'boom', 'slow', 'big', 'echo-key', 'echo-ok', 'flaky']) {
-    app.catalog.createTool({
+    await app.catalog.createTool({
       name: route,
       code: route,
       providerCode: 'api',
@@ -63,8 +63,8 @@ beforeAll(async () => {
       parameters: [{ name: 'n', type: 'INTEGER' }],
     });
   }
-  app.catalog.createTool({ name: 'flaky-post', code: 'flaky-post', providerCode: 'api', endpointPath: '/flaky', httpMethod: 'POST' });
-  app.catalog.createTool({
+  await app.catalog.createTool({ name: 'flaky-post', code: 'flaky-post', providerCode: 'api', endpointPath: '/flaky', httpMethod: 'POST' });
+  await app.catalog.createTool({
     name: 'need',
     code: 'need',
     providerCode: 'api',
@@ -75,8 +75,8 @@ beforeAll(async () => {
       { name: 'limit', type: 'NUMBER' },
     ],
   });
-  app.catalog.createProvider({ name: 'down', code: 'down', baseUrl: 'http://127.0.0.1:1' });
-  app.catalog.createTool({ name: 'down', code: 'down-get', providerCode: 'down', endpointPath: '/x', httpMethod: 'GET' });
+  await app.catalog.createProvider({ name: 'down', code: 'down', baseUrl: 'http://127.0.0.1:1' });
+  await app.catalog.createTool({ name: 'down', code: 'down-get', providerCode: 'down', endpointPath: '/x', httpMethod: 'GET' });
   client = await connect(app);
 });
 

@@ -36,7 +36,7 @@ describe("GitHub's REST description with toolMode auto", () => {
   it('is measured over the threshold: meta applied, tools/list shows the three meta tools; imported direct, meta is offered', async () => {
     const file = createRequire(import.meta.url).resolve('@octokit/openapi/generated/api.github.com.json');
     const text = readFileSync(file, 'utf8');
-    const app = makeApp();
+    const app = await makeApp();
     try {
       const report = await importOpenApi(app.catalog, text, { providerCode: 'github', toolMode: 'auto' });
       const size = report.catalogSize!;
@@ -48,7 +48,7 @@ describe("GitHub's REST description with toolMode auto", () => {
       const client = await connect(app);
       expect((await client.listTools()).tools.map((t) => t.name)).toEqual([...META_TOOLS('github'), 'toolwire_read_more']);
       // The measure is what tools/list would cost listed one by one: direct mode lists exactly those bytes.
-      app.catalog.updateProvider('github', { toolMode: 'direct' });
+      await app.catalog.updateProvider('github', { toolMode: 'direct' });
       let bytes = 0;
       let cursor: string | undefined;
       do {

@@ -35,8 +35,8 @@ beforeAll(async () => {
     }
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: true, token_seen: token }));
   });
-  app = makeApp();
-  app.catalog.createProvider({
+  app = await makeApp();
+  await app.catalog.createProvider({
     name: 'Session API',
     code: 'session',
     baseUrl: api.url,
@@ -50,7 +50,7 @@ beforeAll(async () => {
     dynamicAuthTokenExtractionPath: '$.data.token',
     dynamicAuthInvalidationKeywords: 'ExpiredToken,expired',
   });
-  app.catalog.createTool({ name: 'Feed', code: 'feed', providerCode: 'session', endpointPath: '/feed', httpMethod: 'GET' });
+  await app.catalog.createTool({ name: 'Feed', code: 'feed', providerCode: 'session', endpointPath: '/feed', httpMethod: 'GET' });
   client = await connect(app);
 });
 
@@ -106,7 +106,7 @@ describe('dynamic auth on tool calls', () => {
   });
 
   it('a token endpoint failure is an isError naming the provider, without secrets; fixing the settings takes effect on the next call', async () => {
-    app.catalog.createProvider({
+    await app.catalog.createProvider({
       name: 'Broken',
       code: 'broken',
       baseUrl: api.url,
@@ -115,13 +115,13 @@ describe('dynamic auth on tool calls', () => {
       dynamicAuthUrl: 'http://127.0.0.1:1/token',
       dynamicAuthPayload: JSON.stringify({ password: PASSWORD }),
     });
-    app.catalog.createTool({ name: 'B', code: 'broken-feed', providerCode: 'broken', endpointPath: '/feed' });
+    await app.catalog.createTool({ name: 'B', code: 'broken-feed', providerCode: 'broken', endpointPath: '/feed' });
     const result = await client.callTool({ name: 'broken-feed' });
     expect(result.isError).toBe(true);
     expect(textOf(result)).toContain('broken');
     expect(textOf(result)).not.toContain(PASSWORD);
     // Fixing the provider's token URL takes effect at once (the cache entry belongs to the old settings).
-    app.catalog.updateProvider('broken', { dynamicAuthUrl: `${auth.url}/login`, dynamicAuthTokenExtractionPath: 'data.token' });
+    await app.catalog.updateProvider('broken', { dynamicAuthUrl: `${auth.url}/login`, dynamicAuthTokenExtractionPath: 'data.token' });
     expect((await client.callTool({ name: 'broken-feed' })).isError).toBeFalsy();
   });
 

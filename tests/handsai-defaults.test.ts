@@ -26,8 +26,8 @@ beforeAll(async () => {
   upstream = await startUpstream();
   server = await startInProcess(testEnv(tempDir()));
   const file = FILE.map((p) => ({ ...p, baseUrl: upstream.url }));
-  report = importProviders(server.app.catalog, file);
-  server.app.catalog.updateProvider('searcher', { apiKeyValue: 'search-key-0001' });
+  report = await importProviders(server.app.catalog, file);
+  await server.app.catalog.updateProvider('searcher', { apiKeyValue: 'search-key-0001' });
   client = new Client({ name: 'handsai', version: '1' });
   await client.connect(new StreamableHTTPClientTransport(new URL(server.url), { requestInit: { headers: { Authorization: `Bearer ${server.token}` } } }));
   const { tools } = await client.listTools();
@@ -78,8 +78,8 @@ describe('a HandsAI-style file', () => {
     expect(upstream.requests.length).toBe(before);
   });
 
-  it('a re-import changes nothing and says the same', () => {
-    const again = importProviders(
+  it('a re-import changes nothing and says the same', async () => {
+    const again = await importProviders(
       server.app.catalog,
       FILE.map((p) => ({ ...p, baseUrl: upstream.url })),
     );

@@ -18,7 +18,7 @@ let http: Server;
 let url: string;
 
 beforeAll(async () => {
-  app = makeApp();
+  app = await makeApp();
   endpoint = createMcpEndpoint({
     registry: app.registry,
     log: createLog('silent'),
@@ -57,11 +57,11 @@ describe('sessions', () => {
 });
 
 describe('registry', () => {
-  it('rebuilds only when the registry changed', () => {
+  it('rebuilds only when the registry changed', async () => {
     const before = app.registry.current();
-    expect(app.registry.refresh()).toBe(false);
+    expect(await app.registry.refresh()).toBe(false);
     expect(app.registry.current()).toBe(before);
-    app.catalog.createProvider({ name: 'R', code: 'r', baseUrl: 'http://127.0.0.1:9' });
+    await app.catalog.createProvider({ name: 'R', code: 'r', baseUrl: 'http://127.0.0.1:9' });
     expect(app.registry.current()).not.toBe(before);
   });
 });

@@ -195,7 +195,7 @@ describe('toolwire import SPEC: OpenAPI-only flags', () => {
 
 describe('parameter name clashes', () => {
   it('a renamed argument is still sent under the name the API expects, in its own place', async () => {
-    const app = makeApp();
+    const app = await makeApp();
     await importOpenApi(
       app.catalog,
       doc('1', {
@@ -214,7 +214,7 @@ describe('parameter name clashes', () => {
       }),
       { providerCode: 'notes' },
     );
-    app.catalog.updateProvider('notes', { apiKeyValue: 'token' });
+    await app.catalog.updateProvider('notes', { apiKeyValue: 'token' });
     const client = await connect(app);
     const tool = (await client.listTools()).tools.find((t) => t.name === 'putItem')!;
     expect(Object.keys(tool.inputSchema.properties ?? {}).sort()).toEqual(['_fields', 'body_id', 'header_id', 'id', 'query_id', 'text']);
@@ -238,7 +238,7 @@ describe('outputSchema and structuredContent', () => {
       required: ['id', 'createdAt'],
       properties: { id: { type: 'integer' }, text: { type: 'string', enum: ['x'], maxLength: 1 }, createdAt: { type: 'string', format: 'date-time' } },
     };
-    const app = makeApp();
+    const app = await makeApp();
     await importOpenApi(
       app.catalog,
       doc('1', {
@@ -252,7 +252,7 @@ describe('outputSchema and structuredContent', () => {
       }),
       { providerCode: 'notes' },
     );
-    app.catalog.updateProvider('notes', { apiKeyValue: 'token' });
+    await app.catalog.updateProvider('notes', { apiKeyValue: 'token' });
     const client = await connect(app);
     const listed = (await client.listTools()).tools;
     expect(listed.find((t) => t.name === 'strictNote')!.outputSchema).toMatchObject({ type: 'object', properties: { id: { type: 'integer' } } });
@@ -268,7 +268,7 @@ describe('outputSchema and structuredContent', () => {
   });
 
   it('an answer that is not an object reaches the agent as a clear error, not a result the client refuses', async () => {
-    const app = makeApp();
+    const app = await makeApp();
     await importOpenApi(
       app.catalog,
       doc('1', {
@@ -283,7 +283,7 @@ describe('outputSchema and structuredContent', () => {
       }),
       { providerCode: 'notes' },
     );
-    app.catalog.updateProvider('notes', { apiKeyValue: 'token' });
+    await app.catalog.updateProvider('notes', { apiKeyValue: 'token' });
     const client = await connect(app);
     expect((await client.listTools()).tools.find((t) => t.name === 'notesAsArray')!.outputSchema).toBeDefined();
     const result = await client.callTool({ name: 'notesAsArray', arguments: {} });
@@ -297,11 +297,11 @@ describe('outputSchema and structuredContent', () => {
 
 describe('toolMode meta', () => {
   it('is a provider setting: switching it offers the three meta tools instead of the operations', async () => {
-    const app = makeApp();
+    const app = await makeApp();
     await importOpenApi(app.catalog, doc('1'), { providerCode: 'notes' });
     const client = await connect(app);
     expect((await client.listTools()).tools.map((t) => t.name)).toEqual(['createNote', 'getNote', 'toolwire_read_more']);
-    app.catalog.updateProvider('notes', { toolMode: 'meta' });
+    await app.catalog.updateProvider('notes', { toolMode: 'meta' });
     expect((await client.listTools()).tools.map((t) => t.name)).toEqual([
       'notes__call_operation',
       'notes__describe_operation',
@@ -313,9 +313,9 @@ describe('toolMode meta', () => {
   });
 
   it('offers three tools; call_operation is validated and authenticated like a direct call', async () => {
-    const app = makeApp();
+    const app = await makeApp();
     await importOpenApi(app.catalog, doc('1'), { providerCode: 'notes', meta: true });
-    app.catalog.updateProvider('notes', { apiKeyValue: 'meta-token' });
+    await app.catalog.updateProvider('notes', { apiKeyValue: 'meta-token' });
     const client = await connect(app);
     expect((await client.listTools()).tools.map((t) => t.name)).toEqual([
       'notes__call_operation',
@@ -401,7 +401,7 @@ describe("GitHub's full REST description", () => {
     const { readFileSync } = await import('node:fs');
     const { Ajv } = await import('ajv');
     const file = createRequire(import.meta.url).resolve('@octokit/openapi/generated/api.github.com.json');
-    const app = makeApp();
+    const app = await makeApp();
     const started = performance.now();
     const report = await importOpenApi(app.catalog, readFileSync(file, 'utf8'), { providerCode: 'github' });
     const ms = Math.round(performance.now() - started);
@@ -437,10 +437,10 @@ describe('POST /admin/import with an OpenAPI document', () => {
       expect(dry.status).toBe(200);
       expect(dry.json).toMatchObject({ provider: 'notes', added: ['getNote'], dryRun: true });
       expect(dry.json.skipped).toEqual([{ operation: 'POST /notes', reason: 'excluded by "/notes"' }]);
-      expect(admin.app.catalog.listProviders()).toEqual([]);
+      expect(await admin.app.catalog.listProviders()).toEqual([]);
       const real = await admin.call('POST', '/import?provider=notes&meta=true', doc('1'));
       expect(real.json).toMatchObject({ added: ['getNote', 'createNote'], dryRun: false });
-      expect(admin.app.catalog.getProvider('notes').toolMode).toBe('meta');
+      expect((await admin.app.catalog.getProvider('notes')).toolMode).toBe('meta');
       const broken = await admin.call('POST', '/import', {
         openapi: '3.0.0',
         info: { title: 'x', version: '1' },

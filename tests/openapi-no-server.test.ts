@@ -101,7 +101,7 @@ describe('POST /admin/import of a document without servers', () => {
       expect(textOf(early)).toContain('/api/v3 is kept');
       expect(upstream.requests.length).toBe(before);
 
-      const id = admin.app.catalog.getProvider('pets').id;
+      const id = (await admin.app.catalog.getProvider('pets')).id;
       const put = await admin.call('PUT', `/providers/${id}`, { baseUrl: upstream.url });
       expect(put.status, put.text).toBe(200);
       expect(put.json.baseUrl).toBe(`${upstream.url}/api/v3`);

@@ -17,9 +17,9 @@ describe('provider kinds', () => {
     await app?.close();
   });
 
-  it('an HTTP provider carries its baseUrl and nothing of an MCP server, and its admin view is unchanged', () => {
-    app = createApp(loadConfig(testEnv()));
-    const p = app.catalog.createProvider({ name: 'API', code: 'api', baseUrl: 'https://api.example.test/v1' });
+  it('an HTTP provider carries its baseUrl and nothing of an MCP server, and its admin view is unchanged', async () => {
+    app = await createApp(loadConfig(testEnv()));
+    const p = await app.catalog.createProvider({ name: 'API', code: 'api', baseUrl: 'https://api.example.test/v1' });
     expect(p).toMatchObject({ kind: 'http', baseUrl: 'https://api.example.test/v1' });
     expect(p).not.toHaveProperty('transport');
     expect(p).not.toHaveProperty('url');
@@ -29,14 +29,14 @@ describe('provider kinds', () => {
     expect(view).not.toHaveProperty('command');
   });
 
-  it('an MCP provider carries its transport, remote or stdio, and answers with the flat fields and a null baseUrl', () => {
-    app = createApp(loadConfig(testEnv()));
-    const remote = app.catalog.createProvider({ name: 'Remote', code: 'remote', kind: 'mcp', url: 'https://mcp.example.test/mcp', protocol: 'sse' });
+  it('an MCP provider carries its transport, remote or stdio, and answers with the flat fields and a null baseUrl', async () => {
+    app = await createApp(loadConfig(testEnv()));
+    const remote = await app.catalog.createProvider({ name: 'Remote', code: 'remote', kind: 'mcp', url: 'https://mcp.example.test/mcp', protocol: 'sse' });
     expect(remote).toMatchObject({ kind: 'mcp', transport: { protocol: 'sse', url: 'https://mcp.example.test/mcp' } });
     expect(remote).not.toHaveProperty('baseUrl');
     expect(presentProvider(remote)).toMatchObject({ baseUrl: null, url: 'https://mcp.example.test/mcp', protocol: 'sse', command: null, args: [], env: {} });
 
-    const local = app.catalog.createProvider(
+    const local = await app.catalog.createProvider(
       { name: 'Local', code: 'local', kind: 'mcp', command: 'node', args: ['s.js'], env: { TOKEN: 'kinds-env-secret' } },
       CLI_RULES,
     );
@@ -50,17 +50,17 @@ describe('provider kinds', () => {
       env: { TOKEN: 'generic_text' },
     });
 
-    const [exported] = exportProviders(app.catalog, ['local']);
+    const [exported] = await exportProviders(app.catalog, ['local']);
     expect(exported).toMatchObject({ kind: 'mcp', protocol: 'stdio', command: 'node', env: { TOKEN: '<YOUR_API_KEY>' } });
   });
 
-  it('changing kind keeps only the new kind’s fields: an MCP server turned HTTP API forgets its command and env', () => {
-    app = createApp(loadConfig(testEnv()));
-    app.catalog.createProvider({ name: 'Local', code: 'local', kind: 'mcp', command: 'node', env: { TOKEN: 'kinds-env-secret' } }, CLI_RULES);
-    const { provider } = app.catalog.updateProvider('local', { kind: 'http', baseUrl: 'https://api.example.test' }, CLI_RULES);
+  it('changing kind keeps only the new kind’s fields: an MCP server turned HTTP API forgets its command and env', async () => {
+    app = await createApp(loadConfig(testEnv()));
+    await app.catalog.createProvider({ name: 'Local', code: 'local', kind: 'mcp', command: 'node', env: { TOKEN: 'kinds-env-secret' } }, CLI_RULES);
+    const { provider } = await app.catalog.updateProvider('local', { kind: 'http', baseUrl: 'https://api.example.test' }, CLI_RULES);
     expect(provider).toMatchObject({ kind: 'http', baseUrl: 'https://api.example.test' });
     expect(provider).not.toHaveProperty('transport');
-    expect(flatKindFields(app.catalog.getProvider('local'))).toEqual({
+    expect(flatKindFields(await app.catalog.getProvider('local'))).toEqual({
       baseUrl: 'https://api.example.test',
       url: null,
       protocol: null,
@@ -70,7 +70,9 @@ describe('provider kinds', () => {
     });
 
     // And back: an MCP provider may not keep a baseUrl, so the update must drop it in the same write.
-    expect(() => app.catalog.updateProvider('local', { kind: 'mcp', url: 'https://mcp.example.test/mcp' })).toThrow(/baseUrl must be absent for kind "mcp"/);
-    expect(app.catalog.getProvider('local')).toMatchObject({ kind: 'http' });
+    await expect(async () => app.catalog.updateProvider('local', { kind: 'mcp', url: 'https://mcp.example.test/mcp' })).rejects.toThrow(
+      /baseUrl must be absent for kind "mcp"/,
+    );
+    expect(await app.catalog.getProvider('local')).toMatchObject({ kind: 'http' });
   });
 });

@@ -18,20 +18,20 @@ export class AuditCatalog {
   constructor(private readonly store: Store) {}
 
   /** One transaction for the whole batch; retention applied in the same one when `pruneBefore` is given. */
-  recordCalls(batch: readonly CallRecord[], pruneBefore: string | null = null): void {
-    this.store.transaction(() => {
-      for (const record of batch) this.store.audit.insertCall(record);
-      if (pruneBefore !== null) this.store.audit.prune(pruneBefore);
+  async recordCalls(batch: readonly CallRecord[], pruneBefore: string | null = null): Promise<void> {
+    await this.store.transaction(async () => {
+      for (const record of batch) await this.store.audit.insertCall(record);
+      if (pruneBefore !== null) await this.store.audit.prune(pruneBefore);
     });
   }
 
   /** Removes entries older than `before` (ISO); returns how many. */
-  prune(before: string): number {
+  prune(before: string): Promise<number> {
     return this.store.transaction(() => this.store.audit.prune(before));
   }
 
   /** A page of entries, newest first; INVALID_INPUT naming the field for a bad filter. */
-  page(query: AuditQuery): AuditPage {
+  async page(query: AuditQuery): Promise<AuditPage> {
     const limit = query.limit ?? AUDIT_PAGE_DEFAULT;
     if (!Number.isInteger(limit) || limit < 1 || limit > AUDIT_PAGE_MAX) {
       throw new ToolwireError('INVALID_INPUT', `limit must be a whole number from 1 to ${AUDIT_PAGE_MAX} (got ${String(query.limit)}).`, [
@@ -40,7 +40,9 @@ export class AuditCatalog {
     }
     const since = query.since ? isoSince(query.since) : null;
     const beforeId = query.cursor ? decodeCursor(query.cursor) : null;
-    const entries = this.store.read(() => this.store.audit.page({ client: query.client || null, tool: query.tool || null, since, beforeId, limit: limit + 1 }));
+    const entries = await this.store.read(() =>
+      this.store.audit.page({ client: query.client || null, tool: query.tool || null, since, beforeId, limit: limit + 1 }),
+    );
     const more = entries.length > limit;
     if (more) entries.pop();
     const last = entries[entries.length - 1];
@@ -48,14 +50,14 @@ export class AuditCatalog {
   }
 
   /** The dashboard's numbers (SPEC §16): the last `minutes` minutes of calls, per provider and minute. */
-  stats(minutes: number, now = new Date()): AuditStats {
+  async stats(minutes: number, now = new Date()): Promise<AuditStats> {
     if (!Number.isInteger(minutes) || minutes < 1 || minutes > 1440) {
       throw new ToolwireError('INVALID_INPUT', `minutes must be a whole number from 1 to 1440 (got ${String(minutes)}).`, [
         { field: 'minutes', message: 'must be 1-1440' },
       ]);
     }
     const since = new Date(Math.floor(now.getTime() / 60_000) * 60_000 - (minutes - 1) * 60_000).toISOString();
-    const samples = this.store.read(() => this.store.audit.callsSince(since, STATS_CALL_CAP + 1));
+    const samples = await this.store.read(() => this.store.audit.callsSince(since, STATS_CALL_CAP + 1));
     const truncated = samples.length > STATS_CALL_CAP;
     return aggregateCalls(truncated ? samples.slice(0, STATS_CALL_CAP) : samples, now, minutes, truncated);
   }

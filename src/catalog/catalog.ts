@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { ToolwireError } from '../core/errors.js';
 import { DEFAULT_AUTO_META_TOKENS } from '../core/catalog-size.js';
 import { measureImport } from './io/catalog-size.js';
@@ -23,6 +24,13 @@ import { LOCKED_RULES, type ProviderWriteRules } from './write-rules.js';
 import { providerInputSchema, toolInputSchema, type ImportEntry, type ToolInput } from './schemas.js';
 
 export type Ref = number | string;
+
+/**
+ * The catalog write an async context is inside (`open` false once it ended): a write started inside one
+ * joins its transaction (driver.ts) and leaves telling the registry to the outer write, after its commit.
+ * Refreshing inside would have the rebuild wait for the transaction it runs in.
+ */
+const writes = new AsyncLocalStorage<{ open: boolean }>();
 
 /** What the catalog is told by the configuration. */
 export interface CatalogSettings {
@@ -54,7 +62,7 @@ export class Catalog {
   /** `actor`: who the admin changes made through this catalog are recorded as (`as()` gives another). */
   constructor(
     private readonly store: Store,
-    private readonly onChange: () => void = () => {},
+    private readonly onChange: () => Promise<unknown> = async () => undefined,
     readonly actor = 'cli',
     private readonly settings: CatalogSettings = { autoMetaTokens: DEFAULT_AUTO_META_TOKENS },
   ) {
@@ -74,125 +82,134 @@ export class Catalog {
    * all be written or none (operations that say "the caller holds the transaction", like `insertTool`).
    * `change` names the admin change for the audit log, written in the same transaction (SPEC §12).
    */
-  write<T>(fn: () => T, change: ChangeOf<T>): T {
-    const result = this.store.transaction(() => {
-      const value = fn();
-      if (change !== null) {
-        this.store.audit.insertChange(new Date().toISOString(), this.actor, typeof change === 'function' ? change(value) : change);
-      }
-      return value;
-    });
-    this.onChange();
+  async write<T>(fn: () => Promise<T>, change: ChangeOf<T>): Promise<T> {
+    const nested = writes.getStore()?.open === true;
+    const scope = { open: true };
+    const result = await this.store.transaction(() =>
+      writes.run(scope, async () => {
+        try {
+          const value = await fn();
+          if (change !== null) {
+            await this.store.audit.insertChange(new Date().toISOString(), this.actor, typeof change === 'function' ? change(value) : change);
+          }
+          return value;
+        } finally {
+          scope.open = false;
+        }
+      }),
+    );
+    // After the commit: once the write returns, this instance serves it.
+    if (!nested) await this.onChange();
     return result;
   }
 
-  /** Every rate limit set (SPEC §12), in one read: the call path's index, read again only when the registry version moves. */
-  rateLimits(): RateLimitIndex {
+  /** Every rate limit set (SPEC §12), in one read: the call path's index, loaded with the registry's snapshot. */
+  rateLimits(): Promise<RateLimitIndex> {
     return this.store.read(() => readRateLimits(this.store.database));
   }
 
-  listProviders(): Provider[] {
+  listProviders(): Promise<Provider[]> {
     return this.store.providers.list();
   }
 
   /** The provider, or undefined: for callers that answer a missing one in their own words. */
-  findProvider(ref: Ref): Provider | undefined {
+  findProvider(ref: Ref): Promise<Provider | undefined> {
     return typeof ref === 'number' ? this.store.providers.findById(ref) : this.store.providers.findByCode(ref);
   }
 
-  getProvider(ref: Ref): Provider {
-    const found = this.findProvider(ref);
+  async getProvider(ref: Ref): Promise<Provider> {
+    const found = await this.findProvider(ref);
     if (!found) throw new ToolwireError('NOT_FOUND', `No provider ${describeRef(ref)}. \`toolwire provider list\` shows the providers there are.`);
     return found;
   }
 
-  createProvider(raw: unknown, rules: ProviderWriteRules = LOCKED_RULES): Provider {
+  createProvider(raw: unknown, rules: ProviderWriteRules = LOCKED_RULES): Promise<Provider> {
     const input = parseOrThrow(providerInputSchema, raw, 'The provider');
     return this.write(
-      () => {
-        const code = input.code?.trim() || codeFromName(input.name ?? '', (c) => !!this.store.providers.findByCode(c), 'provider');
-        if (this.store.providers.findByCode(code)) throw duplicate('provider', code);
+      async () => {
+        const code = input.code?.trim() || (await codeFromName(input.name ?? '', async (c) => !!(await this.store.providers.findByCode(c)), 'provider'));
+        if (await this.store.providers.findByCode(code)) throw duplicate('provider', code);
         return this.store.providers.insert(resolveProvider({ ...input, code }, null, `The provider "${code}"`, rules).record);
       },
       (p) => ({ action: 'provider.create', object: `provider:${p.code}` }),
     );
   }
 
-  updateProvider(ref: Ref, raw: unknown, rules: ProviderWriteRules = LOCKED_RULES): ProviderChange {
+  updateProvider(ref: Ref, raw: unknown, rules: ProviderWriteRules = LOCKED_RULES): Promise<ProviderChange> {
     const input = parseOrThrow(providerInputSchema, raw, 'The provider update');
     return this.write(
-      () => {
-        const existing = this.getProvider(ref);
+      async () => {
+        const existing = await this.getProvider(ref);
         const code = input.code?.trim() || existing.code;
-        if (code !== existing.code && this.store.providers.findByCode(code)) throw duplicate('provider', code);
+        if (code !== existing.code && (await this.store.providers.findByCode(code))) throw duplicate('provider', code);
         const { record, droppedSecrets } = resolveProvider({ ...input, code }, existing, `The provider "${existing.code}"`, rules);
-        return { provider: updateProviderRecord(this.store, existing, record), droppedSecrets };
+        return { provider: await updateProviderRecord(this.store, existing, record), droppedSecrets };
       },
       (c) => ({ action: 'provider.update', object: `provider:${c.provider.code}`, detail: changedFields(raw) }),
     );
   }
 
-  removeProvider(ref: Ref): Provider {
+  removeProvider(ref: Ref): Promise<Provider> {
     return this.write(
-      () => {
-        const existing = this.getProvider(ref);
-        this.store.providers.remove(existing.id);
+      async () => {
+        const existing = await this.getProvider(ref);
+        await this.store.providers.remove(existing.id);
         return existing;
       },
       (p) => ({ action: 'provider.remove', object: `provider:${p.code}` }),
     );
   }
 
-  listTools(providerRef?: Ref): Tool[] {
+  async listTools(providerRef?: Ref): Promise<Tool[]> {
     if (providerRef === undefined) return this.store.tools.list();
-    return this.store.tools.listByProvider(this.getProvider(providerRef).id);
+    return this.store.tools.listByProvider((await this.getProvider(providerRef)).id);
   }
 
   /** The tool, or undefined: for callers that answer a missing one in their own words. */
-  findTool(ref: Ref): Tool | undefined {
+  findTool(ref: Ref): Promise<Tool | undefined> {
     return typeof ref === 'number' ? this.store.tools.findById(ref) : this.store.tools.findByCode(ref);
   }
 
-  getTool(ref: Ref): Tool {
-    const found = this.findTool(ref);
+  async getTool(ref: Ref): Promise<Tool> {
+    const found = await this.findTool(ref);
     if (!found) throw new ToolwireError('NOT_FOUND', `No tool ${describeRef(ref)}. \`toolwire tool list\` shows the tools there are.`);
     return found;
   }
 
-  createTool(raw: unknown): Tool {
+  createTool(raw: unknown): Promise<Tool> {
     const input = parseOrThrow(toolInputSchema, raw, 'The tool');
     return this.write(
-      () => this.insertTool(input, this.toolProvider(input, null)),
+      async () => this.insertTool(input, await this.toolProvider(input, null)),
       (t) => ({ action: 'tool.create', object: `tool:${t.code}` }),
     );
   }
 
   /** Inserts a tool of a known provider; the caller holds the transaction. */
-  insertTool(input: ToolInput, provider: Provider, subject = 'The tool'): Tool {
-    const code = input.code?.trim() || codeFromName(input.name ?? '', (c) => !!this.store.tools.findByCode(c), 'tool');
-    if (this.store.tools.findByCode(code)) throw duplicate('tool', code);
+  async insertTool(input: ToolInput, provider: Provider, subject = 'The tool'): Promise<Tool> {
+    const code = input.code?.trim() || (await codeFromName(input.name ?? '', async (c) => !!(await this.store.tools.findByCode(c)), 'tool'));
+    if (await this.store.tools.findByCode(code)) throw duplicate('tool', code);
     return this.store.tools.insert(resolveTool(input, null, provider.id, code, subject === 'The tool' ? `The tool "${code}"` : subject));
   }
 
-  updateTool(ref: Ref, raw: unknown): Tool {
+  updateTool(ref: Ref, raw: unknown): Promise<Tool> {
     const input = parseOrThrow(toolInputSchema, raw, 'The tool update');
     return this.write(
-      () => {
-        const existing = this.getTool(ref);
-        const provider = this.toolProvider(input, existing);
+      async () => {
+        const existing = await this.getTool(ref);
+        const provider = await this.toolProvider(input, existing);
         const code = input.code?.trim() || existing.code;
-        if (code !== existing.code && this.store.tools.findByCode(code)) throw duplicate('tool', code);
+        if (code !== existing.code && (await this.store.tools.findByCode(code))) throw duplicate('tool', code);
         return this.store.tools.update(existing.id, resolveTool(input, existing, provider.id, code, `The tool "${existing.code}"`));
       },
       (t) => ({ action: 'tool.update', object: `tool:${t.code}`, detail: changedFields(raw) }),
     );
   }
 
-  removeTool(ref: Ref): Tool {
+  removeTool(ref: Ref): Promise<Tool> {
     return this.write(
-      () => {
-        const existing = this.getTool(ref);
-        this.store.tools.remove(existing.id);
+      async () => {
+        const existing = await this.getTool(ref);
+        await this.store.tools.remove(existing.id);
         return existing;
       },
       (t) => ({ action: 'tool.remove', object: `tool:${t.code}` }),
@@ -203,22 +220,20 @@ export class Catalog {
    * Upserts checked import entries (SPEC §4) in one transaction; with `dryRun` everything is checked and
    * reported, then rolled back.
    */
-  importEntries(entries: ImportEntry[], options: ImportOptions = {}): ImportReport {
+  async importEntries(entries: ImportEntry[], options: ImportOptions = {}): Promise<ImportReport> {
     const report = emptyImportReport(this.settings.autoMetaTokens);
-    const run = () => {
-      entries.forEach((entry, i) => {
-        importEntry(this.store, entry, i, report, options);
-      });
+    const run = async () => {
+      for (const [i, entry] of entries.entries()) await importEntry(this.store, entry, i, report, options);
       const imported = [...report.providers.created, ...report.providers.updated];
-      report.catalogSize = measureImport(this.store, imported, new Set(report.tools.created), this.settings.autoMetaTokens);
+      report.catalogSize = await measureImport(this.store, imported, new Set(report.tools.created), this.settings.autoMetaTokens);
     };
     if (!options.dryRun) {
-      this.write(run, () => ({ action: 'import', object: `entries:${entries.length}`, detail: importDetail(report) }));
+      await this.write(run, () => ({ action: 'import', object: `entries:${entries.length}`, detail: importDetail(report) }));
       return report;
     }
     try {
-      this.store.transaction(() => {
-        run();
+      await this.store.transaction(async () => {
+        await run();
         throw new DryRunRollback();
       });
     } catch (err) {
@@ -236,12 +251,12 @@ export class Catalog {
     tokens: ProviderTokenEntry[],
     servers: McpServerEntry[] | null,
     rules: ProviderWriteRules,
-  ): ProviderTokensResult & { mcp: McpServersResult | null } {
+  ): Promise<ProviderTokensResult & { mcp: McpServersResult | null }> {
     return this.write(
-      () => {
+      async () => {
         const issues: EntryIssue[] = [];
-        const stored = applyProviderTokens(this.store, tokens, rules, issueCollector('providerTokens', issues));
-        const mcp = servers === null ? null : syncMcpServers(this.store, servers, rules, issueCollector('mcpServers', issues));
+        const stored = await applyProviderTokens(this.store, tokens, rules, issueCollector('providerTokens', issues));
+        const mcp = servers === null ? null : await syncMcpServers(this.store, servers, rules, issueCollector('mcpServers', issues));
         if (issues.length > 0) throw new InvalidEntries(issues); // rolls the whole transaction back
         return { ...stored, mcp };
       },
@@ -254,11 +269,11 @@ export class Catalog {
    * credential, the shared providers untouched; upstream MCP servers stay the owner's to register. One
    * transaction: any entry's problem throws InvalidEntries, and nothing is written.
    */
-  storeClientProviderTokens(clientName: string, tokens: ProviderTokenEntry[], servers: McpServerEntry[] | null): ProviderTokensResult & { mcp: null } {
+  storeClientProviderTokens(clientName: string, tokens: ProviderTokenEntry[], servers: McpServerEntry[] | null): Promise<ProviderTokensResult & { mcp: null }> {
     return this.write(
-      () => {
+      async () => {
         const issues: EntryIssue[] = [];
-        const stored = applyClientProviderTokens(this.store, clientName, tokens, issueCollector('providerTokens', issues));
+        const stored = await applyClientProviderTokens(this.store, clientName, tokens, issueCollector('providerTokens', issues));
         if (servers !== null) {
           issueCollector('mcpServers', issues)(
             0,
@@ -274,14 +289,14 @@ export class Catalog {
   }
 
   /** The provider a tool input names (providerId or providerCode), else the existing tool's. */
-  private toolProvider(input: ToolInput, existing: Tool | null): Provider {
+  private async toolProvider(input: ToolInput, existing: Tool | null): Promise<Provider> {
     const byId = input.providerId ?? null;
     const byCode = input.providerCode?.trim() || null;
     if (byId === null && byCode === null) {
       if (existing) return this.getProvider(existing.providerId);
       throw invalid('The tool', [{ field: 'providerCode', message: 'is required: the code of the provider this tool belongs to (or give providerId)' }]);
     }
-    const found = byId !== null ? this.store.providers.findById(byId) : this.store.providers.findByCode(byCode as string);
+    const found = byId !== null ? await this.store.providers.findById(byId) : await this.store.providers.findByCode(byCode as string);
     if (!found) {
       const field = byId !== null ? 'providerId' : 'providerCode';
       throw invalid('The tool', [

@@ -61,12 +61,12 @@ export class ClientCatalog {
     private readonly write: Write,
   ) {}
 
-  listClients(): ClientIdentity[] {
+  listClients(): Promise<ClientIdentity[]> {
     return this.store.clients.list();
   }
 
   /** Creates an identity; INVALID_INPUT for a bad name or an unknown provider, CONFLICT for a name taken. */
-  addClient(raw: unknown): IssuedClient {
+  addClient(raw: unknown): Promise<IssuedClient> {
     const input = parseOrThrow(clientInputSchema, raw, 'The client');
     if (input.name === OWNER_NAME) {
       throw invalid('The client', [{ field: 'name', message: `"${OWNER_NAME}" is reserved for the TOOLWIRE_TOKEN holder; choose another name` }]);
@@ -75,9 +75,9 @@ export class ClientCatalog {
     const tools = unique(input.tools);
     const token = mintClientToken();
     return this.write(
-      () => {
-        this.requireProviders(providers, 'The client');
-        if (this.store.clients.findByName(input.name)) {
+      async () => {
+        await this.requireProviders(providers, 'The client');
+        if (await this.store.clients.findByName(input.name)) {
           throw new ToolwireError(
             'CONFLICT',
             `A client named "${input.name}" already exists. Choose another name, or \`toolwire client rotate ${input.name}\` to give it a new token.`,
@@ -85,7 +85,7 @@ export class ClientCatalog {
           );
         }
         const ratePerMinute = mergeRateLimit(input.rateLimit, null)?.perMinute ?? null;
-        const client = this.store.clients.insert({
+        const client = await this.store.clients.insert({
           name: input.name,
           tokenHash: hashClientToken(token),
           providers,
@@ -100,11 +100,11 @@ export class ClientCatalog {
   }
 
   /** Removes the identity (and, through ON DELETE CASCADE, everything kept for it); its token stops working at once. */
-  removeClient(name: string): ClientIdentity {
+  removeClient(name: string): Promise<ClientIdentity> {
     return this.write(
-      () => {
-        const existing = this.requireClient(name);
-        this.store.clients.remove(name);
+      async () => {
+        const existing = await this.requireClient(name);
+        await this.store.clients.remove(name);
         return existing;
       },
       { action: 'client.remove', object: `client:${name}` },
@@ -116,33 +116,33 @@ export class ClientCatalog {
    * stays); its open 2025-11-25 sessions end (a session belongs to the exact scope that opened it) and
    * its next request has the new scope.
    */
-  updateClient(name: string, raw: unknown): ClientIdentity {
+  updateClient(name: string, raw: unknown): Promise<ClientIdentity> {
     const change = parseOrThrow(clientChangeSchema, raw, `The change to client "${name.slice(0, 64)}"`);
     const perMinute = change.rateLimit === undefined ? undefined : (mergeRateLimit(change.rateLimit, null)?.perMinute ?? null);
     const detail = Object.keys(change)
       .map((field) => (field === 'rateLimit' ? `rateLimit: ${perMinute ?? 'none'}` : field))
       .join(', ');
     return this.write(
-      () => {
-        const existing = this.requireClient(name);
+      async () => {
+        const existing = await this.requireClient(name);
         const providers = change.providers === undefined ? existing.providers : unique(change.providers.map((code) => code.trim()));
-        if (change.providers !== undefined) this.requireProviders(providers, `The change to client "${existing.name}"`);
+        if (change.providers !== undefined) await this.requireProviders(providers, `The change to client "${existing.name}"`);
         const tools = change.tools === undefined ? existing.tools : unique(change.tools);
-        this.store.clients.update(existing.name, { providers, tools, admin: change.admin ?? existing.admin });
-        if (perMinute !== undefined) this.store.clients.setRate(existing.name, perMinute);
-        return this.store.clients.findByName(existing.name) as ClientIdentity;
+        await this.store.clients.update(existing.name, { providers, tools, admin: change.admin ?? existing.admin });
+        if (perMinute !== undefined) await this.store.clients.setRate(existing.name, perMinute);
+        return (await this.store.clients.findByName(existing.name)) as ClientIdentity;
       },
       { action: 'client.update', object: `client:${name}`, detail },
     );
   }
 
   /** A new token for the identity; the old one stops working at once. */
-  rotateClient(name: string): IssuedClient {
+  rotateClient(name: string): Promise<IssuedClient> {
     const token = mintClientToken();
     return this.write(
-      () => {
-        this.requireClient(name);
-        return { client: this.store.clients.rotate(name, hashClientToken(token)) as ClientIdentity, token };
+      async () => {
+        await this.requireClient(name);
+        return { client: (await this.store.clients.rotate(name, hashClientToken(token))) as ClientIdentity, token };
       },
       { action: 'client.rotate', object: `client:${name}` },
     );
@@ -155,14 +155,14 @@ export class ClientCatalog {
    * happens to spell one gets none of its rights. Its token is a hash of nothing anyone holds: it acts
    * only through JWTs (until `client rotate` gives it one).
    */
-  subjectClient(subject: string, scope: Scope): ClientIdentity {
-    const found = this.store.clients.findBySubject(subject);
+  async subjectClient(subject: string, scope: Scope): Promise<ClientIdentity> {
+    const found = await this.store.clients.findBySubject(subject);
     if (found) return found;
     return this.write(
-      () => {
-        const raced = this.store.clients.findBySubject(subject);
+      async () => {
+        const raced = await this.store.clients.findBySubject(subject);
         if (raced) return raced;
-        const free = NAME.test(subject) && subject !== OWNER_NAME && !this.store.clients.findByName(subject);
+        const free = NAME.test(subject) && subject !== OWNER_NAME && !(await this.store.clients.findByName(subject));
         const name = free ? subject : `oauth-${createHash('sha256').update(subject).digest('hex').slice(0, 12)}`;
         const tokenHash = hashClientToken(mintClientToken());
         const [providers, tools] = [unique(scope.providers), unique(scope.tools)];
@@ -173,19 +173,20 @@ export class ClientCatalog {
   }
 
   /** Every identity by the hash of its token (`hashClientToken`), for a lookup that reads no database per request. */
-  tokenIndex(): Map<string, ClientIdentity> {
+  tokenIndex(): Promise<Map<string, ClientIdentity>> {
     return this.store.clients.byTokenHash();
   }
 
   /** The identity a bearer token belongs to, or null: one hash and one index lookup, so current even across processes. */
-  findClientByToken(token: string): ClientIdentity | null {
+  async findClientByToken(token: string): Promise<ClientIdentity | null> {
     if (!token.startsWith(CLIENT_TOKEN_PREFIX)) return null;
     return this.store.clients.findByTokenHash(hashClientToken(token));
   }
 
   /** INVALID_INPUT naming each scope entry whose provider does not exist. */
-  private requireProviders(providers: readonly string[], subject: string): void {
-    const unknown = providers.flatMap((code, i) => (this.store.providers.findByCode(code) ? [] : [{ code, i }]));
+  private async requireProviders(providers: readonly string[], subject: string): Promise<void> {
+    const unknown: Array<{ code: string; i: number }> = [];
+    for (const [i, code] of providers.entries()) if (!(await this.store.providers.findByCode(code))) unknown.push({ code, i });
     if (unknown.length > 0) {
       throw invalid(
         subject,
@@ -197,8 +198,8 @@ export class ClientCatalog {
     }
   }
 
-  private requireClient(name: string): ClientIdentity {
-    const found = this.store.clients.findByName(name);
+  private async requireClient(name: string): Promise<ClientIdentity> {
+    const found = await this.store.clients.findByName(name);
     if (!found) {
       throw new ToolwireError(
         'NOT_FOUND',

@@ -17,6 +17,18 @@ function lowerSlug(text: string): string {
     .replace(/[^a-z0-9_.-]+/g, '-');
 }
 
+/** Whether a code is in use: asked of the store (async) or of a set. */
+type Taken = (code: string) => boolean | Promise<boolean>;
+
+/** `firstFree` for a `taken` that may ask the store. */
+async function firstFreeOf(base: string, taken: Taken, suffixed: (n: number) => string): Promise<string> {
+  if (!(await taken(base))) return base;
+  for (let n = 2; ; n++) {
+    const candidate = suffixed(n);
+    if (!(await taken(candidate))) return candidate;
+  }
+}
+
 /** `base` if free, else the first free `suffixed(2)`, `suffixed(3)`… */
 function firstFree(base: string, taken: (code: string) => boolean, suffixed: (n: number) => string): string {
   if (!taken(base)) return base;
@@ -27,12 +39,12 @@ function firstFree(base: string, taken: (code: string) => boolean, suffixed: (n:
 }
 
 /** A code from a display name ("GitHub API" → "github-api"), made unique with `-2`, `-3`…; a random one when the name has no usable character. */
-export function codeFromName(name: string, taken: (code: string) => boolean, fallbackPrefix: string): string {
+export function codeFromName(name: string, taken: Taken, fallbackPrefix: string): Promise<string> {
   const slug = lowerSlug(name)
     .replace(/^-+|-+$/g, '')
     .slice(0, 56);
   const base = slug || `${fallbackPrefix}-${randomBytes(4).toString('hex')}`;
-  return firstFree(base, taken, (n) => `${base}-${n}`);
+  return firstFreeOf(base, taken, (n) => `${base}-${n}`);
 }
 
 /** OpenAPI: any run of characters outside the allowed set becomes one `_`; case kept, edges trimmed. */
@@ -83,9 +95,9 @@ export function serverCodeSource(server: { url: string | null; name: string }): 
  * (http and https, another query, a path cut at 64 characters) get a suffix from a hash of the whole
  * server key, so distinct URLs always get distinct codes.
  */
-export function serverCode(source: string, serverKey: string, taken: (code: string) => boolean): string {
+export async function serverCode(source: string, serverKey: string, taken: Taken): Promise<string> {
   const base = lowerSlug(source).replace(/^[-.]+|[-.]+$/g, '');
-  if (base !== '' && base.length <= MAX_CODE && !taken(base)) return base;
+  if (base !== '' && base.length <= MAX_CODE && !(await taken(base))) return base;
   const hashed = `${(base || 'mcp').slice(0, 50).replace(/[-.]+$/, '')}-${createHash('sha256').update(serverKey).digest('hex').slice(0, 8)}`;
-  return firstFree(hashed, taken, (n) => `${hashed}-${n}`);
+  return firstFreeOf(hashed, taken, (n) => `${hashed}-${n}`);
 }

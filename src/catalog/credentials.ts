@@ -29,13 +29,13 @@ export class CredentialCatalog {
   ) {}
 
   /** Sets (replaces) the client's credential for the provider; NOT_FOUND for either unknown, INVALID_INPUT naming a bad field. */
-  setCredential(clientName: string, providerCode: string, raw: unknown): CredentialSummary {
+  setCredential(clientName: string, providerCode: string, raw: unknown): Promise<CredentialSummary> {
     return this.write(
-      () => {
-        this.requireClient(clientName);
-        const provider = this.requireProvider(providerCode);
+      async () => {
+        await this.requireClient(clientName);
+        const provider = await this.requireProvider(providerCode);
         const secrets = checkSecrets(provider, raw, `The credential of client "${clientName}" for provider "${provider.code}"`);
-        this.store.clientCredentials.set(clientName, provider.id, secrets);
+        await this.store.clientCredentials.set(clientName, provider.id, secrets);
         return summary(provider, secrets, new Date().toISOString());
       },
       (c) => ({ action: 'credential.set', object: `client:${clientName}/provider:${c.provider}`, detail: `fields: ${c.fields.join(', ')}` }),
@@ -47,18 +47,18 @@ export class CredentialCatalog {
    * credential for the provider, replacing any earlier one. A credential write: the registry version moves,
    * so every server's index picks it up.
    */
-  storeGrant(clientName: string, providerId: number, tokens: OAuthTokens): void {
-    this.write(
-      () => {
-        this.requireClient(clientName);
-        const provider = this.store.providers.findById(providerId);
+  async storeGrant(clientName: string, providerId: number, tokens: OAuthTokens): Promise<void> {
+    await this.write(
+      async () => {
+        await this.requireClient(clientName);
+        const provider = await this.store.providers.findById(providerId);
         if (provider?.oauth?.grant !== 'authorization_code') {
           throw new ToolwireError(
             'NOT_FOUND',
             `Provider ${providerId} is gone or no longer uses the OAuth 2 authorization-code grant, so the grant was not stored. Start again from the tool call.`,
           );
         }
-        this.store.clientCredentials.set(clientName, provider.id, { oauth: tokens });
+        await this.store.clientCredentials.set(clientName, provider.id, { oauth: tokens });
       },
       { action: 'credential.connect', object: `client:${clientName}/provider:${providerId}`, detail: 'OAuth 2 grant' },
     );
@@ -69,17 +69,17 @@ export class CredentialCatalog {
    * (migration 8), so no rebuild and no tools/list_changed; the process that refreshed holds them in memory
    * already. False when the credential was removed meanwhile (nothing is written then).
    */
-  storeRefreshed(clientName: string, providerId: number, tokens: OAuthTokens): boolean {
+  storeRefreshed(clientName: string, providerId: number, tokens: OAuthTokens): Promise<boolean> {
     // A renewal is toolwire's own doing, not an admin change: nothing to audit.
     return this.write(() => this.store.clientCredentials.setRefreshed(clientName, providerId, tokens), null);
   }
 
   /** The client's credentials as provider codes and field names: no value ever leaves. */
-  listCredentials(clientName: string): CredentialSummary[] {
-    return this.store.read(() => {
-      this.requireClient(clientName);
-      const providers = new Map(this.store.providers.list().map((p) => [p.id, p]));
-      return this.store.clientCredentials.listByClient(clientName).map((c) => ({
+  listCredentials(clientName: string): Promise<CredentialSummary[]> {
+    return this.store.read(async () => {
+      await this.requireClient(clientName);
+      const providers = new Map((await this.store.providers.list()).map((p) => [p.id, p]));
+      return (await this.store.clientCredentials.listByClient(clientName)).map((c) => ({
         provider: c.providerCode,
         credentialMode: providers.get(c.providerId)?.credentialMode ?? 'shared',
         fields: fieldNames(providers.get(c.providerId), c.secrets),
@@ -89,12 +89,12 @@ export class CredentialCatalog {
   }
 
   /** Removes the client's credential for the provider; NOT_FOUND when there was none. */
-  removeCredential(clientName: string, providerCode: string): void {
-    this.write(
-      () => {
-        this.requireClient(clientName);
-        const provider = this.requireProvider(providerCode);
-        if (!this.store.clientCredentials.remove(clientName, provider.id)) {
+  async removeCredential(clientName: string, providerCode: string): Promise<void> {
+    await this.write(
+      async () => {
+        await this.requireClient(clientName);
+        const provider = await this.requireProvider(providerCode);
+        if (!(await this.store.clientCredentials.remove(clientName, provider.id))) {
           throw new ToolwireError(
             'NOT_FOUND',
             `Client "${clientName}" has no credential of its own for provider "${provider.code}". \`toolwire credential list --client ${clientName}\` shows the ones it has.`,
@@ -106,12 +106,12 @@ export class CredentialCatalog {
   }
 
   /** Every client's credentials, opened, in one read: the call path's in-memory index. */
-  index(): UserCredential[] {
+  index(): Promise<UserCredential[]> {
     return this.store.read(() => this.store.clientCredentials.list());
   }
 
-  private requireClient(name: string): void {
-    if (!this.store.clients.findByName(name)) {
+  private async requireClient(name: string): Promise<void> {
+    if (!(await this.store.clients.findByName(name))) {
       throw new ToolwireError(
         'NOT_FOUND',
         `No client named ${JSON.stringify(name.slice(0, 64))}. \`toolwire client list\` (GET /admin/clients) shows the clients there are; \`toolwire client add NAME\` makes one.`,
@@ -119,8 +119,8 @@ export class CredentialCatalog {
     }
   }
 
-  private requireProvider(code: string): Provider {
-    const provider = this.store.providers.findByCode(code);
+  private async requireProvider(code: string): Promise<Provider> {
+    const provider = await this.store.providers.findByCode(code);
     if (!provider) {
       throw new ToolwireError(
         'NOT_FOUND',

@@ -48,21 +48,21 @@ const ENTRY_FIELD: Record<string, string> = { url: 'url', command: 'command', ap
  * longer listed are removed (only those registered this way, never a provider added otherwise), the
  * others created or updated. Over HTTP a stdio server that would run something new is refused by `rules`.
  */
-export function syncMcpServers(store: Store, entries: McpServerEntry[], rules: ProviderWriteRules, report: ReportIssue): McpServersResult {
+export async function syncMcpServers(store: Store, entries: McpServerEntry[], rules: ProviderWriteRules, report: ReportIssue): Promise<McpServersResult> {
   const { providers } = store;
   const marks = store.mcpRegistrations;
-  const current = marks.list();
+  const current = await marks.list();
   const wanted = new Set(entries.map((s) => s.key));
   const result: McpServersResult = { registered: [], removed: [] };
   for (const mark of current) {
     if (wanted.has(mark.serverKey)) continue;
-    const gone = providers.findById(mark.providerId);
-    if (gone && providers.remove(gone.id)) result.removed.push(gone.code);
+    const gone = await providers.findById(mark.providerId);
+    if (gone && (await providers.remove(gone.id))) result.removed.push(gone.code);
   }
   const byKey = new Map(current.map((m) => [m.serverKey, m.providerId]));
-  entries.forEach((entry, index) => {
+  for (const [index, entry] of entries.entries()) {
     const id = byKey.get(entry.key);
-    const existing = (id !== undefined && providers.findById(id)) || null;
+    const existing = (id !== undefined && (await providers.findById(id))) || null;
     const issue = (field: string, message: string) => report(index, ENTRY_FIELD[field] ?? null, message);
     const server = entry.url ?? entry.name;
     if (existing) {
@@ -73,15 +73,17 @@ export function syncMcpServers(store: Store, entries: McpServerEntry[], rules: P
         record.apiKeyValue = null;
         record.authenticationType = 'NONE';
       }
-      if (record) result.registered.push({ code: updateProviderRecord(store, existing, record).code, protocol: entry.protocol, server, status: 'updated' });
-      return;
+      if (record) {
+        result.registered.push({ code: (await updateProviderRecord(store, existing, record)).code, protocol: entry.protocol, server, status: 'updated' });
+      }
+      continue;
     }
-    const code = serverCode(serverCodeSource(entry), entry.key, (c) => providers.findByCode(c) !== undefined);
+    const code = await serverCode(serverCodeSource(entry), entry.key, async (c) => (await providers.findByCode(c)) !== undefined);
     const record = resolveEntry({ ...providerFields(entry), code }, null, entry.subject, rules, issue)?.record;
-    if (!record) return;
-    const created = providers.insert(record);
-    marks.add(created.id, entry.key);
+    if (!record) continue;
+    const created = await providers.insert(record);
+    await marks.add(created.id, entry.key);
     result.registered.push({ code: created.code, protocol: entry.protocol, server, status: 'created' });
-  });
+  }
   return result;
 }

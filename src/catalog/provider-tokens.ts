@@ -56,27 +56,32 @@ function changes(entry: ProviderTokenEntry, provider: Provider, report: (field: 
 const ENTRY_FIELD: Record<string, string> = { baseUrl: 'host', url: 'host', apiKeyValue: 'token' };
 
 /** Applies the entries inside the caller's transaction; issues are reported, the entries without any written. */
-export function applyProviderTokens(store: Store, entries: ProviderTokenEntry[], rules: ProviderWriteRules, report: ReportIssue): ProviderTokensResult {
+export async function applyProviderTokens(
+  store: Store,
+  entries: ProviderTokenEntry[],
+  rules: ProviderWriteRules,
+  report: ReportIssue,
+): Promise<ProviderTokensResult> {
   const stored: string[] = [];
   const droppedSecrets: Record<string, string[]> = {};
-  entries.forEach((entry, index) => {
-    const provider = store.providers.findByCode(entry.code);
+  for (const [index, entry] of entries.entries()) {
+    const provider = await store.providers.findByCode(entry.code);
     if (!provider) {
       report(
         index,
         null,
         `Unknown provider code "${entry.code.slice(0, 64)}": no provider has it. GET /admin/providers lists the codes; create the provider first, or fix the code.`,
       );
-      return;
+      continue;
     }
     const subject = `The provider "${provider.code}"`;
     const fields = changes(entry, provider, (field, message) => report(index, field, message));
     const resolved = resolveEntry(fields, provider, subject, rules, (field, message) => report(index, ENTRY_FIELD[field] ?? field, message));
     if (resolved) {
-      updateProviderRecord(store, provider, resolved.record);
+      await updateProviderRecord(store, provider, resolved.record);
       if (resolved.droppedSecrets.length > 0) droppedSecrets[provider.code] = resolved.droppedSecrets;
     }
     stored.push(provider.code);
-  });
+  }
   return { stored, droppedSecrets };
 }

@@ -8,7 +8,7 @@ import { userSecretOriginMoved } from './moved-secrets.js';
  * (`dropMovedSecrets`), a per-user secret is sent only to the origin it was set for (an OAuth grant's
  * refresh token only to the token endpoint it came from).
  */
-export function updateProviderRecord(store: Store, existing: Provider, record: ProviderRecord): Provider {
-  if (userSecretOriginMoved(record, existing)) store.clientCredentials.removeForProvider(existing.id);
+export async function updateProviderRecord(store: Store, existing: Provider, record: ProviderRecord): Promise<Provider> {
+  if (userSecretOriginMoved(record, existing)) await store.clientCredentials.removeForProvider(existing.id);
   return store.providers.update(existing.id, record);
 }

@@ -49,9 +49,9 @@ export const auditCommand: Command = async (ctx) => {
   const limit = values.limit === undefined ? undefined : Number(values.limit);
   if (limit !== undefined && !/^\d+$/.test(values.limit as string))
     throw new UsageError(`--limit must be a whole number, like --limit 50 (got "${(values.limit as string).slice(0, 20)}").`);
-  const app = createApp(ctx.config);
+  const app = await createApp(ctx.config);
   try {
-    const page = app.catalog.audit.page({ client: values.client, tool: values.tool, since: values.since, limit, cursor: values.cursor });
+    const page = await app.catalog.audit.page({ client: values.client, tool: values.tool, since: values.since, limit, cursor: values.cursor });
     ctx.stdout(values.json ? json(page) : auditTable(page.entries));
     if (!values.json && page.nextCursor) ctx.stderr(`More entries: toolwire audit --cursor ${page.nextCursor} (with the same filters).\n`);
     return 0;

@@ -112,7 +112,7 @@ export const clientCommand: Command = async (ctx) => {
     throw new UsageError('--rate belongs to `toolwire client add`, `client update` and `client limit`.');
   }
   const rateLimit = values.rate === undefined ? undefined : { perMinute: rateOf(values.rate) };
-  const app = createApp(ctx.config);
+  const app = await createApp(ctx.config);
   try {
     const { clients } = app.catalog;
     switch (action) {
@@ -124,34 +124,34 @@ export const clientCommand: Command = async (ctx) => {
           admin: values.admin === true,
           ...(rateLimit ? { rateLimit } : {}),
         };
-        const { client, token } = clients.addClient(input);
+        const { client, token } = await clients.addClient(input);
         printToken(ctx, token, `Client "${client.name}" created.`);
         return 0;
       }
       case 'update': {
-        const updated = clients.updateClient(need(name, 'update'), updateChange(values, rateLimit));
+        const updated = await clients.updateClient(need(name, 'update'), updateChange(values, rateLimit));
         ctx.stderr(`Client "${updated.name}" updated; its open sessions end and its next request has the new scope.\n`);
         ctx.stdout(json(updated));
         return 0;
       }
       case 'list': {
-        const list = clients.listClients();
+        const list = await clients.listClients();
         ctx.stdout(values.json ? json(list) : clientTable(list));
         return 0;
       }
       case 'remove': {
-        const removed = clients.removeClient(need(name, 'remove'));
+        const removed = await clients.removeClient(need(name, 'remove'));
         ctx.stderr(`Client "${removed.name}" removed; its token no longer works.\n`);
         return 0;
       }
       case 'rotate': {
-        const issued = clients.rotateClient(need(name, 'rotate'));
+        const issued = await clients.rotateClient(need(name, 'rotate'));
         printToken(ctx, issued.token, `Client "${issued.client.name}" has a new token; the old one no longer works.`);
         return 0;
       }
       case 'limit': {
         if (!rateLimit) throw new UsageError('Missing --rate N: toolwire client limit NAME --rate N (calls a minute; 0 removes the limit).');
-        const updated = clients.updateClient(need(name, 'limit'), { rateLimit });
+        const updated = await clients.updateClient(need(name, 'limit'), { rateLimit });
         ctx.stderr(`Client "${updated.name}": ${updated.rateLimit ? `at most ${updated.rateLimit.perMinute} calls a minute` : 'no rate limit'}.\n`);
         return 0;
       }

@@ -48,19 +48,19 @@ export const credentialCommand: Command = async (ctx) => {
   const provider = action === 'list' ? '' : need(values.provider, '--provider', action);
   // Read before opening the database: a slow pipe holds no lock.
   const secrets = action === 'set' ? parseSecrets(await ctx.readStdin()) : null;
-  const app = createApp(ctx.config);
+  const app = await createApp(ctx.config);
   try {
     const { credentials } = app.catalog;
     if (action === 'set') {
-      const summary = credentials.setCredential(client, provider, secrets);
+      const summary = await credentials.setCredential(client, provider, secrets);
       ctx.stderr(
         `Client "${client}" has its own credential for provider "${summary.provider}" (${summary.fields.join(', ')}; mode ${summary.credentialMode}).\n`,
       );
     } else if (action === 'list') {
-      const list = credentials.listCredentials(client);
+      const list = await credentials.listCredentials(client);
       ctx.stdout(values.json ? json(list) : credentialTable(list));
     } else {
-      credentials.removeCredential(client, provider);
+      await credentials.removeCredential(client, provider);
       ctx.stderr(`Client "${client}" no longer has a credential of its own for provider "${provider}".\n`);
     }
     return 0;

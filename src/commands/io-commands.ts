@@ -70,7 +70,7 @@ export const importCommand: Command = async (ctx) => {
   if (!file) throw new UsageError('Missing FILE: an export (JSON array) or an OpenAPI document (JSON or YAML), or - for standard input.');
   const data = await readImportFile(await readText(ctx, file), file);
   const dryRun = values['dry-run'] ?? false;
-  const app = createApp(ctx.config);
+  const app = await createApp(ctx.config);
   try {
     if (looksLikeOpenApi(data)) {
       const report = await importOpenApi(app.catalog, data as object, {
@@ -91,7 +91,7 @@ export const importCommand: Command = async (ctx) => {
     }
     const openApiOnly = ['provider', 'base-url', 'include', 'exclude', 'meta', 'tool-mode'].filter((flag) => values[flag as keyof typeof values] !== undefined);
     if (openApiOnly.length > 0) throw new UsageError(`--${openApiOnly.join(', --')} apply to OpenAPI documents only; ${file} is an export.`);
-    const report = importProviders(app.catalog, data, { dryRun, prune: values.prune ?? false, rules: CLI_RULES });
+    const report = await importProviders(app.catalog, data, { dryRun, prune: values.prune ?? false, rules: CLI_RULES });
     if (values.json) ctx.stdout(json(report));
     ctx.stderr(describeReport(report, dryRun));
     return 0;
@@ -106,9 +106,9 @@ export const exportCommand: Command = async (ctx) => {
     options: { out: { type: 'string' }, provider: { type: 'string', multiple: true } },
     allowPositionals: false,
   });
-  const app = createApp(ctx.config);
+  const app = await createApp(ctx.config);
   try {
-    const entries = exportProviders(app.catalog, values.provider ?? []);
+    const entries = await exportProviders(app.catalog, values.provider ?? []);
     const text = json(entries);
     if (values.out) {
       await writeFile(values.out, text, { mode: 0o600 });

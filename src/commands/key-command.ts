@@ -58,9 +58,9 @@ async function rotate(ctx: CommandContext): Promise<number> {
   const newKey = newKeyFrom(ctx);
   requireDatabase(ctx);
   const log = createLog(ctx.config.logLevel, (line) => ctx.stderr(line));
-  const store = openStore(ctx.config, log);
+  const store = await openStore(ctx.config, log);
   try {
-    const counts = rotateKey(store.database.sqlite, store.database.box, newKey);
+    const counts = await rotateKey(store.database, newKey);
     const total = Object.values(counts).reduce((a, b) => a + b, 0);
     ctx.stdout(`Re-encrypted ${total} secret value(s) with the new key in one transaction.\n${describe(counts)}`);
     // Only after the commit: killed before it, the database still opens with the key file's key.
@@ -77,18 +77,18 @@ async function rotate(ctx: CommandContext): Promise<number> {
     }
     return 0;
   } finally {
-    store.close();
+    await store.close();
   }
 }
 
 async function finish(ctx: CommandContext): Promise<number> {
   requireDatabase(ctx);
   const log = createLog(ctx.config.logLevel, (line) => ctx.stderr(line));
-  const store = openStore(ctx.config, log);
+  const store = await openStore(ctx.config, log);
   try {
     // With the key file, openStore has already moved it to the current key if it held the previous one.
     const given = ctx.config.secretKey ?? store.database.box.primary();
-    const counts = finishRotation(store.database.sqlite, store.database.box, given);
+    const counts = await finishRotation(store.database, given);
     if (counts === null) {
       ctx.stdout('No key rotation to finish: only the current key opens this database.\n');
       return 0;
@@ -99,6 +99,6 @@ async function finish(ctx: CommandContext): Promise<number> {
     );
     return 0;
   } finally {
-    store.close();
+    await store.close();
   }
 }

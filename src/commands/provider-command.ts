@@ -9,9 +9,9 @@ import { providerCommand } from './registry-commands.js';
 const providerTest: Command = async (ctx) => {
   const code = ctx.args[1];
   if (!code) throw new UsageError('Missing provider code.');
-  const app = createApp(ctx.config);
+  const app = await createApp(ctx.config);
   try {
-    const provider = app.catalog.getProvider(code);
+    const provider = await app.catalog.getProvider(code);
     if (provider.oauth?.grant === 'authorization_code') {
       ctx.stdout(
         `Provider "${code}" acts with each client's own OAuth 2 grant (oauth.grant "authorization_code"); its tokens come from each person's sign-in, so there is none to fetch here. Call one of its tools with a client's token: without a grant, the answer says how to connect.\n`,

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { providerTarget } from '../core/model.js';
 import { ToolwireError } from '../core/errors.js';
-import { createApp } from '../app.js';
+import { createApp, type App } from '../app.js';
 import { droppedSecretsNote } from '../catalog/moved-secrets.js';
 import { presentProvider, presentTool } from '../catalog/views.js';
 import { CLI_RULES } from '../catalog/write-rules.js';
@@ -12,11 +12,13 @@ import { parseJson, readJson } from './input.js';
 
 /** `provider …` and `tool …`: CRUD on the registry, secrets never printed. */
 
-function withApp<T>(ctx: CommandContext, fn: (app: ReturnType<typeof createApp>) => Promise<T> | T): Promise<T> {
-  const app = createApp(ctx.config);
-  return Promise.resolve()
-    .then(() => fn(app))
-    .finally(() => app.close());
+async function withApp<T>(ctx: CommandContext, fn: (app: App) => Promise<T> | T): Promise<T> {
+  const app = await createApp(ctx.config);
+  try {
+    return await fn(app);
+  } finally {
+    await app.close();
+  }
 }
 
 function options(ctx: CommandContext, spec: Record<string, { readonly type: 'string' | 'boolean'; readonly multiple?: boolean }>) {
@@ -96,17 +98,17 @@ export const providerCommand: Command = async (ctx) => {
   return withApp(ctx, async ({ catalog }) => {
     switch (action) {
       case 'add': {
-        const created = catalog.createProvider(await providerInput(ctx, target, flags, 'provider', true), CLI_RULES);
+        const created = await catalog.createProvider(await providerInput(ctx, target, flags, 'provider', true), CLI_RULES);
         ctx.stderr(`Provider "${created.code}" created (id ${created.id}).\n`);
         ctx.stdout(json(presentProvider(created)));
         return 0;
       }
       case 'list': {
-        const providers = catalog.listProviders();
+        const providers = await catalog.listProviders();
         if (values.json) ctx.stdout(json(providers.map(presentProvider)));
         else {
           const counts = new Map<number, number>();
-          for (const t of catalog.listTools()) counts.set(t.providerId, (counts.get(t.providerId) ?? 0) + 1);
+          for (const t of await catalog.listTools()) counts.set(t.providerId, (counts.get(t.providerId) ?? 0) + 1);
           ctx.stdout(
             table([
               ['CODE', 'NAME', 'AUTH', 'TOOLS', 'ENABLED', 'BASE URL'],
@@ -124,10 +126,10 @@ export const providerCommand: Command = async (ctx) => {
         return 0;
       }
       case 'show':
-        ctx.stdout(json(presentProvider(catalog.getProvider(need(target, 'provider code')))));
+        ctx.stdout(json(presentProvider(await catalog.getProvider(need(target, 'provider code')))));
         return 0;
       case 'update': {
-        const { provider: updated, droppedSecrets } = catalog.updateProvider(
+        const { provider: updated, droppedSecrets } = await catalog.updateProvider(
           need(target, 'provider code'),
           await providerInput(ctx, source, flags, 'provider update', false),
           CLI_RULES,
@@ -138,7 +140,7 @@ export const providerCommand: Command = async (ctx) => {
         return 0;
       }
       case 'remove': {
-        const removed = catalog.removeProvider(need(target, 'provider code'));
+        const removed = await catalog.removeProvider(need(target, 'provider code'));
         ctx.stderr(`Provider "${removed.code}" and its tools removed.\n`);
         return 0;
       }
@@ -155,13 +157,13 @@ export const toolCommand: Command = async (ctx) => {
     const { catalog } = app;
     switch (action) {
       case 'add': {
-        const created = catalog.createTool(await readJson(ctx, target, 'tool'));
+        const created = await catalog.createTool(await readJson(ctx, target, 'tool'));
         ctx.stderr(`Tool "${created.code}" created (id ${created.id}).\n`);
         ctx.stdout(json(presentTool(created)));
         return 0;
       }
       case 'list': {
-        const tools = catalog.listTools(typeof values.provider === 'string' ? values.provider : undefined);
+        const tools = await catalog.listTools(typeof values.provider === 'string' ? values.provider : undefined);
         if (values.json) ctx.stdout(json(tools.map(presentTool)));
         else
           ctx.stdout(
@@ -173,16 +175,16 @@ export const toolCommand: Command = async (ctx) => {
         return 0;
       }
       case 'show':
-        ctx.stdout(json(presentTool(catalog.getTool(need(target, 'tool code')))));
+        ctx.stdout(json(presentTool(await catalog.getTool(need(target, 'tool code')))));
         return 0;
       case 'update': {
-        const updated = catalog.updateTool(need(target, 'tool code'), await readJson(ctx, source, 'tool update'));
+        const updated = await catalog.updateTool(need(target, 'tool code'), await readJson(ctx, source, 'tool update'));
         ctx.stderr(`Tool "${updated.code}" updated.\n`);
         ctx.stdout(json(presentTool(updated)));
         return 0;
       }
       case 'remove': {
-        const removed = catalog.removeTool(need(target, 'tool code'));
+        const removed = await catalog.removeTool(need(target, 'tool code'));
         ctx.stderr(`Tool "${removed.code}" removed.\n`);
         return 0;
       }
@@ -195,16 +197,20 @@ export const toolCommand: Command = async (ctx) => {
 };
 
 /** Runs one call exactly as an agent would: through an MCP client connected to our server in memory. */
-async function callTool(ctx: CommandContext, app: ReturnType<typeof createApp>, code: string, argsJson: string | undefined): Promise<number> {
+async function callTool(ctx: CommandContext, app: App, code: string, argsJson: string | undefined): Promise<number> {
   const { Client, InMemoryTransport } = await import('@modelcontextprotocol/client');
   const { createMcpServer } = await import('../inbound/mcp/server.js');
   const args = argsJson === undefined ? {} : parseJson(argsJson, 'ARGS_JSON');
   if (args === null || typeof args !== 'object' || Array.isArray(args))
     throw new UsageError('ARGS_JSON must be a JSON object, such as \'{"owner":"octocat"}\'.');
-  if (!app.registry.current().entries.has(code) && app.catalog.listProviders().some((p) => p.kind === 'mcp' && p.enabled && code.startsWith(`${p.code}__`))) {
+  await app.registry.load();
+  if (
+    !app.registry.current().entries.has(code) &&
+    (await app.catalog.listProviders()).some((p) => p.kind === 'mcp' && p.enabled && code.startsWith(`${p.code}__`))
+  ) {
     // A tool of an upstream MCP server: connect to it for this one call (closed with the app).
     const { startFederation } = await import('../outbound/federation/index.js');
-    await startFederation(app).settled(app.config.timeoutMs);
+    await (await startFederation(app)).settled(app.config.timeoutMs);
   }
   if (!app.registry.current().entries.has(code)) {
     throw new ToolwireError(

@@ -24,12 +24,13 @@ export const serveCommand: Command = async (ctx) => {
     },
     allowPositionals: false,
   });
-  const app = createApp(ctx.config);
+  const app = await createApp(ctx.config);
   try {
-    if (values.examples) reportExamples(ctx, app);
+    if (values.examples) await reportExamples(ctx, app);
     // Upstream MCP servers connect in the background; wait a moment so first tools/list has them.
+    // (startFederation builds the registry's first snapshot, every source and index added: `load()`.)
     const { startFederation } = await import('../outbound/federation/index.js');
-    await startFederation(app).settled(FIRST_CONNECT_WAIT_MS);
+    await (await startFederation(app)).settled(FIRST_CONNECT_WAIT_MS);
     await app.ops.ready; // the tracer, when OTEL_EXPORTER_OTLP_ENDPOINT is set: the first call is traced too
     if (values.http) {
       // SPEC §15: off by default, and said so where a server is started for others to reach.
@@ -45,8 +46,8 @@ export const serveCommand: Command = async (ctx) => {
   }
 };
 
-function reportExamples(ctx: CommandContext, app: App): void {
-  const loaded = loadExamplesIfEmpty(app.catalog);
+async function reportExamples(ctx: CommandContext, app: App): Promise<void> {
+  const loaded = await loadExamplesIfEmpty(app.catalog);
   if (loaded > 0) ctx.stderr(`The database was empty: loaded ${loaded} example provider(s) from examples/.\n`);
 }
 

@@ -3,7 +3,7 @@ import type { Log } from '../core/log.js';
 
 /** Where batches go: one transaction each (the catalog's `audit.recordCalls`). */
 export interface AuditSink {
-  recordCalls(batch: readonly CallRecord[], pruneBefore: string | null): void;
+  recordCalls(batch: readonly CallRecord[], pruneBefore: string | null): Promise<void>;
 }
 
 export interface AuditQueueOptions {
@@ -20,12 +20,13 @@ export interface AuditQueueOptions {
 
 export interface AuditQueue {
   push(record: CallRecord): void;
-  /** Writes everything queued now (close, SIGTERM, tests). */
-  flush(): void;
+  /** Writes everything queued now, after the batch being written (close, SIGTERM, tests). */
+  flush(): Promise<void>;
   /** Entries dropped because the queue was full. */
   dropped(): number;
   queued(): number;
-  close(): void;
+  /** Stops the timer and writes what is left (waiting for the batch being written). */
+  close(): Promise<void>;
 }
 
 const HOUR_MS = 3_600_000;
@@ -33,7 +34,8 @@ const DAY_MS = 86_400_000;
 
 /**
  * The audit log's call path side (SPEC §12): a call only appends to an array; a timer writes the batch off
- * the path in one transaction every `flushMs` (200 ms by default), and `close` writes what is left, so a
+ * the path in one transaction every `flushMs` (200 ms by default; one batch in flight: a tick while one is
+ * written does nothing), and `close` writes what is left, so a
  * graceful stop loses nothing and a kill -9 at most the last fifth of a second. Bounded: when the database
  * cannot keep up (locked, full) for long enough that `capacity` entries wait, newer ones are dropped and
  * counted (`toolwire_audit_dropped_total`, and a warning) rather than holding calls or memory.
@@ -49,14 +51,26 @@ export function createAuditQueue(options: AuditQueueOptions): AuditQueue {
   let lastPrune = -Infinity;
   let failing: string | null = null;
 
-  function flush(): void {
-    if (queue.length === 0) return; // a process that serves no call (a CLI command) never writes here
+  let inFlight: Promise<void> | null = null;
+
+  function flush(): Promise<void> {
+    if (inFlight) return inFlight.then(flush);
+    if (queue.length === 0) return Promise.resolve(); // a process that serves no call (a CLI command) never writes here
+    const run = writeBatch().finally(() => {
+      inFlight = null;
+    });
+    inFlight = run;
+    return run;
+  }
+
+  /** Writes the queue as one batch; never throws (a failed batch is kept for the next tick). */
+  async function writeBatch(): Promise<void> {
     const at = now();
     const prune = at - lastPrune >= HOUR_MS;
     const batch = queue;
     queue = [];
     try {
-      sink.recordCalls(batch, prune ? new Date(at - options.days * DAY_MS).toISOString() : null);
+      await sink.recordCalls(batch, prune ? new Date(at - options.days * DAY_MS).toISOString() : null);
       if (prune) lastPrune = at;
       if (failing !== null) log.info('the audit log is being written again');
       failing = null;
@@ -70,7 +84,9 @@ export function createAuditQueue(options: AuditQueueOptions): AuditQueue {
     }
   }
 
-  const timer = setInterval(flush, flushMs);
+  const timer = setInterval(() => {
+    if (inFlight === null) void flush();
+  }, flushMs);
   timer.unref();
 
   return {
@@ -89,7 +105,7 @@ export function createAuditQueue(options: AuditQueueOptions): AuditQueue {
     queued: () => queue.length,
     close() {
       clearInterval(timer);
-      flush();
+      return flush();
     },
   };
 }

@@ -1,6 +1,5 @@
 import type { Catalog } from '../catalog/catalog.js';
 import type { Config } from '../config.js';
-import { byVersion } from '../core/by-version.js';
 import type { Log } from '../core/log.js';
 import type { Registry } from '../registry/registry.js';
 import { createAuditQueue, type AuditQueue } from './audit-queue.js';
@@ -32,8 +31,8 @@ export interface OpsOptions {
 
 /**
  * Wires the ops side and installs its observer on the registry. The audit queue writes through the
- * catalog (one transaction per batch); rate limits read the catalog's limit index only when the registry
- * version moves; OpenTelemetry is imported only when OTEL_EXPORTER_OTLP_ENDPOINT is set.
+ * catalog (one transaction per batch); rate limits come from the registry's snapshot (loaded in its read,
+ * so a call reads no database); OpenTelemetry is imported only when OTEL_EXPORTER_OTLP_ENDPOINT is set.
  */
 export function createOps(config: Config, catalog: Catalog, registry: Registry, log: Log, options: OpsOptions = {}): Ops {
   const audit = config.auditCalls ? createAuditQueue({ sink: catalog.audit, log, days: config.auditDays }) : null;
@@ -50,11 +49,9 @@ export function createOps(config: Config, catalog: Catalog, registry: Registry, 
             })),
         )
       : Promise.resolve(null));
+  // The limits are loaded with the registry's snapshot (in its read): a call reads no database.
   const limits = createRateLimiter(
-    byVersion(
-      () => registry.current().version,
-      () => catalog.rateLimits(),
-    ),
+    registry.addIndex(() => catalog.rateLimits()),
     options.now,
   );
   let tracer: CallTracer | null = null;
@@ -78,7 +75,7 @@ export function createOps(config: Config, catalog: Catalog, registry: Registry, 
     tokenFetch: (code, ok) => metrics?.tokenFetch(code, ok),
     async close() {
       registry.observe(null);
-      audit?.close();
+      await audit?.close();
       await ready;
       await tracer?.shutdown().catch((err: unknown) => log.warn(`Could not send the last spans: ${(err as Error).message}`));
     },

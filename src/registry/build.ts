@@ -9,6 +9,8 @@ import { createValidatorFactory, type ArgumentValidator, type ValidatorFactory }
 
 /** Contributes tools that are not plain HTTP tools (meta mode, upstream MCP servers). */
 export interface ToolSource {
+  /** Reads what `entries` will need from the database, inside the build's read transaction (entries itself reads nothing). */
+  read?(): Promise<void>;
   entries(providers: readonly Provider[]): ToolEntry[];
 }
 
@@ -73,35 +75,42 @@ export function createBuildCache(): BuildCache {
  * A build that fails part way leaves the cache able only to rebuild in full, so the changes it had
  * read are not lost to the next attempt.
  */
-export function buildSnapshot(
+export async function buildSnapshot(
   store: Store,
   factory: HttpToolFactory,
   sources: readonly ToolSource[],
   warn: (message: string) => void = () => {},
   cache: BuildCache = createBuildCache(),
   options: BuildOptions = {},
-): RegistrySnapshot {
+  /** The call path's indexes (Registry.addIndex), loaded in the same read as the tools. */
+  indexes: ReadonlyArray<() => Promise<unknown>> = [],
+): Promise<RegistrySnapshot> {
   try {
-    return build(store, factory, sources, warn, cache, options.autoMetaTokens ?? DEFAULT_AUTO_META_TOKENS);
+    return await build(store, factory, sources, warn, cache, options.autoMetaTokens ?? DEFAULT_AUTO_META_TOKENS, indexes);
   } catch (err) {
     cache.last = null;
     throw err;
   }
 }
 
-function build(
+async function build(
   store: Store,
   factory: HttpToolFactory,
   sources: readonly ToolSource[],
   warn: (message: string) => void,
   cache: BuildCache,
   autoMetaTokens: number,
-): RegistrySnapshot {
-  const { version, providers, read } = store.read(() => ({
-    version: store.registryVersion(),
-    providers: store.providers.list(),
-    read: readTools(store, cache),
-  }));
+  indexLoaders: ReadonlyArray<() => Promise<unknown>>,
+): Promise<RegistrySnapshot> {
+  const { version, providers, read, indexes } = await store.read(async () => {
+    const version = await store.registryVersion();
+    const providers = await store.providers.list();
+    const read = await readTools(store, cache);
+    const indexes: unknown[] = [];
+    for (const load of indexLoaders) indexes.push(await load());
+    for (const source of sources) await source.read?.();
+    return { version, providers, read, indexes };
+  });
   const { delta } = read;
   const runtimes = new Map<number, ProviderRuntime>();
   const metaOperations = new Map<number, MetaOperation[]>();
@@ -116,7 +125,7 @@ function build(
   const sourceEntries = sources.flatMap((source) => source.entries(providers));
   if (metaOperations.size === 0 && sourceEntries.length === 0) {
     const patched = patchSnapshot(cache, delta, runtimes, factory);
-    if (patched) return { version, ...patched };
+    if (patched) return { version, ...patched, indexes };
   }
   cache.last = null;
   const tools = read.tools();
@@ -160,7 +169,7 @@ function build(
   }
   for (const id of cache.entries.keys()) if (!live.has(id)) cache.entries.delete(id);
   if (metaOperations.size === 0 && sourceEntries.length === 0) rememberForPatching(cache, tools, entries, runtimes);
-  return { version, entries, definitions: listed(entries) };
+  return { version, entries, definitions: listed(entries), indexes };
 }
 
 /** The listed tools in a stable order, by name (SPEC §10): pages and caches stay valid across changes elsewhere in the list. */
@@ -242,11 +251,11 @@ function sameRuntimes(a: ReadonlyMap<number, ProviderRuntime>, b: ReadonlyMap<nu
  * Every tool row: the first time all of them, afterwards only those changed or removed since the cache's
  * change counter (two index scans), so a write to one tool of 10,000 reads one row.
  */
-function readTools(store: Store, cache: BuildCache): { tools: () => Tool[]; delta: ToolDelta | null } {
-  const seq = store.tools.changeSeq();
+async function readTools(store: Store, cache: BuildCache): Promise<{ tools: () => Tool[]; delta: ToolDelta | null }> {
+  const seq = await store.tools.changeSeq();
   let delta: ToolDelta | null = { changed: [], removed: [] };
   if (seq !== cache.seq) {
-    const { changed, removed } = cache.seq < 0 ? { changed: store.tools.list(), removed: [] } : store.tools.changesSince(cache.seq);
+    const { changed, removed } = cache.seq < 0 ? { changed: await store.tools.list(), removed: [] } : await store.tools.changesSince(cache.seq);
     delta = cache.seq < 0 ? null : { changed, removed };
     for (const id of removed) forget(cache, id);
     for (const tool of changed) {

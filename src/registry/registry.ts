@@ -11,14 +11,26 @@ export type Logger = { warn(message: string): void; debug(message: string): void
  * Holds the current snapshot and swaps it when the store changes. In-process writes call
  * `refresh()`; writes from other processes are noticed by polling SQLite's cheap `data_version`
  * and then the registry version row, so nothing is rebuilt when nothing changed.
- * The first snapshot is built on first use: CLI commands that never serve (`provider list`,
- * `import`) never compile tools, and a server builds once, with every source already added.
+ * The first snapshot is built by `load()`, which the serving commands await before serving: CLI
+ * commands that never serve (`provider list`, `import`) never compile tools. Rebuilds are single
+ * flight: one runs, at most one more waits (and serves every refresh asked for meanwhile).
+ * What the call path needs from the database besides tools (`addIndex`: client tokens, per-user
+ * credentials, vault tokens, rate limits) is read in the same read as the tools and swapped with
+ * them, so a tool call reads no database.
  */
 export class Registry {
   private snapshot: RegistrySnapshot | null = null;
   private readonly listeners = new Set<() => void>();
   private timer: NodeJS.Timeout | null = null;
-  private lastDataVersion: number;
+  /** -1: not known yet (the watcher's first tick checks the registry version, which rebuilds nothing when unchanged). */
+  private lastDataVersion = -1;
+  /** The rebuild running, and the one waiting behind it (its `force` the OR of every request it serves). */
+  private running: Promise<boolean> | null = null;
+  private next: { force: boolean; promise: Promise<boolean> } | null = null;
+  /** Loaders of the call path's indexes, run in each build's read; a snapshot holds their values in this order. */
+  private readonly indexes: Array<() => Promise<unknown>> = [];
+  /** A watcher tick under way (a slow read must not pile ticks up). */
+  private checking = false;
   /** What the next rebuild may reuse: only changed tools are read and compiled again. */
   private readonly cache = createBuildCache();
   /** The problem last logged by the watcher, so a lasting one is said once, not every tick. */
@@ -37,13 +49,43 @@ export class Registry {
     private readonly sources: ToolSource[] = [],
     private readonly logger?: Logger,
     private readonly options: BuildOptions = {},
-  ) {
-    this.lastDataVersion = store.dataVersion();
+  ) {}
+
+  /** The snapshot the call path serves; synchronous. Throws before `load()`. */
+  current(): RegistrySnapshot {
+    if (this.snapshot === null) {
+      throw new Error(
+        'The registry has no snapshot yet: `await registry.load()` before serving or calling tools (commands that only read or write the catalog never need one).',
+      );
+    }
+    return this.snapshot;
   }
 
-  current(): RegistrySnapshot {
-    this.snapshot ??= this.build();
-    return this.snapshot;
+  /** Whether a snapshot was built (`current()` answers). */
+  get loaded(): boolean {
+    return this.snapshot !== null;
+  }
+
+  /** Builds a snapshot with every source and index added so far (the first one, or again after adding some); serving commands await it first. */
+  async load(): Promise<RegistrySnapshot> {
+    await this.rebuild(true);
+    return this.current();
+  }
+
+  /**
+   * A value the call path reads from memory, loaded by `load` in each build's read transaction and
+   * swapped with the snapshot. Add it before `load()` (or `load()` again after): the accessor throws
+   * when the current snapshot was built without it.
+   */
+  addIndex<T>(load: () => Promise<T>): () => T {
+    const at = this.indexes.push(load) - 1;
+    return () => {
+      const indexes = this.current().indexes;
+      if (indexes === undefined || at >= indexes.length) {
+        throw new Error('A registry index was added after the snapshot was built: `await registry.load()` again after adding it.');
+      }
+      return indexes[at] as T;
+    };
   }
 
   /** Sets what runs around every tool call, on every path that answers tools/call. */
@@ -51,8 +93,9 @@ export class Registry {
     this.observer = observer;
   }
 
-  private build(): RegistrySnapshot {
-    return { ...buildSnapshot(this.store, this.tools, this.sources, (message) => this.logger?.warn(message), this.cache, this.options), invoke: this.invoke };
+  private async build(): Promise<RegistrySnapshot> {
+    const built = await buildSnapshot(this.store, this.tools, this.sources, (message) => this.logger?.warn(message), this.cache, this.options, this.indexes);
+    return { ...built, invoke: this.invoke };
   }
 
   /**
@@ -69,21 +112,53 @@ export class Registry {
   }
 
   /**
-   * Rebuilds if the store's registry version moved (or when forced, e.g. an upstream's tools changed).
-   * Before the first build there is nothing to refresh: the first `current()` reads the store as it is.
+   * Rebuilds if the store's registry version moved (or when forced, e.g. an upstream's tools changed);
+   * true when it did. Before the first build there is nothing to refresh: `load()` reads the store as it is.
    */
-  refresh(force = false): boolean {
-    if (this.snapshot === null) return false;
-    const version = this.store.registryVersion();
-    if (!force && version === this.snapshot.version) return false;
+  refresh(force = false): Promise<boolean> {
+    if (this.snapshot === null && this.running === null) return Promise.resolve(false);
+    return this.rebuild(force);
+  }
+
+  /** Single flight: starts a rebuild, or joins the one waiting behind the running one. */
+  private rebuild(force: boolean): Promise<boolean> {
+    if (this.running === null) return this.start(force);
+    if (this.next) {
+      this.next.force ||= force;
+      return this.next.promise;
+    }
+    const running = this.running;
+    const next = { force, promise: Promise.resolve(false) };
+    next.promise = running
+      .catch(() => false)
+      .then(() => {
+        this.next = null;
+        return this.start(next.force);
+      });
+    this.next = next;
+    return next.promise;
+  }
+
+  private start(force: boolean): Promise<boolean> {
+    const run = this.buildIfChanged(force).finally(() => {
+      // The waiting rebuild (if any) takes over at once: no gap in which a second one could start beside it.
+      if (this.running === run && this.next === null) this.running = null;
+    });
+    this.running = run;
+    return run;
+  }
+
+  private async buildIfChanged(force: boolean): Promise<boolean> {
+    const had = this.snapshot;
+    if (had !== null && !force && (await this.store.registryVersion()) === had.version) return false;
     try {
-      this.snapshot = this.build();
+      this.snapshot = await this.build();
     } catch (err) {
       // This process's own commits do not move its data_version: make the watcher's next tick try again.
       this.lastDataVersion = -1;
       throw err;
     }
-    this.scheduleNotify();
+    if (had !== null) this.scheduleNotify();
     return true;
   }
 
@@ -130,25 +205,29 @@ export class Registry {
    */
   watch(intervalMs = 250): void {
     if (this.timer) return;
-    this.timer = setInterval(() => this.checkForChanges(), intervalMs);
+    this.timer = setInterval(() => void this.checkForChanges(), intervalMs);
     this.timer.unref();
   }
 
   /** One watcher tick; public so a caller can check at once. */
-  checkForChanges(): void {
+  async checkForChanges(): Promise<void> {
+    if (this.checking) return;
+    this.checking = true;
     try {
       const fileProblem = this.store.fileProblem();
       if (fileProblem) {
         this.sayOnce(fileProblem);
         return;
       }
-      const dataVersion = this.store.dataVersion();
+      const dataVersion = await this.store.dataVersion();
       if (dataVersion === this.lastDataVersion) return;
-      this.refresh();
+      await this.refresh();
       this.lastDataVersion = dataVersion;
       this.lastWatchProblem = null;
     } catch (err) {
       this.sayOnce(`Could not read the database's changes (retrying): ${(err as Error).message}`);
+    } finally {
+      this.checking = false;
     }
   }
 

@@ -63,6 +63,8 @@ export interface RegistrySnapshot {
   readonly definitions: readonly McpTool[];
   /** How its entries are run (the registry's observer); absent: straight. */
   readonly invoke?: Invoke;
+  /** The call path's indexes (Registry.addIndex), read with the tools, in the order they were added. */
+  readonly indexes?: readonly unknown[];
 }
 
 /** What a provider's tools share at run time; the outbound side adds what it needs (its secrets' redactor). */

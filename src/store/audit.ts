@@ -54,51 +54,44 @@ const toEntry = (row: AuditRow): AuditEntry =>
       }
     : { id: row.id, kind: 'change', at: row.at, actor: row.actor, action: row.action ?? '', object: row.object ?? '', detail: row.detail };
 
+const SQL = {
+  call: `INSERT INTO audit_log (kind, at, actor, tool, provider, outcome, status, duration_ms, bytes_in, bytes_out, arguments)
+     VALUES ('call', @at, @actor, @tool, @provider, @outcome, @status, @durationMs, @bytesIn, @bytesOut, @arguments)`,
+  change: `INSERT INTO audit_log (kind, at, actor, action, object, detail) VALUES ('change', ?, ?, ?, ?, ?)`,
+  page: `SELECT * FROM audit_log
+     WHERE (@client IS NULL OR actor = @client) AND (@tool IS NULL OR tool = @tool) AND (@since IS NULL OR at >= @since)
+       AND (@beforeId IS NULL OR id < @beforeId)
+     ORDER BY id DESC LIMIT @limit`,
+  prune: 'DELETE FROM audit_log WHERE at < ?',
+  callsSince: `SELECT at, provider, outcome, duration_ms AS "durationMs" FROM audit_log WHERE kind = 'call' AND at >= ? ORDER BY at LIMIT ?`,
+};
+
 /** The audit log (migration 9): tool calls written in batches, admin changes inside their own write. */
 export class AuditRepository {
-  private readonly statements;
-
-  constructor(database: OpenDatabase) {
-    const db = database.sqlite;
-    this.statements = {
-      call: db.prepare(
-        `INSERT INTO audit_log (kind, at, actor, tool, provider, outcome, status, duration_ms, bytes_in, bytes_out, arguments)
-         VALUES ('call', @at, @actor, @tool, @provider, @outcome, @status, @durationMs, @bytesIn, @bytesOut, @arguments)`,
-      ),
-      change: db.prepare(`INSERT INTO audit_log (kind, at, actor, action, object, detail) VALUES ('change', ?, ?, ?, ?, ?)`),
-      page: db.prepare(
-        `SELECT * FROM audit_log
-         WHERE (@client IS NULL OR actor = @client) AND (@tool IS NULL OR tool = @tool) AND (@since IS NULL OR at >= @since)
-           AND (@beforeId IS NULL OR id < @beforeId)
-         ORDER BY id DESC LIMIT @limit`,
-      ),
-      prune: db.prepare('DELETE FROM audit_log WHERE at < ?'),
-      callsSince: db.prepare(`SELECT at, provider, outcome, duration_ms AS durationMs FROM audit_log WHERE kind = 'call' AND at >= ? ORDER BY at LIMIT ?`),
-    };
-  }
+  constructor(private readonly database: OpenDatabase) {}
 
   /** The caller holds the transaction (one per batch). */
-  insertCall(record: CallRecord): void {
-    this.statements.call.run(record);
+  async insertCall(record: CallRecord): Promise<void> {
+    await this.database.driver.run(SQL.call, record as unknown as Record<string, unknown>);
   }
 
   /** The caller holds the transaction: the change's own. */
-  insertChange(at: string, actor: string, change: AdminChange): void {
-    this.statements.change.run(at, actor, change.action, change.object, change.detail ?? null);
+  async insertChange(at: string, actor: string, change: AdminChange): Promise<void> {
+    await this.database.driver.run(SQL.change, [at, actor, change.action, change.object, change.detail ?? null]);
   }
 
   /** Newest first. */
-  page(filter: AuditFilter): AuditEntry[] {
-    return (this.statements.page.all(filter) as AuditRow[]).map(toEntry);
+  async page(filter: AuditFilter): Promise<AuditEntry[]> {
+    return (await this.database.driver.all<AuditRow>(SQL.page, filter as unknown as Record<string, unknown>)).map(toEntry);
   }
 
   /** Removes entries older than `before` (ISO); returns how many. */
-  prune(before: string): number {
-    return this.statements.prune.run(before).changes;
+  async prune(before: string): Promise<number> {
+    return (await this.database.driver.run(SQL.prune, [before])).changes;
   }
 
   /** The calls at or after `since` (oldest first, at most `cap`): what the dashboard aggregates. */
-  callsSince(since: string, cap: number): CallSample[] {
-    return this.statements.callsSince.all(since, cap) as CallSample[];
+  async callsSince(since: string, cap: number): Promise<CallSample[]> {
+    return this.database.driver.all<CallSample>(SQL.callsSince, [since, cap]);
   }
 }

@@ -38,56 +38,56 @@ const toIdentity = (row: ClientRow): ClientIdentity => ({
   rateLimit: row.rate_per_minute === null ? null : { perMinute: row.rate_per_minute },
 });
 
+const SQL = {
+  all: `SELECT ${COLUMNS} FROM clients ORDER BY name`,
+  byName: `SELECT ${COLUMNS} FROM clients WHERE name = ?`,
+  byHash: `SELECT ${COLUMNS} FROM clients WHERE token_hash = ?`,
+  bySubject: `SELECT ${COLUMNS} FROM clients WHERE subject = ?`,
+  withHashes: `SELECT token_hash, ${COLUMNS} FROM clients`,
+  insert:
+    'INSERT INTO clients (name, token_hash, providers, tools, admin, created_at, subject, rate_per_minute) VALUES (@name, @tokenHash, @providers, @tools, @admin, @createdAt, @subject, @ratePerMinute)',
+  setRate: 'UPDATE clients SET rate_per_minute = ? WHERE name = ?',
+  rotate: 'UPDATE clients SET token_hash = ?, rotated_at = ? WHERE name = ?',
+  update: 'UPDATE clients SET providers = @providers, tools = @tools, admin = @admin WHERE name = @name',
+  remove: 'DELETE FROM clients WHERE name = ?',
+};
+
 /** Client identities (migration 5). Callers hash tokens; this file never sees one. */
 export class ClientRepository {
-  private readonly statements;
+  constructor(private readonly database: OpenDatabase) {}
 
-  constructor(database: OpenDatabase) {
-    const db = database.sqlite;
-    this.statements = {
-      all: db.prepare(`SELECT ${COLUMNS} FROM clients ORDER BY name`),
-      byName: db.prepare(`SELECT ${COLUMNS} FROM clients WHERE name = ?`),
-      byHash: db.prepare(`SELECT ${COLUMNS} FROM clients WHERE token_hash = ?`),
-      bySubject: db.prepare(`SELECT ${COLUMNS} FROM clients WHERE subject = ?`),
-      withHashes: db.prepare(`SELECT token_hash, ${COLUMNS} FROM clients`),
-      insert: db.prepare(
-        'INSERT INTO clients (name, token_hash, providers, tools, admin, created_at, subject, rate_per_minute) VALUES (@name, @tokenHash, @providers, @tools, @admin, @createdAt, @subject, @ratePerMinute)',
-      ),
-      setRate: db.prepare('UPDATE clients SET rate_per_minute = ? WHERE name = ?'),
-      rotate: db.prepare('UPDATE clients SET token_hash = ?, rotated_at = ? WHERE name = ?'),
-      update: db.prepare('UPDATE clients SET providers = @providers, tools = @tools, admin = @admin WHERE name = @name'),
-      remove: db.prepare('DELETE FROM clients WHERE name = ?'),
-    };
+  private get db() {
+    return this.database.driver;
   }
 
-  list(): ClientIdentity[] {
-    return (this.statements.all.all() as ClientRow[]).map(toIdentity);
+  async list(): Promise<ClientIdentity[]> {
+    return (await this.db.all<ClientRow>(SQL.all)).map(toIdentity);
   }
 
-  findByName(name: string): ClientIdentity | null {
-    const row = this.statements.byName.get(name) as ClientRow | undefined;
+  async findByName(name: string): Promise<ClientIdentity | null> {
+    const row = await this.db.get<ClientRow>(SQL.byName, [name]);
     return row ? toIdentity(row) : null;
   }
 
-  /** Every identity by its token hash: the server's in-memory lookup, rebuilt only when clients change. */
-  byTokenHash(): Map<string, ClientIdentity> {
-    const rows = this.statements.withHashes.all() as Array<ClientRow & { token_hash: string }>;
+  /** Every identity by its token hash: the server's in-memory lookup, loaded with the registry's snapshot. */
+  async byTokenHash(): Promise<Map<string, ClientIdentity>> {
+    const rows = await this.db.all<ClientRow & { token_hash: string }>(SQL.withHashes);
     return new Map(rows.map((row) => [row.token_hash, toIdentity(row)]));
   }
 
-  findBySubject(subject: string): ClientIdentity | null {
-    const row = this.statements.bySubject.get(subject) as ClientRow | undefined;
+  async findBySubject(subject: string): Promise<ClientIdentity | null> {
+    const row = await this.db.get<ClientRow>(SQL.bySubject, [subject]);
     return row ? toIdentity(row) : null;
   }
 
-  findByTokenHash(tokenHash: string): ClientIdentity | null {
-    const row = this.statements.byHash.get(tokenHash) as ClientRow | undefined;
+  async findByTokenHash(tokenHash: string): Promise<ClientIdentity | null> {
+    const row = await this.db.get<ClientRow>(SQL.byHash, [tokenHash]);
     return row ? toIdentity(row) : null;
   }
 
-  insert(client: NewClient): ClientIdentity {
+  async insert(client: NewClient): Promise<ClientIdentity> {
     const createdAt = new Date().toISOString();
-    this.statements.insert.run({
+    await this.db.run(SQL.insert, {
       name: client.name,
       tokenHash: client.tokenHash,
       providers: JSON.stringify(client.providers),
@@ -110,26 +110,26 @@ export class ClientRepository {
   }
 
   /** Replaces the scope and the admin flag; null when there is no such client. */
-  update(name: string, change: Pick<NewClient, 'providers' | 'tools' | 'admin'>): ClientIdentity | null {
+  async update(name: string, change: Pick<NewClient, 'providers' | 'tools' | 'admin'>): Promise<ClientIdentity | null> {
     const row = { name, providers: JSON.stringify(change.providers), tools: JSON.stringify(change.tools), admin: change.admin ? 1 : 0 };
-    if (this.statements.update.run(row).changes === 0) return null;
+    if ((await this.db.run(SQL.update, row)).changes === 0) return null;
     return this.findByName(name);
   }
 
   /** Sets (or, with null, removes) the client's rate limit; null when there is no such client. */
-  setRate(name: string, perMinute: number | null): ClientIdentity | null {
-    if (this.statements.setRate.run(perMinute, name).changes === 0) return null;
+  async setRate(name: string, perMinute: number | null): Promise<ClientIdentity | null> {
+    if ((await this.db.run(SQL.setRate, [perMinute, name])).changes === 0) return null;
     return this.findByName(name);
   }
 
   /** Replaces the token hash; null when there is no such client. */
-  rotate(name: string, tokenHash: string): ClientIdentity | null {
-    if (this.statements.rotate.run(tokenHash, new Date().toISOString(), name).changes === 0) return null;
+  async rotate(name: string, tokenHash: string): Promise<ClientIdentity | null> {
+    if ((await this.db.run(SQL.rotate, [tokenHash, new Date().toISOString(), name])).changes === 0) return null;
     return this.findByName(name);
   }
 
   /** False when there was no such client. */
-  remove(name: string): boolean {
-    return this.statements.remove.run(name).changes > 0;
+  async remove(name: string): Promise<boolean> {
+    return (await this.db.run(SQL.remove, [name])).changes > 0;
   }
 }

@@ -24,27 +24,28 @@ export interface Store {
   /** The audit log (SPEC §12). */
   readonly audit: AuditRepository;
   /**
-   * Runs fn in one IMMEDIATE transaction: all of it is written or none. Refused when the database
+   * Runs fn in one IMMEDIATE transaction: all of it is written or none. Every repository call fn makes (or
+   * awaits) runs in it, and a transaction started inside joins it (driver.ts). Refused when the database
    * file was deleted or replaced while open (the write would go into a file no one will read again).
    */
-  transaction<T>(fn: () => T): T;
+  transaction<T>(fn: () => Promise<T>): Promise<T>;
   /**
    * Runs fn in one DEFERRED transaction: a consistent read that, under WAL, never waits for another
-   * process's write lock (an IMMEDIATE one would block the event loop up to busy_timeout).
+   * process's write lock.
    */
-  read<T>(fn: () => T): T;
+  read<T>(fn: () => Promise<T>): Promise<T>;
   /** Null while the file on disk is the one opened; otherwise a message naming it. */
   fileProblem(): string | null;
   /** A counter bumped by triggers on every provider, tool, vault-credential or client write, from any process. */
-  registryVersion(): number;
+  registryVersion(): Promise<number>;
   /** SQLite's data_version: changes when another connection commits. Cheap to poll. */
-  dataVersion(): number;
-  close(): void;
+  dataVersion(): Promise<number>;
+  close(): Promise<void>;
 }
 
-export function createStore(path: string, key: Buffer): Store {
-  const database = openDatabase(path, key);
-  const versionStatement = database.sqlite.prepare(`SELECT value FROM meta WHERE key = 'registry_version'`).pluck();
+export async function createStore(path: string, key: Buffer): Promise<Store> {
+  const database = await openDatabase(path, key);
+  const { driver } = database;
   const fileProblem = watchFileIdentity(path);
   return {
     database,
@@ -55,15 +56,15 @@ export function createStore(path: string, key: Buffer): Store {
     clients: new ClientRepository(database),
     clientCredentials: new ClientCredentialRepository(database),
     audit: new AuditRepository(database),
-    transaction: (fn) => {
+    transaction: async (fn) => {
       const problem = fileProblem();
       if (problem) throw new ToolwireError('STORAGE', problem);
-      return database.sqlite.transaction(fn).immediate();
+      return driver.transaction(() => fn());
     },
-    read: (fn) => database.sqlite.transaction(fn).deferred(),
+    read: (fn) => driver.read(() => fn()),
     fileProblem,
-    registryVersion: () => Number(versionStatement.get()),
-    dataVersion: () => database.sqlite.pragma('data_version', { simple: true }) as number,
+    registryVersion: async () => Number((await driver.get<{ value: string }>(`SELECT value FROM meta WHERE key = 'registry_version'`))?.value),
+    dataVersion: () => database.dataVersion(),
     close: () => database.close(),
   };
 }

@@ -4,6 +4,7 @@ import { closeSync, existsSync, fsyncSync, openSync, renameSync, rmSync, writeSy
 import { dirname } from 'node:path';
 import { ToolwireError } from '../core/errors.js';
 import { parseMasterKey } from '../core/master-key.js';
+import type { SqlDriver, SqlExecutor } from './driver.js';
 import { createKeyring, looksSealed, openWith, sealWith, type Keyring } from './secret-box.js';
 
 /**
@@ -26,6 +27,14 @@ import { createKeyring, looksSealed, openWith, sealWith, type Keyring } from './
  */
 
 type Sqlite = BetterSqlite3.Database;
+
+/** What a rotation needs of an open database (db.ts's OpenDatabase; declared here, as db.ts imports this file). */
+export interface RotatableDatabase {
+  driver: SqlDriver;
+  box: Keyring;
+  hardenForRotation(): Promise<void>;
+  checkpoint(): Promise<void>;
+}
 
 export const KEY_CHECK_PLAINTEXT = 'toolwire-key-check';
 const CHECK_ROW = 'key_check';
@@ -91,16 +100,16 @@ function learnWrappedKeys(ring: Keyring, row: RotationRow | null): boolean {
  * rotated to, found in `key_rotation`). It follows later rotations by other processes: before each
  * seal it looks whether `key_check` changed, and when no key held opens a value it looks for new keys.
  */
-export function openKeyring(sqlite: Sqlite, key: Buffer): Keyring {
-  const metaValue = sqlite.prepare('SELECT value FROM meta WHERE key = ?').pluck();
-  if (metaValue.get(CHECK_ROW) === undefined) {
-    sqlite.prepare('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)').run(CHECK_ROW, sealWith(key, KEY_CHECK_PLAINTEXT));
+export async function openKeyring(db: SqlExecutor, key: Buffer): Promise<Keyring> {
+  const metaValue = async (row: string) => (await db.get<{ value: string }>('SELECT value FROM meta WHERE key = ?', [row]))?.value;
+  if ((await metaValue(CHECK_ROW)) === undefined) {
+    await db.run('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING', [CHECK_ROW, sealWith(key, KEY_CHECK_PLAINTEXT)]);
   }
   /** The key_check value the primary key was last verified against. */
   let verified: string | null = null;
-  const sync = (): boolean => {
-    const check = metaValue.get(CHECK_ROW) as string | undefined;
-    let changed = learnWrappedKeys(ring, parseRotation(metaValue.get(ROTATION_ROW) as string | undefined));
+  const sync = async (): Promise<boolean> => {
+    const check = await metaValue(CHECK_ROW);
+    let changed = learnWrappedKeys(ring, parseRotation(await metaValue(ROTATION_ROW)));
     const current = check === undefined ? undefined : ring.keys().find((k) => opensCheck(k, check));
     if (current) {
       if (!current.equals(ring.primary())) {
@@ -113,17 +122,17 @@ export function openKeyring(sqlite: Sqlite, key: Buffer): Keyring {
   };
   const ring = createKeyring(key, {
     sync,
-    beforeSeal() {
-      if (metaValue.get(CHECK_ROW) === verified) return;
-      sync();
-      if (metaValue.get(CHECK_ROW) !== verified) {
+    async beforeSeal() {
+      if ((await metaValue(CHECK_ROW)) === verified) return;
+      await sync();
+      if ((await metaValue(CHECK_ROW)) !== verified) {
         throw new Error(
           'The master key of this database was rotated again and none of the keys this process holds opens it any more: restart it with the current key (TOOLWIRE_SECRET_KEY or the key file).',
         );
       }
     },
   });
-  sync();
+  await sync();
   if (verified === null) throw new WrongKeyError('wrong key');
   return ring;
 }
@@ -142,7 +151,12 @@ export function databaseHasKey(dbPath: string): boolean {
     const db = new BetterSqlite3(dbPath, { readonly: true, fileMustExist: true });
     sqlite = db;
     // The meta rows first (one indexed read); otherwise any sealed value, meta's own included.
-    const tables = sealedTables(db);
+    const tables = sealedTables(
+      (db.pragma('table_list') as TableListRow[]).map((t) => ({
+        ...t,
+        columns: (db.pragma(`table_info(${quote(t.name)})`) as Array<{ name: string }>).map((c) => c.name),
+      })),
+    );
     const keyRows = `SELECT 1 FROM meta WHERE key IN ('${CHECK_ROW}', '${ROTATION_ROW}') LIMIT 1`;
     if (tables.some((t) => t.name === 'meta') && db.prepare(keyRows).get() !== undefined) return true;
     return tables.some(({ name, where }) => db.prepare(`SELECT 1 FROM ${quote(name)} WHERE ${where} LIMIT 1`).get() !== undefined);
@@ -153,24 +167,48 @@ export function databaseHasKey(dbPath: string): boolean {
   }
 }
 
+interface TableListRow {
+  schema: string;
+  name: string;
+  type: string;
+  wr: number;
+}
+
+interface SealedTable {
+  name: string;
+  columns: string[];
+  where: string;
+  withoutRowid: boolean;
+}
+
+/** The tables and their columns, read through the driver (SQLite's table-valued pragma functions). */
+async function tableShapes(db: SqlExecutor): Promise<Array<TableListRow & { columns: string[] }>> {
+  const tables = await db.all<TableListRow>('SELECT schema, name, type, wr FROM pragma_table_list');
+  const shapes: Array<TableListRow & { columns: string[] }> = [];
+  for (const table of tables) {
+    if (table.schema !== 'main') continue;
+    const columns = (await db.all<{ name: string }>('SELECT name FROM pragma_table_info(?)', [table.name])).map((c) => c.name);
+    shapes.push({ ...table, columns });
+  }
+  return shapes;
+}
+
 /** Every table of the database with the condition that finds its sealed values (by content, as rotation does). */
-function sealedTables(sqlite: Sqlite): Array<{ name: string; where: string; withoutRowid: boolean }> {
-  const tables = (sqlite.pragma('table_list') as Array<{ schema: string; name: string; type: string; wr: number }>).filter(
-    (t) => t.schema === 'main' && t.type === 'table' && !t.name.startsWith('sqlite_'),
-  );
+function sealedTables(shapes: Array<TableListRow & { columns: string[] }>): SealedTable[] {
+  const tables = shapes.filter((t) => t.schema === 'main' && t.type === 'table' && !t.name.startsWith('sqlite_'));
   return tables.flatMap((table) => {
-    const columns = (sqlite.pragma(`table_info(${quote(table.name)})`) as Array<{ name: string }>).map((c) => c.name);
+    const columns = table.columns;
     if (columns.length === 0) return [];
     // The shape `looksSealed` accepts: the prefix and at least 40 characters of nonce, tag and text.
     const candidates = columns.map((c) => `(typeof(${quote(c)}) = 'text' AND ${quote(c)} LIKE 'v1:%' AND length(${quote(c)}) >= 43)`).join(' OR ');
     const skipKeys = table.name === 'meta' ? ` AND key NOT IN ('${CHECK_ROW}', '${ROTATION_ROW}')` : '';
-    return [{ name: table.name, where: `(${candidates})${skipKeys}`, withoutRowid: table.wr !== 0 }];
+    return [{ name: table.name, columns, where: `(${candidates})${skipKeys}`, withoutRowid: table.wr !== 0 }];
   });
 }
 
 /** Whether a `toolwire key rotate` is waiting for `toolwire key finish`. */
-export function rotationPending(sqlite: Sqlite): boolean {
-  return sqlite.prepare('SELECT 1 FROM meta WHERE key = ?').pluck().get(ROTATION_ROW) !== undefined;
+export async function rotationPending(db: SqlExecutor): Promise<boolean> {
+  return (await db.get('SELECT 1 AS found FROM meta WHERE key = ?', [ROTATION_ROW])) !== undefined;
 }
 
 /** Where sealed values were re-sealed, e.g. `{ "providers.api_key_value_enc": 3 }`. */
@@ -182,15 +220,14 @@ export type ResealCounts = Record<string, number>;
  * is a secret, wherever a future migration puts it. A value in a `*_enc` column that no key opens
  * aborts (the caller's transaction rolls back). The two key rows of `meta` are left to the caller.
  */
-function resealEverything(sqlite: Sqlite, ring: Keyring, pick: (sealed: string) => string | null): ResealCounts {
+async function resealEverything(db: SqlExecutor, ring: Keyring, pick: (sealed: string) => string | null): Promise<ResealCounts> {
   const counts: ResealCounts = {};
-  for (const table of sealedTables(sqlite)) {
-    const columns = (sqlite.pragma(`table_info(${quote(table.name)})`) as Array<{ name: string }>).map((c) => c.name);
-    const rows = sqlite.prepare(`SELECT rowid AS __rowid, * FROM ${quote(table.name)} WHERE ${table.where}`).all() as Array<Record<string, unknown>>;
+  for (const table of sealedTables(await tableShapes(db))) {
+    const columns = table.columns;
+    const rows = await db.all<Record<string, unknown>>(`SELECT rowid AS __rowid, * FROM ${quote(table.name)} WHERE ${table.where}`);
     if (rows.length > 0 && table.withoutRowid) {
       throw new KeyRotationError(`The table ${table.name} holds sealed values but has no rowid; key rotation does not support it yet. Nothing was changed.`);
     }
-    const updates = new Map<string, BetterSqlite3.Statement>();
     for (const row of rows) {
       for (const column of columns) {
         const value = row[column];
@@ -204,12 +241,7 @@ function resealEverything(sqlite: Sqlite, ring: Keyring, pick: (sealed: string) 
           }
           continue;
         }
-        let update = updates.get(column);
-        if (!update) {
-          update = sqlite.prepare(`UPDATE ${quote(table.name)} SET ${quote(column)} = ? WHERE rowid = ?`);
-          updates.set(column, update);
-        }
-        update.run(resealed, row.__rowid);
+        await db.run(`UPDATE ${quote(table.name)} SET ${quote(column)} = ? WHERE rowid = ?`, [resealed, row.__rowid]);
         const where = `${table.name}.${column}`;
         counts[where] = (counts[where] ?? 0) + 1;
       }
@@ -220,9 +252,9 @@ function resealEverything(sqlite: Sqlite, ring: Keyring, pick: (sealed: string) 
 
 const quote = (identifier: string) => `"${identifier.replace(/"/g, '""')}"`;
 
-function busyAware<T>(fn: () => T, what: string): T {
+async function busyAware<T>(fn: () => Promise<T>, what: string): Promise<T> {
   try {
-    return fn();
+    return await fn();
   } catch (err) {
     if ((err as { code?: string }).code === 'SQLITE_BUSY') {
       throw new KeyRotationError(`The database is busy: another process kept it locked for writing. Nothing was changed; run \`toolwire ${what}\` again.`, err);
@@ -232,72 +264,52 @@ function busyAware<T>(fn: () => T, what: string): T {
 }
 
 /**
- * For this connection: freed space is zeroed (old sealed values do not linger in free pages), and a
- * commit is on disk before it returns (WAL with synchronous=NORMAL could lose the last commit on power
- * loss, while the key file already holds the new key).
- */
-function durable(sqlite: Sqlite): void {
-  sqlite.pragma('secure_delete = ON');
-  sqlite.pragma('synchronous = FULL');
-}
-
-/** Moves old sealed values out of the files (secure_delete zeroes freed space; the checkpoint empties the WAL). */
-function scrubFiles(sqlite: Sqlite): void {
-  try {
-    sqlite.pragma('wal_checkpoint(TRUNCATE)');
-  } catch {
-    // Readers may hold the WAL; it is checkpointed later. Nothing in it is plaintext.
-  }
-}
-
-/**
  * Re-seals every secret with newKey and records the rotation, in one IMMEDIATE transaction.
  * The keyring then seals with newKey. Throws KeyRotationError (nothing changed) when it cannot.
  */
-export function rotateKey(sqlite: Sqlite, ring: Keyring, newKey: Buffer): ResealCounts {
-  durable(sqlite);
-  const counts = busyAware(
+export async function rotateKey(database: RotatableDatabase, newKey: Buffer): Promise<ResealCounts> {
+  const { driver, box: ring } = database;
+  await database.hardenForRotation();
+  const counts = await busyAware(
     () =>
-      sqlite
-        .transaction(() => {
-          ring.refresh();
-          const old = ring.primary();
-          if (old.equals(newKey)) {
-            throw new KeyRotationError(
-              'TOOLWIRE_NEW_SECRET_KEY is already the master key of this database. Nothing was changed; make a new key with `openssl rand -base64 32`.',
-            );
-          }
-          if (ring.keys().some((k) => k.equals(newKey))) {
-            throw new KeyRotationError(
-              'TOOLWIRE_NEW_SECRET_KEY is a key this database had before. Nothing was changed; make a new key with `openssl rand -base64 32`.',
-            );
-          }
-          // One rotation at a time: a second would retire a key that running servers and the environment still hold.
-          if (rotationPending(sqlite)) {
-            throw new KeyRotationError(
-              'A rotation is still pending: the previous key still opens this database. Restart every server with the current key, run `toolwire key finish`, then rotate again. Nothing was changed.',
-            );
-          }
-          const counts = resealEverything(sqlite, ring, (sealed) => {
-            const plain = ring.tryOpen(sealed);
-            return plain === null ? null : sealWith(newKey, plain);
-          });
-          const upsert = sqlite.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value');
-          upsert.run(CHECK_ROW, sealWith(newKey, KEY_CHECK_PLAINTEXT));
-          const row: RotationRow = {
-            next: sealWith(old, newKey.toString('base64')),
-            previous: sealWith(newKey, old.toString('base64')),
-            rotatedAt: new Date().toISOString(),
-          };
-          upsert.run(ROTATION_ROW, JSON.stringify(row));
-          return counts;
-        })
-        .immediate(),
+      driver.transaction(async (tx) => {
+        await ring.refresh();
+        const old = ring.primary();
+        if (old.equals(newKey)) {
+          throw new KeyRotationError(
+            'TOOLWIRE_NEW_SECRET_KEY is already the master key of this database. Nothing was changed; make a new key with `openssl rand -base64 32`.',
+          );
+        }
+        if (ring.keys().some((k) => k.equals(newKey))) {
+          throw new KeyRotationError(
+            'TOOLWIRE_NEW_SECRET_KEY is a key this database had before. Nothing was changed; make a new key with `openssl rand -base64 32`.',
+          );
+        }
+        // One rotation at a time: a second would retire a key that running servers and the environment still hold.
+        if (await rotationPending(tx)) {
+          throw new KeyRotationError(
+            'A rotation is still pending: the previous key still opens this database. Restart every server with the current key, run `toolwire key finish`, then rotate again. Nothing was changed.',
+          );
+        }
+        const counts = await resealEverything(tx, ring, (sealed) => {
+          const plain = ring.tryOpen(sealed);
+          return plain === null ? null : sealWith(newKey, plain);
+        });
+        const upsert = 'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value';
+        await tx.run(upsert, [CHECK_ROW, sealWith(newKey, KEY_CHECK_PLAINTEXT)]);
+        const row: RotationRow = {
+          next: sealWith(old, newKey.toString('base64')),
+          previous: sealWith(newKey, old.toString('base64')),
+          rotatedAt: new Date().toISOString(),
+        };
+        await tx.run(upsert, [ROTATION_ROW, JSON.stringify(row)]);
+        return counts;
+      }),
     'key rotate',
   );
   ring.promote(newKey);
-  ring.refresh();
-  scrubFiles(sqlite);
+  await ring.refresh();
+  await database.checkpoint();
   return counts;
 }
 
@@ -306,36 +318,35 @@ export function rotateKey(sqlite: Sqlite, ring: Keyring, newKey: Buffer): Reseal
  * by a server in the instant of the rotation), then deletes the wrapped keys, so the previous key no
  * longer opens the database. Null when no rotation was pending.
  */
-export function finishRotation(sqlite: Sqlite, ring: Keyring, givenKey: Buffer): ResealCounts | null {
-  durable(sqlite);
-  const counts = busyAware(
+export async function finishRotation(database: RotatableDatabase, givenKey: Buffer): Promise<ResealCounts | null> {
+  const { driver, box: ring } = database;
+  await database.hardenForRotation();
+  const counts = await busyAware(
     () =>
-      sqlite
-        .transaction(() => {
-          ring.refresh();
-          if (!rotationPending(sqlite)) return null;
-          const current = ring.primary();
-          if (!givenKey.equals(current)) {
-            throw new KeyRotationError(
-              'The master key given (TOOLWIRE_SECRET_KEY or the key file) is the one from before the rotation: finishing would lock it out. Nothing was changed; give the new key first, then run `toolwire key finish`.',
-            );
+      driver.transaction(async (tx) => {
+        await ring.refresh();
+        if (!(await rotationPending(tx))) return null;
+        const current = ring.primary();
+        if (!givenKey.equals(current)) {
+          throw new KeyRotationError(
+            'The master key given (TOOLWIRE_SECRET_KEY or the key file) is the one from before the rotation: finishing would lock it out. Nothing was changed; give the new key first, then run `toolwire key finish`.',
+          );
+        }
+        const counts = await resealEverything(tx, ring, (sealed) => {
+          try {
+            openWith(current, sealed);
+            return null;
+          } catch {
+            const plain = ring.tryOpen(sealed);
+            return plain === null ? null : sealWith(current, plain);
           }
-          const counts = resealEverything(sqlite, ring, (sealed) => {
-            try {
-              openWith(current, sealed);
-              return null;
-            } catch {
-              const plain = ring.tryOpen(sealed);
-              return plain === null ? null : sealWith(current, plain);
-            }
-          });
-          sqlite.prepare('DELETE FROM meta WHERE key = ?').run(ROTATION_ROW);
-          return counts;
-        })
-        .immediate(),
+        });
+        await tx.run('DELETE FROM meta WHERE key = ?', [ROTATION_ROW]);
+        return counts;
+      }),
     'key finish',
   );
-  if (counts) scrubFiles(sqlite);
+  if (counts) await database.checkpoint();
   return counts;
 }
 

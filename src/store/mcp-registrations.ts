@@ -12,21 +12,15 @@ export interface McpRegistration {
  * are never touched. Deleting a provider (admin API, CLI) deletes its row too (ON DELETE CASCADE).
  */
 export class McpRegistrationRepository {
-  private readonly statements;
+  constructor(private readonly database: OpenDatabase) {}
 
-  constructor(database: OpenDatabase) {
-    const db = database.sqlite;
-    this.statements = {
-      all: db.prepare('SELECT provider_id AS providerId, server_key AS serverKey FROM mcp_config_servers ORDER BY provider_id'),
-      add: db.prepare('INSERT INTO mcp_config_servers (provider_id, server_key) VALUES (?, ?)'),
-    };
+  async list(): Promise<McpRegistration[]> {
+    return this.database.driver.all<McpRegistration>(
+      'SELECT provider_id AS "providerId", server_key AS "serverKey" FROM mcp_config_servers ORDER BY provider_id',
+    );
   }
 
-  list(): McpRegistration[] {
-    return this.statements.all.all() as McpRegistration[];
-  }
-
-  add(providerId: number, serverKey: string): void {
-    this.statements.add.run(providerId, serverKey);
+  async add(providerId: number, serverKey: string): Promise<void> {
+    await this.database.driver.run('INSERT INTO mcp_config_servers (provider_id, server_key) VALUES (?, ?)', [providerId, serverKey]);
   }
 }

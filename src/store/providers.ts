@@ -1,4 +1,5 @@
 import type { OpenDatabase } from './db.js';
+import { opening } from './secret-box.js';
 import {
   flatKindFields,
   type McpProtocol,
@@ -60,51 +61,51 @@ const PARAMS = `@code, @name, @base_url, @authentication_type, @api_key_location
   @dynamic_auth_invalidation_keywords, @enabled, @credential_mode, @rate_per_minute, @max_result_tokens, @fence_upstream_text, @kind, @tool_mode, @user_id, @mcp_url, @mcp_protocol, @mcp_command, @mcp_args,
   @mcp_env_enc, @oauth, @oauth_client_secret_enc`;
 
+const ASSIGNMENTS = COLUMNS.split(',')
+  .map((c) => `${c.trim()} = @${c.trim()}`)
+  .join(', ');
+const SQL = {
+  all: 'SELECT * FROM providers ORDER BY id',
+  byId: 'SELECT * FROM providers WHERE id = ?',
+  byCode: 'SELECT * FROM providers WHERE code = ?',
+  insert: `INSERT INTO providers (${COLUMNS}, created_at, updated_at) VALUES (${PARAMS}, @now, @now) RETURNING id`,
+  update: `UPDATE providers SET ${ASSIGNMENTS}, updated_at = @now WHERE id = @id`,
+  remove: 'DELETE FROM providers WHERE id = ?',
+};
+
 /** Provider rows, with secrets sealed on write and opened on read. */
 export class ProviderRepository {
-  private readonly statements;
+  constructor(private readonly database: OpenDatabase) {}
 
-  constructor(private readonly database: OpenDatabase) {
-    const db = database.sqlite;
-    const assignments = COLUMNS.split(',')
-      .map((c) => `${c.trim()} = @${c.trim()}`)
-      .join(', ');
-    this.statements = {
-      all: db.prepare('SELECT * FROM providers ORDER BY id'),
-      byId: db.prepare('SELECT * FROM providers WHERE id = ?'),
-      byCode: db.prepare('SELECT * FROM providers WHERE code = ?'),
-      insert: db.prepare(`INSERT INTO providers (${COLUMNS}, created_at, updated_at) VALUES (${PARAMS}, @now, @now)`),
-      update: db.prepare(`UPDATE providers SET ${assignments}, updated_at = @now WHERE id = @id`),
-      remove: db.prepare('DELETE FROM providers WHERE id = ?'),
-    };
+  async list(): Promise<Provider[]> {
+    const rows = await this.database.driver.all<ProviderRow>(SQL.all);
+    return opening(this.database.box, () => rows.map((row) => this.fromRow(row)));
   }
 
-  list(): Provider[] {
-    return (this.statements.all.all() as ProviderRow[]).map((row) => this.fromRow(row));
+  async findById(id: number): Promise<Provider | undefined> {
+    const row = await this.database.driver.get<ProviderRow>(SQL.byId, [id]);
+    return row && opening(this.database.box, () => this.fromRow(row));
   }
 
-  findById(id: number): Provider | undefined {
-    const row = this.statements.byId.get(id) as ProviderRow | undefined;
-    return row && this.fromRow(row);
+  async findByCode(code: string): Promise<Provider | undefined> {
+    const row = await this.database.driver.get<ProviderRow>(SQL.byCode, [code]);
+    return row && opening(this.database.box, () => this.fromRow(row));
   }
 
-  findByCode(code: string): Provider | undefined {
-    const row = this.statements.byCode.get(code) as ProviderRow | undefined;
-    return row && this.fromRow(row);
+  async insert(record: ProviderRecord): Promise<Provider> {
+    await this.database.box.beforeSeal();
+    const inserted = await this.database.driver.get<{ id: number }>(SQL.insert, { ...this.toRow(record), now: new Date().toISOString() });
+    return (await this.findById(Number(inserted?.id))) as Provider;
   }
 
-  insert(record: ProviderRecord): Provider {
-    const info = this.statements.insert.run({ ...this.toRow(record), now: new Date().toISOString() });
-    return this.findById(Number(info.lastInsertRowid)) as Provider;
+  async update(id: number, record: ProviderRecord): Promise<Provider> {
+    await this.database.box.beforeSeal();
+    await this.database.driver.run(SQL.update, { ...this.toRow(record), id, now: new Date().toISOString() });
+    return (await this.findById(id)) as Provider;
   }
 
-  update(id: number, record: ProviderRecord): Provider {
-    this.statements.update.run({ ...this.toRow(record), id, now: new Date().toISOString() });
-    return this.findById(id) as Provider;
-  }
-
-  remove(id: number): boolean {
-    return this.statements.remove.run(id).changes > 0;
+  async remove(id: number): Promise<boolean> {
+    return (await this.database.driver.run(SQL.remove, [id])).changes > 0;
   }
 
   private seal(value: string | null): string | null {

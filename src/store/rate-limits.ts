@@ -7,14 +7,13 @@ export interface RateLimitIndex {
   clients: Map<string, number>;
 }
 
-/** Reads every limit at once: the call path's index, rebuilt only when the registry version moves. */
-export function readRateLimits(database: OpenDatabase): RateLimitIndex {
-  const db = database.sqlite;
-  const pairs = (table: string, key: string) =>
+/** Reads every limit at once: the call path's index, loaded with the registry's snapshot. */
+export async function readRateLimits(database: OpenDatabase): Promise<RateLimitIndex> {
+  const pairs = async (table: string, key: string) =>
     new Map(
-      (db.prepare(`SELECT ${key} AS k, rate_per_minute AS n FROM ${table} WHERE rate_per_minute IS NOT NULL`).all() as Array<{ k: string; n: number }>).map(
+      (await database.driver.all<{ k: string; n: number }>(`SELECT ${key} AS k, rate_per_minute AS n FROM ${table} WHERE rate_per_minute IS NOT NULL`)).map(
         (r) => [r.k, r.n] as const,
       ),
     );
-  return { providers: pairs('providers', 'code'), tools: pairs('tools', 'code'), clients: pairs('clients', 'name') };
+  return { providers: await pairs('providers', 'code'), tools: await pairs('tools', 'code'), clients: await pairs('clients', 'name') };
 }

@@ -14,6 +14,8 @@ export interface SecretBox {
  * A secret box holding several keys (SPEC §15, key rotation): new values are sealed with the primary
  * key, values are opened with whichever key fits. A server started before `toolwire key rotate` keeps
  * its old key and learns the new one from the database (see key-rotation.ts), so it serves on.
+ * Sealing and opening stay synchronous; what asks the database is async and done by the repositories:
+ * `await beforeSeal()` before a write that seals, and `opening()` around reads that open.
  */
 export interface Keyring extends SecretBox {
   /** The key new values are sealed with. */
@@ -27,13 +29,36 @@ export interface Keyring extends SecretBox {
   /** Opens with any key held, or null; never asks the database for keys. */
   tryOpen(sealed: string): string | null;
   /** Asks the database for keys it may have learned (a rotation by another process); true when something changed. */
-  refresh(): boolean;
+  refresh(): Promise<boolean>;
+  /** Follows a rotation by another process before sealing; throws when no key held can follow it. */
+  beforeSeal(): Promise<void>;
 }
 
 /** How a keyring follows the database: run before each seal, and when no key held opens a value. */
 export interface KeyringHooks {
-  beforeSeal?: () => void;
-  sync?: () => boolean;
+  beforeSeal?: () => Promise<void>;
+  sync?: () => Promise<boolean>;
+}
+
+/** Thrown by `decrypt` when no key held opens a value: `opening()` then asks the database for keys once. */
+export class NoKeyOpensError extends Error {
+  constructor() {
+    super('No master key held opens this secret (wrong key, or the value was tampered with).');
+    this.name = 'NoKeyOpensError';
+  }
+}
+
+/**
+ * Runs fn (which opens sealed values); when a value was sealed with a key this process does not hold yet
+ * (another process rotated the key), learns the keys from the database and runs fn once more.
+ */
+export async function opening<T>(ring: Keyring, fn: () => T): Promise<T> {
+  try {
+    return fn();
+  } catch (err) {
+    if (!(err instanceof NoKeyOpensError) || !(await ring.refresh())) throw err;
+    return fn();
+  }
 }
 
 const PREFIX = 'v1:';
@@ -102,20 +127,18 @@ export function createKeyring(primary: Buffer, hooks: KeyringHooks = {}): Keyrin
       held.unshift(Buffer.from(key));
     },
     tryOpen,
-    refresh: () => hooks.sync?.() ?? false,
+    refresh: async () => (hooks.sync ? hooks.sync() : false),
+    beforeSeal: async () => {
+      if (hooks.beforeSeal) await hooks.beforeSeal();
+    },
     encrypt(plaintext) {
-      hooks.beforeSeal?.();
       return sealWith(held[0] as Buffer, plaintext);
     },
     decrypt(sealed) {
       const plain = tryOpen(sealed);
       if (plain !== null) return plain;
-      // Sealed with a key this process does not hold yet: another process may have rotated the key.
-      if (ring.refresh()) {
-        const again = tryOpen(sealed);
-        if (again !== null) return again;
-      }
-      throw new Error('No master key held opens this secret (wrong key, or the value was tampered with).');
+      // Sealed with a key this process does not hold yet: another process may have rotated the key (see `opening`).
+      throw new NoKeyOpensError();
     },
   };
   return ring;

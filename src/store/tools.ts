@@ -27,76 +27,76 @@ interface ToolRow {
 
 const SELECT = 'SELECT t.*, p.code AS provider_code FROM tools t JOIN providers p ON p.id = t.provider_id';
 
+const SQL = {
+  all: `${SELECT} ORDER BY t.id`,
+  byProvider: `${SELECT} WHERE t.provider_id = ? ORDER BY t.id`,
+  byId: `${SELECT} WHERE t.id = ?`,
+  byCode: `${SELECT} WHERE t.code = ?`,
+  insert: `INSERT INTO tools (provider_id, code, name, description, endpoint_path, http_method,
+    body_payload_template, enabled, is_exportable, parameters, output_schema, rate_per_minute, max_result_tokens, response_fields, created_at, updated_at)
+    VALUES (@provider_id, @code, @name, @description, @endpoint_path, @http_method, @body_payload_template,
+    @enabled, @is_exportable, @parameters, @output_schema, @rate_per_minute, @max_result_tokens, @response_fields, @now, @now) RETURNING id`,
+  update: `UPDATE tools SET provider_id = @provider_id, code = @code, name = @name,
+    description = @description, endpoint_path = @endpoint_path, http_method = @http_method,
+    body_payload_template = @body_payload_template, enabled = @enabled, is_exportable = @is_exportable,
+    parameters = @parameters, output_schema = @output_schema, rate_per_minute = @rate_per_minute,
+    max_result_tokens = @max_result_tokens, response_fields = @response_fields, updated_at = @now WHERE id = @id`,
+  remove: 'DELETE FROM tools WHERE id = ?',
+  seq: `SELECT CAST(value AS INTEGER) AS seq FROM meta WHERE key = 'tool_seq'`,
+  changedSince: `${SELECT} WHERE t.revision > ? ORDER BY t.id`,
+  removedSince: 'SELECT id FROM tools_removed WHERE revision > ?',
+};
+
 /** Tool rows; parameters live in a JSON column because they are always read and written whole. */
 export class ToolRepository {
-  private readonly statements;
+  constructor(private readonly database: OpenDatabase) {}
 
-  constructor(database: OpenDatabase) {
-    const db = database.sqlite;
-    this.statements = {
-      all: db.prepare(`${SELECT} ORDER BY t.id`),
-      byProvider: db.prepare(`${SELECT} WHERE t.provider_id = ? ORDER BY t.id`),
-      byId: db.prepare(`${SELECT} WHERE t.id = ?`),
-      byCode: db.prepare(`${SELECT} WHERE t.code = ?`),
-      insert: db.prepare(`INSERT INTO tools (provider_id, code, name, description, endpoint_path, http_method,
-        body_payload_template, enabled, is_exportable, parameters, output_schema, rate_per_minute, max_result_tokens, response_fields, created_at, updated_at)
-        VALUES (@provider_id, @code, @name, @description, @endpoint_path, @http_method, @body_payload_template,
-        @enabled, @is_exportable, @parameters, @output_schema, @rate_per_minute, @max_result_tokens, @response_fields, @now, @now)`),
-      update: db.prepare(`UPDATE tools SET provider_id = @provider_id, code = @code, name = @name,
-        description = @description, endpoint_path = @endpoint_path, http_method = @http_method,
-        body_payload_template = @body_payload_template, enabled = @enabled, is_exportable = @is_exportable,
-        parameters = @parameters, output_schema = @output_schema, rate_per_minute = @rate_per_minute,
-        max_result_tokens = @max_result_tokens, response_fields = @response_fields, updated_at = @now WHERE id = @id`),
-      remove: db.prepare('DELETE FROM tools WHERE id = ?'),
-      seq: db.prepare(`SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'tool_seq'`).pluck(),
-      changedSince: db.prepare(`${SELECT} WHERE t.revision > ? ORDER BY t.id`),
-      removedSince: db.prepare('SELECT id FROM tools_removed WHERE revision > ?').pluck(),
-    };
+  private get db() {
+    return this.database.driver;
   }
 
   /** The tool change counter: every insert, update or delete of a tool takes the next value. */
-  changeSeq(): number {
-    return Number(this.statements.seq.get());
+  async changeSeq(): Promise<number> {
+    return Number((await this.db.get<{ seq: number }>(SQL.seq))?.seq);
   }
 
   /** Tools inserted or changed after change `seq`, and the ids of those removed after it (index scans). */
-  changesSince(seq: number): { changed: Tool[]; removed: number[] } {
-    return {
-      changed: (this.statements.changedSince.all(seq) as ToolRow[]).map(fromRow),
-      removed: this.statements.removedSince.all(seq) as number[],
-    };
+  async changesSince(seq: number): Promise<{ changed: Tool[]; removed: number[] }> {
+    const changed = (await this.db.all<ToolRow>(SQL.changedSince, [seq])).map(fromRow);
+    const removed = (await this.db.all<{ id: number }>(SQL.removedSince, [seq])).map((r) => r.id);
+    return { changed, removed };
   }
 
-  list(): Tool[] {
-    return (this.statements.all.all() as ToolRow[]).map(fromRow);
+  async list(): Promise<Tool[]> {
+    return (await this.db.all<ToolRow>(SQL.all)).map(fromRow);
   }
 
-  listByProvider(providerId: number): Tool[] {
-    return (this.statements.byProvider.all(providerId) as ToolRow[]).map(fromRow);
+  async listByProvider(providerId: number): Promise<Tool[]> {
+    return (await this.db.all<ToolRow>(SQL.byProvider, [providerId])).map(fromRow);
   }
 
-  findById(id: number): Tool | undefined {
-    const row = this.statements.byId.get(id) as ToolRow | undefined;
+  async findById(id: number): Promise<Tool | undefined> {
+    const row = await this.db.get<ToolRow>(SQL.byId, [id]);
     return row && fromRow(row);
   }
 
-  findByCode(code: string): Tool | undefined {
-    const row = this.statements.byCode.get(code) as ToolRow | undefined;
+  async findByCode(code: string): Promise<Tool | undefined> {
+    const row = await this.db.get<ToolRow>(SQL.byCode, [code]);
     return row && fromRow(row);
   }
 
-  insert(record: ToolRecord): Tool {
-    const info = this.statements.insert.run({ ...toRow(record), now: new Date().toISOString() });
-    return this.findById(Number(info.lastInsertRowid)) as Tool;
+  async insert(record: ToolRecord): Promise<Tool> {
+    const inserted = await this.db.get<{ id: number }>(SQL.insert, { ...toRow(record), now: new Date().toISOString() });
+    return (await this.findById(Number(inserted?.id))) as Tool;
   }
 
-  update(id: number, record: ToolRecord): Tool {
-    this.statements.update.run({ ...toRow(record), id, now: new Date().toISOString() });
-    return this.findById(id) as Tool;
+  async update(id: number, record: ToolRecord): Promise<Tool> {
+    await this.db.run(SQL.update, { ...toRow(record), id, now: new Date().toISOString() });
+    return (await this.findById(id)) as Tool;
   }
 
-  remove(id: number): boolean {
-    return this.statements.remove.run(id).changes > 0;
+  async remove(id: number): Promise<boolean> {
+    return (await this.db.run(SQL.remove, [id])).changes > 0;
   }
 }
 

@@ -45,7 +45,7 @@ describe('/admin/clients', () => {
       token: expect.stringMatching(TOKEN),
     });
     const first: string = created.json.token;
-    expect(app.catalog.clients.findClientByToken(first)?.name).toBe('alice');
+    expect((await app.catalog.clients.findClientByToken(first))?.name).toBe('alice');
 
     const plain = await admin.call('POST', '/clients', { name: 'bob' });
     expect(plain.status).toBe(201);
@@ -64,12 +64,12 @@ describe('/admin/clients', () => {
     expect(rotated.json).toMatchObject({ name: 'alice', rotatedAt: expect.any(String), token: expect.stringMatching(TOKEN) });
     const second: string = rotated.json.token;
     expect(second).not.toBe(first);
-    expect(app.catalog.clients.findClientByToken(first)).toBeNull();
-    expect(app.catalog.clients.findClientByToken(second)?.name).toBe('alice');
+    expect(await app.catalog.clients.findClientByToken(first)).toBeNull();
+    expect((await app.catalog.clients.findClientByToken(second))?.name).toBe('alice');
 
     const removed = await admin.call('DELETE', '/clients/bob');
     expect(removed.status).toBe(204);
-    expect(app.catalog.clients.findClientByToken(bob)).toBeNull();
+    expect(await app.catalog.clients.findClientByToken(bob)).toBeNull();
     const after = await admin.call('GET', '/clients');
     expect(after.json.map((c: { name: string }) => c.name)).toEqual(['alice']);
 
@@ -88,7 +88,7 @@ describe('/admin/clients', () => {
 
   it("changes an identity's scope and admin right with PUT, each field given replacing it, never a token", async () => {
     admin = await startAdmin();
-    admin.app.catalog.createProvider({ name: 'Git', code: 'github', baseUrl: 'http://127.0.0.1:9' });
+    await admin.app.catalog.createProvider({ name: 'Git', code: 'github', baseUrl: 'http://127.0.0.1:9' });
     expect((await admin.call('POST', '/clients', { name: 'alice', tools: ['gh_*'] })).status).toBe(201);
     const changed = await admin.call('PUT', '/clients/alice', { providers: ['github'], admin: true });
     expect(changed.status).toBe(200);
@@ -111,7 +111,7 @@ describe('/admin/clients', () => {
     admin = await startAdmin();
     expect((await admin.call('POST', '/clients', { name: 'alice' })).status).toBe(201);
     const before = (await admin.call('GET', '/clients')).text;
-    const version = admin.app.store.registryVersion();
+    const version = await admin.app.store.registryVersion();
 
     const badName = await admin.call('POST', '/clients', { name: 'a b' });
     expect(badName.status).toBe(400);
@@ -157,6 +157,6 @@ describe('/admin/clients', () => {
     expect((await admin.call('PUT', '/clients/alice', { tools: ['a b'] })).json.fields[0].field).toBe('tools[0]');
 
     expect((await admin.call('GET', '/clients')).text).toBe(before);
-    expect(admin.app.store.registryVersion()).toBe(version);
+    expect(await admin.app.store.registryVersion()).toBe(version);
   });
 });

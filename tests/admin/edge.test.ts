@@ -20,7 +20,7 @@ describe("failures that are not the client's", () => {
     const lines: string[] = [];
     admin = await startAdmin({}, recordingLog(lines));
     const { app } = admin;
-    app.store.database.sqlite.exec('DROP TRIGGER providers_insert_bump; DROP TABLE tools; DROP TABLE providers');
+    await app.store.database.driver.exec('DROP TRIGGER providers_insert_bump; DROP TABLE tools; DROP TABLE providers');
     const res = await admin.call('POST', '/providers', { name: 'X', baseUrl: 'https://x.example.com', apiKeyValue: 'canary-500-secret' });
     expect(res.status).toBe(500);
     expect(res.json).toEqual({ error: 'internal_error', message: expect.stringMatching(/unexpectedly/) });
@@ -39,12 +39,12 @@ describe('stdio MCP upstreams over HTTP (SPEC §9)', () => {
     expect((await admin.call('POST', '/providers', stdio)).status).toBe(403);
     expect((await admin.call('POST', '/providers', { name: 'P', kind: 'mcp', protocol: 'stdio' })).status).toBe(403);
 
-    const created = admin.app.catalog.createProvider(stdio, CLI_RULES); // the CLI may always add them
+    const created = await admin.app.catalog.createProvider(stdio, CLI_RULES); // the CLI may always add them
     const shown = await admin.call('GET', `/providers/${created.id}`);
     expect(shown.json).toMatchObject({ kind: 'mcp', protocol: 'stdio', command: 'node', env: { API_TOKEN: 'generic_text' } });
     const back = await admin.call('PUT', `/providers/${created.id}`, shown.json);
     expect(back.status, back.text).toBe(200);
-    expect(flatKindFields(admin.app.catalog.getProvider(created.id)).env).toEqual({ API_TOKEN: 'canary-env-secret' });
+    expect(flatKindFields(await admin.app.catalog.getProvider(created.id)).env).toEqual({ API_TOKEN: 'canary-env-secret' });
     expect((await admin.call('PUT', `/providers/${created.id}`, { name: 'Renamed' })).status).toBe(200);
 
     // Dropping or adding an env key changes what runs as much as changing a value.
@@ -55,7 +55,7 @@ describe('stdio MCP upstreams over HTTP (SPEC §9)', () => {
       expect(res.status, JSON.stringify(change)).toBe(403);
       expect(res.json.error).toBe('forbidden');
     }
-    expect(flatKindFields(admin.app.catalog.getProvider(created.id))).toMatchObject({
+    expect(flatKindFields(await admin.app.catalog.getProvider(created.id))).toMatchObject({
       command: 'node',
       args: ['server.js'],
       env: { API_TOKEN: 'canary-env-secret' },

@@ -30,10 +30,11 @@ async function listen(server: Server): Promise<string> {
 /** A fresh database and app, served on 127.0.0.1:0 the way the real HTTP server routes `/admin/*`. */
 export async function startAdmin(env: Record<string, string> = {}, log?: Log): Promise<AdminHarness> {
   const dir = mkdtempSync(join(tmpdir(), 'toolwire-admin-'));
-  const app = createApp(
+  const app = await createApp(
     loadConfig({ TOOLWIRE_DB: join(dir, 'test.db'), TOOLWIRE_SECRET_KEY: 'ab'.repeat(32), TOOLWIRE_LOG_LEVEL: 'silent', ...env }),
     ...(log ? [log] : []),
   );
+  await app.registry.load(); // as `serve --http` does before serving
   const deps = adminDeps(app);
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');

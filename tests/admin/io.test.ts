@@ -83,9 +83,11 @@ describe('POST /admin/import', () => {
     // The tools came back exactly as exported: reported unchanged, not rewritten.
     expect(res.json.tools.updated).toEqual([]);
     expect(res.json.tools.unchanged).toEqual(['search-query', 'search-suggest', 'oauth-me']);
-    const search = admin.app.catalog.getProvider('search');
+    const search = await admin.app.catalog.getProvider('search');
     expect(search).toMatchObject({ name: 'Search API v2', apiKeyValue: KEY, customHeaders: { Accept: 'application/json', 'X-Session-Token': HEADER_SECRET } });
-    expect(admin.app.catalog.getProvider('oauth').dynamicAuthPayload).toBe(`grant_type=client_credentials&client_id=abc&client_secret=${CLIENT_SECRET}`);
+    expect((await admin.app.catalog.getProvider('oauth')).dynamicAuthPayload).toBe(
+      `grant_type=client_credentials&client_id=abc&client_secret=${CLIENT_SECRET}`,
+    );
   });
 
   it('into an empty place, placeholders store no secret', async () => {
@@ -95,8 +97,8 @@ describe('POST /admin/import', () => {
     const res = await admin.call('POST', '/import', exported);
     expect(res.status, res.text).toBe(200);
     expect(res.json.providers.created).toEqual(['search-copy']);
-    expect(admin.app.catalog.getProvider('search-copy').apiKeyValue).toBeNull();
-    const view = (await admin.call('GET', `/providers/${admin.app.catalog.getProvider('search-copy').id}`)).json;
+    expect((await admin.app.catalog.getProvider('search-copy')).apiKeyValue).toBeNull();
+    const view = (await admin.call('GET', `/providers/${(await admin.app.catalog.getProvider('search-copy')).id}`)).json;
     expect(view.hasApiKeyValue).toBe(false);
   });
 
@@ -108,13 +110,16 @@ describe('POST /admin/import', () => {
       providers: { created: ['bluesky', 'github'] },
       tools: { created: ['bluesky-timeline', 'github-create-issue'] },
     });
-    expect(admin.app.store.providers.findByCode('bluesky')).toBeUndefined();
-    expect(admin.app.store.tools.findByCode('github-create-issue')).toBeUndefined();
+    expect(await admin.app.store.providers.findByCode('bluesky')).toBeUndefined();
+    expect(await admin.app.store.tools.findByCode('github-create-issue')).toBeUndefined();
 
     const res = await admin.call('POST', '/import', HANDSAI_EXPORT);
     expect(res.status).toBe(200);
     expect(res.json.providers.created).toEqual(['bluesky', 'github']);
-    expect(admin.app.catalog.getProvider('github').customHeaders).toEqual({ Accept: 'application/vnd.github+json', 'X-GitHub-Api-Version': '2022-11-28' });
+    expect((await admin.app.catalog.getProvider('github')).customHeaders).toEqual({
+      Accept: 'application/vnd.github+json',
+      'X-GitHub-Api-Version': '2022-11-28',
+    });
     expect(admin.app.registry.current().entries.has('github-create-issue')).toBe(true);
   });
 
@@ -123,11 +128,11 @@ describe('POST /admin/import', () => {
     exported[0].tools = exported[0].tools.filter((t: { code: string }) => t.code === 'search-query');
     const kept = await admin.call('POST', '/import', exported);
     expect(kept.json.tools.removed).toEqual([]);
-    expect(admin.app.store.tools.findByCode('search-suggest')).toBeDefined();
+    expect(await admin.app.store.tools.findByCode('search-suggest')).toBeDefined();
     const pruned = await admin.call('POST', '/import?prune=true', exported);
     expect(pruned.status).toBe(200);
     expect(pruned.json).toMatchObject({ prune: true, tools: { removed: ['search-suggest'] } });
-    expect(admin.app.store.tools.findByCode('search-suggest')).toBeUndefined();
+    expect(await admin.app.store.tools.findByCode('search-suggest')).toBeUndefined();
   });
 
   it('one invalid entry rejects the whole file with the entry and field named; nothing is written', async () => {
@@ -139,12 +144,12 @@ describe('POST /admin/import', () => {
     expect(res.status).toBe(400);
     expect(res.json.message).toMatch(/Import entry 1/);
     expect(res.json.fields).toContainEqual({ field: 'tools[0].httpMethod', message: expect.stringMatching(/GET, POST/) });
-    expect(admin.app.store.providers.findByCode('fine')).toBeUndefined();
+    expect(await admin.app.store.providers.findByCode('fine')).toBeUndefined();
 
     const badUrl = await admin.call('POST', '/import', [{ ...file[0] }, { name: 'No URL', code: 'no-url' }]);
     expect(badUrl.status).toBe(400);
     expect(badUrl.json.fields).toContainEqual(expect.objectContaining({ field: 'baseUrl' }));
-    expect(admin.app.store.providers.findByCode('fine')).toBeUndefined();
+    expect(await admin.app.store.providers.findByCode('fine')).toBeUndefined();
   });
 
   it('a tool code of another provider is 409; a code twice in the file is 400', async () => {
@@ -152,7 +157,7 @@ describe('POST /admin/import', () => {
       { name: 'Thief', code: 'thief', baseUrl: 'https://t.example.com', tools: [{ name: 'X', code: 'oauth-me', endpointPath: '/x' }] },
     ]);
     expect(stolen.status).toBe(409);
-    expect(admin.app.store.providers.findByCode('thief')).toBeUndefined();
+    expect(await admin.app.store.providers.findByCode('thief')).toBeUndefined();
     const twice = await admin.call('POST', '/import', [
       { name: 'A', code: 'dup-a', baseUrl: 'https://a.example.com', tools: [{ name: 'X', code: 'same', endpointPath: '/x' }] },
       { name: 'B', code: 'dup-b', baseUrl: 'https://b.example.com', tools: [{ name: 'Y', code: 'same', endpointPath: '/y' }] },
@@ -178,7 +183,7 @@ describe('POST /admin/import', () => {
       { name: 'Local', code: 'local', kind: 'mcp', command: 'node', args: ['x.js'] },
     ]);
     expect(res.status).toBe(403);
-    expect(admin.app.store.providers.findByCode('fine')).toBeUndefined();
+    expect(await admin.app.store.providers.findByCode('fine')).toBeUndefined();
   });
 
   it('no answer carried a secret', () => {

@@ -18,7 +18,7 @@ describe('dynamicAuthPayload', () => {
       expect(res.status, payload).toBe(400);
       expect(res.json.fields[0].field).toBe('dynamicAuthPayload');
     }
-    expect(admin.app.catalog.listProviders()).toEqual([]);
+    expect(await admin.app.catalog.listProviders()).toEqual([]);
     for (const payload of ['client_id=abc&client_secret=def', '{"client_id":"abc","nested":{"a":1}}']) {
       const res = await admin.call('POST', '/providers', { ...base, code: `ok${payload.length}`, dynamicAuthPayload: payload });
       expect(res.status, payload).toBe(201);

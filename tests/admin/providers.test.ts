@@ -37,14 +37,14 @@ describe('creating providers with the HandsAI request bodies as written', () => 
       expect(res.headers.get('location')).toBe(`/admin/providers/${res.json.id}`);
       expect(res.json).toMatchObject({ name: seed.name, code: seed.code, baseUrl: seed.baseUrl, authenticationType: seed.authenticationType });
       expectMaskedView(res.json);
-      const stored = admin.app.catalog.getProvider(seed.code);
+      const stored = await admin.app.catalog.getProvider(seed.code);
       expect(stored.apiKeyValue).toBe('apiKeyValue' in seed && seed.apiKeyValue ? seed.apiKeyValue : null);
       if ('customHeaders' in seed) expect(stored.customHeaders).toEqual(seed.customHeaders);
     });
   }
 
   it('the dynamic-auth payload is stored as sent and shown with its values masked', async () => {
-    const view = (await admin.call('GET', `/providers/${admin.app.catalog.getProvider('custom_oauth').id}`)).json;
+    const view = (await admin.call('GET', `/providers/${(await admin.app.catalog.getProvider('custom_oauth')).id}`)).json;
     expect(JSON.parse(view.dynamicAuthPayload)).toEqual({ grant_type: 'generic_text', client_id: 'generic_text', client_secret: 'generic_text' });
     expect(view).toMatchObject({
       isDynamicAuth: true,
@@ -53,7 +53,7 @@ describe('creating providers with the HandsAI request bodies as written', () => 
       dynamicAuthPayloadLocation: 'BODY',
       isExportable: false,
     });
-    expect(admin.app.catalog.getProvider('custom_oauth').dynamicAuthPayload).toBe(customOauth.dynamicAuthPayload);
+    expect((await admin.app.catalog.getProvider('custom_oauth')).dynamicAuthPayload).toBe(customOauth.dynamicAuthPayload);
   });
 
   it('each auth-configuration fragment works merged into a full body', async () => {
@@ -66,11 +66,11 @@ describe('creating providers with the HandsAI request bodies as written', () => 
         apiKeyLocation: fragment.apiKeyLocation,
         apiKeyName: fragment.apiKeyName,
       });
-      const stored = admin.app.catalog.getProvider(`frag-${key}`);
+      const stored = await admin.app.catalog.getProvider(`frag-${key}`);
       expect(stored.apiKeyValue).toBe('apiKeyValue' in fragment ? fragment.apiKeyValue : null);
       expect(stored.isDynamicAuth).toBe(key === 'oauth');
     }
-    expect(admin.app.catalog.getProvider('frag-oauth').dynamicAuthPayload).toBe(fragments.oauth.dynamicAuthPayload);
+    expect((await admin.app.catalog.getProvider('frag-oauth')).dynamicAuthPayload).toBe(fragments.oauth.dynamicAuthPayload);
   });
 
   it('lowercase enum values are accepted as their uppercase form', async () => {
@@ -91,21 +91,21 @@ describe('reading, updating and deleting', () => {
   });
 
   it('PUT with the HandsAI update body changes the given fields and the secret', async () => {
-    const id = admin.app.catalog.getProvider('github').id;
+    const id = (await admin.app.catalog.getProvider('github')).id;
     const res = await admin.call('PUT', `/providers/${id}`, githubUpdate);
     expect(res.status).toBe(200);
     expect(res.json).toMatchObject({ id, name: 'GitHub API (Updated)', customHeaders: { Accept: 'generic_text', 'User-Agent': 'generic_text' } });
     expectMaskedView(res.json);
-    const stored = admin.app.catalog.getProvider(id);
+    const stored = await admin.app.catalog.getProvider(id);
     expect(stored.apiKeyValue).toBe('ghp_new_token_xxxxxxxxxxxx');
     expect(stored.customHeaders['User-Agent']).toBe('HandsAI/2.0');
   });
 
   it('PUT is partial: only the given fields change', async () => {
-    const id = admin.app.catalog.getProvider('resend').id;
+    const id = (await admin.app.catalog.getProvider('resend')).id;
     const res = await admin.call('PUT', `/providers/${id}`, { name: 'Resend Email Service' });
     expect(res.status).toBe(200);
-    const stored = admin.app.catalog.getProvider(id);
+    const stored = await admin.app.catalog.getProvider(id);
     expect(stored).toMatchObject({
       name: 'Resend Email Service',
       baseUrl: resend.baseUrl,
@@ -113,7 +113,7 @@ describe('reading, updating and deleting', () => {
       customHeaders: resend.customHeaders,
     });
     expect((await admin.call('PUT', `/providers/${id}`, { apiKeyValue: 're_new_key_xyz789' })).status).toBe(200);
-    expect(admin.app.catalog.getProvider(id).apiKeyValue).toBe('re_new_key_xyz789');
+    expect((await admin.app.catalog.getProvider(id)).apiKeyValue).toBe('re_new_key_xyz789');
   });
 
   it('DELETE answers 204 and removes the provider and its tools', async () => {
@@ -125,14 +125,14 @@ describe('reading, updating and deleting', () => {
     expect(res.text).toBe('');
     expect((await admin.call('GET', `/providers/${created.json.id}`)).status).toBe(404);
     expect((await admin.call('GET', `/tools/${tool.json.id}`)).status).toBe(404);
-    expect(admin.app.store.tools.findByCode('doomed-ping')).toBeUndefined();
+    expect(await admin.app.store.tools.findByCode('doomed-ping')).toBeUndefined();
     expect((await admin.call('DELETE', `/providers/${created.json.id}`)).status).toBe(404);
   });
 });
 
 describe('the masked round trip: a GET body PUT back unchanged keeps every secret', () => {
   async function roundTrip(code: string): Promise<void> {
-    const id = admin.app.catalog.getProvider(code).id;
+    const id = (await admin.app.catalog.getProvider(code)).id;
     const shown = await admin.call('GET', `/providers/${id}`);
     expect(shown.status).toBe(200);
     const put = await admin.call('PUT', `/providers/${id}`, shown.json);
@@ -174,7 +174,7 @@ describe('the masked round trip: a GET body PUT back unchanged keeps every secre
       expect(req.headers['x-secret-token']).toBe(HEADER_SECRET);
       expect(req.headers.accept).toBe('application/json');
     }
-    const stored = admin.app.catalog.getProvider('echo');
+    const stored = await admin.app.catalog.getProvider('echo');
     expect(stored.apiKeyValue).toBe(BEARER);
     expect(stored.customHeaders).toEqual({ Accept: 'application/json', 'X-Secret-Token': HEADER_SECRET });
   });
@@ -199,7 +199,7 @@ describe('the masked round trip: a GET body PUT back unchanged keeps every secre
     await admin.call('POST', '/tools', { name: 'Me', code: 'oauth-me', providerCode: 'oauth-echo', endpointPath: '/me', httpMethod: 'GET' });
 
     await roundTrip('oauth-echo');
-    expect(admin.app.catalog.getProvider('oauth-echo').dynamicAuthPayload).toBe(payload);
+    expect((await admin.app.catalog.getProvider('oauth-echo')).dynamicAuthPayload).toBe(payload);
     const before = upstream.tokenRequests().length;
     expect((await invoke('oauth-me')).isError).toBeFalsy();
     const tokenRequest = upstream.tokenRequests()[before]!;
@@ -218,7 +218,7 @@ describe('the masked round trip: a GET body PUT back unchanged keeps every secre
       parameters: [{ name: 'query', type: 'STRING', required: true }],
     });
     await roundTrip('tavily-echo');
-    expect(admin.app.catalog.getProvider('tavily-echo').apiKeyValue).toBe(BODY_KEY);
+    expect((await admin.app.catalog.getProvider('tavily-echo')).apiKeyValue).toBe(BODY_KEY);
     expect((await invoke('tavily-echo-search', { query: 'search term' })).isError).toBeFalsy();
     expect(JSON.parse(upstream.calls().at(-1)!.body)).toEqual({ query: 'search term', api_key: BODY_KEY });
   });
@@ -270,7 +270,7 @@ describe('client mistakes are 4xx with a JSON body naming the field', () => {
       expect(res.status, baseUrl).toBe(400);
       expect(res.json.fields).toContainEqual({ field: 'baseUrl', message: expect.stringMatching(/absolute http\(s\) URL/) });
     }
-    expect(admin.app.store.providers.findByCode('bad-url')).toBeUndefined();
+    expect(await admin.app.store.providers.findByCode('bad-url')).toBeUndefined();
   });
 
   it('several problems are all named at once; a wrong type too', async () => {
@@ -287,10 +287,10 @@ describe('client mistakes are 4xx with a JSON body naming the field', () => {
   });
 
   it('an invalid PUT is 400 and changes nothing', async () => {
-    const id = admin.app.catalog.getProvider('tavily').id;
+    const id = (await admin.app.catalog.getProvider('tavily')).id;
     const res = await admin.call('PUT', `/providers/${id}`, { name: 'Renamed', baseUrl: 'not a url' });
     expect(res.status).toBe(400);
-    expect(admin.app.catalog.getProvider(id).name).toBe('Tavily AI Search');
+    expect((await admin.app.catalog.getProvider(id)).name).toBe('Tavily AI Search');
   });
 
   it('a non-numeric id is 400 naming id; an unknown id is 404', async () => {
@@ -313,7 +313,7 @@ describe('client mistakes are 4xx with a JSON body naming the field', () => {
   });
 
   it('a wrong method is 405 with Allow', async () => {
-    const id = admin.app.catalog.getProvider('tavily').id;
+    const id = (await admin.app.catalog.getProvider('tavily')).id;
     const patch = await admin.call('PATCH', `/providers/${id}`, { name: 'x' });
     expect(patch.status).toBe(405);
     expect(patch.headers.get('allow')).toBe('GET, PUT, DELETE');
@@ -327,10 +327,10 @@ describe('client mistakes are 4xx with a JSON body naming the field', () => {
     const dup = await admin.call('POST', '/providers', { ...tavily, name: 'Another Tavily' });
     expect(dup.status).toBe(409);
     expect(dup.json).toMatchObject({ error: 'conflict', fields: [{ field: 'code' }] });
-    const id = admin.app.catalog.getProvider('resend').id;
+    const id = (await admin.app.catalog.getProvider('resend')).id;
     const rename = await admin.call('PUT', `/providers/${id}`, { code: 'tavily' });
     expect(rename.status).toBe(409);
-    expect(admin.app.catalog.getProvider(id).code).toBe('resend');
+    expect((await admin.app.catalog.getProvider(id)).code).toBe('resend');
   });
 
   it('a stdio MCP upstream cannot be registered over HTTP (403)', async () => {
@@ -338,7 +338,7 @@ describe('client mistakes are 4xx with a JSON body naming the field', () => {
     expect(res.status).toBe(403);
     expect(res.json.error).toBe('forbidden');
     expect(res.json.message).toMatch(/TOOLWIRE_ALLOW_STDIO_UPSTREAMS/);
-    expect(admin.app.store.providers.findByCode('local-mcp')).toBeUndefined();
+    expect(await admin.app.store.providers.findByCode('local-mcp')).toBeUndefined();
   });
 });
 

@@ -182,55 +182,55 @@ describe('tool mistakes', () => {
 });
 
 describe('POST /admin/tools/api/batch: all or nothing', () => {
-  const count = () => admin.app.store.tools.list().length;
+  const count = async () => (await admin.app.store.tools.list()).length;
 
   it('creates every tool of the list: 201 with the created tools and their ids', async () => {
-    const before = count();
+    const before = await count();
     const res = await admin.call('POST', '/tools/api/batch', [tool('batch-a'), tool('batch-b', { providerCode: undefined, providerId: githubId })]);
     expect(res.status, res.text).toBe(201);
     expect(res.json.map((t: { code: string }) => t.code)).toEqual(['batch-a', 'batch-b']);
     expect(res.json.every((t: { id: unknown }) => typeof t.id === 'number')).toBe(true);
     expect(res.json[1].providerCode).toBe('github');
-    expect(count()).toBe(before + 2);
+    expect(await count()).toBe(before + 2);
     expect(admin.app.registry.current().entries.has('batch-b')).toBe(true);
   });
 
   it('one invalid tool rejects the whole list, naming its index and field', async () => {
-    const before = count();
+    const before = await count();
     const res = await admin.call('POST', '/tools/api/batch', [tool('batch-c'), tool('batch-d', { httpMethod: 'FETCH' }), tool('batch-e', { code: 'no good' })]);
     expect(res.status).toBe(400);
     expect(fieldsOf(res.json)).toEqual(expect.arrayContaining(['[1].httpMethod', '[2].code']));
-    expect(count()).toBe(before);
-    expect(admin.app.store.tools.findByCode('batch-c')).toBeUndefined();
+    expect(await count()).toBe(before);
+    expect(await admin.app.store.tools.findByCode('batch-c')).toBeUndefined();
   });
 
   it('a tool naming a missing provider rejects the whole list', async () => {
-    const before = count();
+    const before = await count();
     const res = await admin.call('POST', '/tools/api/batch', [tool('batch-f'), tool('batch-g', { providerCode: 'ghost' })]);
     expect(res.status).toBe(400);
     expect(fieldsOf(res.json)).toEqual(['[1].providerCode']);
-    expect(count()).toBe(before);
+    expect(await count()).toBe(before);
     expect(admin.app.registry.current().entries.has('batch-f')).toBe(false);
   });
 
   it('a rule that spans fields (path placeholder) rejects the whole list', async () => {
-    const before = count();
+    const before = await count();
     const res = await admin.call('POST', '/tools/api/batch', [tool('batch-h'), tool('batch-i', { endpointPath: '/x/{id}' })]);
     expect(res.status).toBe(400);
     expect(fieldsOf(res.json)).toEqual(['[1].endpointPath']);
-    expect(count()).toBe(before);
+    expect(await count()).toBe(before);
   });
 
   it('a duplicate code, within the list or with a stored tool, is 409 and nothing is written', async () => {
-    const before = count();
+    const before = await count();
     const inList = await admin.call('POST', '/tools/api/batch', [tool('batch-j'), tool('batch-j')]);
     expect(inList.status).toBe(409);
     expect(fieldsOf(inList.json)).toEqual(['[1].code']);
     const stored = await admin.call('POST', '/tools/api/batch', [tool('batch-k'), tool('batch-a')]);
     expect(stored.status).toBe(409);
-    expect(count()).toBe(before);
-    expect(admin.app.store.tools.findByCode('batch-j')).toBeUndefined();
-    expect(admin.app.store.tools.findByCode('batch-k')).toBeUndefined();
+    expect(await count()).toBe(before);
+    expect(await admin.app.store.tools.findByCode('batch-j')).toBeUndefined();
+    expect(await admin.app.store.tools.findByCode('batch-k')).toBeUndefined();
   });
 
   it('a body that is not a list, or an empty list, is 400; GET is 405', async () => {

@@ -64,7 +64,9 @@ describe('validate, call mode: a tool that needs no arguments is called for real
     expect(upstream.calls().at(-1)!.headers.authorization).toBe(`Bearer ${BEARER}`);
     // Like any call, it is in the audit log (written in batches off the call path).
     await expect
-      .poll(() => admin.app.catalog.audit.page({ tool: 'status' }).entries.map((e) => (e.kind === 'call' ? e.outcome : e.kind)), { timeout: 10_000 })
+      .poll(async () => (await admin.app.catalog.audit.page({ tool: 'status' })).entries.map((e) => (e.kind === 'call' ? e.outcome : e.kind)), {
+        timeout: 10_000,
+      })
       .toEqual(['ok']);
   });
 

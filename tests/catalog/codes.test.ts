@@ -13,16 +13,16 @@ describe('codes from a display name (admin API, CLI, import)', () => {
     ['  Café  Señor!! ', 'cafe-sen-or'], // NFKD splits the accents off; each becomes a separator,
     ['a.b_c-d', 'a.b_c-d'],
     ['x'.repeat(80), 'x'.repeat(56)],
-  ])('%j → %s', (name, code) => {
-    expect(codeFromName(name, none, 'provider')).toBe(code);
+  ])('%j → %s', async (name, code) => {
+    expect(await codeFromName(name, none, 'provider')).toBe(code);
   });
 
-  it('takes the first free -2, -3… suffix', () => {
-    expect(codeFromName('GitHub API', takenOf('github-api', 'github-api-2'), 'tool')).toBe('github-api-3');
+  it('takes the first free -2, -3… suffix', async () => {
+    expect(await codeFromName('GitHub API', takenOf('github-api', 'github-api-2'), 'tool')).toBe('github-api-3');
   });
 
-  it('makes up a prefixed random code when the name has nothing usable', () => {
-    expect(codeFromName('!!!', none, 'tool')).toMatch(/^tool-[0-9a-f]{8}$/);
+  it('makes up a prefixed random code when the name has nothing usable', async () => {
+    expect(await codeFromName('!!!', none, 'tool')).toMatch(/^tool-[0-9a-f]{8}$/);
   });
 });
 
@@ -54,12 +54,12 @@ describe('codes of upstream MCP servers (mcp_config)', () => {
     expect(serverCodeSource({ url: null, name: 'github' })).toBe('github');
   });
 
-  it('slugs the source, and falls back to a hash of the server key when taken or too long', () => {
-    expect(serverCode('mcp.example.com/v1/mcp', 'https://mcp.example.com/v1/mcp', none)).toBe('mcp.example.com-v1-mcp');
-    const taken = serverCode('mcp.example.com/v1/mcp', 'http://mcp.example.com/v1/mcp', takenOf('mcp.example.com-v1-mcp'));
+  it('slugs the source, and falls back to a hash of the server key when taken or too long', async () => {
+    expect(await serverCode('mcp.example.com/v1/mcp', 'https://mcp.example.com/v1/mcp', none)).toBe('mcp.example.com-v1-mcp');
+    const taken = await serverCode('mcp.example.com/v1/mcp', 'http://mcp.example.com/v1/mcp', takenOf('mcp.example.com-v1-mcp'));
     expect(taken).toMatch(/^mcp\.example\.com-v1-mcp-[0-9a-f]{8}$/);
-    expect(serverCode('mcp.example.com/v1/mcp', 'http://mcp.example.com/v1/mcp', takenOf('mcp.example.com-v1-mcp', taken))).toBe(`${taken}-2`);
-    expect(serverCode('/', 'stdio:x', none)).toMatch(/^mcp-[0-9a-f]{8}$/);
-    expect(serverCode('a'.repeat(70), 'k', none)).toMatch(new RegExp(`^${'a'.repeat(50)}-[0-9a-f]{8}$`));
+    expect(await serverCode('mcp.example.com/v1/mcp', 'http://mcp.example.com/v1/mcp', takenOf('mcp.example.com-v1-mcp', taken))).toBe(`${taken}-2`);
+    expect(await serverCode('/', 'stdio:x', none)).toMatch(/^mcp-[0-9a-f]{8}$/);
+    expect(await serverCode('a'.repeat(70), 'k', none)).toMatch(new RegExp(`^${'a'.repeat(50)}-[0-9a-f]{8}$`));
   });
 });

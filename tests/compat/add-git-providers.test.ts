@@ -28,9 +28,9 @@ const ENV_SECRET = 'canary-stdio-env-secret-0004';
 const CANARIES = [TOKEN, TOKEN_2, API_KEY, ENV_SECRET];
 
 /** A GitHub-like provider whose base URL points nowhere until a host is stored for it. */
-function addGithub(extra: Record<string, unknown> = {}) {
-  const provider = h.server.app.catalog.createProvider({ name: 'GitHub Enterprise', code: 'github', baseUrl: 'http://127.0.0.1:9/api/v3', ...extra });
-  h.server.app.catalog.createTool({ name: 'Me', code: 'github-me', providerCode: 'github', endpointPath: '/user', httpMethod: 'GET' });
+async function addGithub(extra: Record<string, unknown> = {}) {
+  const provider = await h.server.app.catalog.createProvider({ name: 'GitHub Enterprise', code: 'github', baseUrl: 'http://127.0.0.1:9/api/v3', ...extra });
+  await h.server.app.catalog.createTool({ name: 'Me', code: 'github-me', providerCode: 'github', endpointPath: '/user', httpMethod: 'GET' });
   return provider;
 }
 
@@ -50,7 +50,7 @@ const providerView = async (code: string) => ((await h.call('GET', '/admin/provi
 
 describe('provider_tokens', () => {
   it('the seed request: the token becomes the credential, host moves the base URL, user_id is kept — and calls go there with it', async () => {
-    addGithub();
+    await addGithub();
     const res = await post({ provider_tokens: { github: { token: TOKEN, user_id: 'octocat', host: `127.0.0.1:${upstream.port}` } } });
     expect(res.status, res.text).toBe(200);
     expect(res.json).toEqual({ message: 'Git providers stored', provider_tokens: ['github'] });
@@ -70,7 +70,7 @@ describe('provider_tokens', () => {
   });
 
   it('an API_KEY provider gets the token as its key, where its settings put it', async () => {
-    addGithub({ authenticationType: 'API_KEY', apiKeyLocation: 'HEADER', apiKeyName: 'PRIVATE-TOKEN', baseUrl: `${upstream.url}/api/v4` });
+    await addGithub({ authenticationType: 'API_KEY', apiKeyLocation: 'HEADER', apiKeyName: 'PRIVATE-TOKEN', baseUrl: `${upstream.url}/api/v4` });
     expect((await post({ provider_tokens: { github: { token: TOKEN } } })).status).toBe(200);
     await callTool('github-me');
     expect(upstream.requests.at(-1)!.headers['private-token']).toBe(TOKEN);
@@ -78,7 +78,7 @@ describe('provider_tokens', () => {
   });
 
   it('a token given as null (or blank) keeps the stored one; user_id and host change alone', async () => {
-    addGithub({ baseUrl: `${upstream.url}/api/v3` });
+    await addGithub({ baseUrl: `${upstream.url}/api/v3` });
     await post({ provider_tokens: { github: { token: TOKEN, user_id: 'octocat' } } });
     for (const token of [null, '', undefined]) {
       const res = await post({ provider_tokens: { github: { token, user_id: 'hubot', host: null } } });
@@ -90,32 +90,38 @@ describe('provider_tokens', () => {
   });
 
   it('422 for a token a provider could never send (dynamic auth), rolling back the valid entries beside it', async () => {
-    addGithub({ baseUrl: `${upstream.url}/api/v3` });
-    h.server.app.catalog.createProvider({ name: 'Dyn', code: 'dyn', baseUrl: upstream.url, isDynamicAuth: true, dynamicAuthUrl: `${upstream.url}/token` });
+    await addGithub({ baseUrl: `${upstream.url}/api/v3` });
+    await h.server.app.catalog.createProvider({
+      name: 'Dyn',
+      code: 'dyn',
+      baseUrl: upstream.url,
+      isDynamicAuth: true,
+      dynamicAuthUrl: `${upstream.url}/token`,
+    });
     const res = await post({ provider_tokens: { github: { token: TOKEN, user_id: 'octocat' }, dyn: { token: TOKEN_2 } } });
     expect(res.status, res.text).toBe(422);
     expect(res.json.detail).toEqual([
       { loc: ['body', 'provider_tokens', 'dyn', 'token'], msg: expect.stringContaining('dynamicAuthUrl'), type: 'value_error' },
     ]);
-    expect(h.server.app.catalog.getProvider('github')).toMatchObject({ apiKeyValue: null, userId: null });
-    expect(h.server.app.catalog.getProvider('dyn').apiKeyValue).toBeNull();
+    expect(await h.server.app.catalog.getProvider('github')).toMatchObject({ apiKeyValue: null, userId: null });
+    expect((await h.server.app.catalog.getProvider('dyn')).apiKeyValue).toBeNull();
   });
 
   it('accepts X-Session-API-Key with the server token in place of the bearer token', async () => {
-    addGithub({ baseUrl: `${upstream.url}/api/v3` });
+    await addGithub({ baseUrl: `${upstream.url}/api/v3` });
     const res = await post({ provider_tokens: { github: { token: TOKEN } } }, { 'x-session-api-key': h.server.token });
     expect(res.status, res.text).toBe(200);
-    expect(h.server.app.catalog.getProvider('github').apiKeyValue).toBe(TOKEN);
+    expect((await h.server.app.catalog.getProvider('github')).apiKeyValue).toBe(TOKEN);
   });
 
   it('401 with {"detail"} without a token or with a wrong one, and writes nothing', async () => {
-    addGithub();
+    await addGithub();
     for (const headers of [{}, { authorization: 'Bearer wrong' }, { 'x-session-api-key': 'wrong' }]) {
       const res = await post({ provider_tokens: { github: { token: TOKEN } } }, headers);
       expect(res.status).toBe(401);
       expect(res.json).toEqual({ detail: expect.stringContaining('X-Session-API-Key') });
     }
-    expect(h.server.app.catalog.getProvider('github').apiKeyValue).toBeNull();
+    expect((await h.server.app.catalog.getProvider('github')).apiKeyValue).toBeNull();
   });
 });
 
@@ -127,13 +133,13 @@ describe('422: any invalid part, and nothing is written', () => {
     return res.json.detail as Array<{ loc: Array<string | number>; msg: string; type: string }>;
   };
 
-  beforeEach(() => {
-    addGithub({ baseUrl: `${upstream.url}/api/v3`, apiKeyValue: TOKEN, authenticationType: 'BEARER_TOKEN', userId: 'octocat' });
+  beforeEach(async () => {
+    await addGithub({ baseUrl: `${upstream.url}/api/v3`, apiKeyValue: TOKEN, authenticationType: 'BEARER_TOKEN', userId: 'octocat' });
   });
-  afterEach(() => {
-    const github = h.server.app.catalog.getProvider('github');
+  afterEach(async () => {
+    const github = await h.server.app.catalog.getProvider('github');
     expect(github).toMatchObject({ apiKeyValue: TOKEN, userId: 'octocat', baseUrl: `${upstream.url}/api/v3` });
-    expect(h.server.app.catalog.listProviders().map((p) => p.code)).toEqual(['github']);
+    expect((await h.server.app.catalog.listProviders()).map((p) => p.code)).toEqual(['github']);
   });
 
   it('an unknown provider code, even beside a valid entry and a valid mcp_config', async () => {
@@ -221,15 +227,15 @@ describe('mcp_config', () => {
     });
     expect(byUrl['http://127.0.0.1:8931/v1/mcp']).toMatchObject({ code: '127.0.0.1-8931-v1-mcp' });
     expect(new Set(Object.values(byUrl).map((p) => p.code)).size).toBe(4); // distinct URLs, distinct codes
-    expect(h.server.app.catalog.getProvider('mcp.example.com-sse').apiKeyValue).toBe(API_KEY);
+    expect((await h.server.app.catalog.getProvider('mcp.example.com-sse')).apiKeyValue).toBe(API_KEY);
   });
 
   it('is the whole set: a later mcp_config updates, adds and removes — only servers it registered', async () => {
-    const manual = h.server.app.catalog.createProvider({ name: 'Mine', code: 'mine', kind: 'mcp', url: 'https://mine.example.com/mcp' });
+    const manual = await h.server.app.catalog.createProvider({ name: 'Mine', code: 'mine', kind: 'mcp', url: 'https://mine.example.com/mcp' });
     await post({
       mcp_config: { sse_servers: [{ url: 'https://a.example.com/sse', api_key: API_KEY }], shttp_servers: [{ url: 'https://b.example.com/mcp' }] },
     });
-    const a = h.server.app.catalog.getProvider('a.example.com-sse');
+    const a = await h.server.app.catalog.getProvider('a.example.com-sse');
 
     const res = await post({
       mcp_config: { shttp_servers: [{ url: 'https://a.example.com/sse', api_key: '<YOUR_API_KEY>' }, { url: 'https://c.example.com/mcp' }] },
@@ -242,11 +248,11 @@ describe('mcp_config', () => {
       ],
       removed: ['b.example.com-mcp'],
     });
-    const after = h.server.app.catalog.getProvider('a.example.com-sse');
+    const after = await h.server.app.catalog.getProvider('a.example.com-sse');
     expect(after).toMatchObject({ id: a.id, transport: { protocol: 'streamable_http' }, apiKeyValue: API_KEY }); // same provider; a masked api_key keeps the stored one
     // Listed without api_key, it has none any more: a vault credential for its URL can take over.
     expect((await post({ mcp_config: { shttp_servers: [{ url: 'https://a.example.com/sse' }, { url: 'https://c.example.com/mcp' }] } })).status).toBe(200);
-    expect(h.server.app.catalog.getProvider('a.example.com-sse')).toMatchObject({ id: a.id, apiKeyValue: null, authenticationType: 'NONE' });
+    expect(await h.server.app.catalog.getProvider('a.example.com-sse')).toMatchObject({ id: a.id, apiKeyValue: null, authenticationType: 'NONE' });
     expect((await mcpProviders()).map((p) => p.code).sort()).toEqual(['a.example.com-sse', 'c.example.com-mcp', 'mine']);
 
     // omitted: the servers stay; given empty: every server it registered goes, the manual one stays
@@ -257,7 +263,7 @@ describe('mcp_config', () => {
   });
 
   it('refuses stdio servers with 403 without TOOLWIRE_ALLOW_STDIO_UPSTREAMS, writing nothing at all', async () => {
-    addGithub();
+    await addGithub();
     const res = await post({
       provider_tokens: { github: { token: TOKEN } },
       mcp_config: {
@@ -267,7 +273,7 @@ describe('mcp_config', () => {
     });
     expect(res.status).toBe(403);
     expect(res.json).toEqual({ detail: expect.stringContaining('TOOLWIRE_ALLOW_STDIO_UPSTREAMS=1') });
-    expect(h.server.app.catalog.getProvider('github').apiKeyValue).toBeNull();
+    expect((await h.server.app.catalog.getProvider('github')).apiKeyValue).toBeNull();
     expect(await mcpProviders()).toEqual([]);
   });
 });
@@ -281,7 +287,7 @@ describe('mcp_config with TOOLWIRE_ALLOW_STDIO_UPSTREAMS=1', () => {
     expect(res.status, res.text).toBe(200);
     const view = (await providerView('file-system'))!;
     expect(view).toMatchObject({ kind: 'mcp', protocol: 'stdio', command: 'npx', args: ['-y', 'server-fs'], env: { SECRET: 'generic_text' }, url: null });
-    expect(flatKindFields(h.server.app.catalog.getProvider('file-system')).env).toEqual({ SECRET: ENV_SECRET });
+    expect(flatKindFields(await h.server.app.catalog.getProvider('file-system')).env).toEqual({ SECRET: ENV_SECRET });
     expect((await post(config)).json.mcp_servers.registered).toEqual([{ code: 'file-system', protocol: 'stdio', server: 'File System', status: 'updated' }]);
   });
 });
@@ -290,7 +296,7 @@ describe('secrets sent to add-git-providers', () => {
   it('never appear in a response, GET /admin/export, the log or the database bytes', async () => {
     await h.close();
     h = await startCompat({ TOOLWIRE_ALLOW_STDIO_UPSTREAMS: '1' });
-    addGithub({ baseUrl: `${upstream.url}/api/v3` });
+    await addGithub({ baseUrl: `${upstream.url}/api/v3` });
     const body = {
       provider_tokens: { github: { token: TOKEN, user_id: 'octocat' } },
       mcp_config: {

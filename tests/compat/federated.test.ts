@@ -22,7 +22,7 @@ beforeAll(async () => {
 afterAll(() => upstream.stop());
 beforeEach(async () => {
   h = await startCompat();
-  startFederation(h.server.app, { initialRetryDelayMs: 50, maxRetryDelayMs: 400, healthIntervalMs: 150, connectTimeoutMs: 5_000, callTimeoutMs: 10_000 });
+  await startFederation(h.server.app, { initialRetryDelayMs: 50, maxRetryDelayMs: 400, healthIntervalMs: 150, connectTimeoutMs: 5_000, callTimeoutMs: 10_000 });
   client = new Client({ name: 'agent', version: '1' });
   await client.connect(new StreamableHTTPClientTransport(new URL(h.server.url), { requestInit: { headers: { Authorization: `Bearer ${h.server.token}` } } }));
 });

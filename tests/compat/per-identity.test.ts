@@ -24,7 +24,7 @@ beforeAll(async () => {
   upstream = await startUpstream();
   h = await startCompat();
   const { catalog } = h.server.app;
-  catalog.createProvider({
+  await catalog.createProvider({
     name: 'GitHub Enterprise',
     code: 'github',
     baseUrl: `${upstream.url}/api/v3`,
@@ -32,8 +32,8 @@ beforeAll(async () => {
     apiKeyValue: SHARED,
     credentialMode: 'per_user_or_shared',
   });
-  catalog.createTool({ name: 'Me', code: 'github-me', providerCode: 'github', endpointPath: '/user', httpMethod: 'GET' });
-  for (const name of ['alice', 'bob', 'carol']) tokens[name] = catalog.clients.addClient({ name }).token;
+  await catalog.createTool({ name: 'Me', code: 'github-me', providerCode: 'github', endpointPath: '/user', httpMethod: 'GET' });
+  for (const name of ['alice', 'bob', 'carol']) tokens[name] = (await catalog.clients.addClient({ name })).token;
 });
 
 afterAll(async () => {
@@ -71,10 +71,10 @@ describe("POST /api/add-git-providers with a client's token", () => {
     // carol has none: the shared one (per_user_or_shared), unchanged by the clients' requests.
     expect((await callAs('carol')).isError).toBe(false);
     expect(upstream.requests.at(-1)?.headers.authorization).toBe(`Bearer ${SHARED}`);
-    const provider = h.server.app.catalog.getProvider('github');
+    const provider = await h.server.app.catalog.getProvider('github');
     expect(provider.apiKeyValue).toBe(SHARED);
     expect(provider.userId).toBeNull();
-    expect(h.server.app.catalog.credentials.listCredentials('alice').map((c) => [c.provider, c.fields])).toEqual([['github', ['apiKeyValue']]]);
+    expect((await h.server.app.catalog.credentials.listCredentials('alice')).map((c) => [c.provider, c.fields])).toEqual([['github', ['apiKeyValue']]]);
   });
 
   it("with the owner token changes the shared provider as before, and no client's own", async () => {
@@ -101,8 +101,8 @@ describe("POST /api/add-git-providers with a client's token", () => {
     expect(unknown.status).toBe(422);
     expect(unknown.json.detail[0].loc).toEqual(['body', 'provider_tokens', 'nope']);
     // A client scoped to other providers cannot tell this one exists.
-    const scoped = h.server.app.catalog.clients.addClient({ name: 'scoped', providers: ['github'] }).token;
-    h.server.app.catalog.createProvider({ name: 'Hidden', code: 'hidden', baseUrl: upstream.url, authenticationType: 'BEARER_TOKEN' });
+    const scoped = (await h.server.app.catalog.clients.addClient({ name: 'scoped', providers: ['github'] })).token;
+    await h.server.app.catalog.createProvider({ name: 'Hidden', code: 'hidden', baseUrl: upstream.url, authenticationType: 'BEARER_TOKEN' });
     const hidden = await h.call(
       'POST',
       '/api/add-git-providers',
@@ -112,7 +112,7 @@ describe("POST /api/add-git-providers with a client's token", () => {
     const none = await h.call('POST', '/api/add-git-providers', { provider_tokens: { hidden2: { token: 'scoped-x' } } }, { authorization: `Bearer ${scoped}` });
     expect(hidden.status).toBe(422);
     expect(hidden.json.detail[0].msg).toBe(none.json.detail[0].msg.replace('hidden2', 'hidden'));
-    expect(h.server.app.catalog.credentials.listCredentials('carol')).toEqual([]);
+    expect(await h.server.app.catalog.credentials.listCredentials('carol')).toEqual([]);
     const stranger = await h.call(
       'POST',
       '/api/add-git-providers',
@@ -164,7 +164,7 @@ describe('Qoder vaults per client', () => {
   it('removing a client removes its vaults', async () => {
     const made = await h.call('POST', '/v1/vaults', { display_name: 'bob', credentials: [{ ...credential, access_token: 'bob-t' }] }, as('bob'));
     expect(made.status).toBe(201);
-    h.server.app.catalog.clients.removeClient('bob');
+    await h.server.app.catalog.clients.removeClient('bob');
     expect((await h.call('GET', `/v1/vaults/${made.json.id}`, undefined, as('owner'))).status).toBe(404);
   });
 

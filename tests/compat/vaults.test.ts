@@ -53,7 +53,7 @@ describe('vaults: the seed requests and their answers', () => {
       updated_at: expect.stringMatching(ISO),
     });
     expect(res.text).not.toContain('access_token');
-    expect(h.server.app.store.vaults.tokenFor('https://example.com/mcp', 'sse')).toBe(TOKEN_A);
+    expect(await h.server.app.store.vaults.tokenFor('https://example.com/mcp', 'sse')).toBe(TOKEN_A);
   });
 
   it('POST /v1/vaults/{id}/credentials answers 201 with exactly the documented fields', async () => {
@@ -61,8 +61,8 @@ describe('vaults: the seed requests and their answers', () => {
     const res = await h.call('POST', `/v1/vaults/${vault.id}/credentials`, seedCredential);
     expect(res.status).toBe(201);
     expect(res.json).toEqual(credentialShape(vault.id, 'https://example.com/mcp-stream', 'streamable_http'));
-    expect(h.server.app.store.vaults.tokenFor('https://example.com/mcp-stream', 'streamable_http')).toBe(TOKEN_B);
-    expect(h.server.app.store.vaults.tokenFor('https://example.com/mcp-stream', 'sse')).toBeNull();
+    expect(await h.server.app.store.vaults.tokenFor('https://example.com/mcp-stream', 'streamable_http')).toBe(TOKEN_B);
+    expect(await h.server.app.store.vaults.tokenFor('https://example.com/mcp-stream', 'sse')).toBeNull();
   });
 
   it('GET lists vaults and credentials in pages; GET one shows its credentials', async () => {
@@ -108,13 +108,13 @@ describe('vaults: the seed requests and their answers', () => {
   it('the most recently created credential for a URL and protocol is the one used', async () => {
     const vault = await createSeedVault();
     await h.call('POST', `/v1/vaults/${vault.id}/credentials`, { ...seedVault.credentials[0], access_token: TOKEN_B });
-    expect(h.server.app.store.vaults.tokenFor('https://example.com/mcp', 'sse')).toBe(TOKEN_B);
+    expect(await h.server.app.store.vaults.tokenFor('https://example.com/mcp', 'sse')).toBe(TOKEN_B);
   });
 
   it('a credential write bumps the registry version, so upstreams re-read their credential', async () => {
-    const before = h.server.app.store.registryVersion();
+    const before = await h.server.app.store.registryVersion();
     await createSeedVault();
-    expect(h.server.app.store.registryVersion()).toBeGreaterThan(before);
+    expect(await h.server.app.store.registryVersion()).toBeGreaterThan(before);
   });
 });
 
@@ -126,7 +126,7 @@ describe('vaults: deleting', () => {
     expect(res.status).toBe(200);
     expect(res.json).toEqual({ id: credId, type: 'vault_credential_deleted' });
     expect((await h.call('GET', `/v1/vaults/${vault.id}/credentials`)).json.data).toEqual([]);
-    expect(h.server.app.store.vaults.tokenFor('https://example.com/mcp', 'sse')).toBeNull();
+    expect(await h.server.app.store.vaults.tokenFor('https://example.com/mcp', 'sse')).toBeNull();
     const again = await h.call('DELETE', `/v1/vaults/${vault.id}/credentials/${credId}`);
     expect(again.status).toBe(404);
     expect(again.json.error.type).toBe('not_found_error');
@@ -150,7 +150,7 @@ describe('vaults: deleting', () => {
         error: { type: 'not_found_error', message: `Vault '${vault.id}' was not found. GET /v1/vaults lists the vaults there are.` },
       });
     }
-    expect(h.server.app.store.vaults.tokenFor('https://example.com/mcp', 'sse')).toBeNull();
+    expect(await h.server.app.store.vaults.tokenFor('https://example.com/mcp', 'sse')).toBeNull();
     expect((await h.call('GET', '/v1/vaults')).json.data).toEqual([]);
   });
 
@@ -198,7 +198,7 @@ describe('vaults: errors in the envelope', () => {
         expect(res.json).toEqual({ type: 'error', error: { type: 'TOKEN_INVALID', message: expect.stringContaining('Authorization: Bearer') } });
       }
     }
-    expect(h.server.app.store.vaults.listVaults()).toEqual([]);
+    expect(await h.server.app.store.vaults.listVaults()).toEqual([]);
   });
 
   it('400 naming access_token when it is missing: "Field \'access_token\' is required for static_bearer type."', async () => {
@@ -210,7 +210,7 @@ describe('vaults: errors in the envelope', () => {
     }
     const nested = await invalid('/v1/vaults', { display_name: 'v', credentials: [noToken] });
     expect(nested.message).toBe("Field 'credentials[0].access_token' is required for static_bearer type.");
-    expect(h.server.app.store.vaults.listCredentials(vault.id)).toHaveLength(1);
+    expect(await h.server.app.store.vaults.listCredentials(vault.id)).toHaveLength(1);
   });
 
   it('400 for a bad protocol, a bad type, a bad URL, a wrong type of value, naming each field', async () => {
@@ -231,7 +231,7 @@ describe('vaults: errors in the envelope', () => {
     });
     const both = await invalid(path, { mcp_server_url: 'https://example.com/mcp', access_token: TOKEN_B });
     expect(both).toEqual({ type: 'invalid_request_error', message: "Field 'protocol' is required. Field 'type' is required.", param: 'protocol' });
-    expect(h.server.app.store.vaults.listCredentials(vault.id)).toHaveLength(1);
+    expect(await h.server.app.store.vaults.listCredentials(vault.id)).toHaveLength(1);
   });
 
   it('400 for a vault without a display name or without credentials; nothing is created', async () => {
@@ -249,8 +249,8 @@ describe('vaults: errors in the envelope', () => {
     expect(await invalid('/v1/vaults', { display_name: 'v', credentials: [seedCredential, { ...seedCredential, protocol: 'ws' }] })).toMatchObject({
       param: 'credentials[1].protocol',
     });
-    expect(h.server.app.store.vaults.listVaults()).toEqual([]);
-    expect(h.server.app.store.vaults.tokenFor(seedCredential.mcp_server_url, 'streamable_http')).toBeNull();
+    expect(await h.server.app.store.vaults.listVaults()).toEqual([]);
+    expect(await h.server.app.store.vaults.tokenFor(seedCredential.mcp_server_url, 'streamable_http')).toBeNull();
   });
 
   it('400 for a malformed body, never 500; the body is not echoed', async () => {
@@ -260,7 +260,7 @@ describe('vaults: errors in the envelope', () => {
       expect(res.json.error.type).toBe('invalid_request_error');
       expect(res.text).not.toContain(TOKEN_A);
     }
-    expect(h.server.app.store.vaults.listVaults()).toEqual([]);
+    expect(await h.server.app.store.vaults.listVaults()).toEqual([]);
   });
 
   it('400 for a bad page query, 405 for a method the route lacks, 404 for a path it lacks', async () => {
@@ -289,6 +289,6 @@ describe('vaults: access tokens are secrets', () => {
     expect(h.server.logLines.some((l) => l.includes('credential'))).toBe(true); // the log did record the writes
     expect(leaked(h.server.logLines, canaries)).toEqual([]);
     expect(leaked([h.databaseBytes()], canaries)).toEqual([]);
-    expect(h.server.app.store.vaults.tokenFor(seedCredential.mcp_server_url, 'streamable_http')).toBe(TOKEN_B); // stored, sealed
+    expect(await h.server.app.store.vaults.tokenFor(seedCredential.mcp_server_url, 'streamable_http')).toBe(TOKEN_B); // stored, sealed
   });
 });

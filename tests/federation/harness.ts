@@ -20,13 +20,13 @@ export interface FederatedApp {
 }
 
 /** `env`: more variables for the app's configuration (TOOLWIRE_MAX_RESPONSE_BYTES…). */
-export function federatedApp(env: Record<string, string> = {}): FederatedApp {
+export async function federatedApp(env: Record<string, string> = {}): Promise<FederatedApp> {
   const logs: string[] = [];
-  const app = createApp(
+  const app = await createApp(
     loadConfig(testEnv(tempDir(), env)),
     createLog('debug', (line) => logs.push(line)),
   );
-  const federation = startFederation(app, FAST);
+  const federation = await startFederation(app, FAST);
   return { app, federation, logs };
 }
 

@@ -22,9 +22,9 @@ afterAll(() => upstream.stop());
 
 describe('an upstream MCP server over Streamable HTTP', () => {
   it('lists its tools (all pages) as CODE__TOOL with their schemas, and forwards calls with its api_key', async () => {
-    fed = federatedApp();
+    fed = await federatedApp();
     const { client, changes } = await listeningClient(fed.app);
-    fed.app.catalog.createProvider({ name: 'Upstream', code: 'up', kind: 'mcp', url: upstream.url, apiKeyValue: API_KEY });
+    await fed.app.catalog.createProvider({ name: 'Upstream', code: 'up', kind: 'mcp', url: upstream.url, apiKeyValue: API_KEY });
 
     await expect.poll(() => changes(), POLL).toBeGreaterThan(0);
     await expect.poll(async () => (await client.listTools()).tools.map((t) => t.name), POLL).toEqual(['up__echo_auth', 'up__fail', 'up__multiply']);
@@ -54,28 +54,38 @@ describe('an upstream MCP server over Streamable HTTP', () => {
   });
 
   it('uses the newest vault credential for its URL and protocol when it has no api_key, and reconnects when it changes', async () => {
-    fed = federatedApp();
+    fed = await federatedApp();
     const { client, names } = await listeningClient(fed.app);
-    fed.app.catalog.createProvider({ name: 'Vaulted', code: 'vaulted', kind: 'mcp', url: upstream.url, protocol: 'streamable_http' });
+    await fed.app.catalog.createProvider({ name: 'Vaulted', code: 'vaulted', kind: 'mcp', url: upstream.url, protocol: 'streamable_http' });
     // No credential yet: the upstream answers 401, so no tools, and toolwire keeps retrying.
     await expect.poll(() => fed.federation.status()[0]?.error ?? '', POLL).toMatch(/401/);
     expect(await names()).toEqual([]);
 
-    const vault = fed.app.store.vaults.createVault('team');
-    fed.app.store.vaults.addCredential(vault.id, { mcpServerUrl: upstream.url, protocol: 'sse', type: 'static_bearer', accessToken: 'wrong-protocol-token' });
-    fed.app.store.vaults.addCredential(vault.id, { mcpServerUrl: upstream.url, protocol: 'streamable_http', type: 'static_bearer', accessToken: VAULT_TOKEN });
-    fed.app.registry.refresh();
+    const vault = await fed.app.store.vaults.createVault('team');
+    await fed.app.store.vaults.addCredential(vault.id, {
+      mcpServerUrl: upstream.url,
+      protocol: 'sse',
+      type: 'static_bearer',
+      accessToken: 'wrong-protocol-token',
+    });
+    await fed.app.store.vaults.addCredential(vault.id, {
+      mcpServerUrl: upstream.url,
+      protocol: 'streamable_http',
+      type: 'static_bearer',
+      accessToken: VAULT_TOKEN,
+    });
+    await fed.app.registry.refresh();
     await expect.poll(names, POLL).toContain('vaulted__multiply');
     await client.callTool({ name: 'vaulted__multiply', arguments: { x: 1, y: 1 } });
     expect(upstream.authorizations.at(-1)).toBe(`Bearer ${VAULT_TOKEN}`);
 
-    fed.app.store.vaults.addCredential(vault.id, {
+    await fed.app.store.vaults.addCredential(vault.id, {
       mcpServerUrl: upstream.url,
       protocol: 'streamable_http',
       type: 'static_bearer',
       accessToken: NEWER_VAULT_TOKEN,
     });
-    fed.app.registry.refresh();
+    await fed.app.registry.refresh();
     await expect
       .poll(async () => {
         await client.callTool({ name: 'vaulted__multiply', arguments: { x: 1, y: 1 } });
@@ -89,9 +99,9 @@ describe('an upstream MCP server over Streamable HTTP', () => {
   });
 
   it("passes the upstream's list_changed on to our clients", async () => {
-    fed = federatedApp();
+    fed = await federatedApp();
     const { changes, names } = await listeningClient(fed.app);
-    fed.app.catalog.createProvider({ name: 'Upstream', code: 'up', kind: 'mcp', url: upstream.url, apiKeyValue: API_KEY });
+    await fed.app.catalog.createProvider({ name: 'Upstream', code: 'up', kind: 'mcp', url: upstream.url, apiKeyValue: API_KEY });
     await expect.poll(names, POLL).toContain('up__multiply');
     const before = changes();
     await upstream.addTool({ name: 'later', description: 'Added later', inputSchema: { type: 'object', properties: {} } }, 'later answer');
@@ -100,9 +110,9 @@ describe('an upstream MCP server over Streamable HTTP', () => {
   });
 
   it('drops the tools of an upstream that goes down (with list_changed), answers calls meanwhile with a clear error, and brings them back', async () => {
-    fed = federatedApp();
+    fed = await federatedApp();
     const { client, changes, names } = await listeningClient(fed.app);
-    fed.app.catalog.createProvider({ name: 'Upstream', code: 'up', kind: 'mcp', url: upstream.url, apiKeyValue: API_KEY });
+    await fed.app.catalog.createProvider({ name: 'Upstream', code: 'up', kind: 'mcp', url: upstream.url, apiKeyValue: API_KEY });
     await expect.poll(names, POLL).toContain('up__multiply');
 
     const before = changes();
@@ -127,9 +137,9 @@ describe('an upstream MCP server over SSE', () => {
   it('is reached with the bearer on both the event stream and the posted messages', async () => {
     const sse = await startSseUpstream('sse-token-c0ffee42');
     try {
-      fed = federatedApp();
+      fed = await federatedApp();
       const { client, names } = await listeningClient(fed.app);
-      fed.app.catalog.createProvider({ name: 'Old', code: 'old', kind: 'mcp', url: sse.url, protocol: 'sse', apiKeyValue: 'sse-token-c0ffee42' });
+      await fed.app.catalog.createProvider({ name: 'Old', code: 'old', kind: 'mcp', url: sse.url, protocol: 'sse', apiKeyValue: 'sse-token-c0ffee42' });
       await expect.poll(names, POLL).toEqual(['old__hello']);
       expect(textOf(await client.callTool({ name: 'old__hello', arguments: { who: 'you' } }))).toBe('hello you');
       expect(sse.authorizations).toContain('GET Bearer sse-token-c0ffee42');
@@ -150,11 +160,11 @@ describe('isolation', () => {
   afterAll(() => api.close());
 
   it('an unreachable upstream does not affect the tools of an HTTP provider', async () => {
-    fed = federatedApp();
+    fed = await federatedApp();
     const { client, names } = await listeningClient(fed.app);
-    fed.app.catalog.createProvider({ name: 'Gone', code: 'gone', kind: 'mcp', url: 'http://127.0.0.1:9/mcp', apiKeyValue: 'gone-secret-key' });
-    fed.app.catalog.createProvider({ name: 'Api', code: 'api', baseUrl: api.url });
-    fed.app.catalog.createTool({ name: 'Ping', code: 'api-ping', providerCode: 'api', endpointPath: '/ping', httpMethod: 'GET' });
+    await fed.app.catalog.createProvider({ name: 'Gone', code: 'gone', kind: 'mcp', url: 'http://127.0.0.1:9/mcp', apiKeyValue: 'gone-secret-key' });
+    await fed.app.catalog.createProvider({ name: 'Api', code: 'api', baseUrl: api.url });
+    await fed.app.catalog.createTool({ name: 'Ping', code: 'api-ping', providerCode: 'api', endpointPath: '/ping', httpMethod: 'GET' });
     await expect.poll(() => fed.federation.status()[0]?.state, POLL).toBe('down');
     expect(await names()).toEqual(['api-ping', 'toolwire_read_more']);
     const result = await client.callTool({ name: 'api-ping', arguments: {} });
@@ -165,11 +175,11 @@ describe('isolation', () => {
   });
 
   it('an upstream tool whose name an HTTP tool already has does not take its calls', async () => {
-    fed = federatedApp();
+    fed = await federatedApp();
     const { client, names } = await listeningClient(fed.app);
-    fed.app.catalog.createProvider({ name: 'Api', code: 'api', baseUrl: api.url });
-    fed.app.catalog.createTool({ name: 'Mine', code: 'up__multiply', providerCode: 'api', endpointPath: '/mine', httpMethod: 'GET' });
-    fed.app.catalog.createProvider({ name: 'Upstream', code: 'up', kind: 'mcp', url: upstream.url, apiKeyValue: API_KEY });
+    await fed.app.catalog.createProvider({ name: 'Api', code: 'api', baseUrl: api.url });
+    await fed.app.catalog.createTool({ name: 'Mine', code: 'up__multiply', providerCode: 'api', endpointPath: '/mine', httpMethod: 'GET' });
+    await fed.app.catalog.createProvider({ name: 'Upstream', code: 'up', kind: 'mcp', url: upstream.url, apiKeyValue: API_KEY });
     await expect.poll(names, POLL).toContain('up__echo_auth');
     expect((await names()).filter((n) => n === 'up__multiply')).toHaveLength(1);
     const result = await client.callTool({ name: 'up__multiply', arguments: {} });

@@ -47,9 +47,9 @@ const status = (code: string) => fed.federation.status().find((s) => s.code === 
 
 describe('upstream MCP servers in either revision', () => {
   it('an upstream that speaks 2026-07-28 over HTTP is reached in it: tools, calls and list_changed (subscriptions/listen)', async () => {
-    fed = federatedApp();
+    fed = await federatedApp();
     const { client, names } = await listeningClient(fed.app);
-    fed.app.catalog.createProvider({ name: 'Toolwire', code: 'tw', kind: 'mcp', url: toolwire.url, apiKeyValue: toolwire.token });
+    await fed.app.catalog.createProvider({ name: 'Toolwire', code: 'tw', kind: 'mcp', url: toolwire.url, apiKeyValue: toolwire.token });
     await expect.poll(names, POLL).toContain('tw__ping');
     expect(status('tw')).toMatchObject({ state: 'ready', protocolVersion: MODERN });
 
@@ -76,9 +76,9 @@ describe('upstream MCP servers in either revision', () => {
   });
 
   it("cancelling a call of an upstream server's tool cancels it upstream too: the API sees its request closed", async () => {
-    fed = federatedApp();
+    fed = await federatedApp();
     const { client, names } = await listeningClient(fed.app);
-    fed.app.catalog.createProvider({ name: 'Toolwire', code: 'tw', kind: 'mcp', url: toolwire.url, apiKeyValue: toolwire.token });
+    await fed.app.catalog.createProvider({ name: 'Toolwire', code: 'tw', kind: 'mcp', url: toolwire.url, apiKeyValue: toolwire.token });
     await expect.poll(names, POLL).toContain('tw__hold');
     const seen = holdClosed.length;
     const held = () => api.requests.filter((r) => r.path === '/hold').length;
@@ -92,9 +92,9 @@ describe('upstream MCP servers in either revision', () => {
   });
 
   it('an upstream that speaks 2026-07-28 over stdio is reached in it', async () => {
-    fed = federatedApp();
+    fed = await federatedApp();
     const { client, names } = await listeningClient(fed.app);
-    fed.app.catalog.createProvider(
+    await fed.app.catalog.createProvider(
       { name: 'Toolwire stdio', code: 'tws', kind: 'mcp', command: process.execPath, args: [CLI, 'serve'], env: upEnv },
       CLI_RULES,
     );
@@ -106,19 +106,19 @@ describe('upstream MCP servers in either revision', () => {
   });
 
   it('a 2025-only upstream over HTTP falls back to initialize', async () => {
-    fed = federatedApp();
+    fed = await federatedApp();
     const { client, names } = await listeningClient(fed.app);
-    fed.app.catalog.createProvider({ name: 'Legacy', code: 'old', kind: 'mcp', url: legacyHttp.url, apiKeyValue: 'legacy-key-4471' });
+    await fed.app.catalog.createProvider({ name: 'Legacy', code: 'old', kind: 'mcp', url: legacyHttp.url, apiKeyValue: 'legacy-key-4471' });
     await expect.poll(names, POLL).toContain('old__multiply');
     expect(status('old')?.protocolVersion).toMatch(/^2025-/);
     expect((await client.callTool({ name: 'old__multiply', arguments: { x: 6, y: 7 } })).structuredContent).toEqual({ product: 42 });
   });
 
   it('a 2025-only stdio upstream: the probe process got the same env and is gone; a restart does not probe again', async () => {
-    fed = federatedApp();
+    fed = await federatedApp();
     const { client, names } = await listeningClient(fed.app);
     const marks = join(tempDir(), 'pids');
-    fed.app.catalog.createProvider(
+    await fed.app.catalog.createProvider(
       { name: 'Fixture', code: 'fs', kind: 'mcp', command: process.execPath, args: [STDIO_FIXTURE], env: { FIXTURE_MARK: marks } },
       CLI_RULES,
     );

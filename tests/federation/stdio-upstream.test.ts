@@ -11,8 +11,8 @@ afterEach(async () => {
   await fed?.app.close();
 });
 
-function addStdioProvider(app: FederatedApp['app'], code = 'fs', env: Record<string, string> = {}) {
-  return app.catalog.createProvider(
+async function addStdioProvider(app: FederatedApp['app'], code = 'fs', env: Record<string, string> = {}) {
+  return await app.catalog.createProvider(
     { name: 'Fixture', code, kind: 'mcp', command: process.execPath, args: [STDIO_FIXTURE], env: { FIXTURE_SECRET: ENV_SECRET, ...env } },
     CLI_RULES,
   );
@@ -30,9 +30,9 @@ async function whoami(client: Awaited<ReturnType<typeof listeningClient>>['clien
 
 describe('an upstream MCP server over stdio', () => {
   it('runs the command with only its env (masked in results and logs), lists and forwards its tools, and follows its list_changed', async () => {
-    fed = federatedApp();
+    fed = await federatedApp();
     const { client, changes, names } = await listeningClient(fed.app);
-    const provider = addStdioProvider(fed.app);
+    const provider = await addStdioProvider(fed.app);
     expect(provider).toMatchObject({ kind: 'mcp', transport: { protocol: 'stdio' } });
     await expect.poll(names, POLL).toEqual(['fs__add', 'fs__echo_data', 'fs__grow', 'fs__malformed', 'fs__whoami']);
 
@@ -63,9 +63,9 @@ describe('an upstream MCP server over stdio', () => {
   });
 
   it('restarts a stdio server whose process was killed, and stops it when its provider is removed', async () => {
-    fed = federatedApp();
+    fed = await federatedApp();
     const { client, names } = await listeningClient(fed.app);
-    addStdioProvider(fed.app);
+    await addStdioProvider(fed.app);
     await expect.poll(names, POLL).toContain('fs__whoami');
     const first = (await whoami(client)).info.pid;
 
@@ -80,26 +80,26 @@ describe('an upstream MCP server over stdio', () => {
     expect(pidAlive(second)).toBe(true);
     expect(fed.federation.status()[0]?.pid).toBe(second);
 
-    fed.app.catalog.removeProvider('fs');
+    await fed.app.catalog.removeProvider('fs');
     await expect.poll(() => pidAlive(second), POLL).toBe(false);
     expect(await names()).toEqual([]);
     expect(fed.federation.status()).toEqual([]);
   });
 
   it('restarts the server when its env changes, stops it when the provider is disabled, and App.close() stops the rest', async () => {
-    fed = federatedApp();
+    fed = await federatedApp();
     const { client, names } = await listeningClient(fed.app);
-    addStdioProvider(fed.app, 'fs');
-    addStdioProvider(fed.app, 'fs2');
+    await addStdioProvider(fed.app, 'fs');
+    await addStdioProvider(fed.app, 'fs2');
     await expect.poll(names, POLL).toEqual(expect.arrayContaining(['fs__whoami', 'fs2__whoami']));
     const before = (await whoami(client)).info.pid;
 
-    fed.app.catalog.updateProvider('fs', { env: { FIXTURE_SECRET: 'another-secret-value-2' } }, CLI_RULES);
+    await fed.app.catalog.updateProvider('fs', { env: { FIXTURE_SECRET: 'another-secret-value-2' } }, CLI_RULES);
     await expect.poll(() => pidAlive(before), POLL).toBe(false);
     await expect.poll(async () => (await whoami(client).catch(() => null))?.info.pid, POLL).toSatisfy((pid) => typeof pid === 'number' && pid !== before);
     const restarted = (await whoami(client)).info.pid;
 
-    fed.app.catalog.updateProvider('fs', { enabled: false }, CLI_RULES);
+    await fed.app.catalog.updateProvider('fs', { enabled: false }, CLI_RULES);
     await expect.poll(() => pidAlive(restarted), POLL).toBe(false);
     expect(await names()).not.toContain('fs__whoami');
 
@@ -109,13 +109,13 @@ describe('an upstream MCP server over stdio', () => {
   });
 
   it('an upstream whose command does not exist is retried without affecting the others', async () => {
-    fed = federatedApp();
+    fed = await federatedApp();
     const { names } = await listeningClient(fed.app);
-    fed.app.catalog.createProvider(
+    await fed.app.catalog.createProvider(
       { name: 'Missing', code: 'missing', kind: 'mcp', command: '/nonexistent/mcp-server', env: { TOKEN: 'missing-env-secret' } },
       CLI_RULES,
     );
-    addStdioProvider(fed.app);
+    await addStdioProvider(fed.app);
     await expect.poll(names, POLL).toContain('fs__whoami');
     await expect.poll(() => fed.federation.status().find((s) => s.code === 'missing')?.state, POLL).toBe('down');
     expect(fed.federation.status().find((s) => s.code === 'missing')?.error).toMatch(/ENOENT/);
@@ -123,9 +123,9 @@ describe('an upstream MCP server over stdio', () => {
   });
 
   it("a malformed answer to one call is that call's error: the server stays connected, listed and running", async () => {
-    fed = federatedApp();
+    fed = await federatedApp();
     const { client, changes, names } = await listeningClient(fed.app);
-    addStdioProvider(fed.app, 'fs', { FIXTURE_LOG_PINGS: 'on' });
+    await addStdioProvider(fed.app, 'fs', { FIXTURE_LOG_PINGS: 'on' });
     await expect.poll(names, POLL).toContain('fs__malformed');
     const { info: before } = await whoami(client);
     const changesBefore = changes();
@@ -143,9 +143,9 @@ describe('an upstream MCP server over stdio', () => {
   });
 
   it('masks every env value of 4 characters or more wherever it appears (a "data" field too), not shorter ones', async () => {
-    fed = federatedApp();
+    fed = await federatedApp();
     const { client, names } = await listeningClient(fed.app);
-    fed.app.catalog.createProvider(
+    await fed.app.catalog.createProvider(
       {
         name: 'Fixture',
         code: 'fs',
@@ -164,8 +164,8 @@ describe('an upstream MCP server over stdio', () => {
   });
 
   it('a server that dies soon after every start is retried with growing delays, not at the first delay forever', async () => {
-    fed = federatedApp();
-    fed.app.catalog.createProvider(
+    fed = await federatedApp();
+    await fed.app.catalog.createProvider(
       {
         name: 'Crashy',
         code: 'crashy',

@@ -17,12 +17,16 @@ export function testEnv(dir = tempDir(), extra: Record<string, string> = {}): Re
   return { TOOLWIRE_DB: join(dir, 'toolwire.db'), TOOLWIRE_SECRET_KEY: TEST_KEY, TOOLWIRE_LOG_LEVEL: 'silent', ...extra };
 }
 
-export function makeApp(extra: Record<string, string> = {}): App {
-  return createApp(loadConfig(testEnv(tempDir(), extra)));
+/** A fresh app with its registry loaded, as a serving command has it (catalog writes then rebuild it at once). */
+export async function makeApp(extra: Record<string, string> = {}): Promise<App> {
+  const app = await createApp(loadConfig(testEnv(tempDir(), extra)));
+  await app.registry.load();
+  return app;
 }
 
-/** A real SDK Client connected to our MCP server in memory. */
+/** A real SDK Client connected to our MCP server in memory (the registry loaded first, as serving does). */
 export async function connect(app: App): Promise<Client> {
+  if (!app.registry.loaded) await app.registry.load();
   const server = createMcpServer(app.registry, { pageSize: app.config.pageSize });
   const client = new Client({ name: 'test', version: '1' });
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();

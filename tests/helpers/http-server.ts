@@ -81,11 +81,12 @@ export async function startInProcess(
 ): Promise<InProcessServer> {
   const logLines: string[] = [];
   // Every line is captured whatever TOOLWIRE_LOG_LEVEL says, so a test can search them all for secrets.
-  const app = createApp(
+  const app = await createApp(
     loadConfig(env),
     createLog('debug', (line) => void logLines.push(line)),
     options.now ? { now: options.now } : {},
   );
+  await app.registry.load(); // as `serve --http` does before serving
   const token = options.token ?? `tw_test_${randomBytes(16).toString('hex')}`; // 40 characters: toolwire refuses tokens under 32
   const http: HttpOptions = { host: '127.0.0.1', port: 0, stateless: false, noAuth: false, token, ...(options.connect ? { connect: options.connect } : {}) };
   const running = await startHttpServer(app, http, options.extraRoutes ?? compatRoutes());

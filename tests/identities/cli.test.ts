@@ -131,30 +131,31 @@ describe('toolwire client', () => {
 
   it("is noticed by a running server: another process's add, rotate and remove reach its registry watcher and its token lookups", async () => {
     const { env } = fresh();
-    app = createApp(loadConfig(env));
+    app = await createApp(loadConfig(env));
+    await app.registry.load(); // a running server has loaded its registry
     const before = app.registry.current().version;
     let told = 0;
     app.registry.onChange(() => told++);
 
     const added = await runCliAsync(['client', 'add', 'carol'], env);
     const first = tokenOf(added);
-    app.registry.checkForChanges();
+    await app.registry.checkForChanges();
     const afterAdd = app.registry.current().version;
     expect(afterAdd).not.toBe(before);
     await new Promise((resolve) => setImmediate(resolve));
     expect(told).toBe(1);
-    expect(app.catalog.clients.findClientByToken(first)?.name).toBe('carol');
+    expect((await app.catalog.clients.findClientByToken(first))?.name).toBe('carol');
 
     const second = tokenOf(await runCliAsync(['client', 'rotate', 'carol'], env));
-    app.registry.checkForChanges();
+    await app.registry.checkForChanges();
     expect(app.registry.current().version).not.toBe(afterAdd);
-    expect(app.catalog.clients.findClientByToken(first)).toBeNull();
-    expect(app.catalog.clients.findClientByToken(second)?.name).toBe('carol');
+    expect(await app.catalog.clients.findClientByToken(first)).toBeNull();
+    expect((await app.catalog.clients.findClientByToken(second))?.name).toBe('carol');
 
     expect((await runCliAsync(['client', 'remove', 'carol'], env)).code).toBe(0);
     const beforeRemove = app.registry.current().version;
-    app.registry.checkForChanges();
+    await app.registry.checkForChanges();
     expect(app.registry.current().version).not.toBe(beforeRemove);
-    expect(app.catalog.clients.findClientByToken(second)).toBeNull();
+    expect(await app.catalog.clients.findClientByToken(second)).toBeNull();
   });
 });

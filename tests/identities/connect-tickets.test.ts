@@ -24,7 +24,7 @@ describe('a connect link on a running server', () => {
     upstream = await startUpstream();
     server = await startInProcess(testEnv(tempDir()), { connect: { now: () => clock } });
     const { catalog } = server.app;
-    catalog.createProvider({
+    await catalog.createProvider({
       name: 'Per user',
       code: 'pu',
       baseUrl: upstream.url,
@@ -32,8 +32,8 @@ describe('a connect link on a running server', () => {
       apiKeyName: 'X-Key',
       credentialMode: 'per_user',
     });
-    catalog.createTool({ name: 'pu-echo', code: 'pu-echo', providerCode: 'pu', endpointPath: '/pu-echo' });
-    token = catalog.clients.addClient({ name: 'tess' }).token;
+    await catalog.createTool({ name: 'pu-echo', code: 'pu-echo', providerCode: 'pu', endpointPath: '/pu-echo' });
+    token = (await catalog.clients.addClient({ name: 'tess' })).token;
   });
 
   afterAll(async () => {
@@ -65,15 +65,15 @@ describe('a connect link on a running server', () => {
     expect(page.status).toBe(410);
     expect(await page.text()).toMatch(/expired/);
     expect((await post(link, { token, apiKeyValue: 'too-late-key' })).status).toBe(410);
-    expect(server.app.catalog.credentials.listCredentials('tess')).toEqual([]);
+    expect(await server.app.catalog.credentials.listCredentials('tess')).toEqual([]);
   });
 
   it('is refused for the same name added again (another identity record)', async () => {
     const link = await linkFromCall();
-    server.app.catalog.clients.removeClient('tess');
-    const again = server.app.catalog.clients.addClient({ name: 'tess' }).token;
+    await server.app.catalog.clients.removeClient('tess');
+    const again = (await server.app.catalog.clients.addClient({ name: 'tess' })).token;
     expect((await post(link, { token: again, apiKeyValue: 'new-tess-key' })).status).toBe(410);
-    expect(server.app.catalog.credentials.listCredentials('tess')).toEqual([]);
+    expect(await server.app.catalog.credentials.listCredentials('tess')).toEqual([]);
     token = again;
   });
 

@@ -13,10 +13,10 @@ afterEach(async () => {
   await app?.close();
 });
 
-function seed(): App {
-  app = makeApp();
+async function seed(): Promise<App> {
+  app = await makeApp();
   const { catalog } = app;
-  catalog.createProvider({
+  await catalog.createProvider({
     name: 'Bearer',
     code: 'b',
     baseUrl: 'http://127.0.0.1:9',
@@ -24,7 +24,7 @@ function seed(): App {
     apiKeyValue: 'shared-b',
     credentialMode: 'per_user',
   });
-  catalog.createProvider({
+  await catalog.createProvider({
     name: 'Key',
     code: 'k',
     baseUrl: 'http://127.0.0.1:9',
@@ -32,15 +32,15 @@ function seed(): App {
     apiKeyValue: 'shared-k',
     credentialMode: 'per_user_or_shared',
   });
-  catalog.createProvider({ name: 'Shared', code: 's', baseUrl: 'http://127.0.0.1:9', authenticationType: 'API_KEY', apiKeyValue: 'shared-s' });
-  catalog.clients.addClient({ name: 'alice' });
-  catalog.clients.addClient({ name: 'bob' });
+  await catalog.createProvider({ name: 'Shared', code: 's', baseUrl: 'http://127.0.0.1:9', authenticationType: 'API_KEY', apiKeyValue: 'shared-s' });
+  await catalog.clients.addClient({ name: 'alice' });
+  await catalog.clients.addClient({ name: 'bob' });
   return app;
 }
 
-const codeOf = (fn: () => unknown): string => {
+const codeOf = async (fn: () => unknown): Promise<string> => {
   try {
-    fn();
+    await fn();
     return 'no error';
   } catch (err) {
     return err instanceof ToolwireError ? `${err.code}: ${err.message}` : String(err);
@@ -48,41 +48,47 @@ const codeOf = (fn: () => unknown): string => {
 };
 
 describe('credential catalog', () => {
-  it('sets, lists (names only) and removes; a second set replaces the first', () => {
-    const { credentials } = seed().catalog;
-    credentials.setCredential('alice', 'b', { apiKeyValue: 'alice-1', customHeaders: { 'X-Team': 'alice-h' } });
-    credentials.setCredential('alice', 'b', { apiKeyValue: 'alice-2' });
-    const listed = credentials.listCredentials('alice');
+  it('sets, lists (names only) and removes; a second set replaces the first', async () => {
+    const { credentials } = (await seed()).catalog;
+    await credentials.setCredential('alice', 'b', { apiKeyValue: 'alice-1', customHeaders: { 'X-Team': 'alice-h' } });
+    await credentials.setCredential('alice', 'b', { apiKeyValue: 'alice-2' });
+    const listed = await credentials.listCredentials('alice');
     expect(listed).toEqual([{ provider: 'b', credentialMode: 'per_user', fields: ['apiKeyValue'], updatedAt: expect.any(String) }]);
     expect(JSON.stringify(listed)).not.toContain('alice-');
-    expect(credentials.index()).toEqual([expect.objectContaining({ clientName: 'alice', providerCode: 'b', secrets: { apiKeyValue: 'alice-2' } })]);
-    credentials.removeCredential('alice', 'b');
-    expect(credentials.listCredentials('alice')).toEqual([]);
-    expect(codeOf(() => credentials.removeCredential('alice', 'b'))).toMatch(/^NOT_FOUND: Client "alice" has no credential of its own for provider "b"/);
+    expect(await credentials.index()).toEqual([expect.objectContaining({ clientName: 'alice', providerCode: 'b', secrets: { apiKeyValue: 'alice-2' } })]);
+    await credentials.removeCredential('alice', 'b');
+    expect(await credentials.listCredentials('alice')).toEqual([]);
+    expect(await codeOf(async () => credentials.removeCredential('alice', 'b'))).toMatch(
+      /^NOT_FOUND: Client "alice" has no credential of its own for provider "b"/,
+    );
   });
 
-  it('refuses unknown clients, providers and fields with messages naming them, writing nothing', () => {
-    const { credentials } = seed().catalog;
-    expect(codeOf(() => credentials.setCredential('zed', 'b', { apiKeyValue: 'x' }))).toMatch(/^NOT_FOUND: No client named "zed"/);
-    expect(codeOf(() => credentials.setCredential('alice', 'nope', { apiKeyValue: 'x' }))).toMatch(/^NOT_FOUND: No provider with code "nope"/);
-    expect(codeOf(() => credentials.setCredential('alice', 'b', {}))).toMatch(/^INVALID_INPUT: .*sets nothing/);
-    expect(codeOf(() => credentials.setCredential('alice', 'b', 'token'))).toMatch(/^INVALID_INPUT: .*must be a JSON object/);
-    expect(codeOf(() => credentials.setCredential('alice', 'b', { apiKeyValue: '' }))).toMatch(/apiKeyValue must be a non-empty string/);
-    expect(codeOf(() => credentials.setCredential('alice', 'b', { customHeaders: { Host: 'x' } }))).toMatch(/customHeaders\.Host cannot be set/);
-    expect(codeOf(() => credentials.setCredential('alice', 'b', { api_key: 'x' }))).toMatch(/api_key is not a secret field a per-user credential can set/);
-    expect(credentials.index()).toEqual([]);
+  it('refuses unknown clients, providers and fields with messages naming them, writing nothing', async () => {
+    const { credentials } = (await seed()).catalog;
+    expect(await codeOf(async () => credentials.setCredential('zed', 'b', { apiKeyValue: 'x' }))).toMatch(/^NOT_FOUND: No client named "zed"/);
+    expect(await codeOf(async () => credentials.setCredential('alice', 'nope', { apiKeyValue: 'x' }))).toMatch(/^NOT_FOUND: No provider with code "nope"/);
+    expect(await codeOf(async () => credentials.setCredential('alice', 'b', {}))).toMatch(/^INVALID_INPUT: .*sets nothing/);
+    expect(await codeOf(async () => credentials.setCredential('alice', 'b', 'token'))).toMatch(/^INVALID_INPUT: .*must be a JSON object/);
+    expect(await codeOf(async () => credentials.setCredential('alice', 'b', { apiKeyValue: '' }))).toMatch(/apiKeyValue must be a non-empty string/);
+    expect(await codeOf(async () => credentials.setCredential('alice', 'b', { customHeaders: { Host: 'x' } }))).toMatch(/customHeaders\.Host cannot be set/);
+    expect(await codeOf(async () => credentials.setCredential('alice', 'b', { api_key: 'x' }))).toMatch(
+      /api_key is not a secret field a per-user credential can set/,
+    );
+    expect(await credentials.index()).toEqual([]);
   });
 
-  it('picks whose secrets a call sends, by mode and caller', () => {
-    const { catalog } = seed();
-    catalog.credentials.setCredential('alice', 'b', { customHeaders: { 'X-Team': 'alice-h' } });
-    catalog.credentials.setCredential('alice', 'k', { apiKeyValue: 'alice-k' });
+  it('picks whose secrets a call sends, by mode and caller', async () => {
+    const { catalog } = await seed();
+    await catalog.credentials.setCredential('alice', 'b', { customHeaders: { 'X-Team': 'alice-h' } });
+    await catalog.credentials.setCredential('alice', 'k', { apiKeyValue: 'alice-k' });
+    // As the registry hands them over: the credentials loaded with a snapshot, and its version.
     let version = 1;
+    let loaded = await catalog.credentials.index();
     const users = createUserCredentialIndex(
-      () => catalog.credentials.index(),
+      () => loaded,
       () => version,
     );
-    const [b, k, s] = ['b', 'k', 's'].map((code) => catalog.getProvider(code));
+    const [b, k, s] = await Promise.all(['b', 'k', 's'].map((code) => catalog.getProvider(code)));
     // per_user: only headers set → no shared key lent; bob has none → null (nothing sent).
     expect(callCredential(b!, 'alice', users)).toMatchObject({ apiKeyValue: null, headers: { 'X-Team': 'alice-h' } });
     expect(callCredential(b!, 'bob', users)).toBeNull();
@@ -92,24 +98,25 @@ describe('credential catalog', () => {
     expect(callCredential(k!, 'alice', users)?.apiKeyValue).toBe('alice-k');
     expect(callCredential(k!, 'bob', users)?.apiKeyValue).toBe('shared-k');
     expect(callCredential(s!, 'alice', users)?.apiKeyValue).toBe('shared-s');
-    // The index is read again only when the version moves.
-    catalog.credentials.setCredential('bob', 'b', { apiKeyValue: 'bob-b' });
+    // The index is made again only when the version moves (a new snapshot, loaded with its credentials).
+    await catalog.credentials.setCredential('bob', 'b', { apiKeyValue: 'bob-b' });
+    loaded = await catalog.credentials.index();
     expect(callCredential(b!, 'bob', users)).toBeNull();
     version = 2;
     expect(callCredential(b!, 'bob', users)?.apiKeyValue).toBe('bob-b');
     expect(users.find(b!.id, 'bob')?.redact('got bob-b back')).not.toContain('bob-b');
   });
 
-  it("drops every client's own credential for a provider moved to another origin (a path change keeps them)", () => {
-    const { catalog } = seed();
-    catalog.credentials.setCredential('alice', 'b', { apiKeyValue: 'alice-b' });
-    catalog.credentials.setCredential('bob', 'b', { apiKeyValue: 'bob-b' });
-    catalog.credentials.setCredential('alice', 'k', { apiKeyValue: 'alice-k' });
-    catalog.updateProvider('b', { baseUrl: 'http://127.0.0.1:9/v2' });
-    expect(catalog.credentials.index().map((c) => `${c.clientName}/${c.providerCode}`)).toEqual(['alice/b', 'alice/k', 'bob/b']);
-    catalog.updateProvider('b', { baseUrl: 'https://elsewhere.example' });
-    expect(catalog.credentials.index().map((c) => `${c.clientName}/${c.providerCode}`)).toEqual(['alice/k']);
-    catalog.importEntries([{ name: 'Key', code: 'k', baseUrl: 'https://other.example', authenticationType: 'API_KEY' }]);
-    expect(catalog.credentials.index()).toEqual([]);
+  it("drops every client's own credential for a provider moved to another origin (a path change keeps them)", async () => {
+    const { catalog } = await seed();
+    await catalog.credentials.setCredential('alice', 'b', { apiKeyValue: 'alice-b' });
+    await catalog.credentials.setCredential('bob', 'b', { apiKeyValue: 'bob-b' });
+    await catalog.credentials.setCredential('alice', 'k', { apiKeyValue: 'alice-k' });
+    await catalog.updateProvider('b', { baseUrl: 'http://127.0.0.1:9/v2' });
+    expect((await catalog.credentials.index()).map((c) => `${c.clientName}/${c.providerCode}`)).toEqual(['alice/b', 'alice/k', 'bob/b']);
+    await catalog.updateProvider('b', { baseUrl: 'https://elsewhere.example' });
+    expect((await catalog.credentials.index()).map((c) => `${c.clientName}/${c.providerCode}`)).toEqual(['alice/k']);
+    await catalog.importEntries([{ name: 'Key', code: 'k', baseUrl: 'https://other.example', authenticationType: 'API_KEY' }]);
+    expect(await catalog.credentials.index()).toEqual([]);
   });
 });

@@ -32,15 +32,15 @@ beforeAll(async () => {
   vaultUpstream = await startMcpUpstream([OWNER_VAULT, DAVE_VAULT]);
   h = await startCompat();
   const { catalog } = h.server.app;
-  catalog.createProvider({ name: 'Per user MCP', code: 'pum', kind: 'mcp', url: upstream.url, apiKeyValue: SHARED, credentialMode: 'per_user' });
+  await catalog.createProvider({ name: 'Per user MCP', code: 'pum', kind: 'mcp', url: upstream.url, apiKeyValue: SHARED, credentialMode: 'per_user' });
   // No key of its own: the owner's vault gives the shared one; a client's own vault its own.
-  catalog.createProvider({ name: 'Vault MCP', code: 'vm', kind: 'mcp', url: vaultUpstream.url });
-  for (const name of ['alice', 'bob', 'carol', 'dave']) tokens[name] = catalog.clients.addClient({ name }).token;
-  catalog.credentials.setCredential('alice', 'pum', { api_key: ALICE });
-  catalog.credentials.setCredential('bob', 'pum', { apiKeyValue: BOB });
-  expect(catalog.credentials.listCredentials('bob').map((c) => c.fields)).toEqual([['api_key']]);
+  await catalog.createProvider({ name: 'Vault MCP', code: 'vm', kind: 'mcp', url: vaultUpstream.url });
+  for (const name of ['alice', 'bob', 'carol', 'dave']) tokens[name] = (await catalog.clients.addClient({ name })).token;
+  await catalog.credentials.setCredential('alice', 'pum', { api_key: ALICE });
+  await catalog.credentials.setCredential('bob', 'pum', { apiKeyValue: BOB });
+  expect((await catalog.credentials.listCredentials('bob')).map((c) => c.fields)).toEqual([['api_key']]);
   // No health pings during the test: the last key the upstream saw is the last call's.
-  federation = startFederation(h.server.app, { ...FAST, healthIntervalMs: 600_000 });
+  federation = await startFederation(h.server.app, { ...FAST, healthIntervalMs: 600_000 });
 });
 
 afterAll(async () => {
@@ -112,13 +112,13 @@ describe('an upstream MCP server with per-user keys', () => {
 
   it("opens a new connection with a client's new key, and closes it when the credential goes", async () => {
     const { credentials } = h.server.app.catalog;
-    credentials.setCredential('alice', 'pum', { api_key: ALICE_NEW });
+    await credentials.setCredential('alice', 'pum', { api_key: ALICE_NEW });
     const alice = await echo(tokens.alice!);
     expect(alice.isError, alice.text).toBe(false);
     expect(lastOf(upstream, KEYS)).toBe(`Bearer ${ALICE_NEW}`);
     expect(leaked([alice.text], KEYS)).toEqual([]);
     const open = federation.userConnectionCount();
-    credentials.removeCredential('alice', 'pum');
+    await credentials.removeCredential('alice', 'pum');
     h.server.app.registry.current(); // the write's rebuild: the sweep follows it
     await expect.poll(() => federation.userConnectionCount(), POLL).toBe(open - 1);
     expect((await echo(tokens.alice!)).isError).toBe(true);

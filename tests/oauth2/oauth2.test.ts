@@ -40,14 +40,14 @@ beforeAll(async () => {
   });
   server = await startInProcess(env);
   const { catalog } = server.app;
-  catalog.createProvider({
+  await catalog.createProvider({
     name: 'Shared OAuth',
     code: 'cc',
     baseUrl: upstream.url,
     authenticationType: 'OAUTH2',
     oauth: { grant: 'client_credentials', tokenUrl: `${oauthServer.url}/token`, clientId: 'cc-app', clientSecret: CC_SECRET, scopes: ['read'] },
   });
-  catalog.createProvider({
+  await catalog.createProvider({
     name: 'Own account',
     code: 'gh',
     baseUrl: upstream.url,
@@ -61,9 +61,9 @@ beforeAll(async () => {
       pkce: true,
     },
   });
-  catalog.createTool({ name: 'cc-echo', code: 'cc-echo', providerCode: 'cc', endpointPath: '/cc-echo' });
-  catalog.createTool({ name: 'gh-echo', code: 'gh-echo', providerCode: 'gh', endpointPath: '/gh-echo' });
-  for (const name of ['alice', 'bob', 'carol']) tokens[name] = catalog.clients.addClient({ name }).token;
+  await catalog.createTool({ name: 'cc-echo', code: 'cc-echo', providerCode: 'cc', endpointPath: '/cc-echo' });
+  await catalog.createTool({ name: 'gh-echo', code: 'gh-echo', providerCode: 'gh', endpointPath: '/gh-echo' });
+  for (const name of ['alice', 'bob', 'carol']) tokens[name] = (await catalog.clients.addClient({ name })).token;
 });
 
 afterAll(async () => {
@@ -98,7 +98,7 @@ async function signIn(clientName: string): Promise<{ status: number; text: strin
   return { status: page.status, text: await page.text(), callback, contentType: page.headers.get('content-type') ?? '' };
 }
 
-const ownFields = (client: string) => server.app.catalog.credentials.listCredentials(client).map((c) => `${c.provider}:${c.fields.join(',')}`);
+const ownFields = async (client: string) => (await server.app.catalog.credentials.listCredentials(client)).map((c) => `${c.provider}:${c.fields.join(',')}`);
 
 describe('client_credentials (shared)', () => {
   it('fetches one token for concurrent calls and sends it as a bearer token, masked when the API echoes it', async () => {
@@ -144,7 +144,7 @@ describe('authorization_code (each client its own account)', () => {
     // The answer carries the need the connect link is made from (for the inbound side, never on the wire).
     const entry = server.app.registry.current().entries.get('gh-echo')!;
     const marked = await entry.invoke({}, { caller: 'alice' });
-    expect(credentialNeedOf(marked)).toEqual({ providerId: server.app.catalog.getProvider('gh').id, providerCode: 'gh', clientName: 'alice' });
+    expect(credentialNeedOf(marked)).toEqual({ providerId: (await server.app.catalog.getProvider('gh')).id, providerCode: 'gh', clientName: 'alice' });
   });
 
   it('signs a client in with PKCE and state, stores its grant, and calls with its own access token (both revisions)', async () => {
@@ -158,7 +158,7 @@ describe('authorization_code (each client its own account)', () => {
     expect(authorize.query.get('redirect_uri')).toBe(`${server.base}/connect/callback`);
     const exchange = oauthServer.grants('authorization_code').at(-1)!;
     expect(exchange.form.get('code_verifier')).toMatch(/^[\w-]{43,}$/);
-    expect(ownFields('alice')).toEqual(['gh:oauth.accessToken,oauth.refreshToken']);
+    expect(await ownFields('alice')).toEqual(['gh:oauth.accessToken,oauth.refreshToken']);
 
     for (const mode of ['legacy', { pin: '2026-07-28' }] as const) {
       const answer = await call(tokens.alice!, 'gh-echo', mode);
@@ -186,7 +186,7 @@ describe('authorization_code (each client its own account)', () => {
 
     const first = await signIn('carol');
     expect(first.status).toBe(200);
-    server.app.catalog.credentials.removeCredential('carol', 'gh');
+    await server.app.catalog.credentials.removeCredential('carol', 'gh');
     const replay = await fetch(first.callback);
     expect(replay.status).toBe(400);
     expect(oauthServer.grants('authorization_code')).toHaveLength(exchanges + 1);
@@ -200,22 +200,22 @@ describe('authorization_code (each client its own account)', () => {
     const denied = await signIn('carol');
     expect(denied.status).toBe(400);
     expect(denied.text).toContain('access_denied');
-    expect(ownFields('carol')).toEqual([]);
+    expect(await ownFields('carol')).toEqual([]);
   });
 
   it('renews after a 401 and retries once, without moving the registry version (no tools/list_changed)', async () => {
     const refused = bearerOf('/gh-echo');
     oauthServer.valid.delete(refused);
-    const version = server.app.store.registryVersion();
+    const version = await server.app.store.registryVersion();
     const before = sent('/gh-echo');
     const answer = await call(tokens.alice!, 'gh-echo');
     expect(answer.isError, answer.text).toBe(false);
     expect(sent('/gh-echo')).toBe(before + 2);
     expect(bearerOf('/gh-echo')).not.toBe(refused);
     expect(String(oauthServer.familyOf(bearerOf('/gh-echo')))).toBe(tokens.aliceFamily);
-    expect(server.app.store.registryVersion()).toBe(version);
+    expect(await server.app.store.registryVersion()).toBe(version);
     // The renewed tokens were stored: a fresh read of the credential has them.
-    const stored = server.app.catalog.credentials.index().find((c) => c.clientName === 'alice');
+    const stored = (await server.app.catalog.credentials.index()).find((c) => c.clientName === 'alice');
     expect(stored?.secrets.oauth?.accessToken).toBe(bearerOf('/gh-echo'));
   });
 
@@ -242,7 +242,7 @@ describe('authorization_code (each client its own account)', () => {
   });
 
   it('signs a client in through the connect page: the link, its token, the authorization server, the callback, then the call', async () => {
-    const dave = server.app.catalog.clients.addClient({ name: 'dave' }).token;
+    const dave = (await server.app.catalog.clients.addClient({ name: 'dave' })).token;
     const first = await call(dave, 'gh-echo', { pin: '2026-07-28' });
     expect(first.isError).toBe(true);
     const link = /http:\/\/\S+\/connect\/[A-Za-z0-9_-]+/.exec(first.text)?.[0] as string;
@@ -272,7 +272,7 @@ describe('authorization_code (each client its own account)', () => {
     const authorize = await fetch(authorizeUrl, { redirect: 'manual' });
     const callback = await fetch(authorize.headers.get('location') ?? '');
     expect(callback.status).toBe(200);
-    expect(ownFields('dave')).toEqual([expect.stringMatching(/^gh:/)]);
+    expect(await ownFields('dave')).toEqual([expect.stringMatching(/^gh:/)]);
     const retried = await call(dave, 'gh-echo', { pin: '2026-07-28' });
     expect(retried.isError, retried.text).toBe(false);
     expect(oauthServer.familyOf(bearerOf('/gh-echo'))).toEqual(expect.any(Number));
@@ -297,17 +297,17 @@ describe('the secrets', () => {
     }
   });
 
-  it('drops the client secret and every grant when the token endpoint moves', () => {
-    const moved = server.app.catalog.updateProvider('gh', { oauth: { tokenUrl: 'https://elsewhere.example.com/token' } });
+  it('drops the client secret and every grant when the token endpoint moves', async () => {
+    const moved = await server.app.catalog.updateProvider('gh', { oauth: { tokenUrl: 'https://elsewhere.example.com/token' } });
     expect(moved.provider.oauth?.clientSecret).toBeNull();
     expect(moved.droppedSecrets).toEqual(['oauth.clientSecret']);
-    expect(ownFields('alice')).toEqual([]);
+    expect(await ownFields('alice')).toEqual([]);
   });
 });
 
 describe('export and import', () => {
   it('round-trips the settings with the client secret as a placeholder, which a call then asks for', async () => {
-    const exported = exportProviders(server.app.catalog, ['cc']);
+    const exported = await exportProviders(server.app.catalog, ['cc']);
     expect(exported[0]?.oauth).toEqual({
       grant: 'client_credentials',
       authorizationUrl: null,
@@ -317,10 +317,10 @@ describe('export and import', () => {
       scopes: ['read'],
       pkce: true,
     });
-    const other = makeApp();
+    const other = await makeApp();
     try {
-      importProviders(other.catalog, exported, { rules: CLI_RULES });
-      const imported = other.catalog.getProvider('cc');
+      await importProviders(other.catalog, exported, { rules: CLI_RULES });
+      const imported = await other.catalog.getProvider('cc');
       expect(imported.oauth).toMatchObject({ grant: 'client_credentials', clientId: 'cc-app', clientSecret: null });
       expect(imported.credentialMode).toBe('shared');
       const client = await connect(other);
@@ -336,16 +336,16 @@ describe('export and import', () => {
 
 describe('TOOLWIRE_BLOCK_PRIVATE', () => {
   it('applies to the token endpoint: a loopback one is refused and never reached', async () => {
-    const guarded = makeApp({ TOOLWIRE_BLOCK_PRIVATE: '1' });
+    const guarded = await makeApp({ TOOLWIRE_BLOCK_PRIVATE: '1' });
     try {
-      guarded.catalog.createProvider({
+      await guarded.catalog.createProvider({
         name: 'Guarded',
         code: 'guarded',
         baseUrl: 'https://api.example.com',
         authenticationType: 'OAUTH2',
         oauth: { grant: 'client_credentials', tokenUrl: `${oauthServer.url}/token`, clientId: 'cc-app', clientSecret: CC_SECRET },
       });
-      guarded.catalog.createTool({ name: 'g', code: 'g', providerCode: 'guarded', endpointPath: '/g' });
+      await guarded.catalog.createTool({ name: 'g', code: 'g', providerCode: 'guarded', endpointPath: '/g' });
       const before = oauthServer.requests.length;
       const client = await connect(guarded);
       const answer = await client.callTool({ name: 'g', arguments: {} });
@@ -360,26 +360,26 @@ describe('TOOLWIRE_BLOCK_PRIVATE', () => {
 });
 
 describe('bad settings', () => {
-  const create = (fields: Record<string, unknown>) => () =>
-    server.app.catalog.createProvider({ name: 'Bad', baseUrl: 'https://api.example.com', authenticationType: 'OAUTH2', ...fields });
+  const create = (fields: Record<string, unknown>) => async () =>
+    await server.app.catalog.createProvider({ name: 'Bad', baseUrl: 'https://api.example.com', authenticationType: 'OAUTH2', ...fields });
 
-  it('names each bad field and the fix', () => {
-    expect(create({ oauth: { tokenUrl: '/token', clientId: 'x', authorizationUrl: 'ftp://a' } })).toThrow(
+  it('names each bad field and the fix', async () => {
+    await expect(create({ oauth: { tokenUrl: '/token', clientId: 'x', authorizationUrl: 'ftp://a' } })).rejects.toThrow(
       /oauth\.authorizationUrl must be an absolute http\(s\) URL.*oauth\.tokenUrl must be an absolute http\(s\) URL|oauth\.tokenUrl must be an absolute http\(s\) URL.*oauth\.authorizationUrl must be an absolute http\(s\) URL/,
     );
-    expect(create({})).toThrow(/oauth\.tokenUrl is required.*oauth\.clientId is required/);
-    expect(create({ credentialMode: 'shared', oauth: { authorizationUrl: 'https://a/authorize', tokenUrl: 'https://a/token', clientId: 'x' } })).toThrow(
-      /credentialMode must be "per_user" with oauth.grant "authorization_code"/,
-    );
-    expect(
+    await expect(create({})).rejects.toThrow(/oauth\.tokenUrl is required.*oauth\.clientId is required/);
+    await expect(
+      create({ credentialMode: 'shared', oauth: { authorizationUrl: 'https://a/authorize', tokenUrl: 'https://a/token', clientId: 'x' } }),
+    ).rejects.toThrow(/credentialMode must be "per_user" with oauth.grant "authorization_code"/);
+    await expect(
       create({ credentialMode: 'per_user', oauth: { grant: 'client_credentials', tokenUrl: 'https://a/token', clientId: 'x', clientSecret: 's' } }),
-    ).toThrow(/credentialMode must be "shared" with oauth.grant "client_credentials"/);
-    expect(create({ oauth: { authorizationUrl: 'https://a/authorize', tokenUrl: 'https://a/token', clientId: 'x', pkce: false } })).toThrow(
+    ).rejects.toThrow(/credentialMode must be "shared" with oauth.grant "client_credentials"/);
+    await expect(create({ oauth: { authorizationUrl: 'https://a/authorize', tokenUrl: 'https://a/token', clientId: 'x', pkce: false } })).rejects.toThrow(
       /oauth\.pkce must be true/,
     );
-    expect(() =>
+    await expect(async () =>
       server.app.catalog.createProvider({ name: 'Bad', baseUrl: 'https://api.example.com', authenticationType: 'BEARER_TOKEN', oauth: { clientId: 'x' } }),
-    ).toThrow(/oauth is used only with authenticationType "OAUTH2"/);
-    expect(() => server.app.catalog.credentials.setCredential('alice', 'cc', { apiKeyValue: 'x' })).toThrow(/is an OAuth 2 provider/);
+    ).rejects.toThrow(/oauth is used only with authenticationType "OAUTH2"/);
+    await expect(async () => server.app.catalog.credentials.setCredential('alice', 'cc', { apiKeyValue: 'x' })).rejects.toThrow(/is an OAuth 2 provider/);
   });
 });

@@ -48,10 +48,10 @@ beforeAll(async () => {
   env = testEnv(tempDir(), { TOOLWIRE_TIMEOUT_MS: '400' });
   server = await startInProcess(env);
   const { catalog } = server.app;
-  catalog.createProvider({ name: 'Audited', code: 'aud', baseUrl: upstream.url, authenticationType: 'BEARER_TOKEN', apiKeyValue: SECRET_CANARY });
+  await catalog.createProvider({ name: 'Audited', code: 'aud', baseUrl: upstream.url, authenticationType: 'BEARER_TOKEN', apiKeyValue: SECRET_CANARY });
   for (const path of ['ok', 'missing', 'broken', 'slow'])
-    catalog.createTool({ name: path, code: `aud-${path}`, providerCode: 'aud', endpointPath: `/${path}` });
-  catalog.createTool({
+    await catalog.createTool({ name: path, code: `aud-${path}`, providerCode: 'aud', endpointPath: `/${path}` });
+  await catalog.createTool({
     name: 'post',
     code: 'aud-post',
     providerCode: 'aud',
@@ -62,8 +62,8 @@ beforeAll(async () => {
       { name: 'apiKey', type: 'STRING', required: false, location: 'BODY' },
     ],
   });
-  catalog.createTool({ name: 'limited', code: 'aud-limited', providerCode: 'aud', endpointPath: '/ok', rateLimit: { perMinute: 1 } });
-  alice = catalog.clients.addClient({ name: 'alice' }).token;
+  await catalog.createTool({ name: 'limited', code: 'aud-limited', providerCode: 'aud', endpointPath: '/ok', rateLimit: { perMinute: 1 } });
+  alice = (await catalog.clients.addClient({ name: 'alice' })).token;
 });
 
 afterAll(async () => {
@@ -89,7 +89,7 @@ describe.each(MODES)('tool calls (%s)', (mode) => {
       await client.close();
       await ownerClient.close();
     }
-    server.app.ops.audit!.flush();
+    await server.app.ops.audit!.flush();
     const calls = (await allEntries('client=alice&limit=3')).filter((e) => e.kind === 'call');
     const latest = (tool: string) => calls.find((e) => e.tool === tool);
     expect(latest('aud-ok')).toMatchObject({ actor: 'alice', provider: 'aud', outcome: 'ok', status: 200, bytesIn: '{"fine":true}'.length, bytesOut: 0 });
@@ -122,13 +122,13 @@ it('records a call over a rate limit as rate_limited (nothing sent)', async () =
   } finally {
     await client.close();
   }
-  server.app.ops.audit!.flush();
+  await server.app.ops.audit!.flush();
   const entries = await allEntries('tool=aud-limited');
   expect(entries.map((e) => e.outcome)).toEqual(['rate_limited', 'ok']);
 });
 
-it('never stores arguments by default: the canary is in no entry and nowhere in the database files', () => {
-  server.app.ops.audit!.flush();
+it('never stores arguments by default: the canary is in no entry and nowhere in the database files', async () => {
+  await server.app.ops.audit!.flush();
   const db = env.TOOLWIRE_DB as string;
   for (const file of [db, `${db}-wal`]) if (existsSync(file)) expect(readFileSync(file).includes(ARG_CANARY)).toBe(false);
   const sqlite = new BetterSqlite3(db, { readonly: true });
@@ -148,7 +148,7 @@ describe('admin changes', () => {
       owner(),
     );
     expect(created.status, created.text).toBe(201);
-    const adminClient = server.app.catalog.clients.addClient({ name: 'ops-admin', admin: true }).token;
+    const adminClient = (await server.app.catalog.clients.addClient({ name: 'ops-admin', admin: true })).token;
     const byClient = await fetchJson(`${server.base}/admin/clients`, 'POST', { name: 'carol' }, { authorization: `Bearer ${adminClient}` });
     expect(byClient.status, byClient.text).toBe(201);
     const updated = await fetchJson(`${server.base}/admin/providers/${created.json.id}`, 'PUT', { apiKeyValue: `${SECRET_CANARY}-2` }, owner());
@@ -224,8 +224,8 @@ describe('TOOLWIRE_AUDIT_ARGS=1', () => {
     const argsEnv = testEnv(tempDir(), { TOOLWIRE_AUDIT_ARGS: '1' });
     const withArgs = await startInProcess(argsEnv);
     try {
-      withArgs.app.catalog.createProvider({ name: 'A', code: 'a', baseUrl: upstream.url });
-      withArgs.app.catalog.createTool({
+      await withArgs.app.catalog.createProvider({ name: 'A', code: 'a', baseUrl: upstream.url });
+      await withArgs.app.catalog.createTool({
         name: 'post',
         code: 'a-post',
         providerCode: 'a',
@@ -242,7 +242,7 @@ describe('TOOLWIRE_AUDIT_ARGS=1', () => {
       } finally {
         await client.close();
       }
-      withArgs.app.ops.audit!.flush();
+      await withArgs.app.ops.audit!.flush();
       const page = await fetchJson(`${withArgs.base}/admin/audit`, 'GET', undefined, { authorization: `Bearer ${withArgs.token}` });
       const entry = page.json.entries.find((e: Entry) => e.kind === 'call');
       expect(JSON.parse(entry.arguments)).toEqual({ note: 'hello', apiKey: '[REDACTED]' });

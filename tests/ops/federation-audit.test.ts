@@ -17,9 +17,9 @@ afterAll(async () => {
 });
 
 it('audits forwarded calls with their outcome and sizes, and an unreachable server as upstream_error', async () => {
-  fed = federatedApp();
+  fed = await federatedApp();
   const { client } = await listeningClient(fed.app);
-  fed.app.catalog.createProvider({ name: 'Upstream', code: 'up', kind: 'mcp', url: upstream.url, apiKeyValue: API_KEY });
+  await fed.app.catalog.createProvider({ name: 'Upstream', code: 'up', kind: 'mcp', url: upstream.url, apiKeyValue: API_KEY });
   await expect.poll(async () => (await client.listTools()).tools.map((t) => t.name), POLL).toContain('up__multiply');
 
   expect((await client.callTool({ name: 'up__multiply', arguments: { x: 6, y: 7 } })).isError).toBeFalsy();
@@ -28,10 +28,10 @@ it('audits forwarded calls with their outcome and sizes, and an unreachable serv
   await expect.poll(async () => (await client.callTool({ name: 'up__multiply', arguments: { x: 1, y: 1 } })).isError, POLL).toBe(true);
   await upstream.restart();
 
-  fed.app.ops.audit!.flush();
-  const entries = fed.app.catalog.audit.page({ tool: 'up__multiply', limit: 1000 }).entries.reverse();
+  await fed.app.ops.audit!.flush();
+  const entries = (await fed.app.catalog.audit.page({ tool: 'up__multiply', limit: 1000 })).entries.reverse();
   expect(entries[0]).toMatchObject({ kind: 'call', provider: 'up', outcome: 'ok', status: null, bytesOut: JSON.stringify({ x: 6, y: 7 }).length });
   expect((entries[0] as { bytesIn: number }).bytesIn).toBeGreaterThan(0);
   expect(entries.at(-1)).toMatchObject({ outcome: 'upstream_error' });
-  expect(fed.app.catalog.audit.page({ tool: 'up__fail' }).entries[0]).toMatchObject({ outcome: 'tool_error' });
+  expect((await fed.app.catalog.audit.page({ tool: 'up__fail' })).entries[0]).toMatchObject({ outcome: 'tool_error' });
 });

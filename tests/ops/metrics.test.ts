@@ -50,11 +50,11 @@ beforeAll(async () => {
   });
   server = await startInProcess(testEnv(tempDir(), { TOOLWIRE_TIMEOUT_MS: '400' }));
   const { catalog } = server.app;
-  catalog.createProvider({ name: 'M', code: 'm', baseUrl: upstream.url });
-  for (const path of ['ok', 'missing', 'broken']) catalog.createTool({ name: path, code: `m-${path}`, providerCode: 'm', endpointPath: `/${path}` });
-  catalog.createTool({ name: 'limited', code: 'm-limited', providerCode: 'm', endpointPath: '/ok', rateLimit: { perMinute: 1 } });
-  const dynamic = (code: string, login: string) => {
-    catalog.createProvider({
+  await catalog.createProvider({ name: 'M', code: 'm', baseUrl: upstream.url });
+  for (const path of ['ok', 'missing', 'broken']) await catalog.createTool({ name: path, code: `m-${path}`, providerCode: 'm', endpointPath: `/${path}` });
+  await catalog.createTool({ name: 'limited', code: 'm-limited', providerCode: 'm', endpointPath: '/ok', rateLimit: { perMinute: 1 } });
+  const dynamic = async (code: string, login: string) => {
+    await catalog.createProvider({
       name: code,
       code,
       baseUrl: upstream.url,
@@ -67,10 +67,10 @@ beforeAll(async () => {
       dynamicAuthPayload: '{"user":"me"}',
       dynamicAuthTokenExtractionPath: '$.token',
     });
-    catalog.createTool({ name: `${code}-ok`, code: `${code}-ok`, providerCode: code, endpointPath: '/ok' });
+    await catalog.createTool({ name: `${code}-ok`, code: `${code}-ok`, providerCode: code, endpointPath: '/ok' });
   };
-  dynamic('dyn', '/login');
-  dynamic('dynbad', '/bad-login');
+  await dynamic('dyn', '/login');
+  await dynamic('dynbad', '/bad-login');
 });
 
 afterAll(async () => {
@@ -83,7 +83,7 @@ afterAll(async () => {
 describe('GET /metrics', () => {
   it('needs the owner token (a client identity is refused), unless TOOLWIRE_METRICS_PUBLIC=1', async () => {
     expect((await fetchJson(`${server.base}/metrics`, 'GET')).status).toBe(401);
-    const client = server.app.catalog.clients.addClient({ name: 'metrics-reader' }).token;
+    const client = (await server.app.catalog.clients.addClient({ name: 'metrics-reader' })).token;
     expect((await fetchJson(`${server.base}/metrics`, 'GET', undefined, { authorization: `Bearer ${client}` })).status).toBe(401);
     const open = await startInProcess(testEnv(tempDir(), { TOOLWIRE_METRICS_PUBLIC: '1' }));
     try {
@@ -163,8 +163,8 @@ describe('through the SDK handlers (TOOLWIRE_FAST_PATH=0)', () => {
   it('counts and audits the calls the SDK answers, both revisions', async () => {
     const sdk = await startInProcess(testEnv(tempDir(), { TOOLWIRE_FAST_PATH: '0' }));
     try {
-      sdk.app.catalog.createProvider({ name: 'S', code: 's', baseUrl: upstream.url });
-      sdk.app.catalog.createTool({ name: 'ok', code: 's-ok', providerCode: 's', endpointPath: '/ok' });
+      await sdk.app.catalog.createProvider({ name: 'S', code: 's', baseUrl: upstream.url });
+      await sdk.app.catalog.createTool({ name: 'ok', code: 's-ok', providerCode: 's', endpointPath: '/ok' });
       for (const mode of ['legacy', { pin: '2026-07-28' }] as const) {
         const client = await clientFor(sdk.url, sdk.token, mode);
         try {
@@ -175,7 +175,7 @@ describe('through the SDK handlers (TOOLWIRE_FAST_PATH=0)', () => {
       }
       const answer = await fetchJson(`${sdk.base}/metrics`, 'GET', undefined, { authorization: `Bearer ${sdk.token}` });
       expect(value(parse(answer.text), 'toolwire_tool_calls_total', { tool: 's-ok', outcome: 'ok' })).toBe(2);
-      sdk.app.ops.audit!.flush();
+      await sdk.app.ops.audit!.flush();
       const audit = await fetchJson(`${sdk.base}/admin/audit?tool=s-ok`, 'GET', undefined, { authorization: `Bearer ${sdk.token}` });
       expect(audit.json.entries).toHaveLength(2);
     } finally {

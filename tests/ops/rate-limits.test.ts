@@ -86,7 +86,12 @@ beforeAll(async () => {
   const cli = runCli(['client', 'add', 'alice', '--rate', '2'], env);
   expect(cli.code, cli.stderr).toBe(0);
   server = await startInProcess(env);
-  const moved = await fetchJson(`${server.base}/admin/providers/${server.app.catalog.getProvider('lim').id}`, 'PUT', { baseUrl: upstream.url }, owner());
+  const moved = await fetchJson(
+    `${server.base}/admin/providers/${(await server.app.catalog.getProvider('lim')).id}`,
+    'PUT',
+    { baseUrl: upstream.url },
+    owner(),
+  );
   expect(moved.status, moved.text).toBe(200);
   for (const [code, extra] of [
     ['lim-tool', { rateLimit: { perMinute: 2 } }],
@@ -148,8 +153,8 @@ it('holds a provider limit across its tools (set by import)', async () => {
 it('holds an identity limit (client add --rate), changeable through the admin API, and shows it', async () => {
   const other = await startInProcess(testEnv(tempDir()));
   try {
-    other.app.catalog.createProvider({ name: 'Free', code: 'free', baseUrl: upstream.url });
-    other.app.catalog.createTool({ name: 'go', code: 'free-go', providerCode: 'free', endpointPath: '/free-go' });
+    await other.app.catalog.createProvider({ name: 'Free', code: 'free', baseUrl: upstream.url });
+    await other.app.catalog.createTool({ name: 'go', code: 'free-go', providerCode: 'free', endpointPath: '/free-go' });
     const created = await fetchJson(
       `${other.base}/admin/clients`,
       'POST',
@@ -198,14 +203,14 @@ it('is validated, exported and shown like the other fields', async () => {
   );
   expect(bad.status).toBe(400);
   expect(bad.text).toContain('rateLimit');
-  const shown = await fetchJson(`${server.base}/admin/providers/${server.app.catalog.getProvider('lim').id}`, 'GET', undefined, owner());
+  const shown = await fetchJson(`${server.base}/admin/providers/${(await server.app.catalog.getProvider('lim')).id}`, 'GET', undefined, owner());
   expect(shown.json.rateLimit).toEqual({ perMinute: 4 });
   const exported = runCli(['export'], env);
   const entry = JSON.parse(exported.stdout).find((p: { code: string }) => p.code === 'lim');
   expect(entry.rateLimit).toEqual({ perMinute: 4 });
   expect(entry.tools.find((t: { code: string }) => t.code === 'lim-tool').rateLimit).toEqual({ perMinute: 2 });
   const removed = await fetchJson(
-    `${server.base}/admin/providers/${server.app.catalog.getProvider('lim').id}`,
+    `${server.base}/admin/providers/${(await server.app.catalog.getProvider('lim')).id}`,
     'PUT',
     { rateLimit: { perMinute: 0 } },
     owner(),

@@ -58,9 +58,9 @@ beforeAll(async () => {
   });
   server = await startInProcess(testEnv(tempDir(), { OTEL_EXPORTER_OTLP_ENDPOINT: receiverUrl }));
   await server.app.ops.ready;
-  server.app.catalog.createProvider({ name: 'T', code: 't', baseUrl: upstream.url });
-  server.app.catalog.createTool({ name: 'ok', code: 't-ok', providerCode: 't', endpointPath: '/ok' });
-  server.app.catalog.createTool({ name: 'missing', code: 't-missing', providerCode: 't', endpointPath: '/missing' });
+  await server.app.catalog.createProvider({ name: 'T', code: 't', baseUrl: upstream.url });
+  await server.app.catalog.createTool({ name: 'ok', code: 't-ok', providerCode: 't', endpointPath: '/ok' });
+  await server.app.catalog.createTool({ name: 'missing', code: 't-missing', providerCode: 't', endpointPath: '/missing' });
 });
 
 afterAll(async () => {
@@ -147,7 +147,7 @@ port1.unref();
 register('./hooks.mjs', import.meta.url, { data: { port: port2 }, transferList: [port2] });
 const { createApp } = await import(process.argv[2]);
 const { loadConfig } = await import(process.argv[3]);
-const app = createApp(loadConfig(process.env));
+const app = await createApp(loadConfig(process.env));
 await app.ops.ready;
 await app.close();
 await new Promise((resolve) => setTimeout(resolve, 100));

@@ -4,7 +4,9 @@ import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/typ
 import { afterEach, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import { createMcpServer } from '../../src/inbound/mcp/server.js';
-import { makeApp } from '../helpers/app.js';
+import { createApp } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
+import { testEnv } from '../helpers/app.js';
 
 // Issue 11: with 2,000 idle sessions each admin write cost 75 ms instead of 3 ms, because the write
 // itself sent every session its notifications/tools/list_changed. The write must do no per-session
@@ -53,12 +55,12 @@ const total = (key: 'arrived' | 'handled') => sessions.reduce((sum, s) => sum + 
 
 describe(`${SESSIONS} idle sessions and an admin write`, () => {
   it('the write returns before any session is sent list_changed; then every session gets it, and sees the new tool', async () => {
-    app = makeApp();
-    app.catalog.createProvider({ name: 'P', code: 'p', baseUrl: 'http://127.0.0.1:9' });
-    app.registry.current();
+    app = await createApp(loadConfig(testEnv()));
+    await app.catalog.createProvider({ name: 'P', code: 'p', baseUrl: 'http://127.0.0.1:9' });
+    await app.registry.load(); // the first snapshot, with the provider
     for (let i = 0; i < SESSIONS; i++) sessions.push(await openSession());
 
-    app.catalog.createTool(tool(1));
+    await app.catalog.createTool(tool(1));
     // Counted right after the write returned, before anything else could run: no per-session work in it.
     expect(total('arrived')).toBe(0);
     // The snapshot itself was swapped by the write: a tools/list right now has the tool.
@@ -71,14 +73,14 @@ describe(`${SESSIONS} idle sessions and an admin write`, () => {
   });
 
   it('several quick writes are told in fewer notifications than writes, and at least one reaches every session', async () => {
-    app = makeApp();
-    app.catalog.createProvider({ name: 'P', code: 'p', baseUrl: 'http://127.0.0.1:9' });
-    app.registry.current();
+    app = await createApp(loadConfig(testEnv()));
+    await app.catalog.createProvider({ name: 'P', code: 'p', baseUrl: 'http://127.0.0.1:9' });
+    await app.registry.load(); // the first snapshot, with the provider
     for (let i = 0; i < SESSIONS; i++) sessions.push(await openSession());
 
     const WRITES = 5;
     for (let i = 0; i < WRITES; i++) {
-      app.catalog.createTool(tool(i));
+      await app.catalog.createTool(tool(i));
       await Promise.resolve(); // a caller awaiting between writes, as the admin API does
     }
     expect(total('arrived')).toBe(0);
@@ -94,13 +96,13 @@ describe(`${SESSIONS} idle sessions and an admin write`, () => {
   });
 
   it('a write after the notifications went out is told again (nothing is swallowed by the coalescing)', async () => {
-    app = makeApp();
-    app.catalog.createProvider({ name: 'P', code: 'p', baseUrl: 'http://127.0.0.1:9' });
-    app.registry.current();
+    app = await createApp(loadConfig(testEnv()));
+    await app.catalog.createProvider({ name: 'P', code: 'p', baseUrl: 'http://127.0.0.1:9' });
+    await app.registry.load(); // the first snapshot, with the provider
     for (let i = 0; i < 20; i++) sessions.push(await openSession());
-    app.catalog.createTool(tool(1));
+    await app.catalog.createTool(tool(1));
     await expect.poll(() => sessions.every((s) => s.handled === 1), POLL).toBe(true);
-    app.catalog.createTool(tool(2));
+    await app.catalog.createTool(tool(2));
     await expect.poll(() => sessions.every((s) => s.handled === 2), POLL).toBe(true);
   });
 });

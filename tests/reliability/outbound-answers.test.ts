@@ -56,8 +56,8 @@ beforeAll(async () => {
         return void res.writeHead(404).end();
     }
   });
-  app = makeApp({ TOOLWIRE_TIMEOUT_MS: '500' });
-  app.catalog.createProvider({
+  app = await makeApp({ TOOLWIRE_TIMEOUT_MS: '500' });
+  await app.catalog.createProvider({
     name: 'api',
     code: 'api',
     baseUrl: upstream.url,
@@ -67,12 +67,12 @@ beforeAll(async () => {
     apiKeyValue: SECRET,
   });
   for (const route of ['drip', 'drip-slow', 'bad-json', 'html-as-json']) {
-    app.catalog.createTool({ name: route, code: route, providerCode: 'api', endpointPath: `/${route}`, httpMethod: 'GET' });
+    await app.catalog.createTool({ name: route, code: route, providerCode: 'api', endpointPath: `/${route}`, httpMethod: 'GET' });
   }
-  app.catalog.createTool({ name: 'cut', code: 'cut', providerCode: 'api', endpointPath: '/cut', httpMethod: 'POST' });
-  app.catalog.createTool({ name: 'cut-get', code: 'cut-get', providerCode: 'api', endpointPath: '/cut', httpMethod: 'GET' });
-  app.catalog.createTool({ name: 'no-answer', code: 'no-answer', providerCode: 'api', endpointPath: '/no-answer', httpMethod: 'POST' });
-  app.catalog.createTool({
+  await app.catalog.createTool({ name: 'cut', code: 'cut', providerCode: 'api', endpointPath: '/cut', httpMethod: 'POST' });
+  await app.catalog.createTool({ name: 'cut-get', code: 'cut-get', providerCode: 'api', endpointPath: '/cut', httpMethod: 'GET' });
+  await app.catalog.createTool({ name: 'no-answer', code: 'no-answer', providerCode: 'api', endpointPath: '/no-answer', httpMethod: 'POST' });
+  await app.catalog.createTool({
     name: 'bad-json-typed',
     code: 'bad-json-typed',
     providerCode: 'api',

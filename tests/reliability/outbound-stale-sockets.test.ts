@@ -72,9 +72,9 @@ let client: Client;
 beforeAll(async () => {
   api = await startIdleClosingApi(10);
   halfClosing = await startIdleClosingApi(10, 'end');
-  app = makeApp({ TOOLWIRE_TIMEOUT_MS: '10000' });
-  app.catalog.createProvider({ name: 'Idle', code: 'idle', baseUrl: api.url });
-  app.catalog.createTool({
+  app = await makeApp({ TOOLWIRE_TIMEOUT_MS: '10000' });
+  await app.catalog.createProvider({ name: 'Idle', code: 'idle', baseUrl: api.url });
+  await app.catalog.createTool({
     name: 'Create',
     code: 'create',
     providerCode: 'idle',
@@ -82,8 +82,8 @@ beforeAll(async () => {
     httpMethod: 'POST',
     parameters: [{ name: 'n', type: 'STRING', required: true }],
   });
-  app.catalog.createProvider({ name: 'Half', code: 'half', baseUrl: halfClosing.url });
-  app.catalog.createTool({
+  await app.catalog.createProvider({ name: 'Half', code: 'half', baseUrl: halfClosing.url });
+  await app.catalog.createTool({
     name: 'Create',
     code: 'half-create',
     providerCode: 'half',

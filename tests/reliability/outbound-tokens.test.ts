@@ -35,10 +35,10 @@ const accepts = new Map<string, (token: string) => boolean>();
 /** Token requests per provider path. */
 const fetches = (name: string) => tokens.requests.filter((r) => r.path === `/${name}`).length;
 
-function addProvider(name: string, reply: TokenReply, accept: (token: string) => boolean): void {
+async function addProvider(name: string, reply: TokenReply, accept: (token: string) => boolean): Promise<void> {
   tokenReplies.set(`/${name}`, reply);
   accepts.set(`/${name}`, accept);
-  app.catalog.createProvider({
+  await app.catalog.createProvider({
     name,
     code: name,
     baseUrl: api.url,
@@ -51,7 +51,7 @@ function addProvider(name: string, reply: TokenReply, accept: (token: string) =>
     dynamicAuthPayload: JSON.stringify({ client_id: name, client_secret: 'canary-secret-3e1f' }),
     dynamicAuthTokenExtractionPath: '$.access_token',
   });
-  app.catalog.createTool({ name, code: name, providerCode: name, endpointPath: `/${name}`, httpMethod: 'GET' });
+  await app.catalog.createTool({ name, code: name, providerCode: name, endpointPath: `/${name}`, httpMethod: 'GET' });
 }
 
 const issue = (res: ServerResponse, token: string, expiresIn = 3600) =>
@@ -68,7 +68,7 @@ beforeAll(async () => {
     if (!accepts.get(req.path)?.(token)) return void res.writeHead(401, { 'content-type': 'application/json' }).end('{"error":"invalid_token"}');
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: true, token }));
   });
-  app = makeApp();
+  app = await makeApp();
   client = await connect(app);
 });
 
@@ -81,7 +81,7 @@ afterAll(async () => {
 
 describe('an API that refuses freshly fetched tokens', () => {
   it('8 concurrent callers for 3 s cause a handful of token fetches, not one per call, and each failure says why', async () => {
-    addProvider(
+    await addProvider(
       'refuser',
       (_req, res, n) => issue(res, `refused-${n}`),
       () => false,
@@ -112,7 +112,7 @@ describe('an API that refuses freshly fetched tokens', () => {
 
   it('the first refusal of a fresh token is retried at once; repeated ones wait; a success ends the backoff', async () => {
     let acceptFrom = 4; // the API refuses the tokens issued 1st to 3rd
-    addProvider(
+    await addProvider(
       'recovers',
       (_req, res, n) => issue(res, `rec-${n}`),
       (token) => Number(token.split('-')[1]) >= acceptFrom,
@@ -143,7 +143,7 @@ describe('an API that refuses freshly fetched tokens', () => {
 
 describe('a failed token fetch', () => {
   it('does not shut out the next call: it tries the token endpoint again at once', async () => {
-    addProvider(
+    await addProvider(
       'glitch',
       (_req, res, n) => (n === 1 ? void res.writeHead(503).end() : issue(res, `glitch-${n}`)),
       () => true,
@@ -157,7 +157,7 @@ describe('a failed token fetch', () => {
   });
 
   it('repeated failures back off: 12 quick calls make a few fetches, and the message says when the next one is', async () => {
-    addProvider(
+    await addProvider(
       'authdown',
       (_req, res) => void res.writeHead(500).end(),
       () => true,
@@ -178,7 +178,7 @@ describe('refresh ahead of expiry', () => {
     let issued2 = false;
     /** For each API request, when the API received it: the token it carried, and whether the token endpoint was holding the next fetch. */
     const seen: Array<{ token: string; fetchPending: boolean }> = [];
-    addProvider(
+    await addProvider(
       'ahead',
       (_req, res, n) => {
         if (n === 1) return issue(res, 'ahead-1', 8);

@@ -15,8 +15,8 @@ afterEach(async () => {
   await app?.close();
 });
 
-function fromScratch(app: App) {
-  const snapshot = buildSnapshot(
+async function fromScratch(app: App) {
+  const snapshot = await buildSnapshot(
     app.store,
     createHttpToolFactory({
       sender: app.sender,
@@ -30,7 +30,7 @@ function fromScratch(app: App) {
 
 describe('incremental registry rebuilds', () => {
   it('after each kind of change, tools/list equals a build from scratch', async () => {
-    app = makeApp();
+    app = await makeApp();
     const client = await connect(app);
     const listed = async () => {
       const names: unknown[] = [];
@@ -42,10 +42,10 @@ describe('incremental registry rebuilds', () => {
       } while (cursor);
       return names;
     };
-    app.catalog.createProvider({ name: 'A', code: 'a', baseUrl: 'http://127.0.0.1:9' });
-    app.catalog.createProvider({ name: 'B', code: 'b', baseUrl: 'http://127.0.0.1:9' });
+    await app.catalog.createProvider({ name: 'A', code: 'a', baseUrl: 'http://127.0.0.1:9' });
+    await app.catalog.createProvider({ name: 'B', code: 'b', baseUrl: 'http://127.0.0.1:9' });
     for (let i = 0; i < 30; i++) {
-      app.catalog.createTool({
+      await app.catalog.createTool({
         name: `T${i}`,
         code: `t${i}`,
         providerCode: i % 2 ? 'a' : 'b',
@@ -54,29 +54,29 @@ describe('incremental registry rebuilds', () => {
         parameters: [{ name: 'q', type: 'STRING' }],
       });
     }
-    const steps: Array<[string, () => void]> = [
-      ['update a description', () => app.catalog.updateTool('t3', { description: 'changed' })],
-      ['change parameters', () => app.catalog.updateTool('t4', { parameters: [{ name: 'id', type: 'INTEGER', required: true }] })],
-      ['add a tool', () => app.catalog.createTool({ name: 'New', code: 'new', providerCode: 'a', endpointPath: '/new' })],
-      ['disable a tool', () => app.catalog.updateTool('t5', { enabled: false })],
-      ['re-enable it', () => app.catalog.updateTool('t5', { enabled: true })],
-      ['rename a tool', () => app.catalog.updateTool('t6', { code: 't6-renamed' })],
-      ['remove a tool', () => app.catalog.removeTool('t7')],
-      ['move a tool to the other provider', () => app.catalog.updateTool('t8', { providerCode: 'a' })],
-      ['disable a provider', () => app.catalog.updateProvider('b', { enabled: false })],
-      ['update a tool of the disabled provider', () => app.catalog.updateTool('t10', { description: 'while off' })],
-      ['enable it again', () => app.catalog.updateProvider('b', { enabled: true })],
-      ['rename a provider', () => app.catalog.updateProvider('a', { code: 'a2' })],
-      ['switch a provider to meta mode', () => app.catalog.updateProvider('b', { toolMode: 'meta' })],
-      ['update a tool of the meta provider', () => app.catalog.updateTool('t12', { description: 'meta tool changed' })],
-      ['back to direct', () => app.catalog.updateProvider('b', { toolMode: 'direct' })],
-      ['remove a provider', () => app.catalog.removeProvider('a2')],
-      ['add one after everything', () => app.catalog.createTool({ name: 'Last', code: 'last', providerCode: 'b', endpointPath: '/last' })],
+    const steps: Array<[string, () => Promise<unknown>]> = [
+      ['update a description', async () => app.catalog.updateTool('t3', { description: 'changed' })],
+      ['change parameters', async () => app.catalog.updateTool('t4', { parameters: [{ name: 'id', type: 'INTEGER', required: true }] })],
+      ['add a tool', async () => app.catalog.createTool({ name: 'New', code: 'new', providerCode: 'a', endpointPath: '/new' })],
+      ['disable a tool', async () => app.catalog.updateTool('t5', { enabled: false })],
+      ['re-enable it', async () => app.catalog.updateTool('t5', { enabled: true })],
+      ['rename a tool', async () => app.catalog.updateTool('t6', { code: 't6-renamed' })],
+      ['remove a tool', async () => app.catalog.removeTool('t7')],
+      ['move a tool to the other provider', async () => app.catalog.updateTool('t8', { providerCode: 'a' })],
+      ['disable a provider', async () => app.catalog.updateProvider('b', { enabled: false })],
+      ['update a tool of the disabled provider', async () => app.catalog.updateTool('t10', { description: 'while off' })],
+      ['enable it again', async () => app.catalog.updateProvider('b', { enabled: true })],
+      ['rename a provider', async () => app.catalog.updateProvider('a', { code: 'a2' })],
+      ['switch a provider to meta mode', async () => app.catalog.updateProvider('b', { toolMode: 'meta' })],
+      ['update a tool of the meta provider', async () => app.catalog.updateTool('t12', { description: 'meta tool changed' })],
+      ['back to direct', async () => app.catalog.updateProvider('b', { toolMode: 'direct' })],
+      ['remove a provider', async () => app.catalog.removeProvider('a2')],
+      ['add one after everything', async () => app.catalog.createTool({ name: 'Last', code: 'last', providerCode: 'b', endpointPath: '/last' })],
     ];
     for (const [what, change] of steps) {
-      change();
-      expect(await listed(), what).toEqual(JSON.parse(JSON.stringify(fromScratch(app))));
-      expect(app.registry.current().entries.size, what).toBe(fromScratch(app).length);
+      await change();
+      expect(await listed(), what).toEqual(JSON.parse(JSON.stringify(await fromScratch(app))));
+      expect(app.registry.current().entries.size, what).toBe((await fromScratch(app)).length);
     }
     // Calls reach the changed tool as it is now.
     const changed = (await client.listTools()).tools.find((t) => t.name === 't4');

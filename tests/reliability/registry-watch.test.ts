@@ -15,41 +15,41 @@ const POLL = { timeout: 15_000, interval: 50 };
 let app: App;
 let other: Store | undefined;
 afterEach(async () => {
-  other?.close();
+  await other?.close();
   other = undefined;
   await app?.close();
 });
 
-function otherProcess(): { store: Store; catalog: Catalog } {
+async function otherProcess(): Promise<{ store: Store; catalog: Catalog }> {
   // Another connection to the same file is what another toolwire process is to SQLite's locks.
-  other = createStore(app.config.dbPath, Buffer.from(TEST_KEY, 'hex'));
+  other = await createStore(app.config.dbPath, Buffer.from(TEST_KEY, 'hex'));
   return { store: other, catalog: new Catalog(other) };
 }
 
 describe('changes from another process', () => {
   it('reach tools/list while that process still holds the write lock (the read never waits for it)', async () => {
-    app = makeApp();
-    app.catalog.createProvider({ name: 'P', code: 'p', baseUrl: 'http://127.0.0.1:9' });
+    app = await makeApp();
+    await app.catalog.createProvider({ name: 'P', code: 'p', baseUrl: 'http://127.0.0.1:9' });
     app.registry.watch(50);
     const client = await connect(app);
     // No tool yet but the answer reader every served HTTP provider comes with.
     expect((await client.listTools()).tools.map((t) => t.name)).toEqual(['toolwire_read_more']);
 
-    const { store, catalog } = otherProcess();
-    catalog.createTool({ name: 'Late', code: 'late', providerCode: 'p', endpointPath: '/late', httpMethod: 'GET' });
+    const { store, catalog } = await otherProcess();
+    await catalog.createTool({ name: 'Late', code: 'late', providerCode: 'p', endpointPath: '/late', httpMethod: 'GET' });
     // Right after its commit (same tick, before any watcher tick) it takes the write lock and keeps it.
-    store.database.sqlite.prepare('BEGIN IMMEDIATE').run();
+    await store.database.driver.exec('BEGIN IMMEDIATE');
     try {
       // With IMMEDIATE snapshot reads the watcher would block 5 s per tick here, then fail and never retry.
       await expect.poll(async () => (await client.listTools()).tools.map((t) => t.name), POLL).toEqual(['late', 'toolwire_read_more']);
     } finally {
-      store.database.sqlite.prepare('ROLLBACK').run();
+      await store.database.driver.exec('ROLLBACK');
     }
   });
 
   it('a rebuild that fails is retried at the next tick, not forgotten', async () => {
-    app = makeApp();
-    app.catalog.createProvider({ name: 'P', code: 'p', baseUrl: 'http://127.0.0.1:9' });
+    app = await makeApp();
+    await app.catalog.createProvider({ name: 'P', code: 'p', baseUrl: 'http://127.0.0.1:9' });
     let failures = 1;
     // A source that fails once, as a database error would in the middle of a rebuild.
     app.registry.addSource({
@@ -63,7 +63,7 @@ describe('changes from another process', () => {
     expect((await client.listTools()).tools.map((t) => t.name)).toEqual(['toolwire_read_more']); // first build
     failures = 1;
     app.registry.watch(50);
-    otherProcess().catalog.createTool({ name: 'Late', code: 'late', providerCode: 'p', endpointPath: '/late', httpMethod: 'GET' });
+    await (await otherProcess()).catalog.createTool({ name: 'Late', code: 'late', providerCode: 'p', endpointPath: '/late', httpMethod: 'GET' });
     await expect.poll(async () => (await client.listTools()).tools.map((t) => t.name), POLL).toEqual(['late', 'toolwire_read_more']);
     expect(failures).toBeLessThan(0); // it did fail once, and was tried again
   });
@@ -72,30 +72,30 @@ describe('changes from another process', () => {
 describe('a database file deleted or replaced while serving', () => {
   it('refuses writes with a message naming the file, and says so in the log', async () => {
     const lines: string[] = [];
-    app = createApp(
+    app = await createApp(
       loadConfig(testEnv()),
       createLog('warn', (line) => void lines.push(line)),
     );
     const path = app.config.dbPath;
-    app.catalog.createProvider({ name: 'P', code: 'p', baseUrl: 'http://127.0.0.1:9' });
+    await app.catalog.createProvider({ name: 'P', code: 'p', baseUrl: 'http://127.0.0.1:9' });
     rmSync(path);
     for (const suffix of ['-wal', '-shm']) if (existsSync(path + suffix)) rmSync(path + suffix);
-    expect(() => app.catalog.createProvider({ name: 'Q', code: 'q', baseUrl: 'http://127.0.0.1:9' })).toThrow(
+    await expect(async () => app.catalog.createProvider({ name: 'Q', code: 'q', baseUrl: 'http://127.0.0.1:9' })).rejects.toThrow(
       new RegExp(`${path.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} was deleted.*nothing was written`),
     );
-    app.registry.checkForChanges();
-    app.registry.checkForChanges();
+    await app.registry.checkForChanges();
+    await app.registry.checkForChanges();
     expect(lines).toHaveLength(1); // said once, not every tick
     expect(lines[0]).toContain(path);
   });
 
   it('a file put in its place is not written into either', async () => {
-    app = makeApp();
+    app = await makeApp();
     const path = app.config.dbPath;
-    app.catalog.createProvider({ name: 'P', code: 'p', baseUrl: 'http://127.0.0.1:9' });
+    await app.catalog.createProvider({ name: 'P', code: 'p', baseUrl: 'http://127.0.0.1:9' });
     renameSync(path, `${path}.moved`);
     writeFileSync(path, '');
-    expect(() => app.catalog.removeProvider('p')).toThrow(/replaced by another file/);
+    await expect(async () => app.catalog.removeProvider('p')).rejects.toThrow(/replaced by another file/);
   });
 });
 
@@ -104,17 +104,17 @@ describe('database problems in the admin API', () => {
     const { startAdmin } = await import('../admin/harness.js');
     const admin = await startAdmin();
     try {
-      const locker = createStore(admin.app.config.dbPath, Buffer.from('ab'.repeat(32), 'hex'));
-      locker.database.sqlite.prepare('BEGIN IMMEDIATE').run();
+      const locker = await createStore(admin.app.config.dbPath, Buffer.from('ab'.repeat(32), 'hex'));
+      await locker.database.driver.exec('BEGIN IMMEDIATE');
       // The server's write waits busy_timeout (5 s) for the lock, then gives up.
       const res = await admin.call('POST', '/providers', { name: 'P', code: 'p', baseUrl: 'http://127.0.0.1:9' });
-      locker.database.sqlite.prepare('ROLLBACK').run();
-      locker.close();
+      await locker.database.driver.exec('ROLLBACK');
+      await locker.close();
       expect(res.status).toBe(503);
       expect(res.json.error).toBe('storage_unavailable');
       expect(res.json.message).toMatch(/SQLITE_BUSY.*write lock.*Nothing was written/);
       expect(res.json.message).toContain(admin.app.config.dbPath);
-      expect(admin.app.catalog.listProviders()).toEqual([]);
+      expect(await admin.app.catalog.listProviders()).toEqual([]);
       // Once the lock is gone the same request succeeds.
       expect((await admin.call('POST', '/providers', { name: 'P', code: 'p', baseUrl: 'http://127.0.0.1:9' })).status).toBe(201);
     } finally {

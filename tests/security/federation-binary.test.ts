@@ -36,8 +36,8 @@ async function ready(code: string) {
 describe('federation: binary answers holding a credential are withheld (Low)', () => {
   it('an image holding the api_key, as written or base64-encoded, is refused; a clean image passes byte for byte', async () => {
     upstream = await startSecurityUpstream('json', API_KEY);
-    fed = federatedApp();
-    fed.app.catalog.createProvider({ name: 'Bin', code: 'bin', kind: 'mcp', url: upstream.url, apiKeyValue: API_KEY });
+    fed = await federatedApp();
+    await fed.app.catalog.createProvider({ name: 'Bin', code: 'bin', kind: 'mcp', url: upstream.url, apiKeyValue: API_KEY });
     const client = await ready('bin');
 
     const plain = await client.callTool({ name: 'bin__image_with', arguments: { what: `Authorization: Bearer ${API_KEY}` } });
@@ -57,10 +57,15 @@ describe('federation: binary answers holding a credential are withheld (Low)', (
 
   it('a resource blob holding the vault credential (hex-encoded) is refused', async () => {
     upstream = await startSecurityUpstream('sse', VAULT_TOKEN);
-    fed = federatedApp();
-    const vault = fed.app.store.vaults.createVault('team');
-    fed.app.store.vaults.addCredential(vault.id, { mcpServerUrl: upstream.url, protocol: 'streamable_http', type: 'static_bearer', accessToken: VAULT_TOKEN });
-    fed.app.catalog.createProvider({ name: 'Vaulted', code: 'vaulted', kind: 'mcp', url: upstream.url, protocol: 'streamable_http' });
+    fed = await federatedApp();
+    const vault = await fed.app.store.vaults.createVault('team');
+    await fed.app.store.vaults.addCredential(vault.id, {
+      mcpServerUrl: upstream.url,
+      protocol: 'streamable_http',
+      type: 'static_bearer',
+      accessToken: VAULT_TOKEN,
+    });
+    await fed.app.catalog.createProvider({ name: 'Vaulted', code: 'vaulted', kind: 'mcp', url: upstream.url, protocol: 'streamable_http' });
     const client = await ready('vaulted');
 
     const blob = await client.callTool({ name: 'vaulted__blob_with', arguments: { what: Buffer.from(VAULT_TOKEN).toString('hex') } });
@@ -71,8 +76,8 @@ describe('federation: binary answers holding a credential are withheld (Low)', (
   });
 
   it('stdio: image and audio data holding an env value (with spaces, in UTF-8 or upper case) are refused', async () => {
-    fed = federatedApp();
-    fed.app.catalog.createProvider(
+    fed = await federatedApp();
+    await fed.app.catalog.createProvider(
       { name: 'Local', code: 'local', kind: 'mcp', command: process.execPath, args: [STDIO_FIXTURE], env: { FIXTURE_PASS: ENV_SECRET } },
       CLI_RULES,
     );

@@ -34,8 +34,8 @@ afterEach(async () => {
   await fed?.app.close();
 });
 
-function addServer(app: FederatedApp['app'], extra: Record<string, string> = {}) {
-  return app.catalog.createProvider(
+async function addServer(app: FederatedApp['app'], extra: Record<string, string> = {}) {
+  return await app.catalog.createProvider(
     { name: 'Env', code: 'envy', kind: 'mcp', command: process.execPath, args: [FIXTURE], env: { ...ENV, ...extra } },
     CLI_RULES,
   );
@@ -43,9 +43,9 @@ function addServer(app: FederatedApp['app'], extra: Record<string, string> = {})
 
 describe('federation: the env values of a stdio upstream are all secrets (M3)', () => {
   it('masks each value (URL, its password, short, with spaces) in tool results, text and structuredContent', async () => {
-    fed = federatedApp();
+    fed = await federatedApp();
     const { client, names } = await listeningClient(fed.app);
-    addServer(fed.app);
+    await addServer(fed.app);
     await expect.poll(names, POLL).toContain('envy__env');
     const result = await client.callTool({ name: 'envy__env', arguments: {} });
     expect(result.isError).toBeFalsy();
@@ -62,9 +62,9 @@ describe('federation: the env values of a stdio upstream are all secrets (M3)', 
   });
 
   it('masks them, and the URL password on its own, in "not connected (its last stderr line: …)", the status and the warn logs', async () => {
-    fed = federatedApp();
+    fed = await federatedApp();
     const { client, names } = await listeningClient(fed.app);
-    addServer(fed.app, { FIXTURE_DEAD_FILE: join(tempDir(), 'dead') });
+    await addServer(fed.app, { FIXTURE_DEAD_FILE: join(tempDir(), 'dead') });
     await expect.poll(names, POLL).toContain('envy__env');
 
     // The server prints its environment and the decoded URL password on stderr, exits, and keeps failing.

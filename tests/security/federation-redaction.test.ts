@@ -18,8 +18,8 @@ afterEach(async () => {
 
 async function ready() {
   upstream = await startSecurityUpstream('json', API_KEY);
-  fed = federatedApp();
-  fed.app.catalog.createProvider({ name: 'Up', code: 'up', kind: 'mcp', url: upstream.url, apiKeyValue: API_KEY });
+  fed = await federatedApp();
+  await fed.app.catalog.createProvider({ name: 'Up', code: 'up', kind: 'mcp', url: upstream.url, apiKeyValue: API_KEY });
   const { client, names } = await listeningClient(fed.app);
   await expect.poll(names, POLL).toContain('up__echo_text');
   return client;

@@ -30,9 +30,9 @@ afterEach(async () => {
 });
 
 async function connected(code: string, provider: Record<string, unknown>) {
-  fed = federatedApp({ TOOLWIRE_MAX_RESPONSE_BYTES: String(CAP) });
+  fed = await federatedApp({ TOOLWIRE_MAX_RESPONSE_BYTES: String(CAP) });
   const { client, names } = await listeningClient(fed.app);
-  fed.app.catalog.createProvider({ name: code, code, kind: 'mcp', ...provider }, CLI_RULES);
+  await fed.app.catalog.createProvider({ name: code, code, kind: 'mcp', ...provider }, CLI_RULES);
   await expect.poll(names, POLL).toContain(`${code}__small`);
   return client;
 }

@@ -36,7 +36,7 @@ describe('header arguments that steer routing, framing or trust', () => {
       expect(res.text).toContain('parameters[0].name');
       expect(res.text).toContain('customHeaders');
     }
-    expect(admin.app.catalog.listTools()).toEqual([]);
+    expect(await admin.app.catalog.listTools()).toEqual([]);
     // The same name as a query parameter is an ordinary argument.
     expect(
       (
@@ -50,15 +50,17 @@ describe('header arguments that steer routing, framing or trust', () => {
         })
       ).status,
     ).toBe(201);
-    expect((await admin.call('PUT', `/tools/${admin.app.catalog.getTool('t').id}`, { parameters: [{ name: 'Host', location: 'HEADER' }] })).status).toBe(400);
+    expect(
+      (await admin.call('PUT', `/tools/${(await admin.app.catalog.getTool('t')).id}`, { parameters: [{ name: 'Host', location: 'HEADER' }] })).status,
+    ).toBe(400);
   });
 
   it('a tool stored before the check never sends them', async () => {
     admin = await startAdmin();
     upstream = await startUpstream();
-    const provider = admin.app.catalog.createProvider({ name: 'P', code: 'p', baseUrl: upstream.url });
+    const provider = await admin.app.catalog.createProvider({ name: 'P', code: 'p', baseUrl: upstream.url });
     // As an older database holds it: written straight to the store, past today's validation.
-    admin.app.store.tools.insert({
+    await admin.app.store.tools.insert({
       providerId: provider.id,
       code: 'old',
       name: 'Old',
@@ -99,7 +101,7 @@ describe('header arguments that steer routing, framing or trust', () => {
         },
       ],
     });
-    admin.app.registry.refresh(true);
+    await admin.app.registry.refresh(true);
     const client = await connect(admin.app);
     const result = await client.callTool({ name: 'old', arguments: { Host: 'internal.example', 'X-Trace': 'abc' } });
     expect(result.isError, textOf(result)).toBeFalsy();

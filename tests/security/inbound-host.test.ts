@@ -70,7 +70,7 @@ describe('Low: exact Host check on a loopback bind', () => {
 
 describe('Low: a wildcard bind still checks Host', () => {
   it('refuses a foreign Host on 0.0.0.0 unless it is configured', async () => {
-    const app = createApp(loadConfig(testEnv(tempDir(), { TOOLWIRE_ALLOWED_HOSTS: 'tools.example.com' })), createLog('silent'));
+    const app = await createApp(loadConfig(testEnv(tempDir(), { TOOLWIRE_ALLOWED_HOSTS: 'tools.example.com' })), createLog('silent'));
     const token = 'wildcard-bind-token-0123456789abcdef';
     const running = await startHttpServer(app, { host: '0.0.0.0', port: 0, stateless: false, noAuth: false, token });
     try {
@@ -120,8 +120,8 @@ describe('Low: /health says only ok without the token', () => {
   });
 
   it('still says more to the token holder', async () => {
-    server.app.catalog.createProvider({ name: 'H', code: 'h', baseUrl: 'http://127.0.0.1:9' });
-    server.app.catalog.createTool({ name: 'H', code: 'h-get', providerCode: 'h', endpointPath: '/x' });
+    await server.app.catalog.createProvider({ name: 'H', code: 'h', baseUrl: 'http://127.0.0.1:9' });
+    await server.app.catalog.createTool({ name: 'H', code: 'h-get', providerCode: 'h', endpointPath: '/x' });
     const res = await raw(`${server.base}/health`, { headers: { authorization: `Bearer ${server.token}` } });
     expect(res.json).toMatchObject({ status: 'ok', tools: 2 }); // the tool and toolwire_read_more
   });

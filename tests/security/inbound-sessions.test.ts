@@ -20,8 +20,8 @@ beforeAll(async () => {
     else answer();
   });
   server = await startInProcess(testEnv(tempDir(), { TOOLWIRE_MAX_SESSIONS: '2' }));
-  server.app.catalog.createProvider({ name: 'Up', code: 'up', baseUrl: upstream.url });
-  server.app.catalog.createTool({ name: 'Slow', code: 'up-slow', providerCode: 'up', endpointPath: '/slow' });
+  await server.app.catalog.createProvider({ name: 'Up', code: 'up', baseUrl: upstream.url });
+  await server.app.catalog.createTool({ name: 'Slow', code: 'up-slow', providerCode: 'up', endpointPath: '/slow' });
 });
 afterAll(async () => {
   for (const release of held.splice(0)) release();

@@ -27,7 +27,7 @@ const headerOf = (i: number) => `bulk-header-${i}-${'q'.repeat(3000)}`;
 async function largeDatabase(): Promise<{ env: { TOOLWIRE_DB: string; TOOLWIRE_LOG_LEVEL: string }; oldKey: Buffer; keyFileText: string }> {
   const dir = tempDir();
   const env = { TOOLWIRE_DB: join(dir, 'tw.db'), TOOLWIRE_LOG_LEVEL: 'info' };
-  await createApp(loadConfig(env), createLog('silent')).close();
+  await (await createApp(loadConfig(env), createLog('silent'))).close();
   const keyFileText = readFileSync(`${env.TOOLWIRE_DB}.key`, 'utf8');
   const oldKey = parseMasterKey(keyFileText) as Buffer;
   const db = new BetterSqlite3(env.TOOLWIRE_DB);
@@ -45,17 +45,17 @@ async function largeDatabase(): Promise<{ env: { TOOLWIRE_DB: string; TOOLWIRE_L
 }
 
 /** Every provider's secrets, read by a process holding `key`. */
-function expectAllSecrets(dbPath: string, key: Buffer): void {
-  const store = createStore(dbPath, key);
+async function expectAllSecrets(dbPath: string, key: Buffer): Promise<void> {
+  const store = await createStore(dbPath, key);
   try {
-    const providers = store.providers.list();
+    const providers = await store.providers.list();
     expect(providers).toHaveLength(COUNT);
     for (const p of providers) {
       const i = Number(p.code.slice('bulk-'.length));
       if (p.apiKeyValue !== apiKeyOf(i) || p.customHeaders['X-Bulk'] !== headerOf(i)) throw new Error(`provider ${p.code} does not decrypt to its secrets`);
     }
   } finally {
-    store.close();
+    await store.close();
   }
 }
 
@@ -97,7 +97,7 @@ describe('an interrupted key rotation', () => {
     expect(readFileSync(`${env.TOOLWIRE_DB}.key`, 'utf8')).toBe(keyFileText);
     expect(readdirSync(join(env.TOOLWIRE_DB, '..')).filter((f) => f.endsWith('.tmp'))).toEqual([]);
     expect(opens(oldKey, keyCheck(env.TOOLWIRE_DB))).toBe(true);
-    expectAllSecrets(env.TOOLWIRE_DB, oldKey);
+    await expectAllSecrets(env.TOOLWIRE_DB, oldKey);
     const listed = await runCliAsync(['provider', 'list'], env);
     expect(listed.code).toBe(0);
     expect(listed.stdout).toContain('bulk-4999');
@@ -107,7 +107,7 @@ describe('an interrupted key rotation', () => {
     const rotated = await runCliAsync(['key', 'rotate'], { ...env, TOOLWIRE_NEW_SECRET_KEY: key.toString('base64') });
     expect(rotated.code, rotated.stderr).toBe(0);
     expect(rotated.stdout).toContain(`Re-encrypted ${2 * COUNT} secret value(s)`);
-    expectAllSecrets(env.TOOLWIRE_DB, key);
+    await expectAllSecrets(env.TOOLWIRE_DB, key);
     expectNone(
       `${output}${rotated.stdout}${rotated.stderr}${listed.stderr}`,
       [apiKeyOf(7), headerOf(7), ...keySpellings(oldKey), ...keySpellings(key)],
@@ -132,7 +132,7 @@ describe('an interrupted key rotation', () => {
     expect(rotated.stderr).toContain('Nothing was changed');
     expect(readFileSync(`${env.TOOLWIRE_DB}.key`, 'utf8')).toBe(keyFileText);
     expect(opens(oldKey, keyCheck(env.TOOLWIRE_DB))).toBe(true);
-    expectAllSecrets(env.TOOLWIRE_DB, oldKey);
+    await expectAllSecrets(env.TOOLWIRE_DB, oldKey);
     expectNone(`${rotated.stdout}${rotated.stderr}`, [...keySpellings(oldKey), ...keySpellings(key)], 'output');
   }, 120_000);
 });

@@ -34,9 +34,9 @@ export type Canaries = ReturnType<typeof canaries>;
 
 /** Writes one secret of every kind through the real catalog and vault API (the process's key: env or key file). */
 export async function seedEveryKind(env: Record<string, string>, c: Canaries, baseUrl = 'http://127.0.0.1:9'): Promise<void> {
-  const app = createApp(loadConfig(env), createLog('silent'));
+  const app = await createApp(loadConfig(env), createLog('silent'));
   try {
-    app.catalog.createProvider({
+    await app.catalog.createProvider({
       name: 'Static',
       code: 'static',
       baseUrl,
@@ -44,8 +44,8 @@ export async function seedEveryKind(env: Record<string, string>, c: Canaries, ba
       apiKeyValue: c.apiKey,
       customHeaders: { 'X-Custom-Token': c.header },
     });
-    app.catalog.createTool({ name: 'Echo', code: 'static-echo', providerCode: 'static', endpointPath: '/echo' });
-    app.catalog.createProvider({
+    await app.catalog.createTool({ name: 'Echo', code: 'static-echo', providerCode: 'static', endpointPath: '/echo' });
+    await app.catalog.createProvider({
       name: 'Dynamic',
       code: 'dynamic',
       baseUrl,
@@ -54,33 +54,33 @@ export async function seedEveryKind(env: Record<string, string>, c: Canaries, ba
       dynamicAuthPayload: JSON.stringify({ password: c.payload }),
     });
     // Written as the CLI writes it (stdio upstreams are refused over HTTP).
-    app.catalog.createProvider(
+    await app.catalog.createProvider(
       { name: 'Local', code: 'local', kind: 'mcp', command: 'node', args: ['server.js'], env: { TOKEN: c.env } },
       { lockStdio: false },
     );
-    app.catalog.createProvider({ name: 'Remote', code: 'remote', kind: 'mcp', url: 'http://127.0.0.1:9/mcp', apiKeyValue: c.mcpKey });
-    const vault = app.store.vaults.createVault('team');
-    app.store.vaults.addCredential(vault.id, { mcpServerUrl: VAULT_URL, protocol: 'streamable_http', type: 'static_bearer', accessToken: c.vault });
+    await app.catalog.createProvider({ name: 'Remote', code: 'remote', kind: 'mcp', url: 'http://127.0.0.1:9/mcp', apiKeyValue: c.mcpKey });
+    const vault = await app.store.vaults.createVault('team');
+    await app.store.vaults.addCredential(vault.id, { mcpServerUrl: VAULT_URL, protocol: 'streamable_http', type: 'static_bearer', accessToken: c.vault });
   } finally {
     await app.close();
   }
 }
 
 /** What a process holding `key` reads back (throws like the app when the key does not open the database). */
-export function readEveryKind(dbPath: string, key: Buffer): Canaries {
-  const store = createStore(dbPath, key);
+export async function readEveryKind(dbPath: string, key: Buffer): Promise<Canaries> {
+  const store = await createStore(dbPath, key);
   try {
-    const by = (code: string) => store.providers.findByCode(code)!;
+    const by = async (code: string) => (await store.providers.findByCode(code))!;
     return {
-      apiKey: by('static').apiKeyValue ?? '',
-      header: by('static').customHeaders['X-Custom-Token'] ?? '',
-      payload: (JSON.parse(by('dynamic').dynamicAuthPayload ?? '{}') as { password?: string }).password ?? '',
-      env: flatKindFields(by('local')).env.TOKEN ?? '',
-      mcpKey: by('remote').apiKeyValue ?? '',
-      vault: store.vaults.tokenFor(VAULT_URL, 'streamable_http') ?? '',
+      apiKey: (await by('static')).apiKeyValue ?? '',
+      header: (await by('static')).customHeaders['X-Custom-Token'] ?? '',
+      payload: (JSON.parse((await by('dynamic')).dynamicAuthPayload ?? '{}') as { password?: string }).password ?? '',
+      env: flatKindFields(await by('local')).env.TOKEN ?? '',
+      mcpKey: (await by('remote')).apiKeyValue ?? '',
+      vault: (await store.vaults.tokenFor(VAULT_URL, 'streamable_http')) ?? '',
     };
   } finally {
-    store.close();
+    await store.close();
   }
 }
 

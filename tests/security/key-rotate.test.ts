@@ -77,7 +77,7 @@ describe('toolwire key rotate (key file beside the database)', () => {
       expect(opens(oldKey, cell.value), `${cell.table}.${cell.column} opens with the old key`).toBe(wrappedForOld);
     }
 
-    expect(readEveryKind(env.TOOLWIRE_DB, key)).toEqual(c);
+    expect(await readEveryKind(env.TOOLWIRE_DB, key)).toEqual(c);
     const forbidden = [...Object.values(c), ...keySpellings(key), ...keySpellings(oldKey)];
     expectNoLeak([rotated], forbidden);
     expectNone(fileText(env.TOOLWIRE_DB), forbidden, 'the database files');
@@ -105,7 +105,7 @@ describe('toolwire key rotate (key file beside the database)', () => {
     expect(same.stderr).toContain('already the master key');
 
     expect(readFileSync(keyFileOf(env), 'utf8')).toBe(before);
-    expect(readEveryKind(env.TOOLWIRE_DB, parseMasterKey(before) as Buffer)).toEqual(c);
+    expect(await readEveryKind(env.TOOLWIRE_DB, parseMasterKey(before) as Buffer)).toEqual(c);
     expectNoLeak([missing, malformed, same], [...Object.values(c), ...keySpellings(parseMasterKey(before) as Buffer)]);
   });
 
@@ -128,7 +128,7 @@ describe('toolwire key rotate (key file beside the database)', () => {
     expect(listed.stderr).toContain('stopped before replacing the key file');
     expect(readKeyFile(env).equals(key)).toBe(true);
     expect(statSync(keyFileOf(env)).mode & 0o777).toBe(0o600);
-    expect(readEveryKind(env.TOOLWIRE_DB, key)).toEqual(c);
+    expect(await readEveryKind(env.TOOLWIRE_DB, key)).toEqual(c);
     expectNoLeak([rotated, listed], [...Object.values(c), ...keySpellings(key), ...keySpellings(oldKey)]);
   });
 
@@ -145,12 +145,12 @@ describe('toolwire key rotate (key file beside the database)', () => {
     const raw = new BetterSqlite3(env.TOOLWIRE_DB);
     raw.prepare(`UPDATE providers SET api_key_value_enc = ? WHERE code = 'static'`).run(sealWith(oldKey, 'written-by-a-late-server'));
     raw.close();
-    expect(readEveryKind(env.TOOLWIRE_DB, key).apiKey).toBe('written-by-a-late-server');
+    expect((await readEveryKind(env.TOOLWIRE_DB, key)).apiKey).toBe('written-by-a-late-server');
 
     const finished = await runCliAsync(['key', 'finish'], env);
     expect(finished.code).toBe(0);
     expect(finished.stdout).toMatch(/old key no longer opens this database \(1 value/);
-    expect(readEveryKind(env.TOOLWIRE_DB, key)).toEqual({ ...c, apiKey: 'written-by-a-late-server' });
+    expect(await readEveryKind(env.TOOLWIRE_DB, key)).toEqual({ ...c, apiKey: 'written-by-a-late-server' });
     for (const cell of sealedCells(env.TOOLWIRE_DB)) expect(opens(oldKey, cell.value), `${cell.table}.${cell.column}`).toBe(false);
 
     const again = await runCliAsync(['key', 'finish'], env);
@@ -166,12 +166,12 @@ describe('a process that opened the database before the rotation', () => {
     const c = canaries('running');
     await seedEveryKind(env, c);
     const oldKey = readKeyFile(env);
-    const running = createApp(loadConfig({ ...env, TOOLWIRE_LOG_LEVEL: 'silent' }), createLog('silent'));
+    const running = await createApp(loadConfig({ ...env, TOOLWIRE_LOG_LEVEL: 'silent' }), createLog('silent'));
     try {
       const key = newKey();
       expect((await runCliAsync(['key', 'rotate'], { ...env, TOOLWIRE_NEW_SECRET_KEY: key.toString('base64') })).code).toBe(0);
 
-      running.catalog.createProvider({
+      await running.catalog.createProvider({
         name: 'Late',
         code: 'late',
         baseUrl: 'http://127.0.0.1:9',
@@ -181,9 +181,9 @@ describe('a process that opened the database before the rotation', () => {
       const sealed = sealedCells(env.TOOLWIRE_DB).filter((cell) => cell.table === 'providers' && cell.column === 'api_key_value_enc');
       expect(sealed).toHaveLength(3);
       for (const cell of sealed) expect(opens(key, cell.value) && !opens(oldKey, cell.value)).toBe(true);
-      expect(running.catalog.getProvider('static').apiKeyValue).toBe(c.apiKey);
-      expect(running.store.vaults.tokenFor(VAULT_URL, 'streamable_http')).toBe(c.vault);
-      expect(readEveryKind(env.TOOLWIRE_DB, key)).toEqual(c);
+      expect((await running.catalog.getProvider('static')).apiKeyValue).toBe(c.apiKey);
+      expect(await running.store.vaults.tokenFor(VAULT_URL, 'streamable_http')).toBe(c.vault);
+      expect(await readEveryKind(env.TOOLWIRE_DB, key)).toEqual(c);
     } finally {
       await running.close();
     }
@@ -209,8 +209,8 @@ describe('toolwire key rotate (TOOLWIRE_SECRET_KEY in the environment)', () => {
     const oldStill = await runCliAsync(['provider', 'list'], withOld);
     expect(oldStill.code).toBe(0);
     expect(oldStill.stderr).toContain('TOOLWIRE_SECRET_KEY holds the master key from before the last `toolwire key rotate`');
-    expect(readEveryKind(base.TOOLWIRE_DB, oldKey)).toEqual(c);
-    expect(readEveryKind(base.TOOLWIRE_DB, key)).toEqual(c);
+    expect(await readEveryKind(base.TOOLWIRE_DB, oldKey)).toEqual(c);
+    expect(await readEveryKind(base.TOOLWIRE_DB, key)).toEqual(c);
 
     // Finishing with the old key would lock it out of its own database: refused.
     const wrongFinish = await runCliAsync(['key', 'finish'], withOld);
@@ -225,7 +225,7 @@ describe('toolwire key rotate (TOOLWIRE_SECRET_KEY in the environment)', () => {
     const again = await runCliAsync(['key', 'rotate'], { ...withNew, TOOLWIRE_NEW_SECRET_KEY: newKey().toString('base64') });
     expect(again.code).toBe(1);
     expect(again.stderr).toContain('A rotation is still pending');
-    expect(readEveryKind(base.TOOLWIRE_DB, oldKey)).toEqual(c);
+    expect(await readEveryKind(base.TOOLWIRE_DB, oldKey)).toEqual(c);
 
     const finished = await runCliAsync(['key', 'finish'], withNew);
     expect(finished.code).toBe(0);
@@ -235,8 +235,8 @@ describe('toolwire key rotate (TOOLWIRE_SECRET_KEY in the environment)', () => {
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('The master key does not open the database');
     expect(refused.stderr).toContain('toolwire key finish');
-    expect(() => readEveryKind(base.TOOLWIRE_DB, oldKey)).toThrow();
-    expect(readEveryKind(base.TOOLWIRE_DB, key)).toEqual(c);
+    await expect(async () => readEveryKind(base.TOOLWIRE_DB, oldKey)).rejects.toThrow();
+    expect(await readEveryKind(base.TOOLWIRE_DB, key)).toEqual(c);
 
     // A leaked old key opens nothing left in the files: no sealed value, not even in free pages or the WAL.
     const inFiles = sealedStringsInFiles(base.TOOLWIRE_DB);

@@ -71,14 +71,14 @@ describe('M1: a secret never follows its provider to another origin', () => {
     const id = await httpProvider();
     const samePlace = await h.call('PUT', `/admin/providers/${id}`, { baseUrl: `${home.url}/v2` });
     expect(samePlace.json.droppedSecrets).toBeUndefined();
-    expect(h.server.app.catalog.getProvider(id)).toMatchObject({ apiKeyValue: KEY, customHeaders: { 'X-Passphrase': HEADER_SECRET } });
+    expect(await h.server.app.catalog.getProvider(id)).toMatchObject({ apiKeyValue: KEY, customHeaders: { 'X-Passphrase': HEADER_SECRET } });
     const moved = await h.call('PUT', `/admin/providers/${id}`, {
       baseUrl: evil.url,
       apiKeyValue: 'a-key-meant-for-the-new-host',
       customHeaders: { 'X-Passphrase': 'generic_text' },
     });
     expect(moved.json.droppedSecrets).toEqual(['customHeaders.X-Passphrase']); // a mask is not "given again"
-    expect(h.server.app.catalog.getProvider(id)).toMatchObject({ apiKeyValue: 'a-key-meant-for-the-new-host', customHeaders: {} });
+    expect(await h.server.app.catalog.getProvider(id)).toMatchObject({ apiKeyValue: 'a-key-meant-for-the-new-host', customHeaders: {} });
   });
 
   it('route 2, MCP url: the api_key stays behind', async () => {
@@ -93,7 +93,7 @@ describe('M1: a secret never follows its provider to another origin', () => {
     expect(res.status, res.text).toBe(201);
     const moved = await h.call('PUT', `/admin/providers/${res.json.id}`, { url: `${evil.url}/mcp` });
     expect(moved.json.droppedSecrets).toEqual(['apiKeyValue']);
-    expect(h.server.app.catalog.getProvider('up').apiKeyValue).toBeNull();
+    expect((await h.server.app.catalog.getProvider('up')).apiKeyValue).toBeNull();
   });
 
   it('route 3, dynamicAuthUrl: the payload is dropped, so the token endpoint at the new host never sees the client secret', async () => {
@@ -136,7 +136,7 @@ describe('M1: a secret never follows its provider to another origin', () => {
     const off = await h.call('PUT', `/admin/providers/${id}`, { isDynamicAuth: false, baseUrl: evil.url });
     expect(off.json.droppedSecrets).toEqual(expect.arrayContaining(['dynamicAuthPayload']));
     expect((await h.call('PUT', `/admin/providers/${id}`, { isDynamicAuth: true })).status).toBe(200);
-    expect(h.server.app.catalog.getProvider(id).dynamicAuthPayload).toBeNull();
+    expect((await h.server.app.catalog.getProvider(id)).dynamicAuthPayload).toBeNull();
   });
 
   it('a cached token bought for the old host is never sent to the new one', async () => {
@@ -183,7 +183,7 @@ describe('M1: a secret never follows its provider to another origin', () => {
       provider_tokens: { home: { token: 'token-for-new-host-123', host: new URL(home.url).host } },
     });
     expect(withToken.json.dropped_secrets).toBeUndefined();
-    expect(h.server.app.catalog.getProvider('home').apiKeyValue).toBe('token-for-new-host-123');
+    expect((await h.server.app.catalog.getProvider('home')).apiKeyValue).toBe('token-for-new-host-123');
   });
 
   it('route 5, an import file with <YOUR_API_KEY> placeholders and another baseUrl', async () => {
@@ -216,7 +216,7 @@ describe('M1: a secret never follows its provider to another origin', () => {
       paths: { '/thing': { get: { operationId: 'get', responses: { '200': { description: 'ok' } } } } },
     });
     expect((await h.call('POST', '/admin/import?provider=home', doc(home.url))).status).toBe(200);
-    expect((await h.call('PUT', `/admin/providers/${h.server.app.catalog.getProvider('home').id}`, { apiKeyValue: KEY })).status).toBe(200);
+    expect((await h.call('PUT', `/admin/providers/${(await h.server.app.catalog.getProvider('home')).id}`, { apiKeyValue: KEY })).status).toBe(200);
     const res = await h.call('POST', '/admin/import?provider=home', doc(evil.url));
     expect(res.status, res.text).toBe(200);
     expect(res.json.droppedSecrets).toEqual(['apiKeyValue']);
@@ -227,7 +227,7 @@ describe('M1: a secret never follows its provider to another origin', () => {
 
   it('no secret appears in any answer along the way', async () => {
     await httpProvider();
-    await h.call('PUT', `/admin/providers/${h.server.app.catalog.getProvider('home').id}`, { baseUrl: evil.url });
+    await h.call('PUT', `/admin/providers/${(await h.server.app.catalog.getProvider('home')).id}`, { baseUrl: evil.url });
     for (const secret of SECRETS) expect(h.bodies.join('\n')).not.toContain(secret);
   });
 });
@@ -244,6 +244,6 @@ describe('token extraction paths that could freeze the server', () => {
     });
     expect(res.status, res.text).toBe(400);
     expect(res.json.fields).toEqual([expect.objectContaining({ field: 'dynamicAuthTokenExtractionPath', message: expect.stringMatching(/^is refused/) })]);
-    expect(h.server.app.catalog.listProviders()).toEqual([]);
+    expect(await h.server.app.catalog.listProviders()).toEqual([]);
   });
 });

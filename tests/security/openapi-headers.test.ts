@@ -131,7 +131,7 @@ describe('OpenAPI header parameters an argument may never set (issue 10, Low)', 
     });
     expect(out.stderr).toContain('skipped GET /items/{id}: header parameter "Transfer-Encoding" left out');
 
-    const app = createApp(loadConfig(env));
+    const app = await createApp(loadConfig(env));
     try {
       const client = await connect(app);
       const { tools } = await client.listTools();

@@ -26,7 +26,7 @@ let api: Upstream;
 const opened: Array<{ app: App; client?: Client }> = [];
 
 async function appWith(env: Record<string, string>): Promise<{ app: App; client: Client }> {
-  const app = makeApp(env);
+  const app = await makeApp(env);
   const client = await connect(app);
   opened.push({ app, client });
   return { app, client };
@@ -44,8 +44,8 @@ afterEach(async () => {
 });
 afterAll(() => api.close());
 
-function addApiTool(app: App, baseUrl: string): void {
-  app.catalog.createProvider({
+async function addApiTool(app: App, baseUrl: string): Promise<void> {
+  await app.catalog.createProvider({
     name: 'Local API',
     code: 'local',
     baseUrl,
@@ -54,13 +54,13 @@ function addApiTool(app: App, baseUrl: string): void {
     apiKeyName: 'X-Api-Key',
     apiKeyValue: API_KEY,
   });
-  app.catalog.createTool({ name: 'Ping', code: 'ping', providerCode: 'local', endpointPath: '/ping', httpMethod: 'GET' });
+  await app.catalog.createTool({ name: 'Ping', code: 'ping', providerCode: 'local', endpointPath: '/ping', httpMethod: 'GET' });
 }
 
 describe('tool calls (provider baseUrl)', () => {
   it('refuses a provider on 127.0.0.1 when TOOLWIRE_BLOCK_PRIVATE=1, naming host, address and variable; nothing is sent', async () => {
     const { app, client } = await appWith(BLOCK);
-    addApiTool(app, api.url);
+    await addApiTool(app, api.url);
     const result = await client.callTool({ name: 'ping', arguments: {} });
     expect(result.isError).toBe(true);
     const text = textOf(result);
@@ -78,8 +78,8 @@ describe('tool calls (provider baseUrl)', () => {
       ['b', 'localhost.'],
       ['c', '[::ffff:127.0.0.1]'],
     ] as const) {
-      app.catalog.createProvider({ name: code, code, baseUrl: `http://${host}:${api.port}` });
-      app.catalog.createTool({ name: code, code: `t-${code}`, providerCode: code, endpointPath: '/ping', httpMethod: 'GET' });
+      await app.catalog.createProvider({ name: code, code, baseUrl: `http://${host}:${api.port}` });
+      await app.catalog.createTool({ name: code, code: `t-${code}`, providerCode: code, endpointPath: '/ping', httpMethod: 'GET' });
       const result = await client.callTool({ name: `t-${code}`, arguments: {} });
       expect(result.isError, host).toBe(true);
       expect(textOf(result)).toMatch(/Refused to connect to .*loopback.*TOOLWIRE_BLOCK_PRIVATE/s);
@@ -90,7 +90,7 @@ describe('tool calls (provider baseUrl)', () => {
   it('reaches the same provider when blocking is off (the default)', async () => {
     const { app, client } = await appWith({});
     expect(app.config.blockPrivate).toBe(false);
-    addApiTool(app, api.url);
+    await addApiTool(app, api.url);
     const result = await client.callTool({ name: 'ping', arguments: {} });
     expect(result.isError).toBeFalsy();
     expect(api.requests).toHaveLength(1);
@@ -99,7 +99,7 @@ describe('tool calls (provider baseUrl)', () => {
 
   it('reaches an API given by an IPv4-mapped IPv6 literal when off (the request path is cut after the normalized origin)', async () => {
     const { app, client } = await appWith({});
-    addApiTool(app, `http://[::ffff:127.0.0.1]:${api.port}/v1`);
+    await addApiTool(app, `http://[::ffff:127.0.0.1]:${api.port}/v1`);
     const result = await client.callTool({ name: 'ping', arguments: {} });
     expect(result.isError).toBeFalsy();
     expect(api.requests.map((r) => r.path)).toEqual(['/v1/ping']);
@@ -107,7 +107,7 @@ describe('tool calls (provider baseUrl)', () => {
 
   it('a refusal is not retried and the server keeps serving', async () => {
     const { app, client } = await appWith(BLOCK);
-    addApiTool(app, api.url);
+    await addApiTool(app, api.url);
     for (let i = 0; i < 3; i++) expect((await client.callTool({ name: 'ping', arguments: {} })).isError).toBe(true);
     expect(api.requests).toHaveLength(0);
   });
@@ -134,8 +134,8 @@ describe('the resolved address of a name', () => {
 });
 
 describe('dynamic-auth token endpoints', () => {
-  function addDynamic(app: App, tokenUrl: string, baseUrl: string): void {
-    app.catalog.createProvider({
+  async function addDynamic(app: App, tokenUrl: string, baseUrl: string): Promise<void> {
+    await app.catalog.createProvider({
       name: 'Dyn',
       code: 'dyn',
       baseUrl,
@@ -147,7 +147,7 @@ describe('dynamic-auth token endpoints', () => {
       dynamicAuthPayload: JSON.stringify({ user: 'me', password: 'token-password-77aa' }),
       dynamicAuthTokenExtractionPath: '$.access_token',
     });
-    app.catalog.createTool({ name: 'Me', code: 'me', providerCode: 'dyn', endpointPath: '/me', httpMethod: 'GET' });
+    await app.catalog.createTool({ name: 'Me', code: 'me', providerCode: 'dyn', endpointPath: '/me', httpMethod: 'GET' });
   }
 
   it('refuses a token URL on 127.0.0.1 when on: an isError naming host, address and variable; the endpoint gets nothing', async () => {
@@ -155,7 +155,7 @@ describe('dynamic-auth token endpoints', () => {
     try {
       const { app, client } = await appWith(BLOCK);
       // The API sits on a public address that is never reached: the token comes first.
-      addDynamic(app, `${tokens.url}/token`, 'http://93.184.216.34:9');
+      await addDynamic(app, `${tokens.url}/token`, 'http://93.184.216.34:9');
       const result = await client.callTool({ name: 'me', arguments: {} });
       expect(result.isError).toBe(true);
       expect(textOf(result)).toMatch(
@@ -172,7 +172,7 @@ describe('dynamic-auth token endpoints', () => {
     const tokens = await startUpstream((_req, res) => void res.writeHead(200, { 'content-type': 'application/json' }).end('{"access_token":"t-1"}'));
     try {
       const { app, client } = await appWith({});
-      addDynamic(app, `${tokens.url}/token`, api.url);
+      await addDynamic(app, `${tokens.url}/token`, api.url);
       const result = await client.callTool({ name: 'me', arguments: {} });
       expect(result.isError).toBeFalsy();
       expect(tokens.requests).toHaveLength(1);
@@ -201,17 +201,17 @@ describe('upstream MCP servers', () => {
     if (fedApps.delete(app)) await app.close();
   }
 
-  function federated(env: Record<string, string>): { app: App; federation: Federation } {
-    const app = createApp(loadConfig(testEnv(tempDir(), env)), createLog('silent'));
-    federation = startFederation(app, FAST);
+  async function federated(env: Record<string, string>): Promise<{ app: App; federation: Federation }> {
+    const app = await createApp(loadConfig(testEnv(tempDir(), env)), createLog('silent'));
+    federation = await startFederation(app, FAST);
     fedApps.add(app);
     return { app, federation };
   }
 
   it('refuses a Streamable HTTP upstream on 127.0.0.1 when on: its status names host, address and variable; it receives nothing', async () => {
-    const { app } = federated(BLOCK);
+    const { app } = await federated(BLOCK);
     const before = mcp.authorizations.length;
-    app.catalog.createProvider({ name: 'Up', code: 'up', kind: 'mcp', url: mcp.url, apiKeyValue: MCP_KEY });
+    await app.catalog.createProvider({ name: 'Up', code: 'up', kind: 'mcp', url: mcp.url, apiKeyValue: MCP_KEY });
     await expect
       .poll(() => federation.status()[0]?.error ?? '', POLL)
       .toMatch(/Refused to connect to 127\.0\.0\.1, a loopback address.*TOOLWIRE_BLOCK_PRIVATE/s);
@@ -223,22 +223,22 @@ describe('upstream MCP servers', () => {
   });
 
   it('reaches the same upstream when off', async () => {
-    const { app } = federated({});
-    app.catalog.createProvider({ name: 'Up', code: 'up', kind: 'mcp', url: mcp.url, apiKeyValue: MCP_KEY });
+    const { app } = await federated({});
+    await app.catalog.createProvider({ name: 'Up', code: 'up', kind: 'mcp', url: mcp.url, apiKeyValue: MCP_KEY });
     await expect.poll(() => federation.status()[0]?.state, POLL).toBe('ready');
   });
 
   it('refuses an SSE upstream on 127.0.0.1 when on, and reaches it when off', async () => {
     const sse = await startSseUpstream('sse-outbound-token-51');
     try {
-      const blocked = federated(BLOCK);
-      blocked.app.catalog.createProvider({ name: 'Old', code: 'old', kind: 'mcp', url: sse.url, protocol: 'sse', apiKeyValue: 'sse-outbound-token-51' });
+      const blocked = await federated(BLOCK);
+      await blocked.app.catalog.createProvider({ name: 'Old', code: 'old', kind: 'mcp', url: sse.url, protocol: 'sse', apiKeyValue: 'sse-outbound-token-51' });
       await expect.poll(() => blocked.federation.status()[0]?.error ?? '', POLL).toMatch(/Refused to connect to 127\.0\.0\.1.*TOOLWIRE_BLOCK_PRIVATE/s);
       expect(sse.authorizations).toHaveLength(0);
       await closeFed(blocked.app);
 
-      const open = federated({});
-      open.app.catalog.createProvider({ name: 'Old', code: 'old', kind: 'mcp', url: sse.url, protocol: 'sse', apiKeyValue: 'sse-outbound-token-51' });
+      const open = await federated({});
+      await open.app.catalog.createProvider({ name: 'Old', code: 'old', kind: 'mcp', url: sse.url, protocol: 'sse', apiKeyValue: 'sse-outbound-token-51' });
       await expect.poll(() => open.federation.status()[0]?.state, POLL).toBe('ready');
       expect(sse.authorizations.length).toBeGreaterThan(0);
       await closeFed(open.app);

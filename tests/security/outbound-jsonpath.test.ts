@@ -113,7 +113,7 @@ describe('through a tool call', () => {
   beforeAll(async () => {
     tokens = await startUpstream((_req, res) => void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answer)));
     api = await startUpstream();
-    app = makeApp();
+    app = await makeApp();
     client = await connect(app);
   });
   afterEach(() => {
@@ -131,8 +131,8 @@ describe('through a tool call', () => {
    * A provider whose stored path is `path`. Written through the store, as a database from before the
    * validation holds it (the catalog may refuse such a path on create/update).
    */
-  function providerWithPath(code: string, path: string): void {
-    const created = app.catalog.createProvider({
+  async function providerWithPath(code: string, path: string): Promise<void> {
+    const created = await app.catalog.createProvider({
       name: code,
       code,
       baseUrl: api.url,
@@ -145,14 +145,14 @@ describe('through a tool call', () => {
       dynamicAuthTokenExtractionPath: '$.access_token',
     });
     const { id, createdAt: _c, updatedAt: _u, ...record } = created as unknown as Record<string, unknown> & { id: number };
-    app.store.providers.update(id, { ...record, dynamicAuthTokenExtractionPath: path } as never);
-    app.catalog.createTool({ name: code, code: `${code}-call`, providerCode: code, endpointPath: '/me', httpMethod: 'GET' });
-    app.registry.refresh();
+    await app.store.providers.update(id, { ...record, dynamicAuthTokenExtractionPath: path } as never);
+    await app.catalog.createTool({ name: code, code: `${code}-call`, providerCode: code, endpointPath: '/me', httpMethod: 'GET' });
+    await app.registry.refresh();
   }
 
   it('$..*..*..* against a token endpoint answering deeply nested JSON: a clear isError, and the endpoint is not even asked', async () => {
     answer = nested(200, 6);
-    providerWithPath('nest', '$..*..*..*');
+    await providerWithPath('nest', '$..*..*..*');
     const result = await client.callTool({ name: 'nest-call', arguments: {} });
     expect(result.isError).toBe(true);
     expect(textOf(result)).toMatch(
@@ -167,7 +167,7 @@ describe('through a tool call', () => {
 
   it('an allowed searching path on a huge nested answer: refused by the answer budget, not evaluated', async () => {
     answer = nested(200, 60);
-    providerWithPath('huge', '$..access_token');
+    await providerWithPath('huge', '$..access_token');
     const result = await client.callTool({ name: 'huge-call', arguments: {} });
     expect(result.isError).toBe(true);
     expect(textOf(result)).toMatch(/token for provider "huge": the answer has more than 10000 values, too large for a path that searches/);
@@ -177,7 +177,7 @@ describe('through a tool call', () => {
 
   it('the same searching path on an ordinary answer works end to end', async () => {
     answer = { data: { session: { access_token: 'found-by-search' } } };
-    providerWithPath('plain', '$..access_token');
+    await providerWithPath('plain', '$..access_token');
     const result = await client.callTool({ name: 'plain-call', arguments: {} });
     expect(result.isError).toBeFalsy();
     expect(api.requests[0]?.headers.authorization).toBe('Bearer found-by-search');

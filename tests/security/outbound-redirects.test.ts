@@ -55,8 +55,8 @@ beforeAll(async () => {
         return echo(req, res);
     }
   });
-  app = makeApp();
-  app.catalog.createProvider({
+  app = await makeApp();
+  await app.catalog.createProvider({
     name: 'Redirecting API',
     code: 'redir',
     baseUrl: api.url,
@@ -66,8 +66,8 @@ beforeAll(async () => {
     apiKeyValue: API_KEY,
     customHeaders: { Authorization: `Bearer ${BEARER}` },
   });
-  const tool = (code: string, endpointPath: string, httpMethod = 'GET') =>
-    app.catalog.createTool({
+  const tool = async (code: string, endpointPath: string, httpMethod = 'GET') =>
+    await app.catalog.createTool({
       name: code,
       code,
       providerCode: 'redir',
@@ -75,20 +75,20 @@ beforeAll(async () => {
       httpMethod,
       parameters: httpMethod === 'POST' ? [{ name: 'note', type: 'STRING', required: false }] : [],
     });
-  tool('moved', '/moved');
-  tool('absolute', '/absolute');
-  tool('post-307', '/post-307', 'POST');
-  tool('post-308', '/post-308', 'POST');
-  tool('post-303', '/post-303', 'POST');
-  tool('post-302', '/post-302', 'POST');
-  tool('away', '/away');
-  tool('away-later', '/away-later');
-  tool('to-https', '/to-https');
-  tool('no-location', '/no-location');
-  tool('loop', '/loop/0');
-  tool('five', '/hops/5');
-  tool('six', '/hops/6');
-  app.catalog.createProvider({
+  await tool('moved', '/moved');
+  await tool('absolute', '/absolute');
+  await tool('post-307', '/post-307', 'POST');
+  await tool('post-308', '/post-308', 'POST');
+  await tool('post-303', '/post-303', 'POST');
+  await tool('post-302', '/post-302', 'POST');
+  await tool('away', '/away');
+  await tool('away-later', '/away-later');
+  await tool('to-https', '/to-https');
+  await tool('no-location', '/no-location');
+  await tool('loop', '/loop/0');
+  await tool('five', '/hops/5');
+  await tool('six', '/hops/6');
+  await app.catalog.createProvider({
     name: 'Query key',
     code: 'qkey',
     baseUrl: api.url,
@@ -97,8 +97,8 @@ beforeAll(async () => {
     apiKeyName: 'key',
     apiKeyValue: API_KEY,
   });
-  app.catalog.createTool({ name: 'q-moved', code: 'q-moved', providerCode: 'qkey', endpointPath: '/moved' });
-  app.catalog.createTool({ name: 'q-away', code: 'q-away', providerCode: 'qkey', endpointPath: '/away' });
+  await app.catalog.createTool({ name: 'q-moved', code: 'q-moved', providerCode: 'qkey', endpointPath: '/moved' });
+  await app.catalog.createTool({ name: 'q-away', code: 'q-away', providerCode: 'qkey', endpointPath: '/away' });
   client = await connect(app);
 });
 

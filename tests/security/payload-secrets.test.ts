@@ -16,15 +16,15 @@ afterEach(async () => {
 
 describe('dynamic-auth payload values in answers', () => {
   it('nested and numeric values are masked; flow names such as grant_type are not', async () => {
-    app = makeApp();
+    app = await makeApp();
     upstream = await startUpstream();
-    app.catalog.createProvider({
+    await app.catalog.createProvider({
       name: 'P',
       code: 'p',
       baseUrl: upstream.url,
       dynamicAuthPayload: JSON.stringify({ grant_type: 'password', scope: 'read write', auth: { password: 'hunter2hunter2' }, pin: 98765432 }),
     });
-    app.catalog.createTool({
+    await app.catalog.createTool({
       name: 'Echo',
       code: 'echo',
       providerCode: 'p',

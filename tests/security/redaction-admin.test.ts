@@ -118,7 +118,7 @@ describe('Low: exports keep only known configuration headers', () => {
     const exported = (await admin.call('GET', '/export')).json;
     const res = await admin.call('POST', '/import', exported);
     expect(res.status, res.text).toBeLessThan(300);
-    expect(admin.app.catalog.getProvider('echo').customHeaders).toMatchObject({
+    expect((await admin.app.catalog.getProvider('echo')).customHeaders).toMatchObject({
       'X-Passphrase': PASSPHRASE,
       'X-Tenant': TENANT,
       'X-Token-Version': 'v-secretish-77',

@@ -16,7 +16,7 @@ afterEach(async () => {
 
 describe('answers in another charset', () => {
   it('a UTF-16 echo of the key is read as text and masked (declared, or by its byte-order mark)', async () => {
-    app = makeApp();
+    app = await makeApp();
     upstream = await startUpstream((req, res) => {
       const text = `echo: ${String(req.headers['x-api-key'])}`;
       if (req.path === '/declared') res.writeHead(200, { 'content-type': 'text/plain; charset=utf-16le' }).end(Buffer.from(text, 'utf16le'));
@@ -24,7 +24,7 @@ describe('answers in another charset', () => {
         res.writeHead(200, { 'content-type': 'text/plain' }).end(Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]));
       else res.writeHead(500, { 'content-type': 'application/json; charset=utf-16le' }).end(Buffer.from(JSON.stringify({ error: text }), 'utf16le'));
     });
-    app.catalog.createProvider({
+    await app.catalog.createProvider({
       name: 'P',
       code: 'p',
       baseUrl: upstream.url,
@@ -33,7 +33,8 @@ describe('answers in another charset', () => {
       apiKeyName: 'X-Api-Key',
       apiKeyValue: KEY,
     });
-    for (const path of ['/declared', '/bom', '/error']) app.catalog.createTool({ name: path, code: path.slice(1), providerCode: 'p', endpointPath: path });
+    for (const path of ['/declared', '/bom', '/error'])
+      await app.catalog.createTool({ name: path, code: path.slice(1), providerCode: 'p', endpointPath: path });
     const client = await connect(app);
     for (const name of ['declared', 'bom', 'error']) {
       const result = await client.callTool({ name, arguments: {} });

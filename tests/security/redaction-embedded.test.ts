@@ -16,14 +16,14 @@ afterEach(async () => {
 
 describe('a credential inside a longer base64 text', () => {
   it('is masked at every byte alignment, in text and structuredContent', async () => {
-    app = makeApp();
+    app = await makeApp();
     upstream = await startUpstream((req, res) => {
       const header = `Authorization: ${String(req.headers.authorization)}\r\n`;
       const encoded = ['', 'a', 'ab'].map((prefix) => Buffer.from(`${prefix}${header}X-Other: 1`).toString('base64'));
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ encoded }));
     });
-    app.catalog.createProvider({ name: 'P', code: 'p', baseUrl: upstream.url, authenticationType: 'BEARER_TOKEN', apiKeyValue: KEY });
-    app.catalog.createTool({ name: 'Echo', code: 'echo', providerCode: 'p', endpointPath: '/echo', httpMethod: 'GET' });
+    await app.catalog.createProvider({ name: 'P', code: 'p', baseUrl: upstream.url, authenticationType: 'BEARER_TOKEN', apiKeyValue: KEY });
+    await app.catalog.createTool({ name: 'Echo', code: 'echo', providerCode: 'p', endpointPath: '/echo', httpMethod: 'GET' });
     const client = await connect(app);
     const result = await client.callTool({ name: 'echo', arguments: {} });
     const encoded = (result.structuredContent as { encoded: string[] }).encoded;

@@ -143,10 +143,10 @@ const ROUTES = [
   'image-clean',
 ];
 
-function provider(code: string, fields: Record<string, unknown>) {
-  app.catalog.createProvider({ name: code, code, baseUrl: `${upstream.url}/${code}`, ...fields });
+async function provider(code: string, fields: Record<string, unknown>) {
+  await app.catalog.createProvider({ name: code, code, baseUrl: `${upstream.url}/${code}`, ...fields });
   for (const route of ROUTES)
-    app.catalog.createTool({ name: `${code} ${route}`, code: `${code}-${route}`, providerCode: code, endpointPath: `/${route}`, httpMethod: 'GET' });
+    await app.catalog.createTool({ name: `${code} ${route}`, code: `${code}-${route}`, providerCode: code, endpointPath: `/${route}`, httpMethod: 'GET' });
 }
 
 async function call(name: string) {
@@ -165,14 +165,14 @@ function expectAbsent(result: Awaited<ReturnType<typeof call>>, ...values: strin
 
 beforeAll(async () => {
   upstream = await startUpstream(answer);
-  app = makeApp();
-  provider('bearer', { authenticationType: 'BEARER_TOKEN', apiKeyValue: `Bearer ${BEARER_TOKEN}` });
-  provider('custom', { customHeaders: { Authorization: `Token ${HEADER_TOKEN}` } });
-  provider('basic', { authenticationType: 'BASIC_AUTH', apiKeyValue: `${BASIC_USER}:${BASIC_PASS}` });
-  provider('basicenc', { authenticationType: 'BASIC_AUTH', apiKeyValue: `Basic ${b64(`${BASIC_USER}:${ENCODED_BASIC_PASS}`)}` });
-  provider('slashed', { authenticationType: 'API_KEY', apiKeyLocation: 'HEADER', apiKeyName: 'X-Api-Key', apiKeyValue: SLASHED_KEY });
-  provider('longtok', { authenticationType: 'BEARER_TOKEN', apiKeyValue: LONG_TOKEN });
-  provider('phrase', { customHeaders: { 'X-Passphrase': PASSPHRASE, Accept: 'application/json', 'X-GitHub-Api-Version': '2022-11-28' } });
+  app = await makeApp();
+  await provider('bearer', { authenticationType: 'BEARER_TOKEN', apiKeyValue: `Bearer ${BEARER_TOKEN}` });
+  await provider('custom', { customHeaders: { Authorization: `Token ${HEADER_TOKEN}` } });
+  await provider('basic', { authenticationType: 'BASIC_AUTH', apiKeyValue: `${BASIC_USER}:${BASIC_PASS}` });
+  await provider('basicenc', { authenticationType: 'BASIC_AUTH', apiKeyValue: `Basic ${b64(`${BASIC_USER}:${ENCODED_BASIC_PASS}`)}` });
+  await provider('slashed', { authenticationType: 'API_KEY', apiKeyLocation: 'HEADER', apiKeyName: 'X-Api-Key', apiKeyValue: SLASHED_KEY });
+  await provider('longtok', { authenticationType: 'BEARER_TOKEN', apiKeyValue: LONG_TOKEN });
+  await provider('phrase', { customHeaders: { 'X-Passphrase': PASSPHRASE, Accept: 'application/json', 'X-GitHub-Api-Version': '2022-11-28' } });
   client = await connect(app);
 });
 

@@ -29,8 +29,8 @@ const STDIO = {
 
 async function withStdioProvider(): Promise<{ id: number; marker: string; evilArgs: string[] }> {
   h = await startCompat();
-  startFederation(h.server.app, FAST);
-  const created = h.server.app.catalog.createProvider(STDIO, CLI_RULES); // the CLI may register commands
+  await startFederation(h.server.app, FAST);
+  const created = await h.server.app.catalog.createProvider(STDIO, CLI_RULES); // the CLI may register commands
   const marker = join(tempDir(), 'pwned');
   return { id: created.id, marker, evilArgs: ['-e', `require('fs').writeFileSync(${JSON.stringify(marker)}, 'pwned')`] };
 }
@@ -46,19 +46,19 @@ describe('C1: the stdio lock judges the resulting record', () => {
     const away = await h.call('PUT', `/admin/providers/${id}`, { protocol: 'streamable_http', url: 'http://127.0.0.1:9/mcp' });
     expect(away.status, away.text).toBe(200);
     // A provider that stops being stdio forgets its command, args and env.
-    expect(flatKindFields(h.server.app.catalog.getProvider(id))).toMatchObject({ protocol: 'streamable_http', command: null, args: [], env: {} });
+    expect(flatKindFields(await h.server.app.catalog.getProvider(id))).toMatchObject({ protocol: 'streamable_http', command: null, args: [], env: {} });
 
     const args = await h.call('PUT', `/admin/providers/${id}`, { args: evilArgs });
     expect(args.status, args.text).toBe(200);
-    expect(flatKindFields(h.server.app.catalog.getProvider(id)).args).toEqual([]);
+    expect(flatKindFields(await h.server.app.catalog.getProvider(id)).args).toEqual([]);
 
     const back = await h.call('PUT', `/admin/providers/${id}`, { protocol: null });
     expect(back.status, back.text).toBe(200);
-    expect(flatKindFields(h.server.app.catalog.getProvider(id))).toMatchObject({ protocol: 'streamable_http', command: null });
+    expect(flatKindFields(await h.server.app.catalog.getProvider(id))).toMatchObject({ protocol: 'streamable_http', command: null });
 
     // A command given to a provider that stays on HTTP is not kept: it could only wait to be revived.
     expect((await h.call('PUT', `/admin/providers/${id}`, { command: process.execPath, args: evilArgs })).status).toBe(200);
-    expect(flatKindFields(h.server.app.catalog.getProvider(id))).toMatchObject({ protocol: 'streamable_http', command: null, args: [] });
+    expect(flatKindFields(await h.server.app.catalog.getProvider(id))).toMatchObject({ protocol: 'streamable_http', command: null, args: [] });
     // Asking for stdio outright, with the old command or a new one, is refused and writes nothing.
     for (const change of [
       { protocol: 'stdio', command: process.execPath, args: evilArgs },
@@ -69,7 +69,7 @@ describe('C1: the stdio lock judges the resulting record', () => {
       expect(res.status, JSON.stringify(change)).toBe(403);
       expect(res.json.message).toMatch(/TOOLWIRE_ALLOW_STDIO_UPSTREAMS=1/);
     }
-    expect(flatKindFields(h.server.app.catalog.getProvider(id))).toMatchObject({ protocol: 'streamable_http', command: null, args: [] });
+    expect(flatKindFields(await h.server.app.catalog.getProvider(id))).toMatchObject({ protocol: 'streamable_http', command: null, args: [] });
     await noMarkerAfterAWhile(marker);
   });
 
@@ -84,7 +84,7 @@ describe('C1: the stdio lock judges the resulting record', () => {
       const res = await h.call('POST', '/admin/import', body);
       expect(res.status, res.text).toBe(200);
     }
-    expect(flatKindFields(h.server.app.catalog.getProvider('local'))).toMatchObject({ protocol: 'streamable_http', command: null, args: [] });
+    expect(flatKindFields(await h.server.app.catalog.getProvider('local'))).toMatchObject({ protocol: 'streamable_http', command: null, args: [] });
     const direct = await h.call('POST', '/admin/import', [
       { code: 'local', name: 'Local MCP', kind: 'mcp', protocol: 'stdio', command: process.execPath, args: evilArgs, tools: [] },
     ]);
@@ -96,14 +96,17 @@ describe('C1: the stdio lock judges the resulting record', () => {
     const { id, marker, evilArgs } = await withStdioProvider();
     const same = await h.call('POST', '/admin/import', [{ ...STDIO, env: { FIXTURE_SECRET: '<YOUR_API_KEY>' }, name: 'Renamed', tools: [] }]);
     expect(same.status, same.text).toBe(200);
-    expect(h.server.app.catalog.getProvider(id).name).toBe('Renamed');
-    expect(flatKindFields(h.server.app.catalog.getProvider(id))).toMatchObject({ args: [STDIO_FIXTURE], env: { FIXTURE_SECRET: 'stdio-lock-env-secret' } });
+    expect((await h.server.app.catalog.getProvider(id)).name).toBe('Renamed');
+    expect(flatKindFields(await h.server.app.catalog.getProvider(id))).toMatchObject({
+      args: [STDIO_FIXTURE],
+      env: { FIXTURE_SECRET: 'stdio-lock-env-secret' },
+    });
     const changed = await h.call('POST', '/admin/import', [
       { code: 'other', name: 'Other', baseUrl: 'http://127.0.0.1:9', tools: [] },
       { ...STDIO, args: evilArgs, tools: [] },
     ]);
     expect(changed.status, changed.text).toBe(403);
-    expect(h.server.app.catalog.listProviders().map((p) => p.code)).toEqual(['local']); // all-or-nothing
+    expect((await h.server.app.catalog.listProviders()).map((p) => p.code)).toEqual(['local']); // all-or-nothing
     await noMarkerAfterAWhile(marker);
   });
 
@@ -111,11 +114,11 @@ describe('C1: the stdio lock judges the resulting record', () => {
     h = await startCompat();
     const server = { name: 'fs', command: process.execPath, args: [STDIO_FIXTURE] };
     // Registered as mcp_config would have with the flag on (or by the CLI): the provider and its mark.
-    const created = h.server.app.catalog.createProvider(
+    const created = await h.server.app.catalog.createProvider(
       { name: 'fs', code: 'fs', kind: 'mcp', protocol: 'stdio', command: server.command, args: server.args },
       CLI_RULES,
     );
-    h.server.app.store.mcpRegistrations.add(created.id, 'stdio:fs');
+    await h.server.app.store.mcpRegistrations.add(created.id, 'stdio:fs');
     expect((await h.call('POST', '/api/add-git-providers', { mcp_config: { stdio_servers: [server] } })).status).toBe(200);
     const evil = await h.call('POST', '/api/add-git-providers', { mcp_config: { stdio_servers: [{ ...server, args: ['-e', '1'] }] } });
     expect(evil.status, evil.text).toBe(403);
@@ -163,7 +166,7 @@ describe('null in a partial update means "not given"', () => {
     );
     const res = await h.call('PUT', `/admin/providers/${created.json.id}`, nulls);
     expect(res.status, res.text).toBe(200);
-    expect(h.server.app.catalog.getProvider('p')).toMatchObject({
+    expect(await h.server.app.catalog.getProvider('p')).toMatchObject({
       enabled: false,
       toolMode: 'meta',
       isExportable: false,

@@ -104,7 +104,7 @@ describe('web admin sessions (SPEC §16)', () => {
     expect(none.json.message).toMatch(/CSRF/);
     const other = await fetchJson(`${server.base}/ui/api/providers`, 'POST', body, { cookie: a.pair, 'x-csrf-token': b.answer.json.csrf });
     expect(other.status).toBe(403);
-    expect(server.app.catalog.findProvider('evil')).toBeFalsy();
+    expect(await server.app.catalog.findProvider('evil')).toBeFalsy();
     const ok = await fetchJson(`${server.base}/ui/api/providers`, 'POST', body, { cookie: a.pair, 'x-csrf-token': a.answer.json.csrf });
     expect(ok.status).toBe(201);
   });

@@ -38,16 +38,21 @@ export const emptyCatalogSize = (autoMetaTokens: number): CatalogSize => ({ auto
  * enabled tool's definition as the registry lists it, JSON bytes / 4. Runs once per import, never on a
  * call or a small write (the registry keeps its own running totals).
  */
-export function measureImport(store: Store, providerCodes: readonly string[], created: ReadonlySet<string>, autoMetaTokens: number): CatalogSize {
+export async function measureImport(
+  store: Store,
+  providerCodes: readonly string[],
+  created: ReadonlySet<string>,
+  autoMetaTokens: number,
+): Promise<CatalogSize> {
   const size = emptyCatalogSize(autoMetaTokens);
   for (const code of providerCodes) {
-    const provider = store.providers.findByCode(code);
+    const provider = await store.providers.findByCode(code);
     if (!provider || provider.kind !== 'http') continue;
     let tools = 0;
     let bytes = 0;
     let toolsAdded = 0;
     let addedBytes = 0;
-    for (const tool of store.tools.listByProvider(provider.id)) {
+    for (const tool of await store.tools.listByProvider(provider.id)) {
       if (!tool.enabled) continue;
       const toolBytes = definitionBytes(toolDefinition(tool));
       tools++;

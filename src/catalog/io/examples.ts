@@ -7,11 +7,11 @@ import { importProviders } from './import.js';
 export const EXAMPLES_DIR = fileURLToPath(new URL('../../../examples/providers/', import.meta.url));
 
 /** Loads the example providers of `examples/providers/` into an empty database; returns how many. */
-export function loadExamplesIfEmpty(catalog: Catalog, dir = EXAMPLES_DIR): number {
-  if (catalog.listProviders().length > 0) return 0;
+export async function loadExamplesIfEmpty(catalog: Catalog, dir = EXAMPLES_DIR): Promise<number> {
+  if ((await catalog.listProviders()).length > 0) return 0;
   const entries = readdirSync(dir)
     .filter((f) => f.endsWith('.json'))
     .sort()
     .flatMap((f) => JSON.parse(readFileSync(`${dir}${f}`, 'utf8')) as unknown[]);
-  return importProviders(catalog, entries, { rules: CLI_RULES }).providers.created.length;
+  return (await importProviders(catalog, entries, { rules: CLI_RULES })).providers.created.length;
 }

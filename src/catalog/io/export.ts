@@ -1,8 +1,13 @@
+import type { Provider } from '../../core/model.js';
 import type { Catalog } from '../catalog.js';
 import { exportProvider } from '../views.js';
 
 /** Exportable providers with their exportable tools, secrets replaced by placeholders (SPEC §4). */
-export function exportProviders(catalog: Catalog, codes: string[] = []) {
-  const providers = codes.length > 0 ? codes.map((code) => catalog.getProvider(code)) : catalog.listProviders();
-  return providers.filter((p) => p.isExportable).map((p) => exportProvider(p, catalog.listTools(p.id)));
+export async function exportProviders(catalog: Catalog, codes: string[] = []) {
+  const providers: Provider[] = [];
+  if (codes.length > 0) for (const code of codes) providers.push(await catalog.getProvider(code));
+  else providers.push(...(await catalog.listProviders()));
+  const exported = [];
+  for (const p of providers) if (p.isExportable) exported.push(exportProvider(p, await catalog.listTools(p.id)));
+  return exported;
 }

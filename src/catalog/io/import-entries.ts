@@ -60,22 +60,22 @@ function sameTool(record: ToolRecord, current: Tool): boolean {
 }
 
 /** Upserts one checked entry and its tools inside the caller's transaction, noting each change in `report`. */
-export function importEntry(store: Store, entry: ImportEntry, index: number, report: ImportReport, options: ImportOptions): void {
+export async function importEntry(store: Store, entry: ImportEntry, index: number, report: ImportReport, options: ImportOptions): Promise<void> {
   const { tools = [], ...fields } = entry;
-  const code = fields.code?.trim() || codeFromName(fields.name ?? '', (c) => !!store.providers.findByCode(c), 'provider');
+  const code = fields.code?.trim() || (await codeFromName(fields.name ?? '', async (c) => !!(await store.providers.findByCode(c)), 'provider'));
   const subject = `Import entry ${index} (provider "${code}")`;
-  const existing = store.providers.findByCode(code) ?? null;
+  const existing = (await store.providers.findByCode(code)) ?? null;
   const { record, droppedSecrets } = resolveProvider({ ...fields, code }, existing, subject, options.rules ?? LOCKED_RULES);
   if (droppedSecrets.length > 0) report.providers.droppedSecrets[code] = droppedSecrets;
-  const provider = existing ? updateProviderRecord(store, existing, record) : store.providers.insert(record);
+  const provider = existing ? await updateProviderRecord(store, existing, record) : await store.providers.insert(record);
   (existing ? report.providers.updated : report.providers.created).push(code);
 
   const listed = new Set<string>();
-  (tools ?? []).forEach((tool, j) => {
+  for (const [j, tool] of (tools ?? []).entries()) {
     const toolSubject = `${subject}, tools[${j}]`;
-    const toolCode = tool.code?.trim() || codeFromName(tool.name ?? '', (c) => !!store.tools.findByCode(c), 'tool');
+    const toolCode = tool.code?.trim() || (await codeFromName(tool.name ?? '', async (c) => !!(await store.tools.findByCode(c)), 'tool'));
     listed.add(toolCode);
-    const current = store.tools.findByCode(toolCode);
+    const current = await store.tools.findByCode(toolCode);
     if (current && current.providerId !== provider.id) {
       throw new ToolwireError(
         'CONFLICT',
@@ -89,22 +89,22 @@ export function importEntry(store: Store, entry: ImportEntry, index: number, rep
         if (sameTool(record, current)) {
           report.tools.unchanged.push(toolCode);
         } else {
-          store.tools.update(current.id, record);
+          await store.tools.update(current.id, record);
           report.tools.updated.push(toolCode);
         }
       } else {
-        store.tools.insert(withoutCredentialSlot(resolveTool(tool, null, provider.id, toolCode, toolSubject, report.notes), provider, report.notes));
+        await store.tools.insert(withoutCredentialSlot(resolveTool(tool, null, provider.id, toolCode, toolSubject, report.notes), provider, report.notes));
         report.tools.created.push(toolCode);
       }
     } catch (err) {
       if (err instanceof ToolwireError && err.code === 'CONFLICT') throw duplicate('tool', toolCode);
       throw err;
     }
-  });
+  }
   if (options.prune) {
-    for (const tool of store.tools.listByProvider(provider.id)) {
+    for (const tool of await store.tools.listByProvider(provider.id)) {
       if (listed.has(tool.code)) continue;
-      store.tools.remove(tool.id);
+      await store.tools.remove(tool.id);
       report.tools.removed.push(tool.code);
     }
   }

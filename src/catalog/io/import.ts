@@ -7,7 +7,7 @@ import type { ImportOptions, ImportReport } from './import-entries.js';
  * Imports a toolwire/HandsAI export (SPEC §4): providers upserted by code, their tools upserted by
  * code, all in one transaction — any invalid entry rejects the whole file and nothing is written.
  */
-export function importProviders(catalog: Catalog, raw: unknown, options: ImportOptions = {}): ImportReport {
+export async function importProviders(catalog: Catalog, raw: unknown, options: ImportOptions = {}): Promise<ImportReport> {
   if (!Array.isArray(raw)) {
     throw invalid('The import file', [{ field: '(file)', message: 'must be a JSON array of providers, each with its "tools" (a toolwire or HandsAI export)' }]);
   }

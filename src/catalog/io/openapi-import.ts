@@ -1,6 +1,6 @@
 import type { Catalog } from '../catalog.js';
 import { ToolwireError } from '../../core/errors.js';
-import { TOOL_MODES, type ToolMode } from '../../core/model.js';
+import { TOOL_MODES, type Provider, type ToolMode } from '../../core/model.js';
 import { droppedSecretsNote } from '../moved-secrets.js';
 import type { ProviderWriteRules } from '../write-rules.js';
 import { convertOpenApi, type SkippedOperation } from '../openapi/index.js';
@@ -80,11 +80,12 @@ export async function importOpenApi(catalog: Catalog, source: string | object, o
   const entry: Record<string, unknown> = { ...provider };
   if (chosenMode(options) !== undefined) entry.toolMode = toolMode;
   if (Object.keys(customHeaders).length > 0) entry.customHeaders = customHeaders;
-  const report = importProviders(catalog, [entry], {
+  const report = await importProviders(catalog, [entry], {
     prune: options.prune ?? false,
     dryRun: options.dryRun ?? false,
     ...(options.rules ? { rules: options.rules } : {}),
   });
+  const stored = await catalog.findProvider(provider.code);
   return {
     provider: provider.code,
     providerCreated: report.providers.created.length > 0,
@@ -94,11 +95,9 @@ export async function importOpenApi(catalog: Catalog, source: string | object, o
     removed: report.tools.removed,
     skipped: conversion.skipped,
     credentialsToFill:
-      report.providers.created.length > 0
-        ? conversion.credentialsToFill
-        : conversion.credentialsToFill.filter((field) => !hasStored(catalog, provider.code, field)),
+      report.providers.created.length > 0 ? conversion.credentialsToFill : conversion.credentialsToFill.filter((field) => !hasStored(stored, field)),
     droppedSecrets: report.providers.droppedSecrets[provider.code] ?? [],
-    baseUrlToSet: baseUrlToSet(catalog, provider.code, conversion.baseUrlToSet),
+    baseUrlToSet: baseUrlToSet(stored, provider.code, conversion.baseUrlToSet),
     catalogSize: report.catalogSize.providers.find((p) => p.provider === provider.code) ?? null,
     autoMetaTokens: report.catalogSize.autoMetaTokens,
     warnings: conversion.warnings,
@@ -110,9 +109,8 @@ export async function importOpenApi(catalog: Catalog, source: string | object, o
  * What the report says of a base URL to set: only while the provider has none (after a real import the
  * stored one; in a dry run, the one before, if any — a stand-in never replaces a base URL set).
  */
-function baseUrlToSet(catalog: Catalog, code: string, toSet: { pathPrefix: string } | null): OpenApiImportReport['baseUrlToSet'] {
+function baseUrlToSet(stored: Provider | undefined, code: string, toSet: { pathPrefix: string } | null): OpenApiImportReport['baseUrlToSet'] {
   if (toSet === null) return null;
-  const stored = catalog.findProvider(code);
   if (stored && stored.kind === 'http' && !isUnsetBaseUrl(stored.baseUrl)) return null;
   const example = 'https://api.example.com';
   return {
@@ -122,9 +120,8 @@ function baseUrlToSet(catalog: Catalog, code: string, toSet: { pathPrefix: strin
   };
 }
 
-/** Whether a credential field the document wants filled already holds a value. */
-function hasStored(catalog: Catalog, code: string, field: string): boolean {
-  const stored = catalog.findProvider(code);
+/** Whether a credential field the document wants filled already holds a value (`stored`: the provider after the import). */
+function hasStored(stored: Provider | undefined, field: string): boolean {
   if (!stored) return false;
   if (field === 'apiKeyValue') return stored.apiKeyValue !== null;
   if (field === 'dynamicAuthPayload') return stored.dynamicAuthPayload !== null && !stored.dynamicAuthPayload.includes('<YOUR_API_KEY>');

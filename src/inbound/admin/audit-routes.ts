@@ -22,9 +22,9 @@ export const auditRoutes: Route<AdminDeps>[] = [
   {
     pattern: '/audit',
     methods: {
-      GET: (ctx) => ({
+      GET: async (ctx) => ({
         status: 200,
-        body: ctx.deps.catalog.audit.page({
+        body: await ctx.deps.catalog.audit.page({
           client: ctx.query.get('client') ?? undefined,
           tool: ctx.query.get('tool') ?? undefined,
           since: ctx.query.get('since') ?? undefined,
@@ -39,7 +39,11 @@ export const auditRoutes: Route<AdminDeps>[] = [
     // `GET /admin/audit/stats?minutes=60` (SPEC §16's dashboard): calls per minute, error rate, p50/p95 per provider.
     pattern: '/audit/stats',
     methods: {
-      GET: (ctx) => ({ status: 200, body: ctx.deps.catalog.audit.stats(intParam(ctx, 'minutes') ?? 60), headers: { 'cache-control': 'no-store' } }),
+      GET: async (ctx) => ({
+        status: 200,
+        body: await ctx.deps.catalog.audit.stats(intParam(ctx, 'minutes') ?? 60),
+        headers: { 'cache-control': 'no-store' },
+      }),
     },
   },
 ];

@@ -9,7 +9,7 @@ type Ctx = RequestContext<AdminDeps>;
 const withToken = ({ client, token }: IssuedClient) => ({ ...client, token });
 
 async function create(ctx: Ctx) {
-  const issued = ctx.deps.catalog.clients.addClient(expectObject(await ctx.body(), 'client'));
+  const issued = await ctx.deps.catalog.clients.addClient(expectObject(await ctx.body(), 'client'));
   return { status: 201, body: withToken(issued), headers: { location: `/admin/clients/${issued.client.name}`, 'cache-control': 'no-store' } };
 }
 
@@ -18,7 +18,7 @@ export const clientRoutes: Route<AdminDeps>[] = [
   {
     pattern: '/clients',
     methods: {
-      GET: (ctx) => ({ status: 200, body: ctx.deps.catalog.clients.listClients() }),
+      GET: async (ctx) => ({ status: 200, body: await ctx.deps.catalog.clients.listClients() }),
       POST: create,
     },
   },
@@ -27,10 +27,10 @@ export const clientRoutes: Route<AdminDeps>[] = [
     methods: {
       PUT: async (ctx) => ({
         status: 200,
-        body: ctx.deps.catalog.clients.updateClient(ctx.params.name ?? '', expectObject(await ctx.body(), 'client change')),
+        body: await ctx.deps.catalog.clients.updateClient(ctx.params.name ?? '', expectObject(await ctx.body(), 'client change')),
       }),
-      DELETE: (ctx) => {
-        ctx.deps.catalog.clients.removeClient(ctx.params.name ?? '');
+      DELETE: async (ctx) => {
+        await ctx.deps.catalog.clients.removeClient(ctx.params.name ?? '');
         return { status: 204 };
       },
     },
@@ -38,7 +38,11 @@ export const clientRoutes: Route<AdminDeps>[] = [
   {
     pattern: '/clients/:name/rotate',
     methods: {
-      POST: (ctx) => ({ status: 200, body: withToken(ctx.deps.catalog.clients.rotateClient(ctx.params.name ?? '')), headers: { 'cache-control': 'no-store' } }),
+      POST: async (ctx) => ({
+        status: 200,
+        body: withToken(await ctx.deps.catalog.clients.rotateClient(ctx.params.name ?? '')),
+        headers: { 'cache-control': 'no-store' },
+      }),
     },
   },
 ];

@@ -5,7 +5,7 @@ import type { AdminDeps } from './deps.js';
 type Ctx = RequestContext<AdminDeps>;
 
 async function set(ctx: Ctx) {
-  const summary = ctx.deps.catalog.credentials.setCredential(ctx.params.name ?? '', ctx.params.provider ?? '', await ctx.body());
+  const summary = await ctx.deps.catalog.credentials.setCredential(ctx.params.name ?? '', ctx.params.provider ?? '', await ctx.body());
   return { status: 200, body: { client: ctx.params.name, ...summary }, headers: { 'cache-control': 'no-store' } };
 }
 
@@ -17,15 +17,15 @@ export const credentialRoutes: Route<AdminDeps>[] = [
   {
     pattern: '/clients/:name/credentials',
     methods: {
-      GET: (ctx) => ({ status: 200, body: ctx.deps.catalog.credentials.listCredentials(ctx.params.name ?? '') }),
+      GET: async (ctx) => ({ status: 200, body: await ctx.deps.catalog.credentials.listCredentials(ctx.params.name ?? '') }),
     },
   },
   {
     pattern: '/clients/:name/credentials/:provider',
     methods: {
       PUT: set,
-      DELETE: (ctx) => {
-        ctx.deps.catalog.credentials.removeCredential(ctx.params.name ?? '', ctx.params.provider ?? '');
+      DELETE: async (ctx) => {
+        await ctx.deps.catalog.credentials.removeCredential(ctx.params.name ?? '', ctx.params.provider ?? '');
         return { status: 204 };
       },
     },

@@ -10,17 +10,17 @@ import type { AdminDeps } from './deps.js';
 type Ctx = RequestContext<AdminDeps>;
 
 /** `GET /admin/export?provider=CODE&provider=CODE2` (commas also separate); none = every exportable provider. */
-function exportRoute(ctx: Ctx) {
+async function exportRoute(ctx: Ctx) {
   const codes = ctx.query
     .getAll('provider')
     .flatMap((v) => v.split(','))
     .map((c) => c.trim())
     .filter(Boolean);
   for (const code of codes) {
-    if (!ctx.deps.catalog.findProvider(code))
+    if (!(await ctx.deps.catalog.findProvider(code)))
       throw new ToolwireError('NOT_FOUND', `No provider with code ${quote(code)} to export. GET /admin/providers lists the codes.`);
   }
-  return { status: 200, body: exportProviders(ctx.deps.catalog, codes) };
+  return { status: 200, body: await exportProviders(ctx.deps.catalog, codes) };
 }
 
 /**
@@ -52,7 +52,7 @@ async function importRoute(ctx: Ctx) {
     });
     return { status: 200, body: report };
   }
-  const report = importProviders(ctx.deps.catalog, body, { dryRun, prune, rules: ctx.deps.writeRules });
+  const report = await importProviders(ctx.deps.catalog, body, { dryRun, prune, rules: ctx.deps.writeRules });
   return { status: 200, body: { dryRun, prune, ...report } };
 }
 

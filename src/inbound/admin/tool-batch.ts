@@ -27,13 +27,13 @@ function parseAll(items: unknown[]): ToolInput[] {
   return inputs as ToolInput[];
 }
 
-function providerOf(catalog: Catalog, input: ToolInput, i: number): Provider {
+async function providerOf(catalog: Catalog, input: ToolInput, i: number): Promise<Provider> {
   const byId = input.providerId ?? null;
   const byCode = input.providerCode?.trim() || null;
   if (byId === null && byCode === null) {
     throw invalid(SUBJECT, [{ field: `[${i}].providerCode`, message: 'is required: the code of the provider this tool belongs to (or give providerId)' }]);
   }
-  const found = catalog.findProvider(byId ?? (byCode as string));
+  const found = await catalog.findProvider(byId ?? (byCode as string));
   if (found) return found;
   const field = byId !== null ? `[${i}].providerId` : `[${i}].providerCode`;
   const named = byId !== null ? `with id ${byId}` : `with code "${byCode}"`;
@@ -52,19 +52,22 @@ function located(err: unknown, subject: string, i: number): unknown {
  * HandsAI's `POST /admin/tools/api/batch`: all tools created in one transaction, or none — a bad
  * tool, a missing provider or a duplicate code (in the database or within the list) rejects all.
  */
-export function createToolBatch(catalog: Catalog, raw: unknown): Tool[] {
+export function createToolBatch(catalog: Catalog, raw: unknown): Promise<Tool[]> {
   const inputs = parseAll(batchItems(raw));
   return catalog.write(
-    () =>
-      inputs.map((input, i) => {
-        const provider = providerOf(catalog, input, i);
+    async () => {
+      const tools: Tool[] = [];
+      for (const [i, input] of inputs.entries()) {
+        const provider = await providerOf(catalog, input, i);
         const subject = `Tool [${i}] of the batch`;
         try {
-          return catalog.insertTool(input, provider, subject);
+          tools.push(await catalog.insertTool(input, provider, subject));
         } catch (err) {
           throw located(err, subject, i);
         }
-      }),
+      }
+      return tools;
+    },
     (tools) => ({ action: 'tool.create-batch', object: `tools:${tools.length}`, detail: tools.map((t) => t.code).join(', ') }),
   );
 }

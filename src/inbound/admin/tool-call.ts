@@ -16,7 +16,7 @@ import { requireTool } from './tool-routes.js';
  */
 async function callTool(ctx: RequestContext<AdminDeps>): Promise<Reply> {
   const { catalog, registry } = ctx.deps;
-  const tool = requireTool(catalog, ctx.id());
+  const tool = await requireTool(catalog, ctx.id());
   const body = expectObject(await ctx.body(), 'call');
   const args = body.arguments ?? {};
   if (!isJsonObject(args)) {
@@ -25,7 +25,7 @@ async function callTool(ctx: RequestContext<AdminDeps>): Promise<Reply> {
     ]);
   }
   const caller = ctx.deps.caller ?? ownerCaller();
-  registry.refresh(); // a write by another process (the CLI) may not have been noticed yet
+  await registry.refresh(); // a write by another process (the CLI) may not have been noticed yet
   const view = scopedView(registry.current(), caller.key, caller.scope);
   const entry = view.entries.get(tool.code);
   if (!entry) {

@@ -11,11 +11,11 @@ import type { AdminDeps } from './deps.js';
  * would send with example values (a dry run: nothing is sent, every secret masked).
  */
 export async function validateTool({ catalog, registry }: Pick<AdminDeps, 'catalog' | 'registry'>, tool: Tool): Promise<Reply> {
-  const provider = catalog.getProvider(tool.providerId);
+  const provider = await catalog.getProvider(tool.providerId);
   const subject = { id: tool.id, code: tool.code, providerCode: provider.code };
   const required = tool.parameters.filter(isRequiredArgument).map((p) => p.name);
   const served = tool.enabled && provider.enabled && provider.kind === 'http' && provider.toolMode !== 'meta';
-  registry.refresh(); // a write by another process (the CLI) may not have been noticed yet
+  await registry.refresh(); // a write by another process (the CLI) may not have been noticed yet
   // An auto provider served as meta tools has no entry under the tool's code: shown as a dry run.
   const snapshot = registry.current();
   const entry = served ? snapshot.entries.get(tool.code) : undefined;

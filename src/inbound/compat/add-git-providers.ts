@@ -60,13 +60,13 @@ async function storeProviderTokens(req: IncomingMessage, deps: CompatDeps, calle
   const tokens = parseProviderTokens(body.provider_tokens, problems);
   const servers = parseMcpConfig(body.mcp_config, problems);
   problems.throwIfAny();
-  let outcome: ReturnType<CompatDeps['catalog']['storeProviderTokens']>;
+  let outcome: Awaited<ReturnType<CompatDeps['catalog']['storeProviderTokens']>>;
   try {
     // A client's tokens are its own (OpenHands keeps them per user); the owner's change the shared providers.
     outcome =
       caller === OWNER_NAME
-        ? deps.catalog.storeProviderTokens(tokens, servers, deps.writeRules)
-        : deps.catalog.storeClientProviderTokens(caller, tokens, servers);
+        ? await deps.catalog.storeProviderTokens(tokens, servers, deps.writeRules)
+        : await deps.catalog.storeClientProviderTokens(caller, tokens, servers);
   } catch (err) {
     if (!(err instanceof InvalidEntries)) throw err;
     throw new Unprocessable(err.entries.map((issue) => ({ loc: locOf(issue, tokens, servers ?? []), msg: issue.message, type: 'value_error' })));

@@ -67,32 +67,32 @@ function page<T extends { id: string }>(items: T[], query: URLSearchParams) {
 
 const vaultMissing = (id: string) => notFound(`Vault '${id}' was not found. GET /v1/vaults lists the vaults there are.`);
 
-function requireVault(ctx: Ctx): Vault {
+async function requireVault(ctx: Ctx): Promise<Vault> {
   const id = ctx.params.vault_id ?? '';
-  const vault = ctx.deps.catalog.vaults.get(id, ctx.deps.caller);
+  const vault = await ctx.deps.catalog.vaults.get(id, ctx.deps.caller);
   if (!vault) throw vaultMissing(id);
   return vault;
 }
 
-function requireCredential(ctx: Ctx, vault: Vault): VaultCredential {
+async function requireCredential(ctx: Ctx, vault: Vault): Promise<VaultCredential> {
   const id = ctx.params.credential_id ?? '';
-  const credential = ctx.deps.catalog.vaults.credential(vault.id, id, ctx.deps.caller);
+  const credential = await ctx.deps.catalog.vaults.credential(vault.id, id, ctx.deps.caller);
   if (!credential) throw notFound(`Credential '${id}' was not found in vault '${vault.id}'. GET /v1/vaults/${vault.id}/credentials lists its credentials.`);
   return credential;
 }
 
 async function createVault(ctx: Ctx): Promise<Reply> {
   const input = parseVault(await ctx.body());
-  const { vault, credentials } = ctx.deps.catalog.vaults.create(input.displayName, input.credentials, ctx.deps.caller);
+  const { vault, credentials } = await ctx.deps.catalog.vaults.create(input.displayName, input.credentials, ctx.deps.caller);
   ctx.deps.log.info(`vault ${vault.id} created with ${credentials.length} credential(s)${vault.owner ? ` for client "${vault.owner}"` : ''}`);
   return { status: 201, body: presentVault(vault, credentials) };
 }
 
 async function addCredential(ctx: Ctx): Promise<Reply> {
-  const vault = requireVault(ctx);
+  const vault = await requireVault(ctx);
   const input = parseCredential(await ctx.body());
   // Null when the vault was deleted while the body was read (checked inside the write).
-  const credential = ctx.deps.catalog.vaults.addCredential(vault.id, input, ctx.deps.caller);
+  const credential = await ctx.deps.catalog.vaults.addCredential(vault.id, input, ctx.deps.caller);
   if (!credential) throw vaultMissing(vault.id);
   ctx.deps.log.info(`vault ${vault.id}: credential ${credential.id} added for ${credential.protocol} ${credential.mcpServerUrl}`);
   return { status: 201, body: presentCredential(credential) };
@@ -103,10 +103,10 @@ const ROUTES: readonly Route<VaultDeps>[] = [
   {
     pattern: '/',
     methods: {
-      GET: (ctx) => ({
+      GET: async (ctx) => ({
         status: 200,
         body: page(
-          ctx.deps.catalog.vaults.list(ctx.deps.caller).map((v) => presentVault(v)),
+          (await ctx.deps.catalog.vaults.list(ctx.deps.caller)).map((v) => presentVault(v)),
           ctx.query,
         ),
       }),
@@ -116,13 +116,13 @@ const ROUTES: readonly Route<VaultDeps>[] = [
   {
     pattern: '/:vault_id',
     methods: {
-      GET: (ctx) => {
-        const vault = requireVault(ctx);
-        return { status: 200, body: presentVault(vault, ctx.deps.catalog.vaults.credentials(vault.id, ctx.deps.caller)) };
+      GET: async (ctx) => {
+        const vault = await requireVault(ctx);
+        return { status: 200, body: presentVault(vault, await ctx.deps.catalog.vaults.credentials(vault.id, ctx.deps.caller)) };
       },
-      DELETE: (ctx) => {
-        const vault = requireVault(ctx);
-        if (!ctx.deps.catalog.vaults.remove(vault.id, ctx.deps.caller)) throw vaultMissing(vault.id);
+      DELETE: async (ctx) => {
+        const vault = await requireVault(ctx);
+        if (!(await ctx.deps.catalog.vaults.remove(vault.id, ctx.deps.caller))) throw vaultMissing(vault.id);
         ctx.deps.log.info(`vault ${vault.id} deleted with its credentials`);
         return { status: 204 };
       },
@@ -131,18 +131,21 @@ const ROUTES: readonly Route<VaultDeps>[] = [
   {
     pattern: '/:vault_id/credentials',
     methods: {
-      GET: (ctx) => ({ status: 200, body: page(ctx.deps.catalog.vaults.credentials(requireVault(ctx).id, ctx.deps.caller).map(presentCredential), ctx.query) }),
+      GET: async (ctx) => ({
+        status: 200,
+        body: page((await ctx.deps.catalog.vaults.credentials((await requireVault(ctx)).id, ctx.deps.caller)).map(presentCredential), ctx.query),
+      }),
       POST: addCredential,
     },
   },
   {
     pattern: '/:vault_id/credentials/:credential_id',
     methods: {
-      GET: (ctx) => ({ status: 200, body: presentCredential(requireCredential(ctx, requireVault(ctx))) }),
-      DELETE: (ctx) => {
-        const vault = requireVault(ctx);
-        const credential = requireCredential(ctx, vault);
-        ctx.deps.catalog.vaults.removeCredential(vault.id, credential.id, ctx.deps.caller);
+      GET: async (ctx) => ({ status: 200, body: presentCredential(await requireCredential(ctx, await requireVault(ctx))) }),
+      DELETE: async (ctx) => {
+        const vault = await requireVault(ctx);
+        const credential = await requireCredential(ctx, vault);
+        await ctx.deps.catalog.vaults.removeCredential(vault.id, credential.id, ctx.deps.caller);
         ctx.deps.log.info(`vault ${vault.id}: credential ${credential.id} deleted`);
         return { status: 200, body: { id: credential.id, type: 'vault_credential_deleted' } };
       },

@@ -14,10 +14,10 @@ export interface ConnectDeps {
    */
   identify(token: string, req: IncomingMessage): Promise<ClientIdentity | null>;
   /** Whether this identity record still exists (same name, same creation): a removed client's links die with it. */
-  clientExists(name: string, createdAt: string): boolean;
-  provider(id: number): Provider | undefined;
+  clientExists(name: string, createdAt: string): Promise<boolean>;
+  provider(id: number): Promise<Provider | undefined>;
   /** Stores the client's own credential through the catalog (`setCredential`): one transaction, ToolwireError on bad input. */
-  setCredential(clientName: string, providerCode: string, credential: Record<string, unknown>): void;
+  setCredential(clientName: string, providerCode: string, credential: Record<string, unknown>): Promise<void>;
   /**
    * Where an OAuth 2 provider's user signs in (the authorization-code flow is another module's): wired by
    * the lead; absent, the page says such a provider cannot be connected here.

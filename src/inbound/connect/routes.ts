@@ -25,14 +25,14 @@ const GONE = [
 ];
 
 /** A pending ticket, its identity still there and its provider still known; otherwise the 410 page was sent. */
-function liveTicket(deps: ConnectDeps, res: ServerResponse, ticket: string): { ticket: Ticket; provider: Provider } | null {
+async function liveTicket(deps: ConnectDeps, res: ServerResponse, ticket: string): Promise<{ ticket: Ticket; provider: Provider } | null> {
   const found = deps.tickets.find(ticket);
   if (!found.ok) {
     sendPage(res, 410, GONE_TITLE, GONE);
     return null;
   }
-  const provider = deps.provider(found.ticket.providerId);
-  if (!deps.clientExists(found.ticket.clientName, found.ticket.clientCreatedAt) || !provider || provider.code !== found.ticket.providerCode) {
+  const provider = await deps.provider(found.ticket.providerId);
+  if (!(await deps.clientExists(found.ticket.clientName, found.ticket.clientCreatedAt)) || !provider || provider.code !== found.ticket.providerCode) {
     deps.tickets.drop(ticket);
     sendPage(res, 410, GONE_TITLE, GONE);
     return null;
@@ -68,7 +68,7 @@ export async function handleConnect(req: IncomingMessage, res: ServerResponse, t
     return;
   }
   if (req.method === 'GET') {
-    const live = liveTicket(deps, res, ticket);
+    const live = await liveTicket(deps, res, ticket);
     if (live) showForm(res, 200, live.ticket, live.provider, connectForm(live.provider));
     return;
   }
@@ -83,7 +83,7 @@ export async function handleConnect(req: IncomingMessage, res: ServerResponse, t
     sendPage(res, 413, 'Form too large', [`The form is larger than ${MAX_FORM_BYTES / 1024} KB; it holds a token and a few secrets.`]);
     return;
   }
-  const live = liveTicket(deps, res, ticket);
+  const live = await liveTicket(deps, res, ticket);
   if (!live) return;
   const { provider } = live;
   const form = connectForm(provider);
@@ -123,7 +123,7 @@ export async function handleConnect(req: IncomingMessage, res: ServerResponse, t
   const gathered = gather(form.fields, body);
   if ('problems' in gathered) return showForm(res, 400, live.ticket, provider, form, gathered.problems);
   try {
-    deps.setCredential(identity.name, provider.code, gathered.credential);
+    await deps.setCredential(identity.name, provider.code, gathered.credential);
   } catch (err) {
     if (err instanceof ToolwireError && err.code === 'INVALID_INPUT') {
       const problems = err.issues.length > 0 ? err.issues.map((i) => `${i.field} ${i.message}.`) : [err.message];

@@ -25,9 +25,11 @@ export function connectDeps(app: App, tickets: TicketBook, identify: ConnectDeps
   return {
     tickets,
     identify,
-    clientExists: (name, createdAt) => app.catalog.clients.listClients().some((c) => c.name === name && c.createdAt === createdAt),
+    clientExists: async (name, createdAt) => (await app.catalog.clients.listClients()).some((c) => c.name === name && c.createdAt === createdAt),
     provider: (id) => app.catalog.findProvider(id),
-    setCredential: (clientName, providerCode, credential) => void app.catalog.credentials.setCredential(clientName, providerCode, credential),
+    setCredential: async (clientName, providerCode, credential) => {
+      await app.catalog.credentials.setCredential(clientName, providerCode, credential);
+    },
     authorizationUrl,
     log: app.log,
   };

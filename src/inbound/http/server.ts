@@ -75,6 +75,8 @@ function hostName(host: string): string {
 }
 
 export async function startHttpServer(app: App, options: HttpOptions, extraRoutes: ExtraRoute[] = []): Promise<RunningHttp> {
+  // What is served is the registry's snapshot: built first if the caller has not (`serve` has, with its upstreams).
+  if (!app.registry.loaded) await app.registry.load();
   // The admin and compat APIs get their share of the app, built once here.
   const admin = adminDeps(app);
   const compat = compatDeps(app);
@@ -122,7 +124,7 @@ export async function startHttpServer(app: App, options: HttpOptions, extraRoute
   const resource = (req: IncomingMessage) => `${base(req)}/mcp`;
   const metadataUrl = (req: IncomingMessage) => (jwt ? `${base(req)}${METADATA_PATH}` : null);
 
-  const callers = createCallerIndex(app.catalog, app.registry);
+  const callers = createCallerIndex(app.clientTokens, app.registry);
   // Bound to the callback URL once the port is known (port 0 picks one at listen); nothing arrives before.
   let signIn: SignInDeps = signInDeps(app, CALLBACK_PATH);
   /**
@@ -135,7 +137,7 @@ export async function startHttpServer(app: App, options: HttpOptions, extraRoute
     if (client) return client;
     const subject = jwt === null ? null : await jwt.verify(token, oauthAudience ?? resource(req));
     if (subject === null) return null;
-    return callers.findSubject(subject) ?? clientCaller(app.catalog.clients.subjectClient(subject, app.config.oauthDefaultScope));
+    return callers.findSubject(subject) ?? clientCaller(await app.catalog.clients.subjectClient(subject, app.config.oauthDefaultScope));
   }
   const identify: ConnectDeps['identify'] = async (token, req) => (await clientOf(token, req))?.identity ?? null;
   const authorizationUrl: ConnectDeps['authorizationUrl'] =

@@ -19,9 +19,10 @@ export interface UserCredentials {
 export const NO_USER_CREDENTIALS: UserCredentials = { find: () => undefined };
 
 /**
- * An index read again (`read`) only when `version` moves — a credential, client or provider write bumps
- * the registry version, here or in another process — so a call reads no database. Each credential's
- * redactor is made when its version is read, not per call.
+ * An index made again only when `version` moves — a credential, client or provider write bumps the
+ * registry version, here or in another process. `read` gives the credentials loaded with the registry's
+ * snapshot (in its read), so a call reads no database. Each credential's redactor is made once per
+ * version, not per call.
  */
 export function createUserCredentialIndex(
   read: () => UserCredential[],

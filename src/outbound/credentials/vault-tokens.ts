@@ -9,7 +9,7 @@ export interface ClientVaultTokens {
 
 export const NO_CLIENT_VAULT_TOKENS: ClientVaultTokens = { find: () => undefined };
 
-/** Read again (`read`) only when `version` moves — a vault write bumps the registry version — so a call reads no database. */
+/** Indexed again only when `version` moves; `read` gives the tokens loaded with the registry's snapshot, so a call reads no database. */
 export function createClientVaultTokenIndex(read: () => ClientVaultToken[], version: () => number): ClientVaultTokens {
   const current = byVersion(version, () => new Map(read().map((t) => [keyOf(t.clientName, t.mcpServerUrl, t.protocol), t.accessToken])));
   return { find: (clientName, url, protocol) => current().get(keyOf(clientName, url, protocol)) };

@@ -219,7 +219,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     const cached = slot.cached;
     const failing = slot.failure !== null && time < slot.failure.until;
     if (cached && time < cached.expiresAt) {
-      if (time >= cached.refreshAt && !slot.inflight && !failing) start(provider, slot);
+      if (time >= cached.refreshAt && !slot.inflight && !failing) void start(provider, slot);
       return cached.token;
     }
     if (slot.inflight) return slot.inflight;

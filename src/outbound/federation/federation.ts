@@ -67,6 +67,8 @@ export class Federation implements ToolSource {
   private closed = false;
   /** Connections opened with a client's own key; the provider's own connection still lists the tools. */
   private readonly users: UserConnections;
+  /** The owner's vault credentials by server URL and protocol, read in each registry build (`read`). */
+  private sharedVaultTokens = new Map<string, string>();
 
   constructor(
     private readonly deps: FederationDeps,
@@ -81,6 +83,11 @@ export class Federation implements ToolSource {
       maxResponseBytes: options.maxResponseBytes ?? deps.maxResponseBytes,
     };
     this.users = new UserConnections(this.timings, deps.log, options.userConnections ?? DEFAULT_USER_CONNECTION_LIMITS);
+  }
+
+  async read(): Promise<void> {
+    const tokens = await this.deps.store.vaults.sharedTokens();
+    this.sharedVaultTokens = new Map(tokens.map((t) => [vaultKey(t.mcpServerUrl, t.protocol), t.accessToken]));
   }
 
   entries(providers: readonly Provider[]): ToolEntry[] {
@@ -157,7 +164,7 @@ export class Federation implements ToolSource {
     const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
     await Promise.race([Promise.all([...this.managed.values()].map((m) => m.connection.settled())), timeout]);
     clearTimeout(timer);
-    this.runQueuedRefresh(); // so that what is connected now is listed now
+    await this.runQueuedRefresh(); // so that what is connected now is listed now
   }
 
   /** Stops every connection (stdio servers included) and waits for them to end. */
@@ -174,7 +181,7 @@ export class Federation implements ToolSource {
     for (const provider of wanted.values()) {
       let config: ReturnType<typeof resolveUpstream>;
       try {
-        config = resolveUpstream(provider, this.deps.store);
+        config = resolveUpstream(provider, (url, protocol) => this.sharedVaultTokens.get(vaultKey(url, protocol)) ?? null);
       } catch (err) {
         this.deps.log.warn(`upstream MCP server "${provider.code}" cannot be configured: ${(err as Error).message}`);
         this.drop(provider.id);
@@ -208,16 +215,19 @@ export class Federation implements ToolSource {
   private queueRefresh(): void {
     if (this.refreshQueued || this.closed) return;
     this.refreshQueued = true;
-    setImmediate(() => this.runQueuedRefresh());
+    setImmediate(() => void this.runQueuedRefresh());
   }
 
-  private runQueuedRefresh(): void {
+  /** Never rejects: a failed rebuild is logged (the next change tries again). */
+  private async runQueuedRefresh(): Promise<void> {
     if (!this.refreshQueued || this.closed) return;
     this.refreshQueued = false;
     try {
-      this.deps.registry.refresh(true);
+      await this.deps.registry.refresh(true);
     } catch (err) {
       this.deps.log.warn(`Could not rebuild the tool list after an upstream change: ${(err as Error).message}`);
     }
   }
 }
+
+const vaultKey = (url: string, protocol: string) => JSON.stringify([url, protocol]);

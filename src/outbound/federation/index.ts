@@ -3,7 +3,7 @@ import type { Registry } from '../../registry/registry.js';
 import type { Store } from '../../store/index.js';
 import { Federation, type FederationOptions } from './federation.js';
 import type { UserCredentials } from '../credentials/per-user.js';
-import { createClientVaultTokenIndex } from '../credentials/vault-tokens.js';
+import type { ClientVaultTokens } from '../credentials/vault-tokens.js';
 
 export { Federation, type FederationOptions, type UpstreamStatus } from './federation.js';
 export { federatedToolName } from './tool-names.js';
@@ -19,27 +19,23 @@ export interface FederationHost {
   store: Store;
   /** Each client's own credentials (their `api_key` for upstream MCP servers), from memory. */
   users: UserCredentials;
+  /** Each client's vault credentials, from memory (loaded with the registry's snapshot). */
+  vaultTokens: ClientVaultTokens;
   registry: Registry;
   log: Log;
   config: { timeoutMs: number; maxResponseBytes: number };
   onClose(fn: () => Promise<void> | void): void;
 }
 
-export function startFederation(app: FederationHost, options: FederationOptions = {}): Federation {
-  const { store, registry } = app;
-  // Each client's vault credentials, read again only when the registry version moves (a vault write bumps it).
-  const vaultTokens = createClientVaultTokenIndex(
-    () => store.read(() => store.vaults.clientTokens()),
-    () => registry.current().version,
-  );
+export async function startFederation(app: FederationHost, options: FederationOptions = {}): Promise<Federation> {
+  const { store, registry, vaultTokens } = app;
   const federation = new Federation(
     { store, registry, log: app.log, timeoutMs: app.config.timeoutMs, maxResponseBytes: app.config.maxResponseBytes, users: app.users, vaultTokens },
     options,
   );
   app.registry.addSource(federation);
   app.onClose(() => federation.close());
-  // Rebuild if a snapshot exists already; otherwise the first build includes the upstreams.
-  app.registry.refresh(true);
-  app.registry.current();
+  // A snapshot with the upstreams' sources (the first one, or a rebuild of the one there is).
+  await app.registry.load();
   return federation;
 }

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { providerSecrets } from '../credentials/provider-secrets.js';
 import { createRedactor, type Redactor } from '../../core/redact.js';
-import type { Store } from '../../store/index.js';
 import type { McpProvider, McpTransport, RemoteTransport } from '../../core/model.js';
 
 /**
@@ -21,10 +20,13 @@ export interface UpstreamConfig {
   fingerprint: string;
 }
 
+/** The owner's newest vault credential for a server URL and protocol, from memory (read with the registry's build). */
+export type SharedVaultToken = (url: string, protocol: string) => string | null;
+
 /** The credential of an HTTP upstream: its `api_key` (apiKeyValue), else the newest matching vault credential. */
-export function upstreamCredential(provider: McpProvider, transport: RemoteTransport, store: Store): string | null {
+export function upstreamCredential(provider: McpProvider, transport: RemoteTransport, vaultToken: SharedVaultToken): string | null {
   if (provider.apiKeyValue) return provider.apiKeyValue;
-  return store.vaults.tokenFor(transport.url, transport.protocol);
+  return vaultToken(transport.url, transport.protocol);
 }
 
 /** `scheme://user:password@` anywhere in a value: the userinfo of a URL (up to its last `@`, as URL parsers read it). */
@@ -65,9 +67,9 @@ function bearer(credential: string): string {
   return /^bearer\s/i.test(credential) ? credential : `Bearer ${credential}`;
 }
 
-export function resolveUpstream(provider: McpProvider, store: Store): UpstreamConfig {
+export function resolveUpstream(provider: McpProvider, vaultToken: SharedVaultToken): UpstreamConfig {
   const given = provider.transport;
-  return upstreamConfigWith(provider, given.protocol === 'stdio' ? null : upstreamCredential(provider, given, store));
+  return upstreamConfigWith(provider, given.protocol === 'stdio' ? null : upstreamCredential(provider, given, vaultToken));
 }
 
 /**

@@ -23,9 +23,9 @@ export interface ConnectedGrant {
 
 export interface ConnectFlowOptions {
   /** The provider by code or id (a catalog read: the connect flow is not the call path). */
-  findProvider(ref: string | number): Provider | undefined;
+  findProvider(ref: string | number): Promise<Provider | undefined>;
   /** Stores the grant as the client's own credential (catalog.credentials.storeGrant). */
-  storeGrant(clientName: string, providerId: number, tokens: OAuthTokens): void;
+  storeGrant(clientName: string, providerId: number, tokens: OAuthTokens): Promise<void>;
   fetch: typeof fetch;
   timeoutMs: number;
   now?: () => number;
@@ -69,8 +69,8 @@ export function createConnectFlow(options: ConnectFlowOptions): ConnectFlow {
     }
   }
 
-  function oauthProvider(ref: string | number): Provider & { oauth: NonNullable<Provider['oauth']> } {
-    const provider = options.findProvider(ref);
+  async function oauthProvider(ref: string | number): Promise<Provider & { oauth: NonNullable<Provider['oauth']> }> {
+    const provider = await options.findProvider(ref);
     if (!provider) throw new ToolwireError('NOT_FOUND', `No provider ${JSON.stringify(String(ref).slice(0, 64))}.`);
     if (provider.oauth?.grant !== 'authorization_code' || !provider.oauth.authorizationUrl) {
       throw failed(`Provider "${provider.code}" does not sign people in with OAuth 2 (authenticationType OAUTH2, oauth.grant "authorization_code").`);
@@ -80,7 +80,7 @@ export function createConnectFlow(options: ConnectFlowOptions): ConnectFlow {
 
   return {
     async authorizationUrl(ref, clientName, redirectUri) {
-      const provider = oauthProvider(ref);
+      const provider = await oauthProvider(ref);
       const settings = provider.oauth;
       const codeVerifier = oauth.generateRandomCodeVerifier();
       const state = oauth.generateRandomState();
@@ -106,7 +106,7 @@ export function createConnectFlow(options: ConnectFlowOptions): ConnectFlow {
       if (!grant) throw failed(`This sign-in is unknown or was already finished (its state does not match one toolwire started). Nothing was stored. ${again}`);
       if (now() >= grant.expiresAt)
         throw failed(`This sign-in took longer than ${Math.round(ttlMs / 60_000)} minutes and expired. Nothing was stored. ${again}`);
-      const provider = oauthProvider(grant.providerId);
+      const provider = await oauthProvider(grant.providerId);
       const { as, client, auth, options: requestOptions } = oauthEndpoints(provider.oauth, options);
       // No discovery, so no issuer to hold `iss` to: the single-use state binds the answer to this sign-in.
       const params = new URLSearchParams(query);
@@ -134,7 +134,7 @@ export function createConnectFlow(options: ConnectFlowOptions): ConnectFlow {
           err,
         );
       }
-      options.storeGrant(grant.clientName, provider.id, tokens);
+      await options.storeGrant(grant.clientName, provider.id, tokens);
       return { clientName: grant.clientName, providerCode: provider.code };
     },
   };

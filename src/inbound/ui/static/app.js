@@ -120,7 +120,7 @@ function showSignIn(message) {
       class: 'card',
       onsubmit: (e) => {
         e.preventDefault();
-        attempt(async () => {
+        void attempt(async () => {
           const res = await fetch('/ui/session', {
             method: 'POST',
             headers: { 'content-type': 'application/json' },
@@ -146,7 +146,7 @@ function signedIn(session) {
   state.who = session.who;
   document.getElementById('nav').hidden = false;
   showError('');
-  route();
+  void route();
 }
 
 // ---------- dashboard ----------
@@ -501,7 +501,7 @@ function providerForm(p, onSave) {
       onsubmit: (e) => {
         e.preventDefault();
         if (!form.reportValidity()) return;
-        attempt(async () => {
+        void attempt(async () => {
           await onSave(body());
           for (const secret of [f.apiKeyValue, f.dynamicAuthPayload, f.clientSecret]) secret.value = '';
         });
@@ -583,7 +583,7 @@ async function providers() {
               class: 'danger',
               onclick: () => {
                 if (!confirm(`Delete provider ${p.code} and its tools?`)) return;
-                attempt(async () => {
+                void attempt(async () => {
                   await api('DELETE', `/providers/${p.id}`);
                   await providers();
                 }, `${p.code} deleted.`);
@@ -681,7 +681,7 @@ async function providerPage(id) {
         class: 'grid card',
         onsubmit: (e) => {
           e.preventDefault();
-          attempt(async () => {
+          void attempt(async () => {
             const created = await api('POST', '/tools', {
               providerId: p.id,
               name: toolName.value,
@@ -773,7 +773,7 @@ async function toolPage(id) {
           const v = args[i].read();
           if (v !== undefined) values[p.name] = v;
         });
-        attempt(async () => {
+        void attempt(async () => {
           const answer = await api('POST', `/tools/${t.id}/call`, { arguments: values });
           out.replaceChildren(resultView(answer.result));
         });
@@ -802,7 +802,7 @@ async function toolPage(id) {
         class: 'grid card',
         onsubmit: (e) => {
           e.preventDefault();
-          attempt(async () => {
+          void attempt(async () => {
             await api('PUT', `/tools/${t.id}`, {
               name: name.value,
               description: description.value,
@@ -833,7 +833,7 @@ async function toolPage(id) {
             class: 'danger',
             onclick: () => {
               if (!confirm(`Delete tool ${t.code}?`)) return;
-              attempt(async () => {
+              void attempt(async () => {
                 await api('DELETE', `/tools/${t.id}`);
                 location.hash = `#/providers/${t.providerId}`;
               });
@@ -917,7 +917,7 @@ function importPage() {
       onsubmit: (e) => {
         e.preventDefault();
         if (!form.reportValidity()) return;
-        attempt(async () => {
+        void attempt(async () => {
           const report = await api('POST', importQuery(f, true), JSON.parse(f.doc.value));
           out.replaceChildren(reportView(report, 'Preview (nothing written yet)'));
           commit.hidden = false;
@@ -1017,7 +1017,7 @@ function editIdentity(c) {
         class: 'grid',
         onsubmit: (e) => {
           e.preventDefault();
-          attempt(async () => {
+          void attempt(async () => {
             await api('PUT', `/clients/${encodeURIComponent(c.name)}`, scope.read());
             dialog.close();
             await identities();
@@ -1059,7 +1059,7 @@ function setCredential(c, providersList) {
           if (!e.target.reportValidity()) return;
           const p = providersList.find((x) => x.code === provider.value);
           const body = json.value.trim() !== '' ? JSON.parse(json.value) : p?.kind === 'mcp' ? { api_key: key.value } : { apiKeyValue: key.value };
-          attempt(async () => {
+          void attempt(async () => {
             await api('PUT', `/clients/${encodeURIComponent(c.name)}/credentials/${encodeURIComponent(provider.value)}`, body);
             dialog.close();
             await identities();
@@ -1093,7 +1093,7 @@ function newIdentityForm() {
       'aria-label': 'New identity',
       onsubmit: (e) => {
         e.preventDefault();
-        attempt(async () => {
+        void attempt(async () => {
           const { rateLimit, ...rest } = scope.read();
           const created = await api('POST', '/clients', { name: name.value.trim(), ...rest, ...(rateLimit.perMinute ? { rateLimit } : {}) });
           await identities();
@@ -1131,7 +1131,7 @@ async function identities() {
                   class: 'secondary',
                   onclick: () => {
                     if (!confirm(`Remove ${c.name}'s own credential for ${k.provider}?`)) return;
-                    attempt(async () => {
+                    void attempt(async () => {
                       await api('DELETE', `${path(c)}/credentials/${encodeURIComponent(k.provider)}`);
                       await identities();
                     }, `Credential of ${c.name} for ${k.provider} removed.`);
@@ -1155,7 +1155,7 @@ async function identities() {
           class: 'secondary',
           onclick: () => {
             if (!confirm(`Give ${c.name} a new token? The old one stops working at once.`)) return;
-            attempt(async () => {
+            void attempt(async () => {
               const rotated = await api('POST', `${path(c)}/rotate`);
               await identities();
               showToken(rotated.name, rotated.token);
@@ -1171,7 +1171,7 @@ async function identities() {
           class: 'danger',
           onclick: () => {
             if (!confirm(`Remove identity ${c.name}? Its token and its own credentials go with it.`)) return;
-            attempt(async () => {
+            void attempt(async () => {
               await api('DELETE', path(c));
               await identities();
             }, `${c.name} removed.`);
@@ -1315,7 +1315,7 @@ async function route() {
 async function start() {
   window.addEventListener('hashchange', () => {
     showError('');
-    route();
+    void route();
   });
   document.getElementById('sign-out').addEventListener('click', async () => {
     await fetch('/ui/session', { method: 'DELETE', headers: { 'x-csrf-token': state.csrf } });
@@ -1327,4 +1327,4 @@ async function start() {
   else showSignIn();
 }
 
-start();
+void start();
