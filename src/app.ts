@@ -1,4 +1,6 @@
 import { createTokenManager, isInvalidation, type TokenManager } from './outbound/dynamic-auth/index.js';
+import { openSharedTokens } from './outbound/dynamic-auth/shared-store.js';
+import { createChangeFeed } from './store/change-feed.js';
 import { createHttpSender, type HttpSender, type StoppableSender } from './outbound/http/send.js';
 import { createHttpToolFactory, type TokenSource } from './outbound/http/http-tool.js';
 import { guardUnsetBaseUrl } from './outbound/http/unset-base-url.js';
@@ -125,11 +127,15 @@ export async function createApp(config: Config, log: Log = createLog(config.logL
     ...(outbound ? { connect: outbound.connect } : {}),
   });
   const stopper = createCallStopper(sender);
+  // Dynamic-auth tokens shared by every instance on the database (SPEC §13), behind the token manager's memory.
+  const sharedTokens = await openSharedTokens(store, config.database, config.timeoutMs);
   const tokens = createTokenManager({
     timeoutMs: config.timeoutMs,
     defaultTtlMs: config.tokenTtlSeconds * 1000,
     dispatcher: outbound?.dispatcher,
     onFetch: (code, ok) => ops.tokenFetch(code, ok),
+    shared: sharedTokens.tokens,
+    warn: (message) => log.warn(message),
   });
   const restoreUpstreamFetch = outbound ? setUpstreamFetch(outbound.fetch) : () => {};
   const tokenSource: TokenSource = {
@@ -176,6 +182,8 @@ export async function createApp(config: Config, log: Log = createLog(config.logL
     answers: { kept: answers, maxResultTokens: config.maxResultTokens },
   });
   const registry = new Registry(store, guardUnsetBaseUrl(httpTools), [], log, { autoMetaTokens: config.autoMetaTokens });
+  // Other instances' changes: PostgreSQL's LISTEN feed (its own connection); SQLite's poll is the registry's default.
+  if (config.database.dialect === 'postgres') registry.useChangeFeed(await createChangeFeed(store, { url: config.database.url }));
   const catalog = new Catalog(store, () => registry.refresh(), 'cli', { autoMetaTokens: config.autoMetaTokens });
   // The call path's indexes, read with every snapshot (in its read transaction): a call reads no database.
   const userCredentials = registry.addIndex(() => catalog.credentials.index());
@@ -220,6 +228,7 @@ export async function createApp(config: Config, log: Log = createLog(config.logL
       else await sender.close();
       restoreUpstreamFetch();
       await outbound?.close();
+      await sharedTokens.close();
       await store.close();
     },
   };

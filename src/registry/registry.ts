@@ -1,4 +1,6 @@
 import type { Store } from '../store/index.js';
+import type { ChangeFeed } from '../store/change-feed.js';
+import { createSqliteChangeFeed, type SqliteChangeFeed } from '../store/change-feed-sqlite.js';
 import { buildSnapshot, createBuildCache, type BuildOptions, type ToolSource } from './build.js';
 import type { HttpToolFactory, Invoke, RegistrySnapshot } from './types.js';
 
@@ -9,8 +11,9 @@ export type Logger = { warn(message: string): void; debug(message: string): void
 
 /**
  * Holds the current snapshot and swaps it when the store changes. In-process writes call
- * `refresh()`; writes from other processes are noticed by polling SQLite's cheap `data_version`
- * and then the registry version row, so nothing is rebuilt when nothing changed.
+ * `refresh()`; writes from other processes come through the store's change feed (store/change-feed.ts:
+ * SQLite's `data_version` poll, PostgreSQL's LISTEN), and a refresh compares the registry version row
+ * first, so nothing is rebuilt when nothing changed.
  * The first snapshot is built by `load()`, which the serving commands await before serving: CLI
  * commands that never serve (`provider list`, `import`) never compile tools. Rebuilds are single
  * flight: one runs, at most one more waits (and serves every refresh asked for meanwhile).
@@ -21,16 +24,16 @@ export type Logger = { warn(message: string): void; debug(message: string): void
 export class Registry {
   private snapshot: RegistrySnapshot | null = null;
   private readonly listeners = new Set<() => void>();
-  private timer: NodeJS.Timeout | null = null;
-  /** -1: not known yet (the watcher's first tick checks the registry version, which rebuilds nothing when unchanged). */
-  private lastDataVersion = -1;
+  /** The change feed `watch()` started (or was given); null before. */
+  private feed: ChangeFeed | null = null;
+  private watching = false;
+  /** The data-version poll: the default feed, and `checkForChanges()`. */
+  private poller: SqliteChangeFeed | null = null;
   /** The rebuild running, and the one waiting behind it (its `force` the OR of every request it serves). */
   private running: Promise<boolean> | null = null;
   private next: { force: boolean; promise: Promise<boolean> } | null = null;
   /** Loaders of the call path's indexes, run in each build's read; a snapshot holds their values in this order. */
   private readonly indexes: Array<() => Promise<unknown>> = [];
-  /** A watcher tick under way (a slow read must not pile ticks up). */
-  private checking = false;
   /** What the next rebuild may reuse: only changed tools are read and compiled again. */
   private readonly cache = createBuildCache();
   /** The problem last logged by the watcher, so a lasting one is said once, not every tick. */
@@ -154,8 +157,9 @@ export class Registry {
     try {
       this.snapshot = await this.build();
     } catch (err) {
-      // This process's own commits do not move its data_version: make the watcher's next tick try again.
-      this.lastDataVersion = -1;
+      // The feed must signal again: on SQLite this process's own commits do not move its data_version.
+      this.feed?.missed();
+      this.poller?.missed();
       throw err;
     }
     if (had !== null) this.scheduleNotify();
@@ -199,36 +203,56 @@ export class Registry {
   }
 
   /**
-   * Polls for other processes' writes. The data_version is recorded only once the rebuild it calls for
-   * has succeeded: a rebuild that fails (a database error) is tried again at the next tick, so a
-   * committed change can never be missed for good.
+   * Uses this change feed for `watch()` instead of the default one (the PostgreSQL LISTEN feed, which
+   * needs the connection URL the store does not keep). Call before `watch()`.
    */
-  watch(intervalMs = 250): void {
-    if (this.timer) return;
-    this.timer = setInterval(() => void this.checkForChanges(), intervalMs);
-    this.timer.unref();
+  useChangeFeed(feed: ChangeFeed): void {
+    if (this.watching) throw new Error('registry: the change feed is already running; give it before watch()');
+    this.feed = feed;
   }
 
-  /** One watcher tick; public so a caller can check at once. */
-  async checkForChanges(): Promise<void> {
-    if (this.checking) return;
-    this.checking = true;
+  /**
+   * Follows other processes' writes through the change feed: the one given to `useChangeFeed`, else the
+   * store's `dataVersion` poll every `intervalMs` (SQLite's data_version; on PostgreSQL without the LISTEN
+   * feed, the registry version). A refresh that fails (a database error) is signalled again by the feed,
+   * so a committed change can never be missed for good.
+   */
+  watch(intervalMs = 250): void {
+    if (this.watching) return;
+    this.watching = true;
+    this.feed ??= this.poll(intervalMs);
+    void this.feed.start(
+      () => this.onFeedSignal(),
+      (problem) => this.report(problem),
+    );
+  }
+
+  private poll(intervalMs = 250): SqliteChangeFeed {
+    this.poller ??= createSqliteChangeFeed(this.store, { intervalMs });
+    return this.poller;
+  }
+
+  /** A signal from the feed: refresh; a failure is logged once and rejected, so the feed signals again later. */
+  private async onFeedSignal(): Promise<void> {
     try {
-      const fileProblem = this.store.fileProblem();
-      if (fileProblem) {
-        this.sayOnce(fileProblem);
-        return;
-      }
-      const dataVersion = await this.store.dataVersion();
-      if (dataVersion === this.lastDataVersion) return;
       await this.refresh();
-      this.lastDataVersion = dataVersion;
-      this.lastWatchProblem = null;
     } catch (err) {
-      this.sayOnce(`Could not read the database's changes (retrying): ${(err as Error).message}`);
-    } finally {
-      this.checking = false;
+      this.report(`Could not read the database's changes (retrying): ${(err as Error).message}`);
+      throw err;
     }
+  }
+
+  /** One check of the store's data version now (tests, or a caller that wants to check at once). */
+  async checkForChanges(): Promise<void> {
+    await this.poll().check(
+      () => this.onFeedSignal(),
+      (problem) => this.report(problem),
+    );
+  }
+
+  private report(problem: string | null): void {
+    if (problem === null) this.lastWatchProblem = null;
+    else this.sayOnce(problem);
   }
 
   private sayOnce(problem: string): void {
@@ -237,9 +261,10 @@ export class Registry {
     this.logger?.warn(problem);
   }
 
+  /** Stops the change feed (its connection closes in the background) and any notification pass. */
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
+    if (this.feed) void this.feed.stop().catch(() => {});
+    this.watching = false;
     if (this.notifyPass) clearImmediate(this.notifyPass);
     this.notifyPass = null;
     this.changedDuringPass = false;

@@ -1,3 +1,4 @@
+import type { ChangeFeed } from './change-feed-contract.js';
 import type { SqlExecutor } from './driver.js';
 
 /**
@@ -9,13 +10,7 @@ import type { SqlExecutor } from './driver.js';
  * `registry_version` as a safety net, every 5 s while listening and every 1 s while not.
  */
 
-/** Tells the registry to refresh; the registry coalesces (one rebuild running, at most one queued). */
-export interface ChangeFeed {
-  /** Resolves once the first connection is listening, or its first attempt failed (the feed keeps trying). */
-  start(onChange: () => void): Promise<void>;
-  /** Closes the connection and stops every timer; no onChange after it resolves. */
-  stop(): Promise<void>;
-}
+export type { ChangeFeed } from './change-feed-contract.js';
 
 /** The part of a `pg.Client` the feed uses (a fresh, unconnected client per attempt). */
 export interface ListenClient {
@@ -49,7 +44,10 @@ export function createPostgresChangeFeed(options: PostgresChangeFeedOptions): Ch
   const { db, channel = 'toolwire_changes', pollMs = 5000, reconnectingPollMs = 1000, backoffMs = 100, maxBackoffMs = 1000 } = options;
   if (!/^[a-z_][a-z0-9_]*$/.test(channel)) throw new Error(`change feed: channel "${channel}" is not a plain lower-case identifier`);
 
-  let onChange: (() => void) | null = null;
+  let onChange: (() => unknown) | null = null;
+  let report: ((problem: string | null) => void) | undefined;
+  /** A refresh failed since the last signal: the next safety poll signals even if the version did not move. */
+  let owed = false;
   let client: ListenClient | null = null;
   let listening = false;
   let stopped = false;
@@ -60,14 +58,23 @@ export function createPostgresChangeFeed(options: PostgresChangeFeedOptions): Ch
   let pollTimer: NodeJS.Timeout | null = null;
 
   const signal = () => {
-    if (!stopped) onChange?.();
+    if (stopped || !onChange) return;
+    owed = false;
+    // A failed refresh says so through missed() (the registry calls it): nothing to catch here but the rejection.
+    void Promise.resolve()
+      .then(onChange)
+      .catch(() => {});
+  };
+  const tell = (err: Error) => {
+    options.onError?.(err);
+    report?.(`The change listener lost its database connection (reconnecting; changes from other instances are picked up once it is back): ${err.message}`);
   };
 
   /**
    * Reads the version. From the safety poll (`report`), a move since the last read is a change nobody told
    * us about; after a signal it only records the version that signal covered.
    */
-  async function poll(report = true): Promise<void> {
+  async function poll(reportMove = true): Promise<void> {
     let value: string;
     try {
       const row = await db.get<{ value: string | number }>(VERSION);
@@ -78,7 +85,7 @@ export function createPostgresChangeFeed(options: PostgresChangeFeedOptions): Ch
     }
     const moved = seen !== null && value !== seen;
     seen = value;
-    if (moved && report) signal();
+    if ((moved || owed) && reportMove) signal();
   }
 
   function schedulePoll(): void {
@@ -102,7 +109,7 @@ export function createPostgresChangeFeed(options: PostgresChangeFeedOptions): Ch
     listening = false;
     which.end().catch(() => {});
     if (stopped) return;
-    if (wasListening || failures === 0) options.onError?.(err ?? new Error('the change listener lost its database connection'));
+    if (wasListening || failures === 0) tell(err ?? new Error('the change listener lost its database connection'));
     schedulePoll(); // at the reconnecting pace
     retry();
   }
@@ -144,6 +151,7 @@ export function createPostgresChangeFeed(options: PostgresChangeFeedOptions): Ch
     const reconnected = seen !== null || failures > 0;
     listening = true;
     failures = 0;
+    if (reconnected) report?.(null);
     schedulePoll();
     // After a reconnection, notifications may have been missed: refresh at once. The first connection only
     // reads the baseline the safety poll compares with (the registry loads its first snapshot itself).
@@ -152,10 +160,15 @@ export function createPostgresChangeFeed(options: PostgresChangeFeedOptions): Ch
   }
 
   return {
-    async start(listener) {
+    async start(listener, problems) {
       if (onChange) throw new Error('change feed: already started');
       onChange = listener;
+      report = problems;
       await connect();
+    },
+
+    missed() {
+      owed = true;
     },
 
     async stop() {

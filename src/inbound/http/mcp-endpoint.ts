@@ -10,7 +10,7 @@ import {
 } from '@modelcontextprotocol/server';
 import type { Log } from '../../core/log.js';
 import { readTraceContext } from '../../core/trace-context.js';
-import type { ToolwireError } from '../../core/errors.js';
+import { ToolwireError } from '../../core/errors.js';
 import { rpcErrorReply } from '../mcp/errors.js';
 import { CallsInFlight } from '../mcp/calls-in-flight.js';
 import { answerToolCall, asToolCall, type ToolCall } from '../mcp/fast-call.js';
@@ -22,6 +22,32 @@ import { LEGACY_VERSION, MODERN_VERSION } from '../mcp/versions.js';
 import type { Registry } from '../../registry/registry.js';
 import { readJsonBody, sendJson } from './body.js';
 import { toWebRequest, writeWebResponse } from './web-adapter.js';
+
+/** What TOOLWIRE_INSTANCE may be: short, and safe in a header value and an nginx map key. */
+const INSTANCE_NAME = /^[a-z0-9][a-z0-9-]{0,31}$/;
+
+/**
+ * The prefix of this instance's legacy session ids (TOOLWIRE_INSTANCE, SPEC §13): `<instance>.<random>`,
+ * so a balancer in front of several instances can send every request of a 2025-11-25 session to the
+ * instance that holds it (nginx: `map $http_mcp_session_id` on the prefix, examples/deploy/nginx.conf).
+ * Unset or empty: plain random ids. Read here, in one place, from the environment.
+ */
+export function instanceName(env: NodeJS.ProcessEnv = process.env): string | null {
+  const raw = env['TOOLWIRE_INSTANCE']?.trim() ?? '';
+  if (raw === '') return null;
+  if (!INSTANCE_NAME.test(raw)) {
+    throw new ToolwireError(
+      'CONFIG',
+      `TOOLWIRE_INSTANCE "${raw.slice(0, 40)}" is not a short instance name: use 1 to 32 lower-case letters, digits and dashes, starting with a letter or digit (like "a" or "web-2"). It prefixes session ids so a load balancer can route on it.`,
+    );
+  }
+  return raw;
+}
+
+/** A legacy session id: the instance's name, a dot, then a random UUID (or the UUID alone). */
+export function newSessionId(instance: string | null): string {
+  return instance === null ? randomUUID() : `${instance}.${randomUUID()}`;
+}
 
 /** A JSON-RPC error answer for requests the transport never sees. */
 function rpcError(res: ServerResponse, status: number, code: number, message: string, headers: Record<string, string> = {}): void {
@@ -53,6 +79,8 @@ export interface McpEndpointOptions {
   fastPath?: boolean;
   /** Links to the connect page for calls whose caller lacks its own credential (SPEC §11); absent: the plain isError. */
   connect?: ConnectLinks;
+  /** The session ids' prefix; absent: TOOLWIRE_INSTANCE from the environment (instanceName). */
+  instance?: string | null;
 }
 
 export interface McpEndpoint {
@@ -173,6 +201,7 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
   const fast = options.fastPath === false ? () => null : (view: ToolView, req: IncomingMessage, body: unknown) => fastCall(view, req, body);
   const idleMs = options.idleMs ?? 30 * 60_000;
   const maxSessions = options.maxSessions ?? 1000;
+  const instance = options.instance === undefined ? instanceName() : options.instance;
   // The caller travels to the per-request server as the request's authInfo (set by `handle` below).
   const modern: McpHttpHandler = createMcpHandler((context) => factory({ era: context.era, caller: (context.authInfo?.extra?.caller as Caller) ?? nobody() }), {
     legacy: 'reject',
@@ -271,7 +300,7 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
       const server = factory({ era: 'legacy', caller });
       notifyChanges(server.server, registry);
       const transport: WebStandardStreamableHTTPServerTransport = new WebStandardStreamableHTTPServerTransport({
-        sessionIdGenerator: () => randomUUID(),
+        sessionIdGenerator: () => newSessionId(instance),
         onsessioninitialized: (id) => {
           release();
           sessions.set(id, { id, caller, transport, server, calls: new CallsInFlight(), lastSeen: Date.now(), busy: 0 });

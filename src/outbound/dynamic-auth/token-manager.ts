@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import type { Dispatcher } from 'undici';
+import type { SharedToken, SharedTokenStore } from '../../store/shared-tokens.js';
 import { ToolwireError } from '../../core/errors.js';
 import { providerTarget, type Provider } from '../../core/model.js';
 import { fetchProviderToken } from './provider-token.js';
@@ -31,6 +33,14 @@ export interface TokenManagerOptions {
   dispatcher?: (() => Dispatcher) | undefined;
   /** Told of every token fetch and whether it worked (SPEC §12 metrics); absent: nobody. */
   onFetch?: ((providerCode: string, ok: boolean) => void) | undefined;
+  /**
+   * Tokens shared by every instance on the database (SPEC §13): behind the memory and the in-process single
+   * flight, so N instances with a cold cache cause one fetch, and the call path reads nothing from the
+   * database while the token is in memory. Absent: each process fetches its own.
+   */
+  shared?: SharedTokenStore | undefined;
+  /** Told when the shared store failed and this instance fetched on its own (the database is away). */
+  warn?: ((message: string) => void) | undefined;
 }
 
 /** What a call may do after the API refused its token (a 401, or an invalidation keyword). */
@@ -81,6 +91,10 @@ interface Slot {
   /** `refreshAt`: its successor is fetched in the background from then; `expiresAt`: no call uses it from then. */
   cached: { token: string; refreshAt: number; expiresAt: number } | null;
   inflight: Promise<string> | null;
+  /** The shared store's slot name: provider id, a hash of its auth configuration, and the client (store/shared-tokens.ts). */
+  sharedSlot: string;
+  /** A compare-and-delete of a refused token in the shared store, which the next fetch waits for. */
+  forgetting: Promise<unknown> | null;
   /** Failed fetches in a row; no fetch before `until`. */
   failure: { error: ToolwireError; count: number; until: number } | null;
   /** Fresh tokens the API refused in a row, the last being `token`; no new token for a refusal before `until`. */
@@ -119,6 +133,16 @@ function asAuthFetch(err: unknown, provider: Provider): ToolwireError {
   return new ToolwireError('AUTH_FETCH', `Could not obtain a token for provider "${provider.code}": unexpected error (${kind}).`, { cause: err });
 }
 
+/**
+ * The slot name in the shared store: a token is shared only between instances that would fetch it the same
+ * way (same auth configuration, same client), and never survives a change of that configuration. The hash
+ * keeps credentials out of the key.
+ */
+function sharedSlotOf(providerId: number, fingerprint: string, client: string | undefined): string {
+  const hash = createHash('sha256').update(fingerprint).digest('base64url').slice(0, 22);
+  return client === undefined ? `provider:${providerId}:${hash}` : `provider:${providerId}:${hash}:client:${client}`;
+}
+
 const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
 
 /** A refusal with nothing to remember: no slot (never fetched, or dropped since). */
@@ -152,6 +176,8 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
       oauth: provider.oauth !== null,
       cached: null,
       inflight: null,
+      sharedSlot: sharedSlotOf(provider.id, fingerprint, client),
+      forgetting: null,
       failure: null,
       refusal: null,
     };
@@ -159,20 +185,65 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     return fresh;
   }
 
-  async function refresh(provider: Provider, slot: Slot): Promise<string> {
+  /** One fetch from the token endpoint, as the slot keeps it. */
+  async function fetchOwn(provider: Provider): Promise<SharedToken> {
     try {
       const fetched = await fetchProviderToken(provider, { timeoutMs, defaultTtlMs, now, dispatcher });
       options.onFetch?.(provider.code, true);
       const { fetchedAt, lifetimeMs } = fetched;
-      slot.cached = {
+      return {
         token: fetched.token,
+        fetchedAt,
         refreshAt: fetchedAt + refreshAheadMs(lifetimeMs),
         expiresAt: fetchedAt + lifetimeMs - refreshMarginMs(lifetimeMs),
       };
-      slot.failure = null;
-      return fetched.token;
     } catch (err) {
       options.onFetch?.(provider.code, false);
+      throw err;
+    }
+  }
+
+  /**
+   * The token through the shared store: another instance's when it is fresh there, else one fetch for all
+   * (fetchOnce). When the database fails (not the token endpoint), this instance fetches on its own: calls
+   * keep working while the database is away, at the cost of one fetch per instance.
+   */
+  async function viaShared(shared: SharedTokenStore, provider: Provider, slot: Slot): Promise<SharedToken> {
+    let own: SharedToken | null = null;
+    let endpointFailed = false;
+    const fetchForAll = async () => {
+      try {
+        own = await fetchOwn(provider);
+        return own;
+      } catch (err) {
+        endpointFailed = true;
+        throw err;
+      }
+    };
+    try {
+      if (slot.forgetting) await slot.forgetting;
+      const found = await shared.get(slot.sharedSlot);
+      if (found && now() < found.refreshAt) return found;
+      return await shared.fetchOnce(slot.sharedSlot, fetchForAll);
+    } catch (err) {
+      if (endpointFailed) throw err;
+      if (own) return own; // fetched, but the database could not keep it: this instance uses it anyway
+      if (err instanceof ToolwireError && err.code === 'AUTH_FETCH') throw err; // another instance's fetch is stuck
+      options.warn?.(
+        `The shared token store failed for provider "${provider.code}" (${(err as Error).message}); this instance fetches its own token until the database answers again.`,
+      );
+      return fetchOwn(provider);
+    }
+  }
+
+  async function refresh(provider: Provider, slot: Slot): Promise<string> {
+    try {
+      const { shared } = options;
+      const got = shared ? await viaShared(shared, provider, slot) : await fetchOwn(provider);
+      slot.cached = { token: got.token, refreshAt: got.refreshAt, expiresAt: got.expiresAt };
+      slot.failure = null;
+      return got.token;
+    } catch (err) {
       const error = asAuthFetch(err, provider);
       const count = (slot.failure?.count ?? 0) + 1;
       const wait = count === 1 ? 0 : Math.min(maxFailureBackoffMs, failureBackoffMs * 2 ** (count - 2));
@@ -238,7 +309,20 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     if (slot.refusal && time < slot.refusal.until && !free) {
       return { retry: false, reason: refusedReason(slot, time), settle: () => null };
     }
-    if (cached?.token === staleToken) slot.cached = null;
+    if (cached?.token === staleToken) {
+      slot.cached = null;
+      // Compare-and-delete: the shared row goes only if it still holds this token, never another instance's newer one.
+      const { shared } = options;
+      if (shared) {
+        const forgetting = shared
+          .invalidate(slot.sharedSlot, staleToken)
+          .catch(() => false)
+          .finally(() => {
+            if (slot.forgetting === forgetting) slot.forgetting = null;
+          });
+        slot.forgetting = forgetting;
+      }
+    }
     return {
       retry: true,
       reason: null,
