@@ -16,6 +16,7 @@ CLI=${TOOLWIRE_CLI:-$root/dist/cli.js}
 DEPLOY_DB=${DEPLOY_DB:-postgres}
 PORT=${PORT:-8808}
 INSTANCE_PORTS=("${PORT_1:-8801}" "${PORT_2:-8802}")
+INSTANCE_NAMES=(a b) # TOOLWIRE_INSTANCE of each: nginx.conf's map routes session ids on them
 PG_PORT=${PG_PORT:-5439}
 
 say() { printf '[deploy] %s\n' "$*" >&2; }
@@ -137,7 +138,8 @@ export TOOLWIRE_LOG_LEVEL=${TOOLWIRE_LOG_LEVEL:-info}
 i=0
 for port in "${INSTANCE_PORTS[@]}"; do
   i=$((i + 1))
-  node "$CLI" serve --http --host 127.0.0.1 --port "$port" >"$state/instance-$i.log" 2>&1 &
+  # Its name prefixes the session ids it makes (a.…, b.…): nginx.conf routes a session's requests on it.
+  TOOLWIRE_INSTANCE=${INSTANCE_NAMES[$((i - 1))]} node "$CLI" serve --http --host 127.0.0.1 --port "$port" >"$state/instance-$i.log" 2>&1 &
   pids+=($!)
   for _ in $(seq 1 100); do
     if curl -fsS "http://127.0.0.1:$port/health" >/dev/null 2>&1; then break; fi
@@ -161,7 +163,7 @@ for _ in $(seq 1 50); do
 done
 curl -fsS "http://127.0.0.1:$PORT/health" >/dev/null || { cat "$state/nginx-error.log" >&2; die "nginx does not answer on $PORT"; }
 say "nginx on http://127.0.0.1:$PORT → ${INSTANCE_PORTS[*]} (access log: $state/access.log)"
-# Requests that say 2026-07-28 go round-robin; the others stay on one instance per client address (nginx.conf).
+# Requests without a session id go round-robin; a legacy session's go to the instance its id names (nginx.conf).
 for _ in 1 2 3 4; do
   curl -sS -o /dev/null -D - -H 'MCP-Protocol-Version: 2026-07-28' "http://127.0.0.1:$PORT/health" \
     | tr -d '\r' | sed -n 's/^x-toolwire-instance: /[deploy] a 2026-07-28 request answered by /Ip' >&2
