@@ -61,9 +61,7 @@ export interface App {
 export async function openStore(config: Config, log: Log = createLog(config.logLevel)): Promise<Store> {
   const { database } = config;
   const key =
-    database.dialect === 'postgres'
-      ? (config.secretKey as Buffer)
-      : loadMasterKey(database.path, config.secretKey, () => databaseHasKey(database.path));
+    database.dialect === 'postgres' ? (config.secretKey as Buffer) : loadMasterKey(database.path, config.secretKey, () => databaseHasKey(database.path));
   try {
     const store = await createStore(database, key, { poolSize: config.dbPool });
     followRotation(config, log, store, key);
@@ -120,7 +118,10 @@ function openFailure(database: DatabaseTarget, err: unknown): Error {
     );
   }
   const message = withoutPassword(err instanceof Error ? err.message : String(err), database.url);
-  return new ToolwireError('STORAGE', `PostgreSQL at ${shown} could not be opened: ${message}${typeof code === 'string' && code ? ` (SQLSTATE ${code})` : ''}.`);
+  return new ToolwireError(
+    'STORAGE',
+    `PostgreSQL at ${shown} could not be opened: ${message}${typeof code === 'string' && code ? ` (SQLSTATE ${code})` : ''}.`,
+  );
 }
 
 /** A driver's message with the URL's password cut out, should it ever quote it. */
