@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { runCli } from '../helpers/cli.js';
@@ -110,6 +111,18 @@ describe('three instances on one PostgreSQL', () => {
       arrived[3] ??= Date.now();
     });
     await legacy.listTools();
+
+    // Each instance listens on a connection of its own (LISTEN toolwire_changes), not by polling.
+    const db = new pg.Client({ connectionString: url });
+    await db.connect();
+    try {
+      const listening = await db.query(
+        "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'toolwire-listen' AND query = 'LISTEN toolwire_changes'",
+      );
+      expect(listening.rows[0].n).toBe(3);
+    } finally {
+      await db.end();
+    }
 
     const started = Date.now();
     await addTool(servers[0]!, 'fresh');
