@@ -16,7 +16,7 @@ export interface ChangeFeedOptions {
 
 /** The feed for the store's database. Loads `pg` only for PostgreSQL. */
 export async function createChangeFeed(store: Store, options: ChangeFeedOptions = {}): Promise<ChangeFeed> {
-  const driver = store.database.driver;
+  const driver = store.driver;
   if (driver.dialect === 'sqlite') {
     const { createSqliteChangeFeed } = await import('./change-feed-sqlite.js');
     return createSqliteChangeFeed(store, options.intervalMs === undefined ? {} : { intervalMs: options.intervalMs });

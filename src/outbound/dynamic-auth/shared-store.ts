@@ -29,7 +29,7 @@ export async function openSharedTokens(store: Store, target: DatabaseTarget, tim
     },
   };
   if (target.dialect !== 'postgres') {
-    return { tokens: createSharedTokenStore(store.database.driver, { seal }), close: async () => {} };
+    return { tokens: createSharedTokenStore(store.driver, { seal }), close: async () => {} };
   }
   const driver = await createPgDriver(target.url, {
     poolSize: 4,
