@@ -43,9 +43,14 @@ async function connect(server: RunningServer, mode: 'legacy' | { pin: string }):
 }
 
 async function addTool(server: RunningServer, code: string, providerCode = 'plain'): Promise<void> {
-  const res = await fetchJson(`${adminBase(server)}/tools`, 'POST', { name: code, code, providerCode, endpointPath: `/${code}`, httpMethod: 'GET' }, {
-    authorization: `Bearer ${TOKEN}`,
-  });
+  const res = await fetchJson(
+    `${adminBase(server)}/tools`,
+    'POST',
+    { name: code, code, providerCode, endpointPath: `/${code}`, httpMethod: 'GET' },
+    {
+      authorization: `Bearer ${TOKEN}`,
+    },
+  );
   expect(res.status, JSON.stringify(res.json)).toBe(201);
 }
 
@@ -186,7 +191,9 @@ describe('three instances on one PostgreSQL', () => {
       return fetch(target, init);
     };
     const client = new Client({ name: 'balanced', version: '1' }, { versionNegotiation: { mode: { pin: MODERN } } });
-    await client.connect(new StreamableHTTPClientTransport(new URL(servers[0]!.url), { fetch: rotate, requestInit: { headers: { Authorization: `Bearer ${TOKEN}` } } }));
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(servers[0]!.url), { fetch: rotate, requestInit: { headers: { Authorization: `Bearer ${TOKEN}` } } }),
+    );
     clients.push(client);
     for (let i = 0; i < 6; i++) {
       expect(JSON.parse(textOf(await client.callTool({ name: 'ping', arguments: {} }))).path).toBe('/ping');
