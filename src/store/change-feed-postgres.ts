@@ -88,15 +88,16 @@ export function createPostgresChangeFeed(options: PostgresChangeFeedOptions): Ch
     if ((moved || owed) && reportMove) signal();
   }
 
-  function schedulePoll(): void {
+  /** The next safety poll: at the listening pace, or sooner (`soon`: reconnecting, or a refresh to try again). */
+  function schedulePoll(soon = false): void {
     if (pollTimer) clearTimeout(pollTimer);
     if (stopped) return;
     pollTimer = setTimeout(
       () => {
         pollTimer = null;
-        void poll().finally(schedulePoll);
+        void poll().finally(() => schedulePoll(owed));
       },
-      listening ? pollMs : reconnectingPollMs,
+      listening && !soon ? pollMs : reconnectingPollMs,
     );
     pollTimer.unref();
   }
@@ -168,7 +169,9 @@ export function createPostgresChangeFeed(options: PostgresChangeFeedOptions): Ch
     },
 
     missed() {
+      // The refresh is tried again at the reconnecting pace (1 s), not after the listening one (5 s).
       owed = true;
+      if (onChange && !stopped) schedulePoll(true);
     },
 
     async stop() {
