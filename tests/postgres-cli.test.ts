@@ -180,4 +180,18 @@ describe('the CLI on PostgreSQL', () => {
       expect(missing).toMatch(/The database named in postgres:\/\/postgres:\*\*\*@.*\/no_such_db does not exist/);
     });
   });
+
+  it('rotates the master key: no key file to write, the new key set on every instance, then finish', async () => {
+    const NEW_KEY = 'c'.repeat(64);
+    const rotate = ok(runCli(['key', 'rotate'], { ...env, TOOLWIRE_NEW_SECRET_KEY: NEW_KEY }));
+    expect(rotate.stdout).toMatch(/Re-encrypted [1-9]\d* secret value\(s\)/);
+    expect(rotate.stderr).toContain('PostgreSQL keeps no key file: set TOOLWIRE_SECRET_KEY to the new key');
+    expect(rotate.stderr).toContain('on EVERY instance');
+    const newEnv = { ...env, TOOLWIRE_SECRET_KEY: NEW_KEY };
+    ok(runCli(['key', 'finish'], newEnv));
+    const call = ok(await runCliAsync(['tool', 'call', 'echo-item', '{"id": 11}'], newEnv));
+    expect(JSON.parse(call.stdout).structuredContent.path).toBe('/v1/items/11');
+    expect(upstream.requests.at(-1)!.headers.authorization).toBe(`Bearer ${API_KEY}`);
+    expect(failed(runCli(['provider', 'list'], env))).toContain('The master key does not open the database');
+  });
 });
