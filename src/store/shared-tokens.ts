@@ -50,6 +50,8 @@ export interface SharedTokenStore {
    * throws away the token another instance has just fetched. True when a row went.
    */
   invalidate(slot: string, stale: string): Promise<boolean>;
+  /** Forgets the slot's token whatever it is (its provider or credential changed or went): true when a row went. */
+  remove(slot: string): Promise<boolean>;
 }
 
 export interface SharedTokenStoreOptions {
@@ -167,6 +169,11 @@ export function createSharedTokenStore(driver: SqlDriver, options: SharedTokenSt
       }
       if (token !== null && token !== stale) return false;
       const { changes } = await driver.run('DELETE FROM shared_tokens WHERE slot = ? AND token_enc = ?', [slot, row.token_enc]);
+      return changes > 0;
+    },
+
+    async remove(slot) {
+      const { changes } = await driver.run('DELETE FROM shared_tokens WHERE slot = ?', [slot]);
       return changes > 0;
     },
   };

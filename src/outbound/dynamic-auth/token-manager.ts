@@ -93,8 +93,6 @@ interface Slot {
   inflight: Promise<string> | null;
   /** The shared store's slot name: provider id, a hash of its auth configuration, and the client (store/shared-tokens.ts). */
   sharedSlot: string;
-  /** A compare-and-delete of a refused token in the shared store, which the next fetch waits for. */
-  forgetting: Promise<unknown> | null;
   /** Failed fetches in a row; no fetch before `until`. */
   failure: { error: ToolwireError; count: number; until: number } | null;
   /** Fresh tokens the API refused in a row, the last being `token`; no new token for a refusal before `until`. */
@@ -161,6 +159,21 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
   } = options;
   // One slot per provider (its shared token) and per (provider, client) with a payload of its own.
   const slots = new Map<string, Slot>();
+  /** Deletions in the shared store under way, by slot name: the next fetch for that slot waits for its own. */
+  const forgetting = new Map<string, Promise<unknown>>();
+  function forget(name: string, deletion: Promise<unknown>): void {
+    const done: Promise<unknown> = deletion
+      .catch(() => false) // the database is away: the row ages out (expiresAt), or the next 401 tries again
+      .finally(() => {
+        if (forgetting.get(name) === done) forgetting.delete(name);
+      });
+    forgetting.set(name, done);
+  }
+  /** A slot dropped for good (provider changed or removed, a client's credential removed): its shared row too. */
+  function discard(key: string, slot: Slot): void {
+    slots.delete(key);
+    if (options.shared) forget(slot.sharedSlot, options.shared.remove(slot.sharedSlot));
+  }
   const keyOf = (providerId: number, client: string | undefined) => (client === undefined ? `${providerId}` : `${providerId}\u0000${client}`);
 
   function slotFor(provider: Provider, client: string | undefined): Slot {
@@ -177,7 +190,6 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
       cached: null,
       inflight: null,
       sharedSlot: sharedSlotOf(provider.id, fingerprint, client),
-      forgetting: null,
       failure: null,
       refusal: null,
     };
@@ -221,7 +233,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
       }
     };
     try {
-      if (slot.forgetting) await slot.forgetting;
+      await forgetting.get(slot.sharedSlot);
       const found = await shared.get(slot.sharedSlot);
       if (found && now() < found.refreshAt) return found;
       return await shared.fetchOnce(slot.sharedSlot, fetchForAll);
@@ -312,16 +324,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     if (cached?.token === staleToken) {
       slot.cached = null;
       // Compare-and-delete: the shared row goes only if it still holds this token, never another instance's newer one.
-      const { shared } = options;
-      if (shared) {
-        const forgetting = shared
-          .invalidate(slot.sharedSlot, staleToken)
-          .catch(() => false)
-          .finally(() => {
-            if (slot.forgetting === forgetting) slot.forgetting = null;
-          });
-        slot.forgetting = forgetting;
-      }
+      if (options.shared) forget(slot.sharedSlot, options.shared.invalidate(slot.sharedSlot, staleToken));
     }
     return {
       retry: true,
@@ -350,10 +353,10 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     getToken,
     invalidate,
     drop(providerId) {
-      for (const [key, slot] of slots) if (slot.providerId === providerId) slots.delete(key);
+      for (const [key, slot] of slots) if (slot.providerId === providerId) discard(key, slot);
     },
     retainClients(keep) {
-      for (const [key, slot] of slots) if (slot.client !== null && !keep(slot.providerId, slot.client)) slots.delete(key);
+      for (const [key, slot] of slots) if (slot.client !== null && !keep(slot.providerId, slot.client)) discard(key, slot);
     },
     clear() {
       slots.clear();
