@@ -16,7 +16,7 @@ import { freshDatabase } from '../helpers/postgres.js';
  */
 
 const KEY = Buffer.from(TEST_KEY, 'hex');
-const PG_DATABASES = 20;
+const PG_DATABASES = 14;
 const pgUrls = await Promise.all(Array.from({ length: PG_DATABASES }, () => freshDatabase()));
 
 type Dialect = DatabaseTarget['dialect'];
@@ -312,6 +312,24 @@ describe.each(['sqlite', 'postgres'] as const)('the store on %s', (dialect) => {
     expect(await finishRotation(fresh.database, newKey)).toBeNull();
     await expect(createStore(target, KEY)).rejects.toMatchObject({ code: 'WRONG_KEY' });
     expect(await fresh.vaults.tokenFor('https://m.example.com/mcp', 'streamable_http')).toBe('vt');
+  });
+
+  it('a store opened before another rotated the key follows it: what it seals then opens with the new key alone', async () => {
+    const target = newTarget(dialect);
+    const running = await open(target);
+    const rotator = await open(target);
+    const newKey = randomBytes(32);
+    await rotateKey(rotator.database, newKey);
+    await new Catalog(running).createProvider({
+      name: 'Late',
+      code: 'late',
+      baseUrl: 'http://127.0.0.1:9',
+      authenticationType: 'BEARER_TOKEN',
+      apiKeyValue: 'sealed-after-rotation',
+    });
+    expect(await finishRotation(rotator.database, newKey)).toEqual({});
+    const fresh = await open(target, newKey);
+    expect((await fresh.providers.findByCode('late'))?.apiKeyValue).toBe('sealed-after-rotation');
   });
 
   it('refuses a key that does not open the database, writing nothing', async () => {
