@@ -96,11 +96,15 @@ function openFailure(database: DatabaseTarget, err: unknown): Error {
     }
     return err as Error;
   }
-  if (err instanceof ToolwireError) {
+  // The store words a driver failure for a write in progress ("nothing was written"); at start the user
+  // needs to know which of these it is, so the driver's own error (its cause) is read again here.
+  const cause = err instanceof ToolwireError && err.code === 'STORAGE' && !(err.cause instanceof ToolwireError) ? err.cause : undefined;
+  if (err instanceof ToolwireError && cause === undefined) {
     const safe = withoutPassword(err.message, database.url);
     return safe === err.message ? err : new ToolwireError(err.code, safe);
   }
-  const code = (err as { code?: unknown } | null)?.code;
+  const failure = cause ?? err;
+  const code = (failure as { code?: unknown } | null)?.code;
   if (typeof code === 'string' && PG_AUTH_FAILED.has(code)) {
     return new ToolwireError(
       'CONFIG',
@@ -113,13 +117,14 @@ function openFailure(database: DatabaseTarget, err: unknown): Error {
       `The database named in ${shown} does not exist on that PostgreSQL server. Create it first (\`createdb\` or CREATE DATABASE, owned by the user in the URL); toolwire then creates its tables at start.`,
     );
   }
-  if (isUnreachable(err)) {
+  if (isUnreachable(failure)) {
     return new ToolwireError(
       'STORAGE',
       `Could not reach PostgreSQL at ${shown} (${typeof code === 'string' && code ? code : 'no answer'}): is PostgreSQL running and is the URL right? Check the host and port in TOOLWIRE_DB (or --db), and that this machine may connect to it.`,
     );
   }
-  const message = withoutPassword(err instanceof Error ? err.message : String(err), database.url);
+  if (cause !== undefined) return err as Error; // the store's own wording (a privilege, a full disk…)
+  const message = withoutPassword(failure instanceof Error ? failure.message : String(failure), database.url);
   return new ToolwireError(
     'STORAGE',
     `PostgreSQL at ${shown} could not be opened: ${message}${typeof code === 'string' && code ? ` (SQLSTATE ${code})` : ''}.`,

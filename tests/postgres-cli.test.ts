@@ -5,7 +5,7 @@ import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/cli
 import { runCli, runCliAsync, type CliResult } from './helpers/cli.js';
 import { TEST_KEY, tempDir } from './helpers/app.js';
 import { startServer, type RunningServer } from './helpers/http-server.js';
-import { freshDatabase, withDatabase } from './helpers/postgres.js';
+import { admin, freshDatabase, withDatabase } from './helpers/postgres.js';
 import { startUpstream, type Upstream } from './helpers/upstream.js';
 
 /**
@@ -16,6 +16,7 @@ import { startUpstream, type Upstream } from './helpers/upstream.js';
 
 const url = await freshDatabase();
 const importUrl = await freshDatabase();
+const newerUrl = await freshDatabase();
 const PASSWORD = decodeURIComponent(new URL(url).password);
 const API_KEY = 'sk-pg-cli-5a4b3c2d1e';
 const TOKEN = `tw_${'p'.repeat(40)}`;
@@ -135,6 +136,19 @@ describe('the CLI on PostgreSQL', () => {
       }
     });
 
+    it('starts with --no-auth on loopback without TOOLWIRE_TOKEN: /admin gets a token for this process alone', async () => {
+      const open = await startServer(['--no-auth'], env);
+      try {
+        expect(open.stdout()).toContain('(this process only: /admin needs it; set TOOLWIRE_TOKEN to keep one)');
+        const client = new Client({ name: 'open', version: '1' }, { versionNegotiation: { mode: 'legacy' } });
+        await client.connect(new StreamableHTTPClientTransport(new URL(open.url)));
+        expect((await client.listTools()).tools.map((t) => t.name)).toContain('echo-item');
+        await client.close();
+      } finally {
+        await open.stop();
+      }
+    });
+
     it('refuses to start without TOOLWIRE_TOKEN (no token file beside a URL)', () => {
       const message = failed(runCli(['serve', '--http', '--port', '0'], env));
       expect(message).toContain('TOOLWIRE_TOKEN is required for `serve --http` with PostgreSQL');
@@ -168,6 +182,14 @@ describe('the CLI on PostgreSQL', () => {
       const message = failed(runCli(['provider', 'list'], { ...env, TOOLWIRE_DB: down }));
       expect(message).toContain(`Could not reach PostgreSQL at postgres://postgres:***@127.0.0.1:${port}/toolwire`);
       expect(message).toContain('is PostgreSQL running and is the URL right?');
+    });
+
+    it('refuses a database a newer toolwire migrated', async () => {
+      const newerEnv = { ...env, TOOLWIRE_DB: newerUrl };
+      ok(runCli(['provider', 'list'], newerEnv));
+      await admin(newerUrl, "INSERT INTO schema_version (version, applied_at) VALUES (999, '2030-01-01T00:00:00Z')");
+      const message = failed(runCli(['provider', 'list'], newerEnv));
+      expect(message).toMatch(/The PostgreSQL database is at schema version 999, newer than this toolwire knows \(\d+\)/);
     });
 
     it('says a refused login and a missing database apart', () => {

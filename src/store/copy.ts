@@ -5,7 +5,9 @@ import type { SqlDriver, SqlExecutor } from './driver.js';
  * `toolwire db copy` (SPEC §13): every row of one database into another, SQLite or PostgreSQL either way.
  * Rows are copied as stored, so secrets stay sealed with the same master key (the target must be opened
  * with it). Both sides are already migrated to the same version; the copy writes the target in one
- * transaction, so an interrupted copy leaves it empty.
+ * transaction, so an interrupted copy leaves it empty. Ids are kept (clients, vaults and credentials refer
+ * to them); a tool's revision is renumbered by the target's own trigger, which is harmless (a registry
+ * starts from a full snapshot). A source table or column the target does not know is refused, never dropped.
  */
 
 /** The tables copied, in an order where a row only ever references rows already written. */
