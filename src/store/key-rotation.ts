@@ -290,7 +290,8 @@ async function busyAware<T>(fn: () => Promise<T>, what: string): Promise<T> {
 }
 
 /**
- * Re-seals every secret with newKey and records the rotation, in one IMMEDIATE transaction.
+ * Re-seals every secret with newKey and records the rotation, in one write transaction (on PostgreSQL
+ * holding the catalog write lock, so no instance seals with the old key in between).
  * The keyring then seals with newKey. Throws KeyRotationError (nothing changed) when it cannot.
  */
 export async function rotateKey(database: RotatableDatabase, newKey: Buffer): Promise<ResealCounts> {
