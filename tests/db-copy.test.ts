@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -179,7 +180,6 @@ describe('toolwire db copy', () => {
   it('refuses a source table it does not know (never dropped silently), leaving no new target behind', async () => {
     const odd = join(dir, 'odd.db');
     ok(runCli(['db', 'copy', sourceDb, odd], { TOOLWIRE_LOG_LEVEL: 'silent' }));
-    const { default: Database } = await import('better-sqlite3');
     const sqlite = new Database(odd);
     sqlite.exec('CREATE TABLE extra (id integer PRIMARY KEY); INSERT INTO extra VALUES (1);');
     sqlite.close();
