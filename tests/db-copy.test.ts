@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -174,6 +175,19 @@ describe('toolwire db copy', () => {
     expect(readFileSync(`${target}.key`, 'utf8').trim()).toBe(key);
     const env = { TOOLWIRE_DB: target, TOOLWIRE_LOG_LEVEL: 'silent' };
     expect(ok(runCli(['provider', 'list', '--json'], env)).stdout).toBe(ok(runCli(['provider', 'list', '--json'], sourceEnv)).stdout);
+  });
+
+  it('refuses a source table it does not know (never dropped silently), leaving no new target behind', async () => {
+    const odd = join(dir, 'odd.db');
+    ok(runCli(['db', 'copy', sourceDb, odd], { TOOLWIRE_LOG_LEVEL: 'silent' }));
+    const sqlite = new Database(odd);
+    sqlite.exec('CREATE TABLE extra (id integer PRIMARY KEY); INSERT INTO extra VALUES (1);');
+    sqlite.close();
+    const target = join(dir, 'never.db');
+    const refused = runCli(['db', 'copy', odd, target], { TOOLWIRE_LOG_LEVEL: 'silent' });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('The source database has table(s) this toolwire does not know how to copy: extra.');
+    expect(readdirSync(dir).filter((name) => name.startsWith('never.db'))).toEqual([]);
   });
 
   it('refuses a target that is not empty, naming what is in it, and changes nothing', async () => {

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { openStore } from '../app.js';
@@ -39,6 +39,8 @@ export const dbCommand: Command = async (ctx) => {
   if (targetKeyFile) refuseOtherKeyFile(targetKeyFile, key);
 
   const log = createLog(ctx.config.logLevel, (line) => ctx.stderr(line));
+  // A SQLite TARGET made by this copy is removed again when the copy fails: a failed copy leaves nothing.
+  const madeFile = target.dialect === 'sqlite' && !existsSync(target.path) ? target.path : null;
   const from = await openStore(withDatabase(ctx.config, source, key), log);
   let report: Awaited<ReturnType<typeof copyDatabase>>;
   try {
@@ -48,6 +50,9 @@ export const dbCommand: Command = async (ctx) => {
     } finally {
       await to.close();
     }
+  } catch (err) {
+    if (madeFile) for (const suffix of ['', '-wal', '-shm']) rmSync(`${madeFile}${suffix}`, { force: true });
+    throw err;
   } finally {
     await from.close();
   }
