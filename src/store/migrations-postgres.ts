@@ -228,4 +228,21 @@ CREATE TRIGGER tools_seq_delete AFTER DELETE ON tools FOR EACH ROW EXECUTE FUNCT
 `;
 
 /** The schema's versions, in order. The first is SQLite's version 11 as one step. */
-export const PG_MIGRATIONS: readonly PgMigration[] = [{ version: 11, sql: BASELINE }];
+export const PG_MIGRATIONS: readonly PgMigration[] = [
+  { version: 11, sql: BASELINE },
+  // 12: W1's (branch pgstore) goes here, before 13.
+  // 13: rate limits across instances (SPEC §12), as SQLite's migration 13: no trigger, a count is no registry change.
+  {
+    version: 13,
+    sql: `
+CREATE TABLE rate_counts (
+  key text COLLATE "C" NOT NULL,
+  instance text COLLATE "C" NOT NULL,
+  slot bigint NOT NULL,
+  n integer NOT NULL,
+  PRIMARY KEY (key, instance, slot)
+);
+CREATE INDEX rate_counts_slot ON rate_counts (slot);
+`,
+  },
+];

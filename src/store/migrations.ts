@@ -211,4 +211,20 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE tools ADD COLUMN max_result_tokens INTEGER;
   ALTER TABLE tools ADD COLUMN response_fields TEXT;
   `,
+  // 12: PLACEHOLDER for W1's migration 12 (branch pgstore): replace this entry with theirs when merging.
+  ``,
+  // 13: rate limits across instances (SPEC §12): each instance's count of calls let through per limited key
+  // ("client:<name>", "tool:<code>", "provider:<code>") and 10-second slot (its start in epoch ms), written
+  // off the call path every 200 ms; the others' sums are read back. No bump trigger: a count is no registry
+  // change. Old slots are pruned by any instance.
+  `
+  CREATE TABLE rate_counts (
+    key TEXT NOT NULL,
+    instance TEXT NOT NULL,
+    slot INTEGER NOT NULL,
+    n INTEGER NOT NULL,
+    PRIMARY KEY (key, instance, slot)
+  );
+  CREATE INDEX rate_counts_slot ON rate_counts(slot);
+  `,
 ];
