@@ -40,10 +40,10 @@ class CallLog {
     }
     const inWindow = this.times.length - this.head;
     // Another instance's slot may still hold calls inside the window until the slot's end leaves it.
-    const others = this.others.filter((o) => o.slot + SLOT_MS + WINDOW_MS > now);
     let elsewhere = 0;
-    for (const o of others) elsewhere += o.n;
+    for (const o of this.others) if (o.slot + SLOT_MS + WINDOW_MS > now) elsewhere += o.n;
     if (inWindow + elsewhere < perMinute) return 0;
+    const others = this.others.filter((o) => o.slot + SLOT_MS + WINDOW_MS > now);
     // Free calls oldest first, here and elsewhere, until one more fits (a lowered limit may need several).
     let need = inWindow + elsewhere - perMinute + 1;
     let i = this.head;

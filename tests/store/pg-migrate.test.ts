@@ -18,28 +18,33 @@ afterAll(async () => {
   for (const db of drivers) await db.close();
 });
 
+/** The schema this toolwire knows, and how many migrations bring an empty database there. */
+const LATEST = PG_MIGRATIONS.at(-1)!.version;
+const COUNT = PG_MIGRATIONS.length;
+const LATER = LATEST + 1;
+
 describe('migratePostgres', () => {
   it('migrates once when three instances start at once, then applies nothing', async () => {
     const instances = await Promise.all([1, 2, 3].map(() => open(concurrentUrl)));
     expect(await postgresSchemaVersion(instances[0]!)).toBe(0);
     const applied = await Promise.all(instances.map((db) => migratePostgres(db)));
-    expect(applied.sort()).toEqual([0, 0, 1]);
-    expect(await instances[1]!.all('SELECT version FROM schema_version')).toEqual([{ version: 11 }]);
-    expect(await postgresSchemaVersion(instances[2]!)).toBe(11);
+    expect(applied.sort()).toEqual([0, 0, COUNT]);
+    expect(await instances[1]!.all('SELECT version FROM schema_version ORDER BY version')).toEqual(PG_MIGRATIONS.map((m) => ({ version: m.version })));
+    expect(await postgresSchemaVersion(instances[2]!)).toBe(LATEST);
     expect(await migratePostgres(instances[0]!)).toBe(0);
   });
 
   it('applies a later migration in one transaction: a failing one leaves nothing, and runs again next time', async () => {
     const db = await open(laterUrl);
-    expect(await migratePostgres(db)).toBe(1);
-    const broken = [...PG_MIGRATIONS, { version: 12, sql: 'CREATE TABLE later (x integer); SELECT no_such_function();' }];
+    expect(await migratePostgres(db)).toBe(COUNT);
+    const broken = [...PG_MIGRATIONS, { version: LATER, sql: 'CREATE TABLE later (x integer); SELECT no_such_function();' }];
     await expect(migratePostgres(db, broken)).rejects.toThrow(/no_such_function/);
     expect(await db.get("SELECT to_regclass('later')::text AS t")).toEqual({ t: null });
-    expect(await postgresSchemaVersion(db)).toBe(11);
-    const fixed = [...PG_MIGRATIONS, { version: 12, sql: 'CREATE TABLE later (x integer);' }];
+    expect(await postgresSchemaVersion(db)).toBe(LATEST);
+    const fixed = [...PG_MIGRATIONS, { version: LATER, sql: 'CREATE TABLE later (x integer);' }];
     expect(await migratePostgres(db, fixed)).toBe(1);
-    expect(await postgresSchemaVersion(db)).toBe(12);
-    // A toolwire that knows only 11 refuses a database at 12.
-    await expect(migratePostgres(db)).rejects.toThrow(/schema version 12, newer than this toolwire knows \(11\)/);
+    expect(await postgresSchemaVersion(db)).toBe(LATER);
+    // A toolwire that knows only LATEST refuses a database at LATER.
+    await expect(migratePostgres(db)).rejects.toThrow(`schema version ${LATER}, newer than this toolwire knows (${LATEST})`);
   });
 });
