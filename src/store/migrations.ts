@@ -211,8 +211,17 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE tools ADD COLUMN max_result_tokens INTEGER;
   ALTER TABLE tools ADD COLUMN response_fields TEXT;
   `,
-  // 12: PLACEHOLDER for W1's migration 12 (branch pgstore): replace this entry with theirs when merging.
-  ``,
+  // 12: tokens shared by every instance on one database (docs/design/postgresql.md §3): a dynamic-auth
+  // provider's token, fetched once for all and sealed; times in epoch milliseconds. Not the registry: no bump.
+  `
+  CREATE TABLE shared_tokens (
+    slot TEXT PRIMARY KEY,
+    token_enc TEXT NOT NULL,
+    expires_at INTEGER NOT NULL,
+    refresh_at INTEGER NOT NULL,
+    fetched_at INTEGER NOT NULL
+  );
+  `,
   // 13: rate limits across instances (SPEC §12): each instance's count of calls let through per limited key
   // ("client:<name>", "tool:<code>", "provider:<code>") and 10-second slot (its start in epoch ms), written
   // off the call path every 200 ms; the others' sums are read back. No bump trigger: a count is no registry
