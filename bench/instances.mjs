@@ -314,6 +314,8 @@ export async function instancesBench({
       tools: tools + 1,
       importMs,
       cores: (await import('node:os')).availableParallelism(),
+      // The machine's 1-minute load average at the end: other jobs on a shared machine take cores from the run.
+      loadAverage: Number((await import('node:os')).loadavg()[0].toFixed(2)),
       durationMs,
       concurrency: CONCURRENCY,
       summary,

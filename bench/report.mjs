@@ -368,7 +368,7 @@ function scalingParagraph(instances, counts, cores) {
     `${cores} cores at that cost serve at most ${((cores * 1e6) / one.total).toFixed(0)} calls/s (measured ${rate(counts[0]).toFixed(0)}/s; with ${last} instances ${rate(last).toFixed(0)}/s, ${many.total.toFixed(0)} µs a call in all).`,
     rate(counts[0]) >= 0.8 * ((cores * 1e6) / one.total)
       ? 'Throughput is bound by the cores here, not by toolwire or PostgreSQL.'
-      : `The measured rate is ${pct(rate(counts[0]), (cores * 1e6) / one.total)} of that ceiling: the cores were shared with other work (load average in the header), so the rates are lower bounds.`,
+      : `The measured rate is ${pct(rate(counts[0]), (cores * 1e6) / one.total)} of that ceiling: the cores were shared with other work (1-minute load average ${instances.loadAverage ?? '?'} at the end of the section, on ${cores} cores), so the rates are lower bounds.`,
     `From ${counts[0]} to ${last} instances toolwire's own CPU per call goes from ${one.parts.instances.toFixed(0)} to ${many.parts.instances.toFixed(0)} µs.`,
     `On more cores, with the load generator, the upstream and a production balancer elsewhere, each instance is one Node thread and serves up to about ${(1e6 / perInstance).toFixed(0)} calls/s (1 s ÷ ${perInstance.toFixed(0)} µs), so N instances on N cores about N times that;`,
     Number.isFinite(pg)
