@@ -142,8 +142,8 @@ describe('toolwire db copy', () => {
     const call = ok(await runCliAsync(['tool', 'call', 'echo-item', '{"id": 42}'], env));
     expect(JSON.parse(call.stdout).structuredContent.path).toBe('/v1/items/42');
     expect(upstream.requests.at(-1)!.headers.authorization).toBe(`Bearer ${API_KEY}`);
-    const audit = JSON.parse(ok(runCli(['audit', '--json', '--limit', '100'], env)).stdout) as unknown[];
-    expect(audit.length).toBeGreaterThan(copied.audit_log!.length);
+    const audit = JSON.parse(ok(runCli(['audit', '--json', '--limit', '100'], env)).stdout) as { entries: unknown[] };
+    expect(audit.entries.length).toBeGreaterThan(copied.audit_log!.length);
   });
 
   it('copies PostgreSQL back into SQLite: the same providers, tools, clients and secrets', async () => {

@@ -22,6 +22,8 @@ const TOKEN = `tw_${'p'.repeat(40)}`;
 const env = { TOOLWIRE_DB: url, TOOLWIRE_SECRET_KEY: TEST_KEY, TOOLWIRE_LOG_LEVEL: 'silent' };
 
 let upstream: Upstream;
+/** The token `client add agent` printed: an identity kept in PostgreSQL, accepted by serve --http. */
+let agentToken = '';
 beforeAll(async () => {
   upstream = await startUpstream();
 });
@@ -89,7 +91,8 @@ describe('the CLI on PostgreSQL', () => {
     ok(runCli(['import', out], importEnv));
     expect(ok(runCli(['tool', 'list'], importEnv)).stdout).toMatch(/echo-item\s+echo\s+GET/);
     const added = ok(runCli(['client', 'add', 'agent', '--provider', 'echo'], env));
-    expect(added.stdout + added.stderr).toMatch(/tw_[A-Za-z0-9_-]{20,}/);
+    expect(added.stdout).toMatch(/^twc_[A-Za-z0-9_-]{20,}\n$/);
+    agentToken = added.stdout.trim();
     expect(ok(runCli(['client', 'list'], env)).stdout).toContain('agent');
   });
 
@@ -119,6 +122,17 @@ describe('the CLI on PostgreSQL', () => {
         await client.close();
       }
       expect(server.stdout() + server.stderr()).not.toContain(PASSWORD);
+    });
+
+    it("accepts a client identity's token, with that client's scope", async () => {
+      const client = new Client({ name: 'agent', version: '1' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
+      await client.connect(new StreamableHTTPClientTransport(new URL(server.url), { requestInit: { headers: { Authorization: `Bearer ${agentToken}` } } }));
+      try {
+        const result = await client.callTool({ name: 'echo-item', arguments: { id: 3 } });
+        expect((result.structuredContent as { path: string }).path).toBe('/v1/items/3');
+      } finally {
+        await client.close();
+      }
     });
 
     it('refuses to start without TOOLWIRE_TOKEN (no token file beside a URL)', () => {
@@ -165,5 +179,19 @@ describe('the CLI on PostgreSQL', () => {
       const missing = failed(runCli(['provider', 'list'], { ...env, TOOLWIRE_DB: withDatabase(url, 'no_such_db') }));
       expect(missing).toMatch(/The database named in postgres:\/\/postgres:\*\*\*@.*\/no_such_db does not exist/);
     });
+  });
+
+  it('rotates the master key: no key file to write, the new key set on every instance, then finish', async () => {
+    const NEW_KEY = 'c'.repeat(64);
+    const rotate = ok(runCli(['key', 'rotate'], { ...env, TOOLWIRE_NEW_SECRET_KEY: NEW_KEY }));
+    expect(rotate.stdout).toMatch(/Re-encrypted [1-9]\d* secret value\(s\)/);
+    expect(rotate.stderr).toContain('PostgreSQL keeps no key file: set TOOLWIRE_SECRET_KEY to the new key');
+    expect(rotate.stderr).toContain('on EVERY instance');
+    const newEnv = { ...env, TOOLWIRE_SECRET_KEY: NEW_KEY };
+    ok(runCli(['key', 'finish'], newEnv));
+    const call = ok(await runCliAsync(['tool', 'call', 'echo-item', '{"id": 11}'], newEnv));
+    expect(JSON.parse(call.stdout).structuredContent.path).toBe('/v1/items/11');
+    expect(upstream.requests.at(-1)!.headers.authorization).toBe(`Bearer ${API_KEY}`);
+    expect(failed(runCli(['provider', 'list'], env))).toContain('The master key does not open the database');
   });
 });
