@@ -281,6 +281,8 @@ const countsOf = (instances) =>
     .map(Number)
     .sort((a, b) => a - b);
 const at32 = (instances, n, field) => instances.summary[n]?.[`c32${field}`]?.median ?? NaN;
+/** The database the section ran on, as a title says it. */
+const dbName = (instances) => (String(instances.target).startsWith('postgres') ? 'PostgreSQL' : 'SQLite');
 
 /** The CPU split at 32 in flight for one instance count: µs per call of each part, and their sum. */
 function cpuSplit(instances, n) {
@@ -303,7 +305,7 @@ export function instancesTargetRows(instances, check) {
   for (const n of [counts[0], counts.at(-1)]) {
     const s = instances.summary[n]?.coldStartMs;
     rows.push([
-      `${(instances.tools - 1).toLocaleString('en-US')} tools on PostgreSQL: cold start to the first tools/list page, ${n === 1 ? 'one instance' : `the slowest of ${n} started at once`}`,
+      `${(instances.tools - 1).toLocaleString('en-US')} tools on ${dbName(instances)}: cold start to the first tools/list page, ${n === 1 ? 'one instance' : `the slowest of ${n} started at once`}`,
       '≤ 1 s',
       fmt(s, 0, ' ms'),
       check(s, 1000),
@@ -316,7 +318,7 @@ export function instancesTargetRows(instances, check) {
 /** The section on several instances (issue 16): figures per instance count, the CPU split, and what limits scaling. */
 export function instancesMarkdown(instances) {
   if (!instances) return '';
-  const lines = ['### Several instances on one PostgreSQL (issue 16, `bench/instances.mjs`)', ''];
+  const lines = [`### Several instances on one ${instances.summary ? dbName(instances) : 'PostgreSQL'} (issue 16, \`bench/instances.mjs\`)`, ''];
   if (!instances.summary) {
     lines.push(`Not measured in this run: ${instances.skipped}.`);
     return lines.join('\n');
