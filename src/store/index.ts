@@ -140,3 +140,4 @@ export * from './vaults.js';
 export type { McpRegistration } from './mcp-registrations.js';
 export type { NewClient } from './clients.js';
 export type { AuditFilter } from './audit.js';
+export type { OpenOptions } from './db.js';
