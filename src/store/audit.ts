@@ -58,9 +58,10 @@ const SQL = {
   call: `INSERT INTO audit_log (kind, at, actor, tool, provider, outcome, status, duration_ms, bytes_in, bytes_out, arguments)
      VALUES ('call', @at, @actor, @tool, @provider, @outcome, @status, @durationMs, @bytesIn, @bytesOut, @arguments)`,
   change: `INSERT INTO audit_log (kind, at, actor, action, object, detail) VALUES ('change', ?, ?, ?, ?, ?)`,
+  // The casts give PostgreSQL each value's type where `@x IS NULL` alone says none; SQLite takes them as they are.
   page: `SELECT * FROM audit_log
-     WHERE (@client IS NULL OR actor = @client) AND (@tool IS NULL OR tool = @tool) AND (@since IS NULL OR at >= @since)
-       AND (@beforeId IS NULL OR id < @beforeId)
+     WHERE (CAST(@client AS TEXT) IS NULL OR actor = @client) AND (CAST(@tool AS TEXT) IS NULL OR tool = @tool)
+       AND (CAST(@since AS TEXT) IS NULL OR at >= @since) AND (CAST(@beforeId AS INTEGER) IS NULL OR id < @beforeId)
      ORDER BY id DESC LIMIT @limit`,
   prune: 'DELETE FROM audit_log WHERE at < ?',
   callsSince: `SELECT at, provider, outcome, duration_ms AS "durationMs" FROM audit_log WHERE kind = 'call' AND at >= ? ORDER BY at LIMIT ?`,

@@ -1,6 +1,9 @@
 import { statSync } from 'node:fs';
+import type { DatabaseTarget } from '../core/database-target.js';
 import { ToolwireError } from '../core/errors.js';
-import { openDatabase, type OpenDatabase } from './db.js';
+import { openDatabase, type OpenDatabase, type OpenOptions } from './db.js';
+import type { SqlDialect, SqlDriver } from './driver.js';
+import { storeError } from './store-error.js';
 import { ProviderRepository } from './providers.js';
 import { ToolRepository } from './tools.js';
 import { McpRegistrationRepository } from './mcp-registrations.js';
@@ -12,6 +15,9 @@ import { AuditRepository } from './audit.js';
 /** The registry's persistent side: providers and tools, secrets sealed, a version bumped on each change. */
 export interface Store {
   readonly database: OpenDatabase;
+  /** The database's driver (driver.ts): for the change feed, shared tokens and `db copy`, which work below the repositories. */
+  readonly driver: SqlDriver;
+  readonly dialect: SqlDialect;
   readonly providers: ProviderRepository;
   readonly tools: ToolRepository;
   readonly vaults: VaultRepository;
@@ -24,31 +30,52 @@ export interface Store {
   /** The audit log (SPEC §12). */
   readonly audit: AuditRepository;
   /**
-   * Runs fn in one IMMEDIATE transaction: all of it is written or none. Every repository call fn makes (or
-   * awaits) runs in it, and a transaction started inside joins it (driver.ts). Refused when the database
-   * file was deleted or replaced while open (the write would go into a file no one will read again).
+   * Runs fn in one write transaction: all of it is written or none. Every repository call fn makes (or
+   * awaits) runs in it, and a transaction started inside joins it (driver.ts). SQLite: BEGIN IMMEDIATE;
+   * PostgreSQL: the registry_version row locked first, so catalog writes of all instances run one at a
+   * time (db.ts). Refused when the SQLite file was deleted or replaced while open (the write would go into
+   * a file no one will read again). A database failure a user can act on (unreachable, full, locked, a
+   * duplicate) comes out as a STORAGE or CONFLICT error naming the database (store-error.ts).
    */
   transaction<T>(fn: () => Promise<T>): Promise<T>;
   /**
-   * Runs fn in one DEFERRED transaction: a consistent read that, under WAL, never waits for another
-   * process's write lock.
+   * Runs fn in one read transaction: a consistent snapshot (SQLite DEFERRED, which under WAL never waits
+   * for another process's write lock; PostgreSQL REPEATABLE READ READ ONLY).
    */
   read<T>(fn: () => Promise<T>): Promise<T>;
-  /** Null while the file on disk is the one opened; otherwise a message naming it. */
+  /** Null while the file on disk is the one opened (always on PostgreSQL); otherwise a message naming it. */
   fileProblem(): string | null;
   /** A counter bumped by triggers on every provider, tool, vault-credential or client write, from any process. */
   registryVersion(): Promise<number>;
-  /** SQLite's data_version: changes when another connection commits. Cheap to poll. */
+  /**
+   * Changes when another connection commits a change the registry shows; cheap to poll. SQLite's
+   * data_version; on PostgreSQL the registry_version (its change feed is LISTEN, this is the fallback poll).
+   */
   dataVersion(): Promise<number>;
   close(): Promise<void>;
 }
 
-export async function createStore(path: string, key: Buffer): Promise<Store> {
-  const database = await openDatabase(path, key);
+/**
+ * The only way to open the store. `target`: a SQLite file path, or a parsed target (a SQLite file or a
+ * PostgreSQL URL, core/database-target.ts); on PostgreSQL the schema is migrated and the key checked
+ * through the pool, as on SQLite.
+ */
+export async function createStore(target: DatabaseTarget | string, key: Buffer, options: OpenOptions = {}): Promise<Store> {
+  const database = await openDatabase(target, key, options);
   const { driver } = database;
-  const fileProblem = watchFileIdentity(path);
+  const path = typeof target === 'string' ? target : target.dialect === 'sqlite' ? target.path : null;
+  const fileProblem = path === null ? () => null : watchFileIdentity(path);
+  const mapped = async <T>(run: () => Promise<T>): Promise<T> => {
+    try {
+      return await run();
+    } catch (err) {
+      throw storeError(err, database.path) ?? err;
+    }
+  };
   return {
     database,
+    driver,
+    dialect: database.dialect,
     providers: new ProviderRepository(database),
     tools: new ToolRepository(database),
     vaults: new VaultRepository(database),
@@ -59,9 +86,9 @@ export async function createStore(path: string, key: Buffer): Promise<Store> {
     transaction: async (fn) => {
       const problem = fileProblem();
       if (problem) throw new ToolwireError('STORAGE', problem);
-      return driver.transaction(() => fn());
+      return mapped(() => database.write(() => fn()));
     },
-    read: (fn) => driver.read(() => fn()),
+    read: (fn) => mapped(() => driver.read(() => fn())),
     fileProblem,
     registryVersion: async () => Number((await driver.get<{ value: string }>(`SELECT value FROM meta WHERE key = 'registry_version'`))?.value),
     dataVersion: () => database.dataVersion(),

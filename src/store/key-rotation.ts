@@ -4,7 +4,7 @@ import { closeSync, existsSync, fsyncSync, openSync, renameSync, rmSync, writeSy
 import { dirname } from 'node:path';
 import { ToolwireError } from '../core/errors.js';
 import { parseMasterKey } from '../core/master-key.js';
-import type { SqlDriver, SqlExecutor } from './driver.js';
+import type { SqlDialect, SqlDriver, SqlExecutor } from './driver.js';
 import { createKeyring, looksSealed, openWith, sealWith, type Keyring } from './secret-box.js';
 
 /**
@@ -32,6 +32,8 @@ type Sqlite = BetterSqlite3.Database;
 export interface RotatableDatabase {
   driver: SqlDriver;
   box: Keyring;
+  /** A write transaction that holds off every other catalog write, from any process or instance (db.ts). */
+  write<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T>;
   hardenForRotation(): Promise<void>;
   checkpoint(): Promise<void>;
 }
@@ -156,6 +158,7 @@ export function databaseHasKey(dbPath: string): boolean {
         ...t,
         columns: (db.pragma(`table_info(${quote(t.name)})`) as Array<{ name: string }>).map((c) => c.name),
       })),
+      'sqlite',
     );
     const keyRows = `SELECT 1 FROM meta WHERE key IN ('${CHECK_ROW}', '${ROTATION_ROW}') LIMIT 1`;
     if (tables.some((t) => t.name === 'meta') && db.prepare(keyRows).get() !== undefined) return true;
@@ -181,8 +184,22 @@ interface SealedTable {
   withoutRowid: boolean;
 }
 
-/** The tables and their columns, read through the driver (SQLite's table-valued pragma functions). */
+/**
+ * The tables and their columns, read through the driver: SQLite's table-valued pragma functions; on
+ * PostgreSQL the text columns of the schema's tables (a sealed value is text; the others cannot hold one).
+ */
 async function tableShapes(db: SqlExecutor): Promise<Array<TableListRow & { columns: string[] }>> {
+  if (db.dialect === 'postgres') {
+    const rows = await db.all<{ table_name: string; column_name: string }>(
+      `SELECT c.table_name, c.column_name FROM information_schema.columns c
+         JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name
+       WHERE c.table_schema = current_schema() AND t.table_type = 'BASE TABLE' AND c.data_type = 'text'
+       ORDER BY c.table_name, c.ordinal_position`,
+    );
+    const byTable = new Map<string, string[]>();
+    for (const row of rows) byTable.set(row.table_name, [...(byTable.get(row.table_name) ?? []), row.column_name]);
+    return [...byTable].map(([name, columns]) => ({ schema: 'main', name, type: 'table', wr: 0, columns }));
+  }
   const tables = await db.all<TableListRow>('SELECT schema, name, type, wr FROM pragma_table_list');
   const shapes: Array<TableListRow & { columns: string[] }> = [];
   for (const table of tables) {
@@ -194,13 +211,15 @@ async function tableShapes(db: SqlExecutor): Promise<Array<TableListRow & { colu
 }
 
 /** Every table of the database with the condition that finds its sealed values (by content, as rotation does). */
-function sealedTables(shapes: Array<TableListRow & { columns: string[] }>): SealedTable[] {
+function sealedTables(shapes: Array<TableListRow & { columns: string[] }>, dialect: SqlDialect): SealedTable[] {
   const tables = shapes.filter((t) => t.schema === 'main' && t.type === 'table' && !t.name.startsWith('sqlite_'));
   return tables.flatMap((table) => {
     const columns = table.columns;
     if (columns.length === 0) return [];
-    // The shape `looksSealed` accepts: the prefix and at least 40 characters of nonce, tag and text.
-    const candidates = columns.map((c) => `(typeof(${quote(c)}) = 'text' AND ${quote(c)} LIKE 'v1:%' AND length(${quote(c)}) >= 43)`).join(' OR ');
+    // The shape `looksSealed` accepts: the prefix and at least 40 characters of nonce, tag and text. SQLite
+    // columns may hold any type; PostgreSQL's shapes list text columns only.
+    const isText = (c: string) => (dialect === 'sqlite' ? `typeof(${quote(c)}) = 'text' AND ` : '');
+    const candidates = columns.map((c) => `(${isText(c)}${quote(c)} LIKE 'v1:%' AND length(${quote(c)}) >= 43)`).join(' OR ');
     const skipKeys = table.name === 'meta' ? ` AND key NOT IN ('${CHECK_ROW}', '${ROTATION_ROW}')` : '';
     return [{ name: table.name, columns, where: `(${candidates})${skipKeys}`, withoutRowid: table.wr !== 0 }];
   });
@@ -222,13 +241,17 @@ export type ResealCounts = Record<string, number>;
  */
 async function resealEverything(db: SqlExecutor, ring: Keyring, pick: (sealed: string) => string | null): Promise<ResealCounts> {
   const counts: ResealCounts = {};
-  for (const table of sealedTables(await tableShapes(db))) {
+  // A row's address: SQLite's rowid, PostgreSQL's ctid (stable within the transaction until the row's own
+  // update, which is why each row is updated once, all its columns together).
+  const address = db.dialect === 'postgres' ? { select: 'ctid::text', where: 'ctid = CAST(? AS tid)' } : { select: 'rowid', where: 'rowid = ?' };
+  for (const table of sealedTables(await tableShapes(db), db.dialect)) {
     const columns = table.columns;
-    const rows = await db.all<Record<string, unknown>>(`SELECT rowid AS __rowid, * FROM ${quote(table.name)} WHERE ${table.where}`);
+    const rows = await db.all<Record<string, unknown>>(`SELECT ${address.select} AS __rowid, * FROM ${quote(table.name)} WHERE ${table.where}`);
     if (rows.length > 0 && table.withoutRowid) {
       throw new KeyRotationError(`The table ${table.name} holds sealed values but has no rowid; key rotation does not support it yet. Nothing was changed.`);
     }
     for (const row of rows) {
+      const changed: Array<[string, string]> = [];
       for (const column of columns) {
         const value = row[column];
         if (!looksSealed(value)) continue;
@@ -241,10 +264,13 @@ async function resealEverything(db: SqlExecutor, ring: Keyring, pick: (sealed: s
           }
           continue;
         }
-        await db.run(`UPDATE ${quote(table.name)} SET ${quote(column)} = ? WHERE rowid = ?`, [resealed, row.__rowid]);
+        changed.push([column, resealed]);
         const where = `${table.name}.${column}`;
         counts[where] = (counts[where] ?? 0) + 1;
       }
+      if (changed.length === 0) continue;
+      const assignments = changed.map(([column]) => `${quote(column)} = ?`).join(', ');
+      await db.run(`UPDATE ${quote(table.name)} SET ${assignments} WHERE ${address.where}`, [...changed.map(([, value]) => value), row.__rowid]);
     }
   }
   return counts;
@@ -268,11 +294,11 @@ async function busyAware<T>(fn: () => Promise<T>, what: string): Promise<T> {
  * The keyring then seals with newKey. Throws KeyRotationError (nothing changed) when it cannot.
  */
 export async function rotateKey(database: RotatableDatabase, newKey: Buffer): Promise<ResealCounts> {
-  const { driver, box: ring } = database;
+  const { box: ring } = database;
   await database.hardenForRotation();
   const counts = await busyAware(
     () =>
-      driver.transaction(async (tx) => {
+      database.write(async (tx) => {
         await ring.refresh();
         const old = ring.primary();
         if (old.equals(newKey)) {
@@ -319,11 +345,11 @@ export async function rotateKey(database: RotatableDatabase, newKey: Buffer): Pr
  * longer opens the database. Null when no rotation was pending.
  */
 export async function finishRotation(database: RotatableDatabase, givenKey: Buffer): Promise<ResealCounts | null> {
-  const { driver, box: ring } = database;
+  const { box: ring } = database;
   await database.hardenForRotation();
   const counts = await busyAware(
     () =>
-      driver.transaction(async (tx) => {
+      database.write(async (tx) => {
         await ring.refresh();
         if (!(await rotationPending(tx))) return null;
         const current = ring.primary();

@@ -227,5 +227,19 @@ END $$;
 CREATE TRIGGER tools_seq_delete AFTER DELETE ON tools FOR EACH ROW EXECUTE FUNCTION toolwire_tool_removed();
 `;
 
+/** 12: tokens shared by every instance (migrations.ts 12); epoch milliseconds need bigint. No bump trigger. */
+const SHARED_TOKENS = `
+CREATE TABLE shared_tokens (
+  slot ${TEXT} PRIMARY KEY,
+  token_enc ${TEXT} NOT NULL,
+  expires_at bigint NOT NULL,
+  refresh_at bigint NOT NULL,
+  fetched_at bigint NOT NULL
+);
+`;
+
 /** The schema's versions, in order. The first is SQLite's version 11 as one step. */
-export const PG_MIGRATIONS: readonly PgMigration[] = [{ version: 11, sql: BASELINE }];
+export const PG_MIGRATIONS: readonly PgMigration[] = [
+  { version: 11, sql: BASELINE },
+  { version: 12, sql: SHARED_TOKENS },
+];

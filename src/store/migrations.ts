@@ -211,4 +211,15 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE tools ADD COLUMN max_result_tokens INTEGER;
   ALTER TABLE tools ADD COLUMN response_fields TEXT;
   `,
+  // 12: tokens shared by every instance on one database (docs/design/postgresql.md §3): a dynamic-auth
+  // provider's token, fetched once for all and sealed; times in epoch milliseconds. Not the registry: no bump.
+  `
+  CREATE TABLE shared_tokens (
+    slot TEXT PRIMARY KEY,
+    token_enc TEXT NOT NULL,
+    expires_at INTEGER NOT NULL,
+    refresh_at INTEGER NOT NULL,
+    fetched_at INTEGER NOT NULL
+  );
+  `,
 ];

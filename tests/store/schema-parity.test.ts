@@ -8,7 +8,7 @@ import { createPgDriver } from '../../src/store/pg-driver.js';
 import { freshDatabase } from '../helpers/postgres.js';
 
 /**
- * SQLite after its 11 migrations and PostgreSQL after its baseline must be the same schema (tables, columns
+ * SQLite after all its migrations and PostgreSQL after its own must be the same schema (tables, columns
  * in order, types, nullability, defaults, indexes and unique constraints, foreign keys) and their triggers
  * must do the same: registry_version bumps, tool revisions from tool_seq, tools_removed. On PostgreSQL a
  * committed transaction that changed the registry sends one notification; a rollback or an audit write none.
@@ -158,7 +158,7 @@ afterAll(async () => {
   await db?.close();
 });
 
-describe('schema parity (SQLite v11 and the PostgreSQL baseline)', () => {
+describe('schema parity (SQLite and PostgreSQL after every migration)', () => {
   let sqlite: Schema;
   let postgres: Schema;
   beforeAll(async () => {
