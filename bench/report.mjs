@@ -21,7 +21,7 @@ function fmt(s, digits = 0, unit = '') {
   return `${f(s.median)}${unit} (${f(s.min)}–${f(s.max)})`;
 }
 
-export function summarize({ targets, rounds }) {
+export function summarize({ targets, rounds, instances }) {
   const added = (key) => over(rounds, (r) => at(r, key, 1).p50Ms - at(r, 'direct', 1).p50Ms);
   const fig = (key, c, field) => over(rounds, (r) => at(r, key, c)?.[field]);
   const scale = (n, field) => over(rounds, (r) => r.scale[n]?.[field]);
@@ -177,6 +177,8 @@ export function summarize({ targets, rounds }) {
       check(opsRatio, 1.15),
     ]);
   }
+  // Issue 16: cold start with 10,000 tools on PostgreSQL (bench/instances.mjs).
+  targetRows.push(...instancesTargetRows(instances, check));
   return { perTarget, scales, githubImportMs, targetRows, writes, writeRatio };
 }
 
@@ -191,7 +193,8 @@ function machine() {
   };
 }
 
-function markdown({ meta, targets, rss, upstream }, summary, host) {
+function markdown(data, summary, host) {
+  const { meta, targets, rss, upstream } = data;
   const { perTarget, scales, targetRows } = summary;
   const lines = [];
   lines.push(
@@ -265,7 +268,114 @@ function markdown({ meta, targets, rss, upstream }, summary, host) {
       );
     }
   }
+  if (data.instances) {
+    lines.push('');
+    lines.push(instancesMarkdown(data.instances));
+  }
   return lines.join('\n');
+}
+
+/** The instance counts measured, in order, and one figure of one count at 32 in flight (its median). */
+const countsOf = (instances) =>
+  Object.keys(instances.summary)
+    .map(Number)
+    .sort((a, b) => a - b);
+const at32 = (instances, n, field) => instances.summary[n]?.[`c32${field}`]?.median ?? NaN;
+
+/** The CPU split at 32 in flight for one instance count: µs per call of each part, and their sum. */
+function cpuSplit(instances, n) {
+  const parts = {
+    instances: at32(instances, n, 'ServerCpuPerCallUs'),
+    balancer: at32(instances, n, 'BalancerCpuPerCallUs'),
+    upstream: at32(instances, n, 'UpstreamCpuPerCallUs'),
+    postgres: at32(instances, n, 'DbCpuPerCallUs'),
+    load: at32(instances, n, 'LoadCpuPerCallUs'),
+  };
+  const total = Object.values(parts).reduce((a, b) => a + (Number.isFinite(b) ? b : 0), 0);
+  return { parts, total };
+}
+
+/** Issue 16's targets rows: cold start with 10,000 tools on PostgreSQL (one instance, and the slowest of three). */
+export function instancesTargetRows(instances, check) {
+  if (!instances?.summary) return [];
+  const counts = countsOf(instances);
+  const rows = [];
+  for (const n of [counts[0], counts.at(-1)]) {
+    const s = instances.summary[n]?.coldStartMs;
+    rows.push([
+      `${(instances.tools - 1).toLocaleString('en-US')} tools on PostgreSQL: cold start to the first tools/list page, ${n === 1 ? 'one instance' : `the slowest of ${n} started at once`}`,
+      '≤ 1 s',
+      fmt(s, 0, ' ms'),
+      check(s, 1000),
+    ]);
+    if (counts.length === 1) break;
+  }
+  return rows;
+}
+
+/** The section on several instances (issue 16): figures per instance count, the CPU split, and what limits scaling. */
+export function instancesMarkdown(instances) {
+  if (!instances) return '';
+  const lines = ['### Several instances on one PostgreSQL (issue 16, `bench/instances.mjs`)', ''];
+  if (!instances.summary) {
+    lines.push(`Not measured in this run: ${instances.skipped}.`);
+    return lines.join('\n');
+  }
+  const counts = countsOf(instances);
+  lines.push(
+    `${instances.tools.toLocaleString('en-US')} tools imported in ${(instances.importMs / 1000).toFixed(1)} s into ${instances.target}; each count started cold (all instances at once), then 2026-07-28 tools/call (stateless) through bench/balancer.mjs (round robin, its own process), ${instances.durationMs} ms per timed run, ${instances.rounds.length / counts.length} round(s). CPU per call from /proc: the instances summed, the balancer, the upstream, PostgreSQL (postmaster and backends) and the load generator.`,
+  );
+  lines.push('');
+  lines.push('| instances | cold start (slowest) | RSS each | calls/s at 8 · 32 in flight | p99 at 32 | instances µs/call at 8 · 32 |');
+  lines.push('|---|---|---|---|---|---|');
+  for (const n of counts) {
+    const x = instances.summary[n];
+    lines.push(
+      `| ${n} | ${fmt(x.coldStartMs, 0, ' ms')} | ${fmt(x.rssMB, 0, ' MB')} | ${fmt(x.c8CallsPerSec)} · ${fmt(x.c32CallsPerSec)} | ${fmt(x.c32P99Ms, 1, ' ms')} | ${fmt(x.c8ServerCpuPerCallUs)} · ${fmt(x.c32ServerCpuPerCallUs)} |`,
+    );
+  }
+  lines.push('');
+  lines.push("Where a call's CPU goes at 32 in flight (µs per call, medians), and what the machine's cores could serve at that cost:");
+  lines.push('');
+  lines.push('| instances | instances | balancer | upstream | PostgreSQL | load generator | all | ceiling on these cores | measured |');
+  lines.push('|---|---|---|---|---|---|---|---|---|');
+  const cores = instances.cores ?? 2;
+  const f0 = (x) => (Number.isFinite(x) ? x.toFixed(0) : '—');
+  for (const n of counts) {
+    const { parts, total } = cpuSplit(instances, n);
+    lines.push(
+      `| ${n} | ${f0(parts.instances)} | ${f0(parts.balancer)} | ${f0(parts.upstream)} | ${f0(parts.postgres)} | ${f0(parts.load)} | ${f0(total)} | ${f0((cores * 1e6) / total)}/s | ${f0(at32(instances, n, 'CallsPerSec'))}/s |`,
+    );
+  }
+  lines.push('');
+  lines.push(scalingParagraph(instances, counts, cores));
+  return lines.join('\n');
+}
+
+/** "What limits scaling here, and what it would be on more cores", from the measured CPU split. */
+function scalingParagraph(instances, counts, cores) {
+  const one = cpuSplit(instances, counts[0]);
+  const last = counts.at(-1);
+  const many = cpuSplit(instances, last);
+  const pct = (x, total) => `${((100 * x) / total).toFixed(0)} %`;
+  const rate = (n) => at32(instances, n, 'CallsPerSec');
+  const perInstance = one.parts.instances; // one instance's CPU per call (1 instance serves every call)
+  const pg = many.parts.postgres;
+  const others = many.total - many.parts.instances - (Number.isFinite(pg) ? pg : 0);
+  return [
+    '**What limits scaling here, and on more cores.**',
+    `On this ${cores}-core machine every part of the chain shares the same cores, so extra instances add no CPU: with ${counts[0]} instance a call costs ${one.total.toFixed(0)} µs of CPU in all, of which toolwire ${pct(one.parts.instances, one.total)}, the balancer ${pct(one.parts.balancer, one.total)}, the upstream ${pct(one.parts.upstream, one.total)}, PostgreSQL ${Number.isFinite(one.parts.postgres) ? pct(one.parts.postgres, one.total) : '—'} and the load generator ${pct(one.parts.load, one.total)};`,
+    `${cores} cores at that cost serve at most ${((cores * 1e6) / one.total).toFixed(0)} calls/s (measured ${rate(counts[0]).toFixed(0)}/s; with ${last} instances ${rate(last).toFixed(0)}/s, ${many.total.toFixed(0)} µs a call in all).`,
+    rate(counts[0]) >= 0.8 * ((cores * 1e6) / one.total)
+      ? 'Throughput is bound by the cores here, not by toolwire or PostgreSQL.'
+      : `The measured rate is ${pct(rate(counts[0]), (cores * 1e6) / one.total)} of that ceiling: the cores were shared with other work (load average in the header), so the rates are lower bounds.`,
+    `From ${counts[0]} to ${last} instances toolwire's own CPU per call goes from ${one.parts.instances.toFixed(0)} to ${many.parts.instances.toFixed(0)} µs.`,
+    `On more cores, with the load generator, the upstream and a production balancer elsewhere, each instance is one Node thread and serves up to about ${(1e6 / perInstance).toFixed(0)} calls/s (1 s ÷ ${perInstance.toFixed(0)} µs), so N instances on N cores about N times that;`,
+    Number.isFinite(pg)
+      ? `the shared part is PostgreSQL, ${pg.toFixed(1)} µs a call (audit batches, one transaction per instance every 200 ms), so one PostgreSQL core keeps up with about ${(1e6 / Math.max(pg, 0.1)).toFixed(0)} calls/s before the database, not the instances, sets the limit.`
+      : "PostgreSQL's CPU was not measured in this run.",
+    `The balancer here is a Node proxy: ${many.parts.balancer.toFixed(0)} µs a call, ${pct(many.parts.balancer, many.parts.instances)} of toolwire's own; the parts outside toolwire and PostgreSQL together cost ${others.toFixed(0)} µs a call on this machine.`,
+  ].join(' ');
 }
 
 const SKELETON = `# Benchmarks
@@ -281,7 +391,7 @@ export function writeReport(data) {
   const mdFile = `${DOCS}benchmarks.md`;
   writeFileSync(
     jsonFile,
-    `${JSON.stringify({ machine: host, ...data, summary: { perTarget: summary.perTarget, scales: summary.scales, githubImportMs: summary.githubImportMs, writes: summary.writes, writeRatio: summary.writeRatio } }, null, 1)}\n`,
+    `${JSON.stringify({ machine: host, ...data, summary: { perTarget: summary.perTarget, scales: summary.scales, githubImportMs: summary.githubImportMs, writes: summary.writes, writeRatio: summary.writeRatio, instances: data.instances?.summary ?? null } }, null, 1)}\n`,
   );
   const current = existsSync(mdFile) ? readFileSync(mdFile, 'utf8') : SKELETON;
   const [before, rest] = current.includes(START) ? current.split(START) : [SKELETON.split(START)[0], `\n${END}\n`];

@@ -1,14 +1,17 @@
 // `npm run bench [-- --quick] [-- --rounds N] [-- --only SECTION,...]`: toolwire over stdio, HTTP with
 // sessions and HTTP stateless against a local upstream, in interleaved rounds; writes
 // docs/benchmarks.{md,json}. Sections: calls, scale, import, writes (an admin write with 10 and 10,000
-// tools); `--only` (or BENCH_ONLY) runs just those and prints their figures without writing the report.
+// tools), ops, instances (1, 2 and 3 instances on one embedded PostgreSQL behind bench/balancer.mjs, and cold
+// start with 10,000 tools; skipped with a reason when PostgreSQL is not available); `--only` (or BENCH_ONLY)
+// runs just those and prints their figures without writing the report.
 import { randomBytes } from 'node:crypto';
 import { addPerUserClients, loadCatalog } from './catalog.mjs';
 import { CLI, connectHttpClient, freshEnv, startHttp, startRawStdio, startStdio } from './launch.mjs';
 import { directCaller, rawHttpCaller, rawStdioCaller, sdkCaller } from './load.mjs';
 import { timedRun, warmUp } from './measure.mjs';
 import { memory } from './proc.mjs';
-import { writeReport } from './report.mjs';
+import { instancesMarkdown, writeReport } from './report.mjs';
+import { instancesBench, postgresUnavailable } from './instances.mjs';
 import { scaleRound } from './scale.mjs';
 import { githubImportRound } from './openapi-import.mjs';
 import { writeCostRound } from './write-cost.mjs';
@@ -31,7 +34,7 @@ const ONLY = (opt('--only', null) ?? process.env.BENCH_ONLY ?? '')
   .split(',')
   .map((s) => s.trim())
   .filter(Boolean);
-const SECTIONS = ['calls', 'scale', 'import', 'writes', 'ops'];
+const SECTIONS = ['calls', 'scale', 'import', 'writes', 'ops', 'instances'];
 for (const name of ONLY) if (!SECTIONS.includes(name)) throw new Error(`--only: unknown section "${name}" (sections: ${SECTIONS.join(', ')})`);
 const runs = (section) => ONLY.length === 0 || ONLY.includes(section);
 const WRITE = !argv.includes('--no-write') && ONLY.length === 0;
@@ -122,11 +125,39 @@ async function main() {
     log(`audit log + metrics: ${ratio.median.toFixed(3)}× the server CPU per call of off (${ratio.min.toFixed(3)}–${ratio.max.toFixed(3)}; goal ≤ 1.15×)`);
   }
 
+  // Issue 16: several instances on one PostgreSQL (bench/instances.mjs), when the embedded server can run here.
+  let instances = null;
+  if (runs('instances')) {
+    const why = await postgresUnavailable();
+    if (why) {
+      instances = { skipped: why };
+      log(`instances: skipped: ${why}`);
+    } else {
+      try {
+        instances = await instancesBench({
+          target: 'postgres',
+          tools: 10_000,
+          rounds: quick ? 1 : 2,
+          durationMs: quick ? 1000 : 2000,
+          counts: [1, 2, 3],
+          upstream,
+          upstreamToken,
+          log,
+        });
+        log(instancesMarkdown(instances));
+      } catch (err) {
+        // The other sections' figures still get written; the report says why this one is missing.
+        instances = { skipped: `the run failed: ${err.message}` };
+        log(`instances: ${instances.skipped}`);
+      }
+    }
+  }
+
   const upstreamStats = await upstream.stats();
   log(`upstream: ${upstreamStats.calls} calls, ${upstreamStats.rejects} credential rejects`);
   const meta = { quick, rounds: ROUNDS, durationMs: DURATION_MS, concurrency: CONCURRENCY, wallSeconds: (Date.now() - started) / 1000 };
   if (WRITE) {
-    const files = writeReport({ meta, targets: targets.map(({ key, label }) => ({ key, label })), rounds, rss, upstream: upstreamStats });
+    const files = writeReport({ meta, targets: targets.map(({ key, label }) => ({ key, label })), rounds, rss, upstream: upstreamStats, instances });
     log(`wrote ${files.join(', ')}`);
   }
 }

@@ -16,6 +16,7 @@ import { ClientCatalog } from './clients.js';
 import { CredentialCatalog } from './credentials.js';
 import { AuditCatalog, type ChangeOf } from './audit.js';
 import { readRateLimits, type RateLimitIndex } from '../store/rate-limits.js';
+import { RateCountRepository } from '../store/rate-counts.js';
 import { invalid, parseOrThrow } from './issues.js';
 import { resolveProvider } from './resolve-provider.js';
 import { updateProviderRecord } from './provider-update.js';
@@ -106,6 +107,11 @@ export class Catalog {
   /** Every rate limit set (SPEC §12), in one read: the call path's index, loaded with the registry's snapshot. */
   rateLimits(): Promise<RateLimitIndex> {
     return this.store.read(() => readRateLimits(this.store.database));
+  }
+
+  /** Each instance's calls under each rate limit (SPEC §12): the ops side shares them so limits hold across instances. */
+  rateCounts(): RateCountRepository {
+    return new RateCountRepository(this.store.database.driver);
   }
 
   listProviders(): Promise<Provider[]> {

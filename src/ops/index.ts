@@ -6,6 +6,7 @@ import { createAuditQueue, type AuditQueue } from './audit-queue.js';
 import { createCallObserver } from './call-observer.js';
 import type { Metrics } from './metrics.js';
 import { createRateLimiter } from './rate-limits.js';
+import { createRateSync } from './rate-sync.js';
 import type { CallTracer } from './tracing.js';
 
 /** Audit log, metrics, rate limits and traces of one running toolwire (SPEC §12), behind the registry's call observer. */
@@ -20,13 +21,17 @@ export interface Ops {
   ready: Promise<void>;
   /** For the token manager: every dynamic-auth token fetch. */
   tokenFetch(providerCode: string, ok: boolean): void;
-  /** Writes the audit queue and sends buffered spans. */
+  /** Shares this instance's rate limit counts with the other instances now (tests; the timer does it every 200 ms). */
+  syncRateCounts(): Promise<void>;
+  /** Writes the audit queue and the last rate limit counts, and sends buffered spans. */
   close(): Promise<void>;
 }
 
 export interface OpsOptions {
   /** Injectable clock for rate limits (tests). */
   now?: () => number;
+  /** This instance's id among those sharing rate limit counts (random by default). */
+  instance?: string;
 }
 
 /**
@@ -54,6 +59,15 @@ export function createOps(config: Config, catalog: Catalog, registry: Registry, 
     registry.addIndex(() => catalog.rateLimits()),
     options.now,
   );
+  // The other instances' calls under those limits, written and read off the call path with the audit's interval.
+  const rateSync = createRateSync({
+    shared: limits.shared,
+    counts: catalog.rateCounts(),
+    log,
+    now: options.now,
+    instance: options.instance,
+    ready: () => registry.loaded,
+  });
   let tracer: CallTracer | null = null;
   const ready = config.otlpTracesUrl
     ? import('./otel.js')
@@ -73,9 +87,11 @@ export function createOps(config: Config, catalog: Catalog, registry: Registry, 
     audit,
     ready,
     tokenFetch: (code, ok) => metrics?.tokenFetch(code, ok),
+    syncRateCounts: () => rateSync.sync(),
     async close() {
       registry.observe(null);
       await audit?.close();
+      await rateSync.close();
       await ready;
       await tracer?.shutdown().catch((err: unknown) => log.warn(`Could not send the last spans: ${(err as Error).message}`));
     },

@@ -242,4 +242,18 @@ CREATE TABLE shared_tokens (
 export const PG_MIGRATIONS: readonly PgMigration[] = [
   { version: 11, sql: BASELINE },
   { version: 12, sql: SHARED_TOKENS },
+  // 13: rate limits across instances (SPEC §12), as SQLite's migration 13: no trigger, a count is no registry change.
+  {
+    version: 13,
+    sql: `
+CREATE TABLE rate_counts (
+  key text COLLATE "C" NOT NULL,
+  instance text COLLATE "C" NOT NULL,
+  slot bigint NOT NULL,
+  n integer NOT NULL,
+  PRIMARY KEY (key, instance, slot)
+);
+CREATE INDEX rate_counts_slot ON rate_counts (slot);
+`,
+  },
 ];

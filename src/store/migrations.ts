@@ -222,4 +222,18 @@ export const MIGRATIONS: readonly string[] = [
     fetched_at INTEGER NOT NULL
   );
   `,
+  // 13: rate limits across instances (SPEC §12): each instance's count of calls let through per limited key
+  // ("client:<name>", "tool:<code>", "provider:<code>") and 10-second slot (its start in epoch ms), written
+  // off the call path every 200 ms; the others' sums are read back. No bump trigger: a count is no registry
+  // change. Old slots are pruned by any instance.
+  `
+  CREATE TABLE rate_counts (
+    key TEXT NOT NULL,
+    instance TEXT NOT NULL,
+    slot INTEGER NOT NULL,
+    n INTEGER NOT NULL,
+    PRIMARY KEY (key, instance, slot)
+  );
+  CREATE INDEX rate_counts_slot ON rate_counts(slot);
+  `,
 ];
