@@ -16,6 +16,8 @@ import { createOutboundGuard, type OutboundGuard } from './outbound/address-poli
 import { setUpstreamFetch } from './outbound/federation/transports.js';
 import { keyFilePath, loadMasterKey } from './store/secret-files.js';
 import { createStore, WrongKeyError, type Store } from './store/index.js';
+import { isUnreachable } from './store/sql-errors.js';
+import { maskUrl, type DatabaseTarget } from './core/database-target.js';
 import { databaseHasKey, replaceKeyFile } from './store/key-rotation.js';
 import { createOps, type Ops } from './ops/index.js';
 
@@ -51,33 +53,94 @@ export interface App {
   close(): Promise<void>;
 }
 
+/**
+ * Opens (and migrates) the database the config names: a SQLite file with its key file or TOOLWIRE_SECRET_KEY,
+ * or PostgreSQL with TOOLWIRE_SECRET_KEY (config.ts requires it: no file lives beside a URL). Every failure
+ * to open becomes one paragraph naming the database as it may be shown (password masked) and the fix.
+ */
 export async function openStore(config: Config, log: Log = createLog(config.logLevel)): Promise<Store> {
-  if (config.database.dialect !== 'sqlite') {
-    throw new ToolwireError(
-      'CONFIG',
-      `PostgreSQL (${config.database.display}) is not supported by this build yet (issue 16): point TOOLWIRE_DB or --db at a SQLite file.`,
-    );
-  }
-  const key = loadMasterKey(config.dbPath, config.secretKey, () => databaseHasKey(config.dbPath));
+  const { database } = config;
+  const key =
+    database.dialect === 'postgres' ? (config.secretKey as Buffer) : loadMasterKey(database.path, config.secretKey, () => databaseHasKey(database.path));
   try {
-    const store = await createStore(config.dbPath, key);
+    const store = await createStore(database, key, { poolSize: config.dbPool });
     followRotation(config, log, store, key);
     return store;
   } catch (err) {
-    if (err instanceof WrongKeyError) {
-      throw new ToolwireError(
-        'CONFIG',
-        `The master key does not open the database ${config.dbPath}: its secrets were encrypted with another key. Set TOOLWIRE_SECRET_KEY to the key used before (or restore the key file ${config.dbPath}.key); if \`toolwire key rotate\` and \`toolwire key finish\` ran, that is the new key. Nothing was sent anywhere.`,
-        { cause: err },
-      );
-    }
-    if ((err as { code?: string }).code === 'SQLITE_NOTADB') {
-      throw new ToolwireError('CONFIG', `${config.dbPath} is not a toolwire database (SQLite could not read it). Point --db or TOOLWIRE_DB at another file.`, {
-        cause: err,
-      });
-    }
-    throw err;
+    throw openFailure(database, err);
   }
+}
+
+/** SQLSTATEs of a PostgreSQL server refusing the login, and of a database that is not there. */
+const PG_AUTH_FAILED = new Set(['28P01', '28000']);
+const PG_NO_DATABASE = '3D000';
+
+/** What went wrong opening the database, as a ToolwireError whose message never holds the password. */
+function openFailure(database: DatabaseTarget, err: unknown): Error {
+  const shown = database.display;
+  if (err instanceof WrongKeyError) {
+    const where =
+      database.dialect === 'postgres'
+        ? 'Set TOOLWIRE_SECRET_KEY to the key the other instances use (the one the database was first opened with)'
+        : `Set TOOLWIRE_SECRET_KEY to the key used before (or restore the key file ${database.path}.key)`;
+    return new ToolwireError(
+      'CONFIG',
+      `The master key does not open the database ${shown}: its secrets were encrypted with another key. ${where}; if \`toolwire key rotate\` and \`toolwire key finish\` ran, that is the new key. Nothing was sent anywhere.`,
+    );
+  }
+  if (database.dialect === 'sqlite') {
+    if ((err as { code?: string }).code === 'SQLITE_NOTADB') {
+      return new ToolwireError('CONFIG', `${shown} is not a toolwire database (SQLite could not read it). Point --db or TOOLWIRE_DB at another file.`);
+    }
+    return err as Error;
+  }
+  // The store words a driver failure for a write in progress ("nothing was written"); at start the user
+  // needs to know which of these it is, so the driver's own error (its cause) is read again here.
+  const cause = err instanceof ToolwireError && err.code === 'STORAGE' && !(err.cause instanceof ToolwireError) ? err.cause : undefined;
+  if (err instanceof ToolwireError && cause === undefined) {
+    const safe = withoutPassword(err.message, database.url);
+    return safe === err.message ? err : new ToolwireError(err.code, safe);
+  }
+  const failure = cause ?? err;
+  const code = (failure as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && PG_AUTH_FAILED.has(code)) {
+    return new ToolwireError(
+      'CONFIG',
+      `PostgreSQL at ${shown} refused the login: the user name or password in TOOLWIRE_DB (or --db) is wrong, or pg_hba.conf does not let this user in from here. Fix the URL (percent-encode special characters in the password) and start again.`,
+    );
+  }
+  if (code === PG_NO_DATABASE) {
+    return new ToolwireError(
+      'CONFIG',
+      `The database named in ${shown} does not exist on that PostgreSQL server. Create it first (\`createdb\` or CREATE DATABASE, owned by the user in the URL); toolwire then creates its tables at start.`,
+    );
+  }
+  if (isUnreachable(failure)) {
+    return new ToolwireError(
+      'STORAGE',
+      `Could not reach PostgreSQL at ${shown} (${typeof code === 'string' && code ? code : 'no answer'}): is PostgreSQL running and is the URL right? Check the host and port in TOOLWIRE_DB (or --db), and that this machine may connect to it.`,
+    );
+  }
+  if (cause !== undefined) return err as Error; // the store's own wording (a privilege, a full disk…)
+  const message = withoutPassword(failure instanceof Error ? failure.message : String(failure), database.url);
+  return new ToolwireError(
+    'STORAGE',
+    `PostgreSQL at ${shown} could not be opened: ${message}${typeof code === 'string' && code ? ` (SQLSTATE ${code})` : ''}.`,
+  );
+}
+
+/** A driver's message with the URL's password cut out, should it ever quote it. */
+function withoutPassword(message: string, url: string): string {
+  let password = '';
+  try {
+    password = decodeURIComponent(new URL(url).password);
+  } catch {
+    // parseDatabaseTarget accepted the URL; nothing to cut otherwise
+  }
+  const raw = /^[a-z][a-z0-9+.-]*:\/\/[^:/?#@]*:([^@/?#]*)@/i.exec(url)?.[1] ?? '';
+  let safe = message.split(url).join(maskUrl(url));
+  for (const secret of [password, raw]) if (secret.length >= 4) safe = safe.split(secret).join('***');
+  return safe;
 }
 
 /**

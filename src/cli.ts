@@ -10,7 +10,7 @@ import { cliFailure } from './commands/exit-codes.js';
  * (and, for `serve`, only MCP messages).
  */
 
-const USAGE = `Usage: toolwire [--db PATH] COMMAND
+const USAGE = `Usage: toolwire [--db PATH|URL] COMMAND
 
   serve [--http [--host H] [--port P] [--stateless] [--no-auth]]   run the MCP server (stdio by default)
   start                                                            HTTP on 127.0.0.1:8808 with the examples loaded
@@ -36,6 +36,13 @@ const USAGE = `Usage: toolwire [--db PATH] COMMAND
                                                                    vscode, cursor or claude-desktop (else all)
   key rotate | key finish                                          re-encrypt every secret with TOOLWIRE_NEW_SECRET_KEY;
                                                                    then retire the old key (after servers restarted)
+  db copy SOURCE TARGET                                            copy a whole database into an empty one: each a
+                                                                   SQLite path or postgres://user:pass@host:5432/db
+                                                                   (same master key: TOOLWIRE_SECRET_KEY or SOURCE's
+                                                                   key file, copied beside a SQLite TARGET)
+
+  --db PATH|URL, TOOLWIRE_DB: a SQLite file (default ~/.local/share/toolwire/toolwire.db) or a PostgreSQL URL
+  (then TOOLWIRE_SECRET_KEY is required, and TOOLWIRE_TOKEN for serve --http; TOOLWIRE_DB_POOL: connections, 10)
 `;
 
 async function loadCommand(name: string): Promise<Command | null> {
@@ -62,6 +69,8 @@ async function loadCommand(name: string): Promise<Command | null> {
       return (await import('./commands/credential-command.js')).credentialCommand;
     case 'audit':
       return (await import('./commands/audit-command.js')).auditCommand;
+    case 'db':
+      return (await import('./commands/db-command.js')).dbCommand;
     default:
       return null;
   }

@@ -14,6 +14,8 @@ export interface Config {
   database: DatabaseTarget;
   /** The SQLite file's path, or the PostgreSQL URL with its password masked: safe to show. */
   dbPath: string;
+  /** TOOLWIRE_DB_POOL (10): connections each process keeps to PostgreSQL (unused with SQLite). */
+  dbPool: number;
   /** From TOOLWIRE_SECRET_KEY; null = use (or create) the key file beside the database. */
   secretKey: Buffer | null;
   /** TOOLWIRE_NEW_SECRET_KEY as written (parsed only by `toolwire key rotate`), or null. */
@@ -89,6 +91,7 @@ export function loadConfig(env: Env, flags: { db?: string | undefined } = {}): C
   return {
     database,
     dbPath: database.display,
+    dbPool: positiveInt(env, 'TOOLWIRE_DB_POOL', 10),
     secretKey,
     newSecretKey: env.TOOLWIRE_NEW_SECRET_KEY?.trim() || null,
     clientToken: env.TOOLWIRE_TOKEN?.trim() || null,

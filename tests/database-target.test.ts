@@ -50,6 +50,16 @@ describe('TOOLWIRE_DB: a SQLite path or a PostgreSQL URL (SPEC §13)', () => {
     expect(loadConfig({}, { db: '/tmp/x.db' }).database).toEqual({ dialect: 'sqlite', path: '/tmp/x.db', display: '/tmp/x.db' });
   });
 
+  it('reads TOOLWIRE_DB_POOL (10 unless set) and refuses what is not a positive whole number', () => {
+    expect(loadConfig({}).dbPool).toBe(10);
+    expect(loadConfig({ TOOLWIRE_DB_POOL: '25' }).dbPool).toBe(25);
+    for (const bad of ['0', '-3', 'ten', '2.5']) {
+      expect(() => loadConfig({ TOOLWIRE_DB_POOL: bad })).toThrow(
+        /TOOLWIRE_DB_POOL must be a positive whole number, got ".*"\. Fix or unset it \(default 10\)\./,
+      );
+    }
+  });
+
   it('never turns a URL into a folder in the working directory (the CLI refuses before touching the disk)', () => {
     const cwd = mkdtempSync(join(tmpdir(), 'toolwire-dburl-'));
     const run = spawnSync(process.execPath, [CLI, '--db', 'mysql://root:hunter22@localhost/tw', 'provider', 'list'], {

@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Config } from '../config.js';
+import type { DatabaseTarget } from '../core/database-target.js';
 import type { Command } from './context.js';
 import { UsageError } from './context.js';
 import { json } from './format.js';
@@ -27,11 +28,13 @@ export type HttpClient = (typeof HTTP_CLIENTS)[number];
  */
 export function clientConfig(
   kind: string,
-  dbPath: string,
+  database: DatabaseTarget,
   secretKey: Buffer | null = null,
   url = `http://${DEFAULT_HTTP_HOST}:${DEFAULT_HTTP_PORT}/mcp`,
 ): unknown {
-  const env: Record<string, string> = { TOOLWIRE_DB: resolve(dbPath) };
+  const env: Record<string, string> = { TOOLWIRE_DB: database.dialect === 'sqlite' ? resolve(database.path) : withoutPassword(database.url) };
+  // The database password is never printed: the entry names where it goes (pg reads PGPASSWORD, or ~/.pgpass).
+  if (database.dialect === 'postgres' && hasPassword(database.url)) env.PGPASSWORD = '<the database password>';
   if (secretKey) env.TOOLWIRE_SECRET_KEY = secretKey.toString('base64');
   const stdio = { command: process.execPath, args: [CLI_PATH, 'serve'], env };
   switch (kind) {
@@ -46,6 +49,11 @@ export function clientConfig(
       throw new UsageError(`Unknown client "${kind}": use claude, vscode, cursor or http.`);
   }
 }
+
+const USERINFO_PASSWORD = /^([a-z][a-z0-9+.-]*:\/\/[^:/?#@]*):[^@/?#]*@/i;
+const hasPassword = (url: string) => USERINFO_PASSWORD.test(url);
+/** The PostgreSQL URL with no password at all (not even masked): what a client-config entry may carry. */
+const withoutPassword = (url: string) => url.replace(USERINFO_PASSWORD, '$1@');
 
 /**
  * One HTTP client's entry for `url`, the token left as a reference the client resolves (an environment
@@ -101,8 +109,10 @@ export const configCommand: Command = async (ctx) => {
     if (client !== undefined || extra.length > 0 || values.host !== undefined || values.port !== undefined) {
       throw new UsageError(`\`toolwire config ${kind}\` takes no other argument: --host, --port and a client name are for \`toolwire config http\`.`);
     }
-    ctx.stdout(json(clientConfig(kind, ctx.config.dbPath, ctx.config.secretKey)));
-    if (ctx.config.secretKey) ctx.stderr(`${secretKeyWarning(kind, ctx.config.dbPath)}\n`);
+    const { database } = ctx.config;
+    ctx.stdout(json(clientConfig(kind, database, ctx.config.secretKey)));
+    if (database.dialect === 'postgres') ctx.stderr(`${postgresNote(kind, database)}\n`);
+    else if (ctx.config.secretKey) ctx.stderr(`${secretKeyWarning(kind, ctx.config.dbPath)}\n`);
     return 0;
   }
   if (extra.length > 0 || (client !== undefined && !(HTTP_CLIENTS as readonly string[]).includes(client))) {
@@ -113,7 +123,10 @@ export const configCommand: Command = async (ctx) => {
     throw new UsageError(`--port must be the port \`toolwire serve --http\` listens on, a whole number from 1 to 65535 (got "${port}").`);
   }
   const url = httpClientUrl(ctx.config, values.host, port);
-  const tokenNote = `The token is the one \`toolwire serve --http\` prints at start (TOOLWIRE_TOKEN when set, else kept in ${tokenFilePath(resolve(ctx.config.dbPath))}).`;
+  const tokenNote =
+    ctx.config.database.dialect === 'postgres'
+      ? 'The token is TOOLWIRE_TOKEN, the one every `toolwire serve --http` instance on this PostgreSQL database is started with.'
+      : `The token is the one \`toolwire serve --http\` prints at start (TOOLWIRE_TOKEN when set, else kept in ${tokenFilePath(resolve(ctx.config.dbPath))}).`;
   if (client === 'claude-code') ctx.stdout(`${claudeCodeCommand(url)}\n`);
   else ctx.stdout(json(httpClientConfig((client as HttpClient | undefined) ?? 'claude-code', url)));
   ctx.stderr(client === undefined ? `${httpGuide(url)}\n${tokenNote}\n` : `${tokenNote}\n`);
@@ -132,6 +145,14 @@ function httpGuide(url: string): string {
     '  Settings → Connectors → "Add custom connector" takes the URL alone: it needs a public https URL (TOOLWIRE_PUBLIC_URL) and OAuth (TOOLWIRE_OAUTH_ISSUER), not the bearer token.',
     `One client's entry alone on stdout: toolwire config http ${HTTP_CLIENTS.join('|')} [--host H] [--port P] (the --host and --port given to serve --http).`,
   ].join('\n');
+}
+
+/** With PostgreSQL: the key must be in the entry (no key file), and the password is left for the user to give. */
+function postgresNote(kind: string, database: Extract<DatabaseTarget, { dialect: 'postgres' }>): string {
+  const password = hasPassword(database.url)
+    ? ` The database password is not printed: put it in place of <the database password> (PGPASSWORD), or in ~/.pgpass and drop PGPASSWORD.`
+    : '';
+  return `Warning: this entry holds the master key (TOOLWIRE_SECRET_KEY, from your environment) in clear text: the server it starts needs it to open the secrets in ${database.display}, and PostgreSQL keeps no key file. Anyone who can read the ${kind} config file can decrypt them: keep that file private and out of version control.${password}`;
 }
 
 /** The entry carries the master key: whoever reads the client's config file can open every stored secret. */

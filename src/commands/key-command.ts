@@ -41,6 +41,8 @@ function newKeyFrom(ctx: CommandContext): Buffer {
 
 /** Rotating a database that does not exist would create an empty one (and a key file): say so instead. */
 function requireDatabase(ctx: CommandContext): void {
+  // A PostgreSQL database that is not there is refused when it is opened (openStore says so).
+  if (ctx.config.database.dialect === 'postgres') return;
   if (ctx.config.dbPath !== ':memory:' && existsSync(ctx.config.dbPath)) return;
   throw new ToolwireError(
     'CONFIG',
@@ -69,6 +71,10 @@ async function rotate(ctx: CommandContext): Promise<number> {
       replaceKeyFile(path, newKey);
       ctx.stderr(
         `The key file ${path} now holds the new key. Running servers keep serving (they find the new key in the database); restart them when convenient, then run \`toolwire key finish\` so the old key no longer opens the database. Backups made before now still need the old key.\n`,
+      );
+    } else if (ctx.config.database.dialect === 'postgres') {
+      ctx.stderr(
+        'PostgreSQL keeps no key file: set TOOLWIRE_SECRET_KEY to the new key (the value of TOOLWIRE_NEW_SECRET_KEY) on EVERY instance that serves this database, and restart them one by one. Until then they keep serving with the old key (it opens the database until `toolwire key finish`). Once all run with the new key, run `toolwire key finish` with the new key in TOOLWIRE_SECRET_KEY, so the old key no longer opens the database. Backups made before now still need the old key.\n',
       );
     } else {
       ctx.stderr(

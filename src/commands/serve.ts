@@ -24,6 +24,8 @@ export const serveCommand: Command = async (ctx) => {
     },
     allowPositionals: false,
   });
+  // Before the database opens: with PostgreSQL, serve --http needs TOOLWIRE_TOKEN (serve-http.ts says why).
+  if (values.http) (await import('./serve-http.js')).clientToken(ctx, { noAuth: values['no-auth'] ?? false }, false);
   const app = await createApp(ctx.config);
   try {
     if (values.examples) await reportExamples(ctx, app);

@@ -65,7 +65,7 @@ export interface Store {
  * through the pool, as on SQLite.
  */
 export async function createStore(target: DatabaseTarget | string, key: Buffer, options: OpenOptions = {}): Promise<Store> {
-  const database = await openDatabase(target, key, options);
+  const database = await openPostgresMapped(target, key, options);
   const { driver } = database;
   const path = typeof target === 'string' ? target : target.dialect === 'sqlite' ? target.path : null;
   const fileProblem = path === null ? () => null : watchFileIdentity(path);
@@ -99,6 +99,19 @@ export async function createStore(target: DatabaseTarget | string, key: Buffer, 
     dataVersion: () => database.dataVersion(),
     close: () => database.close(),
   };
+}
+
+/**
+ * Opens the database; a PostgreSQL server that cannot be reached (or refuses the user, or lacks the
+ * database) is a STORAGE error naming the masked URL. SQLite's open errors stay as they are: the app words them.
+ */
+async function openPostgresMapped(target: DatabaseTarget | string, key: Buffer, options: OpenOptions): Promise<OpenDatabase> {
+  try {
+    return await openDatabase(target, key, options);
+  } catch (err) {
+    if (typeof target === 'string' || target.dialect !== 'postgres') throw err;
+    throw storeError(err, target.display) ?? err;
+  }
 }
 
 /**
