@@ -127,7 +127,7 @@ export function sharedStateSuite(label: string, env: () => Record<string, string
       }
       const ticket = link.split('/').at(-1)!;
       secrets.push(ticket);
-      expect((await fetch(onB(link))).status).toBe(200);
+      expect((await fetch(onB(link))).status, [...a.logLines, ...b.logLines].filter((l) => /ticket|connect/i.test(l)).join('\n')).toBe(200);
       const post = (url: string, token: string) =>
         fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `token=${token}&apiKeyValue=${BEARER}` });
       expect((await post(onB(link), tokens.bob!)).status).toBe(403); // another identity: nothing stored

@@ -28,6 +28,8 @@ export interface TicketBookOptions {
   maxFailures?: number;
   /** How often a waiting call looks whether another instance used its ticket (1 s). */
   pollMs?: number;
+  /** Told when a ticket could not be written (its link then answers 410: the user is asked again). */
+  warn?: (message: string) => void;
 }
 
 /** Why a ticket cannot be used: gone (never existed, used, burnt or expired — the page answers 410 for all). */
@@ -36,9 +38,9 @@ export type TicketLookup = { ok: true; ticket: Ticket } | { ok: false };
 export interface TicketBook {
   /**
    * A new ticket for this need, bound to `identity`; returns the ticket (≥128 bits of randomness, URL-safe)
-   * at once. Its row is written meanwhile; this book's own reads wait for that write.
+   * once its row is written, so the link works on any instance as soon as the answer naming it is out.
    */
-  mint(need: CredentialNeed, identity: ClientIdentity): string;
+  mint(need: CredentialNeed, identity: ClientIdentity): Promise<string>;
   /** The pending ticket, if it is still usable. */
   find(ticket: string): Promise<TicketLookup>;
   /** Uses the ticket up (after a successful store or a redirect): it cannot be used again, on any instance. */
@@ -71,8 +73,6 @@ export function createTicketBook(options: TicketBookOptions = {}): TicketBook {
   const maxFailures = options.maxFailures ?? 5;
   const pollMs = options.pollMs ?? 1000;
   const rows = options.rows ?? memoryTicketRows();
-  /** Rows being written by `mint`: a read of the same ticket here waits for its write first. */
-  const writing = new Map<string, Promise<void>>();
   /** Waiters per ticket hash: told true when it is used, false when it goes any other way. */
   const waiters = new Map<string, Set<(used: boolean) => void>>();
 
@@ -86,7 +86,6 @@ export function createTicketBook(options: TicketBookOptions = {}): TicketBook {
   async function known(ticket: string): Promise<[string, Ticket] | null> {
     if (!TICKET_SYNTAX.test(ticket)) return null;
     const key = keyOf(ticket);
-    await writing.get(key);
     const found = await rows.get(key, now());
     return found ? [key, found] : null;
   }
@@ -98,7 +97,7 @@ export function createTicketBook(options: TicketBookOptions = {}): TicketBook {
   }
 
   return {
-    mint(need, identity) {
+    async mint(need, identity) {
       const ticket = randomBytes(TICKET_BYTES).toString('base64url');
       const key = keyOf(ticket);
       const row = {
@@ -108,12 +107,12 @@ export function createTicketBook(options: TicketBookOptions = {}): TicketBook {
         providerCode: need.providerCode,
         expiresAt: now() + ttlMs,
       };
-      const write = rows
-        .add(key, row, { perClient: maxPerClient, total: maxPending, now: now() })
+      try {
+        await rows.add(key, row, { perClient: maxPerClient, total: maxPending, now: now() });
+      } catch (err) {
         // A ticket that could not be written is one the page answers 410 for: the user is asked again.
-        .catch(() => {})
-        .finally(() => writing.delete(key));
-      writing.set(key, write);
+        options.warn?.(`Could not keep a connect ticket (its link will not work): ${(err as Error).message}`);
+      }
       return ticket;
     },
     async find(ticket) {
@@ -123,13 +122,11 @@ export function createTicketBook(options: TicketBookOptions = {}): TicketBook {
     async use(ticket) {
       if (!TICKET_SYNTAX.test(ticket)) return;
       const key = keyOf(ticket);
-      await writing.get(key);
       if (await rows.use(key, now())) settle(key, true);
     },
     async fail(ticket) {
       if (!TICKET_SYNTAX.test(ticket)) return;
       const key = keyOf(ticket);
-      await writing.get(key);
       if (await rows.fail(key, maxFailures, now())) settle(key, false);
     },
     async drop(ticket) {

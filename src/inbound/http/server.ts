@@ -83,7 +83,7 @@ export async function startHttpServer(app: App, options: HttpOptions, extraRoute
   const { oauthIssuer, oauthAudience, publicUrl, allowedHosts } = app.config;
   // Connect links point at TOOLWIRE_PUBLIC_URL, else at the address listened on (known once listening).
   let listening = '';
-  const tickets = createTicketBook({ ...options.connect, rows: app.catalog.shared.tickets });
+  const tickets = createTicketBook({ ...options.connect, rows: app.catalog.shared.tickets, warn: (message) => app.log.warn(message) });
   const connect = createConnectLinks(tickets, () => publicUrl ?? listening);
   const endpoint = createMcpEndpoint({
     registry: app.registry,
