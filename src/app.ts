@@ -227,6 +227,7 @@ export async function createApp(config: Config, log: Log = createLog(config.logL
   const oauth = createConnectFlow({
     findProvider: (ref) => catalog.findProvider(ref),
     storeGrant: (client, providerId, tokens) => catalog.credentials.storeGrant(client, providerId, tokens),
+    pending: store.shared.signIns,
     fetch: oauthFetch,
     timeoutMs: config.timeoutMs,
   });
@@ -236,7 +237,8 @@ export async function createApp(config: Config, log: Log = createLog(config.logL
     renew: (provider, client, stale) => stopper.guard(() => grants.renew(provider, client, stale)),
   };
   // Answers cut to fit the budget (SPEC §14): their rest, kept for toolwire_read_more.
-  const answers = createKeptAnswers(options.now ? { now: options.now } : {});
+  // Memory first; a cut answer is also written to the shared table, so read_more works on any instance.
+  const answers = createKeptAnswers({ ...(options.now ? { now: options.now } : {}), rows: store.shared.kept, warn: (message) => log.warn(message) });
   const httpTools = createHttpToolFactory({
     sender,
     tokens: tokenSource,

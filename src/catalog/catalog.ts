@@ -4,6 +4,7 @@ import { DEFAULT_AUTO_META_TOKENS } from '../core/catalog-size.js';
 import { measureImport } from './io/catalog-size.js';
 import type { Store } from '../store/index.js';
 import type { Provider, Tool } from '../core/model.js';
+import type { SharedState } from '../core/shared-state.js';
 import { codeFromName } from './codes.js';
 import { duplicate } from './duplicate.js';
 import { InvalidEntries, issueCollector, type EntryIssue } from './entry-issues.js';
@@ -59,6 +60,13 @@ export class Catalog {
   readonly credentials: CredentialCatalog;
   /** The audit log (SPEC §12): call batches, pages of entries; admin changes are written by `write`. */
   readonly audit: AuditCatalog;
+  /**
+   * What any instance may be asked about (connect tickets, pending OAuth 2 sign-ins, web sessions, kept
+   * answers): short-lived rows, not catalog changes, so no audit entry and no registry rebuild.
+   */
+  get shared(): SharedState {
+    return this.store.shared;
+  }
 
   /** `actor`: who the admin changes made through this catalog are recorded as (`as()` gives another). */
   constructor(

@@ -11,6 +11,8 @@ import { VaultRepository } from './vaults.js';
 import { ClientRepository } from './clients.js';
 import { ClientCredentialRepository } from './client-credentials.js';
 import { AuditRepository } from './audit.js';
+import { createSharedState } from './shared-state.js';
+import type { SharedState } from '../core/shared-state.js';
 
 /** The registry's persistent side: providers and tools, secrets sealed, a version bumped on each change. */
 export interface Store {
@@ -29,6 +31,8 @@ export interface Store {
   readonly clientCredentials: ClientCredentialRepository;
   /** The audit log (SPEC §12). */
   readonly audit: AuditRepository;
+  /** Tickets, sign-ins, web sessions and kept answers any instance may be asked about (migration 14). */
+  readonly shared: SharedState;
   /**
    * Runs fn in one write transaction: all of it is written or none. Every repository call fn makes (or
    * awaits) runs in it, and a transaction started inside joins it (driver.ts). SQLite: BEGIN IMMEDIATE;
@@ -83,6 +87,7 @@ export async function createStore(target: DatabaseTarget | string, key: Buffer, 
     clients: new ClientRepository(database),
     clientCredentials: new ClientCredentialRepository(database),
     audit: new AuditRepository(database),
+    shared: createSharedState(database),
     transaction: async (fn) => {
       const problem = fileProblem();
       if (problem) throw new ToolwireError('STORAGE', problem);

@@ -236,4 +236,50 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX rate_counts_slot ON rate_counts(slot);
   `,
+  // 14: what one process kept in memory, shared by every instance on one database (docs/design/postgresql.md
+  // §3): connect tickets and web admin sessions by the SHA-256 of their secret, pending OAuth 2 sign-ins by
+  // the SHA-256 of their state (the PKCE verifier sealed), the rest of cut answers (the body sealed: an API's
+  // data). Times in epoch milliseconds; expired rows are pruned by the next write. Not the registry: no bump.
+  `
+  CREATE TABLE connect_tickets (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    hash TEXT NOT NULL UNIQUE,
+    client_name TEXT NOT NULL,
+    client_created_at TEXT NOT NULL,
+    provider_id INTEGER NOT NULL,
+    provider_code TEXT NOT NULL,
+    expires_at INTEGER NOT NULL,
+    failures INTEGER NOT NULL DEFAULT 0,
+    used_at INTEGER
+  );
+  CREATE INDEX connect_tickets_client ON connect_tickets(client_name, id);
+  CREATE INDEX connect_tickets_expires ON connect_tickets(expires_at);
+  CREATE TABLE oauth_pending (
+    state_hash TEXT PRIMARY KEY,
+    client_name TEXT NOT NULL,
+    provider_id INTEGER NOT NULL,
+    redirect_uri TEXT NOT NULL,
+    verifier_enc TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+  );
+  CREATE TABLE ui_sessions (
+    hash TEXT PRIMARY KEY,
+    who TEXT NOT NULL,
+    token_enc TEXT NOT NULL,
+    csrf_enc TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+  );
+  CREATE TABLE kept_answers (
+    handle TEXT PRIMARY KEY,
+    owner TEXT NOT NULL,
+    expires_at INTEGER NOT NULL,
+    next INTEGER NOT NULL,
+    bytes INTEGER NOT NULL,
+    body_enc TEXT NOT NULL
+  );
+  CREATE INDEX kept_answers_owner ON kept_answers(owner, expires_at);
+  CREATE INDEX kept_answers_expires ON kept_answers(expires_at);
+  `,
 ];

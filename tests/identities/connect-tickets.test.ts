@@ -97,28 +97,29 @@ describe('the ticket book', () => {
   });
   const need = { providerId: 1, providerCode: 'pu', clientName: 'a' };
 
-  it('mints unguessable tickets and keeps only their hashes pending, capped per identity and in all', () => {
+  it('mints unguessable tickets and keeps only their hashes pending, capped per identity and in all', async () => {
     const book = createTicketBook({ maxPerClient: 3, maxPending: 5 });
-    const first = book.mint(need, identity('a'));
+    const first = await book.mint(need, identity('a'));
     expect(first).toMatch(/^[A-Za-z0-9_-]{43}$/); // 256 bits
-    for (let i = 0; i < 3; i++) book.mint(need, identity('a'));
-    expect(book.find(first).ok).toBe(false); // the identity's oldest made room
-    expect(book.size()).toBe(3);
-    const others = [1, 2, 3].map((i) => book.mint(need, identity(`b${i}`)));
-    expect(book.size()).toBe(5);
-    expect(others.every((t) => book.find(t).ok)).toBe(true);
+    for (let i = 0; i < 3; i++) await book.mint(need, identity('a'));
+    expect((await book.find(first)).ok).toBe(false); // the identity's oldest made room
+    expect(await book.size()).toBe(3);
+    const others: string[] = [];
+    for (const i of [1, 2, 3]) others.push(await book.mint(need, identity(`b${i}`)));
+    expect(await book.size()).toBe(5);
+    expect((await Promise.all(others.map((t) => book.find(t)))).every((found) => found.ok)).toBe(true);
   });
 
   it('tells a waiting call when its ticket is used, even after the fact, and not when it expires', async () => {
     let now = 0;
     const book = createTicketBook({ now: () => now, ttlMs: 1_000 });
-    const ticket = book.mint(need, identity('a'));
+    const ticket = await book.mint(need, identity('a'));
     const waiting = book.used(ticket);
-    book.use(ticket);
+    await book.use(ticket);
     expect(await waiting).toBe(true);
     expect(await book.used(ticket)).toBe(true);
-    expect(book.find(ticket).ok).toBe(false);
-    const other = book.mint(need, identity('a'));
+    expect((await book.find(ticket)).ok).toBe(false);
+    const other = await book.mint(need, identity('a'));
     now = 1_000;
     expect(await book.used(other)).toBe(false);
   });

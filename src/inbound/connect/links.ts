@@ -9,10 +9,10 @@ import type { TicketBook } from './tickets.js';
  */
 export function createConnectLinks(tickets: TicketBook, base: () => string): ConnectLinks {
   return {
-    offer(need, caller) {
+    async offer(need, caller) {
       const { identity } = caller;
       if (identity.name === OWNER_NAME || identity.name !== need.clientName || identity.createdAt === '') return null;
-      const ticket = tickets.mint(need, identity);
+      const ticket = await tickets.mint(need, identity);
       return { url: `${base()}/connect/${ticket}`, used: (signal) => tickets.used(ticket, signal) };
     },
   };

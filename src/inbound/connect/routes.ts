@@ -26,14 +26,14 @@ const GONE = [
 
 /** A pending ticket, its identity still there and its provider still known; otherwise the 410 page was sent. */
 async function liveTicket(deps: ConnectDeps, res: ServerResponse, ticket: string): Promise<{ ticket: Ticket; provider: Provider } | null> {
-  const found = deps.tickets.find(ticket);
+  const found = await deps.tickets.find(ticket);
   if (!found.ok) {
     sendPage(res, 410, GONE_TITLE, GONE);
     return null;
   }
   const provider = await deps.provider(found.ticket.providerId);
   if (!(await deps.clientExists(found.ticket.clientName, found.ticket.clientCreatedAt)) || !provider || provider.code !== found.ticket.providerCode) {
-    deps.tickets.drop(ticket);
+    await deps.tickets.drop(ticket);
     sendPage(res, 410, GONE_TITLE, GONE);
     return null;
   }
@@ -89,7 +89,7 @@ export async function handleConnect(req: IncomingMessage, res: ServerResponse, t
   const form = connectForm(provider);
   const identity = await deps.identify(body.get('token')?.trim() ?? '', req);
   if (!identity || identity.name !== live.ticket.clientName || identity.createdAt !== live.ticket.clientCreatedAt) {
-    deps.tickets.fail(ticket);
+    await deps.tickets.fail(ticket);
     deps.log.warn(`connect: a wrong token was presented for a link of client "${live.ticket.clientName}" (provider ${provider.code}); nothing stored`);
     sendPage(res, 403, 'Not your link', [
       `This link was made for client "${live.ticket.clientName}", and the token given is not that client's, so nothing was stored.`,
@@ -116,7 +116,7 @@ export async function handleConnect(req: IncomingMessage, res: ServerResponse, t
       ]);
       return;
     }
-    deps.tickets.use(ticket);
+    await deps.tickets.use(ticket);
     sendRedirect(res, location);
     return;
   }
@@ -130,12 +130,12 @@ export async function handleConnect(req: IncomingMessage, res: ServerResponse, t
       return showForm(res, 400, live.ticket, provider, form, problems);
     }
     if (err instanceof ToolwireError && err.code === 'NOT_FOUND') {
-      deps.tickets.drop(ticket);
+      await deps.tickets.drop(ticket);
       return sendPage(res, 410, GONE_TITLE, GONE);
     }
     throw err;
   }
-  deps.tickets.use(ticket);
+  await deps.tickets.use(ticket);
   deps.log.info(`connect: client "${identity.name}" set its own credential for provider ${provider.code}`);
   sendPage(res, 200, `${provider.name} is connected`, [
     `Your credential for ${provider.name} is stored for client "${identity.name}".`,

@@ -83,7 +83,7 @@ export async function startHttpServer(app: App, options: HttpOptions, extraRoute
   const { oauthIssuer, oauthAudience, publicUrl, allowedHosts } = app.config;
   // Connect links point at TOOLWIRE_PUBLIC_URL, else at the address listened on (known once listening).
   let listening = '';
-  const tickets = createTicketBook(options.connect);
+  const tickets = createTicketBook({ ...options.connect, rows: app.catalog.shared.tickets, warn: (message) => app.log.warn(message) });
   const connect = createConnectLinks(tickets, () => publicUrl ?? listening);
   const endpoint = createMcpEndpoint({
     registry: app.registry,
@@ -169,7 +169,7 @@ export async function startHttpServer(app: App, options: HttpOptions, extraRoute
 
   // The web admin (SPEC §16): its sessions hold the token signed in with, and every request is re-checked with it.
   const ui = createUiHandler({
-    sessions: createSessionBook(),
+    sessions: createSessionBook({ rows: app.catalog.shared.sessions }),
     access: (token) => adminAccess(token),
     admin: async (req, res, path, token) => {
       const granted = adminAccess(token);

@@ -12,7 +12,7 @@ import type { Caller } from './caller.js';
  */
 export interface ConnectLinks {
   /** A fresh single-use link bound to this caller, or null when the caller cannot be sent to the page. */
-  offer(need: CredentialNeed, caller: Caller): ConnectOffer | null;
+  offer(need: CredentialNeed, caller: Caller): Promise<ConnectOffer | null>;
 }
 
 export interface ConnectOffer {

@@ -32,7 +32,7 @@ export interface MissingCredential {
  * - otherwise: the isError naming the link.
  */
 export async function answerMissingCredential(m: MissingCredential): Promise<CallToolResult | InputRequiredResult> {
-  const offer = m.connect.offer(m.need, m.caller);
+  const offer = await m.connect.offer(m.need, m.caller);
   if (!offer) return m.result;
   if (!declaresUrlElicitation(m.capabilities)) return linkedErrorResult(m.result, offer);
   if (m.era === 'modern') return connectRefused(m.ctx.mcpReq.inputResponses) ? linkedErrorResult(m.result, offer) : connectInputRequired(m.need, offer);
@@ -50,7 +50,7 @@ export async function answerMissingCredential(m: MissingCredential): Promise<Cal
   }
   if (!accepted) return linkedErrorResult(m.result, offer);
   if (!(await offer.used(signal))) {
-    const fresh = m.connect.offer(m.need, m.caller);
+    const fresh = await m.connect.offer(m.need, m.caller);
     return fresh ? linkedErrorResult(m.result, fresh) : m.result;
   }
   try {
@@ -60,6 +60,6 @@ export async function answerMissingCredential(m: MissingCredential): Promise<Cal
   }
   const retried = await m.again();
   if (!credentialNeedOf(retried)) return retried;
-  const fresh = m.connect.offer(m.need, m.caller);
+  const fresh = await m.connect.offer(m.need, m.caller);
   return fresh ? linkedErrorResult(retried, fresh) : retried;
 }

@@ -100,7 +100,7 @@ export async function answerToolCall(view: ToolView, call: ToolCall, options: Fa
     const need = connect && caller ? credentialNeedOf(result) : undefined;
     if (need) {
       if (!call.modern && options.legacyElicitation) return null;
-      const offer = connect!.offer(need, caller!);
+      const offer = await connect!.offer(need, caller!);
       if (offer && call.modern && call.urlElicitation && !call.connectRefused) {
         const asked = connectInputRequired(need, offer);
         return { jsonrpc: '2.0', id: call.id, result: { ...asked, _meta: { ...asked._meta, [SERVER_INFO_META_KEY]: SERVER_INFO } } };

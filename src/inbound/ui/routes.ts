@@ -12,7 +12,7 @@ const CSP =
 
 const CSRF_HEADER = 'x-csrf-token';
 
-function sessionOf(req: IncomingMessage, deps: UiDeps): UiSession | null {
+async function sessionOf(req: IncomingMessage, deps: UiDeps): Promise<UiSession | null> {
   const id = readCookie(req, SESSION_COOKIE);
   return id ? deps.sessions.find(id) : null;
 }
@@ -47,7 +47,7 @@ async function signIn(req: IncomingMessage, res: ServerResponse, deps: UiDeps): 
       error: 'forbidden',
       message: 'This client identity has no admin rights. Use the owner token, or a client made with `toolwire client add NAME --admin`.',
     });
-  const session = deps.sessions.open(granted.who, token);
+  const session = await deps.sessions.open(granted.who, token);
   const maxAge = Math.max(0, Math.floor((session.expiresAt - Date.now()) / 1000));
   sendJson(
     res,
@@ -59,7 +59,7 @@ async function signIn(req: IncomingMessage, res: ServerResponse, deps: UiDeps): 
 
 async function sessionRoute(req: IncomingMessage, res: ServerResponse, deps: UiDeps): Promise<void> {
   if (req.method === 'POST') return signIn(req, res, deps);
-  const session = sessionOf(req, deps);
+  const session = await sessionOf(req, deps);
   if (req.method === 'GET') {
     if (!session || deps.access(session.token).access !== 'allowed') return signedOut(res);
     return sendJson(res, 200, { who: session.who, csrf: session.csrf }, { 'cache-control': 'no-store' });
@@ -67,7 +67,7 @@ async function sessionRoute(req: IncomingMessage, res: ServerResponse, deps: UiD
   if (req.method === 'DELETE') {
     if (!session) return signedOut(res);
     if (!csrfMatches(session, req.headers[CSRF_HEADER] as string | undefined)) return csrfRefused(res);
-    deps.sessions.close(session.id);
+    await deps.sessions.close(session.id);
     res.writeHead(204, { 'set-cookie': sessionCookie('', deps.secureCookie, 0) });
     return void res.end();
   }
@@ -84,12 +84,12 @@ async function sessionRoute(req: IncomingMessage, res: ServerResponse, deps: UiD
  * does a script can do with the same token. A change (any method but GET) needs the CSRF header.
  */
 async function proxy(req: IncomingMessage, res: ServerResponse, path: string, deps: UiDeps): Promise<void> {
-  const session = sessionOf(req, deps);
+  const session = await sessionOf(req, deps);
   if (!session) return signedOut(res);
   const method = req.method ?? 'GET';
   if (method !== 'GET' && method !== 'HEAD' && !csrfMatches(session, req.headers[CSRF_HEADER] as string | undefined)) return csrfRefused(res);
   if (deps.access(session.token).access !== 'allowed') {
-    deps.sessions.close(session.id);
+    await deps.sessions.close(session.id);
     return signedOut(res);
   }
   return deps.admin(req, res, path, session.token);

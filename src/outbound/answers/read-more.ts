@@ -35,7 +35,7 @@ export function readMoreEntry(kept: KeptAnswers): ToolEntry {
     async invoke(args, context) {
       const handle = args.handle;
       if (typeof handle !== 'string' || handle === '') return errorResult(`Argument "handle" is required: the handle a cut answer named (like "rm_…").`);
-      const answer = found(kept, handle, context);
+      const answer = await found(kept, handle, context);
       if (!answer) {
         return errorResult(
           `No answer is kept under handle "${handle.slice(0, 80)}": handles last ${HANDLE_TTL_MS / 60_000} minutes and belong to the identity that got them. Call the tool again (with _fields to ask for less).`,
@@ -49,14 +49,14 @@ export function readMoreEntry(kept: KeptAnswers): ToolEntry {
       }
       if (offset === end) return { content: [{ type: 'text', text: `Nothing more: all of this answer has been read (offset ${end} is its end).` }] };
       const part = partAt(answer, offset);
-      answer.next = part.next ?? end;
+      await kept.advance(handle, answer, part.next ?? end);
       return partResult(answer, part.text, offset, part.to, part.next, end);
     },
   };
 }
 
-function found(kept: KeptAnswers, handle: string, context: CallContext): KeptAnswer | undefined {
-  const answer = kept.find(handle, context.caller ?? OWNER_NAME);
+async function found(kept: KeptAnswers, handle: string, context: CallContext): Promise<KeptAnswer | undefined> {
+  const answer = await kept.find(handle, context.caller ?? OWNER_NAME);
   if (answer && context.scope && !context.scope(answer.providerCode, answer.toolCode)) return undefined;
   return answer;
 }

@@ -26,18 +26,18 @@ export interface AnswerShaping {
  * to the budget with the rest kept for `toolwire_read_more`, then fenced. Errors and images pass as they
  * are. An answer that needs none of it costs a length check per text part.
  */
-export function shapeAnswer(
+export async function shapeAnswer(
   result: CallToolResult,
   shaping: AnswerShaping,
   fields: readonly string[] | null,
   owner: string,
   kept: KeptAnswers,
-): CallToolResult {
+): Promise<CallToolResult> {
   if (result.isError) return result;
   const paths = fields ?? shaping.defaultFields;
   let shaped = result;
   if (paths !== null) shaped = projected(result, paths, shaping, fields !== null);
-  if (!fits(shaped, shaping.budgetBytes)) shaped = cut(shaped, shaping, owner, kept);
+  if (!fits(shaped, shaping.budgetBytes)) shaped = await cut(shaped, shaping, owner, kept);
   return shaping.fence === null ? shaped : fenced(shaped, shaping.fence);
 }
 
@@ -73,14 +73,14 @@ function projected(result: CallToolResult, paths: readonly string[], shaping: An
   return withJsonValue(out, value);
 }
 
-function cut(result: CallToolResult, shaping: AnswerShaping, owner: string, kept: KeptAnswers): CallToolResult {
+async function cut(result: CallToolResult, shaping: AnswerShaping, owner: string, kept: KeptAnswers): Promise<CallToolResult> {
   const first = result.content[0];
   if (first?.type !== 'text') return result; // an image: never cut
   const whole = result.content.map((part) => (part.type === 'text' ? part.text : '')).join('\n');
   const budget = shaping.budgetBytes;
   const isJson = isJsonAnswer(result) && result.content.length === 1;
   const piece: Cut = isJson ? cutJson(jsonValueOf(result), first.text, budget, shaping.outputSchema) : cutText(whole, budget);
-  const handle = kept.keep({
+  const handle = await kept.keep({
     owner,
     providerCode: shaping.providerCode,
     toolCode: shaping.toolCode,

@@ -137,7 +137,7 @@ function callPath(tool: Tool, runtime: ProviderRuntime, definition: McpTool, val
   const answers = deps.answers;
   const shaping: AnswerShaping | null = answers ? answerShaping(tool, provider, answers.maxResultTokens) : null;
   const takesFields = !tool.parameters.some((p) => p.name === FIELDS_ARGUMENT);
-  const shape = (result: CallToolResult, fields: readonly string[] | null, context: CallContext) =>
+  const shape = async (result: CallToolResult, fields: readonly string[] | null, context: CallContext) =>
     shaping && answers ? shapeAnswer(result, shaping, fields, context.caller ?? OWNER_NAME, answers.kept) : result;
 
   const getToken = (credential: CallCredential) =>
@@ -196,7 +196,7 @@ function callPath(tool: Tool, runtime: ProviderRuntime, definition: McpTool, val
       }
       const done = redact;
       const label = () => done(requestLabel(request));
-      const result = shape(mapResponse(response, done, label), fields, context);
+      const result = await shape(mapResponse(response, done, label), fields, context);
       return definition.outputSchema ? keepOutputPromise(result, label) : result;
     } catch (err) {
       if (err instanceof GrantNeededError) {
@@ -253,7 +253,7 @@ function callPath(tool: Tool, runtime: ProviderRuntime, definition: McpTool, val
       const redact = redactorOf(credential, token);
       // Named only when a message needs it: most answers never do.
       const label = () => redact(requestLabel(request));
-      const result = shape(withNote(mapResponse(response, redact, label), note), fields, context);
+      const result = await shape(withNote(mapResponse(response, redact, label), note), fields, context);
       return definition.outputSchema ? keepOutputPromise(result, label) : result;
     } catch (err) {
       return errorResult(redactorOf(credential, token)(`Tool "${tool.code}" failed: ${describeError(err)}`));

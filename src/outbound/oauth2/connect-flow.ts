@@ -2,18 +2,13 @@ import * as oauth from 'oauth4webapi';
 import { ToolwireError } from '../../core/errors.js';
 import type { Provider } from '../../core/model.js';
 import type { OAuthTokens } from '../../core/user-credentials.js';
+import type { PendingSignIn, PendingSignIns } from '../../core/shared-state.js';
 import { oauthEndpoints } from './endpoints.js';
 import { exchangeFailure } from './failures.js';
 import { tokensFrom } from './tokens.js';
 
 /** A sign-in started and not yet finished: what the callback needs to check and finish it. */
-interface PendingGrant {
-  codeVerifier: string;
-  clientName: string;
-  providerId: number;
-  redirectUri: string;
-  expiresAt: number;
-}
+type PendingGrant = PendingSignIn;
 
 /** What a finished sign-in stored. */
 export interface ConnectedGrant {
@@ -33,13 +28,18 @@ export interface ConnectFlowOptions {
   ttlMs?: number;
   /** Sign-ins pending at once; the oldest are forgotten beyond it, so no one can fill the memory. */
   maxPending?: number;
+  /**
+   * Where started sign-ins wait for their callback (the catalog's shared state: the callback may reach
+   * another instance); absent: this process's memory.
+   */
+  pending?: PendingSignIns;
 }
 
 export interface ConnectFlow {
   /**
    * Where to send a person who proved they are `clientName` to sign in to the provider's authorization
    * server: the authorization URL with a PKCE challenge (S256), a fresh `state` and the callback as
-   * redirect_uri. Remembers the pending grant (in memory, single-use, 10 minutes).
+   * redirect_uri. Remembers the pending grant (in the database, the verifier sealed; single-use, 10 minutes).
    */
   authorizationUrl(provider: string | number, clientName: string, redirectUri: string): Promise<string>;
   /** The callback's query: checks `state`, exchanges the code with the verifier, stores the grant. */
@@ -58,16 +58,7 @@ export function createConnectFlow(options: ConnectFlowOptions): ConnectFlow {
   const now = options.now ?? Date.now;
   const ttlMs = options.ttlMs ?? 600_000;
   const maxPending = options.maxPending ?? 10_000;
-  // Insertion order is age order: the first entries are the oldest.
-  const pending = new Map<string, PendingGrant>();
-
-  function prune(): void {
-    const time = now();
-    for (const [state, grant] of pending) {
-      if (grant.expiresAt > time && pending.size < maxPending) break;
-      pending.delete(state);
-    }
-  }
+  const pending = options.pending ?? memorySignIns();
 
   async function oauthProvider(ref: string | number): Promise<Provider & { oauth: NonNullable<Provider['oauth']> }> {
     const provider = await options.findProvider(ref);
@@ -92,16 +83,14 @@ export function createConnectFlow(options: ConnectFlowOptions): ConnectFlow {
       url.searchParams.set('state', state);
       url.searchParams.set('code_challenge', await oauth.calculatePKCECodeChallenge(codeVerifier));
       url.searchParams.set('code_challenge_method', 'S256');
-      prune();
-      pending.set(state, { codeVerifier, clientName, providerId: provider.id, redirectUri, expiresAt: now() + ttlMs });
+      await pending.put(state, { codeVerifier, clientName, providerId: provider.id, redirectUri, expiresAt: now() + ttlMs }, maxPending, now());
       return url.href;
     },
 
     async complete(query) {
       const state = query.get('state') ?? '';
-      const grant = pending.get(state);
-      // Single use: whatever happens next, this state is spent.
-      pending.delete(state);
+      // Single use (on every instance): whatever happens next, this state is spent.
+      const grant = state === '' ? undefined : await pending.take(state);
       const again = 'Start again from the tool call (it answers with a new link).';
       if (!grant) throw failed(`This sign-in is unknown or was already finished (its state does not match one toolwire started). Nothing was stored. ${again}`);
       if (now() >= grant.expiresAt)
@@ -136,6 +125,25 @@ export function createConnectFlow(options: ConnectFlowOptions): ConnectFlow {
       }
       await options.storeGrant(grant.clientName, provider.id, tokens);
       return { clientName: grant.clientName, providerCode: provider.code };
+    },
+  };
+}
+
+/** Sign-ins in this process's memory, for a flow without a database: insertion order is age order. */
+function memorySignIns(): PendingSignIns {
+  const pending = new Map<string, PendingGrant>();
+  return {
+    async put(state, grant, max, at) {
+      for (const [key, old] of pending) {
+        if (old.expiresAt > at && pending.size < max) break;
+        pending.delete(key);
+      }
+      pending.set(state, grant);
+    },
+    async take(state) {
+      const grant = pending.get(state);
+      pending.delete(state);
+      return grant;
     },
   };
 }
